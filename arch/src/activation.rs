@@ -187,7 +187,7 @@ mod tests {
 
     #[test]
     fn sigmoid_and_tanh_are_close() {
-        for (f, tol) in [(Activation::Sigmoid, 0.02), (Activation::Tanh, 0.03), (Activation::SigmoidDeriv, 0.03), (Activation::TanhDeriv, 0.05)] {
+        for (f, tol) in [(Activation::Sigmoid, 0.02), (Activation::Tanh, 0.03), (Activation::SigmoidDeriv, 0.03), (Activation::TanhDeriv, 0.07)] {
             let t = Table::new(f, 8);
             for x in (-3000i16..3000).step_by(7) {
                 let y = t.apply(x, 8).0 as f64 / 256.0;
