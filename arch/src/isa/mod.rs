@@ -8,6 +8,7 @@
 //! the only place bit positions and widths are written down.
 
 pub mod asm;
+pub mod doc;
 pub mod fields;
 pub mod program;
 

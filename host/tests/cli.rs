@@ -1,0 +1,274 @@
+//! End-to-end tests of the `diannao` binary: output formats, round trips,
+//! and that every bad input gives one `error: ...` line, exit code 1, no
+//! panic and no partial output file.
+
+use arch::isa::fields::{self, F, INSTR_BYTES, INSTR_WORDS};
+use arch::isa::program::HEADER_BYTES;
+use arch::AccelConfig;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_diannao");
+const SUBCOMMANDS: &[&str] = &["presets", "asm", "disasm", "isa-doc", "config"];
+
+fn hello() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/hello.s")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().expect("run diannao")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = run(args);
+    assert!(o.status.success(), "diannao {args:?} failed: {}", stderr(&o));
+    stdout(&o)
+}
+
+/// The command must fail with exactly one line `error: ...` containing every
+/// one of `want`, exit code 1, nothing on stdout.
+fn fails(args: &[&str], want: &[&str]) -> String {
+    let o = run(args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "diannao {args:?}: exit {:?}, stderr {err}", o.status.code());
+    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "diannao {args:?} panicked: {err}");
+    assert_eq!(err.lines().count(), 1, "diannao {args:?}: not one line: {err:?}");
+    assert!(err.starts_with("error: ") && err.ends_with('\n'), "diannao {args:?}: {err:?}");
+    for w in want {
+        assert!(err.contains(w), "diannao {args:?}: {err:?} does not contain {w:?}");
+    }
+    assert!(o.stdout.is_empty(), "diannao {args:?} printed to stdout: {}", stdout(&o));
+    err
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 temp path")
+}
+
+#[test]
+fn help_on_every_subcommand() {
+    let top = ok(&["--help"]);
+    for sub in SUBCOMMANDS {
+        assert!(top.contains(sub), "top-level help does not list {sub}");
+        let h = ok(&[sub, "--help"]);
+        assert!(h.contains("Usage: diannao") && h.contains(sub), "{sub} --help: {h}");
+    }
+}
+
+#[test]
+fn usage_errors_are_one_line() {
+    fails(&[], &["no subcommand"]);
+    fails(&["frobnicate"], &["frobnicate"]);
+    fails(&["asm"], &["--output"]);
+    fails(&["config", "--json", "--toml"], &["--json"]);
+}
+
+#[test]
+fn presets_json_has_every_preset_and_correct_figures() {
+    let v: serde_json::Value = serde_json::from_str(&ok(&["presets", "--json"])).expect("valid JSON");
+    let arr = v.as_array().expect("a JSON array");
+    let presets = AccelConfig::presets();
+    assert_eq!(arr.len(), presets.len());
+    for (j, c) in arr.iter().zip(&presets) {
+        assert_eq!(j["name"], c.name.as_str());
+        assert_eq!(j["tn"], c.tn);
+        let d = &j["derived"];
+        assert_eq!(d["peak_macs_per_cycle"], c.tn as u64 * c.tn as u64);
+        assert_eq!(d["peak_ops_per_cycle"], c.peak_ops_per_cycle());
+        assert_eq!(d["onchip_bytes"], c.onchip_bytes());
+        assert_eq!(d["nbin_rows"], c.nbin_rows());
+        assert_eq!(d["sb_rows"], c.sb_rows());
+        assert_eq!(d["nbout_rows"], c.nbout_rows());
+        let gops = d["peak_gops"].as_f64().unwrap();
+        assert!((gops - c.peak_ops_per_cycle() as f64 * c.clock_mhz / 1000.0).abs() < 1e-9);
+    }
+    let dn = arr.iter().find(|j| j["name"] == "diannao").expect("diannao preset");
+    assert_eq!(dn["derived"]["peak_ops_per_cycle"], 496);
+    assert_eq!(dn["derived"]["peak_macs_per_cycle"], 256);
+    assert!((dn["derived"]["peak_gops"].as_f64().unwrap() - 486.08).abs() < 1e-9);
+}
+
+#[test]
+fn presets_table_lists_every_preset() {
+    let t = ok(&["presets"]);
+    for n in arch::config::PRESET_NAMES {
+        assert!(t.contains(n), "{t}");
+    }
+    assert!(t.contains("496") && t.contains("486.1"), "{t}");
+}
+
+#[test]
+fn asm_disasm_asm_roundtrip() {
+    let d = tempfile::tempdir().unwrap();
+    let (b1, s1, b2) = (d.path().join("a.bin"), d.path().join("a.s"), d.path().join("b.bin"));
+    for preset in ["diannao", "tiny"] {
+        ok(&["asm", s(&hello()), "-o", s(&b1), "--preset", preset]);
+        let text = ok(&["disasm", s(&b1)]);
+        assert_eq!(text.lines().count(), 3, "{text}");
+        ok(&["disasm", s(&b1), "-o", s(&s1)]);
+        assert_eq!(std::fs::read_to_string(&s1).unwrap(), text);
+        ok(&["asm", s(&s1), "-o", s(&b2), "--preset", preset]);
+        assert_eq!(std::fs::read(&b1).unwrap(), std::fs::read(&b2).unwrap());
+    }
+    assert_eq!(files_in(d.path()), vec!["a.bin", "a.s", "b.bin"]);
+}
+
+#[test]
+fn isa_doc_prints_the_generated_reference() {
+    assert_eq!(ok(&["isa-doc"]), arch::isa::doc::markdown());
+}
+
+#[test]
+fn config_files_roundtrip_and_work_as_presets() {
+    let d = tempfile::tempdir().unwrap();
+    let (t, j, bin) = (d.path().join("my.toml"), d.path().join("my.json"), d.path().join("p.bin"));
+    ok(&["config", "--preset", "tiny", "--toml", "-o", s(&t)]);
+    ok(&["config", "--preset", "tiny", "--json", "-o", s(&j)]);
+    assert_eq!(ok(&["config", "--preset", "tiny"]), std::fs::read_to_string(&t).unwrap());
+    assert_eq!(AccelConfig::load(&t).unwrap(), AccelConfig::tiny());
+    assert_eq!(AccelConfig::load(&j).unwrap(), AccelConfig::tiny());
+    ok(&["asm", s(&hello()), "-o", s(&bin), "--preset", s(&t)]);
+    ok(&["asm", s(&hello()), "-o", s(&bin), "--preset", s(&j)]);
+    let p: serde_json::Value = serde_json::from_str(&ok(&["presets", "--json", "--preset", s(&t)])).unwrap();
+    assert_eq!(p[0]["derived"]["peak_ops_per_cycle"], AccelConfig::tiny().peak_ops_per_cycle());
+}
+
+/// A temp dir with a config file whose `from` text is replaced by `to`.
+fn bad_config(from: &str, to: &str) -> (tempfile::TempDir, PathBuf, usize) {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("bad.toml");
+    let text = ok(&["config", "--preset", "tiny"]);
+    assert!(text.contains(from));
+    let text = text.replacen(from, to, 1);
+    let line = text.lines().position(|l| l.contains(to)).unwrap() + 1;
+    std::fs::write(&p, text).unwrap();
+    (d, p, line)
+}
+
+#[test]
+fn bad_presets_and_config_files() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out.bin");
+    let h = hello();
+    fails(&["asm", s(&h), "-o", s(&out), "--preset", "nope"], &["unknown preset `nope`", "diannao"]);
+    fails(&["config", "--preset", "nope"], &["unknown preset"]);
+    fails(&["presets", "--preset", "nope"], &["unknown preset"]);
+    fails(&["config", "--preset", "/no/such/file.toml"], &["/no/such/file.toml"]);
+
+    // Unknown field: file, line, field.
+    let (_d1, p, line) = bad_config("tn = 4", "tnn = 4");
+    fails(&["asm", s(&h), "-o", s(&out), "--preset", s(&p)], &[s(&p), &format!("line {line}"), "tnn"]);
+    // Wrong type.
+    let (_d2, p, line) = bad_config("tn = 4", "tn = \"four\"");
+    fails(&["config", "--preset", s(&p)], &[s(&p), &format!("line {line}"), "`tn`"]);
+    // Out-of-range value.
+    let (_d3, p, line) = bad_config("tn = 4", "tn = 3");
+    fails(&["presets", "--preset", s(&p)], &[s(&p), &format!("line {line}"), "`tn`"]);
+    let (_d4, p, line) = bad_config("latency_cycles = 6", "latency_cycles = 0");
+    fails(&["presets", "--preset", s(&p)], &[s(&p), &format!("line {line}"), "dram.latency_cycles"]);
+    // TOML syntax error.
+    let (_d5, p, line) = bad_config("sb_bytes = 1024", "sb_bytes = = 1024");
+    fails(&["presets", "--preset", s(&p)], &[s(&p), &format!("line {line}")]);
+    assert!(!out.exists());
+    assert!(files_in(d.path()).is_empty());
+}
+
+#[test]
+fn bad_assembly() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out.bin");
+    let src = d.path().join("bad.s");
+    let cases: &[(&str, &[&str])] = &[
+        ("end\nnbin.load row=zz\n", &["bad.s:2:15:", "not a number"]),
+        ("nbin.frob\nend\n", &["bad.s:1:6:", "frob"]),
+        ("nfu.mac ni=0 ; end\n", &["bad.s:1:", "nfu.ni"]),
+        ("nop\nnbin.load row=63 n0=2 ; end\n", &["bad.s:2:", "nbin", "preset `diannao`"]),
+        ("nbin.load dram=0x1001 ; end\n", &["bad.s:1:", "aligned"]),
+        ("nop\n", &["bad.s", "no `end`"]),
+        ("end\nnop\n", &["bad.s:2:", "after `end`"]),
+        ("", &["bad.s", "no instructions"]),
+    ];
+    for (text, want) in cases {
+        std::fs::write(&src, text).unwrap();
+        fails(&["asm", s(&src), "-o", s(&out)], want);
+        assert!(!out.exists(), "{text:?} left an output file");
+    }
+    // A failed run leaves an existing output untouched.
+    std::fs::write(&out, b"old").unwrap();
+    std::fs::write(&src, "nbin.load row=zz\n").unwrap();
+    fails(&["asm", s(&src), "-o", s(&out)], &["bad.s:1:"]);
+    assert_eq!(std::fs::read(&out).unwrap(), b"old");
+    assert_eq!(files_in(d.path()), vec!["bad.s", "out.bin"]);
+    fails(&["asm", s(&d.path().join("missing.s")), "-o", s(&out)], &["cannot read", "missing.s"]);
+}
+
+#[test]
+fn bad_binaries() {
+    let d = tempfile::tempdir().unwrap();
+    let good = d.path().join("good.bin");
+    ok(&["asm", s(&hello()), "-o", s(&good)]);
+    let bytes = std::fs::read(&good).unwrap();
+    let bad = d.path().join("bad.bin");
+
+    std::fs::write(&bad, &bytes[..bytes.len() - 7]).unwrap();
+    fails(&["disasm", s(&bad)], &["bad.bin", "truncated"]);
+    std::fs::write(&bad, &bytes[..6]).unwrap();
+    fails(&["disasm", s(&bad)], &["bad.bin", "truncated"]);
+
+    let mut m = bytes.clone();
+    m[..4].copy_from_slice(b"\x7fELF");
+    std::fs::write(&bad, &m).unwrap();
+    fails(&["disasm", s(&bad)], &["bad.bin", "magic"]);
+
+    let mut t = bytes.clone();
+    t.push(0);
+    std::fs::write(&bad, &t).unwrap();
+    fails(&["disasm", s(&bad)], &["bad.bin", "trailing"]);
+
+    // Corrupt the NFU opcode of instruction 1.
+    let mut c = bytes.clone();
+    let off = HEADER_BYTES + INSTR_BYTES;
+    let mut w = [0u64; INSTR_WORDS];
+    for (k, x) in w.iter_mut().enumerate() {
+        *x = u64::from_le_bytes(c[off + 8 * k..off + 8 * k + 8].try_into().unwrap());
+    }
+    let (lsb, width) = (fields::lsb(F::NFU_OP), fields::width(F::NFU_OP));
+    for b in 0..width {
+        let pos = lsb + b;
+        w[(pos / 64) as usize] |= 1 << (pos % 64);
+    }
+    for (k, x) in w.iter().enumerate() {
+        c[off + 8 * k..off + 8 * k + 8].copy_from_slice(&x.to_le_bytes());
+    }
+    std::fs::write(&bad, &c).unwrap();
+    fails(&["disasm", s(&bad)], &["bad.bin", "instruction 1", "nfu.op"]);
+    let out = d.path().join("out.s");
+    fails(&["disasm", s(&bad), "-o", s(&out)], &["instruction 1"]);
+    assert!(!out.exists());
+    fails(&["disasm", s(&d.path().join("missing.bin"))], &["cannot read", "missing.bin"]);
+}
+
+#[test]
+fn unwritable_outputs() {
+    let d = tempfile::tempdir().unwrap();
+    let h = hello();
+    fails(&["asm", s(&h), "-o", s(&d.path().join("no/such/dir/out.bin"))], &["cannot write", "out.bin"]);
+    fails(&["asm", s(&h), "-o", s(d.path())], &["cannot write", "directory"]);
+    fails(&["isa-doc", "-o", s(&d.path().join("nodir/isa.md"))], &["cannot write"]);
+    fails(&["config", "-o", s(&d.path().join("nodir/c.toml"))], &["cannot write"]);
+    assert!(files_in(d.path()).is_empty());
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The main job on built-in defaults: build the `diannao` program, list the
+# accelerator presets, and assemble and disassemble the example program.
+# Outputs go to out/demo/ (ignored by git).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v cargo >/dev/null 2>&1 || { echo "demo.sh: cargo not found (install Rust from https://rustup.rs)" >&2; exit 1; }
+
+echo "== building diannao"
+cargo build --release -p host --bin diannao
+DIANNAO="${CARGO_TARGET_DIR:-target}/release/diannao"
+
+OUT=out/demo
+mkdir -p "$OUT"
+
+echo
+echo "== diannao presets"
+"$DIANNAO" presets
+
+echo
+echo "== diannao asm examples/hello.s -o $OUT/hello.bin --preset diannao"
+"$DIANNAO" asm examples/hello.s -o "$OUT/hello.bin" --preset diannao
+echo "wrote $OUT/hello.bin ($(wc -c < "$OUT/hello.bin") bytes)"
+
+echo
+echo "== diannao disasm $OUT/hello.bin"
+"$DIANNAO" disasm "$OUT/hello.bin" | tee "$OUT/hello.dis.s"
+
+echo
+echo "== round trip: reassembling the disassembly gives the same bytes"
+"$DIANNAO" asm "$OUT/hello.dis.s" -o "$OUT/hello2.bin" --preset diannao
+cmp "$OUT/hello.bin" "$OUT/hello2.bin"
+echo "ok: $OUT/hello.bin and $OUT/hello2.bin are identical"

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Run the whole test suite: install the HDL tools it needs when they are
+# missing (Verilator, Icarus Verilog, Yosys, from Debian's packages), print
+# their versions, then run `cargo test --workspace` and exit with its status.
+# (Tests are built with opt-level 3: see [profile.test] in Cargo.toml.)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# tool command -> Debian package
+declare -A PACKAGE=([verilator]=verilator [iverilog]=iverilog [yosys]=yosys)
+TOOLS=(verilator iverilog yosys)
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        echo "test.sh: need root or sudo to run: $*" >&2
+        return 1
+    fi
+}
+
+missing=()
+for t in "${TOOLS[@]}"; do
+    command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    pkgs=()
+    for t in "${missing[@]}"; do pkgs+=("${PACKAGE[$t]}"); done
+    echo "test.sh: installing missing tools: ${missing[*]} (Debian packages: ${pkgs[*]})"
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "test.sh: cannot install ${missing[*]}: apt-get not found; install them by hand (packages: ${pkgs[*]})" >&2
+        exit 1
+    fi
+    as_root apt-get update || { echo "test.sh: apt-get update failed; cannot install ${missing[*]}" >&2; exit 1; }
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${pkgs[@]}" \
+        || { echo "test.sh: apt-get install ${pkgs[*]} failed; cannot install ${missing[*]}" >&2; exit 1; }
+    for t in "${missing[@]}"; do
+        command -v "$t" >/dev/null 2>&1 || { echo "test.sh: $t is still missing after installing ${PACKAGE[$t]}" >&2; exit 1; }
+    done
+fi
+
+version() {
+    case "$1" in
+        verilator) verilator --version ;;
+        iverilog) iverilog -V 2>&1 | head -n 1 ;;
+        yosys) yosys -V ;;
+    esac
+}
+for t in "${TOOLS[@]}"; do
+    v="$(version "$t" 2>&1 | head -n 1 || true)"
+    if [ -z "$v" ]; then
+        echo "test.sh: $t is installed but does not report a version" >&2
+        exit 1
+    fi
+    echo "test.sh: $t: $v"
+done
+
+command -v cargo >/dev/null 2>&1 || { echo "test.sh: cargo not found (install Rust from https://rustup.rs)" >&2; exit 1; }
+echo "test.sh: $(cargo --version)"
+
+set +e
+cargo test --workspace "$@"
+status=$?
+set -e
+if [ "$status" -eq 0 ]; then
+    echo "test.sh: all tests passed"
+else
+    echo "test.sh: cargo test failed (exit $status)" >&2
+fi
+exit "$status"
