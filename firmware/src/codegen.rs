@@ -1,0 +1,324 @@
+//! Program generation: walk the loop nest of [`crate::tiler`] and emit one
+//! instruction per NFU op, with the loads of a step in the instruction of the
+//! step's first op and each output chunk's `storen` in the instruction of its
+//! last op.
+//!
+//! Dependencies (docs/microarchitecture.md) are derived from a per-row record
+//! of which instruction last read (NBin, SB) or wrote/stored (NBout) each
+//! buffer row, so the `wait` fields are right by construction:
+//! * a load waits for the last NFU op that reads the rows it overwrites
+//!   (distance clamped to the field's maximum, which only waits longer);
+//! * a store waits for the NFU op that last wrote its rows (0 = own op);
+//! * an NFU op waits for the last store that reads the NBout rows it writes.
+//!
+//! NFU ops implicitly wait for every load dispatched before or with them.
+
+use crate::layer::LayerSpec;
+use crate::layout::{groups, reduction_tiles, Layout};
+use crate::tiler::{capacities, choose, Geom, TilePlan};
+use crate::FwError;
+use arch::fixed::Rounding;
+use arch::isa::fields::WAIT_BITS;
+use arch::isa::{AccIn, Buffer, DmaOp, DmaSlot, Instruction, NfuSlot};
+use arch::AccelConfig;
+
+/// Options of [`compile_with`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CompileOptions {
+    /// Rounding of the output conversion.
+    pub round: Rounding,
+    /// Force a tile plan instead of choosing one (must fit; checked).
+    pub plan: Option<ForcedPlan>,
+}
+
+/// Tile sizes imposed by the caller (tests, experiments).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ForcedPlan {
+    /// Output rows per tile.
+    pub toy: u32,
+    /// Output columns per tile.
+    pub tox: u32,
+    /// Output chunks per group.
+    pub to: u32,
+    /// Kernel rows per reduction tile.
+    pub tky: u32,
+    /// Kernel columns per reduction tile.
+    pub tkx: u32,
+    /// Input chunks per reduction tile.
+    pub tc: u32,
+    /// Buffer parts used in turn (1 single, 2 double buffering, ...).
+    pub parts: u32,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions { round: Rounding::Truncate, plan: None }
+    }
+}
+
+/// A compiled layer: the program, where its data lives, and the plan.
+#[derive(Clone, Debug)]
+pub struct CompiledLayer {
+    /// Instructions, the last one `end`.
+    pub program: Vec<Instruction>,
+    /// DRAM regions and tensor arrangement.
+    pub layout: Layout,
+    /// Useful multiply-accumulates of the whole batch (pooling: window operations).
+    pub useful_macs: u64,
+    /// The chosen tiling and its predicted cost.
+    pub plan: TilePlan,
+}
+
+/// Compile `layer` for `batch` images with default options (truncating rounding, chosen tiles).
+pub fn compile(cfg: &AccelConfig, layer: &LayerSpec, batch: u32) -> Result<CompiledLayer, FwError> {
+    compile_with(cfg, layer, batch, &CompileOptions::default())
+}
+
+/// Compile `layer` for `batch` images.
+pub fn compile_with(cfg: &AccelConfig, layer: &LayerSpec, batch: u32, opts: &CompileOptions) -> Result<CompiledLayer, FwError> {
+    cfg.validate().map_err(|e| FwError::Config(e.to_string()))?;
+    layer.validate()?;
+    if batch == 0 {
+        return Err(FwError::ZeroBatch);
+    }
+    let g = Geom::new(cfg, layer, batch);
+    let plan = match opts.plan {
+        None => choose(cfg, &g)?,
+        Some(f) => {
+            let dw = g.depthwise();
+            let mut p = TilePlan {
+                toy: f.toy.clamp(1, g.oy),
+                tox: f.tox.clamp(1, g.ox),
+                to: if dw { 1 } else { f.to.clamp(1, g.oc) },
+                tky: f.tky.clamp(1, g.ky),
+                tkx: f.tkx.clamp(1, g.kx),
+                tc: if dw { 1 } else { f.tc.clamp(1, g.c) },
+                parts: f.parts.clamp(1, crate::tiler::MAX_PARTS),
+                cost: Default::default(),
+            };
+            if !p.fits(cfg, &g) {
+                return Err(FwError::NoTiling(format!("forced plan {f:?} does not fit the buffers")));
+            }
+            p.predict(cfg, &g);
+            p
+        }
+    };
+    let layout = Layout::new(&g, &plan);
+    if layout.total_bytes() > cfg.dram.size_bytes {
+        return Err(FwError::DramTooSmall { needed: layout.total_bytes(), size: cfg.dram.size_bytes });
+    }
+    let program = generate(cfg, &g, &plan, &layout, opts.round);
+    for (i, ins) in program.iter().enumerate() {
+        ins.check(cfg).map_err(|e| FwError::Internal { index: i, reason: e.to_string() })?;
+        ins.validate().map_err(|e| FwError::Internal { index: i, reason: e.to_string() })?;
+    }
+    Ok(CompiledLayer { program, layout, useful_macs: layer.macs() * batch as u64, plan })
+}
+
+/// Per-row dependency records and the growing program.
+struct Emitter {
+    prog: Vec<Instruction>,
+    nbin_reader: Vec<Option<usize>>,
+    sb_reader: Vec<Option<usize>>,
+    nbout_writer: Vec<Option<usize>>,
+    nbout_storer: Vec<Option<usize>>,
+}
+
+const MAX_WAIT: usize = (1 << WAIT_BITS) - 1;
+
+fn latest(v: &[Option<usize>], lo: u64, n: u64) -> Option<usize> {
+    v[lo as usize..(lo + n) as usize].iter().flatten().copied().max()
+}
+
+fn mark(v: &mut [Option<usize>], lo: u64, n: u64, i: usize) {
+    for x in &mut v[lo as usize..(lo + n) as usize] {
+        *x = Some(i);
+    }
+}
+
+impl Emitter {
+    fn new(cfg: &AccelConfig) -> Self {
+        Emitter {
+            prog: Vec::new(),
+            nbin_reader: vec![None; cfg.nbin_rows() as usize],
+            sb_reader: vec![None; cfg.sb_rows() as usize],
+            nbout_writer: vec![None; cfg.nbout_rows() as usize],
+            nbout_storer: vec![None; cfg.nbout_rows() as usize],
+        }
+    }
+
+    /// Start a new instruction; returns its index.
+    fn begin(&mut self) -> usize {
+        self.prog.push(Instruction::default());
+        self.prog.len() - 1
+    }
+
+    fn load(&mut self, b: Buffer, mut s: DmaSlot) {
+        let i = self.prog.len() - 1;
+        let readers = match b {
+            Buffer::Nbin => &self.nbin_reader,
+            Buffer::Sb => &self.sb_reader,
+            Buffer::Nbout => unreachable!("no NBout loads are generated"),
+        };
+        s.wait = match latest(readers, s.row as u64, s.rows()) {
+            None => 0,
+            Some(r) => {
+                debug_assert!(r < i, "a load must come after the op that last read its rows");
+                (i - r).min(MAX_WAIT) as u32
+            }
+        };
+        *self.prog[i].dma_mut(b) = s;
+    }
+
+    fn nfu(&mut self, mut n: NfuSlot) {
+        let i = self.prog.len() - 1;
+        n.wait = match latest(&self.nbout_storer, n.nbout as u64, n.outputs()) {
+            None => 0,
+            Some(s) => (i - s).min(MAX_WAIT) as u32,
+        };
+        let nb_lo = n.nbin as u64;
+        mark(&mut self.nbin_reader, nb_lo, n.max_nbin_row() - nb_lo + 1, i);
+        if n.op == arch::isa::NfuOp::Mac {
+            let rows = n.steps_per_output() + (n.acc_in == AccIn::Bias) as u64;
+            mark(&mut self.sb_reader, n.sb as u64, rows, i);
+        }
+        mark(&mut self.nbout_writer, n.nbout as u64, n.outputs(), i);
+        self.prog[i].nfu = n;
+    }
+
+    fn store(&mut self, mut s: DmaSlot) {
+        let i = self.prog.len() - 1;
+        s.wait = match latest(&self.nbout_writer, s.row as u64, s.rows()) {
+            None => 0,
+            Some(w) => (i - w).min(MAX_WAIT) as u32,
+        };
+        mark(&mut self.nbout_storer, s.row as u64, s.rows(), i);
+        self.prog[i].nbout = s;
+    }
+}
+
+/// A buffer split into `parts` parts used in turn.
+struct Ring {
+    cap: u32,
+    next: u32,
+    parts: u32,
+}
+
+impl Ring {
+    fn take(&mut self) -> u32 {
+        let base = self.next * self.cap;
+        self.next = (self.next + 1) % self.parts;
+        base
+    }
+}
+
+fn generate(cfg: &AccelConfig, g: &Geom, p: &TilePlan, l: &Layout, round: Rounding) -> Vec<Instruction> {
+    let (nbc, sbc, noc) = capacities(cfg, p.parts);
+    let mut nbin_h = Ring { cap: nbc, next: 0, parts: p.parts };
+    let mut sb_h = Ring { cap: sbc, next: 0, parts: p.parts };
+    let mut out_h = Ring { cap: noc, next: 0, parts: p.parts };
+    let mut e = Emitter::new(cfg);
+    let reds = reduction_tiles(g, p);
+    let grps = groups(g, p);
+    let rb = cfg.nbin_row_bytes();
+    let orb = cfg.tn * cfg.data_bytes();
+    let dw = g.depthwise();
+    let mut nbin_key: Option<(u32, u32, u32, u32, usize)> = None;
+    let mut nbin_base = 0;
+    let mut sb_key: Option<usize> = None;
+    let mut sb_base = 0;
+    let walk = |n: u32, t: u32| (0..n.div_ceil(t)).map(move |k| (k * t, t.min(n - k * t)));
+    for img in 0..g.images {
+        for (oy0, toy) in walk(g.oy, p.toy) {
+            for (ox0, tox) in walk(g.ox, p.tox) {
+                for (gi, &(o0, to)) in grps.iter().enumerate() {
+                    let out_base = out_h.take();
+                    for (ri, &(ky0, tky, kx0, tkx, c0r, tcr)) in reds.iter().enumerate() {
+                        let (c0, tc) = if dw { (o0, 1) } else { (c0r, tcr) };
+                        let first = ri == 0;
+                        let last = ri + 1 == reds.len();
+                        let hin = g.hin(toy, tky);
+                        let win = g.win(tox, tkx);
+                        e.begin();
+                        // NBin patch [y][x][c]
+                        let key = (img, oy0, ox0, c0, ri);
+                        if nbin_key != Some(key) {
+                            nbin_key = Some(key);
+                            nbin_base = nbin_h.take();
+                            let dram = l.input_addr(img, oy0 * g.sy + ky0, ox0 * g.sx + kx0, c0) as u32;
+                            let line = g.wp * g.c * rb;
+                            let s = if tc == g.c {
+                                DmaSlot { op: DmaOp::Load, wait: 0, row: nbin_base, dram, n0: win * tc, n1: hin, s1: line, n2: 1, s2: 0 }
+                            } else {
+                                DmaSlot { op: DmaOp::Load, wait: 0, row: nbin_base, dram, n0: tc, n1: win, s1: g.c * rb, n2: hin, s2: line }
+                            };
+                            e.load(Buffer::Nbin, s);
+                        }
+                        // SB tile
+                        let st = if dw { None } else { Some(&l.sb_tiles[gi * reds.len() + ri]) };
+                        if let Some(t) = st {
+                            let k = gi * reds.len() + ri;
+                            if sb_key != Some(k) {
+                                sb_key = Some(k);
+                                sb_base = sb_h.take();
+                                e.load(Buffer::Sb, DmaSlot::contiguous(DmaOp::Load, sb_base, t.addr as u32, t.rows()));
+                            }
+                        }
+                        let ni = tkx * tc;
+                        for o in 0..to {
+                            if o > 0 {
+                                e.begin();
+                            }
+                            let nbout = out_base + o * toy * tox;
+                            let acc_in = if !first {
+                                AccIn::Nbout
+                            } else if g.bias {
+                                AccIn::Bias
+                            } else {
+                                AccIn::Zero
+                            };
+                            let sb = st.map(|t| sb_base + o * t.rows_per_chunk()).unwrap_or(0);
+                            e.nfu(NfuSlot {
+                                op: g.op,
+                                acc_in,
+                                activate: last,
+                                act: if last { g.act } else { arch::activation::Activation::Identity },
+                                round: if last { round } else { Rounding::Truncate },
+                                wait: 0,
+                                transpose: false,
+                                nbin: nbin_base,
+                                sb,
+                                nbout,
+                                npy: toy,
+                                spy: if toy > 1 { g.sy * win * tc } else { 0 },
+                                npx: tox,
+                                spx: if tox > 1 { g.sx * tc } else { 0 },
+                                nky: tky,
+                                sky: if tky > 1 { win * tc } else { 0 },
+                                ni,
+                                scale: if last { g.scale } else { 0 },
+                            });
+                            if last {
+                                let dram = l.output_addr(img, oy0, ox0, o0 + o) as u32;
+                                e.store(DmaSlot {
+                                    op: DmaOp::StoreNarrow,
+                                    wait: 0,
+                                    row: nbout,
+                                    dram,
+                                    n0: 1,
+                                    n1: tox,
+                                    s1: g.oc * orb,
+                                    n2: toy,
+                                    s2: g.ox * g.oc * orb,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut prog = e.prog;
+    prog.push(Instruction::end());
+    prog
+}

@@ -1,0 +1,306 @@
+//! DRAM layout of a compiled layer, and packing of logical tensors into it.
+//!
+//! * **Activations** (input and output regions): per image `[y][x][chunk][Tn]`
+//!   16-bit little-endian words (HWC, channels padded with zeros to a
+//!   multiple of Tn). The input carries the layer's padding border
+//!   materialised (zeros; the most negative word for max pooling, so padding
+//!   never wins a max). Outputs have no border. One NBin row = one
+//!   `(y, x, chunk)`. A classifier's batch is the x axis: `[image][chunk][Tn]`.
+//! * **Weights**: SB rows (a Tn x Tn block, row-major `[n][i]`: word
+//!   `n*Tn + i` is the synapse from input lane i to output lane n) in exactly
+//!   the order the program loads them: for each output-chunk group, for each
+//!   reduction tile, for each output chunk of the group, the rows
+//!   `[ky][kx][c]` of that tile followed, on the first reduction tile only, by
+//!   the chunk's **bias row** (word n = bias of output map `chunk*Tn + n`,
+//!   other words 0). Bias rows therefore live inside the weights region;
+//!   [`Layout::bias_rows`] counts them.
+//!
+//! Regions are aligned to [`ALIGN`] bytes and placed input, weights, output.
+
+use crate::tiler::{splits, Geom, TilePlan};
+use crate::FwError;
+
+/// Alignment of every region, bytes.
+pub const ALIGN: u64 = 64;
+
+/// A DRAM byte range.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Region {
+    /// First byte address.
+    pub addr: u64,
+    /// Length, bytes.
+    pub bytes: u64,
+}
+
+impl Region {
+    /// One past the last byte.
+    pub fn end(&self) -> u64 {
+        self.addr + self.bytes
+    }
+}
+
+/// One SB tile of the weight stream (rows contiguous in DRAM).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SbTile {
+    /// First output chunk and count.
+    pub o0: u32,
+    /// Output chunks.
+    pub to: u32,
+    /// Reduction tile: first kernel row, rows.
+    pub ky0: u32,
+    /// Kernel rows.
+    pub tky: u32,
+    /// First kernel column.
+    pub kx0: u32,
+    /// Kernel columns.
+    pub tkx: u32,
+    /// First input chunk.
+    pub c0: u32,
+    /// Input chunks.
+    pub tc: u32,
+    /// Whether each output chunk's block ends with a bias row.
+    pub bias: bool,
+    /// DRAM byte address of the tile's first row.
+    pub addr: u64,
+}
+
+impl SbTile {
+    /// SB rows of one output chunk's block (weights plus bias row).
+    pub fn rows_per_chunk(&self) -> u32 {
+        self.tky * self.tkx * self.tc + self.bias as u32
+    }
+    /// SB rows of the whole tile.
+    pub fn rows(&self) -> u32 {
+        self.to * self.rows_per_chunk()
+    }
+}
+
+/// Where a compiled layer's tensors live in DRAM and how they are arranged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// Padded input activations of every image.
+    pub input: Region,
+    /// SB rows in program order (weights and bias rows).
+    pub weights: Region,
+    /// Output activations of every image.
+    pub output: Region,
+    /// Bias rows inside `weights` (one per output chunk if the layer has a bias).
+    pub bias_rows: u64,
+    /// Bytes of one input image (stride between images).
+    pub input_image_bytes: u64,
+    /// Bytes of one output image.
+    pub output_image_bytes: u64,
+    /// The weight stream, tile by tile, in program order (`[group][reduction]`).
+    pub sb_tiles: Vec<SbTile>,
+    /// The lowered loop nest.
+    pub geom: Geom,
+}
+
+fn align(x: u64) -> u64 {
+    x.div_ceil(ALIGN) * ALIGN
+}
+
+/// Reduction tiles in program order: (ky0, tky, kx0, tkx, c0, tc). For
+/// pooling the chunk is chosen by the output chunk: c0 = 0, tc = 1 here.
+pub fn reduction_tiles(g: &Geom, p: &TilePlan) -> Vec<(u32, u32, u32, u32, u32, u32)> {
+    let mut v = Vec::new();
+    let walk = |n: u32, t: u32| -> Vec<(u32, u32)> {
+        let mut out = Vec::new();
+        let mut s = 0;
+        for (sz, cnt) in splits(n, t) {
+            for _ in 0..cnt {
+                out.push((s, sz));
+                s += sz;
+            }
+        }
+        out
+    };
+    let cs = if g.depthwise() { vec![(0, 1)] } else { walk(g.c, p.tc) };
+    for (ky0, tky) in walk(g.ky, p.tky) {
+        for (kx0, tkx) in walk(g.kx, p.tkx) {
+            for &(c0, tc) in &cs {
+                v.push((ky0, tky, kx0, tkx, c0, tc));
+            }
+        }
+    }
+    v
+}
+
+/// Output-chunk groups in program order: (o0, to).
+pub fn groups(g: &Geom, p: &TilePlan) -> Vec<(u32, u32)> {
+    let t = if g.depthwise() { 1 } else { p.to };
+    let mut v = Vec::new();
+    let mut o = 0;
+    while o < g.oc {
+        let n = t.min(g.oc - o);
+        v.push((o, n));
+        o += n;
+    }
+    v
+}
+
+impl Layout {
+    /// Place the regions of `g` tiled by `p`, starting at DRAM address 0.
+    pub fn new(g: &Geom, p: &TilePlan) -> Self {
+        let rb = g.tn as u64 * 2;
+        let input_image_bytes = g.input_rows_per_image() * rb;
+        let output_image_bytes = g.output_rows_per_image() * rb;
+        let input = Region { addr: 0, bytes: input_image_bytes * g.images as u64 };
+        let sb_row = rb * g.tn as u64;
+        let mut sb_tiles = Vec::new();
+        let mut addr = align(input.end());
+        let wstart = addr;
+        let mut bias_rows = 0;
+        if !g.depthwise() {
+            let reds = reduction_tiles(g, p);
+            for (o0, to) in groups(g, p) {
+                for (ri, &(ky0, tky, kx0, tkx, c0, tc)) in reds.iter().enumerate() {
+                    let t = SbTile { o0, to, ky0, tky, kx0, tkx, c0, tc, bias: ri == 0 && g.bias, addr };
+                    if t.bias {
+                        bias_rows += to as u64;
+                    }
+                    addr += t.rows() as u64 * sb_row;
+                    sb_tiles.push(t);
+                }
+            }
+        }
+        let weights = Region { addr: wstart, bytes: addr - wstart };
+        let output = Region { addr: align(weights.end()), bytes: output_image_bytes * g.images as u64 };
+        Layout { input, weights, output, bias_rows, input_image_bytes, output_image_bytes, sb_tiles, geom: g.clone() }
+    }
+
+    /// Bytes of DRAM the layer uses (end of the last region).
+    pub fn total_bytes(&self) -> u64 {
+        self.output.end()
+    }
+
+    /// DRAM byte address of input row `(image, y, x, chunk)` (padded coordinates).
+    pub fn input_addr(&self, image: u32, y: u32, x: u32, chunk: u32) -> u64 {
+        let g = &self.geom;
+        self.input.addr
+            + image as u64 * self.input_image_bytes
+            + ((y as u64 * g.wp as u64 + x as u64) * g.c as u64 + chunk as u64) * g.tn as u64 * 2
+    }
+
+    /// DRAM byte address of output row `(image, y, x, chunk)`.
+    pub fn output_addr(&self, image: u32, y: u32, x: u32, chunk: u32) -> u64 {
+        let g = &self.geom;
+        self.output.addr
+            + image as u64 * self.output_image_bytes
+            + ((y as u64 * g.ox as u64 + x as u64) * g.oc as u64 + chunk as u64) * g.tn as u64 * 2
+    }
+
+    /// Pack the input `[batch][ni][ny][nx]` (classifier: `[batch][ni]`) into
+    /// the input region: one `(address, bytes)` chunk.
+    pub fn pack_input(&self, input: &[i16]) -> Result<Vec<(u64, Vec<u8>)>, FwError> {
+        let g = &self.geom;
+        let (ni, ny, nx) = g.layer.input_shape();
+        let n = g.batch as usize * ni as usize * ny as usize * nx as usize;
+        if input.len() != n {
+            return Err(FwError::TensorLength { what: "input", expected: n, got: input.len() });
+        }
+        let tn = g.tn as usize;
+        let mut words = vec![0i16; (self.input.bytes / 2) as usize];
+        let classifier = matches!(g.layer, crate::LayerSpec::Classifier(_));
+        for img in 0..g.images {
+            for y in 0..g.hp {
+                for x in 0..g.wp {
+                    let base = ((self.input_addr(img, y, x, 0) - self.input.addr) / 2) as usize;
+                    // which logical image / pixel this padded position holds
+                    let (b, iy, ix) = if classifier { (x, 0i64, 0i64) } else { (img, y as i64 - g.pad as i64, x as i64 - g.pad as i64) };
+                    let inside = iy >= 0 && ix >= 0 && iy < ny as i64 && ix < nx as i64;
+                    for ch in 0..(g.c as usize * tn) {
+                        let v = if ch >= ni as usize {
+                            0
+                        } else if !inside {
+                            g.pad_value
+                        } else {
+                            input[((b as usize * ni as usize + ch) * ny as usize + iy as usize) * nx as usize + ix as usize]
+                        };
+                        words[base + ch] = v;
+                    }
+                }
+            }
+        }
+        Ok(vec![(self.input.addr, to_bytes(&words))])
+    }
+
+    /// Pack weights `[no][ni][ky][kx]` (classifier `[no][ni]`) and biases
+    /// `[no]` (ignored, may be empty, if the layer has none) into the weights
+    /// region: one `(address, bytes)` chunk (none for pooling).
+    pub fn pack_params(&self, weights: &[i16], bias: &[i16]) -> Result<Vec<(u64, Vec<u8>)>, FwError> {
+        let g = &self.geom;
+        if g.depthwise() {
+            return Ok(Vec::new());
+        }
+        let wl = g.layer.weight_len() as usize;
+        if weights.len() != wl {
+            return Err(FwError::TensorLength { what: "weights", expected: wl, got: weights.len() });
+        }
+        if g.bias && bias.len() != g.no as usize {
+            return Err(FwError::TensorLength { what: "bias", expected: g.no as usize, got: bias.len() });
+        }
+        let tn = g.tn as usize;
+        let (ni, no, ky, kx) = (g.ni as usize, g.no as usize, g.ky as usize, g.kx as usize);
+        let mut words = vec![0i16; (self.weights.bytes / 2) as usize];
+        for t in &self.sb_tiles {
+            let mut w = ((t.addr - self.weights.addr) / 2) as usize;
+            for o in t.o0..t.o0 + t.to {
+                for dy in t.ky0..t.ky0 + t.tky {
+                    for dx in t.kx0..t.kx0 + t.tkx {
+                        for c in t.c0..t.c0 + t.tc {
+                            for n in 0..tn {
+                                let on = o as usize * tn + n;
+                                for i in 0..tn {
+                                    let ii = c as usize * tn + i;
+                                    if on < no && ii < ni {
+                                        words[w + n * tn + i] = weights[((on * ni + ii) * ky + dy as usize) * kx + dx as usize];
+                                    }
+                                }
+                            }
+                            w += tn * tn;
+                        }
+                    }
+                }
+                if t.bias {
+                    for n in 0..tn {
+                        let on = o as usize * tn + n;
+                        if on < no {
+                            words[w + n] = bias[on];
+                        }
+                    }
+                    w += tn * tn;
+                }
+            }
+        }
+        Ok(vec![(self.weights.addr, to_bytes(&words))])
+    }
+
+    /// Read the output region through `read(address, buffer)` and return
+    /// `[batch][no][oy][ox]` (classifier: `[batch][no]`).
+    pub fn unpack_output(&self, mut read: impl FnMut(u64, &mut [u8])) -> Vec<i16> {
+        let g = &self.geom;
+        let mut bytes = vec![0u8; self.output.bytes as usize];
+        read(self.output.addr, &mut bytes);
+        let words: Vec<i16> = bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+        let (no, oy, ox) = g.layer.output_shape();
+        let classifier = matches!(g.layer, crate::LayerSpec::Classifier(_));
+        let mut out = Vec::with_capacity(g.batch as usize * no as usize * oy as usize * ox as usize);
+        for b in 0..g.batch {
+            for o in 0..no {
+                for y in 0..oy {
+                    for x in 0..ox {
+                        let (img, px) = if classifier { (0, b) } else { (b, x) };
+                        let a = self.output_addr(img, y, px, o / g.tn) - self.output.addr;
+                        out.push(words[(a / 2) as usize + (o % g.tn) as usize]);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn to_bytes(words: &[i16]) -> Vec<u8> {
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}

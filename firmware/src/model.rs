@@ -1,0 +1,351 @@
+//! Networks as TOML model files.
+//!
+//! ```toml
+//! name = "lenet5"
+//! input = [1, 28, 28]          # [channels, height, width] of one image
+//!
+//! [[layer]]
+//! name = "conv1"               # unique
+//! type = "conv"                # conv | pool | class
+//! k = 5                        # kernel (or kx = .., ky = ..)
+//! no = 20                      # output maps (conv, class)
+//! s = 1                        # stride (or sx, sy); conv default 1, pool default = kernel
+//! pad = 0                      # border on every side (default 0)
+//! act = "relu"                 # identity|relu|sigmoid|tanh|drelu|dsigmoid|dtanh (default identity)
+//! bias = true                  # conv, class (default true)
+//!
+//! [[layer]]
+//! name = "pool1"
+//! type = "pool"
+//! k = 2
+//! kind = "max"                 # max | avg
+//! ```
+//!
+//! A layer's input shape is the previous layer's output shape, unless it
+//! says `input = [c, h, w]` (e.g. an inception branch after a concatenation,
+//! or one group of a grouped convolution) or `from = "name"` (the output
+//! shape of an earlier layer, e.g. a parallel branch). A classifier takes
+//! `ni = c*h*w` of its input (or an explicit `ni`). Parse and validation
+//! errors name the file, the line and the field.
+
+use crate::layer::{parse_act, parse_kind, ClassSpec, ConvSpec, LayerError, LayerSpec, PoolSpec};
+use serde::Deserialize;
+use std::path::Path;
+use thiserror::Error;
+use toml::Spanned;
+
+/// Built-in model names.
+pub const BUILTIN: &[&str] = &["lenet5", "alexnet", "nin", "googlenet", "diannao_bench"];
+
+/// The text of a built-in model file.
+pub fn builtin(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "lenet5" => include_str!("../models/lenet5.toml"),
+        "alexnet" => include_str!("../models/alexnet.toml"),
+        "nin" => include_str!("../models/nin.toml"),
+        "googlenet" => include_str!("../models/googlenet.toml"),
+        "diannao_bench" => include_str!("../models/diannao_bench.toml"),
+        _ => return None,
+    })
+}
+
+/// Why a model cannot be loaded.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ModelError {
+    /// Not a built-in name and not a readable file.
+    #[error("{path}: {reason} (built-in models: {known})", known = BUILTIN.join(", "))]
+    Io {
+        /// Path or name.
+        path: String,
+        /// OS error.
+        reason: String,
+    },
+    /// Syntax or validation error at a place in the file.
+    #[error("{file}:{line}: {field}{msg}", field = field.as_ref().map(|f| format!("field `{f}`: ")).unwrap_or_default())]
+    At {
+        /// File name.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// Field, when known.
+        field: Option<String>,
+        /// What is wrong.
+        msg: String,
+    },
+}
+
+/// One named layer of a model, with its input shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelLayer {
+    /// Layer name.
+    pub name: String,
+    /// The layer.
+    pub spec: LayerSpec,
+}
+
+/// A network: a name, the input shape, and layers in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Model {
+    /// Model name.
+    pub name: String,
+    /// Input `(channels, height, width)` of one image.
+    pub input: (u32, u32, u32),
+    /// Layers in execution order.
+    pub layers: Vec<ModelLayer>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    name: String,
+    input: [u32; 3],
+    #[serde(default)]
+    layer: Vec<Spanned<RawLayer>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLayer {
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    input: Option<[u32; 3]>,
+    from: Option<String>,
+    k: Option<u32>,
+    kx: Option<u32>,
+    ky: Option<u32>,
+    s: Option<u32>,
+    sx: Option<u32>,
+    sy: Option<u32>,
+    pad: Option<u32>,
+    ni: Option<u32>,
+    no: Option<u32>,
+    act: Option<String>,
+    bias: Option<bool>,
+    #[serde(rename = "kind")]
+    pool: Option<String>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Line of `key = ` inside the byte range, else the range's first line.
+fn field_line(text: &str, span: std::ops::Range<usize>, keys: &[&str]) -> usize {
+    let start = span.start.min(text.len());
+    let body = &text[start..span.end.min(text.len())];
+    let mut off = start;
+    for l in body.split_inclusive('\n') {
+        let t = l.trim_start();
+        if keys.iter().any(|k| t.strip_prefix(k).map(|r| r.trim_start().starts_with('=')).unwrap_or(false)) {
+            return line_of(text, off);
+        }
+        off += l.len();
+    }
+    line_of(text, start)
+}
+
+/// Keys that may set a field named in a [`LayerError`].
+fn keys_for(field: &str) -> Vec<&str> {
+    match field {
+        "kx" => vec!["kx", "k"],
+        "ky" => vec!["ky", "k"],
+        "sx" => vec!["sx", "s"],
+        "sy" => vec!["sy", "s"],
+        "nx" | "ny" => vec!["input", "from"],
+        "ni" => vec!["ni", "input", "from"],
+        f => vec![f],
+    }
+}
+
+fn layer_error_field(e: &LayerError) -> Option<String> {
+    match e {
+        LayerError::Zero { field } | LayerError::KernelTooLarge { field, .. } | LayerError::TooLarge { field, .. } => Some(field.to_string()),
+        LayerError::PadTooLarge { .. } => Some("pad".into()),
+        LayerError::Missing(f) => Some(f.to_string()),
+        LayerError::BadValue { field, .. } => Some(field.clone()),
+        LayerError::UnknownField { key, .. } => Some(key.clone()),
+        LayerError::Syntax(_) => None,
+    }
+}
+
+impl Model {
+    /// Load a built-in model by name, or a model file by path.
+    pub fn load(path_or_name: &str) -> Result<Self, ModelError> {
+        if let Some(text) = builtin(path_or_name) {
+            return Self::parse(text, &format!("{path_or_name}.toml (built-in)"));
+        }
+        let text = std::fs::read_to_string(Path::new(path_or_name))
+            .map_err(|e| ModelError::Io { path: path_or_name.to_string(), reason: e.to_string() })?;
+        Self::parse(&text, path_or_name)
+    }
+
+    /// Parse model text; `file` names the source in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Self, ModelError> {
+        let raw: RawModel = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+            let msg = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+            ModelError::At { file: file.into(), line, field: None, msg }
+        })?;
+        let mut shapes: Vec<(String, (u32, u32, u32))> = Vec::new();
+        let mut prev = (raw.input[0], raw.input[1], raw.input[2]);
+        let mut layers = Vec::new();
+        for sl in &raw.layer {
+            let span = sl.span();
+            let l = sl.get_ref();
+            let err = |field: &str, msg: String| ModelError::At {
+                file: file.into(),
+                line: field_line(text, span.clone(), &keys_for(field)),
+                field: Some(field.to_string()),
+                msg,
+            };
+            if shapes.iter().any(|(n, _)| *n == l.name) {
+                return Err(err("name", format!("layer `{}` defined twice", l.name)));
+            }
+            let (c, h, w) = match (&l.input, &l.from) {
+                (Some(_), Some(_)) => return Err(err("from", "give `input` or `from`, not both".into())),
+                (Some(i), None) => (i[0], i[1], i[2]),
+                (None, Some(f)) => match shapes.iter().find(|(n, _)| n == f) {
+                    Some((_, s)) => *s,
+                    None => return Err(err("from", format!("no earlier layer named `{f}`"))),
+                },
+                (None, None) => prev,
+            };
+            let act = l.act.as_deref().map(|a| parse_act("act", a)).transpose().map_err(|e| err("act", e.to_string()))?;
+            let act = act.unwrap_or(arch::activation::Activation::Identity);
+            let need_k = |v: Option<u32>, both: Option<u32>, f: &'static str| v.or(both).ok_or_else(|| err(f, "is required".into()));
+            let spec = match l.kind.as_str() {
+                "conv" => {
+                    let kx = need_k(l.kx, l.k, "kx")?;
+                    let ky = need_k(l.ky, l.k, "ky")?;
+                    let no = l.no.ok_or_else(|| err("no", "is required".into()))?;
+                    if l.pool.is_some() {
+                        return Err(err("kind", "only pooling layers have a kind".into()));
+                    }
+                    LayerSpec::Conv(ConvSpec {
+                        nx: w,
+                        ny: h,
+                        kx,
+                        ky,
+                        ni: l.ni.unwrap_or(c),
+                        no,
+                        sx: l.sx.or(l.s).unwrap_or(1),
+                        sy: l.sy.or(l.s).unwrap_or(1),
+                        pad: l.pad.unwrap_or(0),
+                        act,
+                        bias: l.bias.unwrap_or(true),
+                    })
+                }
+                "pool" => {
+                    let kx = need_k(l.kx, l.k, "kx")?;
+                    let ky = need_k(l.ky, l.k, "ky")?;
+                    let kind = parse_kind("kind", l.pool.as_deref().ok_or_else(|| err("kind", "is required (max or avg)".into()))?)
+                        .map_err(|e| err("kind", e.to_string()))?;
+                    if l.no.is_some() || l.bias.is_some() {
+                        return Err(err(if l.no.is_some() { "no" } else { "bias" }, "pooling layers have no such field".into()));
+                    }
+                    LayerSpec::Pool(PoolSpec {
+                        nx: w,
+                        ny: h,
+                        kx,
+                        ky,
+                        ni: l.ni.unwrap_or(c),
+                        sx: l.sx.or(l.s).unwrap_or(kx),
+                        sy: l.sy.or(l.s).unwrap_or(ky),
+                        pad: l.pad.unwrap_or(0),
+                        kind,
+                    })
+                }
+                "class" | "classifier" | "fc" => {
+                    for (f, set) in [("k", l.k.is_some() || l.kx.is_some() || l.ky.is_some()), ("s", l.s.is_some() || l.sx.is_some() || l.sy.is_some()), ("pad", l.pad.is_some())] {
+                        if set {
+                            return Err(err(f, "classifier layers have no such field".into()));
+                        }
+                    }
+                    let no = l.no.ok_or_else(|| err("no", "is required".into()))?;
+                    let ni = l.ni.unwrap_or_else(|| (c as u64 * h as u64 * w as u64).min(u32::MAX as u64) as u32);
+                    LayerSpec::Classifier(ClassSpec { ni, no, act, bias: l.bias.unwrap_or(true) })
+                }
+                other => return Err(err("type", format!("unknown layer type `{other}` (conv, pool, class)"))),
+            };
+            spec.validate().map_err(|e| {
+                let f = layer_error_field(&e).unwrap_or_else(|| "type".into());
+                err(&f, format!("layer `{}`: {e}", l.name))
+            })?;
+            prev = spec.output_shape();
+            shapes.push((l.name.clone(), prev));
+            layers.push(ModelLayer { name: l.name.clone(), spec });
+        }
+        if layers.is_empty() {
+            return Err(ModelError::At { file: file.into(), line: 1, field: Some("layer".into()), msg: "the model has no layers".into() });
+        }
+        Ok(Model { name: raw.name, input: (raw.input[0], raw.input[1], raw.input[2]), layers })
+    }
+
+    /// Useful MACs per image over all layers.
+    pub fn macs(&self) -> u64 {
+        self.layers.iter().map(|l| l.spec.macs()).sum()
+    }
+
+    /// Parameter bytes over all layers (16-bit words).
+    pub fn param_bytes(&self) -> u64 {
+        self.layers.iter().map(|l| l.spec.param_bytes()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_parse() {
+        for n in BUILTIN {
+            let m = Model::load(n).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!m.layers.is_empty(), "{n}");
+        }
+    }
+
+    #[test]
+    fn known_sizes() {
+        let m = Model::load("lenet5").unwrap();
+        assert_eq!(m.layers.last().unwrap().spec.output_shape(), (10, 1, 1));
+        let a = Model::load("alexnet").unwrap();
+        let fc6 = a.layers.iter().find(|l| l.name == "fc6").unwrap();
+        assert_eq!(fc6.spec.input_shape(), (9216, 1, 1));
+        // AlexNet is about 724 M MACs per image
+        assert!((700_000_000..750_000_000).contains(&a.macs()), "{}", a.macs());
+        let g = Model::load("googlenet").unwrap();
+        let last = g.layers.last().unwrap();
+        assert_eq!(last.spec.input_shape(), (1024, 1, 1));
+        // GoogLeNet is about 1.5 G MACs per image
+        assert!((1_400_000_000..1_700_000_000).contains(&g.macs()), "{}", g.macs());
+    }
+
+    #[test]
+    fn from_and_input_set_the_shape() {
+        let t = "name = \"x\"\ninput = [3, 16, 16]\n[[layer]]\nname = \"a\"\ntype = \"conv\"\nk = 3\nno = 8\n[[layer]]\nname = \"b\"\ntype = \"pool\"\nk = 2\nkind = \"max\"\n[[layer]]\nname = \"c\"\ntype = \"conv\"\nfrom = \"a\"\nk = 1\nno = 4\n[[layer]]\nname = \"d\"\ntype = \"class\"\ninput = [2, 3, 5]\nno = 7\n";
+        let m = Model::parse(t, "m.toml").unwrap();
+        assert_eq!(m.layers[1].spec.output_shape(), (8, 7, 7));
+        assert_eq!(m.layers[2].spec.input_shape(), (8, 14, 14));
+        assert_eq!(m.layers[3].spec.input_shape(), (30, 1, 1));
+        let bad = t.replace("from = \"a\"", "from = \"zz\"");
+        let e = Model::parse(&bad, "m.toml").unwrap_err().to_string();
+        assert!(e.starts_with("m.toml:16: field `from`"), "{e}");
+    }
+
+    #[test]
+    fn errors_name_file_line_and_field() {
+        let t = "name = \"x\"\ninput = [1, 8, 8]\n\n[[layer]]\nname = \"c\"\ntype = \"conv\"\nk = 9\nno = 2\n";
+        let e = Model::parse(t, "m.toml").unwrap_err().to_string();
+        assert!(e.starts_with("m.toml:7: field `kx`"), "{e}");
+        let t = "name = \"x\"\ninput = [1, 8, 8]\n[[layer]]\nname = \"c\"\ntype = \"conv\"\nk = 3\nnoo = 2\n";
+        let e = Model::parse(t, "m.toml").unwrap_err().to_string();
+        assert!(e.starts_with("m.toml:") && e.contains("noo"), "{e}");
+        let t = "name = \"x\"\ninput = [1, 8, 8]\n[[layer]]\nname = \"c\"\ntype = \"conv\"\nk = \"three\"\nno = 2\n";
+        let e = Model::parse(t, "m.toml").unwrap_err().to_string();
+        assert!(e.starts_with("m.toml:6:"), "{e}");
+        let t = "name = \"x\"\ninput = [1, 8, 8]\n[[layer]]\nname = \"c\"\ntype = \"pool\"\nk = 2\nkind = \"median\"\n";
+        let e = Model::parse(t, "m.toml").unwrap_err().to_string();
+        assert!(e.starts_with("m.toml:7: field `kind`"), "{e}");
+    }
+}
