@@ -165,12 +165,12 @@ impl AccelConfig {
             frac_bits: 8,
             acc_bits: ACC_BITS,
             clock_mhz: 100.0,
-            dram: DramTiming { latency_cycles: 6, bytes_per_cycle: 8, size_bytes: 1 << 24 },
+            dram: DramTiming { latency_cycles: 6, bytes_per_cycle: 8, size_bytes: 1 << 28 },
             pipeline: PipelineDepths { nfu1: 1, nfu2: 1, nfu3: 1 },
             imem_depth: 256,
             queue_depth: 2,
             lfsr_seed: 0x1234_5678,
-            notes: "test preset: Tn=4, NBin 32 rows, SB 32 rows, NBout 16 rows".into(),
+            notes: "test preset: Tn=4, NBin 32 rows, SB 32 rows, NBout 16 rows; 256 MiB DRAM (enough for AlexNet fc6)".into(),
         }
     }
 
