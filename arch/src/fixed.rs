@@ -20,9 +20,10 @@ pub type Data = i16;
 pub type Acc = i32;
 
 /// How a value is rounded when fraction bits are dropped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Rounding {
     /// Drop the low bits (round toward minus infinity).
+    #[default]
     Truncate,
     /// Add half an LSB, then drop (round half up).
     Nearest,

@@ -31,6 +31,18 @@ pub enum CpOp {
     End,
 }
 
+impl CpOp {
+    /// Encoding order.
+    pub const ALL: [CpOp; 2] = [CpOp::Nop, CpOp::End];
+    /// Assembly mnemonic.
+    pub fn mnemonic(self) -> &'static str {
+        match self {
+            CpOp::Nop => "nop",
+            CpOp::End => "end",
+        }
+    }
+}
+
 /// A DMA operation (which ones are legal depends on the buffer).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum DmaOp {
@@ -269,11 +281,6 @@ impl Default for Activation {
         Activation::Identity
     }
 }
-impl Default for Rounding {
-    fn default() -> Self {
-        Rounding::Truncate
-    }
-}
 
 impl NfuSlot {
     /// A slot that does nothing.
@@ -449,11 +456,18 @@ fn index_of<T: PartialEq>(all: &[T], x: &T) -> u64 {
     all.iter().position(|a| a == x).expect("enum value listed in ALL") as u64
 }
 
-const DMA_FIELDS: [[F; 9]; 3] = [
+/// The fields of each DMA slot, in slot order (nbin, sb, nbout), each as
+/// op, wait, row, dram, n0, n1, s1, n2, s2.
+pub const DMA_FIELDS: [[F; 9]; 3] = [
     [F::NBIN_OP, F::NBIN_WAIT, F::NBIN_ROW, F::NBIN_DRAM, F::NBIN_N0, F::NBIN_N1, F::NBIN_S1, F::NBIN_N2, F::NBIN_S2],
     [F::SB_OP, F::SB_WAIT, F::SB_ROW, F::SB_DRAM, F::SB_N0, F::SB_N1, F::SB_S1, F::SB_N2, F::SB_S2],
     [F::NBOUT_OP, F::NBOUT_WAIT, F::NBOUT_ROW, F::NBOUT_DRAM, F::NBOUT_N0, F::NBOUT_N1, F::NBOUT_S1, F::NBOUT_N2, F::NBOUT_S2],
 ];
+
+/// The fields of `b`'s DMA slot: op, wait, row, dram, n0, n1, s1, n2, s2.
+pub fn dma_fields(b: Buffer) -> [F; 9] {
+    DMA_FIELDS[b as usize]
+}
 
 impl Instruction {
     /// The END instruction.
@@ -482,7 +496,7 @@ impl Instruction {
     /// Field values in [`FIELDS`] order.
     pub fn field_values(&self) -> [u64; NUM_FIELDS] {
         let mut v = [0u64; NUM_FIELDS];
-        v[F::CP_OP as usize] = index_of(&[CpOp::Nop, CpOp::End], &self.cp);
+        v[F::CP_OP as usize] = index_of(&CpOp::ALL, &self.cp);
         for (bi, b) in Buffer::ALL.iter().enumerate() {
             let s = self.dma(*b);
             let fs = DMA_FIELDS[bi];
@@ -516,7 +530,7 @@ impl Instruction {
     /// Build from field values, checking every code and count.
     pub fn from_field_values(v: &[u64; NUM_FIELDS]) -> Result<Self, DecodeError> {
         let g = |f: F| v[f as usize];
-        let mut ins = Instruction { cp: code(&[CpOp::Nop, CpOp::End], F::CP_OP, g(F::CP_OP))?, ..Default::default() };
+        let mut ins = Instruction { cp: code(&CpOp::ALL, F::CP_OP, g(F::CP_OP))?, ..Default::default() };
         for (bi, b) in Buffer::ALL.iter().enumerate() {
             let fs = DMA_FIELDS[bi];
             let op = code(&DmaOp::ALL, fs[0], g(fs[0]))?;
