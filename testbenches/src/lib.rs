@@ -136,3 +136,7 @@ pub fn compare(v: &Vector, a_name: &'static str, a: &Outcome, b_name: &'static s
     }
     Ok(())
 }
+
+pub mod sim_backend;
+pub mod vectors;
+pub use sim_backend::SimBackend;
