@@ -1,1 +1,6 @@
 //! hdl
+pub mod control;
+pub mod emit;
+pub mod top;
+pub mod nfu;
+pub mod verilog_test;

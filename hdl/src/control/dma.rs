@@ -1,0 +1,401 @@
+//! One DMA (`dma_nbin`, `dma_sb`, `dma_nbout`): queue of Q slots, current slot,
+//! 3-level address generation, start condition, port requests, row assembly
+//! and buffer writes (loads), NBout port-B reads and beat serialisation
+//! (stores), `loadw`/`storen` conversions, completion counter.
+
+use super::conv::{Narrow, Widen};
+use super::queue::Queue;
+use super::{CNT_BITS, DMA_ENTRY_BITS, TAG_BITS};
+use arch::isa::DmaOp;
+use rust_hdl::prelude::*;
+
+type Cnt = Bits<CNT_BITS>;
+const _: () = assert!(CNT_BITS == 16, "modular compares test bit 15");
+
+/// A DMA for a buffer of `2^A` rows of `W` bits; `BW` = port beat width in
+/// bits; `ASM` = assembly register width (a multiple of BW, >= W); `Q` = queue depth.
+#[derive(LogicBlock)]
+pub struct Dma<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A: usize> {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous clear.
+    pub clr: Signal<In, bool>,
+    /// Append an entry (from `cp`).
+    pub push: Signal<In, bool>,
+    /// Entry to append.
+    pub din: Signal<In, Bits<DMA_ENTRY_BITS>>,
+    /// Queue full (state at the start of the cycle).
+    pub full: Signal<Out, bool>,
+    /// Queue not empty.
+    pub pending: Signal<Out, bool>,
+    q: Queue<DMA_ENTRY_BITS, Q>,
+    /// NFU ops completed (for the wait condition).
+    pub nfu_done: Signal<In, Cnt>,
+    /// Request the port this cycle.
+    pub req: Signal<Out, bool>,
+    /// Byte address of the requested row.
+    pub req_addr: Signal<Out, Bits<32>>,
+    /// Store (else load).
+    pub req_write: Signal<Out, bool>,
+    /// Beats of the requested row.
+    pub req_beats: Signal<Out, Bits<16>>,
+    /// Tag bits for the row (write, last_row, narrow, row; the port adds owner and beat).
+    pub req_tag: Signal<Out, Bits<TAG_BITS>>,
+    /// The request is granted this cycle.
+    pub grant: Signal<In, bool>,
+    /// A response for this DMA this cycle.
+    pub resp_mine: Signal<In, bool>,
+    /// Response tag.
+    pub resp_tag: Signal<In, Bits<TAG_BITS>>,
+    /// Response data beat.
+    pub resp_data: Signal<In, Bits<BW>>,
+    /// Buffer write enable (load row).
+    pub wr_en: Signal<Out, bool>,
+    /// Buffer write row.
+    pub wr_addr: Signal<Out, Bits<A>>,
+    /// Buffer write data.
+    pub wr_data: Signal<Out, Bits<W>>,
+    /// Buffer read row (NBout port B, stores).
+    pub rd_addr: Signal<Out, Bits<A>>,
+    /// Buffer read data (one cycle after `rd_addr`).
+    pub rd_data: Signal<In, Bits<W>>,
+    /// Store data beat valid (one cycle after its command).
+    pub wvalid: Signal<Out, bool>,
+    /// Store data beat.
+    pub wdata: Signal<Out, Bits<BW>>,
+    /// Slots completed.
+    pub done: Signal<Out, Cnt>,
+    /// Has a current slot (`dma_*.row` is meaningful).
+    pub busy: Signal<Out, bool>,
+    /// Next transfer row index of the current slot.
+    pub row: Signal<Out, Bits<16>>,
+    /// Waiting on its `wait` condition with a head (`dma_stall_wait`).
+    pub stall_wait: Signal<Out, bool>,
+    narrow: Narrow<W>,
+    widen: Widen<W>,
+    cur: DFF<bool>,
+    op: DFF<Bits<3>>,
+    brow: DFF<Bits<12>>,
+    addr: DFF<Bits<32>>,
+    run: DFF<Bits<32>>,
+    outer: DFF<Bits<32>>,
+    k0: DFF<Bits<12>>,
+    k1: DFF<Bits<12>>,
+    k2: DFF<Bits<12>>,
+    n0: DFF<Bits<12>>,
+    n1: DFF<Bits<12>>,
+    n2: DFF<Bits<12>>,
+    s1: DFF<Bits<32>>,
+    s2: DFF<Bits<32>>,
+    kk: DFF<Bits<16>>,
+    asm: DFF<Bits<ASM>>,
+    st_first: DFF<bool>,
+    st_narrow: DFF<bool>,
+    st_left: DFF<Bits<16>>,
+    sreg: DFF<Bits<ASM>>,
+    donec: DFF<Cnt>,
+    start: Signal<Local, bool>,
+    wdiff: Signal<Local, Cnt>,
+    e_op: Signal<Local, Bits<3>>,
+    e_brow: Signal<Local, Bits<12>>,
+    e_addr: Signal<Local, Bits<32>>,
+    e_run: Signal<Local, Bits<32>>,
+    e_outer: Signal<Local, Bits<32>>,
+    e_k0: Signal<Local, Bits<12>>,
+    e_k1: Signal<Local, Bits<12>>,
+    e_k2: Signal<Local, Bits<12>>,
+    e_n0: Signal<Local, Bits<12>>,
+    e_n1: Signal<Local, Bits<12>>,
+    e_n2: Signal<Local, Bits<12>>,
+    e_s1: Signal<Local, Bits<32>>,
+    e_s2: Signal<Local, Bits<32>>,
+    e_kk: Signal<Local, Bits<16>>,
+    narrow_op: Signal<Local, bool>,
+    write_op: Signal<Local, bool>,
+    last_row: Signal<Local, bool>,
+    rb: Signal<Local, Bits<32>>,
+    shifted: Signal<Local, Bits<ASM>>,
+    row_raw: Signal<Local, Bits<ASM>>,
+    src: Signal<Local, Bits<ASM>>,
+    k_loadw: Constant<Bits<3>>,
+    k_store: Constant<Bits<3>>,
+    k_storen: Constant<Bits<3>>,
+    k_rb: Constant<Bits<32>>,
+    k_rb_narrow: Constant<Bits<32>>,
+    k_beats: Constant<Bits<16>>,
+    k_beats_narrow: Constant<Bits<16>>,
+    k_bw: Constant<Bits<16>>,
+    k_top: Constant<Bits<16>>,
+    k_sh: Constant<Bits<16>>,
+    k_sh_narrow: Constant<Bits<16>>,
+}
+
+impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A: usize> Dma<W, ASM, BW, Q, A> {
+    /// A DMA whose DRAM rows are `rb` bytes (`rb_narrow` for `loadw`/`storen`),
+    /// with `bpc` port bytes per cycle and `frac` fraction bits (for `loadw`).
+    pub fn new(rb: u32, rb_narrow: u32, bpc: u32, frac: u32) -> Self {
+        assert_eq!(BW as u32, 8 * bpc, "BW must be 8 * bytes_per_cycle");
+        assert_eq!(ASM % BW, 0);
+        assert!(ASM >= W && ASM >= BW);
+        assert!(ASM as u32 >= 8 * rb.div_ceil(bpc) * bpc, "ASM too small for the row");
+        let beats = rb.div_ceil(bpc) as u64;
+        let beats_n = rb_narrow.div_ceil(bpc) as u64;
+        let pos = |op: DmaOp| DmaOp::ALL.iter().position(|x| *x == op).unwrap() as u64;
+        // after `beats` shift-ins at the top, the row's first beat sits at bit ASM - beats*BW
+        let sh = (ASM as u64) - beats * BW as u64;
+        let sh_n = (ASM as u64) - beats_n * BW as u64;
+        Self {
+            clock: Default::default(),
+            clr: Default::default(),
+            push: Default::default(),
+            din: Default::default(),
+            full: Default::default(),
+            pending: Default::default(),
+            q: Default::default(),
+            nfu_done: Default::default(),
+            req: Default::default(),
+            req_addr: Default::default(),
+            req_write: Default::default(),
+            req_beats: Default::default(),
+            req_tag: Default::default(),
+            grant: Default::default(),
+            resp_mine: Default::default(),
+            resp_tag: Default::default(),
+            resp_data: Default::default(),
+            wr_en: Default::default(),
+            wr_addr: Default::default(),
+            wr_data: Default::default(),
+            rd_addr: Default::default(),
+            rd_data: Default::default(),
+            wvalid: Default::default(),
+            wdata: Default::default(),
+            done: Default::default(),
+            busy: Default::default(),
+            row: Default::default(),
+            stall_wait: Default::default(),
+            narrow: Default::default(),
+            widen: Widen::new(frac as usize),
+            cur: Default::default(),
+            op: Default::default(),
+            brow: Default::default(),
+            addr: Default::default(),
+            run: Default::default(),
+            outer: Default::default(),
+            k0: Default::default(),
+            k1: Default::default(),
+            k2: Default::default(),
+            n0: Default::default(),
+            n1: Default::default(),
+            n2: Default::default(),
+            s1: Default::default(),
+            s2: Default::default(),
+            kk: Default::default(),
+            asm: Default::default(),
+            st_first: Default::default(),
+            st_narrow: Default::default(),
+            st_left: Default::default(),
+            sreg: Default::default(),
+            donec: Default::default(),
+            start: Default::default(),
+            wdiff: Default::default(),
+            e_op: Default::default(),
+            e_brow: Default::default(),
+            e_addr: Default::default(),
+            e_run: Default::default(),
+            e_outer: Default::default(),
+            e_k0: Default::default(),
+            e_k1: Default::default(),
+            e_k2: Default::default(),
+            e_n0: Default::default(),
+            e_n1: Default::default(),
+            e_n2: Default::default(),
+            e_s1: Default::default(),
+            e_s2: Default::default(),
+            e_kk: Default::default(),
+            narrow_op: Default::default(),
+            write_op: Default::default(),
+            last_row: Default::default(),
+            rb: Default::default(),
+            shifted: Default::default(),
+            row_raw: Default::default(),
+            src: Default::default(),
+            k_loadw: Constant::new(pos(DmaOp::LoadWiden).into()),
+            k_store: Constant::new(pos(DmaOp::Store).into()),
+            k_storen: Constant::new(pos(DmaOp::StoreNarrow).into()),
+            k_rb: Constant::new((rb as u64).into()),
+            k_rb_narrow: Constant::new((rb_narrow as u64).into()),
+            k_beats: Constant::new(beats.into()),
+            k_beats_narrow: Constant::new(beats_n.into()),
+            k_bw: Constant::new((BW as u64).into()),
+            k_top: Constant::new(((ASM - BW) as u64).into()),
+            k_sh: Constant::new(sh.into()),
+            k_sh_narrow: Constant::new(sh_n.into()),
+        }
+    }
+}
+
+impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A: usize> Logic for Dma<W, ASM, BW, Q, A> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, cur, op, brow, addr, run, outer, k0, k1, k2, n0, n1, n2, s1, s2, kk, asm, st_first, st_narrow, st_left, sreg, donec);
+        self.q.clock.next = self.clock.val();
+        self.q.clr.next = self.clr.val();
+        self.q.push.next = self.push.val();
+        self.q.din.next = self.din.val();
+        self.full.next = self.q.full.val();
+        self.pending.next = self.q.nonempty.val();
+        // modular compare (CNT_BITS = 16): nfu_done >= required  <=>  sign bit of the difference clear
+        self.wdiff.next = self.nfu_done.val() - self.q.head.val().get_bits::<CNT_BITS>(148);
+        // ---- start: no current slot, a head enqueued before this cycle, wait holds
+        self.start.next = !self.cur.q.val()
+            && self.q.nonempty.val()
+            && (!self.q.head.val().get_bit(147) || !self.wdiff.val().get_bit(15));
+        self.stall_wait.next = !self.cur.q.val() && self.q.nonempty.val() && !self.start.val();
+        self.q.pop.next = self.start.val();
+        // ---- effective current slot (the head in its start cycle)
+        self.e_op.next = self.op.q.val();
+        self.e_brow.next = self.brow.q.val();
+        self.e_addr.next = self.addr.q.val();
+        self.e_run.next = self.run.q.val();
+        self.e_outer.next = self.outer.q.val();
+        self.e_k0.next = self.k0.q.val();
+        self.e_k1.next = self.k1.q.val();
+        self.e_k2.next = self.k2.q.val();
+        self.e_n0.next = self.n0.q.val();
+        self.e_n1.next = self.n1.q.val();
+        self.e_n2.next = self.n2.q.val();
+        self.e_s1.next = self.s1.q.val();
+        self.e_s2.next = self.s2.q.val();
+        self.e_kk.next = self.kk.q.val();
+        if self.start.val() {
+            self.e_op.next = self.q.head.val().get_bits::<3>(0);
+            self.e_brow.next = self.q.head.val().get_bits::<12>(3);
+            self.e_addr.next = self.q.head.val().get_bits::<32>(15);
+            self.e_run.next = self.q.head.val().get_bits::<32>(15);
+            self.e_outer.next = self.q.head.val().get_bits::<32>(15);
+            self.e_k0.next = 0.into();
+            self.e_k1.next = 0.into();
+            self.e_k2.next = 0.into();
+            self.e_n0.next = self.q.head.val().get_bits::<12>(47);
+            self.e_n1.next = self.q.head.val().get_bits::<12>(59);
+            self.e_s1.next = self.q.head.val().get_bits::<32>(71);
+            self.e_n2.next = self.q.head.val().get_bits::<12>(103);
+            self.e_s2.next = self.q.head.val().get_bits::<32>(115);
+            self.e_kk.next = 0.into();
+        }
+        self.narrow_op.next = (self.e_op.val() == self.k_loadw.val()) || (self.e_op.val() == self.k_storen.val());
+        self.write_op.next = (self.e_op.val() == self.k_store.val()) || (self.e_op.val() == self.k_storen.val());
+        self.rb.next = self.k_rb.val();
+        self.req_beats.next = self.k_beats.val();
+        if self.narrow_op.val() {
+            self.rb.next = self.k_rb_narrow.val();
+            self.req_beats.next = self.k_beats_narrow.val();
+        }
+        self.last_row.next = (self.e_k0.val() + 1 == self.e_n0.val())
+            && (self.e_k1.val() + 1 == self.e_n1.val())
+            && (self.e_k2.val() + 1 == self.e_n2.val());
+        self.req.next = self.start.val() || self.cur.q.val();
+        self.req_addr.next = self.e_addr.val();
+        self.req_write.next = self.write_op.val();
+        self.req_tag.next = (bit_cast::<TAG_BITS, 1>(self.write_op.val().into()) << 2)
+            | (bit_cast::<TAG_BITS, 1>(self.last_row.val().into()) << 4)
+            | (bit_cast::<TAG_BITS, 1>(self.narrow_op.val().into()) << 5)
+            | (bit_cast::<TAG_BITS, 12>(self.e_brow.val()) << 6);
+        self.rd_addr.next = bit_cast::<A, 12>(self.e_brow.val());
+        self.busy.next = self.cur.q.val();
+        self.row.next = self.kk.q.val();
+        // ---- state: load the head, advance on grant
+        if self.start.val() {
+            self.cur.d.next = true;
+            self.op.d.next = self.e_op.val();
+            self.brow.d.next = self.e_brow.val();
+            self.addr.d.next = self.e_addr.val();
+            self.run.d.next = self.e_run.val();
+            self.outer.d.next = self.e_outer.val();
+            self.k0.d.next = 0.into();
+            self.k1.d.next = 0.into();
+            self.k2.d.next = 0.into();
+            self.n0.d.next = self.e_n0.val();
+            self.n1.d.next = self.e_n1.val();
+            self.n2.d.next = self.e_n2.val();
+            self.s1.d.next = self.e_s1.val();
+            self.s2.d.next = self.e_s2.val();
+            self.kk.d.next = 0.into();
+        }
+        if self.grant.val() {
+            self.brow.d.next = self.e_brow.val() + 1;
+            self.kk.d.next = self.e_kk.val() + 1;
+            if self.e_k0.val() + 1 != self.e_n0.val() {
+                self.k0.d.next = self.e_k0.val() + 1;
+                self.addr.d.next = self.e_addr.val() + self.rb.val();
+            } else if self.e_k1.val() + 1 != self.e_n1.val() {
+                self.k0.d.next = 0.into();
+                self.k1.d.next = self.e_k1.val() + 1;
+                self.run.d.next = self.e_run.val() + self.e_s1.val();
+                self.addr.d.next = self.e_run.val() + self.e_s1.val();
+            } else {
+                self.k0.d.next = 0.into();
+                self.k1.d.next = 0.into();
+                self.k2.d.next = self.e_k2.val() + 1;
+                self.outer.d.next = self.e_outer.val() + self.e_s2.val();
+                self.run.d.next = self.e_outer.val() + self.e_s2.val();
+                self.addr.d.next = self.e_outer.val() + self.e_s2.val();
+            }
+            if self.last_row.val() {
+                self.cur.d.next = false;
+            }
+        }
+        // ---- load responses: shift each beat in at the top; write the row on its last beat
+        self.shifted.next = (self.asm.q.val() >> self.k_bw.val()) | (bit_cast::<ASM, BW>(self.resp_data.val()) << self.k_top.val());
+        self.row_raw.next = self.shifted.val() >> self.k_sh.val();
+        if self.resp_tag.val().get_bit(5) {
+            self.row_raw.next = self.shifted.val() >> self.k_sh_narrow.val();
+        }
+        self.widen.din.next = bit_cast::<W, ASM>(self.row_raw.val());
+        self.wr_en.next = false;
+        self.wr_addr.next = bit_cast::<A, 12>(self.resp_tag.val().get_bits::<12>(6));
+        self.wr_data.next = bit_cast::<W, ASM>(self.row_raw.val());
+        if self.resp_tag.val().get_bit(5) {
+            self.wr_data.next = self.widen.dout.val();
+        }
+        if self.resp_mine.val() && !self.resp_tag.val().get_bit(2) {
+            self.asm.d.next = self.shifted.val();
+            if self.resp_tag.val().get_bit(3) {
+                self.wr_en.next = true;
+            }
+        }
+        if self.resp_mine.val() && self.resp_tag.val().get_bit(3) && self.resp_tag.val().get_bit(4) {
+            self.donec.d.next = self.donec.q.val() + 1;
+        }
+        // ---- stores: row read from port B at grant, beats follow their commands by one cycle
+        self.narrow.din.next = self.rd_data.val();
+        self.src.next = bit_cast::<ASM, W>(self.rd_data.val());
+        if self.st_narrow.q.val() {
+            self.src.next = bit_cast::<ASM, W>(self.narrow.dout.val());
+        }
+        self.wvalid.next = false;
+        self.wdata.next = bit_cast::<BW, ASM>(self.sreg.q.val());
+        self.st_first.d.next = false;
+        if self.st_first.q.val() {
+            self.wvalid.next = true;
+            self.wdata.next = bit_cast::<BW, ASM>(self.src.val());
+            self.sreg.d.next = self.src.val() >> self.k_bw.val();
+        } else if self.st_left.q.val() != 0 {
+            self.wvalid.next = true;
+            self.st_left.d.next = self.st_left.q.val() - 1;
+            self.sreg.d.next = self.sreg.q.val() >> self.k_bw.val();
+        }
+        if self.grant.val() && self.write_op.val() {
+            self.st_first.d.next = true;
+            self.st_narrow.d.next = self.narrow_op.val();
+            self.st_left.d.next = self.req_beats.val() - 1;
+        }
+        if self.clr.val() {
+            self.cur.d.next = false;
+            self.st_first.d.next = false;
+            self.st_left.d.next = 0.into();
+            self.donec.d.next = 0.into();
+        }
+        self.done.next = self.donec.q.val();
+    }
+}

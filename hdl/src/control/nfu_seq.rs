@@ -1,0 +1,375 @@
+//! NFU sequencer: op queue, start conditions (loads done, store wait, drain),
+//! the 4-level address generation (py, px, ky, i), the bias cycle, issue
+//! timing and the NBout write cycle (last issue of an output + D).
+//! Drives a datapath through [`NfuCtl`]-style signals (registered, one cycle
+//! after the issue cycle, aligned with the buffers' read data).
+
+use super::queue::Queue;
+use super::{CNT_BITS, NFU_ENTRY_BITS};
+use arch::isa::AccIn;
+use arch::AccelConfig;
+use rust_hdl::prelude::*;
+
+type Cnt = Bits<CNT_BITS>;
+const _: () = assert!(CNT_BITS == 16, "modular compares test bit 15");
+
+/// The sequencer. `Q` = queue depth, `D` = `AccelConfig::nfu_latency()`,
+/// `A*` = buffer address widths.
+#[derive(LogicBlock)]
+pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO: usize> {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous clear.
+    pub clr: Signal<In, bool>,
+    /// Append an entry (from `cp`).
+    pub push: Signal<In, bool>,
+    /// Entry to append.
+    pub din: Signal<In, Bits<NFU_ENTRY_BITS>>,
+    /// Queue full (state at the start of the cycle).
+    pub full: Signal<Out, bool>,
+    /// Queue not empty.
+    pub pending: Signal<Out, bool>,
+    q: Queue<NFU_ENTRY_BITS, Q>,
+    /// Completion counters of the DMAs.
+    pub nbin_done: Signal<In, Cnt>,
+    /// SB loads done.
+    pub sb_done: Signal<In, Cnt>,
+    /// NBout loads done.
+    pub nbl_done: Signal<In, Cnt>,
+    /// NBout stores done.
+    pub nbs_done: Signal<In, Cnt>,
+    /// NBin read row.
+    pub nbin_raddr: Signal<Out, Bits<AI>>,
+    /// SB read row.
+    pub sb_raddr: Signal<Out, Bits<AS>>,
+    /// NBout read row (port A).
+    pub nbout_raddr: Signal<Out, Bits<AO>>,
+    /// Datapath control, one cycle after issue: a row pair arrives.
+    pub d_valid: Signal<Out, bool>,
+    /// First step of an output.
+    pub d_first: Signal<Out, bool>,
+    /// Last step of an output.
+    pub d_last: Signal<Out, bool>,
+    /// The SB data is the bias row.
+    pub d_bias: Signal<Out, bool>,
+    /// Op fields of the running op (stable while it runs).
+    pub d_op: Signal<Out, Bits<3>>,
+    /// `in`.
+    pub d_in: Signal<Out, Bits<2>>,
+    /// `out` (1 = act).
+    pub d_out: Signal<Out, bool>,
+    /// `act`.
+    pub d_act: Signal<Out, Bits<4>>,
+    /// `round`.
+    pub d_round: Signal<Out, Bits<2>>,
+    /// `tr`.
+    pub d_tr: Signal<Out, bool>,
+    /// `scale`.
+    pub d_scale: Signal<Out, Bits<16>>,
+    /// NBout write (end of this cycle) and its row; data from the datapath.
+    pub wr_en: Signal<Out, bool>,
+    /// NBout write row.
+    pub wr_addr: Signal<Out, Bits<AO>>,
+    /// Ops completed.
+    pub done: Signal<Out, Cnt>,
+    /// An op is started and not complete.
+    pub active: Signal<Out, bool>,
+    /// `nfu.busy`: issue or bias cycle.
+    pub busy: Signal<Out, bool>,
+    /// `nfu.seq`: sequence number of the running op.
+    pub seq: Signal<Out, Bits<16>>,
+    act: DFF<bool>,
+    issuing: DFF<bool>,
+    ent: DFF<Bits<NFU_ENTRY_BITS>>,
+    i: DFF<Bits<12>>,
+    ky: DFF<Bits<12>>,
+    px: DFF<Bits<12>>,
+    py: DFF<Bits<12>>,
+    b_py: DFF<Bits<12>>,
+    b_px: DFF<Bits<12>>,
+    b_ky: DFF<Bits<12>>,
+    sbc: DFF<Bits<12>>,
+    outc: DFF<Bits<12>>,
+    fin: DFF<Bits<8>>,
+    donec: DFF<Cnt>,
+    dv: DFF<bool>,
+    dfirst: DFF<bool>,
+    dlast: DFF<bool>,
+    dbias: DFF<bool>,
+    wpipe: Vec<DFF<Bits<13>>>,
+    wlast: Signal<Local, Bits<13>>,
+    d1: Signal<Local, Cnt>,
+    d2: Signal<Local, Cnt>,
+    d3: Signal<Local, Cnt>,
+    d4: Signal<Local, Cnt>,
+    start: Signal<Local, bool>,
+    e: Signal<Local, Bits<NFU_ENTRY_BITS>>,
+    bias_in: Signal<Local, bool>,
+    issue: Signal<Local, bool>,
+    e_i: Signal<Local, Bits<12>>,
+    e_ky: Signal<Local, Bits<12>>,
+    e_px: Signal<Local, Bits<12>>,
+    e_py: Signal<Local, Bits<12>>,
+    e_bpy: Signal<Local, Bits<12>>,
+    e_bpx: Signal<Local, Bits<12>>,
+    e_bky: Signal<Local, Bits<12>>,
+    e_sbc: Signal<Local, Bits<12>>,
+    e_outc: Signal<Local, Bits<12>>,
+    first: Signal<Local, bool>,
+    last: Signal<Local, bool>,
+    fin_issue: Signal<Local, bool>,
+    k_bias: Constant<Bits<2>>,
+    k_d: Constant<Bits<8>>,
+}
+
+impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO: usize> NfuSeq<Q, D, AI, AS, AO> {
+    /// A sequencer for `cfg` (checks D against `cfg.nfu_latency()`).
+    pub fn new(cfg: &AccelConfig) -> Self {
+        assert_eq!(D as u32, cfg.nfu_latency(), "D must equal nfu_latency");
+        assert_eq!(Q as u32, cfg.queue_depth);
+        Self {
+            clock: Default::default(),
+            clr: Default::default(),
+            push: Default::default(),
+            din: Default::default(),
+            full: Default::default(),
+            pending: Default::default(),
+            q: Default::default(),
+            nbin_done: Default::default(),
+            sb_done: Default::default(),
+            nbl_done: Default::default(),
+            nbs_done: Default::default(),
+            nbin_raddr: Default::default(),
+            sb_raddr: Default::default(),
+            nbout_raddr: Default::default(),
+            d_valid: Default::default(),
+            d_first: Default::default(),
+            d_last: Default::default(),
+            d_bias: Default::default(),
+            d_op: Default::default(),
+            d_in: Default::default(),
+            d_out: Default::default(),
+            d_act: Default::default(),
+            d_round: Default::default(),
+            d_tr: Default::default(),
+            d_scale: Default::default(),
+            wr_en: Default::default(),
+            wr_addr: Default::default(),
+            done: Default::default(),
+            active: Default::default(),
+            busy: Default::default(),
+            seq: Default::default(),
+            act: Default::default(),
+            issuing: Default::default(),
+            ent: Default::default(),
+            i: Default::default(),
+            ky: Default::default(),
+            px: Default::default(),
+            py: Default::default(),
+            b_py: Default::default(),
+            b_px: Default::default(),
+            b_ky: Default::default(),
+            sbc: Default::default(),
+            outc: Default::default(),
+            fin: Default::default(),
+            donec: Default::default(),
+            dv: Default::default(),
+            dfirst: Default::default(),
+            dlast: Default::default(),
+            dbias: Default::default(),
+            wpipe: (0..D).map(|_| DFF::default()).collect(),
+            wlast: Default::default(),
+            d1: Default::default(),
+            d2: Default::default(),
+            d3: Default::default(),
+            d4: Default::default(),
+            start: Default::default(),
+            e: Default::default(),
+            bias_in: Default::default(),
+            issue: Default::default(),
+            e_i: Default::default(),
+            e_ky: Default::default(),
+            e_px: Default::default(),
+            e_py: Default::default(),
+            e_bpy: Default::default(),
+            e_bpx: Default::default(),
+            e_bky: Default::default(),
+            e_sbc: Default::default(),
+            e_outc: Default::default(),
+            first: Default::default(),
+            last: Default::default(),
+            fin_issue: Default::default(),
+            k_bias: Constant::new((AccIn::ALL.iter().position(|x| *x == AccIn::Bias).unwrap() as u64).into()),
+            k_d: Constant::new((D as u64).into()),
+        }
+    }
+}
+
+impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO: usize> Logic for NfuSeq<Q, D, AI, AS, AO> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, act, issuing, ent, i, ky, px, py, b_py, b_px, b_ky, sbc, outc, fin, donec, dv, dfirst, dlast, dbias);
+        for j in 0..D {
+            self.wpipe[j].clock.next = self.clock.val();
+        }
+        self.wpipe[0].d.next = 0.into();
+        for j in 1..D {
+            self.wpipe[j].d.next = self.wpipe[j - 1].q.val();
+        }
+        self.q.clock.next = self.clock.val();
+        self.q.clr.next = self.clr.val();
+        self.q.push.next = self.push.val();
+        self.q.din.next = self.din.val();
+        self.full.next = self.q.full.val();
+        self.pending.next = self.q.nonempty.val();
+        // modular compares (CNT_BITS = 16): done >= required <=> bit 15 of the difference clear
+        self.d1.next = self.nbin_done.val() - self.q.head.val().get_bits::<CNT_BITS>(149);
+        self.d2.next = self.sb_done.val() - self.q.head.val().get_bits::<CNT_BITS>(165);
+        self.d3.next = self.nbl_done.val() - self.q.head.val().get_bits::<CNT_BITS>(181);
+        self.d4.next = self.nbs_done.val() - self.q.head.val().get_bits::<CNT_BITS>(198);
+        // ---- start: previous op complete, loads done, store wait
+        self.start.next = !self.act.q.val()
+            && self.q.nonempty.val()
+            && !self.d1.val().get_bit(15)
+            && !self.d2.val().get_bit(15)
+            && !self.d3.val().get_bit(15)
+            && (!self.q.head.val().get_bit(197) || !self.d4.val().get_bit(15));
+        self.q.pop.next = self.start.val();
+        self.e.next = self.ent.q.val();
+        if self.start.val() {
+            self.e.next = self.q.head.val();
+        }
+        self.bias_in.next = self.e.val().get_bits::<2>(3) == self.k_bias.val();
+        // issue this cycle: a running op, or an op starting without a bias cycle
+        self.issue.next = self.issuing.q.val() || (self.start.val() && !self.bias_in.val());
+        self.e_i.next = self.i.q.val();
+        self.e_ky.next = self.ky.q.val();
+        self.e_px.next = self.px.q.val();
+        self.e_py.next = self.py.q.val();
+        self.e_bpy.next = self.b_py.q.val();
+        self.e_bpx.next = self.b_px.q.val();
+        self.e_bky.next = self.b_ky.q.val();
+        self.e_sbc.next = self.sbc.q.val();
+        self.e_outc.next = self.outc.q.val();
+        if self.start.val() {
+            self.e_i.next = 0.into();
+            self.e_ky.next = 0.into();
+            self.e_px.next = 0.into();
+            self.e_py.next = 0.into();
+            self.e_bpy.next = self.e.val().get_bits::<12>(13);
+            self.e_bpx.next = self.e.val().get_bits::<12>(13);
+            self.e_bky.next = self.e.val().get_bits::<12>(13);
+            self.e_sbc.next = self.e.val().get_bits::<12>(25);
+            self.e_outc.next = self.e.val().get_bits::<12>(37);
+        }
+        self.first.next = (self.e_i.val() == 0) && (self.e_ky.val() == 0);
+        self.last.next = (self.e_i.val() + 1 == self.e.val().get_bits::<12>(121))
+            && (self.e_ky.val() + 1 == self.e.val().get_bits::<12>(97));
+        self.fin_issue.next = self.last.val()
+            && (self.e_px.val() + 1 == self.e.val().get_bits::<12>(73))
+            && (self.e_py.val() + 1 == self.e.val().get_bits::<12>(49));
+        // ---- buffer reads
+        self.nbin_raddr.next = bit_cast::<AI, 12>(self.e_bky.val() + self.e_i.val());
+        self.sb_raddr.next = bit_cast::<AS, 12>(self.e_sbc.val());
+        self.nbout_raddr.next = bit_cast::<AO, 12>(self.e_outc.val());
+        if self.start.val() && self.bias_in.val() {
+            // bias cycle: SB row sb + nky * ni
+            self.sb_raddr.next = bit_cast::<AS, 32>(
+                bit_cast::<32, 12>(self.e.val().get_bits::<12>(25))
+                    + bit_cast::<16, 12>(self.e.val().get_bits::<12>(97)) * bit_cast::<16, 12>(self.e.val().get_bits::<12>(121)),
+            );
+        }
+        // ---- state
+        if self.start.val() {
+            self.act.d.next = true;
+            self.ent.d.next = self.q.head.val();
+            self.issuing.d.next = true;
+            self.i.d.next = 0.into();
+            self.ky.d.next = 0.into();
+            self.px.d.next = 0.into();
+            self.py.d.next = 0.into();
+            self.b_py.d.next = self.e_bpy.val();
+            self.b_px.d.next = self.e_bpx.val();
+            self.b_ky.d.next = self.e_bky.val();
+            self.sbc.d.next = self.e_sbc.val();
+            self.outc.d.next = self.e_outc.val();
+        }
+        if self.issue.val() {
+            self.sbc.d.next = self.e_sbc.val() + 1;
+            if self.e_i.val() + 1 != self.e.val().get_bits::<12>(121) {
+                self.i.d.next = self.e_i.val() + 1;
+            } else {
+                self.i.d.next = 0.into();
+                if self.e_ky.val() + 1 != self.e.val().get_bits::<12>(97) {
+                    self.ky.d.next = self.e_ky.val() + 1;
+                    self.b_ky.d.next = self.e_bky.val() + self.e.val().get_bits::<12>(109);
+                } else {
+                    self.ky.d.next = 0.into();
+                    self.sbc.d.next = self.e.val().get_bits::<12>(25);
+                    self.outc.d.next = self.e_outc.val() + 1;
+                    if self.e_px.val() + 1 != self.e.val().get_bits::<12>(73) {
+                        self.px.d.next = self.e_px.val() + 1;
+                        self.b_px.d.next = self.e_bpx.val() + self.e.val().get_bits::<12>(85);
+                        self.b_ky.d.next = self.e_bpx.val() + self.e.val().get_bits::<12>(85);
+                    } else {
+                        self.px.d.next = 0.into();
+                        self.py.d.next = self.e_py.val() + 1;
+                        self.b_py.d.next = self.e_bpy.val() + self.e.val().get_bits::<12>(61);
+                        self.b_px.d.next = self.e_bpy.val() + self.e.val().get_bits::<12>(61);
+                        self.b_ky.d.next = self.e_bpy.val() + self.e.val().get_bits::<12>(61);
+                    }
+                }
+            }
+            if self.last.val() {
+                self.wpipe[0].d.next = bit_cast::<13, 12>(self.e_outc.val()) | 4096;
+            }
+            if self.fin_issue.val() {
+                self.issuing.d.next = false;
+                self.fin.d.next = self.k_d.val();
+            }
+        }
+        // completion: end of the cycle the last output is written (last issue + D)
+        if self.fin.q.val() != 0 {
+            self.fin.d.next = self.fin.q.val() - 1;
+            if self.fin.q.val() == 1 {
+                self.act.d.next = false;
+                self.donec.d.next = self.donec.q.val() + 1;
+            }
+        }
+        for j in (D - 1)..D {
+            self.wlast.next = self.wpipe[j].q.val();
+        }
+        self.wr_en.next = self.wlast.val().get_bit(12);
+        self.wr_addr.next = bit_cast::<AO, 12>(self.wlast.val().get_bits::<12>(0));
+        // ---- datapath control (aligned with the read data)
+        self.dv.d.next = self.issue.val();
+        self.dfirst.d.next = self.first.val();
+        self.dlast.d.next = self.last.val();
+        self.dbias.d.next = self.start.val() && self.bias_in.val();
+        self.d_valid.next = self.dv.q.val();
+        self.d_first.next = self.dfirst.q.val();
+        self.d_last.next = self.dlast.q.val();
+        self.d_bias.next = self.dbias.q.val();
+        self.d_op.next = self.ent.q.val().get_bits::<3>(0);
+        self.d_in.next = self.ent.q.val().get_bits::<2>(3);
+        self.d_out.next = self.ent.q.val().get_bit(5);
+        self.d_act.next = self.ent.q.val().get_bits::<4>(6);
+        self.d_round.next = self.ent.q.val().get_bits::<2>(10);
+        self.d_tr.next = self.ent.q.val().get_bit(12);
+        self.d_scale.next = self.ent.q.val().get_bits::<16>(133);
+        self.busy.next = self.issue.val() || (self.start.val() && self.bias_in.val());
+        self.seq.next = self.ent.q.val().get_bits::<16>(214);
+        self.active.next = self.act.q.val();
+        if self.clr.val() {
+            self.act.d.next = false;
+            self.issuing.d.next = false;
+            self.fin.d.next = 0.into();
+            self.donec.d.next = 0.into();
+            self.dv.d.next = false;
+            for j in 0..D {
+                self.wpipe[j].d.next = 0.into();
+            }
+        }
+        self.done.next = self.donec.q.val();
+    }
+}

@@ -1,0 +1,259 @@
+//! NFU datapath: [`nfu1`] (Tn x Tn multipliers), [`nfu2`] (adder trees,
+//! accumulators, max / sum lanes), [`nfu3`] (conversion, activation,
+//! saturation count), joined by [`Nfu`]. Arithmetic follows
+//! docs/microarchitecture.md ("NFU", "Arithmetic") via `arch::fixed` and
+//! `arch::activation`; [`model::NfuModel`] is the same arithmetic in plain Rust.
+//!
+//! # Interface of [`Nfu`] (one clock, `clock`; everything sampled at its rising edge)
+//!
+//! Let the sequencer issue the buffer reads of a step in cycle `c` (the
+//! contract's issue cycle). The **input bundle** is presented in cycle
+//! `c + 1` (the buffers' registered read data) and sampled at the end of `c + 1`:
+//!
+//! | port | width | meaning |
+//! |---|---|---|
+//! | `valid` | 1 | a step is present (0: all other inputs ignored) |
+//! | `op` | `NFU_OP_BITS` | `arch::isa::NfuOp` encoding (index in `NfuOp::ALL`): mac, max, avg |
+//! | `first` | 1 | first reduction step of the output: start from the init value |
+//! | `last` | 1 | last reduction step: the output is written after this step |
+//! | `acc_in` | `ACC_IN_BITS` | `AccIn` encoding: zero (max: -2^31), nbout, bias; used when `first` |
+//! | `activate` | 1 | `out=act` (else `out=partial`: raw accumulator) |
+//! | `act` | `ACT_BITS` | `Activation` encoding |
+//! | `round` | `ROUND_BITS` | `Rounding` encoding |
+//! | `transpose` | 1 | read the SB row transposed (`SB[i*Tn+n]`) |
+//! | `scale` | `SCALE_BITS` | avg scale, Q1.15 |
+//! | `row` | `ROW_BITS` | NBout row of the output (used with `last`) |
+//! | `nbin` | Tn*16 | NBin row; word i at bits `[16 i, 16 i + 16)` |
+//! | `sb` | Tn*Tn*16 | SB row; word `n*Tn + i` at bits `[16 (n Tn + i), ...)` |
+//! | `nbout` | Tn*32 | NBout entries (port A read), lane n at `[32 n, 32 n + 32)`; used when `first && acc_in == nbout` |
+//! | `bias` | Tn*16 | bias row (the SB row read in the op's bias cycle, held by the sequencer); used when `first && acc_in == bias` |
+//! | `rst` | 1 | synchronous reset: reloads every lane's LFSR with `Lfsr::lane_seed(lfsr_seed, n)` and drops the step presented with it; it does not flush steps already inside (hold it D1+D2+D3 cycles to flush) |
+//!
+//! The **output bundle** for an output whose last step was presented in cycle
+//! `c + 1` is shown during cycle `c + 1 + D1 + D2 + D3 = c + D`
+//! (`AccelConfig::nfu_latency`); the sequencer writes NBout at the end of that
+//! cycle, as the contract requires:
+//!
+//! | port | width | meaning |
+//! |---|---|---|
+//! | `we` | 1 | write `data` into NBout row `wrow` at the end of this cycle |
+//! | `wrow` | `ROW_BITS` | NBout row |
+//! | `wdata` | Tn*32 | entries (out=act: the 16-bit result sign-extended) |
+//! | `sat_count` | `SATW` | lanes that saturated in this output (event `saturations`); 0 unless `we` |
+//!
+//! Registers start at zero in both the Rust simulation and the Verilog
+//! (`initial`), and the LFSRs start at their seeds, so no reset is needed
+//! after power-on. LFSRs step once per `we` output with `activate` and
+//! `round = stoch` (all lanes), before use.
+
+pub mod delay;
+pub mod model;
+pub mod nfu1;
+pub mod nfu2;
+pub mod nfu3;
+pub mod width;
+
+use arch::AccelConfig;
+use delay::Ctl;
+use nfu1::Nfu1;
+use nfu2::Nfu2;
+use nfu3::{Nfu3, Nfu3Error};
+use rust_hdl::prelude::*;
+use width::*;
+
+/// Why an [`Nfu`] cannot be built for a configuration.
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum NfuError {
+    /// The compile-time widths of the chosen type do not match the configuration.
+    #[error("NFU type built for {what} = {built}, configuration `{config}` has {wanted}")]
+    Mismatch {
+        /// Which parameter.
+        what: &'static str,
+        /// Value compiled into the type.
+        built: usize,
+        /// Value in the configuration.
+        wanted: usize,
+        /// Configuration name.
+        config: String,
+    },
+    /// The configuration is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(#[from] arch::ConfigError),
+    /// NFU-3 tables.
+    #[error(transparent)]
+    Tables(#[from] Nfu3Error),
+}
+
+/// The NFU datapath (see the module doc for the interface). Widths:
+/// `NW = Tn*16`, `SW = Tn*Tn*16`, `PW = Tn*Tn*32`, `RW = Tn*32`.
+#[derive(LogicBlock)]
+pub struct Nfu<const NW: usize, const SW: usize, const PW: usize, const RW: usize> {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset (LFSR reseed).
+    pub rst: Signal<In, Bit>,
+    /// Step present.
+    pub valid: Signal<In, Bit>,
+    /// Opcode.
+    pub op: Signal<In, Bits<OPW>>,
+    /// First step of an output.
+    pub first: Signal<In, Bit>,
+    /// Last step of an output.
+    pub last: Signal<In, Bit>,
+    /// Init selector.
+    pub acc_in: Signal<In, Bits<INW>>,
+    /// out=act.
+    pub activate: Signal<In, Bit>,
+    /// Activation.
+    pub act: Signal<In, Bits<ACTW>>,
+    /// Rounding.
+    pub round: Signal<In, Bits<RNDW>>,
+    /// Transposed SB read.
+    pub transpose: Signal<In, Bit>,
+    /// Avg scale.
+    pub scale: Signal<In, Bits<SCW>>,
+    /// NBout row of the output.
+    pub row: Signal<In, Bits<ROWW>>,
+    /// NBin row.
+    pub nbin: Signal<In, Bits<NW>>,
+    /// SB row.
+    pub sb: Signal<In, Bits<SW>>,
+    /// NBout entries.
+    pub nbout: Signal<In, Bits<RW>>,
+    /// Bias row.
+    pub bias: Signal<In, Bits<NW>>,
+    /// Write enable.
+    pub we: Signal<Out, Bit>,
+    /// Row written.
+    pub wrow: Signal<Out, Bits<ROWW>>,
+    /// Entries written.
+    pub wdata: Signal<Out, Bits<RW>>,
+    /// Saturations in this output.
+    pub sat_count: Signal<Out, Bits<SATW>>,
+    cin: Signal<Local, Ctl>,
+    c1: delay::Delay<Ctl>,
+    x1: delay::Delay<Bits<NW>>,
+    nb1: delay::Delay<Bits<RW>>,
+    b1: delay::Delay<Bits<NW>>,
+    nfu1: Nfu1<NW, SW, PW>,
+    nfu2: Nfu2<NW, PW, RW, RW>,
+    nfu3: Nfu3<RW>,
+}
+
+impl<const NW: usize, const SW: usize, const PW: usize, const RW: usize> Nfu<NW, SW, PW, RW> {
+    /// Lanes compiled into this type.
+    pub const TN: usize = RW / AW;
+
+    /// Build for `cfg`; fails if `cfg` is invalid or its Tn differs from the type's.
+    pub fn new(cfg: &AccelConfig) -> Result<Self, NfuError> {
+        cfg.validate()?;
+        let tn = Self::TN;
+        for (what, built, wanted) in [
+            ("tn", tn, cfg.tn as usize),
+            ("data_bits", DW, cfg.data_bits as usize),
+            ("acc_bits", AW, cfg.acc_bits as usize),
+            ("NBin row bits", NW, cfg.nbin_row_bytes() as usize * 8),
+            ("SB row bits", SW, cfg.sb_row_bytes() as usize * 8),
+            ("NBout row bits", RW, cfg.nbout_row_bytes() as usize * 8),
+            ("product bits", PW, tn * tn * AW),
+        ] {
+            if built != wanted {
+                return Err(NfuError::Mismatch { what, built, wanted, config: cfg.name.clone() });
+            }
+        }
+        let p = &cfg.pipeline;
+        Ok(Self {
+            clock: Default::default(),
+            rst: Default::default(),
+            valid: Default::default(),
+            op: Default::default(),
+            first: Default::default(),
+            last: Default::default(),
+            acc_in: Default::default(),
+            activate: Default::default(),
+            act: Default::default(),
+            round: Default::default(),
+            transpose: Default::default(),
+            scale: Default::default(),
+            row: Default::default(),
+            nbin: Default::default(),
+            sb: Default::default(),
+            nbout: Default::default(),
+            bias: Default::default(),
+            we: Default::default(),
+            wrow: Default::default(),
+            wdata: Default::default(),
+            sat_count: Default::default(),
+            cin: Default::default(),
+            c1: delay::Delay::new(p.nfu1 as usize),
+            x1: delay::Delay::new(p.nfu1 as usize),
+            nb1: delay::Delay::new(p.nfu1 as usize),
+            b1: delay::Delay::new(p.nfu1 as usize),
+            nfu1: Nfu1::new(tn, p.nfu1 as usize),
+            nfu2: Nfu2::new(tn, p.nfu2 as usize, cfg.frac_bits),
+            nfu3: Nfu3::new(tn, p.nfu3 as usize, cfg.frac_bits, cfg.lfsr_seed)?,
+        })
+    }
+}
+
+impl<const NW: usize, const SW: usize, const PW: usize, const RW: usize> Logic for Nfu<NW, SW, PW, RW> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.c1.clock.next = self.clock.val();
+        self.x1.clock.next = self.clock.val();
+        self.nb1.clock.next = self.clock.val();
+        self.b1.clock.next = self.clock.val();
+        self.nfu1.clock.next = self.clock.val();
+        self.nfu2.clock.next = self.clock.val();
+        self.nfu3.clock.next = self.clock.val();
+        self.cin.next.valid = self.valid.val() && !self.rst.val();
+        self.cin.next.first = self.first.val();
+        self.cin.next.last = self.last.val();
+        self.cin.next.op = self.op.val();
+        self.cin.next.acc_in = self.acc_in.val();
+        self.cin.next.activate = self.activate.val();
+        self.cin.next.act = self.act.val();
+        self.cin.next.round = self.round.val();
+        self.cin.next.scale = self.scale.val();
+        self.cin.next.row = self.row.val();
+        self.c1.d.next = self.cin.val();
+        self.x1.d.next = self.nbin.val();
+        self.nb1.d.next = self.nbout.val();
+        self.b1.d.next = self.bias.val();
+        self.nfu1.nbin.next = self.nbin.val();
+        self.nfu1.sb.next = self.sb.val();
+        self.nfu1.tr.next = self.transpose.val();
+        self.nfu2.ctl.next = self.c1.q.val();
+        self.nfu2.prod.next = self.nfu1.prod.val();
+        self.nfu2.nbin.next = self.x1.q.val();
+        self.nfu2.nbout.next = self.nb1.q.val();
+        self.nfu2.bias.next = self.b1.q.val();
+        self.nfu3.rst.next = self.rst.val();
+        self.nfu3.ctl.next = self.nfu2.octl.val();
+        self.nfu3.acc.next = self.nfu2.acc.val();
+        self.we.next = self.nfu3.octl.val().valid;
+        self.wrow.next = self.nfu3.octl.val().row;
+        self.wdata.next = self.nfu3.data.val();
+        self.sat_count.next = self.nfu3.sat.val();
+    }
+}
+
+/// Declares a preset's NFU type with all widths derived from its Tn.
+macro_rules! nfu_preset {
+    ($(#[$m:meta])* $name:ident, $tn:expr) => {
+        $(#[$m])*
+        pub type $name = Nfu<{ $tn * DW }, { $tn * $tn * DW }, { $tn * $tn * AW }, { $tn * AW }>;
+    };
+}
+nfu_preset!(
+    /// NFU of the `tiny` preset (Tn = 4); `new` checks the configuration.
+    NfuTiny, 4
+);
+nfu_preset!(
+    /// NFU of the `diannao` preset (Tn = 16); `new` checks the configuration.
+    NfuDiannao, 16
+);
+nfu_preset!(
+    /// NFU of the `zcu104` preset (Tn = 32); `new` checks the configuration.
+    NfuZcu104, 32
+);

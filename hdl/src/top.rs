@@ -1,0 +1,450 @@
+//! `top`: control processor, DMAs, memory port, buffers, NFU sequencer and
+//! datapath wired together, with one memory port and the status outputs.
+//! [`System`] adds the DRAM model (for testbenches).
+
+use crate::control::cp::Cp;
+use crate::control::dma::Dma;
+use crate::control::dram::Dram;
+use crate::control::nfu_seq::NfuSeq;
+use crate::control::placeholder_nfu::PlaceholderNfu;
+use crate::control::port::Port;
+use crate::control::{CNT_BITS, TAG_BITS};
+use arch::isa::fields::INSTR_BITS;
+use arch::AccelConfig;
+use rust_hdl::prelude::*;
+use std::collections::BTreeMap;
+
+const IB: usize = INSTR_BITS as usize;
+
+/// The accelerator. Widths are type parameters (see [`TinyTop`], [`DiannaoTop`]);
+/// [`Top::new`] asserts they match the [`AccelConfig`].
+#[derive(LogicBlock)]
+pub struct Top<
+    const IA: usize,
+    const Q: usize,
+    const D: usize,
+    const AI: usize,
+    const AS: usize,
+    const AO: usize,
+    const NBIN_W: usize,
+    const SB_W: usize,
+    const NBOUT_W: usize,
+    const BW: usize,
+    const ASM_I: usize,
+    const ASM_S: usize,
+    const ASM_O: usize,
+> {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Run: low = clear (load imem / DRAM); the first cycle high is cycle 0.
+    pub run: Signal<In, bool>,
+    /// Program length, instructions.
+    pub prog_len: Signal<In, Bits<16>>,
+    /// Host imem write port (while `run` is low).
+    pub imem_we: Signal<In, bool>,
+    /// Host imem address.
+    pub imem_waddr: Signal<In, Bits<IA>>,
+    /// Host imem data.
+    pub imem_wdata: Signal<In, Bits<IB>>,
+    /// Memory port: beat command valid.
+    pub mem_cmd_valid: Signal<Out, bool>,
+    /// Beat is a write.
+    pub mem_cmd_write: Signal<Out, bool>,
+    /// Beat byte address.
+    pub mem_cmd_addr: Signal<Out, Bits<32>>,
+    /// Beat tag (returned with the response).
+    pub mem_cmd_tag: Signal<Out, Bits<TAG_BITS>>,
+    /// Write data (cycle after the write command).
+    pub mem_wdata: Signal<Out, Bits<BW>>,
+    /// Response valid.
+    pub mem_resp_valid: Signal<In, bool>,
+    /// Response tag.
+    pub mem_resp_tag: Signal<In, Bits<TAG_BITS>>,
+    /// Response data.
+    pub mem_resp_data: Signal<In, Bits<BW>>,
+    /// Running and not halted.
+    pub busy: Signal<Out, bool>,
+    /// Halted.
+    pub done: Signal<Out, bool>,
+    /// Error class: 0 none, 1 decode, 2 range, 3 no_end.
+    pub err_class: Signal<Out, Bits<2>>,
+    /// Failing instruction index.
+    pub err_index: Signal<Out, Bits<16>>,
+    /// Cycle counter; after halt, the halt cycle T (the run's length).
+    pub cycles: Signal<Out, Bits<32>>,
+    /// Trace: `cp.pc`.
+    pub t_pc: Signal<Out, Bits<16>>,
+    /// Trace: `cp.dispatch`.
+    pub t_dispatch: Signal<Out, bool>,
+    /// Trace: `nfu.busy`.
+    pub t_nfu_busy: Signal<Out, bool>,
+    /// Trace: `nfu.seq`.
+    pub t_nfu_seq: Signal<Out, Bits<16>>,
+    /// Trace: `port.grant`.
+    pub t_grant: Signal<Out, Bits<2>>,
+    /// Control processor.
+    pub cp: Cp<IA>,
+    /// NBin DMA.
+    pub dma_nbin: Dma<NBIN_W, ASM_I, BW, Q, AI>,
+    /// SB DMA.
+    pub dma_sb: Dma<SB_W, ASM_S, BW, Q, AS>,
+    /// NBout DMA.
+    pub dma_nbout: Dma<NBOUT_W, ASM_O, BW, Q, AO>,
+    /// Memory port.
+    pub port: Port,
+    /// NFU sequencer.
+    pub nfu_seq: NfuSeq<Q, D, AI, AS, AO>,
+    /// NFU datapath.
+    pub nfu: PlaceholderNfu<NBIN_W, SB_W, NBOUT_W>,
+    nbin: RAM<Bits<NBIN_W>, AI>,
+    sb: RAM<Bits<SB_W>, AS>,
+    nbout_a: RAM<Bits<NBOUT_W>, AO>,
+    nbout_b: RAM<Bits<NBOUT_W>, AO>,
+    cyc: DFF<Bits<32>>,
+    fin: DFF<bool>,
+    inflight: DFF<Bits<16>>,
+    clr: Signal<Local, bool>,
+    halt: Signal<Local, bool>,
+    nbo_we: Signal<Local, bool>,
+    nbo_wa: Signal<Local, Bits<AO>>,
+    nbo_wd: Signal<Local, Bits<NBOUT_W>>,
+}
+
+impl<
+        const IA: usize,
+        const Q: usize,
+        const D: usize,
+        const AI: usize,
+        const AS: usize,
+        const AO: usize,
+        const NBIN_W: usize,
+        const SB_W: usize,
+        const NBOUT_W: usize,
+        const BW: usize,
+        const ASM_I: usize,
+        const ASM_S: usize,
+        const ASM_O: usize,
+    > Top<IA, Q, D, AI, AS, AO, NBIN_W, SB_W, NBOUT_W, BW, ASM_I, ASM_S, ASM_O>
+{
+    /// Build for `cfg` with `program` (encoded words) preloaded in imem.
+    /// Panics if the type parameters do not match `cfg` (a programming error).
+    pub fn new(cfg: &AccelConfig, program: &[arch::isa::fields::Word]) -> Self {
+        let tn = cfg.tn as usize;
+        assert_eq!(NBIN_W, tn * 16, "NBIN_W");
+        assert_eq!(SB_W, tn * tn * 16, "SB_W");
+        assert_eq!(NBOUT_W, tn * 32, "NBOUT_W");
+        assert_eq!(1usize << AI, cfg.nbin_rows().next_power_of_two() as usize, "AI");
+        assert_eq!(1usize << AS, cfg.sb_rows().next_power_of_two() as usize, "AS");
+        assert_eq!(1usize << AO, cfg.nbout_rows().next_power_of_two() as usize, "AO");
+        assert_eq!(BW as u32, 8 * cfg.dram.bytes_per_cycle, "BW");
+        let words: Vec<Bits<IB>> = program.iter().map(|w| word_bits(w)).collect();
+        let bpc = cfg.dram.bytes_per_cycle;
+        let frac = cfg.frac_bits;
+        Self {
+            clock: Default::default(),
+            run: Default::default(),
+            prog_len: Default::default(),
+            imem_we: Default::default(),
+            imem_waddr: Default::default(),
+            imem_wdata: Default::default(),
+            mem_cmd_valid: Default::default(),
+            mem_cmd_write: Default::default(),
+            mem_cmd_addr: Default::default(),
+            mem_cmd_tag: Default::default(),
+            mem_wdata: Default::default(),
+            mem_resp_valid: Default::default(),
+            mem_resp_tag: Default::default(),
+            mem_resp_data: Default::default(),
+            busy: Default::default(),
+            done: Default::default(),
+            err_class: Default::default(),
+            err_index: Default::default(),
+            cycles: Default::default(),
+            t_pc: Default::default(),
+            t_dispatch: Default::default(),
+            t_nfu_busy: Default::default(),
+            t_nfu_seq: Default::default(),
+            t_grant: Default::default(),
+            cp: Cp::new(cfg, &words),
+            dma_nbin: Dma::new(cfg.nbin_row_bytes(), cfg.nbin_row_bytes(), bpc, frac),
+            dma_sb: Dma::new(cfg.sb_row_bytes(), cfg.sb_row_bytes(), bpc, frac),
+            dma_nbout: Dma::new(cfg.nbout_row_bytes(), cfg.tn * cfg.data_bytes(), bpc, frac),
+            port: Port::new(bpc),
+            nfu_seq: NfuSeq::new(cfg),
+            nfu: Default::default(),
+            nbin: Default::default(),
+            sb: Default::default(),
+            nbout_a: Default::default(),
+            nbout_b: Default::default(),
+            cyc: Default::default(),
+            fin: Default::default(),
+            inflight: Default::default(),
+            clr: Default::default(),
+            halt: Default::default(),
+            nbo_we: Default::default(),
+            nbo_wa: Default::default(),
+            nbo_wd: Default::default(),
+        }
+    }
+}
+
+/// An instruction word as a rust-hdl value.
+pub fn word_bits(w: &arch::isa::fields::Word) -> Bits<IB> {
+    let mut b = Bits::<IB>::default();
+    for (i, x) in w.iter().enumerate() {
+        b.set_bits::<64>(64 * i, (*x).into());
+    }
+    b
+}
+
+impl<
+        const IA: usize,
+        const Q: usize,
+        const D: usize,
+        const AI: usize,
+        const AS: usize,
+        const AO: usize,
+        const NBIN_W: usize,
+        const SB_W: usize,
+        const NBOUT_W: usize,
+        const BW: usize,
+        const ASM_I: usize,
+        const ASM_S: usize,
+        const ASM_O: usize,
+    > Logic for Top<IA, Q, D, AI, AS, AO, NBIN_W, SB_W, NBOUT_W, BW, ASM_I, ASM_S, ASM_O>
+{
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, cyc, fin, inflight);
+        self.clr.next = !self.run.val();
+        // ---- control processor
+        self.cp.clock.next = self.clock.val();
+        self.cp.clr.next = self.clr.val();
+        self.cp.prog_len.next = self.prog_len.val();
+        self.cp.imem_we.next = self.imem_we.val();
+        self.cp.imem_waddr.next = self.imem_waddr.val();
+        self.cp.imem_wdata.next = self.imem_wdata.val();
+        self.cp.full_nbin.next = self.dma_nbin.full.val();
+        self.cp.full_sb.next = self.dma_sb.full.val();
+        self.cp.full_nbout.next = self.dma_nbout.full.val();
+        self.cp.full_nfu.next = self.nfu_seq.full.val();
+        self.dma_nbin.push.next = self.cp.push_nbin.val();
+        self.dma_nbin.din.next = self.cp.ent_nbin.val();
+        self.dma_sb.push.next = self.cp.push_sb.val();
+        self.dma_sb.din.next = self.cp.ent_sb.val();
+        self.dma_nbout.push.next = self.cp.push_nbout.val();
+        self.dma_nbout.din.next = self.cp.ent_nbout.val();
+        self.nfu_seq.push.next = self.cp.push_nfu.val();
+        self.nfu_seq.din.next = self.cp.ent_nfu.val();
+        // ---- DMAs and port
+        self.dma_nbin.clock.next = self.clock.val();
+        self.dma_sb.clock.next = self.clock.val();
+        self.dma_nbout.clock.next = self.clock.val();
+        self.dma_nbin.clr.next = self.clr.val();
+        self.dma_sb.clr.next = self.clr.val();
+        self.dma_nbout.clr.next = self.clr.val();
+        self.dma_nbin.nfu_done.next = self.nfu_seq.done.val();
+        self.dma_sb.nfu_done.next = self.nfu_seq.done.val();
+        self.dma_nbout.nfu_done.next = self.nfu_seq.done.val();
+        self.port.clock.next = self.clock.val();
+        self.port.clr.next = self.clr.val();
+        self.port.req_nbin.next = self.dma_nbin.req.val();
+        self.port.req_sb.next = self.dma_sb.req.val();
+        self.port.req_nbout.next = self.dma_nbout.req.val();
+        self.port.addr_nbin.next = self.dma_nbin.req_addr.val();
+        self.port.addr_sb.next = self.dma_sb.req_addr.val();
+        self.port.addr_nbout.next = self.dma_nbout.req_addr.val();
+        self.port.beats_nbin.next = self.dma_nbin.req_beats.val();
+        self.port.beats_sb.next = self.dma_sb.req_beats.val();
+        self.port.beats_nbout.next = self.dma_nbout.req_beats.val();
+        self.port.tag_nbin.next = self.dma_nbin.req_tag.val();
+        self.port.tag_sb.next = self.dma_sb.req_tag.val();
+        self.port.tag_nbout.next = self.dma_nbout.req_tag.val();
+        self.dma_nbin.grant.next = self.port.grant_nbin.val();
+        self.dma_sb.grant.next = self.port.grant_sb.val();
+        self.dma_nbout.grant.next = self.port.grant_nbout.val();
+        self.mem_cmd_valid.next = self.port.cmd_valid.val();
+        self.mem_cmd_write.next = self.port.cmd_write.val();
+        self.mem_cmd_addr.next = self.port.cmd_addr.val();
+        self.mem_cmd_tag.next = self.port.cmd_tag.val();
+        self.mem_wdata.next = self.dma_nbout.wdata.val();
+        self.dma_nbin.resp_mine.next = self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_bits::<2>(0) == 1);
+        self.dma_sb.resp_mine.next = self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_bits::<2>(0) == 2);
+        self.dma_nbout.resp_mine.next = self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_bits::<2>(0) == 3);
+        self.dma_nbin.resp_tag.next = self.mem_resp_tag.val();
+        self.dma_sb.resp_tag.next = self.mem_resp_tag.val();
+        self.dma_nbout.resp_tag.next = self.mem_resp_tag.val();
+        self.dma_nbin.resp_data.next = self.mem_resp_data.val();
+        self.dma_sb.resp_data.next = self.mem_resp_data.val();
+        self.dma_nbout.resp_data.next = self.mem_resp_data.val();
+        self.dma_nbin.rd_data.next = 0.into();
+        self.dma_sb.rd_data.next = 0.into();
+        // ---- buffers (read-first RAMs, registered read)
+        self.nbin.read_clock.next = self.clock.val();
+        self.nbin.write_clock.next = self.clock.val();
+        self.nbin.write_enable.next = self.dma_nbin.wr_en.val();
+        self.nbin.write_address.next = self.dma_nbin.wr_addr.val();
+        self.nbin.write_data.next = self.dma_nbin.wr_data.val();
+        self.nbin.read_address.next = self.nfu_seq.nbin_raddr.val();
+        self.sb.read_clock.next = self.clock.val();
+        self.sb.write_clock.next = self.clock.val();
+        self.sb.write_enable.next = self.dma_sb.wr_en.val();
+        self.sb.write_address.next = self.dma_sb.wr_addr.val();
+        self.sb.write_data.next = self.dma_sb.wr_data.val();
+        self.sb.read_address.next = self.nfu_seq.sb_raddr.val();
+        // NBout: two copies written together; NFU and load DMA never write in the same cycle
+        self.nbo_we.next = self.dma_nbout.wr_en.val();
+        self.nbo_wa.next = self.dma_nbout.wr_addr.val();
+        self.nbo_wd.next = self.dma_nbout.wr_data.val();
+        if self.nfu_seq.wr_en.val() {
+            self.nbo_we.next = true;
+            self.nbo_wa.next = self.nfu_seq.wr_addr.val();
+            self.nbo_wd.next = self.nfu.out_data.val();
+        }
+        self.nbout_a.read_clock.next = self.clock.val();
+        self.nbout_a.write_clock.next = self.clock.val();
+        self.nbout_a.write_enable.next = self.nbo_we.val();
+        self.nbout_a.write_address.next = self.nbo_wa.val();
+        self.nbout_a.write_data.next = self.nbo_wd.val();
+        self.nbout_a.read_address.next = self.nfu_seq.nbout_raddr.val();
+        self.nbout_b.read_clock.next = self.clock.val();
+        self.nbout_b.write_clock.next = self.clock.val();
+        self.nbout_b.write_enable.next = self.nbo_we.val();
+        self.nbout_b.write_address.next = self.nbo_wa.val();
+        self.nbout_b.write_data.next = self.nbo_wd.val();
+        self.nbout_b.read_address.next = self.dma_nbout.rd_addr.val();
+        self.dma_nbout.rd_data.next = self.nbout_b.read_data.val();
+        // ---- NFU
+        self.nfu_seq.clock.next = self.clock.val();
+        self.nfu_seq.clr.next = self.clr.val();
+        self.nfu_seq.nbin_done.next = self.dma_nbin.done.val();
+        self.nfu_seq.sb_done.next = self.dma_sb.done.val();
+        self.nfu_seq.nbl_done.next = self.dma_nbout.done.val();
+        self.nfu_seq.nbs_done.next = self.dma_nbout.done.val();
+        self.nfu.clock.next = self.clock.val();
+        self.nfu.valid.next = self.nfu_seq.d_valid.val();
+        self.nfu.first.next = self.nfu_seq.d_first.val();
+        self.nfu.last.next = self.nfu_seq.d_last.val();
+        self.nfu.bias.next = self.nfu_seq.d_bias.val();
+        self.nfu.nbin_data.next = self.nbin.read_data.val();
+        self.nfu.sb_data.next = self.sb.read_data.val();
+        self.nfu.nbout_data.next = self.nbout_a.read_data.val();
+        // ---- status and halt
+        self.inflight.d.next = self.inflight.q.val();
+        if self.port.cmd_valid.val() && !self.mem_resp_valid.val() {
+            self.inflight.d.next = self.inflight.q.val() + 1;
+        }
+        if !self.port.cmd_valid.val() && self.mem_resp_valid.val() {
+            self.inflight.d.next = self.inflight.q.val() - 1;
+        }
+        self.halt.next = self.cp.stopped.val()
+            && !self.dma_nbin.pending.val()
+            && !self.dma_sb.pending.val()
+            && !self.dma_nbout.pending.val()
+            && !self.nfu_seq.pending.val()
+            && !self.dma_nbin.busy.val()
+            && !self.dma_sb.busy.val()
+            && !self.dma_nbout.busy.val()
+            && !self.nfu_seq.active.val()
+            && !self.port.busy.val()
+            && (self.inflight.q.val() == 0);
+        self.cyc.d.next = self.cyc.q.val() + 1;
+        if self.fin.q.val() || self.halt.val() {
+            self.cyc.d.next = self.cyc.q.val();
+            self.fin.d.next = true;
+        }
+        if self.clr.val() {
+            self.cyc.d.next = 0.into();
+            self.fin.d.next = false;
+            self.inflight.d.next = 0.into();
+        }
+        self.busy.next = self.run.val() && !self.fin.q.val();
+        self.done.next = self.fin.q.val();
+        self.err_class.next = self.cp.err_class.val();
+        self.err_index.next = self.cp.err_index.val();
+        self.cycles.next = self.cyc.q.val();
+        self.t_pc.next = self.cp.pc.val();
+        self.t_dispatch.next = self.cp.dispatch.val();
+        self.t_nfu_busy.next = self.nfu_seq.busy.val();
+        self.t_nfu_seq.next = self.nfu_seq.seq.val();
+        self.t_grant.next = self.port.grant.val();
+    }
+}
+
+/// The tiny preset's top (Tn = 4). Widths checked by [`Top::new`].
+pub type TinyTop = Top<8, 2, 4, 5, 5, 4, 64, 256, 128, 64, 64, 256, 128>;
+/// The diannao preset's top (Tn = 16).
+pub type DiannaoTop = Top<10, 4, 9, 6, 6, 5, 256, 4096, 512, 512, 512, 4096, 512>;
+
+macro_rules! system_impl {
+    ($name:ident, $top:ty, $bw:expr) => {
+        /// Top plus DRAM model (`AW` = log2 of the model's 16-bit words), for testbenches.
+        #[derive(LogicBlock)]
+        pub struct $name<const AW: usize> {
+            /// Clock.
+            pub clock: Signal<In, Clock>,
+            /// Run.
+            pub run: Signal<In, bool>,
+            /// Program length.
+            pub prog_len: Signal<In, Bits<16>>,
+            /// Halted.
+            pub done: Signal<Out, bool>,
+            /// Error class.
+            pub err_class: Signal<Out, Bits<2>>,
+            /// Error index.
+            pub err_index: Signal<Out, Bits<16>>,
+            /// Cycles.
+            pub cycles: Signal<Out, Bits<32>>,
+            /// The accelerator.
+            pub top: $top,
+            /// DRAM model.
+            pub dram: Dram<$bw, AW>,
+        }
+        impl<const AW: usize> $name<AW> {
+            /// Build with a program and initial DRAM words (word address -> value).
+            pub fn build(cfg: &AccelConfig, program: &[arch::isa::fields::Word], dram: BTreeMap<u64, u16>) -> Self {
+                Self {
+                    clock: Default::default(),
+                    run: Default::default(),
+                    prog_len: Default::default(),
+                    done: Default::default(),
+                    err_class: Default::default(),
+                    err_index: Default::default(),
+                    cycles: Default::default(),
+                    top: <$top>::new(cfg, program),
+                    dram: Dram::new(cfg.dram.latency_cycles as usize, dram),
+                }
+            }
+        }
+        impl<const AW: usize> Logic for $name<AW> {
+            #[hdl_gen]
+            fn update(&mut self) {
+                self.top.clock.next = self.clock.val();
+                self.top.run.next = self.run.val();
+                self.top.prog_len.next = self.prog_len.val();
+                self.top.imem_we.next = false;
+                self.top.imem_waddr.next = 0.into();
+                self.top.imem_wdata.next = 0.into();
+                self.dram.clock.next = self.clock.val();
+                self.dram.cmd_valid.next = self.top.mem_cmd_valid.val();
+                self.dram.cmd_write.next = self.top.mem_cmd_write.val();
+                self.dram.cmd_addr.next = self.top.mem_cmd_addr.val();
+                self.dram.cmd_tag.next = self.top.mem_cmd_tag.val();
+                self.dram.wdata.next = self.top.mem_wdata.val();
+                self.top.mem_resp_valid.next = self.dram.resp_valid.val();
+                self.top.mem_resp_tag.next = self.dram.resp_tag.val();
+                self.top.mem_resp_data.next = self.dram.resp_data.val();
+                self.done.next = self.top.done.val();
+                self.err_class.next = self.top.err_class.val();
+                self.err_index.next = self.top.err_index.val();
+                self.cycles.next = self.top.cycles.val();
+            }
+        }
+    };
+}
+
+system_impl!(TinySystem, TinyTop, 64);
+system_impl!(DiannaoSystem, DiannaoTop, 512);
+
+#[allow(dead_code)]
+const _CNT: usize = CNT_BITS;

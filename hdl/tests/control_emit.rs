@@ -1,0 +1,33 @@
+//! Emission of the tiny top and a Verilator lint (errors only; -Wall warnings are printed).
+use arch::AccelConfig;
+use std::process::Command;
+
+#[test]
+fn tiny_top_emits_and_lints() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = hdl::emit::emit_verilog(&AccelConfig::tiny(), dir.path()).unwrap();
+    let out = Command::new("verilator")
+        .args(["--lint-only", "-Wall", "-Wno-fatal", "--top-module", "top"])
+        .arg(&files[0])
+        .output()
+        .expect("verilator is required");
+    let err = String::from_utf8_lossy(&out.stderr);
+    println!("{}", err.lines().filter(|l| l.starts_with("%Warning-")).count());
+    assert!(!err.contains("%Error"), "{err}");
+}
+
+#[test]
+fn unsupported_config_is_a_typed_error() {
+    let mut c = AccelConfig::tiny();
+    c.name = "custom".into();
+    c.tn = 8;
+    assert!(hdl::emit::emit_verilog(&c, std::path::Path::new("/tmp")).is_err());
+}
+
+#[test]
+fn diannao_top_emits() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = hdl::emit::emit_verilog(&AccelConfig::diannao(), dir.path()).unwrap();
+    let v = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(v.contains("module top"));
+}

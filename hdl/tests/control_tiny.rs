@@ -1,0 +1,183 @@
+//! Control-side behaviour of the tiny top (Tn = 4, L = 6, 8 B/cycle, D = 4,
+//! Q = 2): exact halt cycles derived from docs/microarchitecture.md, checked
+//! in rust-hdl's simulator and on the emitted Verilog under Icarus.
+
+use arch::isa::fields::Word;
+use arch::isa::{CpOp, DmaOp, DmaSlot, Instruction, NfuOp, NfuSlot};
+use arch::AccelConfig;
+use hdl::top::TinySystem;
+use rust_hdl::core::simulate::simulate;
+use rust_hdl::prelude::*;
+use std::collections::BTreeMap;
+use std::process::Command;
+
+const AW: usize = 12;
+
+struct Outcome {
+    cycles: u64,
+    err_class: u64,
+    err_index: u64,
+    dram: Vec<u16>,
+}
+
+fn words(prog: &[Instruction]) -> Vec<Word> {
+    prog.iter().map(|i| i.encode().expect("encodable")).collect()
+}
+
+fn clock(sys: &mut TinySystem<AW>, v: bool) {
+    sys.clock.next = Clock { clk: v };
+    assert!(simulate(sys, 10_000), "did not settle");
+}
+
+/// Run in rust-hdl; read back `n` words of DRAM from byte address `at`.
+fn run_rust(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: usize) -> Outcome {
+    let cfg = AccelConfig::tiny();
+    let mut sys = TinySystem::<AW>::build(&cfg, prog, init.clone());
+    sys.connect_all();
+    sys.run.next = false;
+    sys.prog_len.next = len.into();
+    for _ in 0..2 {
+        clock(&mut sys, false);
+        clock(&mut sys, true);
+    }
+    sys.run.next = true;
+    let mut n_cyc = 0;
+    while !sys.done.val() {
+        clock(&mut sys, false);
+        clock(&mut sys, true);
+        n_cyc += 1;
+        assert!(n_cyc < 2000, "no halt");
+    }
+    let dram = (0..n).map(|k| sys.dram.word(at + 2 * k as u64)).collect();
+    Outcome {
+        cycles: sys.cycles.val().to_u64(),
+        err_class: sys.err_class.val().to_u64(),
+        err_index: sys.err_index.val().to_u64(),
+        dram,
+    }
+}
+
+/// Run the emitted Verilog under Icarus.
+fn run_icarus(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: usize) -> Outcome {
+    let cfg = AccelConfig::tiny();
+    let mut sys = TinySystem::<AW>::build(&cfg, prog, init.clone());
+    sys.connect_all();
+    let v = generate_verilog(&sys);
+    let dir = tempfile::tempdir().unwrap();
+    let tb = format!(
+        "module tb;\nreg clock = 0; reg run = 0; reg [15:0] prog_len = {len};\n\
+         wire done; wire [1:0] err_class; wire [15:0] err_index; wire [31:0] cycles;\n\
+         top dut(.clock(clock), .run(run), .prog_len(prog_len), .done(done), .err_class(err_class), .err_index(err_index), .cycles(cycles));\n\
+         always #5 clock = ~clock;\ninteger k;\n\
+         initial begin\n  repeat (2) @(posedge clock);\n  #1 run = 1;\n\
+           repeat (4000) begin @(posedge clock); #1 if (done) begin\n\
+             $display(\"RESULT %0d %0d %0d\", cycles, err_class, err_index);\n\
+             for (k = 0; k < {n}; k = k + 1) $display(\"W %0d\", dut.dram.mem[({at} >> 1) + k]);\n\
+             $finish; end end\n  $display(\"TIMEOUT\"); $finish;\nend\nendmodule\n"
+    );
+    std::fs::write(dir.path().join("sys.v"), v).unwrap();
+    std::fs::write(dir.path().join("tb.v"), tb).unwrap();
+    let c = Command::new("iverilog")
+        .args(["-g2012", "-o", "sim", "tb.v", "sys.v"])
+        .current_dir(dir.path())
+        .output()
+        .expect("iverilog (Icarus Verilog) is required");
+    assert!(c.status.success(), "iverilog failed: {}", String::from_utf8_lossy(&c.stderr));
+    let r = Command::new("vvp").arg("sim").current_dir(dir.path()).output().expect("vvp (Icarus Verilog) is required");
+    let out = String::from_utf8_lossy(&r.stdout).to_string();
+    let mut o = Outcome { cycles: u64::MAX, err_class: 0, err_index: 0, dram: vec![] };
+    for l in out.lines() {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        match f.first() {
+            Some(&"RESULT") => {
+                o.cycles = f[1].parse().unwrap();
+                o.err_class = f[2].parse().unwrap();
+                o.err_index = f[3].parse().unwrap();
+            }
+            Some(&"W") => o.dram.push(f[1].parse().unwrap()),
+            _ => {}
+        }
+    }
+    assert!(o.cycles != u64::MAX, "no result from Icarus:\n{out}");
+    o
+}
+
+fn check(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: usize, cycles: u64, err: (u64, u64), dram: &[u16]) {
+    for (who, o) in [("rust-hdl", run_rust(prog, len, init, at, n)), ("icarus", run_icarus(prog, len, init, at, n))] {
+        println!("{who}: {} cycles, err {} at {}", o.cycles, o.err_class, o.err_index);
+        assert_eq!(o.cycles, cycles, "{who}: halt cycle");
+        assert_eq!((o.err_class, o.err_index), err, "{who}: error status");
+        assert_eq!(o.dram, dram, "{who}: DRAM");
+    }
+}
+
+fn nbin(row: u32, dram: u32, rows: u32) -> Instruction {
+    Instruction { nbin: DmaSlot::contiguous(DmaOp::Load, row, dram, rows), ..Default::default() }
+}
+
+#[test]
+fn dma_of_three_rows() {
+    // dispatch 1, start 2, grants 2,3,4 (1 beat each), last row written end of 4+6 -> T = 11
+    let p = words(&[nbin(0, 0, 3), Instruction::end()]);
+    check(&p, 2, &BTreeMap::new(), 0, 0, 11, (0, 0), &[]);
+}
+
+#[test]
+fn arbitration_nbin_before_sb() {
+    // nbin grants 2,3; SB (4 beats) granted 4, written end of 4+6+4-1 = 13 -> T = 14
+    let mut i = nbin(0, 0, 2);
+    i.sb = DmaSlot::contiguous(DmaOp::Load, 0, 0x100, 1);
+    let p = words(&[i, Instruction::end()]);
+    check(&p, 2, &BTreeMap::new(), 0, 0, 14, (0, 0), &[]);
+}
+
+#[test]
+fn queue_full_stall() {
+    // Q = 2: i3 stalls in cycles 4..6, dispatches in 7; i3 granted 14..17 -> T = 24
+    let p = words(&[nbin(0, 0, 4), nbin(4, 64, 4), nbin(8, 128, 4), nbin(12, 192, 4), Instruction::end()]);
+    check(&p, 5, &BTreeMap::new(), 0, 0, 24, (0, 0), &[]);
+}
+
+#[test]
+fn loadw_then_storen_roundtrip() {
+    // loadw granted 2, written end of 8; storen dispatched 8, granted 9, DRAM written end of 15 -> T = 16
+    let mut prog = vec![Instruction { nbout: DmaSlot::contiguous(DmaOp::LoadWiden, 0, 0, 1), ..Default::default() }];
+    prog.extend(std::iter::repeat(Instruction::default()).take(6));
+    prog.push(Instruction { nbout: DmaSlot::contiguous(DmaOp::StoreNarrow, 0, 0x100, 1), ..Default::default() });
+    prog.push(Instruction::end());
+    let init: BTreeMap<u64, u16> = [0x0101u16, 0xFF80, 0x7FFF, 0x8000].iter().enumerate().map(|(k, v)| (k as u64, *v)).collect();
+    let p = words(&prog);
+    check(&p, p.len() as u64, &init, 0x100, 4, 16, (0, 0), &[0x0100, 0x8000, 0xFF00, 0x0000]);
+}
+
+#[test]
+fn store_waits_for_nfu() {
+    // nbin written end of 8; NFU starts 9, output written end of 9+4; store starts 14, DRAM end of 20 -> T = 21
+    let mac = NfuSlot { op: NfuOp::Mac, npy: 1, npx: 1, nky: 1, ni: 1, ..NfuSlot::NOP };
+    let prog = [
+        nbin(0, 0, 1),
+        Instruction { nfu: mac, ..Default::default() },
+        Instruction { nbout: DmaSlot::contiguous(DmaOp::StoreNarrow, 0, 0x200, 1), ..Default::default() },
+        Instruction::end(),
+    ];
+    let p = words(&prog);
+    check(&p, 4, &BTreeMap::new(), 0x200, 0, 21, (0, 0), &[]);
+}
+
+#[test]
+fn decode_error_halts() {
+    // reserved bit set: error detected in cycle 1, halt at 2
+    let mut w = Instruction::default().encode().unwrap();
+    *w.last_mut().unwrap() |= 1u64 << 63;
+    check(&[w, Instruction::end().encode().unwrap()], 2, &BTreeMap::new(), 0, 0, 2, (1, 0), &[]);
+}
+
+#[test]
+fn range_error_and_no_end() {
+    // nbin rows beyond the 32-row buffer: range error at instruction 1 (detected cycle 2) -> T = 3
+    let p = words(&[Instruction::default(), nbin(30, 0, 4), Instruction::end()]);
+    check(&p, 3, &BTreeMap::new(), 0, 0, 3, (2, 1), &[]);
+    // one nop and no end: pc = 1 = length in cycle 2 -> T = 3
+    let p = words(&[Instruction { cp: CpOp::Nop, ..Default::default() }]);
+    check(&p, 1, &BTreeMap::new(), 0, 0, 3, (3, 1), &[]);
+}
