@@ -81,9 +81,23 @@ pub fn compile_with(cfg: &AccelConfig, layer: &LayerSpec, batch: u32, opts: &Com
     if batch == 0 {
         return Err(FwError::ZeroBatch);
     }
-    let g = Geom::new(cfg, layer, batch);
+    let mut g = Geom::new(cfg, layer, batch);
     let plan = match opts.plan {
-        None => choose(cfg, &g)?,
+        None => {
+            // lane packing (see tiler::Pack) when its predicted cycles are lower
+            let mut best = choose(cfg, &g)?;
+            for band in [1, g.ky] {
+                if let Some(pg) = g.packed(band) {
+                    if let Ok(p) = choose(cfg, &pg) {
+                        if (p.cost.cycles, p.cost.dram_bytes) < (best.cost.cycles, best.cost.dram_bytes) {
+                            best = p;
+                            g = pg;
+                        }
+                    }
+                }
+            }
+            best
+        }
         Some(f) => {
             let dw = g.depthwise();
             let mut p = TilePlan {
@@ -94,7 +108,10 @@ pub fn compile_with(cfg: &AccelConfig, layer: &LayerSpec, batch: u32, opts: &Com
                 tkx: f.tkx.clamp(1, g.kx),
                 tc: if dw { 1 } else { f.tc.clamp(1, g.c) },
                 parts: f.parts.clamp(1, crate::tiler::MAX_PARTS),
+                out_parts: f.parts.clamp(1, crate::tiler::MAX_PARTS),
+                sb_resident: false,
                 cost: Default::default(),
+                pack: None,
             };
             if !p.fits(cfg, &g) {
                 return Err(FwError::NoTiling(format!("forced plan {f:?} does not fit the buffers")));
@@ -213,10 +230,11 @@ impl Ring {
 }
 
 fn generate(cfg: &AccelConfig, g: &Geom, p: &TilePlan, l: &Layout, round: Rounding) -> Vec<Instruction> {
-    let (nbc, sbc, noc) = capacities(cfg, p.parts);
+    let (nbc, sbc, _) = capacities(cfg, p.parts);
+    let (_, _, noc) = capacities(cfg, p.out_parts);
     let mut nbin_h = Ring { cap: nbc, next: 0, parts: p.parts };
-    let mut sb_h = Ring { cap: sbc, next: 0, parts: p.parts };
-    let mut out_h = Ring { cap: noc, next: 0, parts: p.parts };
+    let mut sb_h = if p.sb_resident { Ring { cap: cfg.sb_rows(), next: 0, parts: 1 } } else { Ring { cap: sbc, next: 0, parts: p.parts } };
+    let mut out_h = Ring { cap: noc, next: 0, parts: p.out_parts };
     let mut e = Emitter::new(cfg);
     let reds = reduction_tiles(g, p);
     let grps = groups(g, p);
@@ -228,10 +246,28 @@ fn generate(cfg: &AccelConfig, g: &Geom, p: &TilePlan, l: &Layout, round: Roundi
     let mut sb_key: Option<usize> = None;
     let mut sb_base = 0;
     let walk = |n: u32, t: u32| (0..n.div_ceil(t)).map(move |k| (k * t, t.min(n - k * t)));
+    // output tiles in program order: (img, oy0, toy, ox0, tox, group)
+    let mut order = Vec::new();
     for img in 0..g.images {
         for (oy0, toy) in walk(g.oy, p.toy) {
             for (ox0, tox) in walk(g.ox, p.tox) {
-                for (gi, &(o0, to)) in grps.iter().enumerate() {
+                for gi in 0..grps.len() {
+                    order.push((img, oy0, toy, ox0, tox, gi));
+                }
+            }
+        }
+    }
+    if p.sb_resident {
+        // weight-stationary: all of a group's SB rows stay loaded while every output tile uses them
+        order.sort_by_key(|t| t.5);
+    }
+    // first SB row of each reduction tile inside a resident group block
+    let mut red_off = vec![0u32; reds.len()];
+    for (img, oy0, toy, ox0, tox, gi) in order {
+        {
+            {
+                {
+                    let (o0, to) = grps[gi];
                     let out_base = out_h.take();
                     for (ri, &(ky0, tky, kx0, tkx, c0r, tcr)) in reds.iter().enumerate() {
                         let (c0, tc) = if dw { (o0, 1) } else { (c0r, tcr) };
@@ -257,13 +293,28 @@ fn generate(cfg: &AccelConfig, g: &Geom, p: &TilePlan, l: &Layout, round: Roundi
                         // SB tile
                         let st = if dw { None } else { Some(&l.sb_tiles[gi * reds.len() + ri]) };
                         if let Some(t) = st {
-                            let k = gi * reds.len() + ri;
-                            if sb_key != Some(k) {
-                                sb_key = Some(k);
-                                sb_base = sb_h.take();
-                                e.load(Buffer::Sb, DmaSlot::contiguous(DmaOp::Load, sb_base, t.addr as u32, t.rows()));
+                            if p.sb_resident {
+                                if sb_key != Some(gi) {
+                                    sb_key = Some(gi);
+                                    sb_base = sb_h.take();
+                                    let ts = &l.sb_tiles[gi * reds.len()..(gi + 1) * reds.len()];
+                                    let mut off = 0;
+                                    for (k, tt) in ts.iter().enumerate() {
+                                        red_off[k] = off;
+                                        off += tt.rows();
+                                    }
+                                    e.load(Buffer::Sb, DmaSlot::contiguous(DmaOp::Load, sb_base, ts[0].addr as u32, off));
+                                }
+                            } else {
+                                let k = gi * reds.len() + ri;
+                                if sb_key != Some(k) {
+                                    sb_key = Some(k);
+                                    sb_base = sb_h.take();
+                                    e.load(Buffer::Sb, DmaSlot::contiguous(DmaOp::Load, sb_base, t.addr as u32, t.rows()));
+                                }
                             }
                         }
+                        let sb_tile_base = if p.sb_resident { sb_base + red_off[ri] } else { sb_base };
                         let ni = tkx * tc;
                         for o in 0..to {
                             if o > 0 {
@@ -277,7 +328,7 @@ fn generate(cfg: &AccelConfig, g: &Geom, p: &TilePlan, l: &Layout, round: Roundi
                             } else {
                                 AccIn::Zero
                             };
-                            let sb = st.map(|t| sb_base + o * t.rows_per_chunk()).unwrap_or(0);
+                            let sb = st.map(|t| sb_tile_base + o * t.rows_per_chunk()).unwrap_or(0);
                             e.nfu(NfuSlot {
                                 op: g.op,
                                 acc_in,

@@ -201,6 +201,28 @@ impl Layout {
         }
         let tn = g.tn as usize;
         let mut words = vec![0i16; (self.input.bytes / 2) as usize];
+        if let Some(pk) = g.pack {
+            // lane-packed copy (see tiler::Pack); convolution padding is zero
+            let ys = if pk.band == pk.ky { pk.sy } else { 1 };
+            for img in 0..g.images {
+                for y in 0..g.hp {
+                    for x in 0..g.wp {
+                        for q in 0..g.c {
+                            let base = ((self.input_addr(img, y, x, q) - self.input.addr) / 2) as usize;
+                            for lane in 0..g.tn {
+                                let Some((b, dx, i)) = pk.tuple(ni, g.tn, q, lane) else { continue };
+                                let iy = (y * ys + b) as i64 - g.pad as i64;
+                                let ix = (x * pk.sx + dx) as i64 - g.pad as i64;
+                                if iy >= 0 && ix >= 0 && iy < ny as i64 && ix < nx as i64 {
+                                    words[base + lane as usize] = input[((img as usize * ni as usize + i as usize) * ny as usize + iy as usize) * nx as usize + ix as usize];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return Ok(vec![(self.input.addr, to_bytes(&words))]);
+        }
         let classifier = matches!(g.layer, crate::LayerSpec::Classifier(_));
         for img in 0..g.images {
             for y in 0..g.hp {
@@ -242,6 +264,17 @@ impl Layout {
         }
         let tn = g.tn as usize;
         let (ni, no, ky, kx) = (g.ni as usize, g.no as usize, g.ky as usize, g.kx as usize);
+        // logical kernel size, and where lane i of row (dy, dx, c) takes its weight from
+        let (lky, lkx) = g.pack.map(|p| (p.ky as usize, p.kx as usize)).unwrap_or((ky, kx));
+        let src = |dy: u32, dx: u32, c: u32, i: usize| -> Option<(usize, usize, usize)> {
+            match g.pack {
+                None => {
+                    let ii = c as usize * tn + i;
+                    (ii < ni).then_some((ii, dy as usize, dx as usize))
+                }
+                Some(p) => p.tuple(g.ni, g.tn, c, i as u32).map(|(b, x, ii)| (ii as usize, (dy * p.band + b) as usize, x as usize)),
+            }
+        };
         let mut words = vec![0i16; (self.weights.bytes / 2) as usize];
         for t in &self.sb_tiles {
             let mut w = ((t.addr - self.weights.addr) / 2) as usize;
@@ -251,10 +284,12 @@ impl Layout {
                         for c in t.c0..t.c0 + t.tc {
                             for n in 0..tn {
                                 let on = o as usize * tn + n;
+                                if on >= no {
+                                    continue;
+                                }
                                 for i in 0..tn {
-                                    let ii = c as usize * tn + i;
-                                    if on < no && ii < ni {
-                                        words[w + n * tn + i] = weights[((on * ni + ii) * ky + dy as usize) * kx + dx as usize];
+                                    if let Some((ii, y, x)) = src(dy, dx, c, i) {
+                                        words[w + n * tn + i] = weights[((on * ni + ii) * lky + y) * lkx + x];
                                     }
                                 }
                             }

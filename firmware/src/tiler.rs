@@ -81,6 +81,51 @@ pub struct Geom {
     pub sy: u32,
     /// Horizontal stride.
     pub sx: u32,
+    /// Lane packing of a convolution's input, if used (then `hp`, `wp`, `c`,
+    /// `ky`, `kx`, `sy`, `sx` describe the equivalent convolution over the
+    /// packed input, see [`Pack`]).
+    pub pack: Option<Pack>,
+}
+
+/// Lane packing for convolutions with few input maps: each packed NBin row
+/// holds `Tn` consecutive values of the flattened tuples `(b, dx, i)` (`b` <
+/// `band` kernel rows, `dx` < kx, `i` < ni; `i` fastest) of one window
+/// position, so one row carries several kernel positions. The host prepares
+/// the packed copy ([`crate::Layout::pack_input`]); the weights are packed to
+/// match. Packed row `(Y, X, q)` holds padded input pixel
+/// `(Y*ys + b, X*sx + dx)` for tuple `t = q*Tn + lane`, where `ys` = 1 if
+/// `band` = 1 < ky (the equivalent layer keeps the kernel rows and the
+/// vertical stride) and `ys` = sy if `band` = ky (full window, a 1x1
+/// convolution).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pack {
+    /// Kernel rows flattened into one packed row group (1 or ky).
+    pub band: u32,
+    /// Packed rows per window position (`ceil(band*kx*ni / Tn)`).
+    pub q: u32,
+    /// Original kernel width.
+    pub kx: u32,
+    /// Original kernel height.
+    pub ky: u32,
+    /// Original horizontal stride.
+    pub sx: u32,
+    /// Original vertical stride.
+    pub sy: u32,
+    /// Original padded input height (pixels).
+    pub hp: u32,
+    /// Original padded input width (pixels).
+    pub wp: u32,
+}
+
+impl Pack {
+    /// The tuple `(b, dx, i)` carried by lane `lane` of packed row `q`, if any.
+    pub fn tuple(&self, ni: u32, tn: u32, q: u32, lane: u32) -> Option<(u32, u32, u32)> {
+        let t = q * tn + lane;
+        if t >= self.band * self.kx * ni {
+            return None;
+        }
+        Some((t / (self.kx * ni), (t / ni) % self.kx, t % ni))
+    }
 }
 
 impl Geom {
@@ -111,6 +156,7 @@ impl Geom {
             kx: 1,
             sy: 1,
             sx: 1,
+            pack: None,
         };
         match layer {
             LayerSpec::Conv(l) => {
@@ -168,6 +214,35 @@ impl Geom {
         }
     }
 
+    /// The equivalent geometry of a convolution whose input is lane-packed
+    /// with `band` kernel rows per packed row (1 or ky); `None` if the layer
+    /// is not a convolution, `band` is neither, or packing would not reduce
+    /// the reduction rows per output.
+    pub fn packed(&self, band: u32) -> Option<Geom> {
+        let LayerSpec::Conv(_) = self.layer else { return None };
+        if self.pack.is_some() || (band != 1 && band != self.ky) || self.kx * self.ky == 1 {
+            return None;
+        }
+        let q = (band * self.kx * self.ni).div_ceil(self.tn);
+        // reduction rows per output: packed ky/band * q, unpacked ky * kx * c
+        if (self.ky / band) * q >= self.ky * self.kx * self.c {
+            return None;
+        }
+        let pack = Pack { band, q, kx: self.kx, ky: self.ky, sx: self.sx, sy: self.sy, hp: self.hp, wp: self.wp };
+        let full = band == self.ky;
+        Some(Geom {
+            hp: if full { self.oy } else { self.hp },
+            wp: self.ox,
+            c: q,
+            ky: if full { 1 } else { self.ky },
+            kx: 1,
+            sy: if full { 1 } else { self.sy },
+            sx: 1,
+            pack: Some(pack),
+            ..self.clone()
+        })
+    }
+
     /// Pooling: each output chunk reads only its own input chunk.
     pub fn depthwise(&self) -> bool {
         self.op != NfuOp::Mac
@@ -209,11 +284,20 @@ pub struct TilePlan {
     pub tkx: u32,
     /// Input chunks per reduction tile.
     pub tc: u32,
-    /// NBin, SB and NBout each split into this many parts used in turn
+    /// NBin and SB each split into this many parts used in turn
     /// (1: single-buffered, 2: double-buffered, 3-4: deeper prefetch).
     pub parts: u32,
+    /// NBout split into this many parts used in turn (1: an output tile
+    /// may use the whole NBout, and the next tile waits for its stores).
+    pub out_parts: u32,
+    /// Weight-stationary order: output-chunk group outermost, the group's
+    /// whole SB block (every reduction tile) loaded once into the whole SB
+    /// and reused by every output tile.
+    pub sb_resident: bool,
     /// Predicted cost.
     pub cost: Cost,
+    /// Lane packing of the input, if used (set by [`TilePlan::predict`] from the geometry).
+    pub pack: Option<Pack>,
 }
 
 /// Predicted traffic and time of a plan.
@@ -262,9 +346,18 @@ pub fn capacities(cfg: &AccelConfig, parts: u32) -> (u32, u32, u32) {
 impl TilePlan {
     /// Whether the largest tile fits the buffers.
     pub fn fits(&self, cfg: &AccelConfig, g: &Geom) -> bool {
-        let (nb, sb, no) = capacities(cfg, self.parts);
+        let (nb, sb, _) = capacities(cfg, self.parts);
+        let (_, _, no) = capacities(cfg, self.out_parts);
         let patch = g.hin(self.toy, self.tky) as u64 * g.win(self.tox, self.tkx) as u64 * self.tc as u64;
-        let sbr = if g.depthwise() { 0 } else { self.to as u64 * (self.tky as u64 * self.tkx as u64 * self.tc as u64 + g.bias as u64) };
+        let sbr = if g.depthwise() {
+            0
+        } else if self.sb_resident {
+            return patch <= nb as u64
+                && self.to as u64 * (g.ky as u64 * g.kx as u64 * g.c as u64 + g.bias as u64) <= cfg.sb_rows() as u64
+                && self.to as u64 * self.toy as u64 * self.tox as u64 <= no as u64;
+        } else {
+            self.to as u64 * (self.tky as u64 * self.tkx as u64 * self.tc as u64 + g.bias as u64)
+        };
         let out = self.to as u64 * self.toy as u64 * self.tox as u64;
         patch <= nb as u64 && sbr <= sb as u64 && out <= no as u64
     }
@@ -298,7 +391,17 @@ impl TilePlan {
         let imgs = g.images as u64;
         let d = cfg.nfu_latency() as u64;
         let mut c = Cost::default();
-        let og_mult = if !g.depthwise() && n_r == 1 { 1 } else { n_og };
+        let og_mult = if self.sb_resident {
+            if n_r == 1 && imgs * tiles == 1 {
+                1
+            } else {
+                n_og
+            }
+        } else if !g.depthwise() && n_r == 1 {
+            1
+        } else {
+            n_og
+        };
         let mut sb_per_tile = 0u64;
         for &(gsz, gn) in &gs {
             for &(tky, tkx, tc, rn, first) in &rs {
@@ -328,7 +431,7 @@ impl TilePlan {
                 c.nbout_rows += imgs * yn * xn * ty as u64 * tx as u64 * g.oc as u64;
             }
         }
-        c.sb_rows = if n_og * n_r == 1 { sb_per_tile } else { sb_per_tile * imgs * tiles };
+        c.sb_rows = if n_og * n_r == 1 || self.sb_resident { sb_per_tile } else { sb_per_tile * imgs * tiles };
         let nb = cfg.nbin_row_bytes() as u64;
         let sb = cfg.sb_row_bytes() as u64;
         let ob = (cfg.tn * cfg.data_bytes()) as u64;
@@ -346,8 +449,16 @@ impl TilePlan {
         let q = cfg.queue_depth as f64;
         let ahead = ((self.parts as f64 - 1.0).min((q - 1.0) / ops_per_step)).max(0.0);
         let per_step = if self.parts <= 1 { cc + m + lat } else { cc.max(m).max((cc + m + lat) / (1.0 + ahead)) };
-        c.cycles = (lat + steps * per_step) as u64;
+        // a single NBout part: each output tile's first op waits for the previous tile's stores
+        let out_tiles = imgs * tiles * n_og;
+        let store_wait = if self.out_parts <= 1 && out_tiles > 1 {
+            (out_tiles - 1) as f64 * (lat + (self.to as u64 * self.toy as u64 * self.tox as u64) as f64)
+        } else {
+            0.0
+        };
+        c.cycles = (lat + steps * per_step + store_wait) as u64;
         self.cost = c;
+        self.pack = g.pack;
     }
 }
 
@@ -384,8 +495,13 @@ pub fn choose(cfg: &AccelConfig, g: &Geom) -> Result<TilePlan, FwError> {
             }
         }
     }
-    for db in 1..=MAX_PARTS {
-        let (nbc, sbc, noc) = capacities(cfg, db);
+    let k_all = g.ky as u64 * g.kx as u64 * g.c as u64 + g.bias as u64;
+    for (db, dout, res) in (1..=MAX_PARTS).flat_map(|d| [(d, d, false), (d, 1, false), (d, 2, false), (d, 1, true), (d, 2, true)]) {
+        if res && (dw || k_all > cfg.sb_rows() as u64) {
+            continue;
+        }
+        let (nbc, sbc, _) = capacities(cfg, db);
+        let (_, _, noc) = capacities(cfg, dout);
         if nbc == 0 || noc == 0 || (!dw && sbc == 0) {
             continue;
         }
@@ -394,7 +510,8 @@ pub fn choose(cfg: &AccelConfig, g: &Geom) -> Result<TilePlan, FwError> {
                 continue;
             }
             for &to in &tos {
-                if !dw && to as u64 * (tky as u64 * tkx as u64 * tc as u64 + g.bias as u64) > sbc as u64 {
+                let sb_need = if res { to as u64 * k_all } else { to as u64 * (tky as u64 * tkx as u64 * tc as u64 + g.bias as u64) };
+                if !dw && sb_need > if res { cfg.sb_rows() } else { sbc } as u64 {
                     continue;
                 }
                 if to > noc {
@@ -413,7 +530,7 @@ pub fn choose(cfg: &AccelConfig, g: &Geom) -> Result<TilePlan, FwError> {
                     }
                     let nt = g.oy.div_ceil(toy);
                     toy = g.oy.div_ceil(nt);
-                    let mut p = TilePlan { toy, tox, to, tky, tkx, tc, parts: db, cost: Cost::default() };
+                    let mut p = TilePlan { toy, tox, to, tky, tkx, tc, parts: db, out_parts: dout, sb_resident: res, cost: Cost::default(), pack: None };
                     if !p.fits(cfg, g) {
                         continue;
                     }
@@ -439,15 +556,19 @@ impl fmt::Display for TilePlan {
         let c = &self.cost;
         writeln!(
             f,
-            "tiles: output {}x{} px x {} chunk(s); reduction {} ky x {} kx x {} chunk(s); buffers split in {} part(s)",
+            "tiles: output {}x{} px x {} chunk(s); reduction {} ky x {} kx x {} chunk(s); NBin/SB split in {} part(s), NBout in {}",
             self.toy,
             self.tox,
             self.to,
             self.tky,
             self.tkx,
             self.tc,
-            self.parts
+            self.parts,
+            self.out_parts
         )?;
+        if let Some(p) = &self.pack {
+            writeln!(f, "input lane-packed: {} kernel row(s) x {} kernel column(s) x input maps flattened into {} row(s) per window position", p.band, p.kx, p.q)?;
+        }
         writeln!(f, "loop order: image > output tile (y, x) > output-chunk group > reduction (ky, kx, c) > chunk [output-stationary]")?;
         writeln!(
             f,

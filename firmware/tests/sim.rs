@@ -103,3 +103,21 @@ proptest! {
         if let Err(e) = sim_case(&cfg, &layer, batch, seed, Rounding::Nearest) { prop_assert!(false, "{}", e); }
     }
 }
+
+#[test]
+fn lane_packed_layers_match_on_the_simulator() {
+    // few input maps: the compiler packs kernel positions into the lanes (and may keep weights resident)
+    for cfg in [AccelConfig::tiny(), AccelConfig::diannao()] {
+        for (k, l) in ["conv:nx=31,ny=31,k=11,ni=3,no=40,s=4,act=relu", "conv:nx=16,ny=16,k=5,ni=1,no=20,pad=2", "conv:nx=15,ny=13,kx=4,ky=3,ni=2,no=5,sx=2,sy=3"]
+            .iter()
+            .enumerate()
+        {
+            let layer: LayerSpec = l.parse().unwrap();
+            let c = compile_with(&cfg, &layer, 1, &CompileOptions::default()).unwrap();
+            assert!(c.plan.pack.is_some(), "{l} on {}: expected lane packing\n{}", cfg.name, c.plan);
+            for batch in [1, 2] {
+                sim_case(&cfg, &layer, batch, 40 + k as u64, Rounding::Nearest).unwrap();
+            }
+        }
+    }
+}
