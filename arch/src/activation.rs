@@ -18,9 +18,10 @@ pub const SEGMENTS: usize = 16;
 pub const SEGMENT_BIAS: i32 = 8;
 
 /// The functions NFU-3 can apply (encoding order = [`Activation::ALL`] order).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Activation {
     /// y = x (exact).
+    #[default]
     Identity,
     /// y = max(0, x) (exact).
     Relu,

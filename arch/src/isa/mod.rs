@@ -276,11 +276,6 @@ pub struct NfuSlot {
     pub scale: u32,
 }
 
-impl Default for Activation {
-    fn default() -> Self {
-        Activation::Identity
-    }
-}
 
 impl NfuSlot {
     /// A slot that does nothing.
