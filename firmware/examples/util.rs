@@ -21,7 +21,7 @@ fn main() {
     }
     let mut cfg = AccelConfig::diannao();
     if let Some(a) = args.first() {
-        if let Ok(c) = AccelConfig::preset(a) {
+        if let Ok(c) = AccelConfig::resolve(a) {
             cfg = c;
             args.remove(0);
         }
