@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job on built-in defaults: build the `diannao` program, list the
-# accelerator presets, and assemble and disassemble the example program.
+# accelerator presets, assemble and disassemble the example program, simulate
+# LeNet-5 cycle by cycle on the DianNao preset, verify it bit for bit against
+# the fixed-point reference, and compare it with the CPU.
 # Outputs go to out/demo/ (ignored by git).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,3 +34,17 @@ echo "== round trip: reassembling the disassembly gives the same bytes"
 "$DIANNAO" asm "$OUT/hello.dis.s" -o "$OUT/hello2.bin" --preset diannao
 cmp "$OUT/hello.bin" "$OUT/hello2.bin"
 echo "ok: $OUT/hello.bin and $OUT/hello2.bin are identical"
+
+echo
+echo "== diannao simulate --preset diannao --model lenet5"
+"$DIANNAO" simulate --preset diannao --model lenet5 --quiet
+
+echo
+echo "== diannao verify --preset tiny --model lenet5 (simulator vs fixed-point reference, bit for bit)"
+"$DIANNAO" verify --preset tiny --model lenet5
+
+echo
+echo "== diannao compare --preset diannao --model lenet5 --out $OUT/compare"
+rm -rf "$OUT/compare"
+"$DIANNAO" compare --preset diannao --model lenet5 --out "$OUT/compare"
+echo "wrote $OUT/compare/ (report.md, results.csv, results.json, speedup.svg, energy_ratio.svg)"

@@ -6,9 +6,9 @@ use crate::control::cp::Cp;
 use crate::control::dma::Dma;
 use crate::control::dram::Dram;
 use crate::control::nfu_seq::NfuSeq;
-use crate::control::placeholder_nfu::PlaceholderNfu;
 use crate::control::port::Port;
 use crate::control::{CNT_BITS, TAG_BITS};
+use crate::nfu::Nfu;
 use arch::isa::fields::INSTR_BITS;
 use arch::AccelConfig;
 use rust_hdl::prelude::*;
@@ -33,6 +33,7 @@ pub struct Top<
     const ASM_I: usize,
     const ASM_S: usize,
     const ASM_O: usize,
+    const PW: usize,
 > {
     /// Clock.
     pub clock: Signal<In, Clock>,
@@ -54,6 +55,8 @@ pub struct Top<
     pub mem_cmd_addr: Signal<Out, Bits<32>>,
     /// Beat tag (returned with the response).
     pub mem_cmd_tag: Signal<Out, Bits<TAG_BITS>>,
+    /// 16-bit words of the beat that belong to the row (a write beat writes only these).
+    pub mem_cmd_words: Signal<Out, Bits<16>>,
     /// Write data (cycle after the write command).
     pub mem_wdata: Signal<Out, Bits<BW>>,
     /// Response valid.
@@ -82,6 +85,12 @@ pub struct Top<
     pub t_nfu_seq: Signal<Out, Bits<16>>,
     /// Trace: `port.grant`.
     pub t_grant: Signal<Out, Bits<2>>,
+    /// Trace: `dma_nbin.row`.
+    pub t_row_nbin: Signal<Out, Bits<16>>,
+    /// Trace: `dma_sb.row`.
+    pub t_row_sb: Signal<Out, Bits<16>>,
+    /// Trace: `dma_nbout.row`.
+    pub t_row_nbout: Signal<Out, Bits<16>>,
     /// Control processor.
     pub cp: Cp<IA>,
     /// NBin DMA.
@@ -95,7 +104,11 @@ pub struct Top<
     /// NFU sequencer.
     pub nfu_seq: NfuSeq<Q, D, AI, AS, AO>,
     /// NFU datapath.
-    pub nfu: PlaceholderNfu<NBIN_W, SB_W, NBOUT_W>,
+    pub nfu: Nfu<NBIN_W, SB_W, PW, NBOUT_W>,
+    /// Bias register: the first Tn words of the SB row read in an op's bias cycle.
+    bias_reg: DFF<Bits<NBIN_W>>,
+    /// NBout row of the step presented to the datapath (issue-cycle row, registered).
+    drow: DFF<Bits<12>>,
     nbin: RAM<Bits<NBIN_W>, AI>,
     sb: RAM<Bits<SB_W>, AS>,
     nbout_a: RAM<Bits<NBOUT_W>, AO>,
@@ -124,7 +137,8 @@ impl<
         const ASM_I: usize,
         const ASM_S: usize,
         const ASM_O: usize,
-    > Top<IA, Q, D, AI, AS, AO, NBIN_W, SB_W, NBOUT_W, BW, ASM_I, ASM_S, ASM_O>
+        const PW: usize,
+    > Top<IA, Q, D, AI, AS, AO, NBIN_W, SB_W, NBOUT_W, BW, ASM_I, ASM_S, ASM_O, PW>
 {
     /// Build for `cfg` with `program` (encoded words) preloaded in imem.
     /// Panics if the type parameters do not match `cfg` (a programming error).
@@ -151,6 +165,7 @@ impl<
             mem_cmd_write: Default::default(),
             mem_cmd_addr: Default::default(),
             mem_cmd_tag: Default::default(),
+            mem_cmd_words: Default::default(),
             mem_wdata: Default::default(),
             mem_resp_valid: Default::default(),
             mem_resp_tag: Default::default(),
@@ -165,13 +180,18 @@ impl<
             t_nfu_busy: Default::default(),
             t_nfu_seq: Default::default(),
             t_grant: Default::default(),
+            t_row_nbin: Default::default(),
+            t_row_sb: Default::default(),
+            t_row_nbout: Default::default(),
             cp: Cp::new(cfg, &words),
             dma_nbin: Dma::new(cfg.nbin_row_bytes(), cfg.nbin_row_bytes(), bpc, frac),
             dma_sb: Dma::new(cfg.sb_row_bytes(), cfg.sb_row_bytes(), bpc, frac),
             dma_nbout: Dma::new(cfg.nbout_row_bytes(), cfg.tn * cfg.data_bytes(), bpc, frac),
             port: Port::new(bpc),
             nfu_seq: NfuSeq::new(cfg),
-            nfu: Default::default(),
+            nfu: Nfu::new(cfg).expect("NFU widths match the configuration (checked above)"),
+            bias_reg: Default::default(),
+            drow: Default::default(),
             nbin: Default::default(),
             sb: Default::default(),
             nbout_a: Default::default(),
@@ -211,11 +231,12 @@ impl<
         const ASM_I: usize,
         const ASM_S: usize,
         const ASM_O: usize,
-    > Logic for Top<IA, Q, D, AI, AS, AO, NBIN_W, SB_W, NBOUT_W, BW, ASM_I, ASM_S, ASM_O>
+        const PW: usize,
+    > Logic for Top<IA, Q, D, AI, AS, AO, NBIN_W, SB_W, NBOUT_W, BW, ASM_I, ASM_S, ASM_O, PW>
 {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, cyc, fin, inflight);
+        dff_setup!(self, clock, cyc, fin, inflight, bias_reg, drow);
         self.clr.next = !self.run.val();
         // ---- control processor
         self.cp.clock.next = self.clock.val();
@@ -258,6 +279,9 @@ impl<
         self.port.beats_sb.next = self.dma_sb.req_beats.val();
         self.port.beats_nbout.next = self.dma_nbout.req_beats.val();
         self.port.tag_nbin.next = self.dma_nbin.req_tag.val();
+        self.port.words_nbin.next = self.dma_nbin.req_words.val();
+        self.port.words_sb.next = self.dma_sb.req_words.val();
+        self.port.words_nbout.next = self.dma_nbout.req_words.val();
         self.port.tag_sb.next = self.dma_sb.req_tag.val();
         self.port.tag_nbout.next = self.dma_nbout.req_tag.val();
         self.dma_nbin.grant.next = self.port.grant_nbin.val();
@@ -267,6 +291,7 @@ impl<
         self.mem_cmd_write.next = self.port.cmd_write.val();
         self.mem_cmd_addr.next = self.port.cmd_addr.val();
         self.mem_cmd_tag.next = self.port.cmd_tag.val();
+        self.mem_cmd_words.next = self.port.cmd_words.val();
         self.mem_wdata.next = self.dma_nbout.wdata.val();
         self.dma_nbin.resp_mine.next = self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_bits::<2>(0) == 1);
         self.dma_sb.resp_mine.next = self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_bits::<2>(0) == 2);
@@ -299,7 +324,7 @@ impl<
         if self.nfu_seq.wr_en.val() {
             self.nbo_we.next = true;
             self.nbo_wa.next = self.nfu_seq.wr_addr.val();
-            self.nbo_wd.next = self.nfu.out_data.val();
+            self.nbo_wd.next = self.nfu.wdata.val();
         }
         self.nbout_a.read_clock.next = self.clock.val();
         self.nbout_a.write_clock.next = self.clock.val();
@@ -319,16 +344,30 @@ impl<
         self.nfu_seq.clr.next = self.clr.val();
         self.nfu_seq.nbin_done.next = self.dma_nbin.done.val();
         self.nfu_seq.sb_done.next = self.dma_sb.done.val();
-        self.nfu_seq.nbl_done.next = self.dma_nbout.done.val();
-        self.nfu_seq.nbs_done.next = self.dma_nbout.done.val();
+        self.nfu_seq.nbl_done.next = self.dma_nbout.done_load.val();
+        self.nfu_seq.nbs_done.next = self.dma_nbout.done_store.val();
         self.nfu.clock.next = self.clock.val();
+        self.nfu.rst.next = self.clr.val();
         self.nfu.valid.next = self.nfu_seq.d_valid.val();
         self.nfu.first.next = self.nfu_seq.d_first.val();
         self.nfu.last.next = self.nfu_seq.d_last.val();
-        self.nfu.bias.next = self.nfu_seq.d_bias.val();
-        self.nfu.nbin_data.next = self.nbin.read_data.val();
-        self.nfu.sb_data.next = self.sb.read_data.val();
-        self.nfu.nbout_data.next = self.nbout_a.read_data.val();
+        self.nfu.op.next = self.nfu_seq.d_op.val();
+        self.nfu.acc_in.next = self.nfu_seq.d_in.val();
+        self.nfu.activate.next = self.nfu_seq.d_out.val();
+        self.nfu.act.next = self.nfu_seq.d_act.val();
+        self.nfu.round.next = self.nfu_seq.d_round.val();
+        self.nfu.transpose.next = self.nfu_seq.d_tr.val();
+        self.nfu.scale.next = self.nfu_seq.d_scale.val();
+        self.drow.d.next = bit_cast::<12, AO>(self.nfu_seq.nbout_raddr.val());
+        self.nfu.row.next = self.drow.q.val();
+        self.nfu.nbin.next = self.nbin.read_data.val();
+        self.nfu.sb.next = self.sb.read_data.val();
+        self.nfu.nbout.next = self.nbout_a.read_data.val();
+        // the bias cycle's SB read data arrives one cycle later (d_bias); its first Tn words are the bias
+        if self.nfu_seq.d_bias.val() {
+            self.bias_reg.d.next = self.sb.read_data.val().get_bits::<NBIN_W>(0);
+        }
+        self.nfu.bias.next = self.bias_reg.q.val();
         // ---- status and halt
         self.inflight.d.next = self.inflight.q.val();
         if self.port.cmd_valid.val() && !self.mem_resp_valid.val() {
@@ -368,13 +407,16 @@ impl<
         self.t_nfu_busy.next = self.nfu_seq.busy.val();
         self.t_nfu_seq.next = self.nfu_seq.seq.val();
         self.t_grant.next = self.port.grant.val();
+        self.t_row_nbin.next = self.dma_nbin.row.val();
+        self.t_row_sb.next = self.dma_sb.row.val();
+        self.t_row_nbout.next = self.dma_nbout.row.val();
     }
 }
 
 /// The tiny preset's top (Tn = 4). Widths checked by [`Top::new`].
-pub type TinyTop = Top<8, 2, 4, 5, 5, 4, 64, 256, 128, 64, 64, 256, 128>;
+pub type TinyTop = Top<8, 2, 4, 5, 5, 4, 64, 256, 128, 64, 64, 256, 128, 512>;
 /// The diannao preset's top (Tn = 16).
-pub type DiannaoTop = Top<10, 4, 9, 6, 6, 5, 256, 4096, 512, 512, 512, 4096, 512>;
+pub type DiannaoTop = Top<10, 4, 9, 6, 6, 5, 256, 4096, 512, 512, 512, 4096, 512, 8192>;
 
 macro_rules! system_impl {
     ($name:ident, $top:ty, $bw:expr) => {
@@ -430,6 +472,7 @@ macro_rules! system_impl {
                 self.dram.cmd_write.next = self.top.mem_cmd_write.val();
                 self.dram.cmd_addr.next = self.top.mem_cmd_addr.val();
                 self.dram.cmd_tag.next = self.top.mem_cmd_tag.val();
+                self.dram.cmd_words.next = self.top.mem_cmd_words.val();
                 self.dram.wdata.next = self.top.mem_wdata.val();
                 self.top.mem_resp_valid.next = self.dram.resp_valid.val();
                 self.top.mem_resp_tag.next = self.dram.resp_tag.val();

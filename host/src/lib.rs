@@ -16,5 +16,15 @@
 pub mod assembly;
 pub mod atomic;
 pub mod baseline;
+pub mod analyze;
+pub mod compare;
+pub mod cpu_energy;
+pub mod report;
+pub mod sweep;
 pub mod configs;
 pub mod presets;
+pub mod bench;
+pub mod run;
+pub mod simulate;
+pub mod verify;
+pub mod hdl_cmd;

@@ -22,6 +22,20 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
+    /// Compare the accelerator (simulated) with the CPU baseline per layer: time, energy, utilisation, DRAM traffic.
+    Compare(host::compare::CompareArgs),
+    /// Memory of a model (parameters, inter-layer data) at several batch sizes, as the seed paper's Tables 2-3.
+    Analyze(host::analyze::AnalyzeArgs),
+    /// Sweep accelerator configurations (Tn, SB size) over a model: utilisation, DRAM traffic, energy, time.
+    Sweep(host::sweep::SweepArgs),
+    /// Run a model or layer on the cycle-accurate simulator with random data: cycles, utilisation, DRAM traffic, energy (table named in the output; default horowitz45), time, saturations.
+    Simulate(host::simulate::SimulateArgs),
+    /// Check the simulator against the fixed-point CPU reference bit for bit, layer by layer (exit 1 on any mismatch).
+    Verify(host::verify::VerifyArgs),
+    /// Measure the simulator's speed (simulated cycles and MACs per wall second, one core) beside the host's f32 throughput.
+    Bench(host::bench::BenchArgs),
+    /// FPGA flow: emit the Verilog (`hdl emit`), list parts (`hdl parts`), estimate resources with Yosys against a part (`hdl report`).
+    Hdl(host::hdl_cmd::HdlArgs),
     /// List the accelerator presets with their derived figures (rows, on-chip bytes, peak MACs and GOP/s).
     Presets {
         /// Print JSON (an array of configurations, each with a `derived` object) instead of a table.
@@ -141,6 +155,13 @@ fn read(path: &Path) -> Result<Vec<u8>> {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.cmd {
+        Cmd::Compare(a) => host::compare::main(a),
+        Cmd::Analyze(a) => host::analyze::main(a),
+        Cmd::Sweep(a) => host::sweep::main(a),
+        Cmd::Simulate(a) => emit(&host::simulate::command(&a)?, None),
+        Cmd::Verify(a) => Ok(host::verify::command(&a, &mut std::io::stdout().lock())?),
+        Cmd::Bench(a) => emit(&host::bench::command(&a)?, None),
+        Cmd::Hdl(a) => emit(&host::hdl_cmd::command(&a)?, None),
         Cmd::Presets { json, presets: names } => {
             let cfgs = if names.is_empty() {
                 arch::AccelConfig::presets()

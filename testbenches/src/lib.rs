@@ -137,6 +137,14 @@ pub fn compare(v: &Vector, a_name: &'static str, a: &Outcome, b_name: &'static s
     Ok(())
 }
 
+pub mod rtl;
+pub mod rtl_backend;
 pub mod sim_backend;
+pub mod trace;
+pub mod verify;
+pub mod verilator_backend;
 pub mod vectors;
+pub use rtl_backend::RtlBackend;
 pub use sim_backend::SimBackend;
+pub use verify::{backend, verify_backends, verify_vector, BackendRun, Report, VerifyError, BACKENDS};
+pub use verilator_backend::VerilatorBackend;

@@ -60,3 +60,91 @@ pub fn layer_vector(cfg: &AccelConfig, spec: &LayerSpec, batch: u32, seed: u64) 
         window: (c.layout.output.addr, c.layout.output.bytes),
     })
 }
+
+/// Bytes of random DRAM image a [`random_program_vector`] loads from (from address 0).
+pub const RANDOM_IMAGE_BYTES: u64 = 0x800;
+/// Bytes of the DRAM window a [`random_program_vector`] stores into (right after the image).
+pub const RANDOM_WINDOW_BYTES: u64 = 0x400;
+
+/// A random valid program of `len` instructions plus a final `end`, on
+/// configuration `cfg`: random loads of every kind, NFU ops of every opcode,
+/// init, activation, rounding (stochastic included) and transposition with
+/// small loop counts and strides, stores into the compared window, random
+/// `wait` distances. Every instruction passes `Instruction::check`.
+pub fn random_program_vector(cfg: &AccelConfig, len: usize, seed: u64) -> Vector {
+    use arch::activation::Activation;
+    use arch::fixed::Rounding;
+    use arch::isa::{AccIn, CpOp, DmaOp, DmaSlot, Instruction, NfuOp, NfuSlot};
+    let mut r = ChaCha8Rng::seed_from_u64(seed);
+    let (nbin_rows, sb_rows, nbout_rows) = (cfg.nbin_rows(), cfg.sb_rows(), cfg.nbout_rows());
+    let narrow = cfg.tn * cfg.data_bytes();
+    // a contiguous slot of up to `max` rows of `rb` bytes into a buffer of `rows` rows, DRAM in [base, base + span)
+    let slot = |r: &mut ChaCha8Rng, op: DmaOp, rows: u32, rb: u32, base: u64, span: u64, max: u32| {
+        let n0 = r.gen_range(1..=max.min(rows));
+        let row = r.gen_range(0..=rows - n0);
+        let words = (span - (n0 * rb) as u64) / 2;
+        let dram = (base + 2 * r.gen_range(0..=words)) as u32;
+        DmaSlot { wait: r.gen_range(0..=2), ..DmaSlot::contiguous(op, row, dram, n0) }
+    };
+    let mut prog = Vec::new();
+    for k in 0..=len {
+        let mut i = Instruction::default();
+        if k == len {
+            i.cp = CpOp::End;
+            prog.push(i);
+            break;
+        }
+        if r.gen_bool(0.5) {
+            i.nbin = slot(&mut r, DmaOp::Load, nbin_rows, cfg.nbin_row_bytes(), 0, RANDOM_IMAGE_BYTES, 4);
+        }
+        if r.gen_bool(0.4) {
+            i.sb = slot(&mut r, DmaOp::Load, sb_rows, cfg.sb_row_bytes(), 0, RANDOM_IMAGE_BYTES, 3);
+        }
+        if r.gen_bool(0.4) {
+            let op = [DmaOp::Load, DmaOp::LoadWiden, DmaOp::Store, DmaOp::StoreNarrow][r.gen_range(0..4)];
+            let rb = if matches!(op, DmaOp::LoadWiden | DmaOp::StoreNarrow) { narrow } else { cfg.nbout_row_bytes() };
+            let (base, span) = if op.is_store() { (RANDOM_IMAGE_BYTES, RANDOM_WINDOW_BYTES) } else { (0, RANDOM_IMAGE_BYTES) };
+            i.nbout = slot(&mut r, op, nbout_rows, rb, base, span, 3);
+        }
+        if r.gen_bool(0.6) {
+            let op = [NfuOp::Mac, NfuOp::Mac, NfuOp::Max, NfuOp::Avg][r.gen_range(0..4)];
+            let acc_in = AccIn::ALL[r.gen_range(0..AccIn::ALL.len())];
+            let (npy, npx, nky, ni) = (r.gen_range(1..=2), r.gen_range(1..=2), r.gen_range(1..=2), r.gen_range(1..=3));
+            let (spy, spx, sky) = (r.gen_range(0..=3), r.gen_range(0..=3), r.gen_range(0..=3));
+            let span = (npy - 1) * spy + (npx - 1) * spx + (nky - 1) * sky + ni;
+            let used = if op == NfuOp::Mac { nky * ni } else { 0 } + (acc_in == AccIn::Bias) as u32;
+            i.nfu = NfuSlot {
+                op,
+                acc_in,
+                activate: r.gen_bool(0.7),
+                act: Activation::ALL[r.gen_range(0..Activation::ALL.len())],
+                round: Rounding::ALL[r.gen_range(0..Rounding::ALL.len())],
+                wait: r.gen_range(0..=2),
+                transpose: r.gen_bool(0.3),
+                nbin: r.gen_range(0..=nbin_rows - span),
+                sb: r.gen_range(0..=sb_rows - used.max(1)),
+                nbout: r.gen_range(0..=nbout_rows - npy * npx),
+                npy,
+                spy,
+                npx,
+                spx,
+                nky,
+                sky,
+                ni,
+                scale: if op == NfuOp::Avg { r.gen_range(0..=u16::MAX as u32) } else { 0 },
+            };
+        }
+        if i.check(cfg).is_err() {
+            i = Instruction::default();
+        }
+        prog.push(i);
+    }
+    let image: Vec<u8> = random_words(RANDOM_IMAGE_BYTES as usize / 2, i16::MAX, &mut r).iter().flat_map(|w| w.to_le_bytes()).collect();
+    Vector {
+        name: format!("random_{len}i_s{seed}"),
+        cfg: cfg.clone(),
+        program: prog.iter().map(|i| i.encode().expect("generated instructions encode")).collect(),
+        image: vec![(0, image)],
+        window: (RANDOM_IMAGE_BYTES, RANDOM_WINDOW_BYTES),
+    }
+}

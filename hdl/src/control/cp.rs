@@ -609,10 +609,6 @@ impl<const IA: usize> Logic for Cp<IA> {
         self.w_nfu_sb.next = self.p_nfu.val();
         self.w_nfu_nbout.next = self.p_nfu.val();
         self.w_nbs.next = self.p_nbs.val();
-        // an NBout load waits as if k >= 1
-        if self.nbl.val() {
-            self.w_nfu_nbout.next = self.h_nfu[0].q.val();
-        }
         for j in 0..HIST {
             if self.dec.NBIN_WAIT.val().index() == j + 1 {
                 self.w_nfu_nbin.next = self.h_nfu[j].q.val();
@@ -626,6 +622,10 @@ impl<const IA: usize> Logic for Cp<IA> {
             if self.dec.NFU_WAIT.val().index() == j + 1 {
                 self.w_nbs.next = self.h_nbs[j].q.val();
             }
+        }
+        // an NBout load always waits for every earlier NFU op: its wait field is treated as 1
+        if self.nbl.val() {
+            self.w_nfu_nbout.next = self.h_nfu[0].q.val();
         }
         self.need_nbout.next = self.nbl.val() || self.nbs.val() || self.dec.NBOUT_WAIT.val().any();
 

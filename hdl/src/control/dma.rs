@@ -39,6 +39,8 @@ pub struct Dma<const W: usize, const ASM: usize, const BW: usize, const Q: usize
     pub req_write: Signal<Out, bool>,
     /// Beats of the requested row.
     pub req_beats: Signal<Out, Bits<16>>,
+    /// 16-bit words of the requested row in its last beat (the rest of that beat is not written).
+    pub req_words: Signal<Out, Bits<16>>,
     /// Tag bits for the row (write, last_row, narrow, row; the port adds owner and beat).
     pub req_tag: Signal<Out, Bits<TAG_BITS>>,
     /// The request is granted this cycle.
@@ -65,9 +67,13 @@ pub struct Dma<const W: usize, const ASM: usize, const BW: usize, const Q: usize
     pub wdata: Signal<Out, Bits<BW>>,
     /// Slots completed.
     pub done: Signal<Out, Cnt>,
+    /// Load slots completed (`nbout_load_done` for the NBout DMA).
+    pub done_load: Signal<Out, Cnt>,
+    /// Store slots completed (`nbout_store_done`).
+    pub done_store: Signal<Out, Cnt>,
     /// Has a current slot (`dma_*.row` is meaningful).
     pub busy: Signal<Out, bool>,
-    /// Next transfer row index of the current slot.
+    /// Next transfer row index of the current slot (`dma_*.row`), 0 when idle.
     pub row: Signal<Out, Bits<16>>,
     /// Waiting on its `wait` condition with a head (`dma_stall_wait`).
     pub stall_wait: Signal<Out, bool>,
@@ -94,6 +100,8 @@ pub struct Dma<const W: usize, const ASM: usize, const BW: usize, const Q: usize
     st_left: DFF<Bits<16>>,
     sreg: DFF<Bits<ASM>>,
     donec: DFF<Cnt>,
+    donel: DFF<Cnt>,
+    dones: DFF<Cnt>,
     start: Signal<Local, bool>,
     wdiff: Signal<Local, Cnt>,
     e_op: Signal<Local, Bits<3>>,
@@ -124,6 +132,8 @@ pub struct Dma<const W: usize, const ASM: usize, const BW: usize, const Q: usize
     k_rb_narrow: Constant<Bits<32>>,
     k_beats: Constant<Bits<16>>,
     k_beats_narrow: Constant<Bits<16>>,
+    k_words: Constant<Bits<16>>,
+    k_words_narrow: Constant<Bits<16>>,
     k_bw: Constant<Bits<16>>,
     k_top: Constant<Bits<16>>,
     k_sh: Constant<Bits<16>>,
@@ -157,6 +167,7 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
             req_addr: Default::default(),
             req_write: Default::default(),
             req_beats: Default::default(),
+            req_words: Default::default(),
             req_tag: Default::default(),
             grant: Default::default(),
             resp_mine: Default::default(),
@@ -170,6 +181,8 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
             wvalid: Default::default(),
             wdata: Default::default(),
             done: Default::default(),
+            done_load: Default::default(),
+            done_store: Default::default(),
             busy: Default::default(),
             row: Default::default(),
             stall_wait: Default::default(),
@@ -196,6 +209,8 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
             st_left: Default::default(),
             sreg: Default::default(),
             donec: Default::default(),
+            donel: Default::default(),
+            dones: Default::default(),
             start: Default::default(),
             wdiff: Default::default(),
             e_op: Default::default(),
@@ -226,6 +241,8 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
             k_rb_narrow: Constant::new((rb_narrow as u64).into()),
             k_beats: Constant::new(beats.into()),
             k_beats_narrow: Constant::new(beats_n.into()),
+            k_words: Constant::new(((((rb - 1) % bpc + 1) / 2) as u64).into()),
+            k_words_narrow: Constant::new(((((rb_narrow - 1) % bpc + 1) / 2) as u64).into()),
             k_bw: Constant::new((BW as u64).into()),
             k_top: Constant::new(((ASM - BW) as u64).into()),
             k_sh: Constant::new(sh.into()),
@@ -237,7 +254,7 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
 impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A: usize> Logic for Dma<W, ASM, BW, Q, A> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, cur, op, brow, addr, run, outer, k0, k1, k2, n0, n1, n2, s1, s2, kk, asm, st_first, st_narrow, st_left, sreg, donec);
+        dff_setup!(self, clock, cur, op, brow, addr, run, outer, k0, k1, k2, n0, n1, n2, s1, s2, kk, asm, st_first, st_narrow, st_left, sreg, donec, donel, dones);
         self.q.clock.next = self.clock.val();
         self.q.clr.next = self.clr.val();
         self.q.push.next = self.push.val();
@@ -287,9 +304,11 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
         self.write_op.next = (self.e_op.val() == self.k_store.val()) || (self.e_op.val() == self.k_storen.val());
         self.rb.next = self.k_rb.val();
         self.req_beats.next = self.k_beats.val();
+        self.req_words.next = self.k_words.val();
         if self.narrow_op.val() {
             self.rb.next = self.k_rb_narrow.val();
             self.req_beats.next = self.k_beats_narrow.val();
+            self.req_words.next = self.k_words_narrow.val();
         }
         self.last_row.next = (self.e_k0.val() + 1 == self.e_n0.val())
             && (self.e_k1.val() + 1 == self.e_n1.val())
@@ -303,7 +322,10 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
             | (bit_cast::<TAG_BITS, 12>(self.e_brow.val()) << 6);
         self.rd_addr.next = bit_cast::<A, 12>(self.e_brow.val());
         self.busy.next = self.cur.q.val();
-        self.row.next = self.kk.q.val();
+        self.row.next = 0.into();
+        if self.cur.q.val() {
+            self.row.next = self.kk.q.val();
+        }
         // ---- state: load the head, advance on grant
         if self.start.val() {
             self.cur.d.next = true;
@@ -366,6 +388,11 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
         }
         if self.resp_mine.val() && self.resp_tag.val().get_bit(3) && self.resp_tag.val().get_bit(4) {
             self.donec.d.next = self.donec.q.val() + 1;
+            if self.resp_tag.val().get_bit(2) {
+                self.dones.d.next = self.dones.q.val() + 1;
+            } else {
+                self.donel.d.next = self.donel.q.val() + 1;
+            }
         }
         // ---- stores: row read from port B at grant, beats follow their commands by one cycle
         self.narrow.din.next = self.rd_data.val();
@@ -395,7 +422,11 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
             self.st_first.d.next = false;
             self.st_left.d.next = 0.into();
             self.donec.d.next = 0.into();
+            self.donel.d.next = 0.into();
+            self.dones.d.next = 0.into();
         }
         self.done.next = self.donec.q.val();
+        self.done_load.next = self.donel.q.val();
+        self.done_store.next = self.dones.q.val();
     }
 }

@@ -15,6 +15,7 @@ struct Cmd {
     write: bool,
     addr: u64,
     tag: u64,
+    words: u64,
 }
 
 /// DRAM model: `BW`-bit beats (BW = 8 * bytes_per_cycle), 16-bit word
@@ -31,6 +32,8 @@ pub struct Dram<const BW: usize, const AW: usize> {
     pub cmd_addr: Signal<In, Bits<32>>,
     /// Tag, returned with the response.
     pub cmd_tag: Signal<In, Bits<32>>,
+    /// 16-bit words of a write beat to store (from the beat's low end).
+    pub cmd_words: Signal<In, Bits<16>>,
     /// Write data of the write command of the previous cycle.
     pub wdata: Signal<In, Bits<BW>>,
     /// Response valid (cycle c + L).
@@ -58,6 +61,7 @@ impl<const BW: usize, const AW: usize> Dram<BW, AW> {
             cmd_write: Default::default(),
             cmd_addr: Default::default(),
             cmd_tag: Default::default(),
+            cmd_words: Default::default(),
             wdata: Default::default(),
             resp_valid: Default::default(),
             resp_tag: Default::default(),
@@ -85,7 +89,7 @@ impl<const BW: usize, const AW: usize> Logic for Dram<BW, AW> {
             let last = self._pipe[l - 1];
             if last.valid && last.write {
                 let d = self._wdata[l - 2];
-                for j in 0..BW / 16 {
+                for j in 0..(BW / 16).min(last.words as usize) {
                     let wa = ((last.addr >> 1) + j as u64) & self.mask();
                     self._mem.insert(wa, d.get_bits::<16>(16 * j).to_u64() as u16);
                 }
@@ -98,6 +102,7 @@ impl<const BW: usize, const AW: usize> Logic for Dram<BW, AW> {
                 write: self.cmd_write.val(),
                 addr: self.cmd_addr.val().to_u64(),
                 tag: self.cmd_tag.val().to_u64(),
+                words: self.cmd_words.val().to_u64(),
             };
             for i in (1..l - 1).rev() {
                 self._wdata[i] = self._wdata[i - 1];
@@ -132,21 +137,22 @@ reg pv [0:{lm1}];
 reg pw [0:{lm1}];
 reg [31:0] pa [0:{lm1}];
 reg [31:0] pt [0:{lm1}];
+reg [15:0] pn [0:{lm1}];
 reg [{bwm1}:0] pd [0:{lm2}];
 reg [15:0] mem [0:{depth}];
 integer i;
 integer j;
 initial begin
    for (i = 0; i <= {depth}; i = i + 1) mem[i] = 16'h0;
-   for (i = 0; i <= {lm1}; i = i + 1) begin pv[i] = 0; pw[i] = 0; pa[i] = 0; pt[i] = 0; end
+   for (i = 0; i <= {lm1}; i = i + 1) begin pv[i] = 0; pw[i] = 0; pa[i] = 0; pt[i] = 0; pn[i] = 0; end
    for (i = 0; i <= {lm2}; i = i + 1) pd[i] = 0;
 {init}end
 always @(posedge clock) begin
    if (pv[{lm1}] && pw[{lm1}]) begin
-      for (j = 0; j < {nb}; j = j + 1) mem[((pa[{lm1}] >> 1) + j) & {mask}] <= pd[{lm2}][16*j +: 16];
+      for (j = 0; j < {nb}; j = j + 1) if (j < pn[{lm1}]) mem[((pa[{lm1}] >> 1) + j) & {mask}] <= pd[{lm2}][16*j +: 16];
    end
-   for (i = {lm1}; i > 0; i = i - 1) begin pv[i] <= pv[i-1]; pw[i] <= pw[i-1]; pa[i] <= pa[i-1]; pt[i] <= pt[i-1]; end
-   pv[0] <= cmd_valid; pw[0] <= cmd_write; pa[0] <= cmd_addr; pt[0] <= cmd_tag;
+   for (i = {lm1}; i > 0; i = i - 1) begin pv[i] <= pv[i-1]; pw[i] <= pw[i-1]; pa[i] <= pa[i-1]; pt[i] <= pt[i-1]; pn[i] <= pn[i-1]; end
+   pv[0] <= cmd_valid; pw[0] <= cmd_write; pa[0] <= cmd_addr; pt[0] <= cmd_tag; pn[0] <= cmd_words;
    for (i = {lm2}; i > 0; i = i - 1) pd[i] <= pd[i-1];
    pd[0] <= wdata;
 end

@@ -10,7 +10,6 @@ pub mod dma;
 pub mod dram;
 pub mod nfu_seq;
 pub mod port;
-pub mod placeholder_nfu;
 pub mod queue;
 
 /// Encoding of a DMA queue entry (bit offsets, used only inside `control`).

@@ -76,7 +76,7 @@ pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usi
     pub active: Signal<Out, bool>,
     /// `nfu.busy`: issue or bias cycle.
     pub busy: Signal<Out, bool>,
-    /// `nfu.seq`: sequence number of the running op.
+    /// `nfu.seq`: sequence number of the running op (from its start cycle to the cycle before its completion cycle, as the simulator traces it), else 0.
     pub seq: Signal<Out, Bits<16>>,
     act: DFF<bool>,
     issuing: DFF<bool>,
@@ -358,7 +358,10 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
         self.d_tr.next = self.ent.q.val().get_bit(12);
         self.d_scale.next = self.ent.q.val().get_bits::<16>(133);
         self.busy.next = self.issue.val() || (self.start.val() && self.bias_in.val());
-        self.seq.next = self.ent.q.val().get_bits::<16>(214);
+        self.seq.next = 0.into();
+        if self.start.val() || (self.act.q.val() && (self.fin.q.val() != 1)) {
+            self.seq.next = self.e.val().get_bits::<16>(214);
+        }
         self.active.next = self.act.q.val();
         if self.clr.val() {
             self.act.d.next = false;

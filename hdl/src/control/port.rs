@@ -34,6 +34,12 @@ pub struct Port {
     pub beats_sb: Signal<In, Bits<16>>,
     /// NBout beats.
     pub beats_nbout: Signal<In, Bits<16>>,
+    /// 16-bit words of each requester's row in its last beat.
+    pub words_nbin: Signal<In, Bits<16>>,
+    /// SB last-beat words.
+    pub words_sb: Signal<In, Bits<16>>,
+    /// NBout last-beat words.
+    pub words_nbout: Signal<In, Bits<16>>,
     /// Tags.
     pub tag_nbin: Signal<In, Bits<TAG_BITS>>,
     /// SB tag.
@@ -58,9 +64,14 @@ pub struct Port {
     pub cmd_addr: Signal<Out, Bits<32>>,
     /// Beat tag: owner@0(2) write@2 last_beat@3 last_row@4 narrow@5 row@6(12).
     pub cmd_tag: Signal<Out, Bits<TAG_BITS>>,
+    /// 16-bit words of this beat that belong to the row (a write beat writes only these, from the beat's low end).
+    pub cmd_words: Signal<Out, Bits<16>>,
     left: DFF<Bits<16>>,
     baddr: DFF<Bits<32>>,
     btag: DFF<Bits<TAG_BITS>>,
+    bwords: DFF<Bits<16>>,
+    g_words: Signal<Local, Bits<16>>,
+    k_full: Constant<Bits<16>>,
     free: Signal<Local, bool>,
     g_beats: Signal<Local, Bits<16>>,
     g_addr: Signal<Local, Bits<32>>,
@@ -96,9 +107,16 @@ impl Port {
             cmd_write: Default::default(),
             cmd_addr: Default::default(),
             cmd_tag: Default::default(),
+            cmd_words: Default::default(),
+            words_nbin: Default::default(),
+            words_sb: Default::default(),
+            words_nbout: Default::default(),
             left: Default::default(),
             baddr: Default::default(),
             btag: Default::default(),
+            bwords: Default::default(),
+            g_words: Default::default(),
+            k_full: Constant::new(((bpc / 2) as u64).into()),
             free: Default::default(),
             g_beats: Default::default(),
             g_addr: Default::default(),
@@ -112,7 +130,7 @@ impl Port {
 impl Logic for Port {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, left, baddr, btag);
+        dff_setup!(self, clock, left, baddr, btag, bwords);
         self.free.next = self.left.q.val() == 0;
         self.grant_nbin.next = false;
         self.grant_sb.next = false;
@@ -122,6 +140,7 @@ impl Logic for Port {
         self.g_beats.next = self.beats_sb.val();
         self.g_addr.next = self.addr_sb.val();
         self.g_tag.next = self.tag_sb.val() | 2;
+        self.g_words.next = self.words_sb.val();
         if self.free.val() {
             if self.req_nbout.val() {
                 self.grant_nbout.next = true;
@@ -130,6 +149,7 @@ impl Logic for Port {
                 self.g_beats.next = self.beats_nbout.val();
                 self.g_addr.next = self.addr_nbout.val();
                 self.g_tag.next = self.tag_nbout.val() | 3;
+                self.g_words.next = self.words_nbout.val();
             } else if self.req_nbin.val() {
                 self.grant_nbin.next = true;
                 self.grant.next = 1.into();
@@ -137,6 +157,7 @@ impl Logic for Port {
                 self.g_beats.next = self.beats_nbin.val();
                 self.g_addr.next = self.addr_nbin.val();
                 self.g_tag.next = self.tag_nbin.val() | 1;
+                self.g_words.next = self.words_nbin.val();
             } else if self.req_sb.val() {
                 self.grant_sb.next = true;
                 self.grant.next = 2.into();
@@ -148,6 +169,7 @@ impl Logic for Port {
         self.cmd_write.next = false;
         self.cmd_addr.next = self.baddr.q.val();
         self.cmd_tag.next = self.btag.q.val();
+        self.cmd_words.next = self.k_full.val();
         if self.any.val() {
             self.cmd_valid.next = true;
             self.cmd_write.next = self.g_tag.val().get_bit(2);
@@ -155,7 +177,9 @@ impl Logic for Port {
             self.cmd_tag.next = self.g_tag.val();
             if self.g_beats.val() == 1 {
                 self.cmd_tag.next = self.g_tag.val() | 8;
+                self.cmd_words.next = self.g_words.val();
             }
+            self.bwords.d.next = self.g_words.val();
             self.left.d.next = self.g_beats.val() - 1;
             self.baddr.d.next = self.g_addr.val() + self.k_bpc.val();
             self.btag.d.next = self.g_tag.val();
@@ -164,6 +188,7 @@ impl Logic for Port {
             self.cmd_write.next = self.btag.q.val().get_bit(2);
             if self.left.q.val() == 1 {
                 self.cmd_tag.next = self.btag.q.val() | 8;
+                self.cmd_words.next = self.bwords.q.val();
             }
             self.left.d.next = self.left.q.val() - 1;
             self.baddr.d.next = self.baddr.q.val() + self.k_bpc.val();

@@ -1,0 +1,445 @@
+//! Run compiled layers on the cycle-accurate simulator with seeded random
+//! data, and compare the results with the fixed-point CPU reference.
+//!
+//! # Random data
+//!
+//! Every layer of a run gets its own data, drawn from a ChaCha8 generator
+//! seeded with `--seed` and set to stream = the layer's index in the model
+//! (0 for `--layer`), so each layer's data is reproducible on its own and
+//! independent of the other layers (layers are not chained: each sees fresh
+//! data, which does not change the cycle count, timing being data-independent).
+//! With `F` = the configuration's `frac_bits` (values are `word / 2^F`):
+//!
+//! * inputs: uniform integers in `[-2^F, 2^F)`, i.e. real values in `[-1, 1)`;
+//! * weights: uniform integers in `[-a, a]`, `a = max(1, round(2^F * sqrt(3 / fan_in)))`,
+//!   `fan_in = ni * ky * kx` (classifier: `ni`), i.e. a real standard
+//!   deviation of `1/sqrt(fan_in)` (Kaiming-style);
+//! * biases: uniform integers in `[-2^F / 2, 2^F / 2]` (real `[-0.5, 0.5]`).
+//!
+//! A pre-activation sum then has a standard deviation of about 0.6 whatever
+//! the fan-in, far below the 16-bit range (±128 at F = 8), so realistic
+//! layers rarely saturate; saturations are counted and always reported.
+
+use arch::events::{Counters, Event};
+use arch::AccelConfig;
+use firmware::{CompiledLayer, FwError, LayerError, LayerSpec, Model, ModelError};
+use rand::distributions::{Distribution, Uniform};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use sim::{Dram, EnergyReport, EnergyTable, Machine, RunStats, SimError};
+use std::io::Write;
+use thiserror::Error;
+
+/// Energy table used when none is named.
+pub const DEFAULT_ENERGY_TABLE: &str = "horowitz45";
+
+/// Longest run (cycles, measured by a fast run first) that `--vcd` traces
+/// without an explicit larger limit: stepped mode and the trace are slow and big.
+pub const VCD_MAX_CYCLES: u64 = 200_000;
+
+/// Why a simulation, verification or benchmark run failed.
+#[derive(Debug, Error)]
+pub enum RunError {
+    /// Two execution backends disagreed, or one could not run (`verify --backends`).
+    #[error("{0}")]
+    Backends(String),
+    /// The model could not be loaded (file, line and field are in the message).
+    #[error("{0}")]
+    Model(ModelError),
+    /// The `--layer` description is invalid.
+    #[error("invalid layer: {0}")]
+    Layer(LayerError),
+    /// Neither or both of a model and a layer were given.
+    #[error("give exactly one of --model and --layer")]
+    Workload,
+    /// Batch size 0.
+    #[error("batch must be at least 1")]
+    ZeroBatch,
+    /// The accelerator configuration is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// A layer cannot be compiled.
+    #[error("{prefix}{error}", prefix = layer_prefix(layer))]
+    Compile {
+        /// Layer name (empty for `--layer`).
+        layer: String,
+        /// The code generator's error.
+        error: FwError,
+    },
+    /// The simulator stopped with an error.
+    #[error("{prefix}simulator: {error}", prefix = layer_prefix(layer))]
+    Sim {
+        /// Layer name (empty for `--layer`).
+        layer: String,
+        /// The simulator's error.
+        error: SimError,
+    },
+    /// The energy table is unknown or invalid.
+    #[error("{0}")]
+    Energy(SimError),
+    /// The VCD file cannot be written.
+    #[error("cannot write VCD file {path}: {reason}")]
+    Vcd {
+        /// The path given.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The traced run would be too long for stepped mode.
+    #[error("--vcd: the layer runs {cycles} cycles, more than the limit of {limit} for a traced (stepped) run; use a smaller layer or raise --vcd-max-cycles")]
+    VcdTooLong {
+        /// Cycles of the layer.
+        cycles: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// `--vcd` with a model.
+    #[error("--vcd traces one layer: use it with --layer, not --model")]
+    VcdModel,
+    /// Sim and reference disagree (verify).
+    #[error("{failed} of {total} layers MISMATCH; first: {first}")]
+    Mismatch {
+        /// Layers that mismatched.
+        failed: usize,
+        /// Layers checked.
+        total: usize,
+        /// The first difference, formatted.
+        first: String,
+    },
+    /// Writing the report failed.
+    #[error("cannot write output: {0}")]
+    Io(std::io::Error),
+    /// A host baseline thread pool could not be built (bench).
+    #[error("cannot start the host baseline threads: {0}")]
+    Threads(String),
+}
+
+impl From<ModelError> for RunError {
+    fn from(e: ModelError) -> Self {
+        RunError::Model(e)
+    }
+}
+
+impl From<LayerError> for RunError {
+    fn from(e: LayerError) -> Self {
+        RunError::Layer(e)
+    }
+}
+
+impl From<std::io::Error> for RunError {
+    fn from(e: std::io::Error) -> Self {
+        RunError::Io(e)
+    }
+}
+
+fn layer_prefix(layer: &str) -> String {
+    if layer.is_empty() {
+        String::new()
+    } else {
+        format!("layer {layer}: ")
+    }
+}
+
+/// The layers to run: a built-in or file model, or one `--layer` spec.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// Model name, or `layer` for a single `--layer`.
+    pub name: String,
+    /// True for a model (progress bars, layer names in errors).
+    pub is_model: bool,
+    /// (name, layer) in order.
+    pub layers: Vec<(String, LayerSpec)>,
+}
+
+impl Workload {
+    /// Resolve `--model M` (built-in name or file) or `--layer SPEC`.
+    pub fn resolve(model: Option<&str>, layer: Option<&str>) -> Result<Self, RunError> {
+        match (model, layer) {
+            (Some(m), None) => {
+                let m = Model::load(m)?;
+                Ok(Workload { name: m.name, is_model: true, layers: m.layers.into_iter().map(|l| (l.name, l.spec)).collect() })
+            }
+            (None, Some(l)) => {
+                let spec: LayerSpec = l.parse()?;
+                Ok(Workload { name: "layer".into(), is_model: false, layers: vec![("layer".into(), spec)] })
+            }
+            _ => Err(RunError::Workload),
+        }
+    }
+
+    /// The name used in error messages for layer `i` (empty for `--layer`).
+    pub fn err_name(&self, i: usize) -> String {
+        if self.is_model {
+            self.layers[i].0.clone()
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// Check a batch size.
+pub fn check_batch(batch: u32) -> Result<(), RunError> {
+    if batch == 0 {
+        Err(RunError::ZeroBatch)
+    } else {
+        Ok(())
+    }
+}
+
+/// A built-in energy table by name ([`sim::energy::TABLE_NAMES`]), or a
+/// table file (`*.toml`, the format of `sim/energy/`).
+pub fn energy_table(name: &str) -> Result<EnergyTable, RunError> {
+    if name.ends_with(".toml") && std::path::Path::new(name).is_file() {
+        let text = std::fs::read_to_string(name).map_err(|e| RunError::Energy(SimError::EnergyTable { name: name.into(), reason: e.to_string() }))?;
+        return EnergyTable::from_toml_str(&text, name).map_err(RunError::Energy);
+    }
+    EnergyTable::named(name).map_err(RunError::Energy)
+}
+
+/// The logical tensors of one layer run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerData {
+    /// `[batch][ni][ny][nx]` (classifier `[batch][ni]`).
+    pub input: Vec<i16>,
+    /// `[no][ni][ky][kx]` (classifier `[no][ni]`; empty for pooling).
+    pub weights: Vec<i16>,
+    /// `[no]`, empty if the layer has no bias.
+    pub bias: Vec<i16>,
+}
+
+/// Seeded random data for `layer` (see the module documentation for the
+/// distribution); `stream` separates the layers of one run.
+pub fn random_data(cfg: &AccelConfig, layer: &LayerSpec, batch: u32, seed: u64, stream: u64) -> LayerData {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    let one: i32 = 1i32 << cfg.frac_bits.min(15);
+    let clamp = |v: i32| v.clamp(i16::MIN as i32, i16::MAX as i32) as i16;
+    let ui = Uniform::new(-one, one);
+    let input = (0..layer.input_len() * batch as u64).map(|_| clamp(ui.sample(&mut rng))).collect();
+    let fan_in = match layer {
+        LayerSpec::Conv(c) => c.ni as u64 * c.ky as u64 * c.kx as u64,
+        LayerSpec::Classifier(c) => c.ni as u64,
+        LayerSpec::Pool(_) => 1,
+    };
+    let a = ((one as f64 * (3.0 / fan_in as f64).sqrt()).round() as i32).clamp(1, i16::MAX as i32);
+    let uw = Uniform::new_inclusive(-a, a);
+    let weights = (0..layer.weight_len()).map(|_| clamp(uw.sample(&mut rng))).collect();
+    let half = (one / 2).max(1);
+    let ub = Uniform::new_inclusive(-half, half);
+    let bias = (0..layer.bias_len()).map(|_| clamp(ub.sample(&mut rng))).collect();
+    LayerData { input, weights, bias }
+}
+
+/// Figures of one simulated layer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LayerFigures {
+    /// Cycles from start to halt (all imem loads).
+    pub cycles: u64,
+    /// Useful multiply-accumulates of the batch (pooling: window operations).
+    pub useful_macs: u64,
+    /// `useful_macs / (Tn * Tn * cycles)`, 0..1.
+    pub utilisation: f64,
+    /// Bytes read from DRAM (data and instruction loads).
+    pub dram_read_bytes: u64,
+    /// Bytes written to DRAM.
+    pub dram_write_bytes: u64,
+    /// Energy per unit and total, pJ.
+    pub energy: EnergyReport,
+    /// Time at the configuration's clock, seconds.
+    pub seconds: f64,
+    /// Output values that saturated (conversion or NFU-3), from the simulator's counter.
+    pub saturations: u64,
+    /// Program length (instructions).
+    pub instructions: usize,
+    /// imem loads.
+    pub segments: usize,
+    /// Cycles predicted by the tiler.
+    pub predicted_cycles: u64,
+}
+
+impl LayerFigures {
+    /// The figures of a finished run.
+    pub fn new(cfg: &AccelConfig, compiled: &CompiledLayer, stats: &RunStats, table: &EnergyTable) -> Self {
+        let c = &stats.counters;
+        LayerFigures {
+            cycles: stats.cycles,
+            useful_macs: compiled.useful_macs,
+            utilisation: utilisation(cfg, compiled.useful_macs, stats.cycles),
+            dram_read_bytes: c.get(Event::DramReadBytes),
+            dram_write_bytes: c.get(Event::DramWriteBytes),
+            energy: sim::energy(table, c, cfg),
+            seconds: stats.cycles as f64 * cfg.seconds_per_cycle(),
+            saturations: c.get(Event::Saturations),
+            instructions: compiled.program.len(),
+            segments: stats.segments,
+            predicted_cycles: compiled.plan.cost.cycles,
+        }
+    }
+}
+
+/// `macs / (Tn * Tn * cycles)` (0 for 0 cycles).
+pub fn utilisation(cfg: &AccelConfig, macs: u64, cycles: u64) -> f64 {
+    if cycles == 0 {
+        0.0
+    } else {
+        macs as f64 / (cfg.tn as f64 * cfg.tn as f64 * cycles as f64)
+    }
+}
+
+/// A simulated layer: its figures, raw statistics and outputs.
+#[derive(Clone, Debug)]
+pub struct LayerRun {
+    /// Derived figures.
+    pub figures: LayerFigures,
+    /// The simulator's statistics (cycles and every counter).
+    pub stats: RunStats,
+    /// Outputs `[batch][no][oy][ox]` (classifier `[batch][no]`).
+    pub output: Vec<i16>,
+}
+
+/// Compile `layer` for `cfg` (default options: truncating rounding, chosen tiles).
+pub fn compile(cfg: &AccelConfig, layer: &LayerSpec, batch: u32, name: &str) -> Result<CompiledLayer, RunError> {
+    firmware::compile(cfg, layer, batch).map_err(|source| RunError::Compile { layer: name.into(), error: source })
+}
+
+/// A DRAM of the configuration's size holding the layer's packed tensors.
+pub fn load_dram(cfg: &AccelConfig, compiled: &CompiledLayer, data: &LayerData, name: &str) -> Result<Dram, RunError> {
+    let cerr = |source| RunError::Compile { layer: name.into(), error: source };
+    let serr = |source| RunError::Sim { layer: name.into(), error: source };
+    let mut dram = Dram::new(cfg.dram.size_bytes);
+    for (a, bytes) in compiled.layout.pack_input(&data.input).map_err(cerr)? {
+        dram.write(a, &bytes).map_err(serr)?;
+    }
+    for (a, bytes) in compiled.layout.pack_params(&data.weights, &data.bias).map_err(cerr)? {
+        dram.write(a, &bytes).map_err(serr)?;
+    }
+    Ok(dram)
+}
+
+/// Read the outputs of a finished run back from DRAM.
+pub fn read_output(compiled: &CompiledLayer, dram: &Dram, name: &str) -> Result<Vec<i16>, RunError> {
+    let mut err = None;
+    let out = compiled.layout.unpack_output(|a, buf| {
+        if let Err(e) = dram.read(a, buf) {
+            err.get_or_insert(e);
+        }
+    });
+    match err {
+        Some(source) => Err(RunError::Sim { layer: name.into(), error: source }),
+        None => Ok(out),
+    }
+}
+
+/// Run a compiled layer on a fresh machine with `data`; `vcd` traces the run
+/// (stepped mode). `name` labels errors (empty for a single layer).
+pub fn run_compiled(
+    cfg: &AccelConfig,
+    compiled: &CompiledLayer,
+    data: &LayerData,
+    table: &EnergyTable,
+    vcd: Option<Box<dyn Write>>,
+    name: &str,
+) -> Result<LayerRun, RunError> {
+    let mut dram = load_dram(cfg, compiled, data, name)?;
+    let serr = |source| RunError::Sim { layer: name.into(), error: source };
+    let mut m = Machine::new(cfg.clone()).map_err(serr)?;
+    if vcd.is_some() {
+        m.set_vcd(vcd);
+    }
+    let stats = m.run(&compiled.program, &mut dram).map_err(serr)?;
+    let output = read_output(compiled, &dram, name)?;
+    Ok(LayerRun { figures: LayerFigures::new(cfg, compiled, &stats, table), stats, output })
+}
+
+/// The fixed-point reference's outputs and saturation count for `data`,
+/// with the rounding [`compile`] uses.
+pub fn reference(cfg: &AccelConfig, layer: &LayerSpec, batch: u32, data: &LayerData, name: &str) -> Result<firmware::reference::RefOutput, RunError> {
+    let round = firmware::CompileOptions::default().round;
+    firmware::reference::forward(layer, batch, &data.input, &data.weights, &data.bias, cfg.frac_bits, round)
+        .map_err(|source| RunError::Compile { layer: name.into(), error: source })
+}
+
+/// The first element where two output tensors differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Mismatch {
+    /// Image in the batch.
+    pub batch: u32,
+    /// Output map.
+    pub map: u32,
+    /// Output row (0 for a classifier).
+    pub y: u32,
+    /// Output column (0 for a classifier).
+    pub x: u32,
+    /// Reference value.
+    pub expected: i16,
+    /// Simulator value.
+    pub got: i16,
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "batch {} map {} y {} x {}: expected {} got {}", self.batch, self.map, self.y, self.x, self.expected, self.got)
+    }
+}
+
+/// Compare `got` with `expected` (both `[batch][no][oy][ox]` of `layer`);
+/// the first differing element, or `None` if they are equal. Tensors of
+/// different lengths differ at the first index past the shorter one (value 0 there).
+pub fn first_mismatch(layer: &LayerSpec, expected: &[i16], got: &[i16]) -> Option<Mismatch> {
+    let n = expected.len().max(got.len());
+    let i = (0..n).find(|&i| expected.get(i) != got.get(i))?;
+    let (no, oy, ox) = layer.output_shape();
+    let (no, oy, ox) = (no as usize, oy as usize, ox as usize);
+    let per = (no * oy * ox).max(1);
+    Some(Mismatch {
+        batch: (i / per) as u32,
+        map: (i % per / (oy * ox).max(1)) as u32,
+        y: (i % (oy * ox).max(1) / ox.max(1)) as u32,
+        x: (i % ox.max(1)) as u32,
+        expected: expected.get(i).copied().unwrap_or(0),
+        got: got.get(i).copied().unwrap_or(0),
+    })
+}
+
+/// Sum of counters (for totals).
+pub fn sum_counters<'a>(it: impl IntoIterator<Item = &'a Counters>) -> Counters {
+    let mut t = Counters::new();
+    for c in it {
+        t.merge(c);
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mismatch_indexes_batch_map_y_x() {
+        let l: LayerSpec = "conv:nx=4,ny=3,k=1,ni=1,no=2".parse().unwrap();
+        // output [b][2][3][4]
+        let a = vec![0i16; 2 * 2 * 3 * 4];
+        let mut b = a.clone();
+        assert_eq!(first_mismatch(&l, &a, &b), None);
+        let i = 24 + 12 + 2 * 4 + 1; // batch 1, map 1, y 2, x 1
+        b[i] = 7;
+        assert_eq!(first_mismatch(&l, &a, &b), Some(Mismatch { batch: 1, map: 1, y: 2, x: 1, expected: 0, got: 7 }));
+        assert_eq!(first_mismatch(&l, &a, &a[..10]).unwrap().x, 2);
+    }
+
+    #[test]
+    fn data_is_seeded_and_small() {
+        let cfg = AccelConfig::tiny();
+        let l: LayerSpec = "conv:nx=8,ny=8,k=3,ni=4,no=5".parse().unwrap();
+        let d = random_data(&cfg, &l, 2, 7, 0);
+        assert_eq!(d, random_data(&cfg, &l, 2, 7, 0));
+        assert_ne!(d, random_data(&cfg, &l, 2, 7, 1));
+        assert_eq!(d.input.len(), 2 * 4 * 8 * 8);
+        assert_eq!(d.bias.len(), 5);
+        assert!(d.input.iter().all(|&v| (-256..256).contains(&v)));
+        // a = round(256 * sqrt(3/36)) = 74
+        assert!(d.weights.iter().all(|&v| (-74..=74).contains(&v)));
+        assert!(d.weights.iter().any(|&v| v.abs() > 50));
+    }
+}

@@ -1,0 +1,121 @@
+//! `diannao verify`: run every layer on the simulator and on the plain
+//! fixed-point CPU reference (`firmware::reference`) with the same seeded
+//! random data ([`crate::run`]) and compare the outputs bit for bit.
+
+use crate::run::{self, Mismatch, RunError, Workload, DEFAULT_ENERGY_TABLE};
+use std::io::Write;
+
+/// Options of `diannao verify`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(group(clap::ArgGroup::new("workload").required(true).args(["model", "layer"])))]
+pub struct VerifyArgs {
+    /// Preset name or config file (.toml/.json) of the accelerator.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub preset: String,
+    /// Built-in model (lenet5, alexnet, nin, googlenet, diannao_bench) or model file (.toml).
+    #[arg(long, value_name = "NAME|FILE")]
+    pub model: Option<String>,
+    /// One layer, e.g. `conv:nx=32,ny=32,k=3,ni=16,no=32,pad=1,act=relu`.
+    #[arg(long, value_name = "SPEC")]
+    pub layer: Option<String>,
+    /// Seed of the random data (see `host::run` for the distribution).
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    pub seed: u64,
+    /// Images per run.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub batch: u32,
+    /// Also replay every layer on these execution backends and demand the same
+    /// DRAM, cycle count and status: sim, sim-stepped, rtl (rust-hdl simulation
+    /// of the top; tiny preset, small layers), verilator (the emitted Verilog).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub backends: Vec<String>,
+}
+
+/// Result of one layer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerVerdict {
+    /// Layer name.
+    pub name: String,
+    /// Simulated cycles.
+    pub cycles: u64,
+    /// Outputs compared.
+    pub values: usize,
+    /// Saturations counted by the simulator / by the reference.
+    pub saturations: (u64, u64),
+    /// The first difference, if any.
+    pub mismatch: Option<Mismatch>,
+}
+
+/// Verify one layer (index `i` of `work`).
+pub fn verify_layer(cfg: &arch::AccelConfig, work: &Workload, i: usize, batch: u32, seed: u64) -> Result<LayerVerdict, RunError> {
+    let (name, spec) = &work.layers[i];
+    let ename = work.err_name(i);
+    let table = run::energy_table(DEFAULT_ENERGY_TABLE)?;
+    let compiled = run::compile(cfg, spec, batch, &ename)?;
+    let data = run::random_data(cfg, spec, batch, seed, i as u64);
+    let want = run::reference(cfg, spec, batch, &data, &ename)?;
+    let got = run::run_compiled(cfg, &compiled, &data, &table, None, &ename)?;
+    Ok(LayerVerdict {
+        name: name.clone(),
+        cycles: got.stats.cycles,
+        values: want.output.len(),
+        saturations: (got.figures.saturations, want.saturations),
+        mismatch: run::first_mismatch(spec, &want.output, &got.output),
+    })
+}
+
+/// Verify every layer `args` names, printing one line per layer to `out`
+/// as it goes; fails with [`RunError::Mismatch`] if any layer differs.
+pub fn command(args: &VerifyArgs, out: &mut dyn Write) -> Result<(), RunError> {
+    let cfg = crate::configs::resolve(&args.preset).map_err(|e| RunError::Config(e.to_string()))?;
+    run::check_batch(args.batch)?;
+    let work = Workload::resolve(args.model.as_deref(), args.layer.as_deref())?;
+    writeln!(
+        out,
+        "verify {} on preset {}, batch {}, seed {}: simulator vs fixed-point reference, bit for bit",
+        work.name, cfg.name, args.batch, args.seed
+    )?;
+    for b in &args.backends {
+        if !testbenches::verify::BACKENDS.contains(&b.as_str()) {
+            return Err(RunError::Backends(format!("unknown backend `{b}` (known: {})", testbenches::verify::BACKENDS.join(", "))));
+        }
+    }
+    let width = work.layers.iter().map(|(n, _)| n.len()).max().unwrap_or(5);
+    let mut failed = 0;
+    let mut first: Option<String> = None;
+    for i in 0..work.layers.len() {
+        let v = verify_layer(&cfg, &work, i, args.batch, args.seed)?;
+        let kind = work.layers[i].1.kind_name();
+        match &v.mismatch {
+            None => writeln!(out, "{:<width$}  {kind:<5}  OK        {} values, {} cycles, {} saturations", v.name, v.values, v.cycles, v.saturations.0)?,
+            Some(m) => {
+                failed += 1;
+                first.get_or_insert_with(|| format!("layer {}: {m}", v.name));
+                writeln!(out, "{:<width$}  {kind:<5}  MISMATCH  first difference at {m}", v.name)?;
+            }
+        }
+        if !args.backends.is_empty() && v.mismatch.is_none() {
+            let names: Vec<&str> = args.backends.iter().map(|s| s.as_str()).collect();
+            let spec = &work.layers[i].1;
+            match testbenches::verify_backends(&cfg, spec, args.batch, args.seed, &names) {
+                Ok(r) => {
+                    let runs: Vec<String> = r.runs.iter().map(|b| format!("{} {} cycles", b.backend, b.outcome.cycles)).collect();
+                    writeln!(out, "{:<width$}  {kind:<5}  IDENTICAL {} ({}; {} DRAM bytes compared)", v.name, r.vector, runs.join(", "), r.window_bytes)?;
+                }
+                Err(e) => {
+                    failed += 1;
+                    first.get_or_insert_with(|| format!("layer {}: backends: {e}", v.name));
+                    writeln!(out, "{:<width$}  {kind:<5}  BACKENDS DIFFER: {e}", v.name)?;
+                }
+            }
+        }
+        out.flush()?;
+    }
+    match first {
+        None => {
+            writeln!(out, "all {} layers OK", work.layers.len())?;
+            Ok(())
+        }
+        Some(first) => Err(RunError::Mismatch { failed, total: work.layers.len(), first }),
+    }
+}
