@@ -39,6 +39,9 @@ pub struct SimulateArgs {
     /// or a table file (.toml, the format of sim/energy/). The output names the table used.
     #[arg(long, default_value = DEFAULT_ENERGY_TABLE, value_name = "NAME|FILE")]
     pub energy: String,
+    /// Also print each layer's tiling plan (tile sizes, loop order, predicted DRAM traffic).
+    #[arg(long)]
+    pub plan: bool,
     /// No progress bar (it is also off when standard error is not a terminal).
     #[arg(long)]
     pub quiet: bool,
@@ -72,6 +75,8 @@ pub struct LayerRow {
     pub figures: LayerFigures,
     /// Every event counter of the run, by name.
     pub counters: BTreeMap<String, u64>,
+    /// The tiler's choice for this layer: tile sizes, loop order, predicted DRAM traffic.
+    pub plan: String,
 }
 
 /// Totals over the layers (layers run one after another).
@@ -181,7 +186,7 @@ impl VcdFile {
     }
 }
 
-fn row(name: &str, spec: &firmware::LayerSpec, figures: LayerFigures, stats: &sim::RunStats) -> LayerRow {
+fn row(name: &str, spec: &firmware::LayerSpec, figures: LayerFigures, stats: &sim::RunStats, plan: String) -> LayerRow {
     let s3 = |(a, b, c): (u32, u32, u32)| [a, b, c];
     LayerRow {
         name: name.into(),
@@ -191,6 +196,7 @@ fn row(name: &str, spec: &firmware::LayerSpec, figures: LayerFigures, stats: &si
         output: s3(spec.output_shape()),
         figures,
         counters: stats.counters.iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        plan,
     }
 }
 
@@ -220,7 +226,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimReport, RunError> {
             r = run::run_compiled(&cfg, &compiled, &data, &table, Some(v.writer()?), &ename)?;
         }
         counters.push(r.stats.counters.clone());
-        rows.push(row(name, spec, r.figures, &r.stats));
+        rows.push(row(name, spec, r.figures, &r.stats, compiled.plan.to_string()));
         pb.inc(1);
     }
     pb.finish_and_clear();
@@ -402,6 +408,11 @@ pub fn table(r: &SimReport) -> String {
     s
 }
 
+/// Each layer's tiling plan, one block per layer.
+fn plans(r: &SimReport) -> String {
+    r.layers.iter().map(|l| format!("plan of {}: {}\n", l.name, l.plan)).collect()
+}
+
 /// Run `simulate` and render it as `args` asks.
 pub fn command(args: &SimulateArgs) -> Result<String, RunError> {
     let r = simulate(args)?;
@@ -409,6 +420,8 @@ pub fn command(args: &SimulateArgs) -> Result<String, RunError> {
         json(&r)
     } else if args.csv {
         Ok(csv(&r))
+    } else if args.plan {
+        Ok(table(&r) + &plans(&r))
     } else {
         Ok(table(&r))
     }

@@ -70,16 +70,16 @@ pub fn command(args: &VerifyArgs, out: &mut dyn Write) -> Result<(), RunError> {
     let cfg = crate::configs::resolve(&args.preset).map_err(|e| RunError::Config(e.to_string()))?;
     run::check_batch(args.batch)?;
     let work = Workload::resolve(args.model.as_deref(), args.layer.as_deref())?;
-    writeln!(
-        out,
-        "verify {} on preset {}, batch {}, seed {}: simulator vs fixed-point reference, bit for bit",
-        work.name, cfg.name, args.batch, args.seed
-    )?;
     for b in &args.backends {
         if !testbenches::verify::BACKENDS.contains(&b.as_str()) {
             return Err(RunError::Backends(format!("unknown backend `{b}` (known: {})", testbenches::verify::BACKENDS.join(", "))));
         }
     }
+    writeln!(
+        out,
+        "verify {} on preset {}, batch {}, seed {}: simulator vs fixed-point reference, bit for bit",
+        work.name, cfg.name, args.batch, args.seed
+    )?;
     let width = work.layers.iter().map(|(n, _)| n.len()).max().unwrap_or(5);
     let mut failed = 0;
     let mut first: Option<String> = None;

@@ -160,3 +160,22 @@ fn bad_inputs_are_one_line_errors() {
     let msg = fails(&["simulate", "--preset", "tiny", "--model", bad.to_str().unwrap()], &["bad.toml:8", "field `no`"]);
     assert!(!msg.contains("panicked"), "{msg}");
 }
+
+#[test]
+fn plan_prints_the_tilers_choice_and_traffic() {
+    let layer = "conv:nx=9,ny=9,kx=3,ky=3,ni=5,no=6,pad=1";
+    let out = ok(&["simulate", "--preset", "tiny", "--layer", layer, "--plan"]);
+    assert!(out.contains("plan of layer: tiles:") && out.contains("predicted DRAM traffic:"), "{out}");
+    let cfg = AccelConfig::tiny();
+    let spec: LayerSpec = layer.parse().unwrap();
+    let want = firmware::compile(&cfg, &spec, 1).unwrap().plan.to_string();
+    let v = json(&["simulate", "--preset", "tiny", "--layer", layer, "--json"]);
+    assert_eq!(v["layers"][0]["plan"].as_str(), Some(want.as_str()));
+}
+
+#[test]
+fn verify_backends_replays_a_layer_on_every_backend() {
+    let out = ok(&["verify", "--preset", "tiny", "--layer", "pool:nx=4,ny=4,kx=2,ky=2,ni=4,kind=max", "--backends", "sim,sim-stepped,rtl,verilator"]);
+    assert!(out.contains("IDENTICAL") && out.contains("verilator"), "{out}");
+    fails(&["verify", "--preset", "tiny", "--layer", "pool:nx=4,ny=4,kx=2,ky=2,ni=4,kind=avg", "--backends", "sim,nope"], &["unknown backend `nope`"]);
+}
