@@ -139,13 +139,13 @@ pub fn progress(n: usize, show: bool) -> indicatif::ProgressBar {
 
 /// A VCD file being written: a temporary file next to the destination,
 /// renamed over it only when the traced run succeeded.
-struct VcdFile {
+pub(crate) struct VcdFile {
     tmp: tempfile::NamedTempFile,
     path: PathBuf,
 }
 
 impl VcdFile {
-    fn create(path: &Path) -> Result<Self, RunError> {
+    pub(crate) fn create(path: &Path) -> Result<Self, RunError> {
         let fail = |reason: String| RunError::Vcd { path: path.display().to_string(), reason };
         if path.as_os_str().is_empty() {
             return Err(fail("empty path".into()));
@@ -168,12 +168,12 @@ impl VcdFile {
         Ok(VcdFile { tmp, path: path.to_path_buf() })
     }
 
-    fn writer(&self) -> Result<Box<dyn Write>, RunError> {
+    pub(crate) fn writer(&self) -> Result<Box<dyn Write>, RunError> {
         let f = self.tmp.reopen().map_err(|e| RunError::Vcd { path: self.path.display().to_string(), reason: e.to_string() })?;
         Ok(Box::new(std::io::BufWriter::new(f)))
     }
 
-    fn persist(self) -> Result<(), RunError> {
+    pub(crate) fn persist(self) -> Result<(), RunError> {
         let path = self.path.display().to_string();
         #[cfg(unix)]
         {

@@ -29,6 +29,10 @@ pub struct VerifyArgs {
     /// of the top; tiny preset, small layers), verilator (the emitted Verilog).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub backends: Vec<String>,
+    /// Write the simulator's VCD trace of the layer (one layer only; signal
+    /// names as the RTL's, see docs/microarchitecture.md).
+    #[arg(long, value_name = "FILE")]
+    pub vcd: Option<std::path::PathBuf>,
 }
 
 /// Result of one layer.
@@ -75,6 +79,10 @@ pub fn command(args: &VerifyArgs, out: &mut dyn Write) -> Result<(), RunError> {
             return Err(RunError::Backends(format!("unknown backend `{b}` (known: {})", testbenches::verify::BACKENDS.join(", "))));
         }
     }
+    if args.vcd.is_some() && work.is_model {
+        return Err(RunError::VcdModel);
+    }
+    let vcd = args.vcd.as_deref().map(crate::simulate::VcdFile::create).transpose()?;
     writeln!(
         out,
         "verify {} on preset {}, batch {}, seed {}: simulator vs fixed-point reference, bit for bit",
@@ -110,6 +118,21 @@ pub fn command(args: &VerifyArgs, out: &mut dyn Write) -> Result<(), RunError> {
             }
         }
         out.flush()?;
+    }
+    if let Some(v) = vcd {
+        if first.is_none() {
+            let (_, spec) = &work.layers[0];
+            let ename = work.err_name(0);
+            let table = run::energy_table(DEFAULT_ENERGY_TABLE)?;
+            let compiled = run::compile(&cfg, spec, args.batch, &ename)?;
+            let data = run::random_data(&cfg, spec, args.batch, args.seed, 0);
+            let r = run::run_compiled(&cfg, &compiled, &data, &table, None, &ename)?;
+            if r.stats.cycles > run::VCD_MAX_CYCLES {
+                return Err(RunError::VcdTooLong { cycles: r.stats.cycles, limit: run::VCD_MAX_CYCLES });
+            }
+            run::run_compiled(&cfg, &compiled, &data, &table, Some(v.writer()?), &ename)?;
+            v.persist()?;
+        }
     }
     match first {
         None => {

@@ -179,3 +179,16 @@ fn verify_backends_replays_a_layer_on_every_backend() {
     assert!(out.contains("IDENTICAL") && out.contains("verilator"), "{out}");
     fails(&["verify", "--preset", "tiny", "--layer", "pool:nx=4,ny=4,kx=2,ky=2,ni=4,kind=avg", "--backends", "sim,nope"], &["unknown backend `nope`"]);
 }
+
+#[test]
+fn verify_writes_the_simulators_vcd_for_one_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.vcd");
+    let p = path.to_str().unwrap();
+    ok(&["verify", "--preset", "tiny", "--layer", "conv:nx=5,ny=5,kx=3,ky=3,ni=4,no=4", "--vcd", p]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    for sig in ["$scope module cp", "pc $end", "$scope module nfu", "busy $end", "grant $end"] {
+        assert!(text.contains(sig), "missing {sig}");
+    }
+    fails(&["verify", "--preset", "tiny", "--model", "lenet5", "--vcd", p], &["--vcd"]);
+}
