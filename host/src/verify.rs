@@ -107,7 +107,11 @@ pub fn command(args: &VerifyArgs, out: &mut dyn Write) -> Result<(), RunError> {
             let spec = &work.layers[i].1;
             match testbenches::verify_backends(&cfg, spec, args.batch, args.seed, &names) {
                 Ok(r) => {
-                    let runs: Vec<String> = r.runs.iter().map(|b| format!("{} {} cycles", b.backend, b.outcome.cycles)).collect();
+                    let runs: Vec<String> = r
+                        .runs
+                        .iter()
+                        .map(|b| format!("{} {} cycles in {:.3} s = {:.0} cycles/s", b.backend, b.outcome.cycles, b.seconds, b.outcome.cycles as f64 / b.seconds.max(1e-9)))
+                        .collect();
                     writeln!(out, "{:<width$}  {kind:<5}  IDENTICAL {} ({}; {} DRAM bytes compared)", v.name, r.vector, runs.join(", "), r.window_bytes)?;
                 }
                 Err(e) => {
