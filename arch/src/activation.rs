@@ -152,7 +152,10 @@ pub struct Table {
 impl Table {
     /// The table of `f` for `frac` fraction bits.
     pub fn new(f: Activation, frac: u32) -> Self {
-        Table { seg_shift: f.seg_shift(frac), entries: f.table(frac) }
+        Table {
+            seg_shift: f.seg_shift(frac),
+            entries: f.table(frac),
+        }
     }
     /// Segment index of data word `x`.
     #[inline(always)]
@@ -169,7 +172,10 @@ impl Table {
 
 /// All tables for `frac`, indexed by encoding order (the NFU-3 ROM contents).
 pub fn rom(frac: u32) -> Vec<Table> {
-    Activation::ALL.iter().map(|a| Table::new(*a, frac)).collect()
+    Activation::ALL
+        .iter()
+        .map(|a| Table::new(*a, frac))
+        .collect()
 }
 
 #[cfg(test)]
@@ -188,7 +194,12 @@ mod tests {
 
     #[test]
     fn sigmoid_and_tanh_are_close() {
-        for (f, tol) in [(Activation::Sigmoid, 0.02), (Activation::Tanh, 0.03), (Activation::SigmoidDeriv, 0.03), (Activation::TanhDeriv, 0.07)] {
+        for (f, tol) in [
+            (Activation::Sigmoid, 0.02),
+            (Activation::Tanh, 0.03),
+            (Activation::SigmoidDeriv, 0.03),
+            (Activation::TanhDeriv, 0.07),
+        ] {
             let t = Table::new(f, 8);
             for x in (-3000i16..3000).step_by(7) {
                 let y = t.apply(x, 8).0 as f64 / 256.0;

@@ -124,7 +124,10 @@ pub enum ConfigError {
 pub const PRESET_NAMES: &[&str] = &["diannao", "tiny", "zcu104"];
 
 fn field(field: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Field { field, reason: reason.into() }
+    ConfigError::Field {
+        field,
+        reason: reason.into(),
+    }
 }
 
 impl AccelConfig {
@@ -141,8 +144,16 @@ impl AccelConfig {
             frac_bits: 8,
             acc_bits: ACC_BITS,
             clock_mhz: 980.0,
-            dram: DramTiming { latency_cycles: 100, bytes_per_cycle: 64, size_bytes: 1 << 32 },
-            pipeline: PipelineDepths { nfu1: 3, nfu2: 2, nfu3: 3 },
+            dram: DramTiming {
+                latency_cycles: 100,
+                bytes_per_cycle: 64,
+                size_bytes: 1 << 32,
+            },
+            pipeline: PipelineDepths {
+                nfu1: 3,
+                nfu2: 2,
+                nfu3: 3,
+            },
             imem_depth: 1024,
             queue_depth: 4,
             lfsr_seed: 0x1234_5678,
@@ -190,8 +201,16 @@ impl AccelConfig {
             frac_bits: 8,
             acc_bits: ACC_BITS,
             clock_mhz: 200.0,
-            dram: DramTiming { latency_cycles: 60, bytes_per_cycle: 16, size_bytes: 1 << 31 },
-            pipeline: PipelineDepths { nfu1: 3, nfu2: 3, nfu3: 3 },
+            dram: DramTiming {
+                latency_cycles: 60,
+                bytes_per_cycle: 16,
+                size_bytes: 1 << 31,
+            },
+            pipeline: PipelineDepths {
+                nfu1: 3,
+                nfu2: 3,
+                nfu3: 3,
+            },
             imem_depth: 2048,
             queue_depth: 4,
             lfsr_seed: 0x1234_5678,
@@ -213,7 +232,10 @@ impl AccelConfig {
 
     /// All presets, in [`PRESET_NAMES`] order.
     pub fn presets() -> Vec<Self> {
-        PRESET_NAMES.iter().map(|n| Self::preset(n).expect("listed preset")).collect()
+        PRESET_NAMES
+            .iter()
+            .map(|n| Self::preset(n).expect("listed preset"))
+            .collect()
     }
 
     /// Parse a TOML config; `path` only names the source in messages.
@@ -230,7 +252,12 @@ impl AccelConfig {
     pub fn from_json_str(text: &str, path: &str) -> Result<Self, ConfigError> {
         let cfg: AccelConfig = serde_json::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_string(),
-            reason: format!("line {}, column {}: {}", e.line(), e.column(), one_line(&e.to_string())),
+            reason: format!(
+                "line {}, column {}: {}",
+                e.line(),
+                e.column(),
+                one_line(&e.to_string())
+            ),
         })?;
         cfg.validate()?;
         Ok(cfg)
@@ -239,8 +266,10 @@ impl AccelConfig {
     /// Load a `.toml` or `.json` config file (by extension; TOML otherwise).
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let p = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::Io { path: p.clone(), reason: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
+            path: p.clone(),
+            reason: e.to_string(),
+        })?;
         let r = if path.extension().and_then(|e| e.to_str()) == Some("json") {
             Self::from_json_str(&text, &p)
         } else {
@@ -274,16 +303,34 @@ impl AccelConfig {
             return Err(field("tn", "must be at least 1"));
         }
         if self.tn > MAX_TN || !self.tn.is_power_of_two() {
-            return Err(field("tn", format!("must be a power of two from 1 to {MAX_TN}, got {}", self.tn)));
+            return Err(field(
+                "tn",
+                format!("must be a power of two from 1 to {MAX_TN}, got {}", self.tn),
+            ));
         }
         if self.data_bits != DATA_BITS {
-            return Err(field("data_bits", format!("only {DATA_BITS}-bit data is supported (16x16 multipliers), got {}", self.data_bits)));
+            return Err(field(
+                "data_bits",
+                format!(
+                    "only {DATA_BITS}-bit data is supported (16x16 multipliers), got {}",
+                    self.data_bits
+                ),
+            ));
         }
         if self.acc_bits != ACC_BITS {
-            return Err(field("acc_bits", format!("only {ACC_BITS}-bit accumulators are supported, got {}", self.acc_bits)));
+            return Err(field(
+                "acc_bits",
+                format!(
+                    "only {ACC_BITS}-bit accumulators are supported, got {}",
+                    self.acc_bits
+                ),
+            ));
         }
         if self.frac_bits == 0 || self.frac_bits >= self.data_bits {
-            return Err(field("frac_bits", format!("must be 1..{}, got {}", self.data_bits - 1, self.frac_bits)));
+            return Err(field(
+                "frac_bits",
+                format!("must be 1..{}, got {}", self.data_bits - 1, self.frac_bits),
+            ));
         }
         for (name, bytes, row) in [
             ("nbin_bytes", self.nbin_bytes, self.nbin_row_bytes()),
@@ -291,43 +338,93 @@ impl AccelConfig {
             ("nbout_bytes", self.nbout_bytes, self.nbout_row_bytes()),
         ] {
             if bytes == 0 || bytes % row != 0 {
-                return Err(field(name, format!("must be a positive whole number of {row}-byte rows (Tn = {}), got {bytes}", self.tn)));
+                return Err(field(
+                    name,
+                    format!(
+                        "must be a positive whole number of {row}-byte rows (Tn = {}), got {bytes}",
+                        self.tn
+                    ),
+                ));
             }
             let rows = bytes / row;
             let max = (1u32 << ROW_BITS) - 1;
             if rows > max {
-                return Err(field(name, format!("{rows} rows exceed the {max} a {ROW_BITS}-bit row address can reach")));
+                return Err(field(
+                    name,
+                    format!("{rows} rows exceed the {max} a {ROW_BITS}-bit row address can reach"),
+                ));
             }
             if rows < 2 {
                 return Err(field(name, "needs at least 2 rows"));
             }
         }
         if !(self.clock_mhz.is_finite() && self.clock_mhz > 0.0 && self.clock_mhz <= 10_000.0) {
-            return Err(field("clock_mhz", format!("must be in (0, 10000] MHz, got {}", self.clock_mhz)));
+            return Err(field(
+                "clock_mhz",
+                format!("must be in (0, 10000] MHz, got {}", self.clock_mhz),
+            ));
         }
         if self.dram.latency_cycles == 0 || self.dram.latency_cycles > MAX_DRAM_LATENCY {
-            return Err(field("dram.latency_cycles", format!("must be 1..={MAX_DRAM_LATENCY}, got {}", self.dram.latency_cycles)));
+            return Err(field(
+                "dram.latency_cycles",
+                format!(
+                    "must be 1..={MAX_DRAM_LATENCY}, got {}",
+                    self.dram.latency_cycles
+                ),
+            ));
         }
         let bpc = self.dram.bytes_per_cycle;
         if bpc == 0 || !bpc.is_power_of_two() || bpc > 1024 {
-            return Err(field("dram.bytes_per_cycle", format!("must be a power of two from 1 to 1024, got {bpc}")));
+            return Err(field(
+                "dram.bytes_per_cycle",
+                format!("must be a power of two from 1 to 1024, got {bpc}"),
+            ));
         }
-        if self.dram.size_bytes < 4096 || self.dram.size_bytes > (1u64 << 32) || !self.dram.size_bytes.is_power_of_two() {
-            return Err(field("dram.size_bytes", format!("must be a power of two from 4096 to 2^32, got {}", self.dram.size_bytes)));
+        if self.dram.size_bytes < 4096
+            || self.dram.size_bytes > (1u64 << 32)
+            || !self.dram.size_bytes.is_power_of_two()
+        {
+            return Err(field(
+                "dram.size_bytes",
+                format!(
+                    "must be a power of two from 4096 to 2^32, got {}",
+                    self.dram.size_bytes
+                ),
+            ));
         }
-        for (name, d) in [("pipeline.nfu1", self.pipeline.nfu1), ("pipeline.nfu2", self.pipeline.nfu2), ("pipeline.nfu3", self.pipeline.nfu3)] {
+        for (name, d) in [
+            ("pipeline.nfu1", self.pipeline.nfu1),
+            ("pipeline.nfu2", self.pipeline.nfu2),
+            ("pipeline.nfu3", self.pipeline.nfu3),
+        ] {
             if d == 0 || d > MAX_STAGE_DEPTH {
-                return Err(field(name, format!("must be 1..={MAX_STAGE_DEPTH} cycles, got {d}")));
+                return Err(field(
+                    name,
+                    format!("must be 1..={MAX_STAGE_DEPTH} cycles, got {d}"),
+                ));
             }
         }
         if self.imem_depth < 2 || self.imem_depth > (1 << COUNT_BITS) {
-            return Err(field("imem_depth", format!("must be 2..={}, got {}", 1u32 << COUNT_BITS, self.imem_depth)));
+            return Err(field(
+                "imem_depth",
+                format!(
+                    "must be 2..={}, got {}",
+                    1u32 << COUNT_BITS,
+                    self.imem_depth
+                ),
+            ));
         }
         if self.queue_depth == 0 || self.queue_depth > MAX_QUEUE_DEPTH {
-            return Err(field("queue_depth", format!("must be 1..={MAX_QUEUE_DEPTH}, got {}", self.queue_depth)));
+            return Err(field(
+                "queue_depth",
+                format!("must be 1..={MAX_QUEUE_DEPTH}, got {}", self.queue_depth),
+            ));
         }
         if self.lfsr_seed == 0 {
-            return Err(field("lfsr_seed", "must be non-zero (an all-zero LFSR never leaves zero)"));
+            return Err(field(
+                "lfsr_seed",
+                "must be non-zero (an all-zero LFSR never leaves zero)",
+            ));
         }
         Ok(())
     }
@@ -404,7 +501,12 @@ fn toml_error_message(text: &str, e: &toml::de::Error) -> String {
         Some(span) => {
             let before = &text[..span.start.min(text.len())];
             let line = before.matches('\n').count() + 1;
-            let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+            let col = before
+                .rsplit('\n')
+                .next()
+                .map(|l| l.chars().count())
+                .unwrap_or(0)
+                + 1;
             format!("line {line}, column {col}: {msg}")
         }
         None => msg,
@@ -440,16 +542,37 @@ mod tests {
     fn validation_names_the_field() {
         let mut c = AccelConfig::tiny();
         c.tn = 0;
-        assert!(matches!(c.validate(), Err(ConfigError::Field { field: "tn", .. })));
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::Field { field: "tn", .. })
+        ));
         let mut c = AccelConfig::tiny();
         c.nbin_bytes = 100;
-        assert!(matches!(c.validate(), Err(ConfigError::Field { field: "nbin_bytes", .. })));
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::Field {
+                field: "nbin_bytes",
+                ..
+            })
+        ));
         let mut c = AccelConfig::tiny();
         c.data_bits = 8;
-        assert!(matches!(c.validate(), Err(ConfigError::Field { field: "data_bits", .. })));
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::Field {
+                field: "data_bits",
+                ..
+            })
+        ));
         let mut c = AccelConfig::tiny();
         c.clock_mhz = f64::NAN;
-        assert!(matches!(c.validate(), Err(ConfigError::Field { field: "clock_mhz", .. })));
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::Field {
+                field: "clock_mhz",
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -458,10 +581,14 @@ mod tests {
         let text = toml::to_string(&c).unwrap();
         assert_eq!(AccelConfig::from_toml_str(&text, "x.toml").unwrap(), c);
         let bad = text.replace("tn = 16", "tn = \"sixteen\"");
-        let e = AccelConfig::from_toml_str(&bad, "x.toml").unwrap_err().to_string();
+        let e = AccelConfig::from_toml_str(&bad, "x.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("x.toml: line "), "{e}");
         let bad = text.replace("tn = 16", "tnn = 16");
-        let e = AccelConfig::from_toml_str(&bad, "x.toml").unwrap_err().to_string();
+        let e = AccelConfig::from_toml_str(&bad, "x.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("tnn"), "{e}");
         let json = serde_json::to_string_pretty(&c).unwrap();
         assert_eq!(AccelConfig::from_json_str(&json, "x.json").unwrap(), c);

@@ -60,7 +60,9 @@ pub fn acc_add(acc: Acc, x: Acc) -> Acc {
 /// does not matter: wrapping addition is associative).
 #[inline]
 pub fn dot(a: &[Data], b: &[Data]) -> Acc {
-    a.iter().zip(b).fold(0i32, |s, (&x, &y)| s.wrapping_add(mul(x, y)))
+    a.iter()
+        .zip(b)
+        .fold(0i32, |s, (&x, &y)| s.wrapping_add(mul(x, y)))
 }
 
 /// Saturate a wide value to a data word; returns the word and whether it saturated.
@@ -102,7 +104,12 @@ pub fn convert(acc: Acc, shift: u32, mode: Rounding, random: u32) -> (Data, bool
 /// `scale` is round(2^15 / window), see [`avg_scale`].
 #[inline(always)]
 pub fn convert_avg(sum: Acc, scale: u16, mode: Rounding, random: u32) -> (Data, bool) {
-    saturate(round_shift(sum as i64 * scale as i64, AVG_SCALE_SHIFT, mode, random))
+    saturate(round_shift(
+        sum as i64 * scale as i64,
+        AVG_SCALE_SHIFT,
+        mode,
+        random,
+    ))
 }
 
 /// Fraction bits of the average-pool scale factor.
@@ -181,8 +188,14 @@ mod tests {
 
     #[test]
     fn saturation_is_reported() {
-        assert_eq!(convert(i32::MAX, 8, Rounding::Truncate, 0), (i16::MAX, true));
-        assert_eq!(convert(i32::MIN, 8, Rounding::Truncate, 0), (i16::MIN, true));
+        assert_eq!(
+            convert(i32::MAX, 8, Rounding::Truncate, 0),
+            (i16::MAX, true)
+        );
+        assert_eq!(
+            convert(i32::MIN, 8, Rounding::Truncate, 0),
+            (i16::MIN, true)
+        );
         assert_eq!(convert(256 * 3, 8, Rounding::Truncate, 0), (3, false));
     }
 

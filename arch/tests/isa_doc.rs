@@ -10,7 +10,10 @@ use arch::isa::{DmaOp, NfuOp};
 use std::path::PathBuf;
 
 fn doc_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("docs").join("isa.md")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("docs")
+        .join("isa.md")
 }
 
 #[test]
@@ -18,7 +21,8 @@ fn isa_md_matches_the_generator() {
     let want = markdown();
     let path = doc_path();
     if std::env::var(UPDATE_ENV).map(|v| v == "1").unwrap_or(false) {
-        std::fs::write(&path, &want).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        std::fs::write(&path, &want)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
         return;
     }
     let have = std::fs::read_to_string(&path).unwrap_or_default();
@@ -40,16 +44,25 @@ fn isa_md_matches_the_generator() {
 #[test]
 fn every_example_assembles() {
     let md = markdown();
-    assert!(!md.contains(BAD_EXAMPLE), "an example in the generated page does not assemble");
+    assert!(
+        !md.contains(BAD_EXAMPLE),
+        "an example in the generated page does not assemble"
+    );
     for (title, text) in examples() {
         let p = parse_program(text).unwrap_or_else(|e| panic!("{title}: {e}"));
         assert!(!p.is_empty(), "{title}");
         for i in &p {
             i.encode().unwrap_or_else(|e| panic!("{title}: {i}: {e}"));
-            i.check(&arch::AccelConfig::tiny()).unwrap_or_else(|e| panic!("{title}: {i}: {e} (tiny)"));
-            i.check(&arch::AccelConfig::diannao()).unwrap_or_else(|e| panic!("{title}: {i}: {e} (diannao)"));
+            i.check(&arch::AccelConfig::tiny())
+                .unwrap_or_else(|e| panic!("{title}: {i}: {e} (tiny)"));
+            i.check(&arch::AccelConfig::diannao())
+                .unwrap_or_else(|e| panic!("{title}: {i}: {e} (diannao)"));
         }
-        assert_eq!(p.last().map(|i| i.cp), Some(arch::isa::CpOp::End), "{title}: example must end with `end`");
+        assert_eq!(
+            p.last().map(|i| i.cp),
+            Some(arch::isa::CpOp::End),
+            "{title}: example must end with `end`"
+        );
     }
 }
 
@@ -58,15 +71,36 @@ fn every_field_and_operation_is_documented() {
     let md = markdown();
     for d in FIELDS {
         let row = format!("| `{}` | `{}` |", d.slot.name(), d.name);
-        assert!(md.contains(&row), "field {}.{} missing from the field table", d.slot.name(), d.name);
+        assert!(
+            md.contains(&row),
+            "field {}.{} missing from the field table",
+            d.slot.name(),
+            d.name
+        );
     }
     for op in DmaOp::ALL {
-        assert!(md.contains(&format!(".{}`", op.mnemonic())), "DMA op {} not documented", op.mnemonic());
+        assert!(
+            md.contains(&format!(".{}`", op.mnemonic())),
+            "DMA op {} not documented",
+            op.mnemonic()
+        );
     }
     for op in NfuOp::ALL {
-        assert!(md.contains(&format!("#### `nfu.{}`", op.mnemonic())), "NFU op {} not documented", op.mnemonic());
+        assert!(
+            md.contains(&format!("#### `nfu.{}`", op.mnemonic())),
+            "NFU op {} not documented",
+            op.mnemonic()
+        );
     }
-    for section in ["- Format:", "- Action:", "- Notes:", "## Binary program file", "## Assembly syntax", "## DMA address pattern", "## NFU loop semantics"] {
+    for section in [
+        "- Format:",
+        "- Action:",
+        "- Notes:",
+        "## Binary program file",
+        "## Assembly syntax",
+        "## DMA address pattern",
+        "## NFU loop semantics",
+    ] {
         assert!(md.contains(section), "section {section} missing");
     }
 }

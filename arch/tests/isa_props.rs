@@ -23,9 +23,39 @@ fn count_of(f: F) -> impl Strategy<Value = u32> {
 
 fn dma_fields(b: Buffer) -> [F; 9] {
     match b {
-        Buffer::Nbin => [F::NBIN_OP, F::NBIN_WAIT, F::NBIN_ROW, F::NBIN_DRAM, F::NBIN_N0, F::NBIN_N1, F::NBIN_S1, F::NBIN_N2, F::NBIN_S2],
-        Buffer::Sb => [F::SB_OP, F::SB_WAIT, F::SB_ROW, F::SB_DRAM, F::SB_N0, F::SB_N1, F::SB_S1, F::SB_N2, F::SB_S2],
-        Buffer::Nbout => [F::NBOUT_OP, F::NBOUT_WAIT, F::NBOUT_ROW, F::NBOUT_DRAM, F::NBOUT_N0, F::NBOUT_N1, F::NBOUT_S1, F::NBOUT_N2, F::NBOUT_S2],
+        Buffer::Nbin => [
+            F::NBIN_OP,
+            F::NBIN_WAIT,
+            F::NBIN_ROW,
+            F::NBIN_DRAM,
+            F::NBIN_N0,
+            F::NBIN_N1,
+            F::NBIN_S1,
+            F::NBIN_N2,
+            F::NBIN_S2,
+        ],
+        Buffer::Sb => [
+            F::SB_OP,
+            F::SB_WAIT,
+            F::SB_ROW,
+            F::SB_DRAM,
+            F::SB_N0,
+            F::SB_N1,
+            F::SB_S1,
+            F::SB_N2,
+            F::SB_S2,
+        ],
+        Buffer::Nbout => [
+            F::NBOUT_OP,
+            F::NBOUT_WAIT,
+            F::NBOUT_ROW,
+            F::NBOUT_DRAM,
+            F::NBOUT_N0,
+            F::NBOUT_N1,
+            F::NBOUT_S1,
+            F::NBOUT_N2,
+            F::NBOUT_S2,
+        ],
     }
 }
 
@@ -33,7 +63,11 @@ fn dma_slot(b: Buffer) -> impl Strategy<Value = DmaSlot> {
     let ops: Vec<DmaOp> = DmaOp::ALL.into_iter().filter(|o| b.allows(*o)).collect();
     let f = dma_fields(b);
     let active = (
-        prop::sample::select(ops.into_iter().filter(|o| *o != DmaOp::Nop).collect::<Vec<_>>()),
+        prop::sample::select(
+            ops.into_iter()
+                .filter(|o| *o != DmaOp::Nop)
+                .collect::<Vec<_>>(),
+        ),
         any_of(f[1]),
         any_of(f[2]),
         any_of(f[3]),
@@ -43,14 +77,29 @@ fn dma_slot(b: Buffer) -> impl Strategy<Value = DmaSlot> {
         count_of(f[7]),
         any_of(f[8]),
     )
-        .prop_map(|(op, wait, row, dram, n0, n1, s1, n2, s2)| DmaSlot { op, wait, row, dram, n0, n1, s1, n2, s2 });
+        .prop_map(|(op, wait, row, dram, n0, n1, s1, n2, s2)| DmaSlot {
+            op,
+            wait,
+            row,
+            dram,
+            n0,
+            n1,
+            s1,
+            n2,
+            s2,
+        });
     prop_oneof![1 => Just(DmaSlot::NOP), 3 => active]
 }
 
 fn nfu_slot() -> impl Strategy<Value = NfuSlot> {
     let active = (
         (
-            prop::sample::select(NfuOp::ALL.into_iter().filter(|o| *o != NfuOp::Nop).collect::<Vec<_>>()),
+            prop::sample::select(
+                NfuOp::ALL
+                    .into_iter()
+                    .filter(|o| *o != NfuOp::Nop)
+                    .collect::<Vec<_>>(),
+            ),
             prop::sample::select(AccIn::ALL.to_vec()),
             any::<bool>(),
             prop::sample::select(Activation::ALL.to_vec()),
@@ -59,35 +108,64 @@ fn nfu_slot() -> impl Strategy<Value = NfuSlot> {
             any::<bool>(),
         ),
         (any_of(F::NFU_NBIN), any_of(F::NFU_SB), any_of(F::NFU_NBOUT)),
-        (count_of(F::NFU_NPY), any_of(F::NFU_SPY), count_of(F::NFU_NPX), any_of(F::NFU_SPX)),
-        (count_of(F::NFU_NKY), any_of(F::NFU_SKY), count_of(F::NFU_NI), any_of(F::NFU_SCALE)),
+        (
+            count_of(F::NFU_NPY),
+            any_of(F::NFU_SPY),
+            count_of(F::NFU_NPX),
+            any_of(F::NFU_SPX),
+        ),
+        (
+            count_of(F::NFU_NKY),
+            any_of(F::NFU_SKY),
+            count_of(F::NFU_NI),
+            any_of(F::NFU_SCALE),
+        ),
     )
-        .prop_map(|((op, acc_in, activate, act, round, wait, transpose), (nbin, sb, nbout), (npy, spy, npx, spx), (nky, sky, ni, scale))| NfuSlot {
-            op,
-            acc_in,
-            activate,
-            act,
-            round,
-            wait,
-            transpose,
-            nbin,
-            sb,
-            nbout,
-            npy,
-            spy,
-            npx,
-            spx,
-            nky,
-            sky,
-            ni,
-            scale,
-        });
+        .prop_map(
+            |(
+                (op, acc_in, activate, act, round, wait, transpose),
+                (nbin, sb, nbout),
+                (npy, spy, npx, spx),
+                (nky, sky, ni, scale),
+            )| NfuSlot {
+                op,
+                acc_in,
+                activate,
+                act,
+                round,
+                wait,
+                transpose,
+                nbin,
+                sb,
+                nbout,
+                npy,
+                spy,
+                npx,
+                spx,
+                nky,
+                sky,
+                ni,
+                scale,
+            },
+        );
     prop_oneof![1 => Just(NfuSlot::NOP), 3 => active]
 }
 
 fn instruction() -> impl Strategy<Value = Instruction> {
-    (prop::sample::select(vec![CpOp::Nop, CpOp::End]), dma_slot(Buffer::Nbin), dma_slot(Buffer::Sb), dma_slot(Buffer::Nbout), nfu_slot())
-        .prop_map(|(cp, nbin, sb, nbout, nfu)| Instruction { cp, nbin, sb, nbout, nfu })
+    (
+        prop::sample::select(vec![CpOp::Nop, CpOp::End]),
+        dma_slot(Buffer::Nbin),
+        dma_slot(Buffer::Sb),
+        dma_slot(Buffer::Nbout),
+        nfu_slot(),
+    )
+        .prop_map(|(cp, nbin, sb, nbout, nfu)| Instruction {
+            cp,
+            nbin,
+            sb,
+            nbout,
+            nfu,
+        })
 }
 
 fn any_word() -> impl Strategy<Value = Word> {
@@ -103,25 +181,71 @@ fn any_word() -> impl Strategy<Value = Word> {
 /// Random words that mostly pass the reserved-bit and opcode checks, to reach
 /// deeper decode paths.
 fn plausible_word() -> impl Strategy<Value = Word> {
-    (instruction(), prop::collection::vec((0usize..fields::NUM_FIELDS, any::<u64>()), 0..4)).prop_map(|(i, flips)| {
-        let mut v = i.field_values();
-        for (idx, x) in flips {
-            let w = fields::FIELDS[idx].width;
-            v[idx] = if w >= 64 { x } else { x & ((1u64 << w) - 1) };
-        }
-        let mut w: Word = [0; INSTR_WORDS];
-        for (idx, d) in fields::FIELDS.iter().enumerate() {
-            fields::put(&mut w, fields::lsb_at(idx), d.width, v[idx]);
-        }
-        w
-    })
+    (
+        instruction(),
+        prop::collection::vec((0usize..fields::NUM_FIELDS, any::<u64>()), 0..4),
+    )
+        .prop_map(|(i, flips)| {
+            let mut v = i.field_values();
+            for (idx, x) in flips {
+                let w = fields::FIELDS[idx].width;
+                v[idx] = if w >= 64 { x } else { x & ((1u64 << w) - 1) };
+            }
+            let mut w: Word = [0; INSTR_WORDS];
+            for (idx, d) in fields::FIELDS.iter().enumerate() {
+                fields::put(&mut w, fields::lsb_at(idx), d.width, v[idx]);
+            }
+            w
+        })
 }
 
 const ASM_WORDS: &[&str] = &[
-    "nbin.load", "sb.load", "nbout.load", "nbout.loadw", "nbout.store", "nbout.storen", "nfu.mac", "nfu.max", "nfu.avg", "nfu.nop",
-    "nbin.nop", "end", "nop", ";", "#", "row=1", "dram=0x100", "n0=0", "n0=4095", "n1=2", "s1=64", "n2=4096", "wait=7", "wait=8",
-    "in=bias", "out=act", "act=tanh", "round=stoch", "tr=1", "tr=2", "ni=3", "scale=65536", "x=", "=", "==", "0x", "row=-1",
-    "nbin.store", "nfu", "nbin", ".", "\n", "  ", "\t", "é", "row=99999999999999999999999",
+    "nbin.load",
+    "sb.load",
+    "nbout.load",
+    "nbout.loadw",
+    "nbout.store",
+    "nbout.storen",
+    "nfu.mac",
+    "nfu.max",
+    "nfu.avg",
+    "nfu.nop",
+    "nbin.nop",
+    "end",
+    "nop",
+    ";",
+    "#",
+    "row=1",
+    "dram=0x100",
+    "n0=0",
+    "n0=4095",
+    "n1=2",
+    "s1=64",
+    "n2=4096",
+    "wait=7",
+    "wait=8",
+    "in=bias",
+    "out=act",
+    "act=tanh",
+    "round=stoch",
+    "tr=1",
+    "tr=2",
+    "ni=3",
+    "scale=65536",
+    "x=",
+    "=",
+    "==",
+    "0x",
+    "row=-1",
+    "nbin.store",
+    "nfu",
+    "nbin",
+    ".",
+    "\n",
+    "  ",
+    "\t",
+    "é",
+    "row=99999999999999999999999",
 ];
 
 fn asm_text() -> impl Strategy<Value = String> {
@@ -212,17 +336,28 @@ fn set(w: &mut Word, f: F, v: u64) {
 }
 
 fn load(rows: u32) -> Instruction {
-    Instruction { nbin: DmaSlot::contiguous(DmaOp::Load, 0, 0, rows), ..Default::default() }
+    Instruction {
+        nbin: DmaSlot::contiguous(DmaOp::Load, 0, 0, rows),
+        ..Default::default()
+    }
 }
 
 #[test]
 fn bad_opcode_is_bad_code() {
     let mut w = word_of(&Instruction::end());
     set(&mut w, F::NFU_OP, fields::max(F::NFU_OP));
-    assert_eq!(Instruction::decode(&w), Err(DecodeError::BadCode { field: "nfu.op".into(), value: fields::max(F::NFU_OP) }));
+    assert_eq!(
+        Instruction::decode(&w),
+        Err(DecodeError::BadCode {
+            field: "nfu.op".into(),
+            value: fields::max(F::NFU_OP)
+        })
+    );
     let mut w = word_of(&Instruction::end());
     set(&mut w, F::CP_OP, fields::max(F::CP_OP));
-    assert!(matches!(Instruction::decode(&w), Err(DecodeError::BadCode { field, .. }) if field == "cp.op"));
+    assert!(
+        matches!(Instruction::decode(&w), Err(DecodeError::BadCode { field, .. }) if field == "cp.op")
+    );
 }
 
 #[test]
@@ -230,28 +365,58 @@ fn unsupported_dma_op_is_bad_dma_op() {
     let mut w = word_of(&load(1));
     let store = DmaOp::ALL.iter().position(|o| *o == DmaOp::Store).unwrap() as u64;
     set(&mut w, F::NBIN_OP, store);
-    assert_eq!(Instruction::decode(&w), Err(DecodeError::BadDmaOp { buffer: "nbin", op: "store" }));
+    assert_eq!(
+        Instruction::decode(&w),
+        Err(DecodeError::BadDmaOp {
+            buffer: "nbin",
+            op: "store"
+        })
+    );
 }
 
 #[test]
 fn zero_count_is_zero_count() {
     let mut w = word_of(&load(3));
     set(&mut w, F::NBIN_N1, 0);
-    assert_eq!(Instruction::decode(&w), Err(DecodeError::ZeroCount { field: "nbin.n1".into() }));
-    let mac = Instruction { nfu: NfuSlot { op: NfuOp::Mac, npy: 1, npx: 1, nky: 1, ni: 1, ..NfuSlot::NOP }, ..Default::default() };
+    assert_eq!(
+        Instruction::decode(&w),
+        Err(DecodeError::ZeroCount {
+            field: "nbin.n1".into()
+        })
+    );
+    let mac = Instruction {
+        nfu: NfuSlot {
+            op: NfuOp::Mac,
+            npy: 1,
+            npx: 1,
+            nky: 1,
+            ni: 1,
+            ..NfuSlot::NOP
+        },
+        ..Default::default()
+    };
     let mut w = word_of(&mac);
     set(&mut w, F::NFU_NI, 0);
-    assert_eq!(Instruction::decode(&w), Err(DecodeError::ZeroCount { field: "nfu.ni".into() }));
+    assert_eq!(
+        Instruction::decode(&w),
+        Err(DecodeError::ZeroCount {
+            field: "nfu.ni".into()
+        })
+    );
 }
 
 #[test]
 fn nonzero_field_of_nop_slot_is_non_zero() {
     let mut w = word_of(&Instruction::end());
     set(&mut w, F::SB_ROW, 5);
-    assert!(matches!(Instruction::decode(&w), Err(DecodeError::NonZero { field, .. }) if field == "sb.row"));
+    assert!(
+        matches!(Instruction::decode(&w), Err(DecodeError::NonZero { field, .. }) if field == "sb.row")
+    );
     let mut w = word_of(&Instruction::end());
     set(&mut w, F::NFU_SCALE, 1);
-    assert!(matches!(Instruction::decode(&w), Err(DecodeError::NonZero { field, .. }) if field == "nfu.scale"));
+    assert!(
+        matches!(Instruction::decode(&w), Err(DecodeError::NonZero { field, .. }) if field == "nfu.scale")
+    );
 }
 
 #[test]
@@ -259,7 +424,10 @@ fn reserved_bits_are_non_zero_reserved() {
     for bit in [USED_BITS, INSTR_BITS - 1] {
         let mut w = word_of(&Instruction::end());
         fields::put(&mut w, bit, 1, 1);
-        assert!(matches!(Instruction::decode(&w), Err(DecodeError::NonZero { field, .. }) if field == "reserved"), "bit {bit}");
+        assert!(
+            matches!(Instruction::decode(&w), Err(DecodeError::NonZero { field, .. }) if field == "reserved"),
+            "bit {bit}"
+        );
     }
 }
 
@@ -277,9 +445,24 @@ fn two_instruction_file() -> Vec<u8> {
 #[test]
 fn truncated_file_is_truncated() {
     let b = two_instruction_file();
-    assert_eq!(program::from_bytes(&b[..b.len() - 1]), Err(ProgramError::Truncated { expected: b.len(), found: b.len() - 1 }));
-    assert_eq!(program::from_bytes(&b[..5]), Err(ProgramError::Truncated { expected: HEADER_BYTES, found: 5 }));
-    assert!(matches!(program::from_bytes(&[]), Err(ProgramError::Truncated { .. })));
+    assert_eq!(
+        program::from_bytes(&b[..b.len() - 1]),
+        Err(ProgramError::Truncated {
+            expected: b.len(),
+            found: b.len() - 1
+        })
+    );
+    assert_eq!(
+        program::from_bytes(&b[..5]),
+        Err(ProgramError::Truncated {
+            expected: HEADER_BYTES,
+            found: 5
+        })
+    );
+    assert!(matches!(
+        program::from_bytes(&[]),
+        Err(ProgramError::Truncated { .. })
+    ));
 }
 
 #[test]
@@ -287,7 +470,10 @@ fn bad_magic_is_bad_magic() {
     let mut b = two_instruction_file();
     b[0] = b'X';
     assert!(matches!(program::from_bytes(&b), Err(ProgramError::BadMagic(m)) if m[0] == b'X'));
-    assert!(matches!(program::from_bytes(b"ELF\x7f\x02"), Err(ProgramError::BadMagic(_))));
+    assert!(matches!(
+        program::from_bytes(b"ELF\x7f\x02"),
+        Err(ProgramError::BadMagic(_))
+    ));
 }
 
 #[test]
@@ -301,7 +487,10 @@ fn trailing_bytes_are_trailing() {
 fn other_version_is_format_error() {
     let mut b = two_instruction_file();
     b[4] = b[4].wrapping_add(1);
-    assert!(matches!(program::from_bytes(&b), Err(ProgramError::Format { .. })));
+    assert!(matches!(
+        program::from_bytes(&b),
+        Err(ProgramError::Format { .. })
+    ));
 }
 
 #[test]
@@ -318,7 +507,11 @@ fn corrupt_instruction_names_index_and_offset() {
         b[off + 8 * k..off + 8 * k + 8].copy_from_slice(&x.to_le_bytes());
     }
     match program::from_bytes(&b) {
-        Err(ProgramError::Decode { index: 1, offset, err: DecodeError::BadCode { field, .. } }) => {
+        Err(ProgramError::Decode {
+            index: 1,
+            offset,
+            err: DecodeError::BadCode { field, .. },
+        }) => {
             assert_eq!(offset, off);
             assert_eq!(field, "nfu.op");
         }

@@ -16,7 +16,10 @@ fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let mut batch = 1u32;
     if let Some(p) = args.iter().position(|a| a == "--batch") {
-        batch = args.get(p + 1).and_then(|b| b.parse().ok()).expect("--batch N");
+        batch = args
+            .get(p + 1)
+            .and_then(|b| b.parse().ok())
+            .expect("--batch N");
         args.drain(p..p + 2);
     }
     let mut cfg = AccelConfig::diannao();
@@ -32,9 +35,15 @@ fn main() {
     let mut layers: Vec<(String, LayerSpec)> = Vec::new();
     for a in &args {
         if let Ok(m) = Model::load(a) {
-            layers.extend(m.layers.iter().map(|l| (format!("{}/{}", m.name, l.name), l.spec)));
+            layers.extend(
+                m.layers
+                    .iter()
+                    .map(|l| (format!("{}/{}", m.name, l.name), l.spec)),
+            );
         } else {
-            let l: LayerSpec = a.parse().unwrap_or_else(|e| panic!("{a}: not a model or layer: {e}"));
+            let l: LayerSpec = a
+                .parse()
+                .unwrap_or_else(|e| panic!("{a}: not a model or layer: {e}"));
             layers.push((a.clone(), l));
         }
     }
@@ -42,7 +51,19 @@ fn main() {
     println!("preset {} batch {batch}", cfg.name);
     println!(
         "{:<22} {:>11} {:>11} {:>6} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  plan",
-        "layer", "cycles", "predicted", "util%", "dram_bytes", "nfu_busy", "st_load", "st_store", "st_drain", "dma_port", "cp_full", "port_busy", "opsxD"
+        "layer",
+        "cycles",
+        "predicted",
+        "util%",
+        "dram_bytes",
+        "nfu_busy",
+        "st_load",
+        "st_store",
+        "st_drain",
+        "dma_port",
+        "cp_full",
+        "port_busy",
+        "opsxD"
     );
     let (mut tot_c, mut tot_m) = (0u64, 0u64);
     for (name, l) in &layers {
@@ -59,7 +80,10 @@ fn main() {
         let k = |e: Event| s.counters.get(e);
         let util = c.useful_macs as f64 / (tn2 * s.cycles as f64) * 100.0;
         let p = &c.plan;
-        let pk = match c.plan.pack { Some(p) => format!(" pack{}x{}", p.band, p.q), None => String::new() };
+        let pk = match c.plan.pack {
+            Some(p) => format!(" pack{}x{}", p.band, p.q),
+            None => String::new(),
+        };
         println!(
             "{:<22} {:>11} {:>11} {:>6.1} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  {}x{}x{} r{}x{}x{} p{}/{}{}",
             name,
@@ -91,5 +115,9 @@ fn main() {
         }
     }
     println!("opsxD = NFU ops x pipeline depth D: cycles the drain rule (next op waits for the previous op's last output) costs at least");
-    println!("conv+class total: {} cycles, utilisation {:.1}%", tot_c, tot_m as f64 / (tn2 * tot_c as f64) * 100.0);
+    println!(
+        "conv+class total: {} cycles, utilisation {:.1}%",
+        tot_c,
+        tot_m as f64 / (tn2 * tot_c as f64) * 100.0
+    );
 }

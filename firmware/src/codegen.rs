@@ -52,7 +52,10 @@ pub struct ForcedPlan {
 
 impl Default for CompileOptions {
     fn default() -> Self {
-        CompileOptions { round: Rounding::Truncate, plan: None }
+        CompileOptions {
+            round: Rounding::Truncate,
+            plan: None,
+        }
     }
 }
 
@@ -75,7 +78,12 @@ pub fn compile(cfg: &AccelConfig, layer: &LayerSpec, batch: u32) -> Result<Compi
 }
 
 /// Compile `layer` for `batch` images.
-pub fn compile_with(cfg: &AccelConfig, layer: &LayerSpec, batch: u32, opts: &CompileOptions) -> Result<CompiledLayer, FwError> {
+pub fn compile_with(
+    cfg: &AccelConfig,
+    layer: &LayerSpec,
+    batch: u32,
+    opts: &CompileOptions,
+) -> Result<CompiledLayer, FwError> {
     cfg.validate().map_err(|e| FwError::Config(e.to_string()))?;
     layer.validate()?;
     if batch == 0 {
@@ -89,7 +97,9 @@ pub fn compile_with(cfg: &AccelConfig, layer: &LayerSpec, batch: u32, opts: &Com
             for band in [1, g.ky] {
                 if let Some(pg) = g.packed(band) {
                     if let Ok(p) = choose(cfg, &pg) {
-                        if (p.cost.cycles, p.cost.dram_bytes) < (best.cost.cycles, best.cost.dram_bytes) {
+                        if (p.cost.cycles, p.cost.dram_bytes)
+                            < (best.cost.cycles, best.cost.dram_bytes)
+                        {
                             best = p;
                             g = pg;
                         }
@@ -114,7 +124,9 @@ pub fn compile_with(cfg: &AccelConfig, layer: &LayerSpec, batch: u32, opts: &Com
                 pack: None,
             };
             if !p.fits(cfg, &g) {
-                return Err(FwError::NoTiling(format!("forced plan {f:?} does not fit the buffers")));
+                return Err(FwError::NoTiling(format!(
+                    "forced plan {f:?} does not fit the buffers"
+                )));
             }
             p.predict(cfg, &g);
             p
@@ -122,14 +134,28 @@ pub fn compile_with(cfg: &AccelConfig, layer: &LayerSpec, batch: u32, opts: &Com
     };
     let layout = Layout::new(&g, &plan);
     if layout.total_bytes() > cfg.dram.size_bytes {
-        return Err(FwError::DramTooSmall { needed: layout.total_bytes(), size: cfg.dram.size_bytes });
+        return Err(FwError::DramTooSmall {
+            needed: layout.total_bytes(),
+            size: cfg.dram.size_bytes,
+        });
     }
     let program = generate(cfg, &g, &plan, &layout, opts.round);
     for (i, ins) in program.iter().enumerate() {
-        ins.check(cfg).map_err(|e| FwError::Internal { index: i, reason: e.to_string() })?;
-        ins.validate().map_err(|e| FwError::Internal { index: i, reason: e.to_string() })?;
+        ins.check(cfg).map_err(|e| FwError::Internal {
+            index: i,
+            reason: e.to_string(),
+        })?;
+        ins.validate().map_err(|e| FwError::Internal {
+            index: i,
+            reason: e.to_string(),
+        })?;
     }
-    Ok(CompiledLayer { program, layout, useful_macs: layer.macs() * batch as u64, plan })
+    Ok(CompiledLayer {
+        program,
+        layout,
+        useful_macs: layer.macs() * batch as u64,
+        plan,
+    })
 }
 
 /// Per-row dependency records and the growing program.
@@ -144,7 +170,11 @@ struct Emitter {
 const MAX_WAIT: usize = (1 << WAIT_BITS) - 1;
 
 fn latest(v: &[Option<usize>], lo: u64, n: u64) -> Option<usize> {
-    v[lo as usize..(lo + n) as usize].iter().flatten().copied().max()
+    v[lo as usize..(lo + n) as usize]
+        .iter()
+        .flatten()
+        .copied()
+        .max()
 }
 
 fn mark(v: &mut [Option<usize>], lo: u64, n: u64, i: usize) {
@@ -180,7 +210,10 @@ impl Emitter {
         s.wait = match latest(readers, s.row as u64, s.rows()) {
             None => 0,
             Some(r) => {
-                debug_assert!(r < i, "a load must come after the op that last read its rows");
+                debug_assert!(
+                    r < i,
+                    "a load must come after the op that last read its rows"
+                );
                 (i - r).min(MAX_WAIT) as u32
             }
         };
@@ -194,7 +227,12 @@ impl Emitter {
             Some(s) => (i - s).min(MAX_WAIT) as u32,
         };
         let nb_lo = n.nbin as u64;
-        mark(&mut self.nbin_reader, nb_lo, n.max_nbin_row() - nb_lo + 1, i);
+        mark(
+            &mut self.nbin_reader,
+            nb_lo,
+            n.max_nbin_row() - nb_lo + 1,
+            i,
+        );
         if n.op == arch::isa::NfuOp::Mac {
             let rows = n.steps_per_output() + (n.acc_in == AccIn::Bias) as u64;
             mark(&mut self.sb_reader, n.sb as u64, rows, i);
@@ -229,12 +267,38 @@ impl Ring {
     }
 }
 
-fn generate(cfg: &AccelConfig, g: &Geom, p: &TilePlan, l: &Layout, round: Rounding) -> Vec<Instruction> {
+fn generate(
+    cfg: &AccelConfig,
+    g: &Geom,
+    p: &TilePlan,
+    l: &Layout,
+    round: Rounding,
+) -> Vec<Instruction> {
     let (nbc, sbc, _) = capacities(cfg, p.parts);
     let (_, _, noc) = capacities(cfg, p.out_parts);
-    let mut nbin_h = Ring { cap: nbc, next: 0, parts: p.parts };
-    let mut sb_h = if p.sb_resident { Ring { cap: cfg.sb_rows(), next: 0, parts: 1 } } else { Ring { cap: sbc, next: 0, parts: p.parts } };
-    let mut out_h = Ring { cap: noc, next: 0, parts: p.out_parts };
+    let mut nbin_h = Ring {
+        cap: nbc,
+        next: 0,
+        parts: p.parts,
+    };
+    let mut sb_h = if p.sb_resident {
+        Ring {
+            cap: cfg.sb_rows(),
+            next: 0,
+            parts: 1,
+        }
+    } else {
+        Ring {
+            cap: sbc,
+            next: 0,
+            parts: p.parts,
+        }
+    };
+    let mut out_h = Ring {
+        cap: noc,
+        next: 0,
+        parts: p.out_parts,
+    };
     let mut e = Emitter::new(cfg);
     let reds = reduction_tiles(g, p);
     let grps = groups(g, p);
@@ -281,17 +345,42 @@ fn generate(cfg: &AccelConfig, g: &Geom, p: &TilePlan, l: &Layout, round: Roundi
                         if nbin_key != Some(key) {
                             nbin_key = Some(key);
                             nbin_base = nbin_h.take();
-                            let dram = l.input_addr(img, oy0 * g.sy + ky0, ox0 * g.sx + kx0, c0) as u32;
+                            let dram =
+                                l.input_addr(img, oy0 * g.sy + ky0, ox0 * g.sx + kx0, c0) as u32;
                             let line = g.wp * g.c * rb;
                             let s = if tc == g.c {
-                                DmaSlot { op: DmaOp::Load, wait: 0, row: nbin_base, dram, n0: win * tc, n1: hin, s1: line, n2: 1, s2: 0 }
+                                DmaSlot {
+                                    op: DmaOp::Load,
+                                    wait: 0,
+                                    row: nbin_base,
+                                    dram,
+                                    n0: win * tc,
+                                    n1: hin,
+                                    s1: line,
+                                    n2: 1,
+                                    s2: 0,
+                                }
                             } else {
-                                DmaSlot { op: DmaOp::Load, wait: 0, row: nbin_base, dram, n0: tc, n1: win, s1: g.c * rb, n2: hin, s2: line }
+                                DmaSlot {
+                                    op: DmaOp::Load,
+                                    wait: 0,
+                                    row: nbin_base,
+                                    dram,
+                                    n0: tc,
+                                    n1: win,
+                                    s1: g.c * rb,
+                                    n2: hin,
+                                    s2: line,
+                                }
                             };
                             e.load(Buffer::Nbin, s);
                         }
                         // SB tile
-                        let st = if dw { None } else { Some(&l.sb_tiles[gi * reds.len() + ri]) };
+                        let st = if dw {
+                            None
+                        } else {
+                            Some(&l.sb_tiles[gi * reds.len() + ri])
+                        };
                         if let Some(t) = st {
                             if p.sb_resident {
                                 if sb_key != Some(gi) {
@@ -303,18 +392,38 @@ fn generate(cfg: &AccelConfig, g: &Geom, p: &TilePlan, l: &Layout, round: Roundi
                                         red_off[k] = off;
                                         off += tt.rows();
                                     }
-                                    e.load(Buffer::Sb, DmaSlot::contiguous(DmaOp::Load, sb_base, ts[0].addr as u32, off));
+                                    e.load(
+                                        Buffer::Sb,
+                                        DmaSlot::contiguous(
+                                            DmaOp::Load,
+                                            sb_base,
+                                            ts[0].addr as u32,
+                                            off,
+                                        ),
+                                    );
                                 }
                             } else {
                                 let k = gi * reds.len() + ri;
                                 if sb_key != Some(k) {
                                     sb_key = Some(k);
                                     sb_base = sb_h.take();
-                                    e.load(Buffer::Sb, DmaSlot::contiguous(DmaOp::Load, sb_base, t.addr as u32, t.rows()));
+                                    e.load(
+                                        Buffer::Sb,
+                                        DmaSlot::contiguous(
+                                            DmaOp::Load,
+                                            sb_base,
+                                            t.addr as u32,
+                                            t.rows(),
+                                        ),
+                                    );
                                 }
                             }
                         }
-                        let sb_tile_base = if p.sb_resident { sb_base + red_off[ri] } else { sb_base };
+                        let sb_tile_base = if p.sb_resident {
+                            sb_base + red_off[ri]
+                        } else {
+                            sb_base
+                        };
                         let ni = tkx * tc;
                         for o in 0..to {
                             if o > 0 {
@@ -328,12 +437,18 @@ fn generate(cfg: &AccelConfig, g: &Geom, p: &TilePlan, l: &Layout, round: Roundi
                             } else {
                                 AccIn::Zero
                             };
-                            let sb = st.map(|t| sb_tile_base + o * t.rows_per_chunk()).unwrap_or(0);
+                            let sb = st
+                                .map(|t| sb_tile_base + o * t.rows_per_chunk())
+                                .unwrap_or(0);
                             e.nfu(NfuSlot {
                                 op: g.op,
                                 acc_in,
                                 activate: last,
-                                act: if last { g.act } else { arch::activation::Activation::Identity },
+                                act: if last {
+                                    g.act
+                                } else {
+                                    arch::activation::Activation::Identity
+                                },
                                 round: if last { round } else { Rounding::Truncate },
                                 wait: 0,
                                 transpose: false,

@@ -184,11 +184,18 @@ fn check_window(nx: u32, ny: u32, kx: u32, ky: u32, pad: u32) -> Result<(), Laye
     for (field, n, k) in [("kx", nx, kx), ("ky", ny, ky)] {
         let padded = n as u64 + 2 * pad as u64;
         if k as u64 > padded {
-            return Err(LayerError::KernelTooLarge { field, kernel: k, padded });
+            return Err(LayerError::KernelTooLarge {
+                field,
+                kernel: k,
+                padded,
+            });
         }
     }
     if pad > 0 && pad >= kx.min(ky) {
-        return Err(LayerError::PadTooLarge { pad, kernel: kx.min(ky) });
+        return Err(LayerError::PadTooLarge {
+            pad,
+            kernel: kx.min(ky),
+        });
     }
     Ok(())
 }
@@ -206,17 +213,41 @@ impl LayerSpec {
         };
         match self {
             LayerSpec::Conv(c) => {
-                nonzero(&[("nx", c.nx), ("ny", c.ny), ("kx", c.kx), ("ky", c.ky), ("ni", c.ni), ("no", c.no), ("sx", c.sx), ("sy", c.sy)])?;
+                nonzero(&[
+                    ("nx", c.nx),
+                    ("ny", c.ny),
+                    ("kx", c.kx),
+                    ("ky", c.ky),
+                    ("ni", c.ni),
+                    ("no", c.no),
+                    ("sx", c.sx),
+                    ("sy", c.sy),
+                ])?;
                 check_window(c.nx, c.ny, c.kx, c.ky, c.pad)?;
                 let px = c.nx as u64 + 2 * c.pad as u64;
                 let py = c.ny as u64 + 2 * c.pad as u64;
                 check_bytes("nx", "padded input", px * py * c.ni as u64)?;
-                check_bytes("no", "weights", c.kx as u64 * c.ky as u64 * c.ni as u64 * c.no as u64)?;
-                let (ox, oy) = (out_size(c.nx, c.kx, c.sx, c.pad) as u64, out_size(c.ny, c.ky, c.sy, c.pad) as u64);
+                check_bytes(
+                    "no",
+                    "weights",
+                    c.kx as u64 * c.ky as u64 * c.ni as u64 * c.no as u64,
+                )?;
+                let (ox, oy) = (
+                    out_size(c.nx, c.kx, c.sx, c.pad) as u64,
+                    out_size(c.ny, c.ky, c.sy, c.pad) as u64,
+                );
                 check_bytes("no", "output", ox * oy * c.no as u64)?;
             }
             LayerSpec::Pool(p) => {
-                nonzero(&[("nx", p.nx), ("ny", p.ny), ("kx", p.kx), ("ky", p.ky), ("ni", p.ni), ("sx", p.sx), ("sy", p.sy)])?;
+                nonzero(&[
+                    ("nx", p.nx),
+                    ("ny", p.ny),
+                    ("kx", p.kx),
+                    ("ky", p.ky),
+                    ("ni", p.ni),
+                    ("sx", p.sx),
+                    ("sy", p.sy),
+                ])?;
                 check_window(p.nx, p.ny, p.kx, p.ky, p.pad)?;
                 let px = p.nx as u64 + 2 * p.pad as u64;
                 let py = p.ny as u64 + 2 * p.pad as u64;
@@ -251,8 +282,16 @@ impl LayerSpec {
     /// Output shape `(maps, height, width)` of one image (classifier: `(no, 1, 1)`).
     pub fn output_shape(&self) -> (u32, u32, u32) {
         match self {
-            LayerSpec::Conv(c) => (c.no, out_size(c.ny, c.ky, c.sy, c.pad), out_size(c.nx, c.kx, c.sx, c.pad)),
-            LayerSpec::Pool(p) => (p.ni, out_size(p.ny, p.ky, p.sy, p.pad), out_size(p.nx, p.kx, p.sx, p.pad)),
+            LayerSpec::Conv(c) => (
+                c.no,
+                out_size(c.ny, c.ky, c.sy, c.pad),
+                out_size(c.nx, c.kx, c.sx, c.pad),
+            ),
+            LayerSpec::Pool(p) => (
+                p.ni,
+                out_size(p.ny, p.ky, p.sy, p.pad),
+                out_size(p.nx, p.kx, p.sx, p.pad),
+            ),
             LayerSpec::Classifier(c) => (c.no, 1, 1),
         }
     }
@@ -311,14 +350,20 @@ impl LayerSpec {
 }
 
 fn parse_u32(field: &str, v: &str) -> Result<u32, LayerError> {
-    v.trim().parse::<u32>().map_err(|_| LayerError::BadValue { field: field.into(), value: v.into() })
+    v.trim().parse::<u32>().map_err(|_| LayerError::BadValue {
+        field: field.into(),
+        value: v.into(),
+    })
 }
 
 fn parse_bool(field: &str, v: &str) -> Result<bool, LayerError> {
     match v.trim() {
         "1" | "true" | "yes" => Ok(true),
         "0" | "false" | "no" => Ok(false),
-        _ => Err(LayerError::BadValue { field: field.into(), value: v.into() }),
+        _ => Err(LayerError::BadValue {
+            field: field.into(),
+            value: v.into(),
+        }),
     }
 }
 
@@ -326,7 +371,10 @@ fn parse_bool(field: &str, v: &str) -> Result<bool, LayerError> {
 pub fn parse_act(field: &str, v: &str) -> Result<Activation, LayerError> {
     match v.trim() {
         "none" | "linear" => Ok(Activation::Identity),
-        s => Activation::from_mnemonic(s).ok_or_else(|| LayerError::BadValue { field: field.into(), value: v.into() }),
+        s => Activation::from_mnemonic(s).ok_or_else(|| LayerError::BadValue {
+            field: field.into(),
+            value: v.into(),
+        }),
     }
 }
 
@@ -335,7 +383,10 @@ pub fn parse_kind(field: &str, v: &str) -> Result<PoolKind, LayerError> {
     match v.trim() {
         "max" => Ok(PoolKind::Max),
         "avg" | "ave" | "average" => Ok(PoolKind::Avg),
-        _ => Err(LayerError::BadValue { field: field.into(), value: v.into() }),
+        _ => Err(LayerError::BadValue {
+            field: field.into(),
+            value: v.into(),
+        }),
     }
 }
 
@@ -353,10 +404,24 @@ impl Kv {
         self.take(k).map(|v| parse_u32(k, &v)).transpose()
     }
     /// `kx`/`ky` with `k` as a shorthand for both.
-    fn pair(&mut self, both: &'static str, x: &'static str, y: &'static str, default: Option<u32>) -> Result<(u32, u32), LayerError> {
+    fn pair(
+        &mut self,
+        both: &'static str,
+        x: &'static str,
+        y: &'static str,
+        default: Option<u32>,
+    ) -> Result<(u32, u32), LayerError> {
         let b = self.u32_opt(both)?;
-        let vx = self.u32_opt(x)?.or(b).or(default).ok_or(LayerError::Missing(x))?;
-        let vy = self.u32_opt(y)?.or(b).or(default).ok_or(LayerError::Missing(y))?;
+        let vx = self
+            .u32_opt(x)?
+            .or(b)
+            .or(default)
+            .ok_or(LayerError::Missing(x))?;
+        let vy = self
+            .u32_opt(y)?
+            .or(b)
+            .or(default)
+            .ok_or(LayerError::Missing(y))?;
         Ok((vx, vy))
     }
     fn finish(self, kind: &'static str) -> Result<(), LayerError> {
@@ -371,14 +436,25 @@ impl FromStr for LayerSpec {
     type Err = LayerError;
     /// Parse the CLI syntax (see the module documentation) and validate.
     fn from_str(s: &str) -> Result<Self, LayerError> {
-        let (kind, rest) = s
-            .split_once(':')
-            .ok_or_else(|| LayerError::Syntax(format!("`{s}`: expected `conv:`, `pool:` or `class:` followed by key=value pairs")))?;
+        let (kind, rest) = s.split_once(':').ok_or_else(|| {
+            LayerError::Syntax(format!(
+                "`{s}`: expected `conv:`, `pool:` or `class:` followed by key=value pairs"
+            ))
+        })?;
         let mut kv = Kv(BTreeMap::new());
         for part in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (k, v) = part.split_once('=').ok_or_else(|| LayerError::Syntax(format!("`{part}`: expected key=value")))?;
-            if kv.0.insert(k.trim().to_string(), v.trim().to_string()).is_some() {
-                return Err(LayerError::Syntax(format!("field `{}` given twice", k.trim())));
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| LayerError::Syntax(format!("`{part}`: expected key=value")))?;
+            if kv
+                .0
+                .insert(k.trim().to_string(), v.trim().to_string())
+                .is_some()
+            {
+                return Err(LayerError::Syntax(format!(
+                    "field `{}` given twice",
+                    k.trim()
+                )));
             }
         }
         let spec = match kind.trim() {
@@ -388,10 +464,30 @@ impl FromStr for LayerSpec {
                 let (ni, no) = (kv.u32_req("ni")?, kv.u32_req("no")?);
                 let (sx, sy) = kv.pair("s", "sx", "sy", Some(1))?;
                 let pad = kv.u32_opt("pad")?.unwrap_or(0);
-                let act = kv.take("act").map(|v| parse_act("act", &v)).transpose()?.unwrap_or(Activation::Identity);
-                let bias = kv.take("bias").map(|v| parse_bool("bias", &v)).transpose()?.unwrap_or(true);
+                let act = kv
+                    .take("act")
+                    .map(|v| parse_act("act", &v))
+                    .transpose()?
+                    .unwrap_or(Activation::Identity);
+                let bias = kv
+                    .take("bias")
+                    .map(|v| parse_bool("bias", &v))
+                    .transpose()?
+                    .unwrap_or(true);
                 kv.finish("conv")?;
-                LayerSpec::Conv(ConvSpec { nx, ny, kx, ky, ni, no, sx, sy, pad, act, bias })
+                LayerSpec::Conv(ConvSpec {
+                    nx,
+                    ny,
+                    kx,
+                    ky,
+                    ni,
+                    no,
+                    sx,
+                    sy,
+                    pad,
+                    act,
+                    bias,
+                })
             }
             "pool" => {
                 let (nx, ny) = (kv.u32_req("nx")?, kv.u32_req("ny")?);
@@ -401,18 +497,41 @@ impl FromStr for LayerSpec {
                 let sx = kv.u32_opt("sx")?.or(b).unwrap_or(kx);
                 let sy = kv.u32_opt("sy")?.or(b).unwrap_or(ky);
                 let pad = kv.u32_opt("pad")?.unwrap_or(0);
-                let kind = parse_kind("kind", &kv.take("kind").ok_or(LayerError::Missing("kind"))?)?;
+                let kind =
+                    parse_kind("kind", &kv.take("kind").ok_or(LayerError::Missing("kind"))?)?;
                 kv.finish("pool")?;
-                LayerSpec::Pool(PoolSpec { nx, ny, kx, ky, ni, sx, sy, pad, kind })
+                LayerSpec::Pool(PoolSpec {
+                    nx,
+                    ny,
+                    kx,
+                    ky,
+                    ni,
+                    sx,
+                    sy,
+                    pad,
+                    kind,
+                })
             }
             "class" | "classifier" | "fc" => {
                 let (ni, no) = (kv.u32_req("ni")?, kv.u32_req("no")?);
-                let act = kv.take("act").map(|v| parse_act("act", &v)).transpose()?.unwrap_or(Activation::Identity);
-                let bias = kv.take("bias").map(|v| parse_bool("bias", &v)).transpose()?.unwrap_or(true);
+                let act = kv
+                    .take("act")
+                    .map(|v| parse_act("act", &v))
+                    .transpose()?
+                    .unwrap_or(Activation::Identity);
+                let bias = kv
+                    .take("bias")
+                    .map(|v| parse_bool("bias", &v))
+                    .transpose()?
+                    .unwrap_or(true);
                 kv.finish("class")?;
                 LayerSpec::Classifier(ClassSpec { ni, no, act, bias })
             }
-            other => return Err(LayerError::Syntax(format!("unknown layer type `{other}` (conv, pool, class)"))),
+            other => {
+                return Err(LayerError::Syntax(format!(
+                    "unknown layer type `{other}` (conv, pool, class)"
+                )))
+            }
         };
         spec.validate()?;
         Ok(spec)
@@ -426,7 +545,17 @@ impl fmt::Display for LayerSpec {
             LayerSpec::Conv(c) => write!(
                 f,
                 "conv:nx={},ny={},kx={},ky={},ni={},no={},sx={},sy={},pad={},act={},bias={}",
-                c.nx, c.ny, c.kx, c.ky, c.ni, c.no, c.sx, c.sy, c.pad, c.act.mnemonic(), c.bias as u8
+                c.nx,
+                c.ny,
+                c.kx,
+                c.ky,
+                c.ni,
+                c.no,
+                c.sx,
+                c.sy,
+                c.pad,
+                c.act.mnemonic(),
+                c.bias as u8
             ),
             LayerSpec::Pool(p) => write!(
                 f,
@@ -444,7 +573,14 @@ impl fmt::Display for LayerSpec {
                     PoolKind::Avg => "avg",
                 }
             ),
-            LayerSpec::Classifier(c) => write!(f, "class:ni={},no={},act={},bias={}", c.ni, c.no, c.act.mnemonic(), c.bias as u8),
+            LayerSpec::Classifier(c) => write!(
+                f,
+                "class:ni={},no={},act={},bias={}",
+                c.ni,
+                c.no,
+                c.act.mnemonic(),
+                c.bias as u8
+            ),
         }
     }
 }
@@ -455,7 +591,9 @@ mod tests {
 
     #[test]
     fn parse_and_roundtrip() {
-        let l: LayerSpec = "conv:nx=500,ny=375,kx=9,ky=9,ni=32,no=48,act=relu".parse().unwrap();
+        let l: LayerSpec = "conv:nx=500,ny=375,kx=9,ky=9,ni=32,no=48,act=relu"
+            .parse()
+            .unwrap();
         assert_eq!(l.output_shape(), (48, 367, 492));
         assert_eq!(l.to_string().parse::<LayerSpec>().unwrap(), l);
         let p: LayerSpec = "pool:nx=492,ny=367,k=2,ni=12,kind=max".parse().unwrap();
@@ -468,13 +606,24 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        let e = "conv:nx=5,ny=5,kx=7,ky=3,ni=1,no=1".parse::<LayerSpec>().unwrap_err();
-        assert!(matches!(e, LayerError::KernelTooLarge { field: "kx", .. }), "{e}");
-        let e = "conv:nx=5,ny=5,kx=3,ky=3,ni=1,no=1,sy=0".parse::<LayerSpec>().unwrap_err();
+        let e = "conv:nx=5,ny=5,kx=7,ky=3,ni=1,no=1"
+            .parse::<LayerSpec>()
+            .unwrap_err();
+        assert!(
+            matches!(e, LayerError::KernelTooLarge { field: "kx", .. }),
+            "{e}"
+        );
+        let e = "conv:nx=5,ny=5,kx=3,ky=3,ni=1,no=1,sy=0"
+            .parse::<LayerSpec>()
+            .unwrap_err();
         assert_eq!(e, LayerError::Zero { field: "sy" });
-        let e = "conv:nx=5,ny=5,kx=3,ky=3,ni=0,no=1".parse::<LayerSpec>().unwrap_err();
+        let e = "conv:nx=5,ny=5,kx=3,ky=3,ni=0,no=1"
+            .parse::<LayerSpec>()
+            .unwrap_err();
         assert_eq!(e, LayerError::Zero { field: "ni" });
-        let e = "conv:nx=65536,ny=65536,kx=3,ky=3,ni=4,no=1".parse::<LayerSpec>().unwrap_err();
+        let e = "conv:nx=65536,ny=65536,kx=3,ky=3,ni=4,no=1"
+            .parse::<LayerSpec>()
+            .unwrap_err();
         assert!(matches!(e, LayerError::TooLarge { field: "nx", .. }), "{e}");
         let e = "pool:nx=5,ny=5,k=2,ni=1".parse::<LayerSpec>().unwrap_err();
         assert_eq!(e, LayerError::Missing("kind"));

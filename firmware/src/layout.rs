@@ -115,7 +115,11 @@ pub fn reduction_tiles(g: &Geom, p: &TilePlan) -> Vec<(u32, u32, u32, u32, u32, 
         }
         out
     };
-    let cs = if g.depthwise() { vec![(0, 1)] } else { walk(g.c, p.tc) };
+    let cs = if g.depthwise() {
+        vec![(0, 1)]
+    } else {
+        walk(g.c, p.tc)
+    };
     for (ky0, tky) in walk(g.ky, p.tky) {
         for (kx0, tkx) in walk(g.kx, p.tkx) {
             for &(c0, tc) in &cs {
@@ -145,7 +149,10 @@ impl Layout {
         let rb = g.tn as u64 * 2;
         let input_image_bytes = g.input_rows_per_image() * rb;
         let output_image_bytes = g.output_rows_per_image() * rb;
-        let input = Region { addr: 0, bytes: input_image_bytes * g.images as u64 };
+        let input = Region {
+            addr: 0,
+            bytes: input_image_bytes * g.images as u64,
+        };
         let sb_row = rb * g.tn as u64;
         let mut sb_tiles = Vec::new();
         let mut addr = align(input.end());
@@ -155,7 +162,18 @@ impl Layout {
             let reds = reduction_tiles(g, p);
             for (o0, to) in groups(g, p) {
                 for (ri, &(ky0, tky, kx0, tkx, c0, tc)) in reds.iter().enumerate() {
-                    let t = SbTile { o0, to, ky0, tky, kx0, tkx, c0, tc, bias: ri == 0 && g.bias, addr };
+                    let t = SbTile {
+                        o0,
+                        to,
+                        ky0,
+                        tky,
+                        kx0,
+                        tkx,
+                        c0,
+                        tc,
+                        bias: ri == 0 && g.bias,
+                        addr,
+                    };
                     if t.bias {
                         bias_rows += to as u64;
                     }
@@ -164,9 +182,24 @@ impl Layout {
                 }
             }
         }
-        let weights = Region { addr: wstart, bytes: addr - wstart };
-        let output = Region { addr: align(weights.end()), bytes: output_image_bytes * g.images as u64 };
-        Layout { input, weights, output, bias_rows, input_image_bytes, output_image_bytes, sb_tiles, geom: g.clone() }
+        let weights = Region {
+            addr: wstart,
+            bytes: addr - wstart,
+        };
+        let output = Region {
+            addr: align(weights.end()),
+            bytes: output_image_bytes * g.images as u64,
+        };
+        Layout {
+            input,
+            weights,
+            output,
+            bias_rows,
+            input_image_bytes,
+            output_image_bytes,
+            sb_tiles,
+            geom: g.clone(),
+        }
     }
 
     /// Bytes of DRAM the layer uses (end of the last region).
@@ -197,7 +230,11 @@ impl Layout {
         let (ni, ny, nx) = g.layer.input_shape();
         let n = g.batch as usize * ni as usize * ny as usize * nx as usize;
         if input.len() != n {
-            return Err(FwError::TensorLength { what: "input", expected: n, got: input.len() });
+            return Err(FwError::TensorLength {
+                what: "input",
+                expected: n,
+                got: input.len(),
+            });
         }
         let tn = g.tn as usize;
         let mut words = vec![0i16; (self.input.bytes / 2) as usize];
@@ -208,13 +245,21 @@ impl Layout {
                 for y in 0..g.hp {
                     for x in 0..g.wp {
                         for q in 0..g.c {
-                            let base = ((self.input_addr(img, y, x, q) - self.input.addr) / 2) as usize;
+                            let base =
+                                ((self.input_addr(img, y, x, q) - self.input.addr) / 2) as usize;
                             for lane in 0..g.tn {
-                                let Some((b, dx, i)) = pk.tuple(ni, g.tn, q, lane) else { continue };
+                                let Some((b, dx, i)) = pk.tuple(ni, g.tn, q, lane) else {
+                                    continue;
+                                };
                                 let iy = (y * ys + b) as i64 - g.pad as i64;
                                 let ix = (x * pk.sx + dx) as i64 - g.pad as i64;
                                 if iy >= 0 && ix >= 0 && iy < ny as i64 && ix < nx as i64 {
-                                    words[base + lane as usize] = input[((img as usize * ni as usize + i as usize) * ny as usize + iy as usize) * nx as usize + ix as usize];
+                                    words[base + lane as usize] =
+                                        input[((img as usize * ni as usize + i as usize)
+                                            * ny as usize
+                                            + iy as usize)
+                                            * nx as usize
+                                            + ix as usize];
                                 }
                             }
                         }
@@ -229,7 +274,11 @@ impl Layout {
                 for x in 0..g.wp {
                     let base = ((self.input_addr(img, y, x, 0) - self.input.addr) / 2) as usize;
                     // which logical image / pixel this padded position holds
-                    let (b, iy, ix) = if classifier { (x, 0i64, 0i64) } else { (img, y as i64 - g.pad as i64, x as i64 - g.pad as i64) };
+                    let (b, iy, ix) = if classifier {
+                        (x, 0i64, 0i64)
+                    } else {
+                        (img, y as i64 - g.pad as i64, x as i64 - g.pad as i64)
+                    };
                     let inside = iy >= 0 && ix >= 0 && iy < ny as i64 && ix < nx as i64;
                     for ch in 0..(g.c as usize * tn) {
                         let v = if ch >= ni as usize {
@@ -237,7 +286,9 @@ impl Layout {
                         } else if !inside {
                             g.pad_value
                         } else {
-                            input[((b as usize * ni as usize + ch) * ny as usize + iy as usize) * nx as usize + ix as usize]
+                            input[((b as usize * ni as usize + ch) * ny as usize + iy as usize)
+                                * nx as usize
+                                + ix as usize]
                         };
                         words[base + ch] = v;
                     }
@@ -250,29 +301,46 @@ impl Layout {
     /// Pack weights `[no][ni][ky][kx]` (classifier `[no][ni]`) and biases
     /// `[no]` (ignored, may be empty, if the layer has none) into the weights
     /// region: one `(address, bytes)` chunk (none for pooling).
-    pub fn pack_params(&self, weights: &[i16], bias: &[i16]) -> Result<Vec<(u64, Vec<u8>)>, FwError> {
+    pub fn pack_params(
+        &self,
+        weights: &[i16],
+        bias: &[i16],
+    ) -> Result<Vec<(u64, Vec<u8>)>, FwError> {
         let g = &self.geom;
         if g.depthwise() {
             return Ok(Vec::new());
         }
         let wl = g.layer.weight_len() as usize;
         if weights.len() != wl {
-            return Err(FwError::TensorLength { what: "weights", expected: wl, got: weights.len() });
+            return Err(FwError::TensorLength {
+                what: "weights",
+                expected: wl,
+                got: weights.len(),
+            });
         }
         if g.bias && bias.len() != g.no as usize {
-            return Err(FwError::TensorLength { what: "bias", expected: g.no as usize, got: bias.len() });
+            return Err(FwError::TensorLength {
+                what: "bias",
+                expected: g.no as usize,
+                got: bias.len(),
+            });
         }
         let tn = g.tn as usize;
         let (ni, no, ky, kx) = (g.ni as usize, g.no as usize, g.ky as usize, g.kx as usize);
         // logical kernel size, and where lane i of row (dy, dx, c) takes its weight from
-        let (lky, lkx) = g.pack.map(|p| (p.ky as usize, p.kx as usize)).unwrap_or((ky, kx));
+        let (lky, lkx) = g
+            .pack
+            .map(|p| (p.ky as usize, p.kx as usize))
+            .unwrap_or((ky, kx));
         let src = |dy: u32, dx: u32, c: u32, i: usize| -> Option<(usize, usize, usize)> {
             match g.pack {
                 None => {
                     let ii = c as usize * tn + i;
                     (ii < ni).then_some((ii, dy as usize, dx as usize))
                 }
-                Some(p) => p.tuple(g.ni, g.tn, c, i as u32).map(|(b, x, ii)| (ii as usize, (dy * p.band + b) as usize, x as usize)),
+                Some(p) => p
+                    .tuple(g.ni, g.tn, c, i as u32)
+                    .map(|(b, x, ii)| (ii as usize, (dy * p.band + b) as usize, x as usize)),
             }
         };
         let mut words = vec![0i16; (self.weights.bytes / 2) as usize];
@@ -289,7 +357,8 @@ impl Layout {
                                 }
                                 for i in 0..tn {
                                     if let Some((ii, y, x)) = src(dy, dx, c, i) {
-                                        words[w + n * tn + i] = weights[((on * ni + ii) * lky + y) * lkx + x];
+                                        words[w + n * tn + i] =
+                                            weights[((on * ni + ii) * lky + y) * lkx + x];
                                     }
                                 }
                             }
@@ -317,10 +386,14 @@ impl Layout {
         let g = &self.geom;
         let mut bytes = vec![0u8; self.output.bytes as usize];
         read(self.output.addr, &mut bytes);
-        let words: Vec<i16> = bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+        let words: Vec<i16> = bytes
+            .chunks_exact(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]))
+            .collect();
         let (no, oy, ox) = g.layer.output_shape();
         let classifier = matches!(g.layer, crate::LayerSpec::Classifier(_));
-        let mut out = Vec::with_capacity(g.batch as usize * no as usize * oy as usize * ox as usize);
+        let mut out =
+            Vec::with_capacity(g.batch as usize * no as usize * oy as usize * ox as usize);
         for b in 0..g.batch {
             for o in 0..no {
                 for y in 0..oy {

@@ -137,7 +137,11 @@ fn field_line(text: &str, span: std::ops::Range<usize>, keys: &[&str]) -> usize 
     let mut off = start;
     for l in body.split_inclusive('\n') {
         let t = l.trim_start();
-        if keys.iter().any(|k| t.strip_prefix(k).map(|r| r.trim_start().starts_with('=')).unwrap_or(false)) {
+        if keys.iter().any(|k| {
+            t.strip_prefix(k)
+                .map(|r| r.trim_start().starts_with('='))
+                .unwrap_or(false)
+        }) {
             return line_of(text, off);
         }
         off += l.len();
@@ -160,7 +164,9 @@ fn keys_for(field: &str) -> Vec<&str> {
 
 fn layer_error_field(e: &LayerError) -> Option<String> {
     match e {
-        LayerError::Zero { field } | LayerError::KernelTooLarge { field, .. } | LayerError::TooLarge { field, .. } => Some(field.to_string()),
+        LayerError::Zero { field }
+        | LayerError::KernelTooLarge { field, .. }
+        | LayerError::TooLarge { field, .. } => Some(field.to_string()),
         LayerError::PadTooLarge { .. } => Some("pad".into()),
         LayerError::Missing(f) => Some(f.to_string()),
         LayerError::BadValue { field, .. } => Some(field.clone()),
@@ -175,8 +181,11 @@ impl Model {
         if let Some(text) = builtin(path_or_name) {
             return Self::parse(text, &format!("{path_or_name}.toml (built-in)"));
         }
-        let text = std::fs::read_to_string(Path::new(path_or_name))
-            .map_err(|e| ModelError::Io { path: path_or_name.to_string(), reason: e.to_string() })?;
+        let text =
+            std::fs::read_to_string(Path::new(path_or_name)).map_err(|e| ModelError::Io {
+                path: path_or_name.to_string(),
+                reason: e.to_string(),
+            })?;
         Self::parse(&text, path_or_name)
     }
 
@@ -185,7 +194,12 @@ impl Model {
         let raw: RawModel = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
             let msg = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
-            ModelError::At { file: file.into(), line, field: None, msg }
+            ModelError::At {
+                file: file.into(),
+                line,
+                field: None,
+                msg,
+            }
         })?;
         let mut shapes: Vec<(String, (u32, u32, u32))> = Vec::new();
         let mut prev = (raw.input[0], raw.input[1], raw.input[2]);
@@ -203,7 +217,9 @@ impl Model {
                 return Err(err("name", format!("layer `{}` defined twice", l.name)));
             }
             let (c, h, w) = match (&l.input, &l.from) {
-                (Some(_), Some(_)) => return Err(err("from", "give `input` or `from`, not both".into())),
+                (Some(_), Some(_)) => {
+                    return Err(err("from", "give `input` or `from`, not both".into()))
+                }
                 (Some(i), None) => (i[0], i[1], i[2]),
                 (None, Some(f)) => match shapes.iter().find(|(n, _)| n == f) {
                     Some((_, s)) => *s,
@@ -211,9 +227,16 @@ impl Model {
                 },
                 (None, None) => prev,
             };
-            let act = l.act.as_deref().map(|a| parse_act("act", a)).transpose().map_err(|e| err("act", e.to_string()))?;
+            let act = l
+                .act
+                .as_deref()
+                .map(|a| parse_act("act", a))
+                .transpose()
+                .map_err(|e| err("act", e.to_string()))?;
             let act = act.unwrap_or(arch::activation::Activation::Identity);
-            let need_k = |v: Option<u32>, both: Option<u32>, f: &'static str| v.or(both).ok_or_else(|| err(f, "is required".into()));
+            let need_k = |v: Option<u32>, both: Option<u32>, f: &'static str| {
+                v.or(both).ok_or_else(|| err(f, "is required".into()))
+            };
             let spec = match l.kind.as_str() {
                 "conv" => {
                     let kx = need_k(l.kx, l.k, "kx")?;
@@ -239,10 +262,18 @@ impl Model {
                 "pool" => {
                     let kx = need_k(l.kx, l.k, "kx")?;
                     let ky = need_k(l.ky, l.k, "ky")?;
-                    let kind = parse_kind("kind", l.pool.as_deref().ok_or_else(|| err("kind", "is required (max or avg)".into()))?)
-                        .map_err(|e| err("kind", e.to_string()))?;
+                    let kind = parse_kind(
+                        "kind",
+                        l.pool
+                            .as_deref()
+                            .ok_or_else(|| err("kind", "is required (max or avg)".into()))?,
+                    )
+                    .map_err(|e| err("kind", e.to_string()))?;
                     if l.no.is_some() || l.bias.is_some() {
-                        return Err(err(if l.no.is_some() { "no" } else { "bias" }, "pooling layers have no such field".into()));
+                        return Err(err(
+                            if l.no.is_some() { "no" } else { "bias" },
+                            "pooling layers have no such field".into(),
+                        ));
                     }
                     LayerSpec::Pool(PoolSpec {
                         nx: w,
@@ -257,16 +288,32 @@ impl Model {
                     })
                 }
                 "class" | "classifier" | "fc" => {
-                    for (f, set) in [("k", l.k.is_some() || l.kx.is_some() || l.ky.is_some()), ("s", l.s.is_some() || l.sx.is_some() || l.sy.is_some()), ("pad", l.pad.is_some())] {
+                    for (f, set) in [
+                        ("k", l.k.is_some() || l.kx.is_some() || l.ky.is_some()),
+                        ("s", l.s.is_some() || l.sx.is_some() || l.sy.is_some()),
+                        ("pad", l.pad.is_some()),
+                    ] {
                         if set {
                             return Err(err(f, "classifier layers have no such field".into()));
                         }
                     }
                     let no = l.no.ok_or_else(|| err("no", "is required".into()))?;
-                    let ni = l.ni.unwrap_or_else(|| (c as u64 * h as u64 * w as u64).min(u32::MAX as u64) as u32);
-                    LayerSpec::Classifier(ClassSpec { ni, no, act, bias: l.bias.unwrap_or(true) })
+                    let ni = l.ni.unwrap_or_else(|| {
+                        (c as u64 * h as u64 * w as u64).min(u32::MAX as u64) as u32
+                    });
+                    LayerSpec::Classifier(ClassSpec {
+                        ni,
+                        no,
+                        act,
+                        bias: l.bias.unwrap_or(true),
+                    })
                 }
-                other => return Err(err("type", format!("unknown layer type `{other}` (conv, pool, class)"))),
+                other => {
+                    return Err(err(
+                        "type",
+                        format!("unknown layer type `{other}` (conv, pool, class)"),
+                    ))
+                }
             };
             spec.validate().map_err(|e| {
                 let f = layer_error_field(&e).unwrap_or_else(|| "type".into());
@@ -274,12 +321,24 @@ impl Model {
             })?;
             prev = spec.output_shape();
             shapes.push((l.name.clone(), prev));
-            layers.push(ModelLayer { name: l.name.clone(), spec });
+            layers.push(ModelLayer {
+                name: l.name.clone(),
+                spec,
+            });
         }
         if layers.is_empty() {
-            return Err(ModelError::At { file: file.into(), line: 1, field: Some("layer".into()), msg: "the model has no layers".into() });
+            return Err(ModelError::At {
+                file: file.into(),
+                line: 1,
+                field: Some("layer".into()),
+                msg: "the model has no layers".into(),
+            });
         }
-        Ok(Model { name: raw.name, input: (raw.input[0], raw.input[1], raw.input[2]), layers })
+        Ok(Model {
+            name: raw.name,
+            input: (raw.input[0], raw.input[1], raw.input[2]),
+            layers,
+        })
     }
 
     /// Useful MACs per image over all layers.
@@ -313,12 +372,20 @@ mod tests {
         let fc6 = a.layers.iter().find(|l| l.name == "fc6").unwrap();
         assert_eq!(fc6.spec.input_shape(), (9216, 1, 1));
         // AlexNet is about 724 M MACs per image
-        assert!((700_000_000..750_000_000).contains(&a.macs()), "{}", a.macs());
+        assert!(
+            (700_000_000..750_000_000).contains(&a.macs()),
+            "{}",
+            a.macs()
+        );
         let g = Model::load("googlenet").unwrap();
         let last = g.layers.last().unwrap();
         assert_eq!(last.spec.input_shape(), (1024, 1, 1));
         // GoogLeNet is about 1.5 G MACs per image
-        assert!((1_400_000_000..1_700_000_000).contains(&g.macs()), "{}", g.macs());
+        assert!(
+            (1_400_000_000..1_700_000_000).contains(&g.macs()),
+            "{}",
+            g.macs()
+        );
     }
 
     #[test]

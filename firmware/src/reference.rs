@@ -29,7 +29,11 @@ pub struct RefOutput {
 
 fn check_len(what: &'static str, got: usize, expected: u64) -> Result<(), FwError> {
     if got as u64 != expected {
-        return Err(FwError::TensorLength { what, expected: expected as usize, got });
+        return Err(FwError::TensorLength {
+            what,
+            expected: expected as usize,
+            got,
+        });
     }
     Ok(())
 }
@@ -37,10 +41,21 @@ fn check_len(what: &'static str, got: usize, expected: u64) -> Result<(), FwErro
 /// Run one layer on `batch` images: input `[batch][ni][ny][nx]`, weights
 /// `[no][ni][ky][kx]`, bias `[no]` (empty if the layer has none), data
 /// words with `frac` fraction bits.
-pub fn forward(layer: &LayerSpec, batch: u32, input: &[i16], weights: &[i16], bias: &[i16], frac: u32, round: Rounding) -> Result<RefOutput, FwError> {
+pub fn forward(
+    layer: &LayerSpec,
+    batch: u32,
+    input: &[i16],
+    weights: &[i16],
+    bias: &[i16],
+    frac: u32,
+    round: Rounding,
+) -> Result<RefOutput, FwError> {
     layer.validate()?;
     if round == Rounding::Stochastic {
-        return Err(FwError::Unsupported("stochastic rounding has no CPU reference (it depends on the LFSR stepping order)".into()));
+        return Err(FwError::Unsupported(
+            "stochastic rounding has no CPU reference (it depends on the LFSR stepping order)"
+                .into(),
+        ));
     }
     check_len("input", input.len(), layer.input_len() * batch as u64)?;
     check_len("weights", weights.len(), layer.weight_len())?;
@@ -59,7 +74,15 @@ fn finish(acc: i32, frac: u32, round: Rounding, table: &Table, sat: &mut u64) ->
     y
 }
 
-fn conv(c: &ConvSpec, batch: u32, input: &[i16], w: &[i16], bias: &[i16], frac: u32, round: Rounding) -> RefOutput {
+fn conv(
+    c: &ConvSpec,
+    batch: u32,
+    input: &[i16],
+    w: &[i16],
+    bias: &[i16],
+    frac: u32,
+    round: Rounding,
+) -> RefOutput {
     let (no, oy, ox) = LayerSpec::Conv(*c).output_shape();
     let table = Table::new(c.act, frac);
     let (nx, ny, ni) = (c.nx as i64, c.ny as i64, c.ni as usize);
@@ -81,8 +104,12 @@ fn conv(c: &ConvSpec, batch: u32, input: &[i16], w: &[i16], bias: &[i16], frac: 
                                 if ix < 0 || ix >= nx {
                                     continue;
                                 }
-                                let a = input[((b * ni + i) * ny as usize + iy as usize) * nx as usize + ix as usize];
-                                let k = w[((o * ni + i) * c.ky as usize + ky as usize) * c.kx as usize + kx as usize];
+                                let a = input[((b * ni + i) * ny as usize + iy as usize)
+                                    * nx as usize
+                                    + ix as usize];
+                                let k = w[((o * ni + i) * c.ky as usize + ky as usize)
+                                    * c.kx as usize
+                                    + kx as usize];
                                 acc = fixed::acc_add(acc, fixed::mul(a, k));
                             }
                         }
@@ -92,7 +119,10 @@ fn conv(c: &ConvSpec, batch: u32, input: &[i16], w: &[i16], bias: &[i16], frac: 
             }
         }
     }
-    RefOutput { output: out, saturations: sat }
+    RefOutput {
+        output: out,
+        saturations: sat,
+    }
 }
 
 fn pool(p: &PoolSpec, batch: u32, input: &[i16], round: Rounding) -> RefOutput {
@@ -117,7 +147,8 @@ fn pool(p: &PoolSpec, batch: u32, input: &[i16], round: Rounding) -> RefOutput {
                             if iy < 0 || iy >= ny || ix < 0 || ix >= nx {
                                 continue;
                             }
-                            let v = input[((b * ni + i) * ny as usize + iy as usize) * nx as usize + ix as usize] as i32;
+                            let v = input[((b * ni + i) * ny as usize + iy as usize) * nx as usize
+                                + ix as usize] as i32;
                             acc = match p.kind {
                                 PoolKind::Max => acc.max(v),
                                 PoolKind::Avg => fixed::acc_add(acc, v),
@@ -136,10 +167,21 @@ fn pool(p: &PoolSpec, batch: u32, input: &[i16], round: Rounding) -> RefOutput {
             }
         }
     }
-    RefOutput { output: out, saturations: sat }
+    RefOutput {
+        output: out,
+        saturations: sat,
+    }
 }
 
-fn classifier(c: &ClassSpec, batch: u32, input: &[i16], w: &[i16], bias: &[i16], frac: u32, round: Rounding) -> RefOutput {
+fn classifier(
+    c: &ClassSpec,
+    batch: u32,
+    input: &[i16],
+    w: &[i16],
+    bias: &[i16],
+    frac: u32,
+    round: Rounding,
+) -> RefOutput {
     let table = Table::new(c.act, frac);
     let (ni, no) = (c.ni as usize, c.no as usize);
     let mut out = Vec::with_capacity(batch as usize * no);
@@ -147,9 +189,15 @@ fn classifier(c: &ClassSpec, batch: u32, input: &[i16], w: &[i16], bias: &[i16],
     for b in 0..batch as usize {
         for o in 0..no {
             let base: i32 = if c.bias { (bias[o] as i32) << frac } else { 0 };
-            let acc = fixed::acc_add(base, fixed::dot(&input[b * ni..(b + 1) * ni], &w[o * ni..(o + 1) * ni]));
+            let acc = fixed::acc_add(
+                base,
+                fixed::dot(&input[b * ni..(b + 1) * ni], &w[o * ni..(o + 1) * ni]),
+            );
             out.push(finish(acc, frac, round, &table, &mut sat));
         }
     }
-    RefOutput { output: out, saturations: sat }
+    RefOutput {
+        output: out,
+        saturations: sat,
+    }
 }

@@ -219,7 +219,9 @@ impl Geom {
     /// is not a convolution, `band` is neither, or packing would not reduce
     /// the reduction rows per output.
     pub fn packed(&self, band: u32) -> Option<Geom> {
-        let LayerSpec::Conv(_) = self.layer else { return None };
+        let LayerSpec::Conv(_) = self.layer else {
+            return None;
+        };
         if self.pack.is_some() || (band != 1 && band != self.ky) || self.kx * self.ky == 1 {
             return None;
         }
@@ -228,7 +230,16 @@ impl Geom {
         if (self.ky / band) * q >= self.ky * self.kx * self.c {
             return None;
         }
-        let pack = Pack { band, q, kx: self.kx, ky: self.ky, sx: self.sx, sy: self.sy, hp: self.hp, wp: self.wp };
+        let pack = Pack {
+            band,
+            q,
+            kx: self.kx,
+            ky: self.ky,
+            sx: self.sx,
+            sy: self.sy,
+            hp: self.hp,
+            wp: self.wp,
+        };
         let full = band == self.ky;
         Some(Geom {
             hp: if full { self.oy } else { self.hp },
@@ -348,12 +359,14 @@ impl TilePlan {
     pub fn fits(&self, cfg: &AccelConfig, g: &Geom) -> bool {
         let (nb, sb, _) = capacities(cfg, self.parts);
         let (_, _, no) = capacities(cfg, self.out_parts);
-        let patch = g.hin(self.toy, self.tky) as u64 * g.win(self.tox, self.tkx) as u64 * self.tc as u64;
+        let patch =
+            g.hin(self.toy, self.tky) as u64 * g.win(self.tox, self.tkx) as u64 * self.tc as u64;
         let sbr = if g.depthwise() {
             0
         } else if self.sb_resident {
             return patch <= nb as u64
-                && self.to as u64 * (g.ky as u64 * g.kx as u64 * g.c as u64 + g.bias as u64) <= cfg.sb_rows() as u64
+                && self.to as u64 * (g.ky as u64 * g.kx as u64 * g.c as u64 + g.bias as u64)
+                    <= cfg.sb_rows() as u64
                 && self.to as u64 * self.toy as u64 * self.tox as u64 <= no as u64;
         } else {
             self.to as u64 * (self.tky as u64 * self.tkx as u64 * self.tc as u64 + g.bias as u64)
@@ -366,7 +379,11 @@ impl TilePlan {
     fn reduction_classes(&self, g: &Geom) -> Vec<(u32, u32, u32, u64, bool)> {
         // (tky, tkx, tc, count, contains-first-tile)
         let mut v = Vec::new();
-        let cs = if g.depthwise() { vec![(1, 1)] } else { splits(g.c, self.tc) };
+        let cs = if g.depthwise() {
+            vec![(1, 1)]
+        } else {
+            splits(g.c, self.tc)
+        };
         for (a, na) in splits(g.ky, self.tky) {
             for (b, nb) in splits(g.kx, self.tkx) {
                 for &(c, nc) in &cs {
@@ -383,7 +400,11 @@ impl TilePlan {
     pub fn predict(&mut self, cfg: &AccelConfig, g: &Geom) {
         let ys = splits(g.oy, self.toy);
         let xs = splits(g.ox, self.tox);
-        let gs = if g.depthwise() { splits(g.oc, 1) } else { splits(g.oc, self.to) };
+        let gs = if g.depthwise() {
+            splits(g.oc, 1)
+        } else {
+            splits(g.oc, self.to)
+        };
         let rs = self.reduction_classes(g);
         let n_r: u64 = rs.iter().map(|r| r.3).sum();
         let n_og: u64 = gs.iter().map(|x| x.1).sum();
@@ -417,7 +438,8 @@ impl TilePlan {
                         let issues = ty as u64 * tx as u64 * steps;
                         let ops = n * rn * gsz as u64;
                         c.ops += ops;
-                        c.nfu_cycles += ops * (issues + d) + if first && g.bias { n * gsz as u64 } else { 0 };
+                        c.nfu_cycles +=
+                            ops * (issues + d) + if first && g.bias { n * gsz as u64 } else { 0 };
                     }
                 }
             }
@@ -431,7 +453,11 @@ impl TilePlan {
                 c.nbout_rows += imgs * yn * xn * ty as u64 * tx as u64 * g.oc as u64;
             }
         }
-        c.sb_rows = if n_og * n_r == 1 || self.sb_resident { sb_per_tile } else { sb_per_tile * imgs * tiles };
+        c.sb_rows = if n_og * n_r == 1 || self.sb_resident {
+            sb_per_tile
+        } else {
+            sb_per_tile * imgs * tiles
+        };
         let nb = cfg.nbin_row_bytes() as u64;
         let sb = cfg.sb_row_bytes() as u64;
         let ob = (cfg.tn * cfg.data_bytes()) as u64;
@@ -448,11 +474,16 @@ impl TilePlan {
         let ops_per_step = c.ops as f64 / steps;
         let q = cfg.queue_depth as f64;
         let ahead = ((self.parts as f64 - 1.0).min((q - 1.0) / ops_per_step)).max(0.0);
-        let per_step = if self.parts <= 1 { cc + m + lat } else { cc.max(m).max((cc + m + lat) / (1.0 + ahead)) };
+        let per_step = if self.parts <= 1 {
+            cc + m + lat
+        } else {
+            cc.max(m).max((cc + m + lat) / (1.0 + ahead))
+        };
         // a single NBout part: each output tile's first op waits for the previous tile's stores
         let out_tiles = imgs * tiles * n_og;
         let store_wait = if self.out_parts <= 1 && out_tiles > 1 {
-            (out_tiles - 1) as f64 * (lat + (self.to as u64 * self.toy as u64 * self.tox as u64) as f64)
+            (out_tiles - 1) as f64
+                * (lat + (self.to as u64 * self.toy as u64 * self.tox as u64) as f64)
         } else {
             0.0
         };
@@ -496,7 +527,15 @@ pub fn choose(cfg: &AccelConfig, g: &Geom) -> Result<TilePlan, FwError> {
         }
     }
     let k_all = g.ky as u64 * g.kx as u64 * g.c as u64 + g.bias as u64;
-    for (db, dout, res) in (1..=MAX_PARTS).flat_map(|d| [(d, d, false), (d, 1, false), (d, 2, false), (d, 1, true), (d, 2, true)]) {
+    for (db, dout, res) in (1..=MAX_PARTS).flat_map(|d| {
+        [
+            (d, d, false),
+            (d, 1, false),
+            (d, 2, false),
+            (d, 1, true),
+            (d, 2, true),
+        ]
+    }) {
         if res && (dw || k_all > cfg.sb_rows() as u64) {
             continue;
         }
@@ -510,7 +549,11 @@ pub fn choose(cfg: &AccelConfig, g: &Geom) -> Result<TilePlan, FwError> {
                 continue;
             }
             for &to in &tos {
-                let sb_need = if res { to as u64 * k_all } else { to as u64 * (tky as u64 * tkx as u64 * tc as u64 + g.bias as u64) };
+                let sb_need = if res {
+                    to as u64 * k_all
+                } else {
+                    to as u64 * (tky as u64 * tkx as u64 * tc as u64 + g.bias as u64)
+                };
                 if !dw && sb_need > if res { cfg.sb_rows() } else { sbc } as u64 {
                     continue;
                 }
@@ -520,17 +563,34 @@ pub fn choose(cfg: &AccelConfig, g: &Geom) -> Result<TilePlan, FwError> {
                 let mut txs = cands(g.ox);
                 txs.push(g.ox.min(noc / to));
                 for tox in txs {
-                    if tox > g.ox || to * tox > noc || g.win(tox, tkx) as u64 * tky as u64 * tc as u64 > nbc as u64 {
+                    if tox > g.ox
+                        || to * tox > noc
+                        || g.win(tox, tkx) as u64 * tky as u64 * tc as u64 > nbc as u64
+                    {
                         continue;
                     }
                     // the tallest tile that fits, then balanced
                     let mut toy = (noc / (to * tox)).min(g.oy);
-                    while toy > 1 && g.hin(toy, tky) as u64 * g.win(tox, tkx) as u64 * tc as u64 > nbc as u64 {
+                    while toy > 1
+                        && g.hin(toy, tky) as u64 * g.win(tox, tkx) as u64 * tc as u64 > nbc as u64
+                    {
                         toy -= 1;
                     }
                     let nt = g.oy.div_ceil(toy);
                     toy = g.oy.div_ceil(nt);
-                    let mut p = TilePlan { toy, tox, to, tky, tkx, tc, parts: db, out_parts: dout, sb_resident: res, cost: Cost::default(), pack: None };
+                    let mut p = TilePlan {
+                        toy,
+                        tox,
+                        to,
+                        tky,
+                        tkx,
+                        tc,
+                        parts: db,
+                        out_parts: dout,
+                        sb_resident: res,
+                        cost: Cost::default(),
+                        pack: None,
+                    };
                     if !p.fits(cfg, g) {
                         continue;
                     }
@@ -538,7 +598,8 @@ pub fn choose(cfg: &AccelConfig, g: &Geom) -> Result<TilePlan, FwError> {
                     let better = match &best {
                         None => true,
                         Some(b) => {
-                            (p.cost.cycles, p.cost.dram_bytes, p.cost.ops) < (b.cost.cycles, b.cost.dram_bytes, b.cost.ops)
+                            (p.cost.cycles, p.cost.dram_bytes, p.cost.ops)
+                                < (b.cost.cycles, b.cost.dram_bytes, b.cost.ops)
                         }
                     };
                     if better {
@@ -548,7 +609,12 @@ pub fn choose(cfg: &AccelConfig, g: &Geom) -> Result<TilePlan, FwError> {
             }
         }
     }
-    best.ok_or_else(|| FwError::NoTiling(format!("{}: no tile of one output fits the buffers", g.layer)))
+    best.ok_or_else(|| {
+        FwError::NoTiling(format!(
+            "{}: no tile of one output fits the buffers",
+            g.layer
+        ))
+    })
 }
 
 impl fmt::Display for TilePlan {
@@ -575,6 +641,10 @@ impl fmt::Display for TilePlan {
             "predicted DRAM traffic: {} bytes (NBin {} rows, SB {} rows, NBout {} rows)",
             c.dram_bytes, c.nbin_rows, c.sb_rows, c.nbout_rows
         )?;
-        write!(f, "predicted: {} NFU ops, {} NFU cycles, {} port cycles, ~{} cycles", c.ops, c.nfu_cycles, c.port_cycles, c.cycles)
+        write!(
+            f,
+            "predicted: {} NFU ops, {} NFU cycles, {} port cycles, ~{} cycles",
+            c.ops, c.nfu_cycles, c.port_cycles, c.cycles
+        )
     }
 }

@@ -12,22 +12,41 @@ use firmware::codegen::{CompileOptions, ForcedPlan};
 use firmware::{compile_with, reference, LayerSpec};
 use proptest::prelude::*;
 
-fn run_case(cfg: &AccelConfig, layer: &LayerSpec, batch: u32, seed: u64, opts: &CompileOptions, wide: bool) -> Result<(), String> {
+fn run_case(
+    cfg: &AccelConfig,
+    layer: &LayerSpec,
+    batch: u32,
+    seed: u64,
+    opts: &CompileOptions,
+    wide: bool,
+) -> Result<(), String> {
     let c = compile_with(cfg, layer, batch, opts).map_err(|e| format!("{layer}: {e}"))?;
     for (i, ins) in c.program.iter().enumerate() {
-        ins.check(cfg).map_err(|e| format!("{layer}: instr {i}: {e}"))?;
-        ins.encode().map_err(|e| format!("{layer}: instr {i}: {e}"))?;
+        ins.check(cfg)
+            .map_err(|e| format!("{layer}: instr {i}: {e}"))?;
+        ins.encode()
+            .map_err(|e| format!("{layer}: instr {i}: {e}"))?;
     }
     if c.program.last().map(|i| i.cp) != Some(arch::isa::CpOp::End) {
         return Err("program does not end with end".into());
     }
-    check_races(cfg, &c.program).map_err(|e| format!("{layer} on {}: {e}\nplan {}", cfg.name, c.plan))?;
+    check_races(cfg, &c.program)
+        .map_err(|e| format!("{layer} on {}: {e}\nplan {}", cfg.name, c.plan))?;
     let (nb, sb, no) = counted_rows(&c.program);
     let k = &c.plan.cost;
     if (nb, sb, no) != (k.nbin_rows, k.sb_rows, k.nbout_rows) {
-        return Err(format!("{layer}: counted rows {:?} != predicted {:?}\n{}", (nb, sb, no), (k.nbin_rows, k.sb_rows, k.nbout_rows), c.plan));
+        return Err(format!(
+            "{layer}: counted rows {:?} != predicted {:?}\n{}",
+            (nb, sb, no),
+            (k.nbin_rows, k.sb_rows, k.nbout_rows),
+            c.plan
+        ));
     }
-    let ops = c.program.iter().filter(|i| i.nfu.op != arch::isa::NfuOp::Nop).count() as u64;
+    let ops = c
+        .program
+        .iter()
+        .filter(|i| i.nfu.op != arch::isa::NfuOp::Nop)
+        .count() as u64;
     if ops != k.ops {
         return Err(format!("{layer}: {ops} ops, predicted {}", k.ops));
     }
@@ -35,11 +54,21 @@ fn run_case(cfg: &AccelConfig, layer: &LayerSpec, batch: u32, seed: u64, opts: &
     let mut dram = dram_image(&c, &input, &w, &b);
     let mut m = Interp::new(cfg);
     m.run(&c.program, &mut dram);
-    let got = c.layout.unpack_output(|a, buf| buf.copy_from_slice(&dram[a as usize..a as usize + buf.len()]));
-    let want = reference::forward(layer, batch, &input, &w, &b, cfg.frac_bits, opts.round).map_err(|e| e.to_string())?;
+    let got = c
+        .layout
+        .unpack_output(|a, buf| buf.copy_from_slice(&dram[a as usize..a as usize + buf.len()]));
+    let want = reference::forward(layer, batch, &input, &w, &b, cfg.frac_bits, opts.round)
+        .map_err(|e| e.to_string())?;
     if got != want.output {
-        let i = got.iter().zip(&want.output).position(|(a, b)| a != b).unwrap_or(0);
-        return Err(format!("{layer} batch {batch} on {}: output {i} differs: got {} want {}\nplan {}", cfg.name, got[i], want.output[i], c.plan));
+        let i = got
+            .iter()
+            .zip(&want.output)
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        return Err(format!(
+            "{layer} batch {batch} on {}: output {i} differs: got {} want {}\nplan {}",
+            cfg.name, got[i], want.output[i], c.plan
+        ));
     }
     Ok(())
 }
@@ -72,7 +101,15 @@ fn fixed_layers_match_reference_tiny_and_diannao() {
             for batch in [1, 3] {
                 for round in [Rounding::Truncate, Rounding::Nearest] {
                     let opts = CompileOptions { round, plan: None };
-                    run_case(&cfg, &layer, batch, k as u64 * 7 + batch as u64, &opts, false).unwrap();
+                    run_case(
+                        &cfg,
+                        &layer,
+                        batch,
+                        k as u64 * 7 + batch as u64,
+                        &opts,
+                        false,
+                    )
+                    .unwrap();
                 }
             }
         }
@@ -82,7 +119,11 @@ fn fixed_layers_match_reference_tiny_and_diannao() {
 #[test]
 fn full_range_data_saturates_and_wraps_identically() {
     for cfg in [AccelConfig::tiny(), AccelConfig::diannao()] {
-        for l in ["conv:nx=6,ny=6,k=3,ni=40,no=5,act=relu", "class:ni=200,no=9", "pool:nx=6,ny=6,k=3,s=3,ni=5,kind=avg"] {
+        for l in [
+            "conv:nx=6,ny=6,k=3,ni=40,no=5,act=relu",
+            "class:ni=200,no=9",
+            "pool:nx=6,ny=6,k=3,s=3,ni=5,kind=avg",
+        ] {
             let layer: LayerSpec = l.parse().unwrap();
             run_case(&cfg, &layer, 2, 99, &CompileOptions::default(), true).unwrap();
         }
@@ -92,9 +133,29 @@ fn full_range_data_saturates_and_wraps_identically() {
 #[test]
 fn forced_awkward_tilings_match() {
     let cfg = AccelConfig::tiny();
-    let layer: LayerSpec = "conv:nx=11,ny=10,kx=5,ky=4,ni=9,no=10,sx=2,sy=1,pad=1,act=relu".parse().unwrap();
-    for (toy, tox, to, tky, tkx, tc, db) in [(1, 1, 1, 1, 1, 1, 2), (2, 2, 2, 1, 2, 1, 2), (1, 2, 2, 2, 5, 1, 1), (3, 1, 1, 1, 2, 2, 2), (1, 1, 1, 1, 3, 1, 3), (2, 1, 1, 1, 2, 1, 4)] {
-        let opts = CompileOptions { round: Rounding::Nearest, plan: Some(ForcedPlan { toy, tox, to, tky, tkx, tc, parts: db }) };
+    let layer: LayerSpec = "conv:nx=11,ny=10,kx=5,ky=4,ni=9,no=10,sx=2,sy=1,pad=1,act=relu"
+        .parse()
+        .unwrap();
+    for (toy, tox, to, tky, tkx, tc, db) in [
+        (1, 1, 1, 1, 1, 1, 2),
+        (2, 2, 2, 1, 2, 1, 2),
+        (1, 2, 2, 2, 5, 1, 1),
+        (3, 1, 1, 1, 2, 2, 2),
+        (1, 1, 1, 1, 3, 1, 3),
+        (2, 1, 1, 1, 2, 1, 4),
+    ] {
+        let opts = CompileOptions {
+            round: Rounding::Nearest,
+            plan: Some(ForcedPlan {
+                toy,
+                tox,
+                to,
+                tky,
+                tkx,
+                tc,
+                parts: db,
+            }),
+        };
         run_case(&cfg, &layer, 2, 5, &opts, false).unwrap();
     }
 }
@@ -113,16 +174,27 @@ fn conv_strategy() -> impl Strategy<Value = String> {
 }
 
 fn pool_strategy() -> impl Strategy<Value = String> {
-    (1u32..14, 1u32..14, 1u32..8, 1u32..8, 1u32..11, 1u32..4, 1u32..4, 0u32..3, any::<bool>()).prop_filter_map(
-        "window fits",
-        |(nx, ny, kx, ky, ni, sx, sy, pad, max)| {
+    (
+        1u32..14,
+        1u32..14,
+        1u32..8,
+        1u32..8,
+        1u32..11,
+        1u32..4,
+        1u32..4,
+        0u32..3,
+        any::<bool>(),
+    )
+        .prop_filter_map("window fits", |(nx, ny, kx, ky, ni, sx, sy, pad, max)| {
             let pad = pad.min(kx.min(ky) - 1);
             if kx > nx + 2 * pad || ky > ny + 2 * pad {
                 return None;
             }
-            Some(format!("pool:nx={nx},ny={ny},kx={kx},ky={ky},ni={ni},sx={sx},sy={sy},pad={pad},kind={}", if max { "max" } else { "avg" }))
-        },
-    )
+            Some(format!(
+                "pool:nx={nx},ny={ny},kx={kx},ky={ky},ni={ni},sx={sx},sy={sy},pad={pad},kind={}",
+                if max { "max" } else { "avg" }
+            ))
+        })
 }
 
 proptest! {

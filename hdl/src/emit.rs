@@ -50,7 +50,10 @@ pub enum HdlError {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> HdlError + '_ {
-    move |source| HdlError::Io { path: path.display().to_string(), source }
+    move |source| HdlError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// Verilog of `top` for `cfg` (with an empty program).
@@ -82,7 +85,8 @@ pub fn block_verilog(cfg: &AccelConfig, block: Design) -> Result<String, HdlErro
     match block {
         Design::Top => top_verilog(cfg),
         Design::Nfu => {
-            let bad = |e: crate::nfu::NfuError| HdlError::Unsupported(format!("{} ({e})", cfg.name));
+            let bad =
+                |e: crate::nfu::NfuError| HdlError::Unsupported(format!("{} ({e})", cfg.name));
             if cfg.tn == 4 {
                 let mut n = crate::nfu::NfuTiny::new(cfg).map_err(bad)?;
                 n.connect_all();
@@ -154,7 +158,12 @@ pub const WAIVERS: &[Waiver] = &[
 pub fn waiver_file() -> String {
     let mut s = String::from("`verilator_config\n// Lint waivers for the emitted accelerator (see docs/hdl.md); every waiver has its reason above it.\n");
     for w in WAIVERS {
-        let _ = writeln!(s, "\n// {}: {}", w.rule, w.reason.split_whitespace().collect::<Vec<_>>().join(" "));
+        let _ = writeln!(
+            s,
+            "\n// {}: {}",
+            w.rule,
+            w.reason.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
         let _ = writeln!(s, "lint_off -rule {} -file \"{}\"", w.rule, w.file);
     }
     s
@@ -165,7 +174,12 @@ pub fn module_names(verilog: &str) -> Vec<String> {
     verilog
         .lines()
         .filter_map(|l| l.strip_prefix("module "))
-        .map(|r| r.split(|c: char| c == '(' || c == ';' || c.is_whitespace()).next().unwrap_or("").to_string())
+        .map(|r| {
+            r.split(|c: char| c == '(' || c == ';' || c.is_whitespace())
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
         .collect()
 }
 
@@ -205,7 +219,12 @@ pub fn emit_verilog(cfg: &AccelConfig, dir: &Path) -> Result<Vec<PathBuf>, HdlEr
 pub fn emit_block(cfg: &AccelConfig, block: Design, dir: &Path) -> Result<Vec<PathBuf>, HdlError> {
     let v = block_verilog(cfg, block)?;
     let modules = module_names(&v).len();
-    let contents = [v, format!("{VERILOG_FILE}\n"), waiver_file(), readme(cfg, modules)];
+    let contents = [
+        v,
+        format!("{VERILOG_FILE}\n"),
+        waiver_file(),
+        readme(cfg, modules),
+    ];
     write_dir_atomic(dir, &EMITTED_FILES, &contents)?;
     Ok(EMITTED_FILES.iter().map(|f| dir.join(f)).collect())
 }
@@ -220,10 +239,19 @@ fn check_replaceable(dir: &Path) -> Result<bool, HdlError> {
             Err(io(dir)(e))
         }
         Ok(rd) => {
-            let names: Vec<String> = rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+            let names: Vec<String> = rd
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
             let ours = names.iter().all(|n| EMITTED_FILES.contains(&n.as_str()))
-                && (names.is_empty() || (names.iter().any(|n| n == FILELIST_FILE) && names.iter().any(|n| n == WAIVER_FILE)));
-            if ours { Ok(true) } else { Err(HdlError::NotOurs(dir.display().to_string())) }
+                && (names.is_empty()
+                    || (names.iter().any(|n| n == FILELIST_FILE)
+                        && names.iter().any(|n| n == WAIVER_FILE)));
+            if ours {
+                Ok(true)
+            } else {
+                Err(HdlError::NotOurs(dir.display().to_string()))
+            }
         }
     }
 }
@@ -237,8 +265,18 @@ fn write_dir_atomic(dir: &Path, names: &[&str], contents: &[String]) -> Result<(
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-    let base = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-    let tag = format!("{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    let base = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tag = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    );
     let tmp = parent.join(format!(".{base}.tmp-{tag}"));
     std::fs::create_dir(&tmp).map_err(io(&tmp))?;
     let cleanup = |e: HdlError| {
@@ -251,14 +289,18 @@ fn write_dir_atomic(dir: &Path, names: &[&str], contents: &[String]) -> Result<(
     }
     if exists {
         let old = parent.join(format!(".{base}.old-{tag}"));
-        std::fs::rename(dir, &old).map_err(io(dir)).map_err(cleanup)?;
+        std::fs::rename(dir, &old)
+            .map_err(io(dir))
+            .map_err(cleanup)?;
         if let Err(e) = std::fs::rename(&tmp, dir) {
             let _ = std::fs::rename(&old, dir);
             return Err(cleanup(io(dir)(e)));
         }
         let _ = std::fs::remove_dir_all(&old);
     } else {
-        std::fs::rename(&tmp, dir).map_err(io(dir)).map_err(cleanup)?;
+        std::fs::rename(&tmp, dir)
+            .map_err(io(dir))
+            .map_err(cleanup)?;
     }
     Ok(())
 }

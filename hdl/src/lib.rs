@@ -1,8 +1,8 @@
 //! hdl
 pub mod control;
 pub mod emit;
+pub mod nfu;
 pub mod parts;
 pub mod synth;
 pub mod top;
-pub mod nfu;
 pub mod verilog_test;

@@ -115,9 +115,17 @@ pub fn lookup(name: &str) -> Result<&'static Part, UnknownPart> {
     let device = n.split('-').next().unwrap_or("");
     PARTS
         .iter()
-        .find(|p| p.aliases.contains(&n.as_str()) || p.part_number == n || (n.contains('-') && p.aliases.contains(&device)))
+        .find(|p| {
+            p.aliases.contains(&n.as_str())
+                || p.part_number == n
+                || (n.contains('-') && p.aliases.contains(&device))
+        })
         .ok_or_else(|| UnknownPart {
             name: name.to_string(),
-            known: PARTS.iter().map(|p| p.aliases.join("|")).collect::<Vec<_>>().join(", "),
+            known: PARTS
+                .iter()
+                .map(|p| p.aliases.join("|"))
+                .collect::<Vec<_>>()
+                .join(", "),
         })
 }

@@ -128,7 +128,11 @@ pub struct SynthOptions {
 impl SynthOptions {
     /// Defaults for `top`: flatten, no I/O pads.
     pub fn new(top: &str) -> Self {
-        SynthOptions { top: top.to_string(), flatten: true, noiopad: true }
+        SynthOptions {
+            top: top.to_string(),
+            flatten: true,
+            noiopad: true,
+        }
     }
 
     /// The Yosys script for `verilog` (file name relative to the working directory).
@@ -144,13 +148,20 @@ impl SynthOptions {
 
 /// Yosys's version line (`Yosys 0.23 ...`).
 pub fn yosys_version() -> Result<String, SynthError> {
-    let out = Command::new("yosys").arg("-V").output().map_err(|e| SynthError::Missing(e.to_string()))?;
+    let out = Command::new("yosys")
+        .arg("-V")
+        .output()
+        .map_err(|e| SynthError::Missing(e.to_string()))?;
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 /// Run Yosys on `verilog` in `work` (which receives `run.ys`, `yosys.log`,
 /// `stat.txt`) and parse the counts.
-pub fn run_yosys(verilog: &Path, work: &Path, opts: &SynthOptions) -> Result<Resources, SynthError> {
+pub fn run_yosys(
+    verilog: &Path,
+    work: &Path,
+    opts: &SynthOptions,
+) -> Result<Resources, SynthError> {
     let io = |p: &Path| {
         let p = p.display().to_string();
         move |source| SynthError::Io { path: p, source }
@@ -167,8 +178,15 @@ pub fn run_yosys(verilog: &Path, work: &Path, opts: &SynthOptions) -> Result<Res
     if !out.status.success() {
         let log = std::fs::read_to_string(work.join("yosys.log")).unwrap_or_default();
         let text = format!("{log}{}", String::from_utf8_lossy(&out.stderr));
-        let tail: Vec<&str> = text.lines().rev().filter(|l| !l.trim().is_empty()).take(3).collect();
-        return Err(SynthError::Failed(tail.into_iter().rev().collect::<Vec<_>>().join(" | ")));
+        let tail: Vec<&str> = text
+            .lines()
+            .rev()
+            .filter(|l| !l.trim().is_empty())
+            .take(3)
+            .collect();
+        return Err(SynthError::Failed(
+            tail.into_iter().rev().collect::<Vec<_>>().join(" | "),
+        ));
     }
     let stat = work.join("stat.txt");
     let text = std::fs::read_to_string(&stat).map_err(io(&stat))?;
@@ -205,11 +223,31 @@ impl Usage {
 /// units, a RAMB36E2 = 2), URAM288.
 pub fn utilisation(r: &Resources, part: &Part) -> Vec<Usage> {
     vec![
-        Usage { resource: "LUT", used: r.luts(), available: part.luts },
-        Usage { resource: "FF", used: r.ff, available: part.ffs },
-        Usage { resource: "DSP48E2", used: r.dsp48e2, available: part.dsp48e2 },
-        Usage { resource: "RAMB18E2 (RAMB36E2 = 2)", used: r.ramb18_equiv(), available: part.ramb18e2() },
-        Usage { resource: "URAM288", used: r.uram288, available: part.uram288 },
+        Usage {
+            resource: "LUT",
+            used: r.luts(),
+            available: part.luts,
+        },
+        Usage {
+            resource: "FF",
+            used: r.ff,
+            available: part.ffs,
+        },
+        Usage {
+            resource: "DSP48E2",
+            used: r.dsp48e2,
+            available: part.dsp48e2,
+        },
+        Usage {
+            resource: "RAMB18E2 (RAMB36E2 = 2)",
+            used: r.ramb18_equiv(),
+            available: part.ramb18e2(),
+        },
+        Usage {
+            resource: "URAM288",
+            used: r.uram288,
+            available: part.uram288,
+        },
     ]
 }
 

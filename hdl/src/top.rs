@@ -147,9 +147,21 @@ impl<
         assert_eq!(NBIN_W, tn * 16, "NBIN_W");
         assert_eq!(SB_W, tn * tn * 16, "SB_W");
         assert_eq!(NBOUT_W, tn * 32, "NBOUT_W");
-        assert_eq!(1usize << AI, cfg.nbin_rows().next_power_of_two() as usize, "AI");
-        assert_eq!(1usize << AS, cfg.sb_rows().next_power_of_two() as usize, "AS");
-        assert_eq!(1usize << AO, cfg.nbout_rows().next_power_of_two() as usize, "AO");
+        assert_eq!(
+            1usize << AI,
+            cfg.nbin_rows().next_power_of_two() as usize,
+            "AI"
+        );
+        assert_eq!(
+            1usize << AS,
+            cfg.sb_rows().next_power_of_two() as usize,
+            "AS"
+        );
+        assert_eq!(
+            1usize << AO,
+            cfg.nbout_rows().next_power_of_two() as usize,
+            "AO"
+        );
         assert_eq!(BW as u32, 8 * cfg.dram.bytes_per_cycle, "BW");
         let words: Vec<Bits<IB>> = program.iter().map(|w| word_bits(w)).collect();
         let bpc = cfg.dram.bytes_per_cycle;
@@ -293,9 +305,12 @@ impl<
         self.mem_cmd_tag.next = self.port.cmd_tag.val();
         self.mem_cmd_words.next = self.port.cmd_words.val();
         self.mem_wdata.next = self.dma_nbout.wdata.val();
-        self.dma_nbin.resp_mine.next = self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_bits::<2>(0) == 1);
-        self.dma_sb.resp_mine.next = self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_bits::<2>(0) == 2);
-        self.dma_nbout.resp_mine.next = self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_bits::<2>(0) == 3);
+        self.dma_nbin.resp_mine.next =
+            self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_bits::<2>(0) == 1);
+        self.dma_sb.resp_mine.next =
+            self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_bits::<2>(0) == 2);
+        self.dma_nbout.resp_mine.next =
+            self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_bits::<2>(0) == 3);
         self.dma_nbin.resp_tag.next = self.mem_resp_tag.val();
         self.dma_sb.resp_tag.next = self.mem_resp_tag.val();
         self.dma_nbout.resp_tag.next = self.mem_resp_tag.val();
@@ -444,7 +459,11 @@ macro_rules! system_impl {
         }
         impl<const AW: usize> $name<AW> {
             /// Build with a program and initial DRAM words (word address -> value).
-            pub fn build(cfg: &AccelConfig, program: &[arch::isa::fields::Word], dram: BTreeMap<u64, u16>) -> Self {
+            pub fn build(
+                cfg: &AccelConfig,
+                program: &[arch::isa::fields::Word],
+                dram: BTreeMap<u64, u16>,
+            ) -> Self {
                 Self {
                     clock: Default::default(),
                     run: Default::default(),

@@ -52,7 +52,10 @@ pub struct Port {
 impl Port {
     /// A port.
     pub fn new(name: &str, width: usize) -> Self {
-        Port { name: name.into(), width }
+        Port {
+            name: name.into(),
+            width,
+        }
     }
 }
 
@@ -63,7 +66,11 @@ impl TempDir {
     fn new() -> std::io::Result<Self> {
         use std::sync::atomic::{AtomicU64, Ordering};
         static N: AtomicU64 = AtomicU64::new(0);
-        let p = std::env::temp_dir().join(format!("hdl-vt-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+        let p = std::env::temp_dir().join(format!(
+            "hdl-vt-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
         std::fs::create_dir_all(&p)?;
         Ok(TempDir(p))
     }
@@ -78,13 +85,26 @@ impl Drop for TempDir {
     }
 }
 
-fn run(tool: &'static str, package: &'static str, args: &[&str], dir: &Path) -> Result<String, VerilogTestError> {
+fn run(
+    tool: &'static str,
+    package: &'static str,
+    args: &[&str],
+    dir: &Path,
+) -> Result<String, VerilogTestError> {
     let out = Command::new(tool)
         .args(args)
         .current_dir(dir)
         .output()
-        .map_err(|e| VerilogTestError::Missing { tool, package, why: e.to_string() })?;
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        .map_err(|e| VerilogTestError::Missing {
+            tool,
+            package,
+            why: e.to_string(),
+        })?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     if !out.status.success() {
         return Err(VerilogTestError::Failed { tool, output: text });
     }
@@ -96,7 +116,12 @@ fn run(tool: &'static str, package: &'static str, args: &[&str], dir: &Path) -> 
 /// cycle the inputs are applied, the outputs are printed (the values shown in
 /// that cycle, before the rising edge), then the clock rises. Returns, per
 /// cycle, the outputs' values as lower-case hex without leading zeros.
-pub fn simulate_icarus(verilog: &str, inputs: &[Port], outputs: &[Port], vectors: &[Vec<String>]) -> Result<Vec<Vec<String>>, VerilogTestError> {
+pub fn simulate_icarus(
+    verilog: &str,
+    inputs: &[Port],
+    outputs: &[Port],
+    vectors: &[Vec<String>],
+) -> Result<Vec<Vec<String>>, VerilogTestError> {
     let dir = TempDir::new()?;
     std::fs::write(dir.path().join("top.v"), verilog)?;
     let mut tb = String::from("`timescale 1ns/1ps\nmodule tb;\nreg clock = 0;\n");
@@ -106,7 +131,10 @@ pub fn simulate_icarus(verilog: &str, inputs: &[Port], outputs: &[Port], vectors
     for p in outputs {
         let _ = writeln!(tb, "wire [{}:0] {};", p.width - 1, p.name);
     }
-    let conns: Vec<String> = std::iter::once("clock".to_string()).chain(inputs.iter().chain(outputs).map(|p| p.name.clone())).map(|n| format!(".{n}({n})")).collect();
+    let conns: Vec<String> = std::iter::once("clock".to_string())
+        .chain(inputs.iter().chain(outputs).map(|p| p.name.clone()))
+        .map(|n| format!(".{n}({n})"))
+        .collect();
     let _ = writeln!(tb, "top dut({});\ninitial begin", conns.join(", "));
     let fmt = vec!["%h"; outputs.len()].join(" ");
     let outs: Vec<&str> = outputs.iter().map(|p| p.name.as_str()).collect();
@@ -114,23 +142,42 @@ pub fn simulate_icarus(verilog: &str, inputs: &[Port], outputs: &[Port], vectors
         for (p, x) in inputs.iter().zip(v) {
             let _ = writeln!(tb, "  {} = {}'h{};", p.name, p.width, x);
         }
-        let _ = writeln!(tb, "  #1; $display(\"{fmt}\", {}); clock = 1; #1; clock = 0;", outs.join(", "));
+        let _ = writeln!(
+            tb,
+            "  #1; $display(\"{fmt}\", {}); clock = 1; #1; clock = 0;",
+            outs.join(", ")
+        );
     }
     tb.push_str("  $finish;\nend\nendmodule\n");
     std::fs::write(dir.path().join("tb.v"), tb)?;
-    run("iverilog", "iverilog", &["-g2012", "-o", "sim.vvp", "tb.v", "top.v"], dir.path())?;
+    run(
+        "iverilog",
+        "iverilog",
+        &["-g2012", "-o", "sim.vvp", "tb.v", "top.v"],
+        dir.path(),
+    )?;
     let text = run("vvp", "iverilog", &["-n", "sim.vvp"], dir.path())?;
     let mut res = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.starts_with("VCD") || line.contains("$finish") || line.trim().is_empty() {
             continue;
         }
-        let f: Vec<String> = line.split_whitespace().map(|s| {
-            let t = s.trim_start_matches('0');
-            if t.is_empty() { "0".to_string() } else { t.to_string() }
-        }).collect();
+        let f: Vec<String> = line
+            .split_whitespace()
+            .map(|s| {
+                let t = s.trim_start_matches('0');
+                if t.is_empty() {
+                    "0".to_string()
+                } else {
+                    t.to_string()
+                }
+            })
+            .collect();
         if f.len() != outputs.len() || f.iter().any(|s| s.contains(['x', 'z', 'X', 'Z'])) {
-            return Err(VerilogTestError::Output { line: i + 1, text: line.to_string() });
+            return Err(VerilogTestError::Output {
+                line: i + 1,
+                text: line.to_string(),
+            });
         }
         res.push(f);
     }

@@ -12,7 +12,10 @@ fn tiny_top_emits_and_lints() {
         .output()
         .expect("verilator is required");
     let err = String::from_utf8_lossy(&out.stderr);
-    println!("{}", err.lines().filter(|l| l.starts_with("%Warning-")).count());
+    println!(
+        "{}",
+        err.lines().filter(|l| l.starts_with("%Warning-")).count()
+    );
     assert!(!err.contains("%Error"), "{err}");
 }
 

@@ -21,7 +21,9 @@ struct Outcome {
 }
 
 fn words(prog: &[Instruction]) -> Vec<Word> {
-    prog.iter().map(|i| i.encode().expect("encodable")).collect()
+    prog.iter()
+        .map(|i| i.encode().expect("encodable"))
+        .collect()
 }
 
 fn clock(sys: &mut TinySystem<AW>, v: bool) {
@@ -82,10 +84,23 @@ fn run_icarus(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: us
         .current_dir(dir.path())
         .output()
         .expect("iverilog (Icarus Verilog) is required");
-    assert!(c.status.success(), "iverilog failed: {}", String::from_utf8_lossy(&c.stderr));
-    let r = Command::new("vvp").arg("sim").current_dir(dir.path()).output().expect("vvp (Icarus Verilog) is required");
+    assert!(
+        c.status.success(),
+        "iverilog failed: {}",
+        String::from_utf8_lossy(&c.stderr)
+    );
+    let r = Command::new("vvp")
+        .arg("sim")
+        .current_dir(dir.path())
+        .output()
+        .expect("vvp (Icarus Verilog) is required");
     let out = String::from_utf8_lossy(&r.stdout).to_string();
-    let mut o = Outcome { cycles: u64::MAX, err_class: 0, err_index: 0, dram: vec![] };
+    let mut o = Outcome {
+        cycles: u64::MAX,
+        err_class: 0,
+        err_index: 0,
+        dram: vec![],
+    };
     for l in out.lines() {
         let f: Vec<&str> = l.split_whitespace().collect();
         match f.first() {
@@ -102,9 +117,24 @@ fn run_icarus(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: us
     o
 }
 
-fn check(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: usize, cycles: u64, err: (u64, u64), dram: &[u16]) {
-    for (who, o) in [("rust-hdl", run_rust(prog, len, init, at, n)), ("icarus", run_icarus(prog, len, init, at, n))] {
-        println!("{who}: {} cycles, err {} at {}", o.cycles, o.err_class, o.err_index);
+fn check(
+    prog: &[Word],
+    len: u64,
+    init: &BTreeMap<u64, u16>,
+    at: u64,
+    n: usize,
+    cycles: u64,
+    err: (u64, u64),
+    dram: &[u16],
+) {
+    for (who, o) in [
+        ("rust-hdl", run_rust(prog, len, init, at, n)),
+        ("icarus", run_icarus(prog, len, init, at, n)),
+    ] {
+        println!(
+            "{who}: {} cycles, err {} at {}",
+            o.cycles, o.err_class, o.err_index
+        );
         assert_eq!(o.cycles, cycles, "{who}: halt cycle");
         assert_eq!((o.err_class, o.err_index), err, "{who}: error status");
         assert_eq!(o.dram, dram, "{who}: DRAM");
@@ -112,7 +142,10 @@ fn check(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: usize, 
 }
 
 fn nbin(row: u32, dram: u32, rows: u32) -> Instruction {
-    Instruction { nbin: DmaSlot::contiguous(DmaOp::Load, row, dram, rows), ..Default::default() }
+    Instruction {
+        nbin: DmaSlot::contiguous(DmaOp::Load, row, dram, rows),
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -134,30 +167,68 @@ fn arbitration_nbin_before_sb() {
 #[test]
 fn queue_full_stall() {
     // Q = 2: i3 stalls in cycles 4..6, dispatches in 7; i3 granted 14..17 -> T = 24
-    let p = words(&[nbin(0, 0, 4), nbin(4, 64, 4), nbin(8, 128, 4), nbin(12, 192, 4), Instruction::end()]);
+    let p = words(&[
+        nbin(0, 0, 4),
+        nbin(4, 64, 4),
+        nbin(8, 128, 4),
+        nbin(12, 192, 4),
+        Instruction::end(),
+    ]);
     check(&p, 5, &BTreeMap::new(), 0, 0, 24, (0, 0), &[]);
 }
 
 #[test]
 fn loadw_then_storen_roundtrip() {
     // loadw granted 2, written end of 8; storen dispatched 8, granted 9, DRAM written end of 15 -> T = 16
-    let mut prog = vec![Instruction { nbout: DmaSlot::contiguous(DmaOp::LoadWiden, 0, 0, 1), ..Default::default() }];
+    let mut prog = vec![Instruction {
+        nbout: DmaSlot::contiguous(DmaOp::LoadWiden, 0, 0, 1),
+        ..Default::default()
+    }];
     prog.extend(std::iter::repeat(Instruction::default()).take(6));
-    prog.push(Instruction { nbout: DmaSlot::contiguous(DmaOp::StoreNarrow, 0, 0x100, 1), ..Default::default() });
+    prog.push(Instruction {
+        nbout: DmaSlot::contiguous(DmaOp::StoreNarrow, 0, 0x100, 1),
+        ..Default::default()
+    });
     prog.push(Instruction::end());
-    let init: BTreeMap<u64, u16> = [0x0101u16, 0xFF80, 0x7FFF, 0x8000].iter().enumerate().map(|(k, v)| (k as u64, *v)).collect();
+    let init: BTreeMap<u64, u16> = [0x0101u16, 0xFF80, 0x7FFF, 0x8000]
+        .iter()
+        .enumerate()
+        .map(|(k, v)| (k as u64, *v))
+        .collect();
     let p = words(&prog);
-    check(&p, p.len() as u64, &init, 0x100, 4, 16, (0, 0), &[0x0100, 0x8000, 0xFF00, 0x0000]);
+    check(
+        &p,
+        p.len() as u64,
+        &init,
+        0x100,
+        4,
+        16,
+        (0, 0),
+        &[0x0100, 0x8000, 0xFF00, 0x0000],
+    );
 }
 
 #[test]
 fn store_waits_for_nfu() {
     // nbin written end of 8; NFU starts 9, output written end of 9+4; store starts 14, DRAM end of 20 -> T = 21
-    let mac = NfuSlot { op: NfuOp::Mac, npy: 1, npx: 1, nky: 1, ni: 1, ..NfuSlot::NOP };
+    let mac = NfuSlot {
+        op: NfuOp::Mac,
+        npy: 1,
+        npx: 1,
+        nky: 1,
+        ni: 1,
+        ..NfuSlot::NOP
+    };
     let prog = [
         nbin(0, 0, 1),
-        Instruction { nfu: mac, ..Default::default() },
-        Instruction { nbout: DmaSlot::contiguous(DmaOp::StoreNarrow, 0, 0x200, 1), ..Default::default() },
+        Instruction {
+            nfu: mac,
+            ..Default::default()
+        },
+        Instruction {
+            nbout: DmaSlot::contiguous(DmaOp::StoreNarrow, 0, 0x200, 1),
+            ..Default::default()
+        },
         Instruction::end(),
     ];
     let p = words(&prog);
@@ -169,7 +240,16 @@ fn decode_error_halts() {
     // reserved bit set: error detected in cycle 1, halt at 2
     let mut w = Instruction::default().encode().unwrap();
     *w.last_mut().unwrap() |= 1u64 << 63;
-    check(&[w, Instruction::end().encode().unwrap()], 2, &BTreeMap::new(), 0, 0, 2, (1, 0), &[]);
+    check(
+        &[w, Instruction::end().encode().unwrap()],
+        2,
+        &BTreeMap::new(),
+        0,
+        0,
+        2,
+        (1, 0),
+        &[],
+    );
 }
 
 #[test]
@@ -178,6 +258,9 @@ fn range_error_and_no_end() {
     let p = words(&[Instruction::default(), nbin(30, 0, 4), Instruction::end()]);
     check(&p, 3, &BTreeMap::new(), 0, 0, 3, (2, 1), &[]);
     // one nop and no end: pc = 1 = length in cycle 2 -> T = 3
-    let p = words(&[Instruction { cp: CpOp::Nop, ..Default::default() }]);
+    let p = words(&[Instruction {
+        cp: CpOp::Nop,
+        ..Default::default()
+    }]);
     check(&p, 1, &BTreeMap::new(), 0, 0, 3, (3, 1), &[]);
 }

@@ -10,7 +10,16 @@ use std::process::Command;
 
 fn verilator(dir: &Path, vlt: &str) -> String {
     let out = Command::new("verilator")
-        .args(["--lint-only", "-Wall", "-Wno-fatal", "--top-module", "top", vlt, "-f", "filelist.f"])
+        .args([
+            "--lint-only",
+            "-Wall",
+            "-Wno-fatal",
+            "--top-module",
+            "top",
+            vlt,
+            "-f",
+            "filelist.f",
+        ])
         .current_dir(dir)
         .output()
         .unwrap_or_else(|e| panic!("cannot run `verilator` ({e}); install Verilator"));
@@ -22,28 +31,47 @@ fn tiny_emission_is_complete_atomic_and_lints_clean() {
     let base = tempfile::tempdir().unwrap();
     let dir = base.path().join("a/tiny");
     let files = emit_verilog(&AccelConfig::tiny(), &dir).unwrap();
-    let names: Vec<String> = files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(names, EMITTED_FILES);
-    let mut listed: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut listed: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     listed.sort();
     let mut want: Vec<String> = EMITTED_FILES.iter().map(|s| s.to_string()).collect();
     want.sort();
     assert_eq!(listed, want);
     let v = std::fs::read_to_string(&files[0]).unwrap();
     assert!(v.contains("module top("));
-    assert_eq!(std::fs::read_to_string(dir.join("filelist.f")).unwrap(), "top.v\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("filelist.f")).unwrap(),
+        "top.v\n"
+    );
     let vlt = std::fs::read_to_string(dir.join(WAIVER_FILE)).unwrap();
     for w in WAIVERS {
         assert!(vlt.contains(&format!("lint_off -rule {} -file \"{}\"", w.rule, w.file)));
-        assert!(vlt.contains(&format!("// {}: ", w.rule)), "reason comment for {}", w.rule);
+        assert!(
+            vlt.contains(&format!("// {}: ", w.rule)),
+            "reason comment for {}",
+            w.rule
+        );
     }
     // lint clean with the waivers
     let out = verilator(&dir, WAIVER_FILE);
-    assert!(!out.contains("%Warning") && !out.contains("%Error"), "{out}");
+    assert!(
+        !out.contains("%Warning") && !out.contains("%Error"),
+        "{out}"
+    );
     // re-emission replaces the directory; no temporary directory is left behind
     std::fs::write(dir.join("README.md"), "old").unwrap();
     emit_verilog(&AccelConfig::tiny(), &dir).unwrap();
-    assert_ne!(std::fs::read_to_string(dir.join("README.md")).unwrap(), "old");
+    assert_ne!(
+        std::fs::read_to_string(dir.join("README.md")).unwrap(),
+        "old"
+    );
     let siblings: Vec<_> = std::fs::read_dir(dir.parent().unwrap()).unwrap().collect();
     assert_eq!(siblings.len(), 1, "temporary directories left behind");
 }
@@ -58,24 +86,48 @@ fn every_waived_width_warning_is_a_rust_hdl_idiom() {
     let dir = base.path().join("tiny");
     emit_verilog(&AccelConfig::tiny(), &dir).unwrap();
     let vlt = std::fs::read_to_string(dir.join(WAIVER_FILE)).unwrap();
-    let no_width: String = vlt.lines().filter(|l| !l.starts_with("lint_off -rule WIDTH")).map(|l| format!("{l}\n")).collect();
+    let no_width: String = vlt
+        .lines()
+        .filter(|l| !l.starts_with("lint_off -rule WIDTH"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     std::fs::write(dir.join("nowidth.vlt"), no_width).unwrap();
     let out = verilator(&dir, "nowidth.vlt");
-    let src: Vec<String> = std::fs::read_to_string(dir.join("top.v")).unwrap().lines().map(String::from).collect();
+    let src: Vec<String> = std::fs::read_to_string(dir.join("top.v"))
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
     let mut n = 0;
     let mut real = Vec::new();
     for l in out.lines().filter(|l| l.starts_with("%Warning-")) {
-        assert!(l.starts_with("%Warning-WIDTH"), "a warning other than WIDTH: {l}");
+        assert!(
+            l.starts_with("%Warning-WIDTH"),
+            "a warning other than WIDTH: {l}"
+        );
         n += 1;
-        let line_no: usize = l.split(':').nth(2).and_then(|x| x.parse().ok()).unwrap_or_else(|| panic!("{l}"));
+        let line_no: usize = l
+            .split(':')
+            .nth(2)
+            .and_then(|x| x.parse().ok())
+            .unwrap_or_else(|| panic!("{l}"));
         let text = &src[line_no - 1];
-        let idiom = l.contains("Bit extraction of") || text.contains("32'h") || text.contains(") & ");
+        let idiom =
+            l.contains("Bit extraction of") || text.contains("32'h") || text.contains(") & ");
         if !idiom {
             real.push(format!("{l}\n    {}", text.trim()));
         }
     }
-    assert!(n > 0, "expected rust-hdl WIDTH warnings (else drop the waiver): {out}");
-    assert!(real.is_empty(), "{} WIDTH warnings are not rust-hdl idioms:\n{}", real.len(), real.join("\n"));
+    assert!(
+        n > 0,
+        "expected rust-hdl WIDTH warnings (else drop the waiver): {out}"
+    );
+    assert!(
+        real.is_empty(),
+        "{} WIDTH warnings are not rust-hdl idioms:\n{}",
+        real.len(),
+        real.join("\n")
+    );
 }
 
 /// The UNOPTFLAT waiver: Yosys finds no combinational loop or multiple driver.
@@ -85,11 +137,20 @@ fn tiny_has_no_combinational_loop() {
     let dir = base.path().join("tiny");
     emit_verilog(&AccelConfig::tiny(), &dir).unwrap();
     let out = Command::new("yosys")
-        .args(["-q", "-p", "read_verilog top.v; hierarchy -top top; proc; flatten; check -assert"])
+        .args([
+            "-q",
+            "-p",
+            "read_verilog top.v; hierarchy -top top; proc; flatten; check -assert",
+        ])
         .current_dir(&dir)
         .output()
         .unwrap_or_else(|e| panic!("cannot run `yosys` ({e}); install Yosys"));
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -102,7 +163,10 @@ fn bad_output_directories_are_one_line_errors() {
     let e = emit_verilog(&AccelConfig::tiny(), &foreign).unwrap_err();
     assert!(matches!(e, HdlError::NotOurs(_)), "{e}");
     assert!(!e.to_string().contains('\n'));
-    assert_eq!(std::fs::read_to_string(foreign.join("notes.txt")).unwrap(), "keep");
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("notes.txt")).unwrap(),
+        "keep"
+    );
     // a regular file as --out
     let file = base.path().join("f");
     std::fs::write(&file, "x").unwrap();
@@ -115,6 +179,9 @@ fn bad_output_directories_are_one_line_errors() {
     c.name = "custom".into();
     c.tn = 8;
     let target = base.path().join("never");
-    assert!(matches!(emit_verilog(&c, &target), Err(HdlError::Unsupported(_))));
+    assert!(matches!(
+        emit_verilog(&c, &target),
+        Err(HdlError::Unsupported(_))
+    ));
     assert!(!target.exists());
 }

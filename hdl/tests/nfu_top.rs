@@ -18,7 +18,10 @@ fn word(r: &mut ChaCha8Rng) -> i16 {
     match r.gen_range(0..4) {
         0 => r.gen(),
         1 => r.gen_range(-600..600),
-        2 => *[i16::MIN, i16::MAX, 0, -1].iter().nth(r.gen_range(0..4)).unwrap(),
+        2 => *[i16::MIN, i16::MAX, 0, -1]
+            .iter()
+            .nth(r.gen_range(0..4))
+            .unwrap(),
         _ => r.gen_range(-4000..4000),
     }
 }
@@ -33,7 +36,11 @@ fn vectors(tn: usize, n: usize, seed: u64) -> Vec<NfuStep> {
         let activate = r.gen_bool(0.7);
         let act = Activation::ALL[r.gen_range(0..Activation::ALL.len())];
         let round = Rounding::ALL[r.gen_range(0..3)];
-        let scale = if r.gen_bool(0.5) { arch::fixed::avg_scale(r.gen_range(1..10)) } else { r.gen() };
+        let scale = if r.gen_bool(0.5) {
+            arch::fixed::avg_scale(r.gen_range(1..10))
+        } else {
+            r.gen()
+        };
         let steps = r.gen_range(1..=3);
         let bias: Vec<i16> = (0..tn).map(|_| word(&mut r)).collect();
         let row = r.gen_range(0..16);
@@ -52,7 +59,15 @@ fn vectors(tn: usize, n: usize, seed: u64) -> Vec<NfuStep> {
             s.row = row;
             s.nbin = (0..tn).map(|_| word(&mut r)).collect();
             s.sb = (0..tn * tn).map(|_| word(&mut r)).collect();
-            s.nbout = (0..tn).map(|_| if r.gen_bool(0.5) { r.gen() } else { r.gen_range(-100000..100000) }).collect();
+            s.nbout = (0..tn)
+                .map(|_| {
+                    if r.gen_bool(0.5) {
+                        r.gen()
+                    } else {
+                        r.gen_range(-100000..100000)
+                    }
+                })
+                .collect();
             s.bias = bias.clone();
             v.push(s);
         }
@@ -67,10 +82,14 @@ fn vectors(tn: usize, n: usize, seed: u64) -> Vec<NfuStep> {
 }
 
 fn pack16(xs: &[i16]) -> u128 {
-    xs.iter().enumerate().fold(0u128, |a, (i, &x)| a | ((x as u16 as u128) << (DW * i)))
+    xs.iter()
+        .enumerate()
+        .fold(0u128, |a, (i, &x)| a | ((x as u16 as u128) << (DW * i)))
 }
 fn pack32(xs: &[i32]) -> u128 {
-    xs.iter().enumerate().fold(0u128, |a, (i, &x)| a | ((x as u32 as u128) << (AW * i)))
+    xs.iter()
+        .enumerate()
+        .fold(0u128, |a, (i, &x)| a | ((x as u32 as u128) << (AW * i)))
 }
 fn big<const N: usize>(v: &[u64]) -> Bits<N> {
     // little-endian 64-bit limbs
@@ -85,17 +104,33 @@ fn big<const N: usize>(v: &[u64]) -> Bits<N> {
     b
 }
 fn limbs16(xs: &[i16]) -> Vec<u64> {
-    xs.chunks(4).map(|c| c.iter().enumerate().fold(0u64, |a, (i, &x)| a | ((x as u16 as u64) << (16 * i)))).collect()
+    xs.chunks(4)
+        .map(|c| {
+            c.iter()
+                .enumerate()
+                .fold(0u64, |a, (i, &x)| a | ((x as u16 as u64) << (16 * i)))
+        })
+        .collect()
 }
 fn hex16(xs: &[i16]) -> String {
-    xs.iter().rev().map(|x| format!("{:04x}", *x as u16)).collect()
+    xs.iter()
+        .rev()
+        .map(|x| format!("{:04x}", *x as u16))
+        .collect()
 }
 fn hex32(xs: &[i32]) -> String {
-    xs.iter().rev().map(|x| format!("{:08x}", *x as u32)).collect()
+    xs.iter()
+        .rev()
+        .map(|x| format!("{:08x}", *x as u32))
+        .collect()
 }
 fn strip(s: String) -> String {
     let t = s.trim_start_matches('0');
-    if t.is_empty() { "0".into() } else { t.into() }
+    if t.is_empty() {
+        "0".into()
+    } else {
+        t.into()
+    }
 }
 
 /// Expected (we, wrow, wdata, sat_count) per cycle from the model.
@@ -105,7 +140,14 @@ fn expected(cfg: &AccelConfig, v: &[NfuStep]) -> Vec<Option<NfuWrite>> {
 }
 
 fn codes(s: &NfuStep) -> [u64; 6] {
-    [op_code(s.op), acc_in_code(s.acc_in), act_code(s.act), round_code(s.round), s.scale as u64, s.row as u64]
+    [
+        op_code(s.op),
+        acc_in_code(s.acc_in),
+        act_code(s.act),
+        round_code(s.round),
+        s.scale as u64,
+        s.row as u64,
+    ]
 }
 
 #[test]
@@ -141,7 +183,13 @@ fn nfu_tiny_rust_hdl_sim_matches_model() {
         if let Some(w) = e {
             assert_eq!(uut.wrow.val().index() as u32, w.row, "cycle {c}: row");
             let want = big::<128>(&[pack32(&w.data) as u64, (pack32(&w.data) >> 64) as u64]);
-            assert_eq!(uut.wdata.val(), want, "cycle {c}: data {:?} step {:?}", w.data, v[c - 3]);
+            assert_eq!(
+                uut.wdata.val(),
+                want,
+                "cycle {c}: data {:?} step {:?}",
+                w.data,
+                v[c - 3]
+            );
             assert_eq!(uut.sat_count.val().index() as u32, w.sat, "cycle {c}: sat");
         }
         uut.clock.next = Clock { clk: true };
@@ -152,12 +200,29 @@ fn nfu_tiny_rust_hdl_sim_matches_model() {
 
 fn ports(tn: usize) -> (Vec<Port>, Vec<Port>) {
     let ins = vec![
-        Port::new("rst", 1), Port::new("valid", 1), Port::new("op", OPW), Port::new("first", 1), Port::new("last", 1),
-        Port::new("acc_in", INW), Port::new("activate", 1), Port::new("act", ACTW), Port::new("round", RNDW),
-        Port::new("transpose", 1), Port::new("scale", SCW), Port::new("row", ROWW), Port::new("nbin", tn * DW),
-        Port::new("sb", tn * tn * DW), Port::new("nbout", tn * AW), Port::new("bias", tn * DW),
+        Port::new("rst", 1),
+        Port::new("valid", 1),
+        Port::new("op", OPW),
+        Port::new("first", 1),
+        Port::new("last", 1),
+        Port::new("acc_in", INW),
+        Port::new("activate", 1),
+        Port::new("act", ACTW),
+        Port::new("round", RNDW),
+        Port::new("transpose", 1),
+        Port::new("scale", SCW),
+        Port::new("row", ROWW),
+        Port::new("nbin", tn * DW),
+        Port::new("sb", tn * tn * DW),
+        Port::new("nbout", tn * AW),
+        Port::new("bias", tn * DW),
     ];
-    let outs = vec![Port::new("we", 1), Port::new("wrow", ROWW), Port::new("wdata", tn * AW), Port::new("sat_count", SATW)];
+    let outs = vec![
+        Port::new("we", 1),
+        Port::new("wrow", ROWW),
+        Port::new("wdata", tn * AW),
+        Port::new("sat_count", SATW),
+    ];
     (ins, outs)
 }
 
@@ -181,9 +246,22 @@ fn nfu_tiny_verilog_icarus_matches_model() {
             let [op, ai, act, rnd, sc, row] = codes(s);
             let b = |x: bool| u8::from(x).to_string();
             vec![
-                "0".into(), b(s.valid), format!("{op:x}"), b(s.first), b(s.last), format!("{ai:x}"), b(s.activate),
-                format!("{act:x}"), format!("{rnd:x}"), b(s.transpose), format!("{sc:x}"), format!("{row:x}"),
-                hex16(&s.nbin), hex16(&s.sb), hex32(&s.nbout), hex16(&s.bias),
+                "0".into(),
+                b(s.valid),
+                format!("{op:x}"),
+                b(s.first),
+                b(s.last),
+                format!("{ai:x}"),
+                b(s.activate),
+                format!("{act:x}"),
+                format!("{rnd:x}"),
+                b(s.transpose),
+                format!("{sc:x}"),
+                format!("{row:x}"),
+                hex16(&s.nbin),
+                hex16(&s.sb),
+                hex32(&s.nbout),
+                hex16(&s.bias),
             ]
         })
         .collect();
@@ -193,7 +271,12 @@ fn nfu_tiny_verilog_icarus_matches_model() {
         match e {
             None => assert_eq!(g[0], "0", "cycle {c}: unexpected write"),
             Some(w) => {
-                let want = vec!["1".to_string(), format!("{:x}", w.row), strip(hex32(&w.data)), format!("{:x}", w.sat)];
+                let want = vec![
+                    "1".to_string(),
+                    format!("{:x}", w.row),
+                    strip(hex32(&w.data)),
+                    format!("{:x}", w.sat),
+                ];
                 assert_eq!(g, &want, "cycle {c}: {:?}", w);
             }
         }
@@ -203,11 +286,20 @@ fn nfu_tiny_verilog_icarus_matches_model() {
 #[test]
 fn nfu_tiny_verilator_lint() {
     let out = lint_verilator(&tiny_verilog(), &WAIVERS).unwrap_or_else(|e| panic!("{e}"));
-    assert!(!out.contains("%Warning") && !out.contains("%Error"), "{out}");
+    assert!(
+        !out.contains("%Warning") && !out.contains("%Error"),
+        "{out}"
+    );
 }
 
 /// Lint waivers for rust-hdl's emitted style (see the report).
-const WAIVERS: [&str; 5] = ["-Wno-UNOPTFLAT", "-Wno-DECLFILENAME", "-Wno-UNUSEDSIGNAL", "-Wno-UNUSEDPARAM", "-Wno-WIDTH"];
+const WAIVERS: [&str; 5] = [
+    "-Wno-UNOPTFLAT",
+    "-Wno-DECLFILENAME",
+    "-Wno-UNUSEDSIGNAL",
+    "-Wno-UNUSEDPARAM",
+    "-Wno-WIDTH",
+];
 
 /// One NFU-1 multiplier of the tiny NFU (lane 1, input 2) maps to one DSP48E2
 /// (flat synthesis of the block takes seconds; the whole NFU's ~110 s is the
@@ -215,10 +307,21 @@ const WAIVERS: [&str; 5] = ["-Wno-UNOPTFLAT", "-Wno-DECLFILENAME", "-Wno-UNUSEDS
 #[test]
 fn nfu_tiny_multiplier_maps_to_one_dsp48e2() {
     let cfg = AccelConfig::tiny();
-    let mut m = hdl::nfu::nfu1::Mul::<{ 4 * DW }, { 16 * DW }, { 16 * AW }>::new(cfg.tn as usize, 1, 2, cfg.pipeline.nfu1 as usize);
+    let mut m = hdl::nfu::nfu1::Mul::<{ 4 * DW }, { 16 * DW }, { 16 * AW }>::new(
+        cfg.tn as usize,
+        1,
+        2,
+        cfg.pipeline.nfu1 as usize,
+    );
     m.connect_all();
     let log = yosys(&generate_verilog(&m), "read_verilog top.v\nsynth_xilinx -family xcup -top top -flatten -noiopad\ntee -o /dev/stdout stat\n").unwrap();
     let stat = hdl::synth::parse_stat(&log).unwrap();
-    assert_eq!(stat.dsp48e2, 1, "expected the multiplier in one DSP48E2:\n{log}");
-    assert_eq!(stat.carry, 0, "no fabric adder for a lone multiplier:\n{log}");
+    assert_eq!(
+        stat.dsp48e2, 1,
+        "expected the multiplier in one DSP48E2:\n{log}"
+    );
+    assert_eq!(
+        stat.carry, 0,
+        "no fabric adder for a lone multiplier:\n{log}"
+    );
 }

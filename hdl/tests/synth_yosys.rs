@@ -17,15 +17,24 @@ fn tiny_nfu1_maps_its_16_multipliers_to_dsp48e2() {
     let dir = tempfile::tempdir().unwrap();
     let v = dir.path().join("top.v");
     std::fs::write(&v, generate_verilog(&b)).unwrap();
-    let r = run_yosys(&v, &dir.path().join("work"), &SynthOptions::new("top")).unwrap_or_else(|e| panic!("{e}"));
+    let r = run_yosys(&v, &dir.path().join("work"), &SynthOptions::new("top"))
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.dsp48e2, (tn * tn) as u64, "{:?}", r.cells);
     assert!(r.ff > 0 && r.luts() > 0, "{:?}", r.cells);
     assert_eq!(r.ramb18_equiv(), 0);
     // the parsed counts are the cells Yosys listed
-    let listed: u64 = r.cells.iter().filter(|(c, _)| c == "DSP48E2").map(|(_, n)| n).sum();
+    let listed: u64 = r
+        .cells
+        .iter()
+        .filter(|(c, _)| c == "DSP48E2")
+        .map(|(_, n)| n)
+        .sum();
     assert_eq!(listed, r.dsp48e2);
     let script = std::fs::read_to_string(dir.path().join("work/run.ys")).unwrap();
-    assert!(script.contains("synth_xilinx -family xcup -top top -flatten -noiopad"), "{script}");
+    assert!(
+        script.contains("synth_xilinx -family xcup -top top -flatten -noiopad"),
+        "{script}"
+    );
     assert!(dir.path().join("work/yosys.log").is_file());
 }
 
@@ -54,11 +63,17 @@ const STAT: &str = "
 
 #[test]
 fn stat_parser_counts_primitives() {
-    let r = parse_stat(&format!("=== sub ===\n   Number of cells: 3\n     LUT1 3\n\n{STAT}")).unwrap();
+    let r = parse_stat(&format!(
+        "=== sub ===\n   Number of cells: 3\n     LUT1 3\n\n{STAT}"
+    ))
+    .unwrap();
     assert_eq!(r.lut_logic, 127 + 4541);
     assert_eq!(r.lut_mem, 44 * 8 + 3 * 2 + 7);
     assert_eq!(r.ff, 4635 + 5 + 2);
-    assert_eq!((r.dsp48e2, r.ramb18e2, r.ramb36e2, r.uram288, r.carry), (26, 3, 9, 2, 463));
+    assert_eq!(
+        (r.dsp48e2, r.ramb18e2, r.ramb36e2, r.uram288, r.carry),
+        (26, 3, 9, 2, 463)
+    );
     assert_eq!(r.ramb18_equiv(), 3 + 18);
     assert!(parse_stat("no statistics here").is_err());
 }
@@ -75,7 +90,10 @@ fn utilisation_and_verdict() {
     assert!(fits(&u7));
     let dsp = u7.iter().find(|x| x.resource == "DSP48E2").unwrap();
     assert!((dsp.percent() - 100.0 * 26.0 / 1728.0).abs() < 1e-9);
-    let bram = u7.iter().find(|x| x.resource.starts_with("RAMB18E2")).unwrap();
+    let bram = u7
+        .iter()
+        .find(|x| x.resource.starts_with("RAMB18E2"))
+        .unwrap();
     assert_eq!((bram.used, bram.available), (21, 624));
 }
 
@@ -88,9 +106,17 @@ fn part_lookup_by_name_board_and_part_number() {
     assert_eq!(lookup("u250").unwrap().ramb36e2, 2688);
     assert_eq!(lookup("xczu9eg").unwrap().ffs, 548_160);
     let e = lookup("xc7a35t").unwrap_err().to_string();
-    assert!(e.contains("unknown part `xc7a35t`") && e.contains("zcu104") && !e.contains('\n'), "{e}");
+    assert!(
+        e.contains("unknown part `xc7a35t`") && e.contains("zcu104") && !e.contains('\n'),
+        "{e}"
+    );
     for p in PARTS {
-        assert_eq!(p.ffs, 2 * p.luts, "{}: UltraScale+ CLBs have 2 FFs per LUT", p.device);
+        assert_eq!(
+            p.ffs,
+            2 * p.luts,
+            "{}: UltraScale+ CLBs have 2 FFs per LUT",
+            p.device
+        );
         assert!(!p.source.is_empty());
     }
 }

@@ -79,26 +79,44 @@ pub fn analyze(model: &Model, batches: &[u64]) -> Analysis {
     let layers: Vec<LayerMemory> = model
         .layers
         .iter()
-        .map(|l| LayerMemory { name: l.name.clone(), params: l.spec.weight_len() + l.spec.bias_len(), outputs_per_image: l.spec.output_len() })
+        .map(|l| LayerMemory {
+            name: l.name.clone(),
+            params: l.spec.weight_len() + l.spec.bias_len(),
+            outputs_per_image: l.spec.output_len(),
+        })
         .collect();
     let params: u64 = layers.iter().map(|l| l.params).sum();
     let (c, h, w) = model.input;
     let input = c as u64 * h as u64 * w as u64;
     let outputs: u64 = layers.iter().map(|l| l.outputs_per_image).sum();
     let per_image = F32_BYTES * (input + 2 * outputs);
-    let activated: u64 = model.layers.iter().filter(|l| activation(&l.spec) != arch::activation::Activation::Identity).map(|l| l.spec.output_len()).sum();
+    let activated: u64 = model
+        .layers
+        .iter()
+        .filter(|l| activation(&l.spec) != arch::activation::Activation::Identity)
+        .map(|l| l.spec.output_len())
+        .sum();
     Analysis {
         model: model.name.clone(),
         params,
         param_bytes_f32: params * F32_BYTES,
-        param_bytes_fx16: model.layers.iter().map(|l: &firmware::model::ModelLayer| l.spec.param_bytes()).sum(),
+        param_bytes_fx16: model
+            .layers
+            .iter()
+            .map(|l: &firmware::model::ModelLayer| l.spec.param_bytes())
+            .sum(),
         input_per_image: input,
         outputs_per_image: outputs,
         interlayer_bytes_per_image: per_image,
         activated_outputs_per_image: activated,
         batches: batches
             .iter()
-            .map(|&b| BatchMemory { batch: b, interlayer_bytes: b * per_image, forward_bytes: b * F32_BYTES * (input + outputs), separate_act_bytes: b * (per_image + F32_BYTES * 2 * activated) })
+            .map(|&b| BatchMemory {
+                batch: b,
+                interlayer_bytes: b * per_image,
+                forward_bytes: b * F32_BYTES * (input + outputs),
+                separate_act_bytes: b * (per_image + F32_BYTES * 2 * activated),
+            })
             .collect(),
         layers,
     }
@@ -152,20 +170,63 @@ pub struct AnalyzeArgs {
 pub fn markdown(all: &[Analysis]) -> String {
     let mib = |b: u64| format!("{:.1}", b as f64 / MIB);
     let mut s = String::from("Parameters (weights + biases) and inter-layer data; MB = 2^20 bytes; f32 as Caffe stores them.\n\n");
-    let rows: Vec<Vec<String>> = all.iter().map(|a| vec![a.model.clone(), a.params.to_string(), mib(a.param_bytes_f32), mib(a.param_bytes_fx16), mib(a.interlayer_bytes_per_image)]).collect();
-    s.push_str(&crate::report::markdown_table(&["model", "parameters", "params MB (f32)", "params MB (16-bit)", "inter-layer MB per image"], &rows));
+    let rows: Vec<Vec<String>> = all
+        .iter()
+        .map(|a| {
+            vec![
+                a.model.clone(),
+                a.params.to_string(),
+                mib(a.param_bytes_f32),
+                mib(a.param_bytes_fx16),
+                mib(a.interlayer_bytes_per_image),
+            ]
+        })
+        .collect();
+    s.push_str(&crate::report::markdown_table(
+        &[
+            "model",
+            "parameters",
+            "params MB (f32)",
+            "params MB (16-bit)",
+            "inter-layer MB per image",
+        ],
+        &rows,
+    ));
     if let Some(first) = all.first() {
         let mut head: Vec<String> = vec!["model".into()];
         head.extend(first.batches.iter().map(|b| format!("batch {}", b.batch)));
         let heads: Vec<&str> = head.iter().map(String::as_str).collect();
-        s.push_str("\nInter-layer data, MB (data + diff of every layer output, plus the input):\n\n");
-        let rows: Vec<Vec<String>> = all.iter().map(|a| std::iter::once(a.model.clone()).chain(a.batches.iter().map(|b| mib(b.interlayer_bytes))).collect()).collect();
+        s.push_str(
+            "\nInter-layer data, MB (data + diff of every layer output, plus the input):\n\n",
+        );
+        let rows: Vec<Vec<String>> = all
+            .iter()
+            .map(|a| {
+                std::iter::once(a.model.clone())
+                    .chain(a.batches.iter().map(|b| mib(b.interlayer_bytes)))
+                    .collect()
+            })
+            .collect();
         s.push_str(&crate::report::markdown_table(&heads, &rows));
         s.push_str("\nThe same with every activation (ReLU, sigmoid) as its own data + diff blob instead of in place, MB:\n\n");
-        let rows: Vec<Vec<String>> = all.iter().map(|a| std::iter::once(a.model.clone()).chain(a.batches.iter().map(|b| mib(b.separate_act_bytes))).collect()).collect();
+        let rows: Vec<Vec<String>> = all
+            .iter()
+            .map(|a| {
+                std::iter::once(a.model.clone())
+                    .chain(a.batches.iter().map(|b| mib(b.separate_act_bytes)))
+                    .collect()
+            })
+            .collect();
         s.push_str(&crate::report::markdown_table(&heads, &rows));
         s.push_str("\nForward only (data blobs, no gradients), MB:\n\n");
-        let rows: Vec<Vec<String>> = all.iter().map(|a| std::iter::once(a.model.clone()).chain(a.batches.iter().map(|b| mib(b.forward_bytes))).collect()).collect();
+        let rows: Vec<Vec<String>> = all
+            .iter()
+            .map(|a| {
+                std::iter::once(a.model.clone())
+                    .chain(a.batches.iter().map(|b| mib(b.forward_bytes)))
+                    .collect()
+            })
+            .collect();
         s.push_str(&crate::report::markdown_table(&heads, &rows));
     }
     s
@@ -174,9 +235,17 @@ pub fn markdown(all: &[Analysis]) -> String {
 /// `diannao analyze`.
 pub fn main(a: AnalyzeArgs) -> anyhow::Result<()> {
     let batches = parse_list("--batch", &a.batch)?;
-    let models: Vec<Model> = a.models.iter().map(|m| Model::load(m)).collect::<Result<_, _>>()?;
+    let models: Vec<Model> = a
+        .models
+        .iter()
+        .map(|m| Model::load(m))
+        .collect::<Result<_, _>>()?;
     let all: Vec<Analysis> = models.iter().map(|m| analyze(m, &batches)).collect();
-    let text = if a.json { serde_json::to_string_pretty(&all)? + "\n" } else { markdown(&all) };
+    let text = if a.json {
+        serde_json::to_string_pretty(&all)? + "\n"
+    } else {
+        markdown(&all)
+    };
     match a.output {
         Some(p) => Ok(crate::atomic::write(&p, text.as_bytes())?),
         None => {

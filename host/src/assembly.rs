@@ -57,7 +57,9 @@ pub enum AsmFileError {
         end_line: usize,
     },
     /// More instructions than the instruction memory holds.
-    #[error("{path}: {len} instructions do not fit the {depth}-instruction memory of preset `{preset}`")]
+    #[error(
+        "{path}: {len} instructions do not fit the {depth}-instruction memory of preset `{preset}`"
+    )]
     TooLong {
         /// Source file.
         path: String,
@@ -84,7 +86,12 @@ pub fn parse_with_lines(text: &str, path: &str) -> Result<Vec<(usize, Instructio
     let mut out = Vec::new();
     for (i, l) in text.lines().enumerate() {
         let line = i + 1;
-        let p = parse_program(l).map_err(|e| AsmFileError::Syntax { path: path.into(), line, col: e.col, msg: e.msg })?;
+        let p = parse_program(l).map_err(|e| AsmFileError::Syntax {
+            path: path.into(),
+            line,
+            col: e.col,
+            msg: e.msg,
+        })?;
         out.extend(p.into_iter().map(|ins| (line, ins)));
     }
     Ok(out)
@@ -93,31 +100,56 @@ pub fn parse_with_lines(text: &str, path: &str) -> Result<Vec<(usize, Instructio
 /// Assemble `text` for `cfg`: parse, check every instruction against the
 /// configuration, check that the program ends with `end` and fits the
 /// instruction memory. Returns the program.
-pub fn assemble(text: &str, path: &str, cfg: &AccelConfig) -> Result<Vec<Instruction>, AsmFileError> {
+pub fn assemble(
+    text: &str,
+    path: &str,
+    cfg: &AccelConfig,
+) -> Result<Vec<Instruction>, AsmFileError> {
     let lines = parse_with_lines(text, path)?;
     if lines.is_empty() {
         return Err(AsmFileError::Empty { path: path.into() });
     }
     for (line, ins) in &lines {
-        ins.check(cfg).map_err(|err| AsmFileError::Range { path: path.into(), line: *line, preset: cfg.name.clone(), err })?;
+        ins.check(cfg).map_err(|err| AsmFileError::Range {
+            path: path.into(),
+            line: *line,
+            preset: cfg.name.clone(),
+            err,
+        })?;
     }
     match lines.iter().position(|(_, i)| i.cp == CpOp::End) {
         None => return Err(AsmFileError::NoEnd { path: path.into() }),
         Some(k) if k + 1 < lines.len() => {
-            return Err(AsmFileError::AfterEnd { path: path.into(), line: lines[k + 1].0, end_line: lines[k].0 });
+            return Err(AsmFileError::AfterEnd {
+                path: path.into(),
+                line: lines[k + 1].0,
+                end_line: lines[k].0,
+            });
         }
         Some(_) => {}
     }
     if lines.len() > cfg.imem_depth as usize {
-        return Err(AsmFileError::TooLong { path: path.into(), len: lines.len(), depth: cfg.imem_depth, preset: cfg.name.clone() });
+        return Err(AsmFileError::TooLong {
+            path: path.into(),
+            len: lines.len(),
+            depth: cfg.imem_depth,
+            preset: cfg.name.clone(),
+        });
     }
     Ok(lines.into_iter().map(|(_, i)| i).collect())
 }
 
 /// Assemble `text` for `cfg` into the bytes of a program file.
-pub fn assemble_to_bytes(text: &str, path: &str, cfg: &AccelConfig) -> Result<Vec<u8>, AsmFileError> {
+pub fn assemble_to_bytes(
+    text: &str,
+    path: &str,
+    cfg: &AccelConfig,
+) -> Result<Vec<u8>, AsmFileError> {
     let prog = assemble(text, path, cfg)?;
-    program::to_bytes(&prog).map_err(|err| AsmFileError::Encode { path: path.into(), err })
+    program::to_bytes(&prog).map_err(|err| AsmFileError::Encode {
+        path: path.into(),
+        err,
+    })
 }
 
 /// Why a binary program cannot be disassembled.
@@ -133,7 +165,10 @@ pub struct DisasmError {
 /// Disassemble the bytes of a program file into assembly text (one line per
 /// instruction; `diannao asm` reads it back to the same bytes).
 pub fn disassemble(bytes: &[u8], path: &str) -> Result<String, DisasmError> {
-    let prog = program::from_bytes(bytes).map_err(|err| DisasmError { path: path.into(), err })?;
+    let prog = program::from_bytes(bytes).map_err(|err| DisasmError {
+        path: path.into(),
+        err,
+    })?;
     Ok(print_program(&prog))
 }
 
@@ -156,15 +191,33 @@ mod tests {
     #[test]
     fn errors_name_file_line_column() {
         let cfg = AccelConfig::tiny();
-        let e = assemble("end\nnbin.load row=zz\n", "p.s", &cfg).unwrap_err().to_string();
+        let e = assemble("end\nnbin.load row=zz\n", "p.s", &cfg)
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "p.s:2:15: `zz` is not a number");
         let e = assemble("nop\nnbin.load row=40 ; end\n", "p.s", &cfg).unwrap_err();
         assert!(matches!(e, AsmFileError::Range { line: 2, .. }), "{e}");
-        assert!(matches!(assemble("nop\n", "p.s", &cfg), Err(AsmFileError::NoEnd { .. })));
-        assert!(matches!(assemble("end\nnop\n", "p.s", &cfg), Err(AsmFileError::AfterEnd { line: 2, end_line: 1, .. })));
-        assert!(matches!(assemble("# nothing\n", "p.s", &cfg), Err(AsmFileError::Empty { .. })));
+        assert!(matches!(
+            assemble("nop\n", "p.s", &cfg),
+            Err(AsmFileError::NoEnd { .. })
+        ));
+        assert!(matches!(
+            assemble("end\nnop\n", "p.s", &cfg),
+            Err(AsmFileError::AfterEnd {
+                line: 2,
+                end_line: 1,
+                ..
+            })
+        ));
+        assert!(matches!(
+            assemble("# nothing\n", "p.s", &cfg),
+            Err(AsmFileError::Empty { .. })
+        ));
         let long = "nop\n".repeat(cfg.imem_depth as usize) + "end\n";
-        assert!(matches!(assemble(&long, "p.s", &cfg), Err(AsmFileError::TooLong { .. })));
+        assert!(matches!(
+            assemble(&long, "p.s", &cfg),
+            Err(AsmFileError::TooLong { .. })
+        ));
     }
 
     #[test]

@@ -18,7 +18,10 @@ pub struct AtomicWriteError {
 }
 
 fn fail(path: &Path, reason: impl ToString) -> AtomicWriteError {
-    AtomicWriteError { path: path.to_path_buf(), reason: reason.to_string() }
+    AtomicWriteError {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
 }
 
 /// Write `bytes` to `path` atomically.
@@ -42,7 +45,10 @@ where
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
@@ -64,7 +70,9 @@ where
 #[cfg(unix)]
 fn set_permissions(tmp: &Path, dest: &Path) {
     use std::os::unix::fs::PermissionsExt;
-    let perm = std::fs::metadata(dest).map(|m| m.permissions()).unwrap_or_else(|_| std::fs::Permissions::from_mode(0o644));
+    let perm = std::fs::metadata(dest)
+        .map(|m| m.permissions())
+        .unwrap_or_else(|_| std::fs::Permissions::from_mode(0o644));
     let _ = std::fs::set_permissions(tmp, perm);
 }
 
@@ -76,7 +84,10 @@ mod tests {
     use super::*;
 
     fn entries(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         v.sort();
         v
     }

@@ -59,15 +59,51 @@ impl ConvShape {
 /// C[m x n] (+)= A[m x k] * B[k x n], row-major with explicit row strides.
 /// Single-threaded (the caller parallelises).
 #[allow(clippy::too_many_arguments)]
-fn sgemm(m: usize, k: usize, n: usize, a: &[f32], lda: usize, a_t: bool, b: &[f32], ldb: usize, b_t: bool, c: &mut [f32], ldc: usize, beta: f32) {
+fn sgemm(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    lda: usize,
+    a_t: bool,
+    b: &[f32],
+    ldb: usize,
+    b_t: bool,
+    c: &mut [f32],
+    ldc: usize,
+    beta: f32,
+) {
     if m == 0 || n == 0 {
         return;
     }
-    let (rsa, csa) = if a_t { (1, lda as isize) } else { (lda as isize, 1) };
-    let (rsb, csb) = if b_t { (1, ldb as isize) } else { (ldb as isize, 1) };
+    let (rsa, csa) = if a_t {
+        (1, lda as isize)
+    } else {
+        (lda as isize, 1)
+    };
+    let (rsb, csb) = if b_t {
+        (1, ldb as isize)
+    } else {
+        (ldb as isize, 1)
+    };
     // SAFETY: the slices cover every element addressed by the strides (checked by callers' shapes).
     unsafe {
-        matrixmultiply::sgemm(m, k, n, 1.0, a.as_ptr(), rsa, csa, b.as_ptr(), rsb, csb, beta, c.as_mut_ptr(), ldc as isize, 1);
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            rsa,
+            csa,
+            b.as_ptr(),
+            rsb,
+            csb,
+            beta,
+            c.as_mut_ptr(),
+            ldc as isize,
+            1,
+        );
     }
 }
 
@@ -82,11 +118,12 @@ pub fn im2col(s: &ConvShape, x: &[f32], col: &mut [f32]) {
             let iy = (y * s.sy + ky) as isize - s.pad as isize;
             for xo in 0..ox {
                 let ix = (xo * s.sx + kx) as isize - s.pad as isize;
-                row[y * ox + xo] = if iy >= 0 && ix >= 0 && (iy as usize) < s.ny && (ix as usize) < s.nx {
-                    x[(i * s.ny + iy as usize) * s.nx + ix as usize]
-                } else {
-                    0.0
-                };
+                row[y * ox + xo] =
+                    if iy >= 0 && ix >= 0 && (iy as usize) < s.ny && (ix as usize) < s.nx {
+                        x[(i * s.ny + iy as usize) * s.nx + ix as usize]
+                    } else {
+                        0.0
+                    };
             }
         }
     });
@@ -122,7 +159,10 @@ pub fn col2im(s: &ConvShape, col: &[f32], dx: &mut [f32]) {
 fn blocks(n: usize) -> Vec<(usize, usize)> {
     let t = rayon::current_num_threads().max(1);
     let per = n.div_ceil(t).max(64).min(n.max(1));
-    (0..n).step_by(per.max(1)).map(|s| (s, (s + per).min(n))).collect()
+    (0..n)
+        .step_by(per.max(1))
+        .map(|s| (s, (s + per).min(n)))
+        .collect()
 }
 
 /// Y[m x n] = A[m x k] * B[k x n] (row-major), columns split across threads.
@@ -133,23 +173,42 @@ pub fn gemm_par(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], y: &mut [f32
     bl.par_iter().for_each(|&(c0, c1)| {
         let w = c1 - c0;
         // SAFETY: blocks are disjoint column ranges of y.
-        let yslice = unsafe { std::slice::from_raw_parts_mut((yp as *mut f32).add(c0), (m - 1) * n + w) };
+        let yslice =
+            unsafe { std::slice::from_raw_parts_mut((yp as *mut f32).add(c0), (m - 1) * n + w) };
         sgemm(m, k, w, a, k, false, &b[c0..], n, false, yslice, n, 0.0);
     });
 }
 
 /// Convolution forward of one image: y [no][n] = W [no][k] * im2col(x).
-pub fn conv_forward(s: &ConvShape, x: &[f32], w: &[f32], bias: &[f32], col: &mut Vec<f32>, y: &mut [f32]) {
+pub fn conv_forward(
+    s: &ConvShape,
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    col: &mut Vec<f32>,
+    y: &mut [f32],
+) {
     col.resize(s.k() * s.n(), 0.0);
     im2col(s, x, col);
     gemm_par(s.no, s.k(), s.n(), w, col, y);
     let n = s.n();
-    y.par_chunks_mut(n).zip(bias.par_iter()).for_each(|(r, b)| r.iter_mut().for_each(|v| *v += b));
+    y.par_chunks_mut(n)
+        .zip(bias.par_iter())
+        .for_each(|(r, b)| r.iter_mut().for_each(|v| *v += b));
 }
 
 /// Convolution backward of one image: input gradient dx, and dw += dY * col^T.
 #[allow(clippy::too_many_arguments)]
-pub fn conv_backward(s: &ConvShape, x: &[f32], w: &[f32], dy: &[f32], col: &mut Vec<f32>, dcol: &mut Vec<f32>, dx: &mut [f32], dw: &mut [f32]) {
+pub fn conv_backward(
+    s: &ConvShape,
+    x: &[f32],
+    w: &[f32],
+    dy: &[f32],
+    col: &mut Vec<f32>,
+    dcol: &mut Vec<f32>,
+    dx: &mut [f32],
+    dw: &mut [f32],
+) {
     let (k, n, no) = (s.k(), s.n(), s.no);
     col.resize(k * n, 0.0);
     dcol.resize(k * n, 0.0);
@@ -160,49 +219,87 @@ pub fn conv_backward(s: &ConvShape, x: &[f32], w: &[f32], dy: &[f32], col: &mut 
     bl.par_iter().for_each(|&(c0, c1)| {
         let wdt = c1 - c0;
         // SAFETY: disjoint column blocks.
-        let out = unsafe { std::slice::from_raw_parts_mut((dp as *mut f32).add(c0), (k - 1) * n + wdt) };
+        let out =
+            unsafe { std::slice::from_raw_parts_mut((dp as *mut f32).add(c0), (k - 1) * n + wdt) };
         sgemm(k, no, wdt, w, k, true, &dy[c0..], n, false, out, n, 0.0);
     });
     col2im(s, dcol, dx);
     // dW [no x k] += dY [no x n] * col^T [n x k], rows of dW split across threads
     let rows_per = no.div_ceil(rayon::current_num_threads().max(1)).max(1);
-    dw.par_chunks_mut(rows_per * k).enumerate().for_each(|(bi, dwb)| {
-        let r0 = bi * rows_per;
-        let m = dwb.len() / k;
-        sgemm(m, n, k, &dy[r0 * n..], n, false, col, n, true, dwb, k, 1.0);
-    });
+    dw.par_chunks_mut(rows_per * k)
+        .enumerate()
+        .for_each(|(bi, dwb)| {
+            let r0 = bi * rows_per;
+            let m = dwb.len() / k;
+            sgemm(m, n, k, &dy[r0 * n..], n, false, col, n, true, dwb, k, 1.0);
+        });
 }
 
 /// Classifier forward: Y [b x no] = X [b x ni] * W^T, W [no x ni].
-pub fn fc_forward(b: usize, ni: usize, no: usize, x: &[f32], w: &[f32], bias: &[f32], y: &mut [f32]) {
+pub fn fc_forward(
+    b: usize,
+    ni: usize,
+    no: usize,
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    y: &mut [f32],
+) {
     let bl = blocks(no);
     let yp = y.as_mut_ptr() as usize;
     bl.par_iter().for_each(|&(c0, c1)| {
         let wdt = c1 - c0;
         // SAFETY: disjoint column blocks.
-        let out = unsafe { std::slice::from_raw_parts_mut((yp as *mut f32).add(c0), (b - 1) * no + wdt) };
-        sgemm(b, ni, wdt, x, ni, false, &w[c0 * ni..], ni, true, out, no, 0.0);
+        let out =
+            unsafe { std::slice::from_raw_parts_mut((yp as *mut f32).add(c0), (b - 1) * no + wdt) };
+        sgemm(
+            b,
+            ni,
+            wdt,
+            x,
+            ni,
+            false,
+            &w[c0 * ni..],
+            ni,
+            true,
+            out,
+            no,
+            0.0,
+        );
     });
-    y.par_chunks_mut(no).for_each(|r| r.iter_mut().zip(bias).for_each(|(v, bb)| *v += bb));
+    y.par_chunks_mut(no)
+        .for_each(|r| r.iter_mut().zip(bias).for_each(|(v, bb)| *v += bb));
 }
 
 /// Classifier backward: dX [b x ni] = dY * W, dW [no x ni] += dY^T * X.
 #[allow(clippy::too_many_arguments)]
-pub fn fc_backward(b: usize, ni: usize, no: usize, x: &[f32], w: &[f32], dy: &[f32], dx: &mut [f32], dw: &mut [f32]) {
+pub fn fc_backward(
+    b: usize,
+    ni: usize,
+    no: usize,
+    x: &[f32],
+    w: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+    dw: &mut [f32],
+) {
     let bl = blocks(ni);
     let dp = dx.as_mut_ptr() as usize;
     bl.par_iter().for_each(|&(c0, c1)| {
         let wdt = c1 - c0;
         // SAFETY: disjoint column blocks.
-        let out = unsafe { std::slice::from_raw_parts_mut((dp as *mut f32).add(c0), (b - 1) * ni + wdt) };
+        let out =
+            unsafe { std::slice::from_raw_parts_mut((dp as *mut f32).add(c0), (b - 1) * ni + wdt) };
         sgemm(b, no, wdt, dy, no, false, &w[c0..], ni, false, out, ni, 0.0);
     });
     let rows_per = no.div_ceil(rayon::current_num_threads().max(1)).max(1);
-    dw.par_chunks_mut(rows_per * ni).enumerate().for_each(|(bi, dwb)| {
-        let r0 = bi * rows_per;
-        let m = dwb.len() / ni;
-        sgemm(m, b, ni, &dy[r0..], no, true, x, ni, false, dwb, ni, 1.0);
-    });
+    dw.par_chunks_mut(rows_per * ni)
+        .enumerate()
+        .for_each(|(bi, dwb)| {
+            let r0 = bi * rows_per;
+            let m = dwb.len() / ni;
+            sgemm(m, b, ni, &dy[r0..], no, true, x, ni, false, dwb, ni, 1.0);
+        });
 }
 
 /// Pooling kind.
@@ -220,16 +317,33 @@ pub fn pool_forward(s: &ConvShape, kind: PoolKind, x: &[f32], y: &mut [f32]) {
     y.par_chunks_mut(ox * oy).enumerate().for_each(|(c, out)| {
         for yo in 0..oy {
             for xo in 0..ox {
-                let mut acc = if kind == PoolKind::Max { f32::NEG_INFINITY } else { 0.0 };
+                let mut acc = if kind == PoolKind::Max {
+                    f32::NEG_INFINITY
+                } else {
+                    0.0
+                };
                 for ky in 0..s.ky {
                     for kx in 0..s.kx {
                         let iy = (yo * s.sy + ky) as isize - s.pad as isize;
                         let ix = (xo * s.sx + kx) as isize - s.pad as isize;
-                        let v = if iy >= 0 && ix >= 0 && (iy as usize) < s.ny && (ix as usize) < s.nx { x[(c * s.ny + iy as usize) * s.nx + ix as usize] } else { 0.0 };
-                        acc = if kind == PoolKind::Max { acc.max(v) } else { acc + v };
+                        let v =
+                            if iy >= 0 && ix >= 0 && (iy as usize) < s.ny && (ix as usize) < s.nx {
+                                x[(c * s.ny + iy as usize) * s.nx + ix as usize]
+                            } else {
+                                0.0
+                            };
+                        acc = if kind == PoolKind::Max {
+                            acc.max(v)
+                        } else {
+                            acc + v
+                        };
                     }
                 }
-                out[yo * ox + xo] = if kind == PoolKind::Max { acc } else { acc / (s.kx * s.ky) as f32 };
+                out[yo * ox + xo] = if kind == PoolKind::Max {
+                    acc
+                } else {
+                    acc / (s.kx * s.ky) as f32
+                };
             }
         }
     });
@@ -237,12 +351,15 @@ pub fn pool_forward(s: &ConvShape, kind: PoolKind, x: &[f32], y: &mut [f32]) {
 
 /// SGD with momentum (the seed paper's eq. 1-2): v = mu*v - alpha*dw; w += v.
 pub fn sgd_momentum(w: &mut [f32], v: &mut [f32], dw: &[f32], mu: f32, alpha: f32) {
-    w.par_chunks_mut(4096).zip(v.par_chunks_mut(4096)).zip(dw.par_chunks(4096)).for_each(|((w, v), d)| {
-        for ((w, v), d) in w.iter_mut().zip(v.iter_mut()).zip(d) {
-            *v = mu * *v - alpha * d;
-            *w += *v;
-        }
-    });
+    w.par_chunks_mut(4096)
+        .zip(v.par_chunks_mut(4096))
+        .zip(dw.par_chunks(4096))
+        .for_each(|((w, v), d)| {
+            for ((w, v), d) in w.iter_mut().zip(v.iter_mut()).zip(d) {
+                *v = mu * *v - alpha * d;
+                *w += *v;
+            }
+        });
 }
 
 /// Wall-time statistics of repeated runs, in seconds.
@@ -271,12 +388,22 @@ pub fn time<F: FnMut()>(warmup: usize, reps: usize, mut f: F) -> Timing {
         })
         .collect();
     t.sort_by(|a, b| a.total_cmp(b));
-    Timing { median_s: t[t.len() / 2], min_s: t[0], max_s: t[t.len() - 1], reps: t.len() }
+    Timing {
+        median_s: t[t.len() / 2],
+        min_s: t[0],
+        max_s: t[t.len() - 1],
+        reps: t.len(),
+    }
 }
 
 /// Run `f` inside a rayon pool of `threads` threads (0: all cores).
-pub fn with_threads<R: Send, F: FnOnce() -> R + Send>(threads: usize, f: F) -> Result<R, rayon::ThreadPoolBuildError> {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+pub fn with_threads<R: Send, F: FnOnce() -> R + Send>(
+    threads: usize,
+    f: F,
+) -> Result<R, rayon::ThreadPoolBuildError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
     Ok(pool.install(f))
 }
 
@@ -296,8 +423,13 @@ mod tests {
                             for kx in 0..s.kx {
                                 let iy = (yo * s.sy + ky) as isize - s.pad as isize;
                                 let ix = (xo * s.sx + kx) as isize - s.pad as isize;
-                                if iy >= 0 && ix >= 0 && (iy as usize) < s.ny && (ix as usize) < s.nx {
-                                    acc += w[((o * s.ni + i) * s.ky + ky) * s.kx + kx] * x[(i * s.ny + iy as usize) * s.nx + ix as usize];
+                                if iy >= 0
+                                    && ix >= 0
+                                    && (iy as usize) < s.ny
+                                    && (ix as usize) < s.nx
+                                {
+                                    acc += w[((o * s.ni + i) * s.ky + ky) * s.kx + kx]
+                                        * x[(i * s.ny + iy as usize) * s.nx + ix as usize];
                                 }
                             }
                         }
@@ -323,7 +455,17 @@ mod tests {
 
     #[test]
     fn conv_forward_backward_match_naive() {
-        let s = ConvShape { nx: 9, ny: 7, kx: 3, ky: 2, ni: 3, no: 5, sx: 2, sy: 1, pad: 1 };
+        let s = ConvShape {
+            nx: 9,
+            ny: 7,
+            kx: 3,
+            ky: 2,
+            ni: 3,
+            no: 5,
+            sx: 2,
+            sy: 1,
+            pad: 1,
+        };
         let x = rnd(s.ni * s.ny * s.nx, 1);
         let w = rnd(s.no * s.k(), 2);
         let b = rnd(s.no, 3);
@@ -340,18 +482,32 @@ mod tests {
         let mut dw = vec![0.0; w.len()];
         let (mut c1, mut c2) = (Vec::new(), Vec::new());
         conv_backward(&s, &x, &w, &dy, &mut c1, &mut c2, &mut dx, &mut dw);
-        let loss = |x: &[f32], w: &[f32]| naive_conv(&s, x, w, &b).iter().zip(&dy).map(|(a, b)| (*a as f64) * (*b as f64)).sum::<f64>();
+        let loss = |x: &[f32], w: &[f32]| {
+            naive_conv(&s, x, w, &b)
+                .iter()
+                .zip(&dy)
+                .map(|(a, b)| (*a as f64) * (*b as f64))
+                .sum::<f64>()
+        };
         for idx in [0, 7, x.len() - 1] {
             let mut xp = x.clone();
             xp[idx] += 0.01;
             let g = (loss(&xp, &w) - loss(&x, &w)) / 0.01;
-            assert!((g - dx[idx] as f64).abs() < 1e-2, "dx[{idx}] {g} {}", dx[idx]);
+            assert!(
+                (g - dx[idx] as f64).abs() < 1e-2,
+                "dx[{idx}] {g} {}",
+                dx[idx]
+            );
         }
         for idx in [0, 11, w.len() - 1] {
             let mut wp = w.clone();
             wp[idx] += 0.01;
             let g = (loss(&x, &wp) - loss(&x, &w)) / 0.01;
-            assert!((g - dw[idx] as f64).abs() < 1e-2, "dw[{idx}] {g} {}", dw[idx]);
+            assert!(
+                (g - dw[idx] as f64).abs() < 1e-2,
+                "dw[{idx}] {g} {}",
+                dw[idx]
+            );
         }
     }
 

@@ -144,7 +144,12 @@ pub fn thread_cpu_s() -> Option<f64> {
 
 fn median(mut t: Vec<f64>) -> Timing {
     t.sort_by(|a, b| a.total_cmp(b));
-    Timing { median_s: t[t.len() / 2], min_s: t[0], max_s: t[t.len() - 1], reps: t.len() }
+    Timing {
+        median_s: t[t.len() / 2],
+        min_s: t[0],
+        max_s: t[t.len() - 1],
+        reps: t.len(),
+    }
 }
 
 fn f32s(v: &[i16], frac: u32) -> Vec<f32> {
@@ -153,46 +158,102 @@ fn f32s(v: &[i16], frac: u32) -> Vec<f32> {
 }
 
 /// Time the host f32 version of `layer` in a pool of `threads` threads (0 = all).
-fn host_time(layer: &LayerSpec, batch: u32, data: &run::LayerData, frac: u32, threads: usize, repeat: usize) -> Result<Timing, RunError> {
+fn host_time(
+    layer: &LayerSpec,
+    batch: u32,
+    data: &run::LayerData,
+    frac: u32,
+    threads: usize,
+    repeat: usize,
+) -> Result<Timing, RunError> {
     let x = f32s(&data.input, frac);
     let w = f32s(&data.weights, frac);
     let b = f32s(&data.bias, frac);
     let batch = batch as usize;
     let out_len = layer.output_len() as usize * batch;
     let in_len = layer.input_len() as usize;
-    let shape = |nx, ny, kx, ky, ni, no, sx, sy, pad| ConvShape { nx, ny, kx, ky, ni, no, sx, sy, pad };
+    let shape = |nx, ny, kx, ky, ni, no, sx, sy, pad| ConvShape {
+        nx,
+        ny,
+        kx,
+        ky,
+        ni,
+        no,
+        sx,
+        sy,
+        pad,
+    };
     baseline::with_threads(threads, || {
         let mut y = vec![0f32; out_len];
         let mut col = Vec::new();
         let per_out = layer.output_len() as usize;
         match layer {
             LayerSpec::Conv(c) => {
-                let s = shape(c.nx as usize, c.ny as usize, c.kx as usize, c.ky as usize, c.ni as usize, c.no as usize, c.sx as usize, c.sy as usize, c.pad as usize);
+                let s = shape(
+                    c.nx as usize,
+                    c.ny as usize,
+                    c.kx as usize,
+                    c.ky as usize,
+                    c.ni as usize,
+                    c.no as usize,
+                    c.sx as usize,
+                    c.sy as usize,
+                    c.pad as usize,
+                );
                 baseline::time(1, repeat, || {
                     for i in 0..batch {
-                        baseline::conv_forward(&s, &x[i * in_len..(i + 1) * in_len], &w, &b, &mut col, &mut y[i * per_out..(i + 1) * per_out]);
+                        baseline::conv_forward(
+                            &s,
+                            &x[i * in_len..(i + 1) * in_len],
+                            &w,
+                            &b,
+                            &mut col,
+                            &mut y[i * per_out..(i + 1) * per_out],
+                        );
                     }
                 })
             }
             LayerSpec::Pool(p) => {
-                let s = shape(p.nx as usize, p.ny as usize, p.kx as usize, p.ky as usize, p.ni as usize, p.ni as usize, p.sx as usize, p.sy as usize, p.pad as usize);
+                let s = shape(
+                    p.nx as usize,
+                    p.ny as usize,
+                    p.kx as usize,
+                    p.ky as usize,
+                    p.ni as usize,
+                    p.ni as usize,
+                    p.sx as usize,
+                    p.sy as usize,
+                    p.pad as usize,
+                );
                 let kind = match p.kind {
                     firmware::PoolKind::Max => baseline::PoolKind::Max,
                     firmware::PoolKind::Avg => baseline::PoolKind::Avg,
                 };
                 baseline::time(1, repeat, || {
                     for i in 0..batch {
-                        baseline::pool_forward(&s, kind, &x[i * in_len..(i + 1) * in_len], &mut y[i * per_out..(i + 1) * per_out]);
+                        baseline::pool_forward(
+                            &s,
+                            kind,
+                            &x[i * in_len..(i + 1) * in_len],
+                            &mut y[i * per_out..(i + 1) * per_out],
+                        );
                     }
                 })
             }
-            LayerSpec::Classifier(c) => baseline::time(1, repeat, || baseline::fc_forward(batch, c.ni as usize, c.no as usize, &x, &w, &b, &mut y)),
+            LayerSpec::Classifier(c) => baseline::time(1, repeat, || {
+                baseline::fc_forward(batch, c.ni as usize, c.no as usize, &x, &w, &b, &mut y)
+            }),
         }
     })
     .map_err(|e| RunError::Threads(e.to_string()))
 }
 
-fn bench_layer(cfg: &AccelConfig, work: &Workload, i: usize, args: &BenchArgs) -> Result<LayerBench, RunError> {
+fn bench_layer(
+    cfg: &AccelConfig,
+    work: &Workload,
+    i: usize,
+    args: &BenchArgs,
+) -> Result<LayerBench, RunError> {
     let (name, spec) = &work.layers[i];
     let ename = work.err_name(i);
     let t0 = Instant::now();
@@ -202,7 +263,10 @@ fn bench_layer(cfg: &AccelConfig, work: &Workload, i: usize, args: &BenchArgs) -
     let data = run::random_data(cfg, spec, args.batch, args.seed, i as u64);
     let dram = run::load_dram(cfg, &compiled, &data, &ename)?;
     let mut data_s = t1.elapsed().as_secs_f64();
-    let serr = |source| RunError::Sim { layer: ename.clone(), error: source };
+    let serr = |source| RunError::Sim {
+        layer: ename.clone(),
+        error: source,
+    };
     let mut times = Vec::new();
     let mut cpu = Vec::new();
     let mut cycles = 0;
@@ -231,7 +295,10 @@ fn bench_layer(cfg: &AccelConfig, work: &Workload, i: usize, args: &BenchArgs) -
         (None, None)
     } else {
         let r = args.repeat.max(1);
-        (Some(host_time(spec, args.batch, &data, cfg.frac_bits, 1, r)?), Some(host_time(spec, args.batch, &data, cfg.frac_bits, 0, r)?))
+        (
+            Some(host_time(spec, args.batch, &data, cfg.frac_bits, 1, r)?),
+            Some(host_time(spec, args.batch, &data, cfg.frac_bits, 0, r)?),
+        )
     };
     let per_s = |t: &Timing| macs as f64 / t.median_s;
     Ok(LayerBench {
@@ -271,19 +338,31 @@ pub fn bench(args: &BenchArgs) -> Result<BenchReport, RunError> {
     pb.finish_and_clear();
     let total_cycles = layers.iter().map(|l| l.cycles).sum();
     let total_sim_s: f64 = layers.iter().map(|l| l.sim.median_s).sum();
-    let host = |f: fn(&LayerBench) -> Option<Timing>| layers.iter().map(|l| f(l).map(|t| t.median_s)).sum::<Option<f64>>();
+    let host = |f: fn(&LayerBench) -> Option<Timing>| {
+        layers
+            .iter()
+            .map(|l| f(l).map(|t| t.median_s))
+            .sum::<Option<f64>>()
+    };
     Ok(BenchReport {
         preset: cfg.name.clone(),
         model: work.name.clone(),
         batch: args.batch,
         repeat: args.repeat.max(1),
-        host_threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        host_threads: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
         total_cycles,
         total_sim_s,
-        total_end_to_end_s: layers.iter().map(|l| l.compile_s + l.data_s + l.sim.median_s).sum(),
+        total_end_to_end_s: layers
+            .iter()
+            .map(|l| l.compile_s + l.data_s + l.sim.median_s)
+            .sum(),
         cycles_per_s: total_cycles as f64 / total_sim_s,
         total_sim_cpu_s: layers.iter().map(|l| l.sim_cpu_s).sum::<Option<f64>>(),
-        load_average: std::fs::read_to_string("/proc/loadavg").ok().and_then(|s| s.split_whitespace().next()?.parse().ok()),
+        load_average: std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse().ok()),
         host_1t_s: host(|l| l.host_1t),
         host_all_s: host(|l| l.host_all),
         layers,
@@ -291,7 +370,8 @@ pub fn bench(args: &BenchArgs) -> Result<BenchReport, RunError> {
 }
 
 fn g(x: Option<f64>, scale: f64) -> String {
-    x.map(|v| format!("{:.2}", v / scale)).unwrap_or_else(|| "-".into())
+    x.map(|v| format!("{:.2}", v / scale))
+        .unwrap_or_else(|| "-".into())
 }
 
 /// The report as a table.
@@ -302,7 +382,17 @@ pub fn table(r: &BenchReport) -> String {
     );
     s += &format!(
         "{:<8} {:<5} {:>11} {:>13} {:>10} {:>10} {:>9} {:>10} {:>12} {:>12} {:>10}\n",
-        "layer", "type", "cycles", "MACs", "sim ms", "sim CPU ms", "Mcyc/s", "sim GMAC/s", "host1 GMAC/s", "hostN GMAC/s", "compile ms"
+        "layer",
+        "type",
+        "cycles",
+        "MACs",
+        "sim ms",
+        "sim CPU ms",
+        "Mcyc/s",
+        "sim GMAC/s",
+        "host1 GMAC/s",
+        "hostN GMAC/s",
+        "compile ms"
     );
     for l in &r.layers {
         s += &format!(
@@ -333,7 +423,8 @@ pub fn table(r: &BenchReport) -> String {
         r.total_end_to_end_s,
     );
     if let Some(c) = r.total_sim_cpu_s {
-        s += &format!(
+        s +=
+            &format!(
             "simulator thread CPU time {:.3} s ({:.2} M cycles per CPU second); load average {}\n",
             c,
             r.total_cycles as f64 / c / 1e6,
@@ -341,7 +432,10 @@ pub fn table(r: &BenchReport) -> String {
         );
     }
     if let (Some(a), Some(b)) = (r.host_1t_s, r.host_all_s) {
-        s += &format!("host f32 forward: {:.4} s on 1 thread, {:.4} s on {} threads\n", a, b, r.host_threads);
+        s += &format!(
+            "host f32 forward: {:.4} s on 1 thread, {:.4} s on {} threads\n",
+            a, b, r.host_threads
+        );
     }
     s
 }

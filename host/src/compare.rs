@@ -88,13 +88,31 @@ pub struct AccelRun {
 }
 
 /// Compile `spec` for `batch` on `cfg` (error names the layer).
-pub fn compile_layer(cfg: &AccelConfig, name: &str, spec: &LayerSpec, batch: u32) -> Result<firmware::CompiledLayer, CompareError> {
-    firmware::compile(cfg, spec, batch).map_err(|e| CompareError::Compile { layer: name.into(), preset: cfg.name.clone(), reason: e.to_string() })
+pub fn compile_layer(
+    cfg: &AccelConfig,
+    name: &str,
+    spec: &LayerSpec,
+    batch: u32,
+) -> Result<firmware::CompiledLayer, CompareError> {
+    firmware::compile(cfg, spec, batch).map_err(|e| CompareError::Compile {
+        layer: name.into(),
+        preset: cfg.name.clone(),
+        reason: e.to_string(),
+    })
 }
 
 /// Run a compiled layer on a fresh machine and collect its figures.
-pub fn simulate(cfg: &AccelConfig, name: &str, spec: &LayerSpec, compiled: &firmware::CompiledLayer, table: &sim::EnergyTable) -> Result<AccelRun, CompareError> {
-    let serr = |e: sim::SimError| CompareError::Sim { layer: name.into(), reason: e.to_string() };
+pub fn simulate(
+    cfg: &AccelConfig,
+    name: &str,
+    spec: &LayerSpec,
+    compiled: &firmware::CompiledLayer,
+    table: &sim::EnergyTable,
+) -> Result<AccelRun, CompareError> {
+    let serr = |e: sim::SimError| CompareError::Sim {
+        layer: name.into(),
+        reason: e.to_string(),
+    };
     let mut m = sim::Machine::new(cfg.clone()).map_err(serr)?;
     let mut dram = sim::Dram::new(cfg.dram.size_bytes);
     let st = m.run(&compiled.program, &mut dram).map_err(serr)?;
@@ -104,13 +122,21 @@ pub fn simulate(cfg: &AccelConfig, name: &str, spec: &LayerSpec, compiled: &firm
     let pool = matches!(spec, LayerSpec::Pool(_));
     let lanes = if pool { tn } else { tn * tn };
     let useful = compiled.useful_macs;
-    let ops = if pool { useful as f64 } else { useful as f64 * cfg.peak_ops_per_cycle() as f64 / cfg.peak_macs_per_cycle() as f64 };
+    let ops = if pool {
+        useful as f64
+    } else {
+        useful as f64 * cfg.peak_ops_per_cycle() as f64 / cfg.peak_macs_per_cycle() as f64
+    };
     Ok(AccelRun {
         cycles,
         seconds: cycles as f64 * cfg.seconds_per_cycle(),
         useful_macs: useful,
         ops,
-        utilisation: if cycles == 0 { 0.0 } else { useful as f64 / (lanes * cycles as f64) },
+        utilisation: if cycles == 0 {
+            0.0
+        } else {
+            useful as f64 / (lanes * cycles as f64)
+        },
         dram_read_bytes: st.counters.get(Event::DramReadBytes),
         dram_write_bytes: st.counters.get(Event::DramWriteBytes),
         energy,
@@ -144,7 +170,8 @@ fn activate(act: Activation, y: &mut [f32]) {
         },
         Activation::TanhDeriv => |v| 1.0 - v.tanh() * v.tanh(),
     };
-    y.par_chunks_mut(4096).for_each(|c| c.iter_mut().for_each(|v| *v = f(*v)));
+    y.par_chunks_mut(4096)
+        .for_each(|c| c.iter_mut().for_each(|v| *v = f(*v)));
 }
 
 /// dy *= act'(y) given the activation's output y (Identity: nothing).
@@ -156,11 +183,19 @@ fn activate_back(act: Activation, y: &[f32], dy: &mut [f32]) {
         Activation::Tanh => |y| 1.0 - y * y,
         _ => |_| 1.0,
     };
-    dy.par_chunks_mut(4096).zip(y.par_chunks(4096)).for_each(|(g, y)| g.iter_mut().zip(y).for_each(|(g, y)| *g *= d(*y)));
+    dy.par_chunks_mut(4096)
+        .zip(y.par_chunks(4096))
+        .for_each(|(g, y)| g.iter_mut().zip(y).for_each(|(g, y)| *g *= d(*y)));
 }
 
 /// Pooling backward of one image: route `dy` to the max (or spread it over the window).
-pub fn pool_backward(s: &ConvShape, kind: baseline::PoolKind, x: &[f32], dy: &[f32], dx: &mut [f32]) {
+pub fn pool_backward(
+    s: &ConvShape,
+    kind: baseline::PoolKind,
+    x: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+) {
     let (ox, oy) = (s.ox(), s.oy());
     let plane = s.nx * s.ny;
     dx.par_chunks_mut(plane).enumerate().for_each(|(c, d)| {
@@ -199,15 +234,51 @@ pub fn pool_backward(s: &ConvShape, kind: baseline::PoolKind, x: &[f32], dy: &[f
 fn conv_shape(spec: &LayerSpec) -> ConvShape {
     let u = |v: u32| v as usize;
     match spec {
-        LayerSpec::Conv(c) => ConvShape { nx: u(c.nx), ny: u(c.ny), kx: u(c.kx), ky: u(c.ky), ni: u(c.ni), no: u(c.no), sx: u(c.sx), sy: u(c.sy), pad: u(c.pad) },
-        LayerSpec::Pool(p) => ConvShape { nx: u(p.nx), ny: u(p.ny), kx: u(p.kx), ky: u(p.ky), ni: u(p.ni), no: u(p.ni), sx: u(p.sx), sy: u(p.sy), pad: u(p.pad) },
-        LayerSpec::Classifier(c) => ConvShape { nx: 1, ny: 1, kx: 1, ky: 1, ni: u(c.ni), no: u(c.no), sx: 1, sy: 1, pad: 0 },
+        LayerSpec::Conv(c) => ConvShape {
+            nx: u(c.nx),
+            ny: u(c.ny),
+            kx: u(c.kx),
+            ky: u(c.ky),
+            ni: u(c.ni),
+            no: u(c.no),
+            sx: u(c.sx),
+            sy: u(c.sy),
+            pad: u(c.pad),
+        },
+        LayerSpec::Pool(p) => ConvShape {
+            nx: u(p.nx),
+            ny: u(p.ny),
+            kx: u(p.kx),
+            ky: u(p.ky),
+            ni: u(p.ni),
+            no: u(p.ni),
+            sx: u(p.sx),
+            sy: u(p.sy),
+            pad: u(p.pad),
+        },
+        LayerSpec::Classifier(c) => ConvShape {
+            nx: 1,
+            ny: 1,
+            kx: 1,
+            ky: 1,
+            ni: u(c.ni),
+            no: u(c.no),
+            sx: 1,
+            sy: 1,
+            pad: 0,
+        },
     }
 }
 
 /// Time one layer on the CPU for the whole batch, in the current rayon pool.
 /// One untimed warm-up run, then `reps` timed runs.
-pub fn cpu_layer(spec: &LayerSpec, batch: usize, train: bool, reps: usize, energy: &CpuEnergy) -> CpuRun {
+pub fn cpu_layer(
+    spec: &LayerSpec,
+    batch: usize,
+    train: bool,
+    reps: usize,
+    energy: &CpuEnergy,
+) -> CpuRun {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x5eed);
     let s = conv_shape(spec);
     let (in_len, out_len) = (spec.input_len() as usize, spec.output_len() as usize);
@@ -235,7 +306,16 @@ pub fn cpu_layer(spec: &LayerSpec, batch: usize, train: bool, reps: usize, energ
                 for i in 0..batch {
                     let dyi = &mut dy[i * out_len..][..out_len];
                     activate_back(c.act, &y[i * out_len..][..out_len], dyi);
-                    baseline::conv_backward(&s, &x[i * in_len..][..in_len], &w, dyi, &mut col, &mut dcol, &mut dx[i * in_len..][..in_len], &mut dw);
+                    baseline::conv_backward(
+                        &s,
+                        &x[i * in_len..][..in_len],
+                        &w,
+                        dyi,
+                        &mut col,
+                        &mut dcol,
+                        &mut dx[i * in_len..][..in_len],
+                        &mut dw,
+                    );
                 }
                 baseline::sgd_momentum(&mut w, &mut vel, &dw, 0.9, 0.01);
             }
@@ -258,11 +338,22 @@ pub fn cpu_layer(spec: &LayerSpec, batch: usize, train: bool, reps: usize, energ
                 firmware::PoolKind::Avg => baseline::PoolKind::Avg,
             };
             for i in 0..batch {
-                baseline::pool_forward(&s, kind, &x[i * in_len..][..in_len], &mut y[i * out_len..][..out_len]);
+                baseline::pool_forward(
+                    &s,
+                    kind,
+                    &x[i * in_len..][..in_len],
+                    &mut y[i * out_len..][..out_len],
+                );
             }
             if train {
                 for i in 0..batch {
-                    pool_backward(&s, kind, &x[i * in_len..][..in_len], &dy[i * out_len..][..out_len], &mut dx[i * in_len..][..in_len]);
+                    pool_backward(
+                        &s,
+                        kind,
+                        &x[i * in_len..][..in_len],
+                        &dy[i * out_len..][..out_len],
+                        &mut dx[i * in_len..][..in_len],
+                    );
                 }
             }
         }
@@ -275,7 +366,10 @@ pub fn cpu_layer(spec: &LayerSpec, batch: usize, train: bool, reps: usize, energ
         (Some(a), Some(b)) => Some((a, b, timing.reps)),
         _ => None,
     };
-    CpuRun { joules: energy.joules(timing.median_s, rapl), timing }
+    CpuRun {
+        joules: energy.joules(timing.median_s, rapl),
+        timing,
+    }
 }
 
 /// Options of [`compare`].
@@ -383,11 +477,19 @@ pub struct CompareReport {
 }
 
 /// Compile every layer (fails before any simulation or timing if one cannot be compiled).
-pub fn compile_all(cfg: &AccelConfig, model: &Model, batch: u32) -> Result<Vec<firmware::CompiledLayer>, CompareError> {
+pub fn compile_all(
+    cfg: &AccelConfig,
+    model: &Model,
+    batch: u32,
+) -> Result<Vec<firmware::CompiledLayer>, CompareError> {
     if batch == 0 {
         return Err(CompareError::ZeroBatch);
     }
-    model.layers.iter().map(|l| compile_layer(cfg, &l.name, &l.spec, batch)).collect()
+    model
+        .layers
+        .iter()
+        .map(|l| compile_layer(cfg, &l.name, &l.spec, batch))
+        .collect()
 }
 
 /// Totals of per-layer accelerator runs (CPU fields zero).
@@ -395,14 +497,25 @@ pub fn accel_totals(cfg: &AccelConfig, runs: &[(&LayerSpec, &AccelRun)]) -> Tota
     let cycles: u64 = runs.iter().map(|(_, a)| a.cycles).sum();
     let secs: f64 = runs.iter().map(|(_, a)| a.seconds).sum();
     let pj: f64 = runs.iter().map(|(_, a)| a.energy.total_pj).sum();
-    let macs: u64 = runs.iter().filter(|(s, _)| !matches!(s, LayerSpec::Pool(_))).map(|(_, a)| a.useful_macs).sum();
+    let macs: u64 = runs
+        .iter()
+        .filter(|(s, _)| !matches!(s, LayerSpec::Pool(_)))
+        .map(|(_, a)| a.useful_macs)
+        .sum();
     let ops: f64 = runs.iter().map(|(_, a)| a.ops).sum();
     Totals {
         accel_cycles: cycles,
         accel_seconds: secs,
         accel_energy_pj: pj,
-        accel_utilisation: if cycles == 0 { 0.0 } else { macs as f64 / (cfg.peak_macs_per_cycle() as f64 * cycles as f64) },
-        dram_bytes: runs.iter().map(|(_, a)| a.dram_read_bytes + a.dram_write_bytes).sum(),
+        accel_utilisation: if cycles == 0 {
+            0.0
+        } else {
+            macs as f64 / (cfg.peak_macs_per_cycle() as f64 * cycles as f64)
+        },
+        dram_bytes: runs
+            .iter()
+            .map(|(_, a)| a.dram_read_bytes + a.dram_write_bytes)
+            .sum(),
         accel_gops: if secs > 0.0 { ops / secs / 1e9 } else { 0.0 },
         accel_watts: if secs > 0.0 { pj * 1e-12 / secs } else { 0.0 },
         cpu_median_s: 0.0,
@@ -415,8 +528,12 @@ pub fn accel_totals(cfg: &AccelConfig, runs: &[(&LayerSpec, &AccelRun)]) -> Tota
 }
 
 /// Run the comparison. `progress` receives one line per finished step.
-pub fn compare(opts: &CompareOptions, progress: &mut (dyn FnMut(&str) + Send)) -> Result<CompareReport, CompareError> {
-    let table = sim::EnergyTable::named(&opts.energy_table).map_err(|e| CompareError::Energy(e.to_string()))?;
+pub fn compare(
+    opts: &CompareOptions,
+    progress: &mut (dyn FnMut(&str) + Send),
+) -> Result<CompareReport, CompareError> {
+    let table = sim::EnergyTable::named(&opts.energy_table)
+        .map_err(|e| CompareError::Energy(e.to_string()))?;
     let cfg = &opts.cfg;
     let compiled = compile_all(cfg, &opts.model, opts.batch)?;
     let mut accel = Vec::new();
@@ -432,13 +549,25 @@ pub fn compare(opts: &CompareOptions, progress: &mut (dyn FnMut(&str) + Send)) -
             .layers
             .iter()
             .map(|l| {
-                let r = cpu_layer(&l.spec, opts.batch as usize, opts.train, opts.reps, &opts.cpu_energy);
-                progress(&format!("cpu {}: median {:.6} s", l.name, r.timing.median_s));
+                let r = cpu_layer(
+                    &l.spec,
+                    opts.batch as usize,
+                    opts.train,
+                    opts.reps,
+                    &opts.cpu_energy,
+                );
+                progress(&format!(
+                    "cpu {}: median {:.6} s",
+                    l.name, r.timing.median_s
+                ));
                 r
             })
             .collect()
     })
-    .map_err(|e| CompareError::Threads { threads, reason: e.to_string() })?;
+    .map_err(|e| CompareError::Threads {
+        threads,
+        reason: e.to_string(),
+    })?;
     let layers: Vec<LayerResult> = opts
         .model
         .layers
@@ -454,7 +583,13 @@ pub fn compare(opts: &CompareOptions, progress: &mut (dyn FnMut(&str) + Send)) -
             cpu: c,
         })
         .collect();
-    let pairs: Vec<(&LayerSpec, &AccelRun)> = opts.model.layers.iter().map(|l| &l.spec).zip(layers.iter().map(|r| &r.accel)).collect();
+    let pairs: Vec<(&LayerSpec, &AccelRun)> = opts
+        .model
+        .layers
+        .iter()
+        .map(|l| &l.spec)
+        .zip(layers.iter().map(|r| &r.accel))
+        .collect();
     let mut total = accel_totals(cfg, &pairs);
     total.cpu_median_s = layers.iter().map(|r| r.cpu.timing.median_s).sum();
     total.cpu_min_s = layers.iter().map(|r| r.cpu.timing.min_s).sum();
@@ -492,11 +627,58 @@ pub fn compare(opts: &CompareOptions, progress: &mut (dyn FnMut(&str) + Send)) -
 
 /// Columns of results.csv, in order.
 pub const CSV_HEADER: &[&str] = &[
-    "layer", "kind", "cpu_median_s", "cpu_min_s", "cpu_max_s", "accel_cycles", "accel_s", "speedup", "cpu_j", "accel_j", "energy_ratio", "utilisation", "dram_read_bytes", "dram_write_bytes", "accel_gops", "useful_macs",
+    "layer",
+    "kind",
+    "cpu_median_s",
+    "cpu_min_s",
+    "cpu_max_s",
+    "accel_cycles",
+    "accel_s",
+    "speedup",
+    "cpu_j",
+    "accel_j",
+    "energy_ratio",
+    "utilisation",
+    "dram_read_bytes",
+    "dram_write_bytes",
+    "accel_gops",
+    "useful_macs",
 ];
 
-fn csv_row(name: &str, kind: &str, r: [f64; 3], cyc: u64, acc_s: f64, sp: f64, cj: f64, aj: f64, er: f64, ut: f64, rd: u64, wr: u64, gops: f64, macs: u64) -> Vec<String> {
-    vec![name.into(), kind.into(), r[0].to_string(), r[1].to_string(), r[2].to_string(), cyc.to_string(), acc_s.to_string(), sp.to_string(), cj.to_string(), aj.to_string(), er.to_string(), ut.to_string(), rd.to_string(), wr.to_string(), gops.to_string(), macs.to_string()]
+fn csv_row(
+    name: &str,
+    kind: &str,
+    r: [f64; 3],
+    cyc: u64,
+    acc_s: f64,
+    sp: f64,
+    cj: f64,
+    aj: f64,
+    er: f64,
+    ut: f64,
+    rd: u64,
+    wr: u64,
+    gops: f64,
+    macs: u64,
+) -> Vec<String> {
+    vec![
+        name.into(),
+        kind.into(),
+        r[0].to_string(),
+        r[1].to_string(),
+        r[2].to_string(),
+        cyc.to_string(),
+        acc_s.to_string(),
+        sp.to_string(),
+        cj.to_string(),
+        aj.to_string(),
+        er.to_string(),
+        ut.to_string(),
+        rd.to_string(),
+        wr.to_string(),
+        gops.to_string(),
+        macs.to_string(),
+    ]
 }
 
 /// The CSV rows: one per layer, then `total` (full precision: Rust's shortest round-trip form).
@@ -507,13 +689,46 @@ pub fn csv_rows(r: &CompareReport) -> Vec<Vec<String>> {
         .map(|l| {
             let t = &l.cpu.timing;
             let a = &l.accel;
-            csv_row(&l.name, &l.kind, [t.median_s, t.min_s, t.max_s], a.cycles, a.seconds, l.speedup, l.cpu.joules, a.energy.total_pj * 1e-12, l.energy_ratio, a.utilisation, a.dram_read_bytes, a.dram_write_bytes, a.ops / a.seconds / 1e9, a.useful_macs)
+            csv_row(
+                &l.name,
+                &l.kind,
+                [t.median_s, t.min_s, t.max_s],
+                a.cycles,
+                a.seconds,
+                l.speedup,
+                l.cpu.joules,
+                a.energy.total_pj * 1e-12,
+                l.energy_ratio,
+                a.utilisation,
+                a.dram_read_bytes,
+                a.dram_write_bytes,
+                a.ops / a.seconds / 1e9,
+                a.useful_macs,
+            )
         })
         .collect();
     let t = &r.total;
-    let (rd, wr): (u64, u64) = (r.layers.iter().map(|l| l.accel.dram_read_bytes).sum(), r.layers.iter().map(|l| l.accel.dram_write_bytes).sum());
+    let (rd, wr): (u64, u64) = (
+        r.layers.iter().map(|l| l.accel.dram_read_bytes).sum(),
+        r.layers.iter().map(|l| l.accel.dram_write_bytes).sum(),
+    );
     let macs: u64 = r.layers.iter().map(|l| l.accel.useful_macs).sum();
-    rows.push(csv_row("total", "", [t.cpu_median_s, t.cpu_min_s, t.cpu_max_s], t.accel_cycles, t.accel_seconds, t.speedup, t.cpu_joules, t.accel_energy_pj * 1e-12, t.energy_ratio, t.accel_utilisation, rd, wr, t.accel_gops, macs));
+    rows.push(csv_row(
+        "total",
+        "",
+        [t.cpu_median_s, t.cpu_min_s, t.cpu_max_s],
+        t.accel_cycles,
+        t.accel_seconds,
+        t.speedup,
+        t.cpu_joules,
+        t.accel_energy_pj * 1e-12,
+        t.energy_ratio,
+        t.accel_utilisation,
+        rd,
+        wr,
+        t.accel_gops,
+        macs,
+    ));
     rows
 }
 
@@ -538,7 +753,10 @@ const MD_COLUMNS: &[(&str, &str)] = &[
 /// report.md: settings, methods and the per-layer table (numbers are the CSV's, rounded to 4 significant digits).
 pub fn markdown(r: &CompareReport) -> String {
     let rows = csv_rows(r);
-    let idx: Vec<usize> = MD_COLUMNS.iter().map(|(c, _)| CSV_HEADER.iter().position(|h| h == c).expect("column")).collect();
+    let idx: Vec<usize> = MD_COLUMNS
+        .iter()
+        .map(|(c, _)| CSV_HEADER.iter().position(|h| h == c).expect("column"))
+        .collect();
     let md_rows: Vec<Vec<String>> = rows
         .iter()
         .map(|row| {
@@ -578,20 +796,51 @@ pub fn markdown(r: &CompareReport) -> String {
     for n in &r.notes {
         s.push_str(&format!("- {n}\n"));
     }
-    s.push_str("\nFiles: results.csv and results.json (full precision), speedup.svg, energy_ratio.svg.\n");
+    s.push_str(
+        "\nFiles: results.csv and results.json (full precision), speedup.svg, energy_ratio.svg.\n",
+    );
     s
 }
 
 /// Write report.md, results.csv, results.json, speedup.svg and energy_ratio.svg into `out` and commit it.
-pub fn write(r: &CompareReport, out: crate::report::OutDir) -> Result<std::path::PathBuf, crate::report::ReportError> {
+pub fn write(
+    r: &CompareReport,
+    out: crate::report::OutDir,
+) -> Result<std::path::PathBuf, crate::report::ReportError> {
     let labels: Vec<String> = r.layers.iter().map(|l| l.name.clone()).collect();
     let sp: Vec<f64> = r.layers.iter().map(|l| l.speedup).collect();
     let er: Vec<f64> = r.layers.iter().map(|l| l.energy_ratio).collect();
-    let what = if r.train { "CPU train step vs accelerator forward" } else { "forward" };
-    let svg1 = crate::report::log_bar_chart(&format!("{} batch {} on {}: speedup over CPU ({what})", r.model, r.batch, r.preset), "speedup (x, log)", &labels, &sp)?;
-    let svg2 = crate::report::log_bar_chart(&format!("{} batch {} on {}: CPU / accelerator energy ({what})", r.model, r.batch, r.preset), "energy ratio (x, log)", &labels, &er)?;
-    out.write("results.csv", crate::report::csv(CSV_HEADER, &csv_rows(r)).as_bytes())?;
-    out.write("results.json", (serde_json::to_string_pretty(r)? + "\n").as_bytes())?;
+    let what = if r.train {
+        "CPU train step vs accelerator forward"
+    } else {
+        "forward"
+    };
+    let svg1 = crate::report::log_bar_chart(
+        &format!(
+            "{} batch {} on {}: speedup over CPU ({what})",
+            r.model, r.batch, r.preset
+        ),
+        "speedup (x, log)",
+        &labels,
+        &sp,
+    )?;
+    let svg2 = crate::report::log_bar_chart(
+        &format!(
+            "{} batch {} on {}: CPU / accelerator energy ({what})",
+            r.model, r.batch, r.preset
+        ),
+        "energy ratio (x, log)",
+        &labels,
+        &er,
+    )?;
+    out.write(
+        "results.csv",
+        crate::report::csv(CSV_HEADER, &csv_rows(r)).as_bytes(),
+    )?;
+    out.write(
+        "results.json",
+        (serde_json::to_string_pretty(r)? + "\n").as_bytes(),
+    )?;
     out.write("report.md", markdown(r).as_bytes())?;
     out.write("speedup.svg", svg1.as_bytes())?;
     out.write("energy_ratio.svg", svg2.as_bytes())?;
@@ -623,7 +872,12 @@ pub struct CompareArgs {
     #[arg(long, default_value_t = 5)]
     pub reps: usize,
     /// Accelerator energy table (sim/energy/*.toml), as in `simulate --energy`.
-    #[arg(long = "energy", alias = "energy-table", value_name = "TABLE", default_value = "horowitz45")]
+    #[arg(
+        long = "energy",
+        alias = "energy-table",
+        value_name = "TABLE",
+        default_value = "horowitz45"
+    )]
     pub energy_table: String,
     /// Output directory (written completely or not at all).
     #[arg(long, value_name = "DIR")]
@@ -635,7 +889,9 @@ pub fn resolve_threads(t: Option<usize>) -> anyhow::Result<usize> {
     match t {
         Some(0) => anyhow::bail!("--threads must be at least 1"),
         Some(t) => Ok(t),
-        None => Ok(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+        None => Ok(std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)),
     }
 }
 
@@ -653,9 +909,24 @@ pub fn main(a: CompareArgs) -> anyhow::Result<()> {
     let threads = resolve_threads(a.threads)?;
     let cpu_energy = CpuEnergy::detect(a.cpu_watts, threads)?;
     let out = crate::report::OutDir::prepare(&a.out)?;
-    let opts = CompareOptions { cfg, model, batch: a.batch, train: a.train, threads, reps: a.reps, cpu_energy, energy_table: a.energy_table };
+    let opts = CompareOptions {
+        cfg,
+        model,
+        batch: a.batch,
+        train: a.train,
+        threads,
+        reps: a.reps,
+        cpu_energy,
+        energy_table: a.energy_table,
+    };
     let r = compare(&opts, &mut |m: &str| eprintln!("{m}"))?;
     let dest = write(&r, out)?;
-    println!("{}: speedup {}x, energy ratio {}x; wrote {}", r.model, crate::report::sig(r.total.speedup), crate::report::sig(r.total.energy_ratio), dest.display());
+    println!(
+        "{}: speedup {}x, energy ratio {}x; wrote {}",
+        r.model,
+        crate::report::sig(r.total.speedup),
+        crate::report::sig(r.total.energy_ratio),
+        dest.display()
+    );
     Ok(())
 }

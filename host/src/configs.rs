@@ -58,10 +58,12 @@ impl Format {
 /// A preset name or a path to a `.toml`/`.json` configuration file.
 pub fn resolve(name_or_path: &str) -> Result<AccelConfig, ConfigFileError> {
     if PRESET_NAMES.contains(&name_or_path) {
-        return AccelConfig::preset(name_or_path).map_err(|_| ConfigFileError::Unknown(name_or_path.into()));
+        return AccelConfig::preset(name_or_path)
+            .map_err(|_| ConfigFileError::Unknown(name_or_path.into()));
     }
     let path = Path::new(name_or_path);
-    let looks_like_file = name_or_path.ends_with(".toml") || name_or_path.ends_with(".json") || path.is_file();
+    let looks_like_file =
+        name_or_path.ends_with(".toml") || name_or_path.ends_with(".json") || path.is_file();
     if !looks_like_file {
         return Err(ConfigFileError::Unknown(name_or_path.into()));
     }
@@ -71,7 +73,10 @@ pub fn resolve(name_or_path: &str) -> Result<AccelConfig, ConfigFileError> {
 /// Load a configuration file.
 pub fn load(path: &Path) -> Result<AccelConfig, ConfigFileError> {
     let p = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigFileError::Io { path: p.clone(), reason: e.to_string() })?;
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigFileError::Io {
+        path: p.clone(),
+        reason: e.to_string(),
+    })?;
     parse(&text, &p, Format::of(path))
 }
 
@@ -87,7 +92,10 @@ pub fn parse(text: &str, path: &str, format: Format) -> Result<AccelConfig, Conf
                 Some(line) => format!("line {line}: "),
                 None => String::new(),
             };
-            ConfigFileError::Invalid { path: path.into(), reason: format!("{at}field `{field}`: {reason}") }
+            ConfigFileError::Invalid {
+                path: path.into(),
+                reason: format!("{at}field `{field}`: {reason}"),
+            }
         }
         ConfigError::Parse { path, reason } => {
             let reason = name_field_of_line(text, &reason, format);
@@ -102,7 +110,12 @@ pub fn parse(text: &str, path: &str, format: Format) -> Result<AccelConfig, Conf
 fn key_of_line(line: &str, format: Format) -> Option<String> {
     let l = line.trim_start();
     let key = match format {
-        Format::Toml => l.split('=').next().filter(|_| l.contains('='))?.trim().trim_matches('"'),
+        Format::Toml => l
+            .split('=')
+            .next()
+            .filter(|_| l.contains('='))?
+            .trim()
+            .trim_matches('"'),
         Format::Json => l.strip_prefix('"')?.split('"').next()?,
     };
     let ok = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -124,7 +137,10 @@ pub fn field_line(text: &str, field: &str, format: Format) -> Option<usize> {
                     current = Some(h.trim_end_matches(']').trim().to_string());
                     continue;
                 }
-                if table.is_some() && l.starts_with(&format!("{}.{key}", table.unwrap_or(""))) && current.is_none() {
+                if table.is_some()
+                    && l.starts_with(&format!("{}.{key}", table.unwrap_or("")))
+                    && current.is_none()
+                {
                     return Some(i + 1);
                 }
                 if current.as_deref() == table && key_of_line(l, format).as_deref() == Some(key) {
@@ -132,7 +148,9 @@ pub fn field_line(text: &str, field: &str, format: Format) -> Option<usize> {
                 }
             }
             Format::Json => {
-                if table.is_some() && key_of_line(l, format).as_deref() == table.map(|t| t.to_string()).as_deref() {
+                if table.is_some()
+                    && key_of_line(l, format).as_deref() == table.map(|t| t.to_string()).as_deref()
+                {
                     current = table.map(|t| t.to_string());
                     continue;
                 }
@@ -152,7 +170,11 @@ fn name_field_of_line(text: &str, reason: &str, format: Format) -> String {
         .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
         .and_then(|n| n.parse::<usize>().ok());
     if let Some(n) = line {
-        if let Some(key) = text.lines().nth(n.saturating_sub(1)).and_then(|l| key_of_line(l, format)) {
+        if let Some(key) = text
+            .lines()
+            .nth(n.saturating_sub(1))
+            .and_then(|l| key_of_line(l, format))
+        {
             if !reason.contains(&format!("`{key}`")) {
                 return format!("{reason} (field `{key}`)");
             }
@@ -169,8 +191,13 @@ pub fn render(cfg: &AccelConfig, format: Format) -> Result<String, ConfigRenderE
         Format::Toml => {
             let body = toml::to_string(cfg)?;
             let mut s = String::new();
-            s.push_str(&format!("# Accelerator configuration `{}`. Edit it and pass the file to any\n", cfg.name));
-            s.push_str("# `--preset` option, e.g. `diannao asm prog.s -o prog.bin --preset this.toml`.\n");
+            s.push_str(&format!(
+                "# Accelerator configuration `{}`. Edit it and pass the file to any\n",
+                cfg.name
+            ));
+            s.push_str(
+                "# `--preset` option, e.g. `diannao asm prog.s -o prog.bin --preset this.toml`.\n",
+            );
             s.push_str("# Sizes in bytes, latencies in cycles, clock in MHz. Derived figures:\n");
             for line in crate::presets::derived_lines(cfg) {
                 s.push_str(&format!("#   {line}\n"));
@@ -209,33 +236,70 @@ mod tests {
 
     #[test]
     fn validation_errors_name_line_and_field() {
-        let text = render(&AccelConfig::tiny(), Format::Toml).unwrap().replace("tn = 4", "tn = 3");
+        let text = render(&AccelConfig::tiny(), Format::Toml)
+            .unwrap()
+            .replace("tn = 4", "tn = 3");
         let line = text.lines().position(|l| l == "tn = 3").unwrap() + 1;
-        let e = parse(&text, "my.toml", Format::Toml).unwrap_err().to_string();
-        assert!(e.starts_with(&format!("my.toml: line {line}: field `tn`:")), "{e}");
+        let e = parse(&text, "my.toml", Format::Toml)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(&format!("my.toml: line {line}: field `tn`:")),
+            "{e}"
+        );
 
-        let text = render(&AccelConfig::tiny(), Format::Toml).unwrap().replace("latency_cycles = 6", "latency_cycles = 0");
-        let line = text.lines().position(|l| l == "latency_cycles = 0").unwrap() + 1;
-        let e = parse(&text, "my.toml", Format::Toml).unwrap_err().to_string();
-        assert!(e.starts_with(&format!("my.toml: line {line}: field `dram.latency_cycles`:")), "{e}");
+        let text = render(&AccelConfig::tiny(), Format::Toml)
+            .unwrap()
+            .replace("latency_cycles = 6", "latency_cycles = 0");
+        let line = text
+            .lines()
+            .position(|l| l == "latency_cycles = 0")
+            .unwrap()
+            + 1;
+        let e = parse(&text, "my.toml", Format::Toml)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(&format!(
+                "my.toml: line {line}: field `dram.latency_cycles`:"
+            )),
+            "{e}"
+        );
 
-        let text = render(&AccelConfig::tiny(), Format::Json).unwrap().replace("\"latency_cycles\": 6", "\"latency_cycles\": 0");
-        let e = parse(&text, "my.json", Format::Json).unwrap_err().to_string();
-        assert!(e.contains("line ") && e.contains("dram.latency_cycles"), "{e}");
+        let text = render(&AccelConfig::tiny(), Format::Json)
+            .unwrap()
+            .replace("\"latency_cycles\": 6", "\"latency_cycles\": 0");
+        let e = parse(&text, "my.json", Format::Json)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line ") && e.contains("dram.latency_cycles"),
+            "{e}"
+        );
     }
 
     #[test]
     fn type_errors_name_line_and_field() {
-        let text = render(&AccelConfig::tiny(), Format::Toml).unwrap().replace("tn = 4", "tn = \"four\"");
-        let e = parse(&text, "my.toml", Format::Toml).unwrap_err().to_string();
+        let text = render(&AccelConfig::tiny(), Format::Toml)
+            .unwrap()
+            .replace("tn = 4", "tn = \"four\"");
+        let e = parse(&text, "my.toml", Format::Toml)
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("my.toml: line ") && e.contains("`tn`"), "{e}");
         assert!(!e.contains('\n'), "{e}");
     }
 
     #[test]
     fn unknown_names_are_unknown() {
-        assert!(matches!(resolve("nosuch"), Err(ConfigFileError::Unknown(_))));
-        assert!(matches!(resolve("/no/such/file.toml"), Err(ConfigFileError::Io { .. })));
+        assert!(matches!(
+            resolve("nosuch"),
+            Err(ConfigFileError::Unknown(_))
+        ));
+        assert!(matches!(
+            resolve("/no/such/file.toml"),
+            Err(ConfigFileError::Io { .. })
+        ));
         assert_eq!(resolve("tiny").unwrap(), AccelConfig::tiny());
     }
 }

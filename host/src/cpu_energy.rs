@@ -56,7 +56,9 @@ pub struct RaplReading(Vec<u64>);
 
 /// The package-level RAPL `energy_uj` files under `root` (`intel-rapl:N`, not sub-zones).
 pub fn rapl_zones(root: &Path) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(root) else { return Vec::new() };
+    let Ok(rd) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
     let mut v: Vec<PathBuf> = rd
         .filter_map(|e| e.ok())
         .filter(|e| {
@@ -64,7 +66,11 @@ pub fn rapl_zones(root: &Path) -> Vec<PathBuf> {
             n.starts_with("intel-rapl:") && n.matches(':').count() == 1
         })
         .map(|e| e.path().join("energy_uj"))
-        .filter(|p| std::fs::read_to_string(p).map(|s| s.trim().parse::<u64>().is_ok()).unwrap_or(false))
+        .filter(|p| {
+            std::fs::read_to_string(p)
+                .map(|s| s.trim().parse::<u64>().is_ok())
+                .unwrap_or(false)
+        })
         .collect();
     v.sort();
     v
@@ -78,33 +84,56 @@ impl CpuEnergy {
     }
 
     /// [`CpuEnergy::detect`] with another powercap root (tests).
-    pub fn detect_in(root: &Path, cpu_watts: Option<f64>, threads: usize) -> Result<Self, CpuEnergyError> {
+    pub fn detect_in(
+        root: &Path,
+        cpu_watts: Option<f64>,
+        threads: usize,
+    ) -> Result<Self, CpuEnergyError> {
         if let Some(w) = cpu_watts {
             if !(w.is_finite() && w > 0.0) {
                 return Err(CpuEnergyError::BadWatts(w));
             }
-            return Ok(CpuEnergy::StatedPower { watts: w, source: "--cpu-watts (given by the user)".into() });
+            return Ok(CpuEnergy::StatedPower {
+                watts: w,
+                source: "--cpu-watts (given by the user)".into(),
+            });
         }
         let zones = rapl_zones(root);
         if !zones.is_empty() {
             return Ok(CpuEnergy::Rapl { zones });
         }
         let t = threads.max(1);
-        Ok(CpuEnergy::StatedPower { watts: DEFAULT_WATTS_PER_CORE * t as f64, source: format!("{DEFAULT_SOURCE} ({t} threads)") })
+        Ok(CpuEnergy::StatedPower {
+            watts: DEFAULT_WATTS_PER_CORE * t as f64,
+            source: format!("{DEFAULT_SOURCE} ({t} threads)"),
+        })
     }
 
     /// One line saying how CPU energy was obtained.
     pub fn describe(&self) -> String {
         match self {
-            CpuEnergy::Rapl { zones } => format!("RAPL package energy counters ({}), difference over the timed runs / runs", zones.iter().map(|z| z.display().to_string()).collect::<Vec<_>>().join(", ")),
-            CpuEnergy::StatedPower { watts, source } => format!("measured median time x stated power {watts} W; source: {source}"),
+            CpuEnergy::Rapl { zones } => format!(
+                "RAPL package energy counters ({}), difference over the timed runs / runs",
+                zones
+                    .iter()
+                    .map(|z| z.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            CpuEnergy::StatedPower { watts, source } => {
+                format!("measured median time x stated power {watts} W; source: {source}")
+            }
         }
     }
 
     /// Read the counters (RAPL only).
     pub fn read(&self) -> Option<RaplReading> {
         match self {
-            CpuEnergy::Rapl { zones } => zones.iter().map(|z| std::fs::read_to_string(z).ok()?.trim().parse::<u64>().ok()).collect::<Option<Vec<u64>>>().map(RaplReading),
+            CpuEnergy::Rapl { zones } => zones
+                .iter()
+                .map(|z| std::fs::read_to_string(z).ok()?.trim().parse::<u64>().ok())
+                .collect::<Option<Vec<u64>>>()
+                .map(RaplReading),
             CpuEnergy::StatedPower { .. } => None,
         }
     }
@@ -122,7 +151,11 @@ impl CpuEnergy {
                         if y >= x {
                             y - x
                         } else {
-                            let max = std::fs::read_to_string(z.with_file_name("max_energy_range_uj")).ok().and_then(|s| s.trim().parse::<u64>().ok()).unwrap_or(0);
+                            let max =
+                                std::fs::read_to_string(z.with_file_name("max_energy_range_uj"))
+                                    .ok()
+                                    .and_then(|s| s.trim().parse::<u64>().ok())
+                                    .unwrap_or(0);
                             max.saturating_sub(*x) + y
                         }
                     })
@@ -142,7 +175,13 @@ mod tests {
     fn stated_power_and_rapl_detection() {
         let d = tempfile::tempdir().unwrap();
         let e = CpuEnergy::detect_in(d.path(), None, 2).unwrap();
-        assert_eq!(e, CpuEnergy::StatedPower { watts: 7.5, source: format!("{DEFAULT_SOURCE} (2 threads)") });
+        assert_eq!(
+            e,
+            CpuEnergy::StatedPower {
+                watts: 7.5,
+                source: format!("{DEFAULT_SOURCE} (2 threads)")
+            }
+        );
         assert_eq!(e.joules(2.0, None), 15.0);
         assert!(CpuEnergy::detect_in(d.path(), Some(0.0), 2).is_err());
         assert!(CpuEnergy::detect_in(d.path(), Some(f64::NAN), 2).is_err());

@@ -73,7 +73,14 @@ pub fn command(a: &HdlArgs) -> Result<String> {
             Ok(files.iter().map(|f| format!("{}\n", f.display())).collect())
         }
         HdlCmd::Parts { json } => Ok(if *json { parts_json() } else { parts_table() }),
-        HdlCmd::Report { preset, part, block, no_flatten, work, json } => {
+        HdlCmd::Report {
+            preset,
+            part,
+            block,
+            no_flatten,
+            work,
+            json,
+        } => {
             let part = parts::lookup(part)?;
             let cfg = crate::configs::resolve(preset)?;
             let block = match block {
@@ -94,25 +101,49 @@ pub fn command(a: &HdlArgs) -> Result<String> {
             opts.flatten = !no_flatten;
             let version = synth::yosys_version()?;
             let res = synth::run_yosys(&vdir.join(emit::VERILOG_FILE), &work.join("yosys"), &opts)?;
-            let what = format!("preset `{}`, block {}", cfg.name, if block == Design::Top { "top" } else { "nfu" });
-            Ok(if *json { report_json(&what, part, &res, &opts, &version) } else { report_text(&what, part, &res, &opts, &version) })
+            let what = format!(
+                "preset `{}`, block {}",
+                cfg.name,
+                if block == Design::Top { "top" } else { "nfu" }
+            );
+            Ok(if *json {
+                report_json(&what, part, &res, &opts, &version)
+            } else {
+                report_text(&what, part, &res, &opts, &version)
+            })
         }
     }
 }
 
 fn script_line(opts: &SynthOptions) -> String {
-    opts.script("top.v").lines().nth(1).unwrap_or("").to_string()
+    opts.script("top.v")
+        .lines()
+        .nth(1)
+        .unwrap_or("")
+        .to_string()
 }
 
 /// The report as a table with a verdict and the estimate caveat.
-pub fn report_text(what: &str, part: &Part, r: &Resources, opts: &SynthOptions, version: &str) -> String {
+pub fn report_text(
+    what: &str,
+    part: &Part,
+    r: &Resources,
+    opts: &SynthOptions,
+    version: &str,
+) -> String {
     let u = synth::utilisation(r, part);
     let mut s = format!(
         "Resource estimate: {what} on {} ({}, {})\nTool: {version}; `{}`\n\n{:<26} {:>10} {:>10} {:>8}\n",
         part.device, part.board, part.part_number, script_line(opts), "resource", "used", "available", "util"
     );
     for x in &u {
-        s += &format!("{:<26} {:>10} {:>10} {:>7.1}%\n", x.resource, x.used, x.available, x.percent());
+        s += &format!(
+            "{:<26} {:>10} {:>10} {:>7.1}%\n",
+            x.resource,
+            x.used,
+            x.available,
+            x.percent()
+        );
     }
     s += &format!(
         "\nLUT = {} logic + {} memory/SRL; RAMB18E2 {} + RAMB36E2 {}; carry cells (CARRY4/8) {}\n",
@@ -123,21 +154,39 @@ pub fn report_text(what: &str, part: &Part, r: &Resources, opts: &SynthOptions, 
         s += &format!("Verdict: fits on {} (estimate)\n", part.device);
     } else {
         let names: Vec<&str> = over.iter().map(|x| x.resource).collect();
-        s += &format!("Verdict: does NOT fit on {}: {} over capacity\n", part.device, names.join(", "));
+        s += &format!(
+            "Verdict: does NOT fit on {}: {} over capacity\n",
+            part.device,
+            names.join(", ")
+        );
     }
-    s += &format!("Note: {}\nCapacities: {}.\n", synth::ESTIMATE_NOTE, part.source);
+    s += &format!(
+        "Note: {}\nCapacities: {}.\n",
+        synth::ESTIMATE_NOTE,
+        part.source
+    );
     s
 }
 
 /// The report as JSON.
-pub fn report_json(what: &str, part: &Part, r: &Resources, opts: &SynthOptions, version: &str) -> String {
+pub fn report_json(
+    what: &str,
+    part: &Part,
+    r: &Resources,
+    opts: &SynthOptions,
+    version: &str,
+) -> String {
     let u = synth::utilisation(r, part);
     let rows: Vec<serde_json::Value> = u
         .iter()
         .map(|x| serde_json::json!({"resource": x.resource, "used": x.used, "available": x.available,
             "percent": if x.percent().is_finite() { serde_json::json!(x.percent()) } else { serde_json::Value::Null }, "fits": x.fits()}))
         .collect();
-    let cells: serde_json::Map<String, serde_json::Value> = r.cells.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect();
+    let cells: serde_json::Map<String, serde_json::Value> = r
+        .cells
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::json!(v)))
+        .collect();
     let v = serde_json::json!({
         "design": what,
         "part": {"device": part.device, "board": part.board, "part_number": part.part_number, "source": part.source},
@@ -154,9 +203,15 @@ pub fn report_json(what: &str, part: &Part, r: &Resources, opts: &SynthOptions, 
 }
 
 fn parts_table() -> String {
-    let mut s = format!("{:<9} {:<22} {:<22} {:>10} {:>10} {:>8} {:>9} {:>8}\n", "device", "board", "part number", "LUT", "FF", "DSP48E2", "RAMB36E2", "URAM288");
+    let mut s = format!(
+        "{:<9} {:<22} {:<22} {:>10} {:>10} {:>8} {:>9} {:>8}\n",
+        "device", "board", "part number", "LUT", "FF", "DSP48E2", "RAMB36E2", "URAM288"
+    );
     for p in parts::PARTS {
-        s += &format!("{:<9} {:<22} {:<22} {:>10} {:>10} {:>8} {:>9} {:>8}\n", p.device, p.board, p.part_number, p.luts, p.ffs, p.dsp48e2, p.ramb36e2, p.uram288);
+        s += &format!(
+            "{:<9} {:<22} {:<22} {:>10} {:>10} {:>8} {:>9} {:>8}\n",
+            p.device, p.board, p.part_number, p.luts, p.ffs, p.dsp48e2, p.ramb36e2, p.uram288
+        );
     }
     s
 }

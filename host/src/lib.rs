@@ -13,18 +13,18 @@
 //! Library code returns typed errors ([`thiserror`]); `main.rs` turns them
 //! into one-line `error: ...` messages.
 
+pub mod analyze;
 pub mod assembly;
 pub mod atomic;
 pub mod baseline;
-pub mod analyze;
-pub mod compare;
-pub mod cpu_energy;
-pub mod report;
-pub mod sweep;
-pub mod configs;
-pub mod presets;
 pub mod bench;
+pub mod compare;
+pub mod configs;
+pub mod cpu_energy;
+pub mod hdl_cmd;
+pub mod presets;
+pub mod report;
 pub mod run;
 pub mod simulate;
+pub mod sweep;
 pub mod verify;
-pub mod hdl_cmd;

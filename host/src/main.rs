@@ -118,9 +118,18 @@ fn clap_error(e: clap::Error) -> ExitCode {
                 .take_while(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("tip:"))
                 .collect();
             let msg = msg.join(" ");
-            let msg = msg.strip_prefix("error:").unwrap_or(&msg).trim().to_string();
-            let msg = if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand || msg.is_empty() {
-                let subs: Vec<String> = Cli::command().get_subcommands().map(|c| c.get_name().to_string()).collect();
+            let msg = msg
+                .strip_prefix("error:")
+                .unwrap_or(&msg)
+                .trim()
+                .to_string();
+            let msg = if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                || msg.is_empty()
+            {
+                let subs: Vec<String> = Cli::command()
+                    .get_subcommands()
+                    .map(|c| c.get_name().to_string())
+                    .collect();
                 format!("no subcommand given (one of: {})", subs.join(", "))
             } else {
                 msg
@@ -162,20 +171,39 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Verify(a) => Ok(host::verify::command(&a, &mut std::io::stdout().lock())?),
         Cmd::Bench(a) => emit(&host::bench::command(&a)?, None),
         Cmd::Hdl(a) => emit(&host::hdl_cmd::command(&a)?, None),
-        Cmd::Presets { json, presets: names } => {
+        Cmd::Presets {
+            json,
+            presets: names,
+        } => {
             let cfgs = if names.is_empty() {
                 arch::AccelConfig::presets()
             } else {
-                names.iter().map(|n| configs::resolve(n)).collect::<Result<Vec<_>, _>>()?
+                names
+                    .iter()
+                    .map(|n| configs::resolve(n))
+                    .collect::<Result<Vec<_>, _>>()?
             };
-            let text = if json { presets::json(&cfgs)? } else { presets::table(&cfgs) };
+            let text = if json {
+                presets::json(&cfgs)?
+            } else {
+                presets::table(&cfgs)
+            };
             emit(&text, None)
         }
-        Cmd::Asm { input, output, preset } => {
+        Cmd::Asm {
+            input,
+            output,
+            preset,
+        } => {
             let cfg = configs::resolve(&preset)?;
             let bytes = read(&input)?;
             let name = input.display().to_string();
-            let text = String::from_utf8(bytes).map_err(|e| anyhow::anyhow!("{name}: not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "{name}: not UTF-8 text (byte {})",
+                    e.utf8_error().valid_up_to()
+                )
+            })?;
             let bin = assembly::assemble_to_bytes(&text, &name, &cfg)?;
             atomic::write(&output, &bin)?;
             Ok(())
@@ -186,7 +214,12 @@ fn run(cli: Cli) -> Result<()> {
             emit(&text, output.as_deref())
         }
         Cmd::IsaDoc { output } => emit(&arch::isa::doc::markdown(), output.as_deref()),
-        Cmd::Config { preset, json, toml: _, output } => {
+        Cmd::Config {
+            preset,
+            json,
+            toml: _,
+            output,
+        } => {
             let cfg = configs::resolve(&preset)?;
             let text = configs::render(&cfg, if json { Format::Json } else { Format::Toml })?;
             emit(&text, output.as_deref())

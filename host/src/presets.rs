@@ -69,16 +69,34 @@ pub fn derived(c: &AccelConfig) -> Derived {
 
 /// `c` with its derived figures.
 pub fn summary(c: &AccelConfig) -> Summary {
-    Summary { config: c.clone(), derived: derived(c) }
+    Summary {
+        config: c.clone(),
+        derived: derived(c),
+    }
 }
 
 /// The derived figures as short lines (used as comments in config files).
 pub fn derived_lines(c: &AccelConfig) -> Vec<String> {
     let d = derived(c);
     vec![
-        format!("NBin {} rows x {} B, SB {} rows x {} B, NBout {} rows x {} B; on-chip {} B", d.nbin_rows, d.nbin_row_bytes, d.sb_rows, d.sb_row_bytes, d.nbout_rows, d.nbout_row_bytes, d.onchip_bytes),
-        format!("peak {} MACs/cycle, {} ops/cycle (mult + adder-tree add), {:.1} GOP/s at {} MHz", d.peak_macs_per_cycle, d.peak_ops_per_cycle, d.peak_gops, c.clock_mhz),
-        format!("memory port {} B/cycle = {:.1} GB/s, latency {} cycles", c.dram.bytes_per_cycle, d.dram_gbytes_per_s, c.dram.latency_cycles),
+        format!(
+            "NBin {} rows x {} B, SB {} rows x {} B, NBout {} rows x {} B; on-chip {} B",
+            d.nbin_rows,
+            d.nbin_row_bytes,
+            d.sb_rows,
+            d.sb_row_bytes,
+            d.nbout_rows,
+            d.nbout_row_bytes,
+            d.onchip_bytes
+        ),
+        format!(
+            "peak {} MACs/cycle, {} ops/cycle (mult + adder-tree add), {:.1} GOP/s at {} MHz",
+            d.peak_macs_per_cycle, d.peak_ops_per_cycle, d.peak_gops, c.clock_mhz
+        ),
+        format!(
+            "memory port {} B/cycle = {:.1} GB/s, latency {} cycles",
+            c.dram.bytes_per_cycle, d.dram_gbytes_per_s, c.dram.latency_cycles
+        ),
     ]
 }
 
@@ -105,7 +123,17 @@ fn size(bytes: u64) -> String {
 /// The human-readable table of `configs`, followed by each one's notes.
 pub fn table(configs: &[AccelConfig]) -> String {
     let head = [
-        "preset", "Tn", "NBin", "SB", "NBout", "on-chip", "clock MHz", "MACs/cycle", "ops/cycle", "peak GOP/s", "DRAM model",
+        "preset",
+        "Tn",
+        "NBin",
+        "SB",
+        "NBout",
+        "on-chip",
+        "clock MHz",
+        "MACs/cycle",
+        "ops/cycle",
+        "peak GOP/s",
+        "DRAM model",
     ];
     let mut rows: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
     for c in configs {
@@ -121,21 +149,41 @@ pub fn table(configs: &[AccelConfig]) -> String {
             d.peak_macs_per_cycle.to_string(),
             d.peak_ops_per_cycle.to_string(),
             format!("{:.1}", d.peak_gops),
-            format!("{} cyc, {} B/cyc ({:.1} GB/s), {}", c.dram.latency_cycles, c.dram.bytes_per_cycle, d.dram_gbytes_per_s, size(c.dram.size_bytes)),
+            format!(
+                "{} cyc, {} B/cyc ({:.1} GB/s), {}",
+                c.dram.latency_cycles,
+                c.dram.bytes_per_cycle,
+                d.dram_gbytes_per_s,
+                size(c.dram.size_bytes)
+            ),
         ]);
     }
-    let widths: Vec<usize> = (0..head.len()).map(|k| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..head.len())
+        .map(|k| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0))
+        .collect();
     let mut s = String::new();
     for (i, r) in rows.iter().enumerate() {
         let cells: Vec<String> = r
             .iter()
             .enumerate()
-            .map(|(k, cell)| if k == 0 || k == head.len() - 1 { format!("{cell:<w$}", w = widths[k]) } else { format!("{cell:>w$}", w = widths[k]) })
+            .map(|(k, cell)| {
+                if k == 0 || k == head.len() - 1 {
+                    format!("{cell:<w$}", w = widths[k])
+                } else {
+                    format!("{cell:>w$}", w = widths[k])
+                }
+            })
             .collect();
         s.push_str(cells.join("  ").trim_end());
         s.push('\n');
         if i == 0 {
-            s.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+            s.push_str(
+                &widths
+                    .iter()
+                    .map(|w| "-".repeat(*w))
+                    .collect::<Vec<_>>()
+                    .join("  "),
+            );
             s.push('\n');
         }
     }

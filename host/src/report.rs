@@ -50,7 +50,10 @@ pub struct OutDir {
 impl OutDir {
     /// Check the destination and create the temporary directory beside it.
     pub fn prepare(dest: &Path) -> Result<Self, ReportError> {
-        let err = |reason: String| ReportError::OutDir { path: dest.to_path_buf(), reason };
+        let err = |reason: String| ReportError::OutDir {
+            path: dest.to_path_buf(),
+            reason,
+        };
         if dest.as_os_str().is_empty() {
             return Err(err("empty path".into()));
         }
@@ -62,11 +65,29 @@ impl OutDir {
             _ => PathBuf::from("."),
         };
         if !parent.is_dir() {
-            return Err(err(format!("parent directory {} does not exist", parent.display())));
+            return Err(err(format!(
+                "parent directory {} does not exist",
+                parent.display()
+            )));
         }
-        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-        let tmp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".tmp").tempdir_in(&parent).map_err(|e| err(format!("cannot create a directory in {}: {e}", parent.display())))?;
-        Ok(OutDir { dest: dest.to_path_buf(), tmp: Some(tmp) })
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempdir_in(&parent)
+            .map_err(|e| {
+                err(format!(
+                    "cannot create a directory in {}: {e}",
+                    parent.display()
+                ))
+            })?;
+        Ok(OutDir {
+            dest: dest.to_path_buf(),
+            tmp: Some(tmp),
+        })
     }
 
     /// The final path of file `name`.
@@ -86,7 +107,10 @@ impl OutDir {
     /// Rename the temporary directory into place.
     pub fn commit(mut self) -> Result<PathBuf, ReportError> {
         let tmp = self.tmp.take().expect("not committed");
-        let err = |reason: String| ReportError::OutDir { path: self.dest.clone(), reason };
+        let err = |reason: String| ReportError::OutDir {
+            path: self.dest.clone(),
+            reason,
+        };
         let tmp_path = tmp.keep();
         #[cfg(unix)]
         {
@@ -128,7 +152,11 @@ pub fn csv_field(s: &str) -> String {
 
 /// CSV text from a header and rows.
 pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut s = header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",");
+    let mut s = header
+        .iter()
+        .map(|h| csv_field(h))
+        .collect::<Vec<_>>()
+        .join(",");
     s.push('\n');
     for r in rows {
         s.push_str(&r.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
@@ -140,7 +168,14 @@ pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
 /// A Markdown table.
 pub fn markdown_table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut s = format!("| {} |\n", header.join(" | "));
-    s.push_str(&format!("|{}\n", header.iter().enumerate().map(|(i, _)| if i == 0 { "---|" } else { "---:|" }).collect::<String>()));
+    s.push_str(&format!(
+        "|{}\n",
+        header
+            .iter()
+            .enumerate()
+            .map(|(i, _)| if i == 0 { "---|" } else { "---:|" })
+            .collect::<String>()
+    ));
     for r in rows {
         s.push_str(&format!("| {} |\n", r.join(" | ")));
     }
@@ -165,13 +200,32 @@ pub fn sig(x: f64) -> String {
 
 /// A log-scale bar chart as SVG text: one bar per label; values must be
 /// positive and finite (others are left out).
-pub fn log_bar_chart(title: &str, y_label: &str, labels: &[String], values: &[f64]) -> Result<String, ReportError> {
+pub fn log_bar_chart(
+    title: &str,
+    y_label: &str,
+    labels: &[String],
+    values: &[f64],
+) -> Result<String, ReportError> {
     use plotters::prelude::*;
-    let perr = |e: String| ReportError::Plot { name: title.to_string(), reason: e };
+    let perr = |e: String| ReportError::Plot {
+        name: title.to_string(),
+        reason: e,
+    };
     let ok = |v: &f64| v.is_finite() && *v > 0.0;
     let vals: Vec<f64> = values.iter().copied().filter(ok).collect();
-    let (lo, hi) = vals.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
-    let (lo, hi) = if vals.is_empty() { (0.1, 10.0) } else { (10f64.powf(lo.log10().floor()), 10f64.powf(hi.log10().ceil().max(lo.log10().floor() + 1.0))) };
+    let (lo, hi) = vals
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(*v), b.max(*v))
+        });
+    let (lo, hi) = if vals.is_empty() {
+        (0.1, 10.0)
+    } else {
+        (
+            10f64.powf(lo.log10().floor()),
+            10f64.powf(hi.log10().ceil().max(lo.log10().floor() + 1.0)),
+        )
+    };
     let n = labels.len().max(1);
     let width = (160 + 48 * n as u32).max(640);
     let mut svg = String::new();
@@ -190,20 +244,36 @@ pub fn log_bar_chart(title: &str, y_label: &str, labels: &[String], values: &[f6
             .disable_x_mesh()
             .x_labels(n)
             .x_label_formatter(&|x| match x {
-                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => labels.get(*i).cloned().unwrap_or_default(),
+                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
+                    labels.get(*i).cloned().unwrap_or_default()
+                }
                 SegmentValue::Last => String::new(),
             })
-            .x_label_style(("sans-serif", 12).into_font().transform(FontTransform::Rotate90))
+            .x_label_style(
+                ("sans-serif", 12)
+                    .into_font()
+                    .transform(FontTransform::Rotate90),
+            )
             .y_labels(12)
             .y_label_formatter(&|v| sig(*v))
             .y_desc(y_label)
             .draw()
             .map_err(|e| perr(e.to_string()))?;
-        let bars = values.iter().enumerate().filter(|(_, v)| ok(v)).map(|(i, y)| {
-            let mut r = Rectangle::new([(SegmentValue::Exact(i), lo), (SegmentValue::Exact(i + 1), *y)], BLUE.mix(0.7).filled());
-            r.set_margin(0, 0, 6, 6);
-            r
-        });
+        let bars = values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| ok(v))
+            .map(|(i, y)| {
+                let mut r = Rectangle::new(
+                    [
+                        (SegmentValue::Exact(i), lo),
+                        (SegmentValue::Exact(i + 1), *y),
+                    ],
+                    BLUE.mix(0.7).filled(),
+                );
+                r.set_margin(0, 0, 6, 6);
+                r
+            });
         chart.draw_series(bars).map_err(|e| perr(e.to_string()))?;
         root.present().map_err(|e| perr(e.to_string()))?;
     }
@@ -240,9 +310,18 @@ mod tests {
 
     #[test]
     fn chart_and_tables() {
-        let s = log_bar_chart("t", "x", &["a".into(), "b".into(), "c".into()], &[1.0, 300.0, f64::NAN]).unwrap();
+        let s = log_bar_chart(
+            "t",
+            "x",
+            &["a".into(), "b".into(), "c".into()],
+            &[1.0, 300.0, f64::NAN],
+        )
+        .unwrap();
         assert!(s.starts_with("<svg") || s.contains("<svg"));
-        assert_eq!(csv(&["a", "b"], &[vec!["1".into(), "x,y".into()]]), "a,b\n1,\"x,y\"\n");
+        assert_eq!(
+            csv(&["a", "b"], &[vec!["1".into(), "x,y".into()]]),
+            "a,b\n1,\"x,y\"\n"
+        );
         assert_eq!(sig(1234.5678), "1235");
         assert_eq!(sig(0.012345), "0.01235");
     }

@@ -158,11 +158,19 @@ impl Workload {
         match (model, layer) {
             (Some(m), None) => {
                 let m = Model::load(m)?;
-                Ok(Workload { name: m.name, is_model: true, layers: m.layers.into_iter().map(|l| (l.name, l.spec)).collect() })
+                Ok(Workload {
+                    name: m.name,
+                    is_model: true,
+                    layers: m.layers.into_iter().map(|l| (l.name, l.spec)).collect(),
+                })
             }
             (None, Some(l)) => {
                 let spec: LayerSpec = l.parse()?;
-                Ok(Workload { name: "layer".into(), is_model: false, layers: vec![("layer".into(), spec)] })
+                Ok(Workload {
+                    name: "layer".into(),
+                    is_model: false,
+                    layers: vec![("layer".into(), spec)],
+                })
             }
             _ => Err(RunError::Workload),
         }
@@ -191,7 +199,12 @@ pub fn check_batch(batch: u32) -> Result<(), RunError> {
 /// table file (`*.toml`, the format of `sim/energy/`).
 pub fn energy_table(name: &str) -> Result<EnergyTable, RunError> {
     if name.ends_with(".toml") && std::path::Path::new(name).is_file() {
-        let text = std::fs::read_to_string(name).map_err(|e| RunError::Energy(SimError::EnergyTable { name: name.into(), reason: e.to_string() }))?;
+        let text = std::fs::read_to_string(name).map_err(|e| {
+            RunError::Energy(SimError::EnergyTable {
+                name: name.into(),
+                reason: e.to_string(),
+            })
+        })?;
         return EnergyTable::from_toml_str(&text, name).map_err(RunError::Energy);
     }
     EnergyTable::named(name).map_err(RunError::Energy)
@@ -210,13 +223,21 @@ pub struct LayerData {
 
 /// Seeded random data for `layer` (see the module documentation for the
 /// distribution); `stream` separates the layers of one run.
-pub fn random_data(cfg: &AccelConfig, layer: &LayerSpec, batch: u32, seed: u64, stream: u64) -> LayerData {
+pub fn random_data(
+    cfg: &AccelConfig,
+    layer: &LayerSpec,
+    batch: u32,
+    seed: u64,
+    stream: u64,
+) -> LayerData {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(stream);
     let one: i32 = 1i32 << cfg.frac_bits.min(15);
     let clamp = |v: i32| v.clamp(i16::MIN as i32, i16::MAX as i32) as i16;
     let ui = Uniform::new(-one, one);
-    let input = (0..layer.input_len() * batch as u64).map(|_| clamp(ui.sample(&mut rng))).collect();
+    let input = (0..layer.input_len() * batch as u64)
+        .map(|_| clamp(ui.sample(&mut rng)))
+        .collect();
     let fan_in = match layer {
         LayerSpec::Conv(c) => c.ni as u64 * c.ky as u64 * c.kx as u64,
         LayerSpec::Classifier(c) => c.ni as u64,
@@ -224,11 +245,19 @@ pub fn random_data(cfg: &AccelConfig, layer: &LayerSpec, batch: u32, seed: u64, 
     };
     let a = ((one as f64 * (3.0 / fan_in as f64).sqrt()).round() as i32).clamp(1, i16::MAX as i32);
     let uw = Uniform::new_inclusive(-a, a);
-    let weights = (0..layer.weight_len()).map(|_| clamp(uw.sample(&mut rng))).collect();
+    let weights = (0..layer.weight_len())
+        .map(|_| clamp(uw.sample(&mut rng)))
+        .collect();
     let half = (one / 2).max(1);
     let ub = Uniform::new_inclusive(-half, half);
-    let bias = (0..layer.bias_len()).map(|_| clamp(ub.sample(&mut rng))).collect();
-    LayerData { input, weights, bias }
+    let bias = (0..layer.bias_len())
+        .map(|_| clamp(ub.sample(&mut rng)))
+        .collect();
+    LayerData {
+        input,
+        weights,
+        bias,
+    }
 }
 
 /// Figures of one simulated layer.
@@ -260,7 +289,12 @@ pub struct LayerFigures {
 
 impl LayerFigures {
     /// The figures of a finished run.
-    pub fn new(cfg: &AccelConfig, compiled: &CompiledLayer, stats: &RunStats, table: &EnergyTable) -> Self {
+    pub fn new(
+        cfg: &AccelConfig,
+        compiled: &CompiledLayer,
+        stats: &RunStats,
+        table: &EnergyTable,
+    ) -> Self {
         let c = &stats.counters;
         LayerFigures {
             cycles: stats.cycles,
@@ -299,26 +333,53 @@ pub struct LayerRun {
 }
 
 /// Compile `layer` for `cfg` (default options: truncating rounding, chosen tiles).
-pub fn compile(cfg: &AccelConfig, layer: &LayerSpec, batch: u32, name: &str) -> Result<CompiledLayer, RunError> {
-    firmware::compile(cfg, layer, batch).map_err(|source| RunError::Compile { layer: name.into(), error: source })
+pub fn compile(
+    cfg: &AccelConfig,
+    layer: &LayerSpec,
+    batch: u32,
+    name: &str,
+) -> Result<CompiledLayer, RunError> {
+    firmware::compile(cfg, layer, batch).map_err(|source| RunError::Compile {
+        layer: name.into(),
+        error: source,
+    })
 }
 
 /// A DRAM of the configuration's size holding the layer's packed tensors.
-pub fn load_dram(cfg: &AccelConfig, compiled: &CompiledLayer, data: &LayerData, name: &str) -> Result<Dram, RunError> {
-    let cerr = |source| RunError::Compile { layer: name.into(), error: source };
-    let serr = |source| RunError::Sim { layer: name.into(), error: source };
+pub fn load_dram(
+    cfg: &AccelConfig,
+    compiled: &CompiledLayer,
+    data: &LayerData,
+    name: &str,
+) -> Result<Dram, RunError> {
+    let cerr = |source| RunError::Compile {
+        layer: name.into(),
+        error: source,
+    };
+    let serr = |source| RunError::Sim {
+        layer: name.into(),
+        error: source,
+    };
     let mut dram = Dram::new(cfg.dram.size_bytes);
     for (a, bytes) in compiled.layout.pack_input(&data.input).map_err(cerr)? {
         dram.write(a, &bytes).map_err(serr)?;
     }
-    for (a, bytes) in compiled.layout.pack_params(&data.weights, &data.bias).map_err(cerr)? {
+    for (a, bytes) in compiled
+        .layout
+        .pack_params(&data.weights, &data.bias)
+        .map_err(cerr)?
+    {
         dram.write(a, &bytes).map_err(serr)?;
     }
     Ok(dram)
 }
 
 /// Read the outputs of a finished run back from DRAM.
-pub fn read_output(compiled: &CompiledLayer, dram: &Dram, name: &str) -> Result<Vec<i16>, RunError> {
+pub fn read_output(
+    compiled: &CompiledLayer,
+    dram: &Dram,
+    name: &str,
+) -> Result<Vec<i16>, RunError> {
     let mut err = None;
     let out = compiled.layout.unpack_output(|a, buf| {
         if let Err(e) = dram.read(a, buf) {
@@ -326,7 +387,10 @@ pub fn read_output(compiled: &CompiledLayer, dram: &Dram, name: &str) -> Result<
         }
     });
     match err {
-        Some(source) => Err(RunError::Sim { layer: name.into(), error: source }),
+        Some(source) => Err(RunError::Sim {
+            layer: name.into(),
+            error: source,
+        }),
         None => Ok(out),
     }
 }
@@ -342,22 +406,46 @@ pub fn run_compiled(
     name: &str,
 ) -> Result<LayerRun, RunError> {
     let mut dram = load_dram(cfg, compiled, data, name)?;
-    let serr = |source| RunError::Sim { layer: name.into(), error: source };
+    let serr = |source| RunError::Sim {
+        layer: name.into(),
+        error: source,
+    };
     let mut m = Machine::new(cfg.clone()).map_err(serr)?;
     if vcd.is_some() {
         m.set_vcd(vcd);
     }
     let stats = m.run(&compiled.program, &mut dram).map_err(serr)?;
     let output = read_output(compiled, &dram, name)?;
-    Ok(LayerRun { figures: LayerFigures::new(cfg, compiled, &stats, table), stats, output })
+    Ok(LayerRun {
+        figures: LayerFigures::new(cfg, compiled, &stats, table),
+        stats,
+        output,
+    })
 }
 
 /// The fixed-point reference's outputs and saturation count for `data`,
 /// with the rounding [`compile`] uses.
-pub fn reference(cfg: &AccelConfig, layer: &LayerSpec, batch: u32, data: &LayerData, name: &str) -> Result<firmware::reference::RefOutput, RunError> {
+pub fn reference(
+    cfg: &AccelConfig,
+    layer: &LayerSpec,
+    batch: u32,
+    data: &LayerData,
+    name: &str,
+) -> Result<firmware::reference::RefOutput, RunError> {
     let round = firmware::CompileOptions::default().round;
-    firmware::reference::forward(layer, batch, &data.input, &data.weights, &data.bias, cfg.frac_bits, round)
-        .map_err(|source| RunError::Compile { layer: name.into(), error: source })
+    firmware::reference::forward(
+        layer,
+        batch,
+        &data.input,
+        &data.weights,
+        &data.bias,
+        cfg.frac_bits,
+        round,
+    )
+    .map_err(|source| RunError::Compile {
+        layer: name.into(),
+        error: source,
+    })
 }
 
 /// The first element where two output tensors differ.
@@ -379,7 +467,11 @@ pub struct Mismatch {
 
 impl std::fmt::Display for Mismatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "batch {} map {} y {} x {}: expected {} got {}", self.batch, self.map, self.y, self.x, self.expected, self.got)
+        write!(
+            f,
+            "batch {} map {} y {} x {}: expected {} got {}",
+            self.batch, self.map, self.y, self.x, self.expected, self.got
+        )
     }
 }
 
@@ -424,7 +516,17 @@ mod tests {
         assert_eq!(first_mismatch(&l, &a, &b), None);
         let i = 24 + 12 + 2 * 4 + 1; // batch 1, map 1, y 2, x 1
         b[i] = 7;
-        assert_eq!(first_mismatch(&l, &a, &b), Some(Mismatch { batch: 1, map: 1, y: 2, x: 1, expected: 0, got: 7 }));
+        assert_eq!(
+            first_mismatch(&l, &a, &b),
+            Some(Mismatch {
+                batch: 1,
+                map: 1,
+                y: 2,
+                x: 1,
+                expected: 0,
+                got: 7
+            })
+        );
         assert_eq!(first_mismatch(&l, &a, &a[..10]).unwrap().x, 2);
     }
 

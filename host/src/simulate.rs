@@ -130,8 +130,13 @@ pub fn progress(n: usize, show: bool) -> indicatif::ProgressBar {
     if !show || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
-    let pb = indicatif::ProgressBar::with_draw_target(Some(n as u64), indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} layers {elapsed} {msg}") {
+    let pb = indicatif::ProgressBar::with_draw_target(
+        Some(n as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} layers {elapsed} {msg}")
+    {
         pb.set_style(style);
     }
     pb
@@ -146,7 +151,10 @@ pub(crate) struct VcdFile {
 
 impl VcdFile {
     pub(crate) fn create(path: &Path) -> Result<Self, RunError> {
-        let fail = |reason: String| RunError::Vcd { path: path.display().to_string(), reason };
+        let fail = |reason: String| RunError::Vcd {
+            path: path.display().to_string(),
+            reason,
+        };
         if path.as_os_str().is_empty() {
             return Err(fail("empty path".into()));
         }
@@ -164,12 +172,26 @@ impl VcdFile {
             .prefix(".diannao-vcd.")
             .suffix(".tmp")
             .tempfile_in(dir)
-            .map_err(|e| fail(e.to_string().split(" at path ").next().unwrap_or_default().to_string()))?;
-        Ok(VcdFile { tmp, path: path.to_path_buf() })
+            .map_err(|e| {
+                fail(
+                    e.to_string()
+                        .split(" at path ")
+                        .next()
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            })?;
+        Ok(VcdFile {
+            tmp,
+            path: path.to_path_buf(),
+        })
     }
 
     pub(crate) fn writer(&self) -> Result<Box<dyn Write>, RunError> {
-        let f = self.tmp.reopen().map_err(|e| RunError::Vcd { path: self.path.display().to_string(), reason: e.to_string() })?;
+        let f = self.tmp.reopen().map_err(|e| RunError::Vcd {
+            path: self.path.display().to_string(),
+            reason: e.to_string(),
+        })?;
         Ok(Box::new(std::io::BufWriter::new(f)))
     }
 
@@ -179,14 +201,24 @@ impl VcdFile {
         {
             use std::os::unix::fs::PermissionsExt;
             // the temporary file is private (0600); a trace is an ordinary output file
-            let _ = std::fs::set_permissions(self.tmp.path(), std::fs::Permissions::from_mode(0o644));
+            let _ =
+                std::fs::set_permissions(self.tmp.path(), std::fs::Permissions::from_mode(0o644));
         }
-        self.tmp.persist(&self.path).map_err(|e| RunError::Vcd { path, reason: e.error.to_string() })?;
+        self.tmp.persist(&self.path).map_err(|e| RunError::Vcd {
+            path,
+            reason: e.error.to_string(),
+        })?;
         Ok(())
     }
 }
 
-fn row(name: &str, spec: &firmware::LayerSpec, figures: LayerFigures, stats: &sim::RunStats, plan: String) -> LayerRow {
+fn row(
+    name: &str,
+    spec: &firmware::LayerSpec,
+    figures: LayerFigures,
+    stats: &sim::RunStats,
+    plan: String,
+) -> LayerRow {
     let s3 = |(a, b, c): (u32, u32, u32)| [a, b, c];
     LayerRow {
         name: name.into(),
@@ -195,7 +227,11 @@ fn row(name: &str, spec: &firmware::LayerSpec, figures: LayerFigures, stats: &si
         input: s3(spec.input_shape()),
         output: s3(spec.output_shape()),
         figures,
-        counters: stats.counters.iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        counters: stats
+            .counters
+            .iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
         plan,
     }
 }
@@ -221,12 +257,21 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimReport, RunError> {
         let mut r = run::run_compiled(&cfg, &compiled, &data, &table, None, &ename)?;
         if let Some(v) = &vcd {
             if r.stats.cycles > args.vcd_max_cycles {
-                return Err(RunError::VcdTooLong { cycles: r.stats.cycles, limit: args.vcd_max_cycles });
+                return Err(RunError::VcdTooLong {
+                    cycles: r.stats.cycles,
+                    limit: args.vcd_max_cycles,
+                });
             }
             r = run::run_compiled(&cfg, &compiled, &data, &table, Some(v.writer()?), &ename)?;
         }
         counters.push(r.stats.counters.clone());
-        rows.push(row(name, spec, r.figures, &r.stats, compiled.plan.to_string()));
+        rows.push(row(
+            name,
+            spec,
+            r.figures,
+            &r.stats,
+            compiled.plan.to_string(),
+        ));
         pb.inc(1);
     }
     pb.finish_and_clear();
@@ -236,7 +281,14 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimReport, RunError> {
     Ok(report(&cfg, &table, &work, args, rows, &counters))
 }
 
-fn report(cfg: &AccelConfig, table: &EnergyTable, work: &Workload, args: &SimulateArgs, layers: Vec<LayerRow>, counters: &[arch::events::Counters]) -> SimReport {
+fn report(
+    cfg: &AccelConfig,
+    table: &EnergyTable,
+    work: &Workload,
+    args: &SimulateArgs,
+    layers: Vec<LayerRow>,
+    counters: &[arch::events::Counters],
+) -> SimReport {
     let all = run::sum_counters(counters);
     let f = |g: fn(&LayerFigures) -> u64| layers.iter().map(|l| g(&l.figures)).sum::<u64>();
     let cycles = f(|x| x.cycles);
@@ -280,7 +332,12 @@ const CSV_HEADER: &str = "layer,type,input,output,cycles,useful_macs,utilisation
 energy_nfu_pj,energy_nbin_pj,energy_sb_pj,energy_nbout_pj,energy_dram_pj,energy_total_pj,time_s,saturations,energy_table";
 
 fn csv_energy(e: &EnergyReport) -> String {
-    e.per_unit().iter().map(|(_, v)| format!("{v:.1}")).chain([format!("{:.1}", e.total_pj)]).collect::<Vec<_>>().join(",")
+    e.per_unit()
+        .iter()
+        .map(|(_, v)| format!("{v:.1}"))
+        .chain([format!("{:.1}", e.total_pj)])
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The report as CSV: a header, one row per layer, then a `total` row.
@@ -325,11 +382,28 @@ pub fn csv(r: &SimReport) -> String {
 /// Right-align columns (the first two left-aligned).
 fn columns(rows: &[Vec<String>]) -> String {
     let n = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let w: Vec<usize> = (0..n).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();
+    let w: Vec<usize> = (0..n)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let mut out = String::new();
     for r in rows {
-        let cells: Vec<String> =
-            r.iter().enumerate().map(|(c, s)| if c < 2 { format!("{s:<w$}", w = w[c]) } else { format!("{s:>w$}", w = w[c]) }).collect();
+        let cells: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(c, s)| {
+                if c < 2 {
+                    format!("{s:<w$}", w = w[c])
+                } else {
+                    format!("{s:>w$}", w = w[c])
+                }
+            })
+            .collect();
         out += cells.join("  ").trim_end();
         out.push('\n');
     }
@@ -356,8 +430,19 @@ pub fn table(r: &SimReport) -> String {
         "saturations".into(),
     ]];
     let split = |e: &EnergyReport| {
-        let p = |x: f64| if e.total_pj > 0.0 { 100.0 * x / e.total_pj } else { 0.0 };
-        format!("{:.0}/{:.0}/{:.0}", p(e.nfu_pj), p(e.nbin_pj + e.sb_pj + e.nbout_pj), p(e.dram_pj))
+        let p = |x: f64| {
+            if e.total_pj > 0.0 {
+                100.0 * x / e.total_pj
+            } else {
+                0.0
+            }
+        };
+        format!(
+            "{:.0}/{:.0}/{:.0}",
+            p(e.nfu_pj),
+            p(e.nbin_pj + e.sb_pj + e.nbout_pj),
+            p(e.dram_pj)
+        )
     };
     for l in &r.layers {
         let f = &l.figures;
@@ -410,7 +495,10 @@ pub fn table(r: &SimReport) -> String {
 
 /// Each layer's tiling plan, one block per layer.
 fn plans(r: &SimReport) -> String {
-    r.layers.iter().map(|l| format!("plan of {}: {}\n", l.name, l.plan)).collect()
+    r.layers
+        .iter()
+        .map(|l| format!("plan of {}: {}\n", l.name, l.plan))
+        .collect()
 }
 
 /// Run `simulate` and render it as `args` asks.

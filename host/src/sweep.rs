@@ -20,18 +20,31 @@ pub fn config(base: &AccelConfig, tn: u32, sb_kb: u32) -> AccelConfig {
     c.sb_bytes = sb_kb.saturating_mul(1024);
     c.nbin_bytes = base.nbin_rows().saturating_mul(tn * base.data_bytes());
     c.nbout_bytes = base.nbout_rows().saturating_mul(tn * base.acc_bytes());
-    c.notes = format!("sweep of {}: Tn = {tn}, SB {sb_kb} KiB, NBin {} rows, NBout {} rows", base.name, base.nbin_rows(), base.nbout_rows());
+    c.notes = format!(
+        "sweep of {}: Tn = {tn}, SB {sb_kb} KiB, NBin {} rows, NBout {} rows",
+        base.name,
+        base.nbin_rows(),
+        base.nbout_rows()
+    );
     c
 }
 
 /// Every config of the sweep, validated; the error names the first invalid one.
-pub fn configs(base: &AccelConfig, tns: &[u64], sb_kbs: &[u64]) -> anyhow::Result<Vec<AccelConfig>> {
+pub fn configs(
+    base: &AccelConfig,
+    tns: &[u64],
+    sb_kbs: &[u64],
+) -> anyhow::Result<Vec<AccelConfig>> {
     let mut v = Vec::new();
     for &tn in tns {
         for &kb in sb_kbs {
-            let (t, k) = (u32::try_from(tn).unwrap_or(u32::MAX), u32::try_from(kb).unwrap_or(u32::MAX));
+            let (t, k) = (
+                u32::try_from(tn).unwrap_or(u32::MAX),
+                u32::try_from(kb).unwrap_or(u32::MAX),
+            );
             let c = config(base, t, k);
-            c.validate().map_err(|e| anyhow::anyhow!("invalid sweep config --tn {tn} --sb-kb {kb}: {e}"))?;
+            c.validate()
+                .map_err(|e| anyhow::anyhow!("invalid sweep config --tn {tn} --sb-kb {kb}: {e}"))?;
             v.push(c);
         }
     }
@@ -66,10 +79,25 @@ pub struct SweepPoint {
 }
 
 /// Run one config over the model.
-pub fn run_point(cfg: &AccelConfig, model: &Model, batch: u32, table: &sim::EnergyTable) -> Result<SweepPoint, CompareError> {
+pub fn run_point(
+    cfg: &AccelConfig,
+    model: &Model,
+    batch: u32,
+    table: &sim::EnergyTable,
+) -> Result<SweepPoint, CompareError> {
     let compiled = compile_all(cfg, model, batch)?;
-    let runs: Vec<AccelRun> = model.layers.iter().zip(&compiled).map(|(l, c)| simulate(cfg, &l.name, &l.spec, c, table)).collect::<Result<_, _>>()?;
-    let pairs: Vec<(&LayerSpec, &AccelRun)> = model.layers.iter().map(|l| &l.spec).zip(runs.iter()).collect();
+    let runs: Vec<AccelRun> = model
+        .layers
+        .iter()
+        .zip(&compiled)
+        .map(|(l, c)| simulate(cfg, &l.name, &l.spec, c, table))
+        .collect::<Result<_, _>>()?;
+    let pairs: Vec<(&LayerSpec, &AccelRun)> = model
+        .layers
+        .iter()
+        .map(|l| &l.spec)
+        .zip(runs.iter())
+        .collect();
     let t = accel_totals(cfg, &pairs);
     Ok(SweepPoint {
         config: cfg.name.clone(),
@@ -82,18 +110,47 @@ pub fn run_point(cfg: &AccelConfig, model: &Model, batch: u32, table: &sim::Ener
         energy_pj: t.accel_energy_pj,
         dram_energy_pj: runs.iter().map(|r| r.energy.dram_pj).sum(),
         gops: t.accel_gops,
-        layers: model.layers.iter().map(|l| l.name.clone()).zip(runs).collect(),
+        layers: model
+            .layers
+            .iter()
+            .map(|l| l.name.clone())
+            .zip(runs)
+            .collect(),
     })
 }
 
 /// CSV columns.
-pub const CSV_HEADER: &[&str] = &["config", "tn", "sb_kb", "cycles", "seconds", "utilisation", "dram_bytes", "energy_pj", "dram_energy_pj", "gops"];
+pub const CSV_HEADER: &[&str] = &[
+    "config",
+    "tn",
+    "sb_kb",
+    "cycles",
+    "seconds",
+    "utilisation",
+    "dram_bytes",
+    "energy_pj",
+    "dram_energy_pj",
+    "gops",
+];
 
 /// CSV rows (full precision).
 pub fn csv_rows(points: &[SweepPoint]) -> Vec<Vec<String>> {
     points
         .iter()
-        .map(|p| vec![p.config.clone(), p.tn.to_string(), p.sb_kb.to_string(), p.cycles.to_string(), p.seconds.to_string(), p.utilisation.to_string(), p.dram_bytes.to_string(), p.energy_pj.to_string(), p.dram_energy_pj.to_string(), p.gops.to_string()])
+        .map(|p| {
+            vec![
+                p.config.clone(),
+                p.tn.to_string(),
+                p.sb_kb.to_string(),
+                p.cycles.to_string(),
+                p.seconds.to_string(),
+                p.utilisation.to_string(),
+                p.dram_bytes.to_string(),
+                p.energy_pj.to_string(),
+                p.dram_energy_pj.to_string(),
+                p.gops.to_string(),
+            ]
+        })
         .collect()
 }
 
@@ -124,7 +181,13 @@ pub struct SweepArgs {
 }
 
 /// Markdown report of a sweep.
-pub fn markdown(model: &str, base: &AccelConfig, batch: u32, table: &sim::EnergyTable, points: &[SweepPoint]) -> String {
+pub fn markdown(
+    model: &str,
+    base: &AccelConfig,
+    batch: u32,
+    table: &sim::EnergyTable,
+    points: &[SweepPoint],
+) -> String {
     use crate::report::sig;
     let mut s = format!(
         "# Sweep of {model} (batch {batch}) over Tn x SB size\n\nBase preset `{}` ({} MHz, memory port {} B/cycle, latency {} cycles); NBin {} rows and NBout {} rows at every Tn. Energy table `{}` ({}). Utilisation = conv/class useful MACs / (Tn*Tn*cycles).\n\n",
@@ -132,9 +195,36 @@ pub fn markdown(model: &str, base: &AccelConfig, batch: u32, table: &sim::Energy
     );
     let rows: Vec<Vec<String>> = points
         .iter()
-        .map(|p| vec![p.config.clone(), p.tn.to_string(), p.sb_kb.to_string(), p.cycles.to_string(), sig(p.seconds * 1e3), sig(p.utilisation), sig(p.dram_bytes as f64 / 1e6), sig(p.energy_pj * 1e-9), sig(p.dram_energy_pj / p.energy_pj), sig(p.gops)])
+        .map(|p| {
+            vec![
+                p.config.clone(),
+                p.tn.to_string(),
+                p.sb_kb.to_string(),
+                p.cycles.to_string(),
+                sig(p.seconds * 1e3),
+                sig(p.utilisation),
+                sig(p.dram_bytes as f64 / 1e6),
+                sig(p.energy_pj * 1e-9),
+                sig(p.dram_energy_pj / p.energy_pj),
+                sig(p.gops),
+            ]
+        })
         .collect();
-    s.push_str(&crate::report::markdown_table(&["config", "Tn", "SB KiB", "cycles", "time ms", "utilisation", "DRAM MB", "energy mJ", "DRAM share", "GOP/s"], &rows));
+    s.push_str(&crate::report::markdown_table(
+        &[
+            "config",
+            "Tn",
+            "SB KiB",
+            "cycles",
+            "time ms",
+            "utilisation",
+            "DRAM MB",
+            "energy mJ",
+            "DRAM share",
+            "GOP/s",
+        ],
+        &rows,
+    ));
     s
 }
 
@@ -149,7 +239,11 @@ pub fn main(a: SweepArgs) -> anyhow::Result<()> {
     let model = Model::load(&a.model)?;
     let table = sim::EnergyTable::named(&a.energy_table)?;
     let cfgs = configs(&base, &tns, &sbs)?;
-    let out = a.out.as_deref().map(crate::report::OutDir::prepare).transpose()?;
+    let out = a
+        .out
+        .as_deref()
+        .map(crate::report::OutDir::prepare)
+        .transpose()?;
     // every layer must compile for every config before any simulation
     for c in &cfgs {
         compile_all(c, &model, a.batch).map_err(|e| anyhow::anyhow!("config {}: {e}", c.name))?;
@@ -159,7 +253,10 @@ pub fn main(a: SweepArgs) -> anyhow::Result<()> {
         .map(|c| {
             let p = run_point(c, &model, a.batch, &table);
             if let Ok(p) = &p {
-                eprintln!("{}: {} cycles, utilisation {:.3}", p.config, p.cycles, p.utilisation);
+                eprintln!(
+                    "{}: {} cycles, utilisation {:.3}",
+                    p.config, p.cycles, p.utilisation
+                );
             }
             p
         })
@@ -169,14 +266,59 @@ pub fn main(a: SweepArgs) -> anyhow::Result<()> {
         None => print!("{md}"),
         Some(o) => {
             let labels: Vec<String> = points.iter().map(|p| p.config.clone()).collect();
-            let chart = |title: &str, y: &str, v: Vec<f64>| crate::report::log_bar_chart(&format!("{} batch {}: {title}", model.name, a.batch), y, &labels, &v);
-            o.write("sweep.csv", crate::report::csv(CSV_HEADER, &csv_rows(&points)).as_bytes())?;
-            o.write("sweep.json", (serde_json::to_string_pretty(&points)? + "\n").as_bytes())?;
+            let chart = |title: &str, y: &str, v: Vec<f64>| {
+                crate::report::log_bar_chart(
+                    &format!("{} batch {}: {title}", model.name, a.batch),
+                    y,
+                    &labels,
+                    &v,
+                )
+            };
+            o.write(
+                "sweep.csv",
+                crate::report::csv(CSV_HEADER, &csv_rows(&points)).as_bytes(),
+            )?;
+            o.write(
+                "sweep.json",
+                (serde_json::to_string_pretty(&points)? + "\n").as_bytes(),
+            )?;
             o.write("report.md", md.as_bytes())?;
-            o.write("utilisation.svg", chart("utilisation", "utilisation (log)", points.iter().map(|p| p.utilisation).collect())?.as_bytes())?;
-            o.write("time.svg", chart("time (ms)", "ms (log)", points.iter().map(|p| p.seconds * 1e3).collect())?.as_bytes())?;
-            o.write("dram.svg", chart("DRAM traffic (MB)", "MB (log)", points.iter().map(|p| p.dram_bytes as f64 / 1e6).collect())?.as_bytes())?;
-            o.write("energy.svg", chart("energy (mJ)", "mJ (log)", points.iter().map(|p| p.energy_pj * 1e-9).collect())?.as_bytes())?;
+            o.write(
+                "utilisation.svg",
+                chart(
+                    "utilisation",
+                    "utilisation (log)",
+                    points.iter().map(|p| p.utilisation).collect(),
+                )?
+                .as_bytes(),
+            )?;
+            o.write(
+                "time.svg",
+                chart(
+                    "time (ms)",
+                    "ms (log)",
+                    points.iter().map(|p| p.seconds * 1e3).collect(),
+                )?
+                .as_bytes(),
+            )?;
+            o.write(
+                "dram.svg",
+                chart(
+                    "DRAM traffic (MB)",
+                    "MB (log)",
+                    points.iter().map(|p| p.dram_bytes as f64 / 1e6).collect(),
+                )?
+                .as_bytes(),
+            )?;
+            o.write(
+                "energy.svg",
+                chart(
+                    "energy (mJ)",
+                    "mJ (log)",
+                    points.iter().map(|p| p.energy_pj * 1e-9).collect(),
+                )?
+                .as_bytes(),
+            )?;
             let d = o.commit()?;
             println!("wrote {}", d.display());
         }

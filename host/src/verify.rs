@@ -51,7 +51,13 @@ pub struct LayerVerdict {
 }
 
 /// Verify one layer (index `i` of `work`).
-pub fn verify_layer(cfg: &arch::AccelConfig, work: &Workload, i: usize, batch: u32, seed: u64) -> Result<LayerVerdict, RunError> {
+pub fn verify_layer(
+    cfg: &arch::AccelConfig,
+    work: &Workload,
+    i: usize,
+    batch: u32,
+    seed: u64,
+) -> Result<LayerVerdict, RunError> {
     let (name, spec) = &work.layers[i];
     let ename = work.err_name(i);
     let table = run::energy_table(DEFAULT_ENERGY_TABLE)?;
@@ -76,13 +82,20 @@ pub fn command(args: &VerifyArgs, out: &mut dyn Write) -> Result<(), RunError> {
     let work = Workload::resolve(args.model.as_deref(), args.layer.as_deref())?;
     for b in &args.backends {
         if !testbenches::verify::BACKENDS.contains(&b.as_str()) {
-            return Err(RunError::Backends(format!("unknown backend `{b}` (known: {})", testbenches::verify::BACKENDS.join(", "))));
+            return Err(RunError::Backends(format!(
+                "unknown backend `{b}` (known: {})",
+                testbenches::verify::BACKENDS.join(", ")
+            )));
         }
     }
     if args.vcd.is_some() && work.is_model {
         return Err(RunError::VcdModel);
     }
-    let vcd = args.vcd.as_deref().map(crate::simulate::VcdFile::create).transpose()?;
+    let vcd = args
+        .vcd
+        .as_deref()
+        .map(crate::simulate::VcdFile::create)
+        .transpose()?;
     writeln!(
         out,
         "verify {} on preset {}, batch {}, seed {}: simulator vs fixed-point reference, bit for bit",
@@ -95,11 +108,19 @@ pub fn command(args: &VerifyArgs, out: &mut dyn Write) -> Result<(), RunError> {
         let v = verify_layer(&cfg, &work, i, args.batch, args.seed)?;
         let kind = work.layers[i].1.kind_name();
         match &v.mismatch {
-            None => writeln!(out, "{:<width$}  {kind:<5}  OK        {} values, {} cycles, {} saturations", v.name, v.values, v.cycles, v.saturations.0)?,
+            None => writeln!(
+                out,
+                "{:<width$}  {kind:<5}  OK        {} values, {} cycles, {} saturations",
+                v.name, v.values, v.cycles, v.saturations.0
+            )?,
             Some(m) => {
                 failed += 1;
                 first.get_or_insert_with(|| format!("layer {}: {m}", v.name));
-                writeln!(out, "{:<width$}  {kind:<5}  MISMATCH  first difference at {m}", v.name)?;
+                writeln!(
+                    out,
+                    "{:<width$}  {kind:<5}  MISMATCH  first difference at {m}",
+                    v.name
+                )?;
             }
         }
         if !args.backends.is_empty() && v.mismatch.is_none() {
@@ -110,9 +131,24 @@ pub fn command(args: &VerifyArgs, out: &mut dyn Write) -> Result<(), RunError> {
                     let runs: Vec<String> = r
                         .runs
                         .iter()
-                        .map(|b| format!("{} {} cycles in {:.3} s = {:.0} cycles/s", b.backend, b.outcome.cycles, b.seconds, b.outcome.cycles as f64 / b.seconds.max(1e-9)))
+                        .map(|b| {
+                            format!(
+                                "{} {} cycles in {:.3} s = {:.0} cycles/s",
+                                b.backend,
+                                b.outcome.cycles,
+                                b.seconds,
+                                b.outcome.cycles as f64 / b.seconds.max(1e-9)
+                            )
+                        })
                         .collect();
-                    writeln!(out, "{:<width$}  {kind:<5}  IDENTICAL {} ({}; {} DRAM bytes compared)", v.name, r.vector, runs.join(", "), r.window_bytes)?;
+                    writeln!(
+                        out,
+                        "{:<width$}  {kind:<5}  IDENTICAL {} ({}; {} DRAM bytes compared)",
+                        v.name,
+                        r.vector,
+                        runs.join(", "),
+                        r.window_bytes
+                    )?;
                 }
                 Err(e) => {
                     failed += 1;
@@ -132,7 +168,10 @@ pub fn command(args: &VerifyArgs, out: &mut dyn Write) -> Result<(), RunError> {
             let data = run::random_data(&cfg, spec, args.batch, args.seed, 0);
             let r = run::run_compiled(&cfg, &compiled, &data, &table, None, &ename)?;
             if r.stats.cycles > run::VCD_MAX_CYCLES {
-                return Err(RunError::VcdTooLong { cycles: r.stats.cycles, limit: run::VCD_MAX_CYCLES });
+                return Err(RunError::VcdTooLong {
+                    cycles: r.stats.cycles,
+                    limit: run::VCD_MAX_CYCLES,
+                });
             }
             run::run_compiled(&cfg, &compiled, &data, &table, Some(v.writer()?), &ename)?;
             v.persist()?;
@@ -143,6 +182,10 @@ pub fn command(args: &VerifyArgs, out: &mut dyn Write) -> Result<(), RunError> {
             writeln!(out, "all {} layers OK", work.layers.len())?;
             Ok(())
         }
-        Some(first) => Err(RunError::Mismatch { failed, total: work.layers.len(), first }),
+        Some(first) => Err(RunError::Mismatch {
+            failed,
+            total: work.layers.len(),
+            first,
+        }),
     }
 }

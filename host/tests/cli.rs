@@ -29,7 +29,11 @@ fn stderr(o: &Output) -> String {
 
 fn ok(args: &[&str]) -> String {
     let o = run(args);
-    assert!(o.status.success(), "diannao {args:?} failed: {}", stderr(&o));
+    assert!(
+        o.status.success(),
+        "diannao {args:?} failed: {}",
+        stderr(&o)
+    );
     stdout(&o)
 }
 
@@ -38,19 +42,44 @@ fn ok(args: &[&str]) -> String {
 fn fails(args: &[&str], want: &[&str]) -> String {
     let o = run(args);
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "diannao {args:?}: exit {:?}, stderr {err}", o.status.code());
-    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "diannao {args:?} panicked: {err}");
-    assert_eq!(err.lines().count(), 1, "diannao {args:?}: not one line: {err:?}");
-    assert!(err.starts_with("error: ") && err.ends_with('\n'), "diannao {args:?}: {err:?}");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "diannao {args:?}: exit {:?}, stderr {err}",
+        o.status.code()
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "diannao {args:?} panicked: {err}"
+    );
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "diannao {args:?}: not one line: {err:?}"
+    );
+    assert!(
+        err.starts_with("error: ") && err.ends_with('\n'),
+        "diannao {args:?}: {err:?}"
+    );
     for w in want {
-        assert!(err.contains(w), "diannao {args:?}: {err:?} does not contain {w:?}");
+        assert!(
+            err.contains(w),
+            "diannao {args:?}: {err:?} does not contain {w:?}"
+        );
     }
-    assert!(o.stdout.is_empty(), "diannao {args:?} printed to stdout: {}", stdout(&o));
+    assert!(
+        o.stdout.is_empty(),
+        "diannao {args:?} printed to stdout: {}",
+        stdout(&o)
+    );
     err
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     v.sort();
     v
 }
@@ -65,7 +94,10 @@ fn help_on_every_subcommand() {
     for sub in SUBCOMMANDS {
         assert!(top.contains(sub), "top-level help does not list {sub}");
         let h = ok(&[sub, "--help"]);
-        assert!(h.contains("Usage: diannao") && h.contains(sub), "{sub} --help: {h}");
+        assert!(
+            h.contains("Usage: diannao") && h.contains(sub),
+            "{sub} --help: {h}"
+        );
     }
 }
 
@@ -79,7 +111,8 @@ fn usage_errors_are_one_line() {
 
 #[test]
 fn presets_json_has_every_preset_and_correct_figures() {
-    let v: serde_json::Value = serde_json::from_str(&ok(&["presets", "--json"])).expect("valid JSON");
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&["presets", "--json"])).expect("valid JSON");
     let arr = v.as_array().expect("a JSON array");
     let presets = AccelConfig::presets();
     assert_eq!(arr.len(), presets.len());
@@ -96,7 +129,10 @@ fn presets_json_has_every_preset_and_correct_figures() {
         let gops = d["peak_gops"].as_f64().unwrap();
         assert!((gops - c.peak_ops_per_cycle() as f64 * c.clock_mhz / 1000.0).abs() < 1e-9);
     }
-    let dn = arr.iter().find(|j| j["name"] == "diannao").expect("diannao preset");
+    let dn = arr
+        .iter()
+        .find(|j| j["name"] == "diannao")
+        .expect("diannao preset");
     assert_eq!(dn["derived"]["peak_ops_per_cycle"], 496);
     assert_eq!(dn["derived"]["peak_macs_per_cycle"], 256);
     assert!((dn["derived"]["peak_gops"].as_f64().unwrap() - 486.08).abs() < 1e-9);
@@ -114,7 +150,11 @@ fn presets_table_lists_every_preset() {
 #[test]
 fn asm_disasm_asm_roundtrip() {
     let d = tempfile::tempdir().unwrap();
-    let (b1, s1, b2) = (d.path().join("a.bin"), d.path().join("a.s"), d.path().join("b.bin"));
+    let (b1, s1, b2) = (
+        d.path().join("a.bin"),
+        d.path().join("a.s"),
+        d.path().join("b.bin"),
+    );
     for preset in ["diannao", "tiny"] {
         ok(&["asm", s(&hello()), "-o", s(&b1), "--preset", preset]);
         let text = ok(&["disasm", s(&b1)]);
@@ -135,16 +175,27 @@ fn isa_doc_prints_the_generated_reference() {
 #[test]
 fn config_files_roundtrip_and_work_as_presets() {
     let d = tempfile::tempdir().unwrap();
-    let (t, j, bin) = (d.path().join("my.toml"), d.path().join("my.json"), d.path().join("p.bin"));
+    let (t, j, bin) = (
+        d.path().join("my.toml"),
+        d.path().join("my.json"),
+        d.path().join("p.bin"),
+    );
     ok(&["config", "--preset", "tiny", "--toml", "-o", s(&t)]);
     ok(&["config", "--preset", "tiny", "--json", "-o", s(&j)]);
-    assert_eq!(ok(&["config", "--preset", "tiny"]), std::fs::read_to_string(&t).unwrap());
+    assert_eq!(
+        ok(&["config", "--preset", "tiny"]),
+        std::fs::read_to_string(&t).unwrap()
+    );
     assert_eq!(AccelConfig::load(&t).unwrap(), AccelConfig::tiny());
     assert_eq!(AccelConfig::load(&j).unwrap(), AccelConfig::tiny());
     ok(&["asm", s(&hello()), "-o", s(&bin), "--preset", s(&t)]);
     ok(&["asm", s(&hello()), "-o", s(&bin), "--preset", s(&j)]);
-    let p: serde_json::Value = serde_json::from_str(&ok(&["presets", "--json", "--preset", s(&t)])).unwrap();
-    assert_eq!(p[0]["derived"]["peak_ops_per_cycle"], AccelConfig::tiny().peak_ops_per_cycle());
+    let p: serde_json::Value =
+        serde_json::from_str(&ok(&["presets", "--json", "--preset", s(&t)])).unwrap();
+    assert_eq!(
+        p[0]["derived"]["peak_ops_per_cycle"],
+        AccelConfig::tiny().peak_ops_per_cycle()
+    );
 }
 
 /// A temp dir with a config file whose `from` text is replaced by `to`.
@@ -164,25 +215,46 @@ fn bad_presets_and_config_files() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("out.bin");
     let h = hello();
-    fails(&["asm", s(&h), "-o", s(&out), "--preset", "nope"], &["unknown preset `nope`", "diannao"]);
+    fails(
+        &["asm", s(&h), "-o", s(&out), "--preset", "nope"],
+        &["unknown preset `nope`", "diannao"],
+    );
     fails(&["config", "--preset", "nope"], &["unknown preset"]);
     fails(&["presets", "--preset", "nope"], &["unknown preset"]);
-    fails(&["config", "--preset", "/no/such/file.toml"], &["/no/such/file.toml"]);
+    fails(
+        &["config", "--preset", "/no/such/file.toml"],
+        &["/no/such/file.toml"],
+    );
 
     // Unknown field: file, line, field.
     let (_d1, p, line) = bad_config("tn = 4", "tnn = 4");
-    fails(&["asm", s(&h), "-o", s(&out), "--preset", s(&p)], &[s(&p), &format!("line {line}"), "tnn"]);
+    fails(
+        &["asm", s(&h), "-o", s(&out), "--preset", s(&p)],
+        &[s(&p), &format!("line {line}"), "tnn"],
+    );
     // Wrong type.
     let (_d2, p, line) = bad_config("tn = 4", "tn = \"four\"");
-    fails(&["config", "--preset", s(&p)], &[s(&p), &format!("line {line}"), "`tn`"]);
+    fails(
+        &["config", "--preset", s(&p)],
+        &[s(&p), &format!("line {line}"), "`tn`"],
+    );
     // Out-of-range value.
     let (_d3, p, line) = bad_config("tn = 4", "tn = 3");
-    fails(&["presets", "--preset", s(&p)], &[s(&p), &format!("line {line}"), "`tn`"]);
+    fails(
+        &["presets", "--preset", s(&p)],
+        &[s(&p), &format!("line {line}"), "`tn`"],
+    );
     let (_d4, p, line) = bad_config("latency_cycles = 6", "latency_cycles = 0");
-    fails(&["presets", "--preset", s(&p)], &[s(&p), &format!("line {line}"), "dram.latency_cycles"]);
+    fails(
+        &["presets", "--preset", s(&p)],
+        &[s(&p), &format!("line {line}"), "dram.latency_cycles"],
+    );
     // TOML syntax error.
     let (_d5, p, line) = bad_config("sb_bytes = 1024", "sb_bytes = = 1024");
-    fails(&["presets", "--preset", s(&p)], &[s(&p), &format!("line {line}")]);
+    fails(
+        &["presets", "--preset", s(&p)],
+        &[s(&p), &format!("line {line}")],
+    );
     assert!(!out.exists());
     assert!(files_in(d.path()).is_empty());
 }
@@ -196,7 +268,10 @@ fn bad_assembly() {
         ("end\nnbin.load row=zz\n", &["bad.s:2:15:", "not a number"]),
         ("nbin.frob\nend\n", &["bad.s:1:6:", "frob"]),
         ("nfu.mac ni=0 ; end\n", &["bad.s:1:", "nfu.ni"]),
-        ("nop\nnbin.load row=63 n0=2 ; end\n", &["bad.s:2:", "nbin", "preset `diannao`"]),
+        (
+            "nop\nnbin.load row=63 n0=2 ; end\n",
+            &["bad.s:2:", "nbin", "preset `diannao`"],
+        ),
         ("nbin.load dram=0x1001 ; end\n", &["bad.s:1:", "aligned"]),
         ("nop\n", &["bad.s", "no `end`"]),
         ("end\nnop\n", &["bad.s:2:", "after `end`"]),
@@ -213,7 +288,10 @@ fn bad_assembly() {
     fails(&["asm", s(&src), "-o", s(&out)], &["bad.s:1:"]);
     assert_eq!(std::fs::read(&out).unwrap(), b"old");
     assert_eq!(files_in(d.path()), vec!["bad.s", "out.bin"]);
-    fails(&["asm", s(&d.path().join("missing.s")), "-o", s(&out)], &["cannot read", "missing.s"]);
+    fails(
+        &["asm", s(&d.path().join("missing.s")), "-o", s(&out)],
+        &["cannot read", "missing.s"],
+    );
 }
 
 #[test]
@@ -255,20 +333,38 @@ fn bad_binaries() {
         c[off + 8 * k..off + 8 * k + 8].copy_from_slice(&x.to_le_bytes());
     }
     std::fs::write(&bad, &c).unwrap();
-    fails(&["disasm", s(&bad)], &["bad.bin", "instruction 1", "nfu.op"]);
+    fails(
+        &["disasm", s(&bad)],
+        &["bad.bin", "instruction 1", "nfu.op"],
+    );
     let out = d.path().join("out.s");
     fails(&["disasm", s(&bad), "-o", s(&out)], &["instruction 1"]);
     assert!(!out.exists());
-    fails(&["disasm", s(&d.path().join("missing.bin"))], &["cannot read", "missing.bin"]);
+    fails(
+        &["disasm", s(&d.path().join("missing.bin"))],
+        &["cannot read", "missing.bin"],
+    );
 }
 
 #[test]
 fn unwritable_outputs() {
     let d = tempfile::tempdir().unwrap();
     let h = hello();
-    fails(&["asm", s(&h), "-o", s(&d.path().join("no/such/dir/out.bin"))], &["cannot write", "out.bin"]);
-    fails(&["asm", s(&h), "-o", s(d.path())], &["cannot write", "directory"]);
-    fails(&["isa-doc", "-o", s(&d.path().join("nodir/isa.md"))], &["cannot write"]);
-    fails(&["config", "-o", s(&d.path().join("nodir/c.toml"))], &["cannot write"]);
+    fails(
+        &["asm", s(&h), "-o", s(&d.path().join("no/such/dir/out.bin"))],
+        &["cannot write", "out.bin"],
+    );
+    fails(
+        &["asm", s(&h), "-o", s(d.path())],
+        &["cannot write", "directory"],
+    );
+    fails(
+        &["isa-doc", "-o", s(&d.path().join("nodir/isa.md"))],
+        &["cannot write"],
+    );
+    fails(
+        &["config", "-o", s(&d.path().join("nodir/c.toml"))],
+        &["cannot write"],
+    );
     assert!(files_in(d.path()).is_empty());
 }

@@ -21,20 +21,38 @@ fn lenet_report(train: bool) -> compare::CompareReport {
         train,
         threads: 2,
         reps: 1,
-        cpu_energy: CpuEnergy::StatedPower { watts: 10.0, source: "test".into() },
+        cpu_energy: CpuEnergy::StatedPower {
+            watts: 10.0,
+            source: "test".into(),
+        },
         energy_table: "horowitz45".into(),
     };
     compare::compare(&opts, &mut |_| {}).unwrap()
 }
 
 fn csv_table(text: &str) -> Vec<Vec<String>> {
-    text.lines().map(|l| l.split(',').map(str::to_string).collect()).collect()
+    text.lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
 }
 
 /// Rows of the first Markdown table whose header starts with `| layer`.
 fn md_rows(md: &str) -> Vec<Vec<String>> {
-    let lines: Vec<&str> = md.lines().skip_while(|l| !l.starts_with("| layer")).take_while(|l| l.starts_with('|')).collect();
-    lines.iter().skip(2).map(|l| l.trim_matches('|').split('|').map(|c| c.trim().to_string()).collect()).collect()
+    let lines: Vec<&str> = md
+        .lines()
+        .skip_while(|l| !l.starts_with("| layer"))
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    lines
+        .iter()
+        .skip(2)
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect()
 }
 
 #[test]
@@ -43,22 +61,52 @@ fn compare_writes_consistent_files_matching_the_simulator() {
     let d = tempfile::tempdir().unwrap();
     let dest = d.path().join("out");
     compare::write(&r, OutDir::prepare(&dest).unwrap()).unwrap();
-    for f in ["report.md", "results.csv", "results.json", "speedup.svg", "energy_ratio.svg"] {
+    for f in [
+        "report.md",
+        "results.csv",
+        "results.json",
+        "speedup.svg",
+        "energy_ratio.svg",
+    ] {
         assert!(dest.join(f).metadata().unwrap().len() > 0, "{f}");
     }
     // nothing else left beside the output directory
     assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(dest.join("results.json")).unwrap()).unwrap();
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dest.join("results.json")).unwrap()).unwrap();
     let csv = csv_table(&std::fs::read_to_string(dest.join("results.csv")).unwrap());
     let md = std::fs::read_to_string(dest.join("report.md")).unwrap();
-    assert_eq!(csv[0], CSV_HEADER.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        csv[0],
+        CSV_HEADER.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    );
     let layers = json["layers"].as_array().unwrap();
     assert_eq!(layers.len(), 6);
     assert_eq!(csv.len(), 1 + 6 + 1);
     let col = |name: &str| CSV_HEADER.iter().position(|h| *h == name).unwrap();
     let md = md_rows(&md);
     assert_eq!(md.len(), 7);
-    let md_col = |name: &str| ["layer", "kind", "cpu_median_s", "cpu_min_s", "cpu_max_s", "accel_s", "speedup", "cpu_j", "accel_j", "energy_ratio", "utilisation", "dram_read_bytes", "dram_write_bytes", "accel_gops"].iter().position(|h| *h == name).unwrap();
+    let md_col = |name: &str| {
+        [
+            "layer",
+            "kind",
+            "cpu_median_s",
+            "cpu_min_s",
+            "cpu_max_s",
+            "accel_s",
+            "speedup",
+            "cpu_j",
+            "accel_j",
+            "energy_ratio",
+            "utilisation",
+            "dram_read_bytes",
+            "dram_write_bytes",
+            "accel_gops",
+        ]
+        .iter()
+        .position(|h| *h == name)
+        .unwrap()
+    };
 
     let cfg = arch::AccelConfig::tiny();
     let table = sim::EnergyTable::named("horowitz45").unwrap();
@@ -73,57 +121,110 @@ fn compare_writes_consistent_files_matching_the_simulator() {
         let st = m.run(&c.program, &mut dram).unwrap();
         let e = sim::energy(&table, &st.counters, &cfg);
         assert_eq!(l["accel"]["cycles"].as_u64().unwrap(), st.cycles);
-        assert_eq!(l["accel"]["dram_read_bytes"].as_u64().unwrap(), st.counters.get(arch::events::Event::DramReadBytes));
-        assert_eq!(l["accel"]["dram_write_bytes"].as_u64().unwrap(), st.counters.get(arch::events::Event::DramWriteBytes));
+        assert_eq!(
+            l["accel"]["dram_read_bytes"].as_u64().unwrap(),
+            st.counters.get(arch::events::Event::DramReadBytes)
+        );
+        assert_eq!(
+            l["accel"]["dram_write_bytes"].as_u64().unwrap(),
+            st.counters.get(arch::events::Event::DramWriteBytes)
+        );
         let lr = &r.layers[i];
         assert_eq!(lr.accel.energy, e);
         assert_eq!(lr.accel.cycles, st.cycles);
         assert_eq!(lr.accel.seconds, st.cycles as f64 * cfg.seconds_per_cycle());
-        assert!((l["accel"]["energy"]["total_pj"].as_f64().unwrap() - e.total_pj).abs() <= e.total_pj * 4.0 * f64::EPSILON);
+        assert!(
+            (l["accel"]["energy"]["total_pj"].as_f64().unwrap() - e.total_pj).abs()
+                <= e.total_pj * 4.0 * f64::EPSILON
+        );
         // CSV = JSON, exactly
         let j = |a: &str, b: Option<&str>| match b {
             Some(b) => l[a][b].as_f64().unwrap(),
             None => l[a].as_f64().unwrap(),
         };
         let pairs = [
-            ("cpu_median_s", l["cpu"]["timing"]["median_s"].as_f64().unwrap()),
+            (
+                "cpu_median_s",
+                l["cpu"]["timing"]["median_s"].as_f64().unwrap(),
+            ),
             ("cpu_min_s", l["cpu"]["timing"]["min_s"].as_f64().unwrap()),
             ("cpu_max_s", l["cpu"]["timing"]["max_s"].as_f64().unwrap()),
             ("accel_s", j("accel", Some("seconds"))),
             ("speedup", j("speedup", None)),
             ("cpu_j", l["cpu"]["joules"].as_f64().unwrap()),
-            ("accel_j", l["accel"]["energy"]["total_pj"].as_f64().unwrap() * 1e-12),
+            (
+                "accel_j",
+                l["accel"]["energy"]["total_pj"].as_f64().unwrap() * 1e-12,
+            ),
             ("energy_ratio", j("energy_ratio", None)),
             ("utilisation", j("accel", Some("utilisation"))),
         ];
-        let exact = [lr.cpu.timing.median_s, lr.cpu.timing.min_s, lr.cpu.timing.max_s, lr.accel.seconds, lr.speedup, lr.cpu.joules, lr.accel.energy.total_pj * 1e-12, lr.energy_ratio, lr.accel.utilisation];
+        let exact = [
+            lr.cpu.timing.median_s,
+            lr.cpu.timing.min_s,
+            lr.cpu.timing.max_s,
+            lr.accel.seconds,
+            lr.speedup,
+            lr.cpu.joules,
+            lr.accel.energy.total_pj * 1e-12,
+            lr.energy_ratio,
+            lr.accel.utilisation,
+        ];
         for ((name, v), x) in pairs.into_iter().zip(exact) {
             // CSV holds the report's value exactly (shortest round-trip form)
-            assert_eq!(row[col(name)].parse::<f64>().unwrap(), x, "{} {name}", ml.name);
+            assert_eq!(
+                row[col(name)].parse::<f64>().unwrap(),
+                x,
+                "{} {name}",
+                ml.name
+            );
             // JSON holds the same value (serde_json's parser may be 1 ulp off)
-            assert!((v - x).abs() <= x.abs() * 4.0 * f64::EPSILON, "{} {name}: json {v} csv {x}", ml.name);
+            assert!(
+                (v - x).abs() <= x.abs() * 4.0 * f64::EPSILON,
+                "{} {name}: json {v} csv {x}",
+                ml.name
+            );
             // report.md shows the same number, rounded
             assert_eq!(md[i][md_col(name)], sig(x), "{} {name}", ml.name);
         }
         assert_eq!(row[col("accel_cycles")], st.cycles.to_string());
-        assert_eq!(md[i][md_col("dram_read_bytes")], row[col("dram_read_bytes")]);
+        assert_eq!(
+            md[i][md_col("dram_read_bytes")],
+            row[col("dram_read_bytes")]
+        );
         // derived figures are what they claim to be
         let cpu_s = l["cpu"]["timing"]["median_s"].as_f64().unwrap();
         assert_eq!(lr.speedup, lr.cpu.timing.median_s / lr.accel.seconds);
-        assert_eq!(lr.cpu.joules, lr.cpu.timing.median_s * 10.0, "stated power x median time");
+        assert_eq!(
+            lr.cpu.joules,
+            lr.cpu.timing.median_s * 10.0,
+            "stated power x median time"
+        );
         let tt = l["cpu"]["timing"].clone();
         assert!(tt["min_s"].as_f64().unwrap() <= cpu_s && cpu_s <= tt["max_s"].as_f64().unwrap());
     }
     // totals
     let tot = &csv[7];
     assert_eq!(tot[0], "total");
-    let sum_cycles: u64 = layers.iter().map(|l| l["accel"]["cycles"].as_u64().unwrap()).sum();
+    let sum_cycles: u64 = layers
+        .iter()
+        .map(|l| l["accel"]["cycles"].as_u64().unwrap())
+        .sum();
     assert_eq!(tot[col("accel_cycles")], sum_cycles.to_string());
     assert_eq!(json["total"]["accel_cycles"].as_u64().unwrap(), sum_cycles);
     assert_eq!(tot[col("speedup")].parse::<f64>().unwrap(), r.total.speedup);
-    assert_eq!(r.total.speedup, r.total.cpu_median_s / r.total.accel_seconds);
-    assert_eq!(r.total.cpu_median_s, r.layers.iter().map(|l| l.cpu.timing.median_s).sum::<f64>());
-    assert!((json["total"]["speedup"].as_f64().unwrap() - r.total.speedup).abs() <= r.total.speedup * 4.0 * f64::EPSILON);
+    assert_eq!(
+        r.total.speedup,
+        r.total.cpu_median_s / r.total.accel_seconds
+    );
+    assert_eq!(
+        r.total.cpu_median_s,
+        r.layers.iter().map(|l| l.cpu.timing.median_s).sum::<f64>()
+    );
+    assert!(
+        (json["total"]["speedup"].as_f64().unwrap() - r.total.speedup).abs()
+            <= r.total.speedup * 4.0 * f64::EPSILON
+    );
     assert_eq!(md[6][md_col("speedup")], sig(r.total.speedup));
     // the report names its methods
     let text = std::fs::read_to_string(dest.join("report.md")).unwrap();
@@ -143,13 +244,40 @@ fn train_reports_forward_only_accelerator() {
 fn compare_cli_writes_every_file() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("cmp");
-    let o = bin().args(["compare", "--preset", "tiny", "--model", "lenet5", "--batch", "2", "--reps", "1", "--threads", "1", "--out"]).arg(&out).output().unwrap();
+    let o = bin()
+        .args([
+            "compare",
+            "--preset",
+            "tiny",
+            "--model",
+            "lenet5",
+            "--batch",
+            "2",
+            "--reps",
+            "1",
+            "--threads",
+            "1",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for f in ["report.md", "results.csv", "results.json", "speedup.svg", "energy_ratio.svg"] {
+    for f in [
+        "report.md",
+        "results.csv",
+        "results.json",
+        "speedup.svg",
+        "energy_ratio.svg",
+    ] {
         assert!(out.join(f).exists(), "{f}");
     }
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(md.contains("CPU energy: measured median time x stated power 3.75 W") || md.contains("CPU energy: RAPL"), "{md}");
+    assert!(
+        md.contains("CPU energy: measured median time x stated power 3.75 W")
+            || md.contains("CPU energy: RAPL"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -172,23 +300,46 @@ fn analyze_lenet5_by_hand() {
     assert_eq!(a.batches[1].forward_bytes, 64 * 4 * (784 + outs));
     // only ip1 has an activation (relu): 500 more values, data + diff
     assert_eq!(a.activated_outputs_per_image, 500);
-    assert_eq!(a.batches[0].separate_act_bytes, 16 * (per_image + 4 * 2 * 500));
-    let o = bin().args(["analyze", "--model", "lenet5", "--batch", "16", "--json"]).output().unwrap();
+    assert_eq!(
+        a.batches[0].separate_act_bytes,
+        16 * (per_image + 4 * 2 * 500)
+    );
+    let o = bin()
+        .args(["analyze", "--model", "lenet5", "--batch", "16", "--json"])
+        .output()
+        .unwrap();
     assert!(o.status.success());
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v[0]["batches"][0]["interlayer_bytes"].as_u64().unwrap(), 16 * per_image);
+    assert_eq!(
+        v[0]["batches"][0]["interlayer_bytes"].as_u64().unwrap(),
+        16 * per_image
+    );
 }
 
 #[test]
 fn sweep_small_writes_csv_and_plots() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("sw");
-    let o = bin().args(["sweep", "--preset", "tiny", "--model", "lenet5", "--tn", "4,8", "--sb-kb", "1,2", "--out"]).arg(&out).output().unwrap();
+    let o = bin()
+        .args([
+            "sweep", "--preset", "tiny", "--model", "lenet5", "--tn", "4,8", "--sb-kb", "1,2",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let csv = csv_table(&std::fs::read_to_string(out.join("sweep.csv")).unwrap());
     assert_eq!(csv.len(), 5);
     assert_eq!(csv[1][0], "tn4-sb1k");
-    for f in ["sweep.json", "report.md", "utilisation.svg", "time.svg", "dram.svg", "energy.svg"] {
+    for f in [
+        "sweep.json",
+        "report.md",
+        "utilisation.svg",
+        "time.svg",
+        "dram.svg",
+        "energy.svg",
+    ] {
         assert!(out.join(f).exists(), "{f}");
     }
     // utilisation never exceeds 1
@@ -203,7 +354,10 @@ fn fails_with(args: &[&str], needle: &str, out: Option<&Path>) {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success(), "{args:?} succeeded");
     assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-    assert!(err.starts_with("error: ") && err.contains(needle), "{args:?}: {err}");
+    assert!(
+        err.starts_with("error: ") && err.contains(needle),
+        "{args:?}: {err}"
+    );
     if let Some(p) = out {
         assert!(!p.exists(), "{} created", p.display());
     }
@@ -216,23 +370,91 @@ fn bad_inputs_fail_in_one_line_before_any_work() {
     let o = out.to_str().unwrap();
     std::fs::write(d.path().join("file"), "x").unwrap();
     let under_file = d.path().join("file/o");
-    let base = ["compare", "--preset", "tiny", "--model", "lenet5", "--reps", "1"];
+    let base = [
+        "compare", "--preset", "tiny", "--model", "lenet5", "--reps", "1",
+    ];
     fn with<'a>(base: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
         base.iter().chain(extra).copied().collect()
     }
-    fails_with(&with(&base, &["--out", under_file.to_str().unwrap()]), "output directory", None);
-    fails_with(&with(&base, &["--out", "/nonexistent-dir/x"]), "does not exist", None);
-    fails_with(&with(&base, &["--batch", "0", "--out", o]), "--batch", Some(&out));
-    fails_with(&with(&base, &["--threads", "0", "--out", o]), "--threads", Some(&out));
-    fails_with(&with(&base, &["--cpu-watts=-3", "--out", o]), "--cpu-watts", Some(&out));
-    fails_with(&["compare", "--preset", "tiny", "--model", "nosuchnet", "--out", o], "nosuchnet", Some(&out));
-    fails_with(&["compare", "--preset", "nosuchpreset", "--model", "lenet5", "--out", o], "nosuchpreset", Some(&out));
-    fails_with(&["analyze", "--model", "lenet5", "--batch", "16,0"], "--batch", None);
+    fails_with(
+        &with(&base, &["--out", under_file.to_str().unwrap()]),
+        "output directory",
+        None,
+    );
+    fails_with(
+        &with(&base, &["--out", "/nonexistent-dir/x"]),
+        "does not exist",
+        None,
+    );
+    fails_with(
+        &with(&base, &["--batch", "0", "--out", o]),
+        "--batch",
+        Some(&out),
+    );
+    fails_with(
+        &with(&base, &["--threads", "0", "--out", o]),
+        "--threads",
+        Some(&out),
+    );
+    fails_with(
+        &with(&base, &["--cpu-watts=-3", "--out", o]),
+        "--cpu-watts",
+        Some(&out),
+    );
+    fails_with(
+        &[
+            "compare",
+            "--preset",
+            "tiny",
+            "--model",
+            "nosuchnet",
+            "--out",
+            o,
+        ],
+        "nosuchnet",
+        Some(&out),
+    );
+    fails_with(
+        &[
+            "compare",
+            "--preset",
+            "nosuchpreset",
+            "--model",
+            "lenet5",
+            "--out",
+            o,
+        ],
+        "nosuchpreset",
+        Some(&out),
+    );
+    fails_with(
+        &["analyze", "--model", "lenet5", "--batch", "16,0"],
+        "--batch",
+        None,
+    );
     fails_with(&["analyze", "--model", "nosuchnet"], "nosuchnet", None);
-    fails_with(&["sweep", "--model", "lenet5", "--tn", "3", "--out", o], "--tn 3", Some(&out));
-    fails_with(&["sweep", "--model", "lenet5", "--tn", "4", "--sb-kb", "128", "--out", o], "--tn 4 --sb-kb 128", Some(&out));
-    fails_with(&["sweep", "--model", "lenet5", "--sb-kb", "16,x", "--out", o], "--sb-kb", Some(&out));
-    fails_with(&["sweep", "--model", "lenet5", "--tn", "", "--out", o], "--tn", Some(&out));
+    fails_with(
+        &["sweep", "--model", "lenet5", "--tn", "3", "--out", o],
+        "--tn 3",
+        Some(&out),
+    );
+    fails_with(
+        &[
+            "sweep", "--model", "lenet5", "--tn", "4", "--sb-kb", "128", "--out", o,
+        ],
+        "--tn 4 --sb-kb 128",
+        Some(&out),
+    );
+    fails_with(
+        &["sweep", "--model", "lenet5", "--sb-kb", "16,x", "--out", o],
+        "--sb-kb",
+        Some(&out),
+    );
+    fails_with(
+        &["sweep", "--model", "lenet5", "--tn", "", "--out", o],
+        "--tn",
+        Some(&out),
+    );
     // nothing but the file we made
     assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
 }

@@ -16,7 +16,11 @@ fn run(args: &[&str]) -> Output {
 
 fn ok(args: &[&str]) -> String {
     let o = run(args);
-    assert!(o.status.success(), "diannao {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "diannao {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8(o.stdout).expect("utf-8 output")
 }
 
@@ -24,12 +28,27 @@ fn ok(args: &[&str]) -> String {
 fn fails(args: &[&str], want: &[&str]) -> String {
     let o = run(args);
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(o.status.code(), Some(1), "diannao {args:?}: exit {:?}, stderr {err}", o.status.code());
-    assert!(!err.contains("panicked"), "diannao {args:?} panicked: {err}");
-    assert_eq!(err.lines().count(), 1, "diannao {args:?}: not one line: {err:?}");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "diannao {args:?}: exit {:?}, stderr {err}",
+        o.status.code()
+    );
+    assert!(
+        !err.contains("panicked"),
+        "diannao {args:?} panicked: {err}"
+    );
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "diannao {args:?}: not one line: {err:?}"
+    );
     assert!(err.starts_with("error: "), "{err:?}");
     for w in want {
-        assert!(err.contains(w), "diannao {args:?}: {err:?} does not contain {w:?}");
+        assert!(
+            err.contains(w),
+            "diannao {args:?}: {err:?} does not contain {w:?}"
+        );
     }
     err
 }
@@ -49,10 +68,15 @@ fn json(args: &[&str]) -> Value {
 #[test]
 fn json_cycles_equal_the_simulators_own() {
     let spec = "conv:nx=9,ny=7,k=3,ni=5,no=6,pad=1,act=relu";
-    let v = json(&["simulate", "--preset", "tiny", "--layer", spec, "--batch", "2", "--json"]);
+    let v = json(&[
+        "simulate", "--preset", "tiny", "--layer", spec, "--batch", "2", "--json",
+    ]);
     let layer: LayerSpec = spec.parse().unwrap();
     let l = &v["layers"][0];
-    assert_eq!(l["cycles"].as_u64().unwrap(), sim_cycles(&AccelConfig::tiny(), &layer, 2));
+    assert_eq!(
+        l["cycles"].as_u64().unwrap(),
+        sim_cycles(&AccelConfig::tiny(), &layer, 2)
+    );
     assert_eq!(l["useful_macs"].as_u64().unwrap(), 2 * layer.macs());
     assert_eq!(v["energy_table"], "horowitz45");
     assert!(l["saturations"].is_u64() && l["dram_read_bytes"].as_u64().unwrap() > 0);
@@ -60,7 +84,9 @@ fn json_cycles_equal_the_simulators_own() {
     assert!(u > 0.0 && u <= 1.0, "{u}");
     assert_eq!(l["counters"]["cycles"], l["cycles"]);
 
-    let v = json(&["simulate", "--preset", "tiny", "--model", "lenet5", "--json", "--quiet"]);
+    let v = json(&[
+        "simulate", "--preset", "tiny", "--model", "lenet5", "--json", "--quiet",
+    ]);
     let m = Model::load("lenet5").unwrap();
     let layers = v["layers"].as_array().unwrap();
     assert_eq!(layers.len(), m.layers.len());
@@ -73,15 +99,27 @@ fn json_cycles_equal_the_simulators_own() {
     }
     assert_eq!(v["total"]["cycles"].as_u64().unwrap(), total);
     let e = &v["total"]["energy"];
-    let parts: f64 = ["nfu_pj", "nbin_pj", "sb_pj", "nbout_pj", "dram_pj"].iter().map(|k| e[k].as_f64().unwrap()).sum();
+    let parts: f64 = ["nfu_pj", "nbin_pj", "sb_pj", "nbout_pj", "dram_pj"]
+        .iter()
+        .map(|k| e[k].as_f64().unwrap())
+        .sum();
     assert!((parts - e["total_pj"].as_f64().unwrap()).abs() < 1e-6 * parts);
 }
 
 #[test]
 fn table_csv_and_energy_table_choice() {
-    let args = ["simulate", "--preset", "tiny", "--layer", "class:ni=40,no=9"];
+    let args = [
+        "simulate",
+        "--preset",
+        "tiny",
+        "--layer",
+        "class:ni=40,no=9",
+    ];
     let t = ok(&args);
-    assert!(t.contains("energy table horowitz45") && t.contains("saturations") && t.contains("total"), "{t}");
+    assert!(
+        t.contains("energy table horowitz45") && t.contains("saturations") && t.contains("total"),
+        "{t}"
+    );
     let csv = ok(&[&args[..], &["--csv", "--energy", "dnnsim"]].concat());
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3, "{csv}");
@@ -92,20 +130,36 @@ fn table_csv_and_energy_table_choice() {
     let b = json(&[&args[..], &["--json", "--energy", "dnnsim"]].concat());
     assert_eq!(b["energy_table"], "dnnsim");
     assert_eq!(a["total"]["cycles"], b["total"]["cycles"]);
-    assert_ne!(a["total"]["energy"]["total_pj"], b["total"]["energy"]["total_pj"]);
+    assert_ne!(
+        a["total"]["energy"]["total_pj"],
+        b["total"]["energy"]["total_pj"]
+    );
 }
 
 #[test]
 fn verify_passes_on_every_layer_type() {
     for (preset, layer, batch) in [
-        ("tiny", "conv:nx=11,ny=9,kx=3,ky=5,ni=6,no=7,sx=2,sy=1,pad=1,act=sigmoid", "2"),
+        (
+            "tiny",
+            "conv:nx=11,ny=9,kx=3,ky=5,ni=6,no=7,sx=2,sy=1,pad=1,act=sigmoid",
+            "2",
+        ),
         ("tiny", "pool:nx=9,ny=9,k=3,s=2,ni=5,kind=max", "2"),
         ("tiny", "pool:nx=8,ny=8,k=3,s=1,pad=1,ni=6,kind=avg", "1"),
         ("tiny", "class:ni=70,no=13,act=tanh", "3"),
-        ("diannao", "conv:nx=12,ny=12,k=3,ni=20,no=33,pad=1,act=relu", "1"),
+        (
+            "diannao",
+            "conv:nx=12,ny=12,k=3,ni=20,no=33,pad=1,act=relu",
+            "1",
+        ),
     ] {
-        let out = ok(&["verify", "--preset", preset, "--layer", layer, "--batch", batch, "--seed", "5"]);
-        assert!(out.contains(" OK ") && out.contains("all 1 layers OK") && !out.contains("MISMATCH"), "{layer}: {out}");
+        let out = ok(&[
+            "verify", "--preset", preset, "--layer", layer, "--batch", batch, "--seed", "5",
+        ]);
+        assert!(
+            out.contains(" OK ") && out.contains("all 1 layers OK") && !out.contains("MISMATCH"),
+            "{layer}: {out}"
+        );
     }
     let out = ok(&["verify", "--preset", "tiny", "--model", "lenet5"]);
     assert_eq!(out.matches(" OK ").count(), 6, "{out}");
@@ -116,48 +170,173 @@ fn vcd_traces_small_layers_and_refuses_long_ones() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("t.vcd");
     let ps = p.to_str().unwrap();
-    ok(&["simulate", "--preset", "tiny", "--layer", "conv:nx=6,ny=6,k=3,ni=4,no=4", "--vcd", ps]);
+    ok(&[
+        "simulate",
+        "--preset",
+        "tiny",
+        "--layer",
+        "conv:nx=6,ny=6,k=3,ni=4,no=4",
+        "--vcd",
+        ps,
+    ]);
     let text = std::fs::read_to_string(&p).unwrap();
-    assert!(text.starts_with("$timescale") && text.contains("$enddefinitions"), "{}", &text[..text.len().min(200)]);
+    assert!(
+        text.starts_with("$timescale") && text.contains("$enddefinitions"),
+        "{}",
+        &text[..text.len().min(200)]
+    );
     std::fs::remove_file(&p).unwrap();
     fails(
-        &["simulate", "--preset", "tiny", "--layer", "conv:nx=6,ny=6,k=3,ni=4,no=4", "--vcd", ps, "--vcd-max-cycles", "10"],
+        &[
+            "simulate",
+            "--preset",
+            "tiny",
+            "--layer",
+            "conv:nx=6,ny=6,k=3,ni=4,no=4",
+            "--vcd",
+            ps,
+            "--vcd-max-cycles",
+            "10",
+        ],
         &["more than the limit of 10"],
     );
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "a refused trace leaves no file");
-    fails(&["simulate", "--preset", "tiny", "--model", "lenet5", "--vcd", ps], &["--vcd", "--layer"]);
-    fails(&["simulate", "--preset", "tiny", "--layer", "class:ni=4,no=4", "--vcd", "/nonexistent-dir/t.vcd"], &["cannot write VCD file", "does not exist"]);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "a refused trace leaves no file"
+    );
+    fails(
+        &[
+            "simulate", "--preset", "tiny", "--model", "lenet5", "--vcd", ps,
+        ],
+        &["--vcd", "--layer"],
+    );
+    fails(
+        &[
+            "simulate",
+            "--preset",
+            "tiny",
+            "--layer",
+            "class:ni=4,no=4",
+            "--vcd",
+            "/nonexistent-dir/t.vcd",
+        ],
+        &["cannot write VCD file", "does not exist"],
+    );
 }
 
 #[test]
 fn bench_reports_speed() {
-    let v = json(&["bench", "--preset", "tiny", "--layer", "conv:nx=8,ny=8,k=3,ni=8,no=8", "--repeat", "1", "--json"]);
+    let v = json(&[
+        "bench",
+        "--preset",
+        "tiny",
+        "--layer",
+        "conv:nx=8,ny=8,k=3,ni=8,no=8",
+        "--repeat",
+        "1",
+        "--json",
+    ]);
     let l = &v["layers"][0];
     assert!(l["cycles"].as_u64().unwrap() > 0 && l["cycles_per_s"].as_f64().unwrap() > 0.0);
-    assert!(l["host_1t_macs_per_s"].as_f64().unwrap() > 0.0 && l["host_all_macs_per_s"].as_f64().unwrap() > 0.0);
+    assert!(
+        l["host_1t_macs_per_s"].as_f64().unwrap() > 0.0
+            && l["host_all_macs_per_s"].as_f64().unwrap() > 0.0
+    );
 }
 
 #[test]
 fn bad_inputs_are_one_line_errors() {
     let l = "conv:nx=8,ny=8,k=3,ni=4,no=4";
     for sub in ["simulate", "verify"] {
-        fails(&[sub, "--preset", "tiny", "--model", "no_such_model"], &["no_such_model", "built-in models"]);
-        fails(&[sub, "--preset", "no_such_preset", "--layer", l], &["no_such_preset"]);
-        fails(&[sub, "--preset", "tiny", "--layer", l, "--batch", "0"], &["batch must be at least 1"]);
-        fails(&[sub, "--preset", "tiny", "--layer", "conv:nx=0,ny=8,k=3,ni=4,no=4"], &["field `nx` must be at least 1"]);
-        fails(&[sub, "--preset", "tiny", "--layer", "conv:nx=8,ny=8,k=11,ni=4,no=4"], &["field `kx`", "larger than the padded input"]);
-        fails(&[sub, "--preset", "tiny", "--layer", "pool:nx=8,ny=8,k=2,s=0,ni=4,kind=max"], &["field `sx` must be at least 1"]);
-        fails(&[sub, "--preset", "tiny", "--layer", "conv:nx=65536,ny=65536,k=3,ni=16,no=4"], &["field `nx`", "32-bit addresses"]);
-        fails(&[sub, "--preset", "tiny", "--layer", "class:ni=60000,no=5000"], &["DRAM"]);
+        fails(
+            &[sub, "--preset", "tiny", "--model", "no_such_model"],
+            &["no_such_model", "built-in models"],
+        );
+        fails(
+            &[sub, "--preset", "no_such_preset", "--layer", l],
+            &["no_such_preset"],
+        );
+        fails(
+            &[sub, "--preset", "tiny", "--layer", l, "--batch", "0"],
+            &["batch must be at least 1"],
+        );
+        fails(
+            &[
+                sub,
+                "--preset",
+                "tiny",
+                "--layer",
+                "conv:nx=0,ny=8,k=3,ni=4,no=4",
+            ],
+            &["field `nx` must be at least 1"],
+        );
+        fails(
+            &[
+                sub,
+                "--preset",
+                "tiny",
+                "--layer",
+                "conv:nx=8,ny=8,k=11,ni=4,no=4",
+            ],
+            &["field `kx`", "larger than the padded input"],
+        );
+        fails(
+            &[
+                sub,
+                "--preset",
+                "tiny",
+                "--layer",
+                "pool:nx=8,ny=8,k=2,s=0,ni=4,kind=max",
+            ],
+            &["field `sx` must be at least 1"],
+        );
+        fails(
+            &[
+                sub,
+                "--preset",
+                "tiny",
+                "--layer",
+                "conv:nx=65536,ny=65536,k=3,ni=16,no=4",
+            ],
+            &["field `nx`", "32-bit addresses"],
+        );
+        fails(
+            &[sub, "--preset", "tiny", "--layer", "class:ni=60000,no=5000"],
+            &["DRAM"],
+        );
         fails(&[sub, "--preset", "tiny"], &["--model", "--layer"]);
     }
-    fails(&["simulate", "--preset", "tiny", "--layer", l, "--energy", "no_such_table"], &["no_such_table", "horowitz45"]);
-    fails(&["bench", "--preset", "tiny", "--layer", l, "--batch", "0"], &["batch must be at least 1"]);
+    fails(
+        &[
+            "simulate",
+            "--preset",
+            "tiny",
+            "--layer",
+            l,
+            "--energy",
+            "no_such_table",
+        ],
+        &["no_such_table", "horowitz45"],
+    );
+    fails(
+        &["bench", "--preset", "tiny", "--layer", l, "--batch", "0"],
+        &["batch must be at least 1"],
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "name = \"m\"\ninput = [1, 8, 8]\n\n[[layer]]\nname = \"c\"\ntype = \"conv\"\nk = 3\nno = 0\n").unwrap();
-    let msg = fails(&["simulate", "--preset", "tiny", "--model", bad.to_str().unwrap()], &["bad.toml:8", "field `no`"]);
+    let msg = fails(
+        &[
+            "simulate",
+            "--preset",
+            "tiny",
+            "--model",
+            bad.to_str().unwrap(),
+        ],
+        &["bad.toml:8", "field `no`"],
+    );
     assert!(!msg.contains("panicked"), "{msg}");
 }
 
@@ -165,7 +344,10 @@ fn bad_inputs_are_one_line_errors() {
 fn plan_prints_the_tilers_choice_and_traffic() {
     let layer = "conv:nx=9,ny=9,kx=3,ky=3,ni=5,no=6,pad=1";
     let out = ok(&["simulate", "--preset", "tiny", "--layer", layer, "--plan"]);
-    assert!(out.contains("plan of layer: tiles:") && out.contains("predicted DRAM traffic:"), "{out}");
+    assert!(
+        out.contains("plan of layer: tiles:") && out.contains("predicted DRAM traffic:"),
+        "{out}"
+    );
     let cfg = AccelConfig::tiny();
     let spec: LayerSpec = layer.parse().unwrap();
     let want = firmware::compile(&cfg, &spec, 1).unwrap().plan.to_string();
@@ -175,9 +357,31 @@ fn plan_prints_the_tilers_choice_and_traffic() {
 
 #[test]
 fn verify_backends_replays_a_layer_on_every_backend() {
-    let out = ok(&["verify", "--preset", "tiny", "--layer", "pool:nx=4,ny=4,kx=2,ky=2,ni=4,kind=max", "--backends", "sim,sim-stepped,rtl,verilator"]);
-    assert!(out.contains("IDENTICAL") && out.contains("verilator"), "{out}");
-    fails(&["verify", "--preset", "tiny", "--layer", "pool:nx=4,ny=4,kx=2,ky=2,ni=4,kind=avg", "--backends", "sim,nope"], &["unknown backend `nope`"]);
+    let out = ok(&[
+        "verify",
+        "--preset",
+        "tiny",
+        "--layer",
+        "pool:nx=4,ny=4,kx=2,ky=2,ni=4,kind=max",
+        "--backends",
+        "sim,sim-stepped,rtl,verilator",
+    ]);
+    assert!(
+        out.contains("IDENTICAL") && out.contains("verilator"),
+        "{out}"
+    );
+    fails(
+        &[
+            "verify",
+            "--preset",
+            "tiny",
+            "--layer",
+            "pool:nx=4,ny=4,kx=2,ky=2,ni=4,kind=avg",
+            "--backends",
+            "sim,nope",
+        ],
+        &["unknown backend `nope`"],
+    );
 }
 
 #[test]
@@ -185,10 +389,29 @@ fn verify_writes_the_simulators_vcd_for_one_layer() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.vcd");
     let p = path.to_str().unwrap();
-    ok(&["verify", "--preset", "tiny", "--layer", "conv:nx=5,ny=5,kx=3,ky=3,ni=4,no=4", "--vcd", p]);
+    ok(&[
+        "verify",
+        "--preset",
+        "tiny",
+        "--layer",
+        "conv:nx=5,ny=5,kx=3,ky=3,ni=4,no=4",
+        "--vcd",
+        p,
+    ]);
     let text = std::fs::read_to_string(&path).unwrap();
-    for sig in ["$scope module cp", "pc $end", "$scope module nfu", "busy $end", "grant $end"] {
+    for sig in [
+        "$scope module cp",
+        "pc $end",
+        "$scope module nfu",
+        "busy $end",
+        "grant $end",
+    ] {
         assert!(text.contains(sig), "missing {sig}");
     }
-    fails(&["verify", "--preset", "tiny", "--model", "lenet5", "--vcd", p], &["--vcd"]);
+    fails(
+        &[
+            "verify", "--preset", "tiny", "--model", "lenet5", "--vcd", p,
+        ],
+        &["--vcd"],
+    );
 }

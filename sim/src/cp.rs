@@ -24,7 +24,12 @@ pub(crate) enum Status {
     /// `end` dispatched at the end of cycle `at`.
     Ended { at: u64 },
     /// Stopped on an error detected in cycle `at`.
-    Error { at: u64, class: HaltClass, index: usize, message: String },
+    Error {
+        at: u64,
+        class: HaltClass,
+        index: usize,
+        message: String,
+    },
 }
 
 /// A decoded-and-checked instruction, or why it cannot dispatch.
@@ -44,7 +49,13 @@ pub(crate) struct Cp {
 impl Cp {
     /// A control processor with `words` in imem.
     pub fn new(words: &[Word]) -> Self {
-        Cp { words: words.to_vec(), pc: 0, status: Status::Running, disp: Vec::with_capacity(words.len()), held: None }
+        Cp {
+            words: words.to_vec(),
+            pc: 0,
+            status: Status::Running,
+            disp: Vec::with_capacity(words.len()),
+            held: None,
+        }
     }
 
     /// Counts through instruction `i` (zero for `i < 0`).
@@ -78,7 +89,14 @@ impl Cp {
             }
         }
         let r = match self.words.get(self.pc) {
-            None => Err((HaltClass::NoEnd, format!("instruction {} is past the end of the {}-instruction program", self.pc, self.words.len()))),
+            None => Err((
+                HaltClass::NoEnd,
+                format!(
+                    "instruction {} is past the end of the {}-instruction program",
+                    self.pc,
+                    self.words.len()
+                ),
+            )),
             Some(w) => match Instruction::decode(w) {
                 Err(e) => Err((HaltClass::Decode, e.to_string())),
                 Ok(ins) => match ins.check(cfg) {
@@ -93,7 +111,12 @@ impl Cp {
 
     /// Record the error status in cycle `t`.
     pub fn fail(&mut self, t: u64, class: HaltClass, message: String) {
-        self.status = Status::Error { at: t, class, index: self.pc, message };
+        self.status = Status::Error {
+            at: t,
+            class,
+            index: self.pc,
+            message,
+        };
     }
 
     /// Record the dispatch of the held instruction `ins` in cycle `t`.

@@ -40,13 +40,23 @@ pub(crate) struct DmaUnit {
 impl DmaUnit {
     /// An idle DMA of `buf`.
     pub fn new(buf: Buffer) -> Self {
-        DmaUnit { buf, queue: VecDeque::new(), cur: None }
+        DmaUnit {
+            buf,
+            queue: VecDeque::new(),
+            cur: None,
+        }
     }
 
     /// The current slot made from queue entry `e`.
     pub fn current(&self, e: &DmaEntry, cfg: &AccelConfig) -> Current {
         let row_bytes = self.buf.dram_row_bytes(e.slot.op, cfg);
-        Current { slot: e.slot, next: 0, rows: e.slot.rows(), row_bytes, beats: cfg.beats(row_bytes) }
+        Current {
+            slot: e.slot,
+            next: 0,
+            rows: e.slot.rows(),
+            row_bytes,
+            beats: cfg.beats(row_bytes),
+        }
     }
 
     /// Whether the wait condition of entry `e` holds given `nfu_done`.

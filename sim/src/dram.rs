@@ -18,7 +18,10 @@ pub struct Dram {
 impl Dram {
     /// An all-zero DRAM of `size_bytes` bytes.
     pub fn new(size_bytes: u64) -> Self {
-        Dram { size: size_bytes, pages: BTreeMap::new() }
+        Dram {
+            size: size_bytes,
+            pages: BTreeMap::new(),
+        }
     }
 
     /// Size in bytes.
@@ -30,7 +33,11 @@ impl Dram {
         let end = addr.checked_add(len as u64);
         match end {
             Some(e) if e <= self.size => Ok(()),
-            _ => Err(SimError::Dram { addr, len: len as u64, size: self.size }),
+            _ => Err(SimError::Dram {
+                addr,
+                len: len as u64,
+                size: self.size,
+            }),
         }
     }
 
@@ -59,7 +66,10 @@ impl Dram {
             let a = addr + done as u64;
             let (page, off) = (a / PAGE_BYTES, (a % PAGE_BYTES) as usize);
             let n = (PAGE_BYTES as usize - off).min(data.len() - done);
-            let p = self.pages.entry(page).or_insert_with(|| vec![0u8; PAGE_BYTES as usize].into_boxed_slice());
+            let p = self
+                .pages
+                .entry(page)
+                .or_insert_with(|| vec![0u8; PAGE_BYTES as usize].into_boxed_slice());
             p[off..off + n].copy_from_slice(&data[done..done + n]);
             done += n;
         }
@@ -70,7 +80,9 @@ impl Dram {
     pub fn read_i16s(&self, addr: u64, n: usize) -> Result<Vec<i16>, SimError> {
         let mut b = vec![0u8; n * 2];
         self.read(addr, &mut b)?;
-        Ok(b.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect())
+        Ok(b.chunks_exact(2)
+            .map(|c| i16::from_le_bytes([c[0], c[1]]))
+            .collect())
     }
 
     /// Write little-endian 16-bit words at byte `addr`.
@@ -83,7 +95,9 @@ impl Dram {
     pub fn read_i32s(&self, addr: u64, n: usize) -> Result<Vec<i32>, SimError> {
         let mut b = vec![0u8; n * 4];
         self.read(addr, &mut b)?;
-        Ok(b.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+        Ok(b.chunks_exact(4)
+            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
     }
 
     /// Write little-endian 32-bit words at byte `addr`.
@@ -97,7 +111,12 @@ impl Dram {
     /// of different sizes differ at the smaller size if nothing differs below.
     pub fn first_difference(&self, other: &Dram) -> Option<u64> {
         let zero = vec![0u8; PAGE_BYTES as usize];
-        let mut keys: Vec<u64> = self.pages.keys().chain(other.pages.keys()).copied().collect();
+        let mut keys: Vec<u64> = self
+            .pages
+            .keys()
+            .chain(other.pages.keys())
+            .copied()
+            .collect();
         keys.sort_unstable();
         keys.dedup();
         for k in keys {

@@ -49,16 +49,28 @@ impl EnergyTable {
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, t)| *t)
-            .ok_or_else(|| SimError::UnknownEnergyTable { name: name.into(), known: TABLE_NAMES.join(", ") })?;
+            .ok_or_else(|| SimError::UnknownEnergyTable {
+                name: name.into(),
+                known: TABLE_NAMES.join(", "),
+            })?;
         Self::from_toml_str(text, name)
     }
 
     /// Parse a table from TOML (`what` names it in errors).
     pub fn from_toml_str(text: &str, what: &str) -> Result<Self, SimError> {
-        let t: EnergyTable = toml::from_str(text)
-            .map_err(|e| SimError::EnergyTable { name: what.into(), reason: e.to_string().split_whitespace().collect::<Vec<_>>().join(" ") })?;
+        let t: EnergyTable = toml::from_str(text).map_err(|e| SimError::EnergyTable {
+            name: what.into(),
+            reason: e
+                .to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        })?;
         if t.sram_read64_pj.is_empty() || t.sram_read64_pj.windows(2).any(|w| w[0][0] >= w[1][0]) {
-            return Err(SimError::EnergyTable { name: what.into(), reason: "sram_read64_pj needs ascending sizes".into() });
+            return Err(SimError::EnergyTable {
+                name: what.into(),
+                reason: "sram_read64_pj needs ascending sizes".into(),
+            });
         }
         Ok(t)
     }
@@ -103,7 +115,13 @@ pub struct EnergyReport {
 impl EnergyReport {
     /// (unit, pJ) pairs: nfu, nbin, sb, nbout, dram.
     pub fn per_unit(&self) -> [(&'static str, f64); 5] {
-        [("nfu", self.nfu_pj), ("nbin", self.nbin_pj), ("sb", self.sb_pj), ("nbout", self.nbout_pj), ("dram", self.dram_pj)]
+        [
+            ("nfu", self.nfu_pj),
+            ("nbin", self.nbin_pj),
+            ("sb", self.sb_pj),
+            ("nbout", self.nbout_pj),
+            ("dram", self.dram_pj),
+        ]
     }
 }
 
@@ -113,15 +131,33 @@ pub fn energy(table: &EnergyTable, c: &Counters, cfg: &AccelConfig) -> EnergyRep
     let tn = cfg.tn as f64;
     let data = cfg.data_bits as f64;
     let acc = cfg.acc_bits as f64;
-    let nfu_pj = g(Event::Macs) * table.mult16_pj + g(Event::Nfu2Ops) * table.add16_pj + g(Event::Nfu3Ops) * (table.mult16_pj + table.add16_pj);
+    let nfu_pj = g(Event::Macs) * table.mult16_pj
+        + g(Event::Nfu2Ops) * table.add16_pj
+        + g(Event::Nfu3Ops) * (table.mult16_pj + table.add16_pj);
     let sram = |bytes: u32, row_bits: f64, reads: Event, writes: Event| {
         let e = table.sram_read64(bytes as u64) * row_bits / 64.0;
         e * (g(reads) + table.sram_write_factor * g(writes))
     };
-    let nbin_pj = sram(cfg.nbin_bytes, tn * data, Event::NbinReads, Event::NbinWrites);
-    let sb_pj = sram(cfg.sb_bytes, tn * tn * data, Event::SbReads, Event::SbWrites);
-    let nbout_pj = sram(cfg.nbout_bytes, tn * acc, Event::NboutReads, Event::NboutWrites);
-    let dram_pj = (g(Event::DramReadBytes) + g(Event::DramWriteBytes)) * 8.0 / 64.0 * table.dram_access64_pj;
+    let nbin_pj = sram(
+        cfg.nbin_bytes,
+        tn * data,
+        Event::NbinReads,
+        Event::NbinWrites,
+    );
+    let sb_pj = sram(
+        cfg.sb_bytes,
+        tn * tn * data,
+        Event::SbReads,
+        Event::SbWrites,
+    );
+    let nbout_pj = sram(
+        cfg.nbout_bytes,
+        tn * acc,
+        Event::NboutReads,
+        Event::NboutWrites,
+    );
+    let dram_pj =
+        (g(Event::DramReadBytes) + g(Event::DramWriteBytes)) * 8.0 / 64.0 * table.dram_access64_pj;
     EnergyReport {
         table: table.name.clone(),
         nfu_pj,

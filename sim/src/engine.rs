@@ -38,8 +38,16 @@ struct NfuEntry {
 /// What a granted row does at the end of its write cycle.
 #[derive(Clone, Debug)]
 enum WriteKind {
-    Load { op: DmaOp, row: usize, addr: u64 },
-    Store { addr: u64, narrow: bool, data: Vec<i32> },
+    Load {
+        op: DmaOp,
+        row: usize,
+        addr: u64,
+    },
+    Store {
+        addr: u64,
+        narrow: bool,
+        data: Vec<i32>,
+    },
 }
 
 /// A granted row in flight.
@@ -97,7 +105,15 @@ pub(crate) struct Engine<'a> {
 }
 
 impl<'a> Engine<'a> {
-    pub fn new(cfg: &'a AccelConfig, bufs: &'a mut Buffers, nfu_st: &'a mut NfuState, dram: &'a mut Dram, words: &[Word], mode: Mode, vcd: Option<VcdTrace>) -> Self {
+    pub fn new(
+        cfg: &'a AccelConfig,
+        bufs: &'a mut Buffers,
+        nfu_st: &'a mut NfuState,
+        dram: &'a mut Dram,
+        words: &[Word],
+        mode: Mode,
+        vcd: Option<VcdTrace>,
+    ) -> Self {
         let mode = if vcd.is_some() { Mode::Stepped } else { mode };
         Engine {
             cfg,
@@ -107,7 +123,11 @@ impl<'a> Engine<'a> {
             mode,
             cnt: Counters::new(),
             cp: Cp::new(words),
-            dma: [DmaUnit::new(Buffer::Nbin), DmaUnit::new(Buffer::Sb), DmaUnit::new(Buffer::Nbout)],
+            dma: [
+                DmaUnit::new(Buffer::Nbin),
+                DmaUnit::new(Buffer::Sb),
+                DmaUnit::new(Buffer::Nbout),
+            ],
             nfu_q: VecDeque::new(),
             running: None,
             nfu_done: 0,
@@ -152,12 +172,24 @@ impl<'a> Engine<'a> {
         }
         self.cnt.add(Event::Cycles, cycles);
         let error = match &self.cp.status {
-            Status::Error { class, index, message, .. } => {
-                Some(SimError::Halted { class: *class, index: *index, cycle: cycles, message: message.clone() })
-            }
+            Status::Error {
+                class,
+                index,
+                message,
+                ..
+            } => Some(SimError::Halted {
+                class: *class,
+                index: *index,
+                cycle: cycles,
+                message: message.clone(),
+            }),
             _ => None,
         };
-        Ok(Outcome { cycles, counters: self.cnt, error })
+        Ok(Outcome {
+            cycles,
+            counters: self.cnt,
+            error,
+        })
     }
 
     fn trace(&mut self, t: u64) -> Result<(), SimError> {
@@ -177,7 +209,10 @@ impl<'a> Engine<'a> {
 
     fn halted(&self, t: u64) -> bool {
         self.cp.stopped_before(t)
-            && self.dma.iter().all(|d| d.queue.is_empty() && d.cur.is_none())
+            && self
+                .dma
+                .iter()
+                .all(|d| d.queue.is_empty() && d.cur.is_none())
             && self.nfu_q.is_empty()
             && self.running.is_none()
             && self.pending.is_empty()
@@ -215,7 +250,9 @@ impl<'a> Engine<'a> {
             nx = nx.min(r.complete + 1);
         }
         if nx == u64::MAX {
-            return Err(SimError::Internal(format!("no event after cycle {t} but the machine has not halted (deadlock)")));
+            return Err(SimError::Internal(format!(
+                "no event after cycle {t} but the machine has not halted (deadlock)"
+            )));
         }
         Ok(nx)
     }
@@ -233,9 +270,14 @@ impl<'a> Engine<'a> {
                     changed = true;
                 }
                 Ok(ins) => {
-                    let active = [ins.nbin.op != DmaOp::Nop, ins.sb.op != DmaOp::Nop, ins.nbout.op != DmaOp::Nop];
+                    let active = [
+                        ins.nbin.op != DmaOp::Nop,
+                        ins.sb.op != DmaOp::Nop,
+                        ins.nbout.op != DmaOp::Nop,
+                    ];
                     let nfu = ins.nfu.op != NfuOp::Nop;
-                    let full = (0..3).any(|u| active[u] && self.dma[u].queue.len() >= q) || (nfu && self.nfu_q.len() >= q);
+                    let full = (0..3).any(|u| active[u] && self.dma[u].queue.len() >= q)
+                        || (nfu && self.nfu_q.len() >= q);
                     if full {
                         st.cp = true;
                     } else {
@@ -247,7 +289,11 @@ impl<'a> Engine<'a> {
                             }
                         }
                         if nfu {
-                            self.nfu_q.push_back(NfuEntry { seq, slot: ins.nfu, enq: t });
+                            self.nfu_q.push_back(NfuEntry {
+                                seq,
+                                slot: ins.nfu,
+                                enq: t,
+                            });
                         }
                         self.cp.dispatched(t, &ins);
                         self.cnt.add(Event::Instructions, 1);
@@ -277,7 +323,10 @@ impl<'a> Engine<'a> {
         // port
         let mut granted = None;
         if t >= self.port_free {
-            granted = PRIORITY.iter().map(|b| unit_index(*b)).find(|u| self.dma[*u].cur.is_some());
+            granted = PRIORITY
+                .iter()
+                .map(|b| unit_index(*b))
+                .find(|u| self.dma[*u].cur.is_some());
             if let Some(u) = granted {
                 self.grant(u, t);
                 changed = true;
@@ -292,8 +341,15 @@ impl<'a> Engine<'a> {
         if let Some(h) = self.nfu_q.front().copied() {
             if h.enq < t {
                 let d = self.cp.disp_at(h.seq as i64);
-                let loads = self.done.nbin >= d.nbin && self.done.sb >= d.sb && self.done.nbout_load >= d.nbout_load;
-                let store = h.slot.wait == 0 || self.done.nbout_store >= self.cp.disp_at(h.seq as i64 - h.slot.wait as i64).nbout_store;
+                let loads = self.done.nbin >= d.nbin
+                    && self.done.sb >= d.sb
+                    && self.done.nbout_load >= d.nbout_load;
+                let store = h.slot.wait == 0
+                    || self.done.nbout_store
+                        >= self
+                            .cp
+                            .disp_at(h.seq as i64 - h.slot.wait as i64)
+                            .nbout_store;
                 if self.running.is_some() {
                     st.nfu = Some(Event::NfuStallDrain);
                 } else if !loads {
@@ -323,9 +379,17 @@ impl<'a> Engine<'a> {
         let kind = if c.slot.op.is_store() {
             let data = self.bufs.nbout[row * tn..(row + 1) * tn].to_vec();
             self.cnt.add(Event::NboutReads, 1);
-            WriteKind::Store { addr, narrow: c.slot.op == DmaOp::StoreNarrow, data }
+            WriteKind::Store {
+                addr,
+                narrow: c.slot.op == DmaOp::StoreNarrow,
+                data,
+            }
         } else {
-            WriteKind::Load { op: c.slot.op, row, addr }
+            WriteKind::Load {
+                op: c.slot.op,
+                row,
+                addr,
+            }
         };
         c.next += 1;
         if last {
@@ -335,7 +399,12 @@ impl<'a> Engine<'a> {
         self.cnt.add(Event::PortBusy, beats);
         let cycle = g + self.cfg.dram.latency_cycles as u64 + beats - 1;
         debug_assert!(self.pending.back().map(|p| p.cycle < cycle).unwrap_or(true));
-        self.pending.push_back(PendingWrite { cycle, unit: u, kind, last });
+        self.pending.push_back(PendingWrite {
+            cycle,
+            unit: u,
+            kind,
+            last,
+        });
         self.sig[4] = grant_code(Some(self.dma[u].buf));
     }
 
@@ -431,7 +500,10 @@ impl<'a> Engine<'a> {
     fn nfu_complete(&mut self) -> Result<(), SimError> {
         let r = self.running.take().expect("running op");
         if !r.all_issued() {
-            return Err(SimError::Internal(format!("NFU op {} completed with issues left", r.seq)));
+            return Err(SimError::Internal(format!(
+                "NFU op {} completed with issues left",
+                r.seq
+            )));
         }
         self.nfu_done += 1;
         Ok(())

@@ -38,14 +38,23 @@ pub struct Machine {
 
 impl std::fmt::Debug for Machine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Machine").field("cfg", &self.cfg.name).finish_non_exhaustive()
+        f.debug_struct("Machine")
+            .field("cfg", &self.cfg.name)
+            .finish_non_exhaustive()
     }
 }
 
 impl Clone for Machine {
     /// A copy of the machine's state (buffers, LFSRs, counters); the VCD sink is not copied.
     fn clone(&self) -> Self {
-        Machine { cfg: self.cfg.clone(), bufs: self.bufs.clone(), nfu: self.nfu.clone(), total: self.total.clone(), vcd: None, last: self.last.clone() }
+        Machine {
+            cfg: self.cfg.clone(),
+            bufs: self.bufs.clone(),
+            nfu: self.nfu.clone(),
+            total: self.total.clone(),
+            vcd: None,
+            last: self.last.clone(),
+        }
     }
 }
 
@@ -53,7 +62,14 @@ impl Machine {
     /// A machine in its reset state; fails if `cfg` does not validate.
     pub fn new(cfg: AccelConfig) -> Result<Self, SimError> {
         cfg.validate()?;
-        Ok(Machine { bufs: Buffers::new(&cfg), nfu: NfuState::new(&cfg), cfg, total: Counters::new(), vcd: None, last: None })
+        Ok(Machine {
+            bufs: Buffers::new(&cfg),
+            nfu: NfuState::new(&cfg),
+            cfg,
+            total: Counters::new(),
+            vcd: None,
+            last: None,
+        })
     }
 
     /// The configuration.
@@ -96,21 +112,46 @@ impl Machine {
 
     /// Like [`Machine::run_words`], but evaluating every cycle literally (the
     /// slow reference the fast mode is tested against).
-    pub fn run_words_stepped(&mut self, program: &[Word], dram: &mut Dram) -> Result<RunStats, SimError> {
+    pub fn run_words_stepped(
+        &mut self,
+        program: &[Word],
+        dram: &mut Dram,
+    ) -> Result<RunStats, SimError> {
         self.run_mode(program, dram, Mode::Stepped)
     }
 
-    fn run_mode(&mut self, program: &[Word], dram: &mut Dram, mode: Mode) -> Result<RunStats, SimError> {
+    fn run_mode(
+        &mut self,
+        program: &[Word],
+        dram: &mut Dram,
+        mode: Mode,
+    ) -> Result<RunStats, SimError> {
         if program.len() > self.cfg.imem_depth as usize {
-            return Err(SimError::ProgramTooLong { len: program.len(), depth: self.cfg.imem_depth });
+            return Err(SimError::ProgramTooLong {
+                len: program.len(),
+                depth: self.cfg.imem_depth,
+            });
         }
         let vcd = match self.vcd.take() {
             Some(w) => Some(VcdTrace::new(w)?),
             None => None,
         };
-        let out = Engine::new(&self.cfg, &mut self.bufs, &mut self.nfu, dram, program, mode, vcd).run()?;
+        let out = Engine::new(
+            &self.cfg,
+            &mut self.bufs,
+            &mut self.nfu,
+            dram,
+            program,
+            mode,
+            vcd,
+        )
+        .run()?;
         self.total.merge(&out.counters);
-        let stats = RunStats { cycles: out.cycles, counters: out.counters, segments: 1 };
+        let stats = RunStats {
+            cycles: out.cycles,
+            counters: out.counters,
+            segments: 1,
+        };
         self.last = Some(stats.clone());
         match out.error {
             Some(e) => Err(e),
@@ -133,19 +174,37 @@ impl Machine {
     }
 
     /// [`Machine::run`] in stepped mode.
-    pub fn run_stepped(&mut self, program: &[Instruction], dram: &mut Dram) -> Result<RunStats, SimError> {
+    pub fn run_stepped(
+        &mut self,
+        program: &[Instruction],
+        dram: &mut Dram,
+    ) -> Result<RunStats, SimError> {
         self.run_segments(program, dram, Mode::Stepped)
     }
 
-    fn run_segments(&mut self, program: &[Instruction], dram: &mut Dram, mode: Mode) -> Result<RunStats, SimError> {
+    fn run_segments(
+        &mut self,
+        program: &[Instruction],
+        dram: &mut Dram,
+        mode: Mode,
+    ) -> Result<RunStats, SimError> {
         let words: Vec<Word> = program
             .iter()
             .enumerate()
             .map(|(index, i)| i.encode().map_err(|err| SimError::Encode { index, err }))
             .collect::<Result<_, _>>()?;
-        let end = Instruction::end().encode().map_err(|err| SimError::Encode { index: program.len(), err })?;
+        let end = Instruction::end()
+            .encode()
+            .map_err(|err| SimError::Encode {
+                index: program.len(),
+                err,
+            })?;
         let segs = split_segments(program, &words, end, self.cfg.imem_depth as usize);
-        let mut stats = RunStats { cycles: 0, counters: Counters::new(), segments: 0 };
+        let mut stats = RunStats {
+            cycles: 0,
+            counters: Counters::new(),
+            segments: 0,
+        };
         let vcd = self.vcd.take();
         let shared_vcd = vcd.map(|w| std::rc::Rc::new(std::cell::RefCell::new(w)));
         for (k, seg) in segs.iter().enumerate() {
@@ -177,7 +236,12 @@ impl Machine {
 }
 
 /// Split a program into imem loads (see [`Machine::run`]).
-fn split_segments(program: &[Instruction], words: &[Word], end: Word, depth: usize) -> Vec<Vec<Word>> {
+fn split_segments(
+    program: &[Instruction],
+    words: &[Word],
+    end: Word,
+    depth: usize,
+) -> Vec<Vec<Word>> {
     let mut segs = Vec::new();
     let mut cur: Vec<Word> = Vec::new();
     for (ins, w) in program.iter().zip(words) {

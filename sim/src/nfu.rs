@@ -31,7 +31,9 @@ impl NfuState {
         NfuState {
             frac: cfg.frac_bits,
             tn: cfg.tn as usize,
-            lfsr: (0..cfg.tn).map(|n| Lfsr(Lfsr::lane_seed(cfg.lfsr_seed, n))).collect(),
+            lfsr: (0..cfg.tn)
+                .map(|n| Lfsr(Lfsr::lane_seed(cfg.lfsr_seed, n)))
+                .collect(),
             tables: rom(cfg.frac_bits),
         }
     }
@@ -110,7 +112,15 @@ impl RunningOp {
 
     /// Evaluate the bias read and every issue in cycles `<= x`, pushing each
     /// finished output to `out` with its write cycle.
-    pub fn advance(&mut self, x: u64, bufs: &Buffers, st: &mut NfuState, cnt: &mut Counters, out: &mut VecDeque<PendingOut>, k: Kernel) {
+    pub fn advance(
+        &mut self,
+        x: u64,
+        bufs: &Buffers,
+        st: &mut NfuState,
+        cnt: &mut Counters,
+        out: &mut VecDeque<PendingOut>,
+        k: Kernel,
+    ) {
         if x < self.start {
             return;
         }
@@ -143,7 +153,8 @@ impl RunningOp {
                     (AccIn::Zero, NfuOp::Max) => self.acc.fill(i32::MIN),
                     (AccIn::Zero, _) => self.acc.fill(0),
                     (AccIn::Nbout, _) => {
-                        self.acc.copy_from_slice(bufs.nbout_row((s.nbout as u64 + o) as usize));
+                        self.acc
+                            .copy_from_slice(bufs.nbout_row((s.nbout as u64 + o) as usize));
                         nbout_reads += 1;
                     }
                     (AccIn::Bias, NfuOp::Mac) => {
@@ -158,7 +169,8 @@ impl RunningOp {
                     }
                 }
             }
-            let nr = (s.nbin as u64 + py * s.spy as u64 + px * s.spx as u64 + ky * s.sky as u64 + i) as usize;
+            let nr = (s.nbin as u64 + py * s.spy as u64 + px * s.spx as u64 + ky * s.sky as u64 + i)
+                as usize;
             let xrow = bufs.nbin_row(nr);
             match s.op {
                 NfuOp::Mac => {
@@ -184,7 +196,11 @@ impl RunningOp {
             if step + 1 == self.steps {
                 let data = finish_output(s, &self.acc, st, cnt);
                 let c = self.first_issue + j;
-                out.push_back(PendingOut { cycle: c + self.latency, row: (s.nbout as u64 + o) as usize, data });
+                out.push_back(PendingOut {
+                    cycle: c + self.latency,
+                    row: (s.nbout as u64 + o) as usize,
+                    data,
+                });
             }
             self.issued += 1;
             issued += 1;
@@ -204,7 +220,10 @@ fn finish_output(s: &NfuSlot, acc: &[i32], st: &mut NfuState, cnt: &mut Counters
     if !s.activate {
         return acc.to_vec();
     }
-    let table = st.tables[arch::activation::Activation::ALL.iter().position(|a| *a == s.act).unwrap_or(0)];
+    let table = st.tables[arch::activation::Activation::ALL
+        .iter()
+        .position(|a| *a == s.act)
+        .unwrap_or(0)];
     let stoch = s.round == Rounding::Stochastic;
     let mut sats = 0u64;
     let out = acc
@@ -234,7 +253,11 @@ fn mac_plain(acc: &mut [i32], w: &[i16], x: &[i16], transpose: bool) {
     for n in 0..tn {
         let mut sum = 0i32;
         for i in 0..tn {
-            let wi = if transpose { w[i * tn + n] } else { w[n * tn + i] };
+            let wi = if transpose {
+                w[i * tn + n]
+            } else {
+                w[n * tn + i]
+            };
             sum = acc_add(sum, mul(wi, x[i]));
         }
         acc[n] = acc_add(acc[n], sum);

@@ -67,9 +67,17 @@ impl VcdTrace {
             }
             let width = SIGNALS[k].2;
             if width == 1 {
-                self.w.change_scalar(self.ids[k], if *v != 0 { Value::V1 } else { Value::V0 }).map_err(io)?;
+                self.w
+                    .change_scalar(self.ids[k], if *v != 0 { Value::V1 } else { Value::V0 })
+                    .map_err(io)?;
             } else {
-                let bits = (0..width).rev().map(|b| if (v >> b) & 1 != 0 { Value::V1 } else { Value::V0 });
+                let bits = (0..width).rev().map(|b| {
+                    if (v >> b) & 1 != 0 {
+                        Value::V1
+                    } else {
+                        Value::V0
+                    }
+                });
                 self.w.change_vector(self.ids[k], bits).map_err(io)?;
             }
         }

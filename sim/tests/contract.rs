@@ -61,16 +61,31 @@ fn sb_load_strided() {
     // 10; last written at end of 10 + L + 4 - 1 = 19; T = 20.
     let (mut m, mut d) = setup();
     for k in 0..3 {
-        d.write_i16s(0x1000 + 0x100 * k, &[(k as i16 + 1) * 100; 16]).unwrap();
+        d.write_i16s(0x1000 + 0x100 * k, &[(k as i16 + 1) * 100; 16])
+            .unwrap();
     }
     let mut i = end();
-    i.sb = arch::isa::DmaSlot { op: DmaOp::Load, wait: 0, row: 5, dram: 0x1000, n0: 1, n1: 3, s1: 0x100, n2: 1, s2: 0 };
+    i.sb = arch::isa::DmaSlot {
+        op: DmaOp::Load,
+        wait: 0,
+        row: 5,
+        dram: 0x1000,
+        n0: 1,
+        n1: 3,
+        s1: 0x100,
+        n2: 1,
+        s2: 0,
+    };
     let s = run(&mut m, &[i], &mut d).unwrap();
     assert_eq!(s.cycles, 20);
     assert_eq!(get(&s, Event::SbWrites), 3);
     assert_eq!(get(&s, Event::PortBusy), 12);
     for k in 0..3 {
-        assert!(m.buffers().sb_row(5 + k).iter().all(|&x| x == (k as i16 + 1) * 100));
+        assert!(m
+            .buffers()
+            .sb_row(5 + k)
+            .iter()
+            .all(|&x| x == (k as i16 + 1) * 100));
     }
 }
 
@@ -153,16 +168,29 @@ fn preload(m: &mut Machine, d: &mut Dram, nbin: &[i16], sb: &[i16]) {
 
 fn pseudo(n: usize, seed: u32, range: i32) -> Vec<i16> {
     let mut l = Lfsr(seed | 1);
-    (0..n).map(|_| ((l.step() as i32).rem_euclid(2 * range + 1) - range) as i16).collect()
+    (0..n)
+        .map(|_| ((l.step() as i32).rem_euclid(2 * range + 1) - range) as i16)
+        .collect()
 }
 
 /// Independent reference of one mac output lane before conversion.
-fn mac_ref(nbin: &[i16], sb: &[i16], rows: &[(usize, usize)], init: i32, n: usize, tr: bool) -> i32 {
+fn mac_ref(
+    nbin: &[i16],
+    sb: &[i16],
+    rows: &[(usize, usize)],
+    init: i32,
+    n: usize,
+    tr: bool,
+) -> i32 {
     let tn = 4;
     let mut acc = init;
     for &(nr, sr) in rows {
         for i in 0..tn {
-            let w = if tr { sb[sr * 16 + i * tn + n] } else { sb[sr * 16 + n * tn + i] };
+            let w = if tr {
+                sb[sr * 16 + i * tn + n]
+            } else {
+                sb[sr * 16 + n * tn + i]
+            };
             acc = acc.wrapping_add(mul(w, nbin[nr * tn + i]));
         }
     }
@@ -243,7 +271,11 @@ fn mac_act_each_activation_and_rounding() {
                 let (x, s1) = convert(acc, 8, round, rnd);
                 let (y, s2) = table.apply(x, 8);
                 sats += (s1 || s2) as u64;
-                assert_eq!(m.buffers().nbout_row(5)[n], y as i32, "{act:?} {round:?} lane {n}");
+                assert_eq!(
+                    m.buffers().nbout_row(5)[n],
+                    y as i32,
+                    "{act:?} {round:?} lane {n}"
+                );
             }
             assert_eq!(get(&s, Event::Saturations), sats);
         }
@@ -323,7 +355,11 @@ fn max_and_avg_pooling() {
                         (NfuOp::Max, true) => acc,
                         (_, true) => convert_avg(acc, avg_scale(4), Rounding::Nearest, 0).0 as i32,
                     };
-                    assert_eq!(m.buffers().nbout_row(8 + px)[n], want, "{op:?} act={act_out} px={px} n={n}");
+                    assert_eq!(
+                        m.buffers().nbout_row(8 + px)[n],
+                        want,
+                        "{op:?} act={act_out} px={px} n={n}"
+                    );
                 }
             }
         }
@@ -372,7 +408,9 @@ fn loads_then_mac_then_store_with_waits() {
     assert_eq!(get(&s, Event::DmaStallPort), 5);
     assert_eq!(get(&s, Event::PortBusy), 12);
     assert_eq!(get(&s, Event::NfuBusy), 2);
-    let want: Vec<i32> = (0..4).map(|n| mac_ref(&nb, &sb, &[(0, 0), (1, 1)], 0, n, false)).collect();
+    let want: Vec<i32> = (0..4)
+        .map(|n| mac_ref(&nb, &sb, &[(0, 0), (1, 1)], 0, n, false))
+        .collect();
     assert_eq!(d.read_i32s(0x2000, 4).unwrap(), want);
 }
 
@@ -415,7 +453,9 @@ fn load_overwriting_rows_of_a_running_op_is_exact() {
     let mut nbv = old.clone();
     nbv.extend_from_slice(&new);
     let rows: Vec<(usize, usize)> = (0..12).map(|k| (if k < 8 { 0 } else { 1 }, k)).collect();
-    let want: Vec<i32> = (0..4).map(|n| mac_ref(&nbv, &sb, &rows, 0, n, false)).collect();
+    let want: Vec<i32> = (0..4)
+        .map(|n| mac_ref(&nbv, &sb, &rows, 0, n, false))
+        .collect();
     assert_eq!(m.buffers().nbout_row(0), &want[..]);
 }
 
@@ -477,7 +517,12 @@ fn decode_error_halts_after_draining() {
     *bad.last_mut().unwrap() |= 1 << 63;
     let words = vec![i0.encode().unwrap(), bad, end().encode().unwrap()];
     match run_words(&mut m, &words, &mut d) {
-        Err(SimError::Halted { class: HaltClass::Decode, index: 1, cycle: 9, .. }) => {}
+        Err(SimError::Halted {
+            class: HaltClass::Decode,
+            index: 1,
+            cycle: 9,
+            ..
+        }) => {}
         other => panic!("{other:?}"),
     }
     assert_eq!(m.last_stats().unwrap().cycles, 9);
@@ -492,18 +537,33 @@ fn range_error_and_no_end() {
     let mut i = end();
     i.nbin = dma(DmaOp::Load, 31, 0, 2);
     match run(&mut m, &[i], &mut d) {
-        Err(SimError::Halted { class: HaltClass::Range, index: 0, cycle: 2, .. }) => {}
+        Err(SimError::Halted {
+            class: HaltClass::Range,
+            index: 0,
+            cycle: 2,
+            ..
+        }) => {}
         other => panic!("{other:?}"),
     }
     // One nop instruction: dispatched in 1; pc = 1 = length in 2: no_end,
     // index 1; T = 3.
     match run(&mut m, &[ins()], &mut d) {
-        Err(SimError::Halted { class: HaltClass::NoEnd, index: 1, cycle: 3, .. }) => {}
+        Err(SimError::Halted {
+            class: HaltClass::NoEnd,
+            index: 1,
+            cycle: 3,
+            ..
+        }) => {}
         other => panic!("{other:?}"),
     }
     // Empty imem: no_end at index 0 in cycle 1; T = 2.
     match run_words(&mut m, &[], &mut d) {
-        Err(SimError::Halted { class: HaltClass::NoEnd, index: 0, cycle: 2, .. }) => {}
+        Err(SimError::Halted {
+            class: HaltClass::NoEnd,
+            index: 0,
+            cycle: 2,
+            ..
+        }) => {}
         other => panic!("{other:?}"),
     }
 }
@@ -545,8 +605,20 @@ fn vcd_trace_has_the_contract_signals() {
     i.nfu = nfu(NfuOp::Mac, AccIn::Zero, 1);
     let s = m.run(&[i], &mut d).unwrap();
     let text = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
-    for (block, name) in [("cp", "pc"), ("cp", "dispatch"), ("nfu", "busy"), ("nfu", "seq"), ("port", "grant"), ("dma_nbin", "row"), ("dma_sb", "row"), ("dma_nbout", "row")] {
-        assert!(text.contains(&format!("$scope module {block} $end")), "{block}");
+    for (block, name) in [
+        ("cp", "pc"),
+        ("cp", "dispatch"),
+        ("nfu", "busy"),
+        ("nfu", "seq"),
+        ("port", "grant"),
+        ("dma_nbin", "row"),
+        ("dma_sb", "row"),
+        ("dma_nbout", "row"),
+    ] {
+        assert!(
+            text.contains(&format!("$scope module {block} $end")),
+            "{block}"
+        );
         assert!(text.contains(&format!(" {name} $end")), "{name}");
     }
     assert!(text.contains("$scope module top $end"));

@@ -18,7 +18,12 @@ const DRAM_SPAN: u32 = 4096;
 
 fn rand_dma(r: &mut ChaCha8Rng, b: Buffer, cfg: &AccelConfig) -> DmaSlot {
     let op = match b {
-        Buffer::Nbout => [DmaOp::Load, DmaOp::LoadWiden, DmaOp::Store, DmaOp::StoreNarrow][r.gen_range(0..4)],
+        Buffer::Nbout => [
+            DmaOp::Load,
+            DmaOp::LoadWiden,
+            DmaOp::Store,
+            DmaOp::StoreNarrow,
+        ][r.gen_range(0..4)],
         _ => DmaOp::Load,
     };
     let rows = b.rows(cfg);
@@ -83,7 +88,10 @@ fn rand_program(r: &mut ChaCha8Rng, cfg: &AccelConfig) -> Vec<arch::isa::fields:
         if k + 1 == n {
             i.cp = CpOp::End;
         }
-        assert!(i.check(cfg).is_ok(), "generator made an out-of-range instruction");
+        assert!(
+            i.check(cfg).is_ok(),
+            "generator made an out-of-range instruction"
+        );
         let mut w = i.encode().expect("encodes");
         if r.gen_bool(0.02) {
             w[0] ^= 0b11; // cp op 3: invalid code

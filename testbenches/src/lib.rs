@@ -120,19 +120,51 @@ pub enum Mismatch {
 }
 
 /// Demand identical outcomes; name the first difference.
-pub fn compare(v: &Vector, a_name: &'static str, a: &Outcome, b_name: &'static str, b: &Outcome) -> Result<(), Mismatch> {
+pub fn compare(
+    v: &Vector,
+    a_name: &'static str,
+    a: &Outcome,
+    b_name: &'static str,
+    b: &Outcome,
+) -> Result<(), Mismatch> {
     if a.status != b.status {
-        return Err(Mismatch::Status { vector: v.name.clone(), a_name, a: format!("{:?}", a.status), b_name, b: format!("{:?}", b.status) });
+        return Err(Mismatch::Status {
+            vector: v.name.clone(),
+            a_name,
+            a: format!("{:?}", a.status),
+            b_name,
+            b: format!("{:?}", b.status),
+        });
     }
     if let Some(i) = a.dram.iter().zip(&b.dram).position(|(x, y)| x != y) {
-        return Err(Mismatch::Dram { vector: v.name.clone(), addr: v.window.0 + i as u64, a_name, a: a.dram[i], b_name, b: b.dram[i] });
+        return Err(Mismatch::Dram {
+            vector: v.name.clone(),
+            addr: v.window.0 + i as u64,
+            a_name,
+            a: a.dram[i],
+            b_name,
+            b: b.dram[i],
+        });
     }
     if a.dram.len() != b.dram.len() {
         let i = a.dram.len().min(b.dram.len());
-        return Err(Mismatch::Dram { vector: v.name.clone(), addr: v.window.0 + i as u64, a_name, a: a.dram.get(i).copied().unwrap_or(0), b_name, b: b.dram.get(i).copied().unwrap_or(0) });
+        return Err(Mismatch::Dram {
+            vector: v.name.clone(),
+            addr: v.window.0 + i as u64,
+            a_name,
+            a: a.dram.get(i).copied().unwrap_or(0),
+            b_name,
+            b: b.dram.get(i).copied().unwrap_or(0),
+        });
     }
     if a.cycles != b.cycles {
-        return Err(Mismatch::Cycles { vector: v.name.clone(), a_name, a: a.cycles, b_name, b: b.cycles });
+        return Err(Mismatch::Cycles {
+            vector: v.name.clone(),
+            a_name,
+            a: a.cycles,
+            b_name,
+            b: b.cycles,
+        });
     }
     Ok(())
 }
@@ -141,10 +173,12 @@ pub mod rtl;
 pub mod rtl_backend;
 pub mod sim_backend;
 pub mod trace;
+pub mod vectors;
 pub mod verify;
 pub mod verilator_backend;
-pub mod vectors;
 pub use rtl_backend::RtlBackend;
 pub use sim_backend::SimBackend;
-pub use verify::{backend, verify_backends, verify_vector, BackendRun, Report, VerifyError, BACKENDS};
+pub use verify::{
+    backend, verify_backends, verify_vector, BackendRun, Report, VerifyError, BACKENDS,
+};
 pub use verilator_backend::VerilatorBackend;

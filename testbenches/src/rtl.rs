@@ -34,10 +34,16 @@ pub fn rtl_kind(cfg: &AccelConfig) -> Result<RtlKind, String> {
             && cfg.dram.bytes_per_cycle == p.dram.bytes_per_cycle
     };
     if cfg.dram.latency_cycles < 2 {
-        return Err(format!("the RTL DRAM model needs a latency of at least 2 cycles (configuration `{}` has {})", cfg.name, cfg.dram.latency_cycles));
+        return Err(format!(
+            "the RTL DRAM model needs a latency of at least 2 cycles (configuration `{}` has {})",
+            cfg.name, cfg.dram.latency_cycles
+        ));
     }
     if cfg.dram.size_bytes > 1 << 32 {
-        return Err(format!("the RTL has 32-bit DRAM addresses (configuration `{}` has {} bytes)", cfg.name, cfg.dram.size_bytes));
+        return Err(format!(
+            "the RTL has 32-bit DRAM addresses (configuration `{}` has {} bytes)",
+            cfg.name, cfg.dram.size_bytes
+        ));
     }
     if same(&AccelConfig::tiny()) {
         Ok(RtlKind::Tiny)
@@ -64,7 +70,9 @@ pub fn dram_words(v: &Vector) -> BTreeMap<u64, u16> {
 
 /// The compared DRAM window read back through `word` (word address -> value).
 pub fn window_bytes(v: &Vector, mut word: impl FnMut(u64) -> u16) -> Vec<u8> {
-    (v.window.0..v.window.0 + v.window.1).map(|a| (word(a >> 1) >> (8 * (a & 1))) as u8).collect()
+    (v.window.0..v.window.0 + v.window.1)
+        .map(|a| (word(a >> 1) >> (8 * (a & 1))) as u8)
+        .collect()
 }
 
 /// Bytes of one DRAM row of `slot` on buffer `b`.
@@ -72,7 +80,9 @@ fn row_bytes(cfg: &AccelConfig, b: Buffer, op: DmaOp) -> u64 {
     match (b, op) {
         (Buffer::Nbin, _) => cfg.nbin_row_bytes() as u64,
         (Buffer::Sb, _) => cfg.sb_row_bytes() as u64,
-        (Buffer::Nbout, DmaOp::LoadWiden | DmaOp::StoreNarrow) => (cfg.tn * cfg.data_bytes()) as u64,
+        (Buffer::Nbout, DmaOp::LoadWiden | DmaOp::StoreNarrow) => {
+            (cfg.tn * cfg.data_bytes()) as u64
+        }
         (Buffer::Nbout, _) => cfg.nbout_row_bytes() as u64,
     }
 }
@@ -82,7 +92,10 @@ fn slot_end(cfg: &AccelConfig, b: Buffer, s: &DmaSlot) -> u64 {
     if s.op == DmaOp::Nop {
         return 0;
     }
-    s.dram as u64 + s.n2.saturating_sub(1) as u64 * s.s2 as u64 + s.n1.saturating_sub(1) as u64 * s.s1 as u64 + s.n0 as u64 * row_bytes(cfg, b, s.op)
+    s.dram as u64
+        + s.n2.saturating_sub(1) as u64 * s.s2 as u64
+        + s.n1.saturating_sub(1) as u64 * s.s1 as u64
+        + s.n0 as u64 * row_bytes(cfg, b, s.op)
 }
 
 /// One past the last DRAM byte the vector can touch: its image, its window
@@ -111,5 +124,8 @@ pub fn status(err_class: u64, err_index: u64) -> Result<Status, String> {
         3 => "no_end",
         c => return Err(format!("unknown error class code {c}")),
     };
-    Ok(Status::Error { class: class.into(), index: err_index as usize })
+    Ok(Status::Error {
+        class: class.into(),
+        index: err_index as usize,
+    })
 }

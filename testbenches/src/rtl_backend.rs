@@ -26,7 +26,9 @@ pub struct RtlBackend {
 
 impl Default for RtlBackend {
     fn default() -> Self {
-        RtlBackend { max_cycles: 1_000_000 }
+        RtlBackend {
+            max_cycles: 1_000_000,
+        }
     }
 }
 
@@ -38,14 +40,30 @@ impl RtlBackend {
         Ok((o, rows))
     }
 
-    fn run_with(&self, v: &Vector, mut each: impl FnMut(TraceRow)) -> Result<Outcome, BackendError> {
-        let fail = |m: String| BackendError::Failed { backend: "rtl", message: m };
+    fn run_with(
+        &self,
+        v: &Vector,
+        mut each: impl FnMut(TraceRow),
+    ) -> Result<Outcome, BackendError> {
+        let fail = |m: String| BackendError::Failed {
+            backend: "rtl",
+            message: m,
+        };
         match rtl_kind(&v.cfg).map_err(fail)? {
             RtlKind::Tiny => {}
-            RtlKind::Diannao => return Err(fail("rust-hdl simulation of the Tn = 16 top is too slow; use the verilator backend".into())),
+            RtlKind::Diannao => {
+                return Err(fail(
+                    "rust-hdl simulation of the Tn = 16 top is too slow; use the verilator backend"
+                        .into(),
+                ))
+            }
         }
         if v.program.len() > v.cfg.imem_depth as usize {
-            return Err(fail(format!("{} instructions exceed the {}-entry imem", v.program.len(), v.cfg.imem_depth)));
+            return Err(fail(format!(
+                "{} instructions exceed the {}-entry imem",
+                v.program.len(),
+                v.cfg.imem_depth
+            )));
         }
         let mut sys = TinySystem::<AW>::build(&v.cfg, &v.program, dram_words(v));
         sys.connect_all();
@@ -93,9 +111,14 @@ impl RtlBackend {
                 return Err(fail(format!("no halt within {} cycles", self.max_cycles)));
             }
         }
-        let st = status(sys.err_class.val().to_u64(), sys.err_index.val().to_u64()).map_err(fail)?;
+        let st =
+            status(sys.err_class.val().to_u64(), sys.err_index.val().to_u64()).map_err(fail)?;
         let dram = window_bytes(v, |w| sys.dram.word(w << 1));
-        Ok(Outcome { cycles: sys.cycles.val().to_u64(), status: st, dram })
+        Ok(Outcome {
+            cycles: sys.cycles.val().to_u64(),
+            status: st,
+            dram,
+        })
     }
 }
 

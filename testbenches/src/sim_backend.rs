@@ -20,20 +20,43 @@ impl Backend for SimBackend {
     }
 
     fn run(&self, v: &Vector) -> Result<Outcome, BackendError> {
-        let fail = |m: String| BackendError::Failed { backend: self.name(), message: m };
+        let fail = |m: String| BackendError::Failed {
+            backend: self.name(),
+            message: m,
+        };
         let mut m = sim::Machine::new(v.cfg.clone()).map_err(|e| fail(e.to_string()))?;
         let mut dram = sim::Dram::new(v.cfg.dram.size_bytes);
         for (addr, bytes) in &v.image {
             dram.write(*addr, bytes).map_err(|e| fail(e.to_string()))?;
         }
-        let r = if self.stepped { m.run_words_stepped(&v.program, &mut dram) } else { m.run_words(&v.program, &mut dram) };
+        let r = if self.stepped {
+            m.run_words_stepped(&v.program, &mut dram)
+        } else {
+            m.run_words(&v.program, &mut dram)
+        };
         let (cycles, status) = match r {
             Ok(stats) => (stats.cycles, Status::Done),
-            Err(sim::SimError::Halted { class, index, cycle, .. }) => (cycle, Status::Error { class: class.name().to_string(), index }),
+            Err(sim::SimError::Halted {
+                class,
+                index,
+                cycle,
+                ..
+            }) => (
+                cycle,
+                Status::Error {
+                    class: class.name().to_string(),
+                    index,
+                },
+            ),
             Err(e) => return Err(fail(e.to_string())),
         };
         let mut out = vec![0u8; v.window.1 as usize];
-        dram.read(v.window.0, &mut out).map_err(|e| fail(e.to_string()))?;
-        Ok(Outcome { cycles, status, dram: out })
+        dram.read(v.window.0, &mut out)
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(Outcome {
+            cycles,
+            status,
+            dram: out,
+        })
     }
 }

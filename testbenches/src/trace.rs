@@ -34,7 +34,9 @@ pub fn parse_vcd(r: impl std::io::BufRead, cycles: u64) -> Result<Vec<TraceRow>,
     let h = p.parse_header().map_err(|e| format!("VCD header: {e}"))?;
     let mut ids = Vec::new();
     for (block, name, _) in SIGNALS {
-        let var = h.find_var(&["top", block, name]).ok_or_else(|| format!("VCD has no top.{block}.{name}"))?;
+        let var = h
+            .find_var(&["top", block, name])
+            .ok_or_else(|| format!("VCD has no top.{block}.{name}"))?;
         ids.push(var.code);
     }
     let mut rows: Vec<TraceRow> = Vec::new();
@@ -58,7 +60,9 @@ pub fn parse_vcd(r: impl std::io::BufRead, cycles: u64) -> Result<Vec<TraceRow>,
             }
             vcd::Command::ChangeVector(id, v) => {
                 if let Some(k) = ids.iter().position(|x| *x == id) {
-                    cur[k] = v.iter().fold(0u64, |a, b| (a << 1) | (b == vcd::Value::V1) as u64);
+                    cur[k] = v
+                        .iter()
+                        .fold(0u64, |a, b| (a << 1) | (b == vcd::Value::V1) as u64);
                 }
             }
             _ => {}
@@ -72,16 +76,30 @@ pub fn parse_vcd(r: impl std::io::BufRead, cycles: u64) -> Result<Vec<TraceRow>,
 /// The first cycle where `a` and `b` differ on one of `signals` (indices into
 /// `sim::vcd::SIGNALS`): (cycle, signal name `block.name`, a's value, b's value).
 /// A length difference is reported at the shorter trace's end as signal `length`.
-pub fn first_difference(a: &[TraceRow], b: &[TraceRow], signals: &[usize]) -> Option<(u64, String, u64, u64)> {
+pub fn first_difference(
+    a: &[TraceRow],
+    b: &[TraceRow],
+    signals: &[usize],
+) -> Option<(u64, String, u64, u64)> {
     for (t, (x, y)) in a.iter().zip(b).enumerate() {
         for &k in signals {
             if x[k] != y[k] {
-                return Some((t as u64, format!("{}.{}", SIGNALS[k].0, SIGNALS[k].1), x[k], y[k]));
+                return Some((
+                    t as u64,
+                    format!("{}.{}", SIGNALS[k].0, SIGNALS[k].1),
+                    x[k],
+                    y[k],
+                ));
             }
         }
     }
     if a.len() != b.len() {
-        return Some((a.len().min(b.len()) as u64, "length".into(), a.len() as u64, b.len() as u64));
+        return Some((
+            a.len().min(b.len()) as u64,
+            "length".into(),
+            a.len() as u64,
+            b.len() as u64,
+        ));
     }
     None
 }

@@ -10,11 +10,25 @@ use rand_chacha::ChaCha8Rng;
 
 /// The NVDLA-style name of a layer vector, e.g. `conv_8x8x4_k3s1p1_o8_relu_i16`.
 pub fn layer_name(spec: &LayerSpec, batch: u32) -> String {
-    let b = if batch > 1 { format!("_b{batch}") } else { String::new() };
+    let b = if batch > 1 {
+        format!("_b{batch}")
+    } else {
+        String::new()
+    };
     match spec {
         LayerSpec::Conv(c) => format!(
             "conv_{}x{}x{}_k{}x{}s{}x{}p{}_o{}_{}{}_i16",
-            c.nx, c.ny, c.ni, c.kx, c.ky, c.sx, c.sy, c.pad, c.no, c.act.mnemonic(), b
+            c.nx,
+            c.ny,
+            c.ni,
+            c.kx,
+            c.ky,
+            c.sx,
+            c.sy,
+            c.pad,
+            c.no,
+            c.act.mnemonic(),
+            b
         ),
         LayerSpec::Pool(p) => format!(
             "pool_{}x{}x{}_k{}x{}s{}x{}p{}_{}{}_i16",
@@ -26,10 +40,16 @@ pub fn layer_name(spec: &LayerSpec, batch: u32) -> String {
             p.sx,
             p.sy,
             p.pad,
-            if p.kind == PoolKind::Max { "max" } else { "avg" },
+            if p.kind == PoolKind::Max {
+                "max"
+            } else {
+                "avg"
+            },
             b
         ),
-        LayerSpec::Classifier(c) => format!("class_{}x{}_{}{}_i16", c.ni, c.no, c.act.mnemonic(), b),
+        LayerSpec::Classifier(c) => {
+            format!("class_{}x{}_{}{}_i16", c.ni, c.no, c.act.mnemonic(), b)
+        }
     }
 }
 
@@ -40,18 +60,35 @@ pub fn random_words(n: usize, amp: i16, rng: &mut ChaCha8Rng) -> Vec<i16> {
 
 /// A vector that runs one compiled layer on random data. The compared
 /// window covers the layer's output region.
-pub fn layer_vector(cfg: &AccelConfig, spec: &LayerSpec, batch: u32, seed: u64) -> Result<Vector, String> {
+pub fn layer_vector(
+    cfg: &AccelConfig,
+    spec: &LayerSpec,
+    batch: u32,
+    seed: u64,
+) -> Result<Vector, String> {
     let c = firmware::compile(cfg, spec, batch).map_err(|e| e.to_string())?;
     if c.program.len() > cfg.imem_depth as usize {
-        return Err(format!("{} instructions exceed the {}-entry imem (use a smaller layer)", c.program.len(), cfg.imem_depth));
+        return Err(format!(
+            "{} instructions exceed the {}-entry imem (use a smaller layer)",
+            c.program.len(),
+            cfg.imem_depth
+        ));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let input = random_words((spec.input_len() * batch as u64) as usize, 255, &mut rng);
     let weights = random_words(spec.weight_len() as usize, 64, &mut rng);
     let bias = random_words(spec.bias_len() as usize, 255, &mut rng);
     let mut image = c.layout.pack_input(&input).map_err(|e| e.to_string())?;
-    image.extend(c.layout.pack_params(&weights, &bias).map_err(|e| e.to_string())?);
-    let program: Vec<Word> = c.program.iter().map(|i| i.encode().map_err(|e| e.to_string())).collect::<Result<_, _>>()?;
+    image.extend(
+        c.layout
+            .pack_params(&weights, &bias)
+            .map_err(|e| e.to_string())?,
+    );
+    let program: Vec<Word> = c
+        .program
+        .iter()
+        .map(|i| i.encode().map_err(|e| e.to_string()))
+        .collect::<Result<_, _>>()?;
     Ok(Vector {
         name: layer_name(spec, batch),
         cfg: cfg.clone(),
@@ -79,13 +116,17 @@ pub fn random_program_vector(cfg: &AccelConfig, len: usize, seed: u64) -> Vector
     let (nbin_rows, sb_rows, nbout_rows) = (cfg.nbin_rows(), cfg.sb_rows(), cfg.nbout_rows());
     let narrow = cfg.tn * cfg.data_bytes();
     // a contiguous slot of up to `max` rows of `rb` bytes into a buffer of `rows` rows, DRAM in [base, base + span)
-    let slot = |r: &mut ChaCha8Rng, op: DmaOp, rows: u32, rb: u32, base: u64, span: u64, max: u32| {
-        let n0 = r.gen_range(1..=max.min(rows));
-        let row = r.gen_range(0..=rows - n0);
-        let words = (span - (n0 * rb) as u64) / 2;
-        let dram = (base + 2 * r.gen_range(0..=words)) as u32;
-        DmaSlot { wait: r.gen_range(0..=2), ..DmaSlot::contiguous(op, row, dram, n0) }
-    };
+    let slot =
+        |r: &mut ChaCha8Rng, op: DmaOp, rows: u32, rb: u32, base: u64, span: u64, max: u32| {
+            let n0 = r.gen_range(1..=max.min(rows));
+            let row = r.gen_range(0..=rows - n0);
+            let words = (span - (n0 * rb) as u64) / 2;
+            let dram = (base + 2 * r.gen_range(0..=words)) as u32;
+            DmaSlot {
+                wait: r.gen_range(0..=2),
+                ..DmaSlot::contiguous(op, row, dram, n0)
+            }
+        };
     let mut prog = Vec::new();
     for k in 0..=len {
         let mut i = Instruction::default();
@@ -95,21 +136,55 @@ pub fn random_program_vector(cfg: &AccelConfig, len: usize, seed: u64) -> Vector
             break;
         }
         if r.gen_bool(0.5) {
-            i.nbin = slot(&mut r, DmaOp::Load, nbin_rows, cfg.nbin_row_bytes(), 0, RANDOM_IMAGE_BYTES, 4);
+            i.nbin = slot(
+                &mut r,
+                DmaOp::Load,
+                nbin_rows,
+                cfg.nbin_row_bytes(),
+                0,
+                RANDOM_IMAGE_BYTES,
+                4,
+            );
         }
         if r.gen_bool(0.4) {
-            i.sb = slot(&mut r, DmaOp::Load, sb_rows, cfg.sb_row_bytes(), 0, RANDOM_IMAGE_BYTES, 3);
+            i.sb = slot(
+                &mut r,
+                DmaOp::Load,
+                sb_rows,
+                cfg.sb_row_bytes(),
+                0,
+                RANDOM_IMAGE_BYTES,
+                3,
+            );
         }
         if r.gen_bool(0.4) {
-            let op = [DmaOp::Load, DmaOp::LoadWiden, DmaOp::Store, DmaOp::StoreNarrow][r.gen_range(0..4)];
-            let rb = if matches!(op, DmaOp::LoadWiden | DmaOp::StoreNarrow) { narrow } else { cfg.nbout_row_bytes() };
-            let (base, span) = if op.is_store() { (RANDOM_IMAGE_BYTES, RANDOM_WINDOW_BYTES) } else { (0, RANDOM_IMAGE_BYTES) };
+            let op = [
+                DmaOp::Load,
+                DmaOp::LoadWiden,
+                DmaOp::Store,
+                DmaOp::StoreNarrow,
+            ][r.gen_range(0..4)];
+            let rb = if matches!(op, DmaOp::LoadWiden | DmaOp::StoreNarrow) {
+                narrow
+            } else {
+                cfg.nbout_row_bytes()
+            };
+            let (base, span) = if op.is_store() {
+                (RANDOM_IMAGE_BYTES, RANDOM_WINDOW_BYTES)
+            } else {
+                (0, RANDOM_IMAGE_BYTES)
+            };
             i.nbout = slot(&mut r, op, nbout_rows, rb, base, span, 3);
         }
         if r.gen_bool(0.6) {
             let op = [NfuOp::Mac, NfuOp::Mac, NfuOp::Max, NfuOp::Avg][r.gen_range(0..4)];
             let acc_in = AccIn::ALL[r.gen_range(0..AccIn::ALL.len())];
-            let (npy, npx, nky, ni) = (r.gen_range(1..=2), r.gen_range(1..=2), r.gen_range(1..=2), r.gen_range(1..=3));
+            let (npy, npx, nky, ni) = (
+                r.gen_range(1..=2),
+                r.gen_range(1..=2),
+                r.gen_range(1..=2),
+                r.gen_range(1..=3),
+            );
             let (spy, spx, sky) = (r.gen_range(0..=3), r.gen_range(0..=3), r.gen_range(0..=3));
             let span = (npy - 1) * spy + (npx - 1) * spx + (nky - 1) * sky + ni;
             let used = if op == NfuOp::Mac { nky * ni } else { 0 } + (acc_in == AccIn::Bias) as u32;
@@ -131,7 +206,11 @@ pub fn random_program_vector(cfg: &AccelConfig, len: usize, seed: u64) -> Vector
                 nky,
                 sky,
                 ni,
-                scale: if op == NfuOp::Avg { r.gen_range(0..=u16::MAX as u32) } else { 0 },
+                scale: if op == NfuOp::Avg {
+                    r.gen_range(0..=u16::MAX as u32)
+                } else {
+                    0
+                },
             };
         }
         if i.check(cfg).is_err() {
@@ -139,11 +218,17 @@ pub fn random_program_vector(cfg: &AccelConfig, len: usize, seed: u64) -> Vector
         }
         prog.push(i);
     }
-    let image: Vec<u8> = random_words(RANDOM_IMAGE_BYTES as usize / 2, i16::MAX, &mut r).iter().flat_map(|w| w.to_le_bytes()).collect();
+    let image: Vec<u8> = random_words(RANDOM_IMAGE_BYTES as usize / 2, i16::MAX, &mut r)
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect();
     Vector {
         name: format!("random_{len}i_s{seed}"),
         cfg: cfg.clone(),
-        program: prog.iter().map(|i| i.encode().expect("generated instructions encode")).collect(),
+        program: prog
+            .iter()
+            .map(|i| i.encode().expect("generated instructions encode"))
+            .collect(),
         image: vec![(0, image)],
         window: (RANDOM_IMAGE_BYTES, RANDOM_WINDOW_BYTES),
     }

@@ -1,7 +1,10 @@
 //! `diannao verify --backends sim,rtl,verilator`: one layer vector on several
 //! backends, demanding identical DRAM window, cycles and status.
 
-use crate::{compare, vectors, Backend, BackendError, Mismatch, Outcome, RtlBackend, SimBackend, Vector, VerilatorBackend};
+use crate::{
+    compare, vectors, Backend, BackendError, Mismatch, Outcome, RtlBackend, SimBackend, Vector,
+    VerilatorBackend,
+};
 use arch::AccelConfig;
 use firmware::LayerSpec;
 use std::time::Instant;
@@ -70,16 +73,30 @@ pub enum VerifyError {
 
 /// Run vector `v` on `backends` (names, see [`BACKENDS`]) and compare each with the first.
 pub fn verify_vector(v: &Vector, backends: &[&str]) -> Result<Report, VerifyError> {
-    let bs: Vec<Box<dyn Backend>> = backends.iter().map(|n| backend(n)).collect::<Result<_, _>>()?;
+    let bs: Vec<Box<dyn Backend>> = backends
+        .iter()
+        .map(|n| backend(n))
+        .collect::<Result<_, _>>()?;
     if bs.is_empty() {
         return Err(VerifyError::NoBackend);
     }
-    let mut report = Report { vector: v.name.clone(), window_bytes: v.window.1, runs: Vec::new() };
+    let mut report = Report {
+        vector: v.name.clone(),
+        window_bytes: v.window.1,
+        runs: Vec::new(),
+    };
     for b in &bs {
         let t0 = Instant::now();
         let outcome = b.run(v)?;
-        let run = BackendRun { backend: b.name(), outcome, seconds: t0.elapsed().as_secs_f64() };
-        let cmp = report.runs.first().map(|r: &BackendRun| compare(v, r.backend, &r.outcome, run.backend, &run.outcome));
+        let run = BackendRun {
+            backend: b.name(),
+            outcome,
+            seconds: t0.elapsed().as_secs_f64(),
+        };
+        let cmp = report
+            .runs
+            .first()
+            .map(|r: &BackendRun| compare(v, r.backend, &r.outcome, run.backend, &run.outcome));
         report.runs.push(run);
         if let Some(Err(mismatch)) = cmp {
             return Err(VerifyError::Mismatch { mismatch, report });
@@ -90,7 +107,13 @@ pub fn verify_vector(v: &Vector, backends: &[&str]) -> Result<Report, VerifyErro
 
 /// Compile layer `spec` for `cfg` with `batch` images and seeded random data
 /// (`vectors::layer_vector`) and verify it on `backends`.
-pub fn verify_backends(cfg: &AccelConfig, spec: &LayerSpec, batch: u32, seed: u64, backends: &[&str]) -> Result<Report, VerifyError> {
+pub fn verify_backends(
+    cfg: &AccelConfig,
+    spec: &LayerSpec,
+    batch: u32,
+    seed: u64,
+    backends: &[&str],
+) -> Result<Report, VerifyError> {
     let v = vectors::layer_vector(cfg, spec, batch, seed).map_err(VerifyError::Vector)?;
     verify_vector(&v, backends)
 }

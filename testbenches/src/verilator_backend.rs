@@ -37,12 +37,17 @@ pub struct VerilatorBackend {
 
 impl Default for VerilatorBackend {
     fn default() -> Self {
-        VerilatorBackend { max_cycles: 50_000_000 }
+        VerilatorBackend {
+            max_cycles: 50_000_000,
+        }
     }
 }
 
 fn fail(m: impl Into<String>) -> BackendError {
-    BackendError::Failed { backend: NAME, message: m.into() }
+    BackendError::Failed {
+        backend: NAME,
+        message: m.into(),
+    }
 }
 
 /// Verilog of the top for `cfg` with an empty instruction memory.
@@ -79,7 +84,13 @@ struct TbParams {
 /// The testbench: DRAM model (same timing as `hdl::control::dram`), program load, run, dump.
 fn testbench(p: &TbParams) -> String {
     let ib = INSTR_BITS;
-    let TbParams { ia, imem, bw, lat, daw } = *p;
+    let TbParams {
+        ia,
+        imem,
+        bw,
+        lat,
+        daw,
+    } = *p;
     let nb = bw / 16;
     format!(
         r#"`timescale 1ns/1ns
@@ -214,13 +225,19 @@ fn memo() -> &'static Mutex<HashMap<String, PathBuf>> {
 
 fn run_tool(cmd: &mut Command, what: &str) -> Result<std::process::Output, BackendError> {
     let out = cmd.output().map_err(|e| {
-        fail(format!("cannot run `{what}` ({e}): Verilator 5 is required (Debian package `verilator`)"))
+        fail(format!(
+            "cannot run `{what}` ({e}): Verilator 5 is required (Debian package `verilator`)"
+        ))
     })?;
     if !out.status.success() {
         let mut s = String::from_utf8_lossy(&out.stdout).to_string();
         s += &String::from_utf8_lossy(&out.stderr);
         let errors: Vec<&str> = s.lines().filter(|l| l.contains("rror")).take(20).collect();
-        let shown = if errors.is_empty() { s.lines().rev().take(20).collect::<Vec<_>>() } else { errors };
+        let shown = if errors.is_empty() {
+            s.lines().rev().take(20).collect::<Vec<_>>()
+        } else {
+            errors
+        };
         return Err(fail(format!("`{what}` failed:\n{}", shown.join("\n"))));
     }
     Ok(out)
@@ -236,7 +253,9 @@ fn executable(cfg: &AccelConfig, daw: u32) -> Result<PathBuf, BackendError> {
         daw,
     };
     let key = format!("{cfg:?}/{p:?}");
-    let mut m = memo().lock().map_err(|_| fail("build cache lock poisoned"))?;
+    let mut m = memo()
+        .lock()
+        .map_err(|_| fail("build cache lock poisoned"))?;
     if let Some(x) = m.get(&key) {
         return Ok(x.clone());
     }
@@ -255,7 +274,17 @@ fn executable(cfg: &AccelConfig, daw: u32) -> Result<PathBuf, BackendError> {
         std::fs::write(tmp.join("tb.v"), &tb).map_err(|e| fail(e.to_string()))?;
         run_tool(
             Command::new("verilator")
-                .args(["--binary", "--timing", "-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-WIDTH", "-Wno-UNOPTFLAT", "--top-module", "tb"])
+                .args([
+                    "--binary",
+                    "--timing",
+                    "-Wno-fatal",
+                    "-Wno-lint",
+                    "-Wno-style",
+                    "-Wno-WIDTH",
+                    "-Wno-UNOPTFLAT",
+                    "--top-module",
+                    "tb",
+                ])
                 .args(["-Mdir", "obj", "-o", "vtb", "-j", "2", "tb.v", "top.v"])
                 .current_dir(&tmp),
             "verilator",
@@ -299,12 +328,21 @@ fn dram_hex(words: &BTreeMap<u64, u16>) -> String {
 }
 
 /// Run the built testbench executable `exe` on `v` in a fresh directory.
-pub(crate) fn run_exe(exe: &Path, v: &Vector, max_cycles: u64, backend: &'static str) -> Result<Outcome, BackendError> {
-    let fail = |m: String| BackendError::Failed { backend, message: m };
+pub(crate) fn run_exe(
+    exe: &Path,
+    v: &Vector,
+    max_cycles: u64,
+    backend: &'static str,
+) -> Result<Outcome, BackendError> {
+    let fail = |m: String| BackendError::Failed {
+        backend,
+        message: m,
+    };
     let dir = tempfile::tempdir().map_err(|e| fail(format!("temp dir: {e}")))?;
     let words = dram_words(v);
     std::fs::write(dir.path().join("prog.hex"), prog_hex(v)).map_err(|e| fail(e.to_string()))?;
-    std::fs::write(dir.path().join("dram.hex"), dram_hex(&words)).map_err(|e| fail(e.to_string()))?;
+    std::fs::write(dir.path().join("dram.hex"), dram_hex(&words))
+        .map_err(|e| fail(e.to_string()))?;
     let w0 = v.window.0 >> 1;
     let w_end = (v.window.0 + v.window.1).div_ceil(2);
     let out = Command::new(exe)
@@ -316,23 +354,36 @@ pub(crate) fn run_exe(exe: &Path, v: &Vector, max_cycles: u64, backend: &'static
         .output()
         .map_err(|e| fail(format!("cannot run {}: {e}", exe.display())))?;
     if !out.status.success() {
-        return Err(fail(format!("{} failed: {}", exe.display(), String::from_utf8_lossy(&out.stderr))));
+        return Err(fail(format!(
+            "{} failed: {}",
+            exe.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )));
     }
-    let text = std::fs::read_to_string(dir.path().join("out.txt")).map_err(|e| fail(format!("no out.txt: {e}")))?;
+    let text = std::fs::read_to_string(dir.path().join("out.txt"))
+        .map_err(|e| fail(format!("no out.txt: {e}")))?;
     let mut lines = text.lines();
     let head: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
     if head.first() != Some(&"RESULT") || head.len() != 4 {
         return Err(fail(format!("no halt: {}", head.join(" "))));
     }
-    let num = |s: &str| s.parse::<u64>().map_err(|e| fail(format!("bad output `{s}`: {e}")));
+    let num = |s: &str| {
+        s.parse::<u64>()
+            .map_err(|e| fail(format!("bad output `{s}`: {e}")))
+    };
     let (cycles, cls, idx) = (num(head[1])?, num(head[2])?, num(head[3])?);
     let mut win = BTreeMap::new();
     for (k, l) in lines.enumerate() {
-        let w = u16::from_str_radix(l.trim(), 16).map_err(|e| fail(format!("bad DRAM word `{l}`: {e}")))?;
+        let w = u16::from_str_radix(l.trim(), 16)
+            .map_err(|e| fail(format!("bad DRAM word `{l}`: {e}")))?;
         win.insert(w0 + k as u64, w);
     }
     let dram = window_bytes(v, |a| *win.get(&a).unwrap_or(&0));
-    Ok(Outcome { cycles, status: status(cls, idx).map_err(fail)?, dram })
+    Ok(Outcome {
+        cycles,
+        status: status(cls, idx).map_err(fail)?,
+        dram,
+    })
 }
 
 /// log2 of the DRAM model words needed by `v` (rounded up to a multiple of 4 to share builds).
@@ -349,7 +400,11 @@ impl Backend for VerilatorBackend {
 
     fn run(&self, v: &Vector) -> Result<Outcome, BackendError> {
         if v.program.len() > v.cfg.imem_depth as usize {
-            return Err(fail(format!("{} instructions exceed the {}-entry imem", v.program.len(), v.cfg.imem_depth)));
+            return Err(fail(format!(
+                "{} instructions exceed the {}-entry imem",
+                v.program.len(),
+                v.cfg.imem_depth
+            )));
         }
         let daw = daw_for(v);
         if daw > 28 {

@@ -7,15 +7,26 @@ use arch::isa::fields::{self, F};
 use arch::isa::{CpOp, DmaOp, DmaSlot, Instruction};
 use arch::AccelConfig;
 use proptest::prelude::*;
-use testbenches::{compare, vectors, Backend, Outcome, RtlBackend, SimBackend, Status, Vector, VerilatorBackend};
+use testbenches::{
+    compare, vectors, Backend, Outcome, RtlBackend, SimBackend, Status, Vector, VerilatorBackend,
+};
 
 /// Run `v` on sim and on every backend in `rtl`; panic naming the first difference.
 fn agree(v: &Vector, rtl: &[&dyn Backend]) -> Outcome {
-    let s = SimBackend::default().run(v).unwrap_or_else(|e| panic!("{}: {e}", v.name));
+    let s = SimBackend::default()
+        .run(v)
+        .unwrap_or_else(|e| panic!("{}: {e}", v.name));
     for b in rtl {
         let o = b.run(v).unwrap_or_else(|e| panic!("{}: {e}", v.name));
         if let Err(m) = compare(v, "sim", &s, b.name(), &o) {
-            panic!("{m} (cycles: sim {} vs {} {}; status: sim {:?} vs {:?})", s.cycles, b.name(), o.cycles, s.status, o.status);
+            panic!(
+                "{m} (cycles: sim {} vs {} {}; status: sim {:?} vs {:?})",
+                s.cycles,
+                b.name(),
+                o.cycles,
+                s.status,
+                o.status
+            );
         }
     }
     s
@@ -26,14 +37,30 @@ fn layer(cfg: &AccelConfig, spec: &str, batch: u32, seed: u64) -> Vector {
     vectors::layer_vector(cfg, &spec, batch, seed).unwrap_or_else(|e| panic!("{e}"))
 }
 
-const BOTH: [&dyn Backend; 2] = [&RtlBackend { max_cycles: 100_000 }, &VerilatorBackend { max_cycles: 10_000_000 }];
+const BOTH: [&dyn Backend; 2] = [
+    &RtlBackend {
+        max_cycles: 100_000,
+    },
+    &VerilatorBackend {
+        max_cycles: 10_000_000,
+    },
+];
 
 #[test]
 fn conv_with_every_activation() {
     for (k, act) in arch::activation::Activation::ALL.iter().enumerate() {
-        let v = layer(&AccelConfig::tiny(), &format!("conv:nx=3,ny=3,k=2,ni=4,no=4,act={}", act.mnemonic()), 1, k as u64);
+        let v = layer(
+            &AccelConfig::tiny(),
+            &format!("conv:nx=3,ny=3,k=2,ni=4,no=4,act={}", act.mnemonic()),
+            1,
+            k as u64,
+        );
         let o = agree(&v, &BOTH);
-        assert!(o.status == Status::Done && o.dram.iter().any(|b| *b != 0), "{}: empty result", v.name);
+        assert!(
+            o.status == Status::Done && o.dram.iter().any(|b| *b != 0),
+            "{}: empty result",
+            v.name
+        );
     }
 }
 
@@ -52,7 +79,11 @@ fn pool_classifier_batch_and_bias() {
     {
         let v = layer(&AccelConfig::tiny(), spec, *batch, 10 + k as u64);
         let o = agree(&v, &BOTH);
-        assert!(o.status == Status::Done && o.dram.iter().any(|b| *b != 0), "{}: empty result", v.name);
+        assert!(
+            o.status == Status::Done && o.dram.iter().any(|b| *b != 0),
+            "{}: empty result",
+            v.name
+        );
     }
 }
 
@@ -70,27 +101,55 @@ fn tiled_layer_larger_than_every_buffer() {
 
 /// A small valid vector whose program the error tests corrupt.
 fn base() -> Vector {
-    layer(&AccelConfig::tiny(), "conv:nx=3,ny=3,k=2,ni=4,no=4,act=relu", 1, 21)
+    layer(
+        &AccelConfig::tiny(),
+        "conv:nx=3,ny=3,k=2,ni=4,no=4,act=relu",
+        1,
+        21,
+    )
 }
 
 #[test]
 fn decode_error_halts_at_the_same_instruction_and_cycle() {
     let mut v = base();
     let f = F::NFU_OP;
-    let k = v.program.iter().position(|w| Instruction::decode(w).map(|i| i.nfu.op != arch::isa::NfuOp::Nop).unwrap_or(false)).unwrap();
+    let k = v
+        .program
+        .iter()
+        .position(|w| {
+            Instruction::decode(w)
+                .map(|i| i.nfu.op != arch::isa::NfuOp::Nop)
+                .unwrap_or(false)
+        })
+        .unwrap();
     fields::put(&mut v.program[k], fields::lsb(f), fields::width(f), 7);
     let o = agree(&v, &BOTH);
-    assert_eq!(o.status, Status::Error { class: "decode".into(), index: k });
+    assert_eq!(
+        o.status,
+        Status::Error {
+            class: "decode".into(),
+            index: k
+        }
+    );
 }
 
 #[test]
 fn range_error_halts_at_the_same_instruction_and_cycle() {
     let mut v = base();
     let cfg = v.cfg.clone();
-    let bad = Instruction { nbin: DmaSlot::contiguous(DmaOp::Load, cfg.nbin_rows() - 1, 0, 2), ..Default::default() };
+    let bad = Instruction {
+        nbin: DmaSlot::contiguous(DmaOp::Load, cfg.nbin_rows() - 1, 0, 2),
+        ..Default::default()
+    };
     v.program.insert(1, bad.encode().unwrap());
     let o = agree(&v, &BOTH);
-    assert_eq!(o.status, Status::Error { class: "range".into(), index: 1 });
+    assert_eq!(
+        o.status,
+        Status::Error {
+            class: "range".into(),
+            index: 1
+        }
+    );
 }
 
 #[test]
@@ -102,18 +161,38 @@ fn missing_end_and_lone_end() {
     i.cp = CpOp::Nop;
     v.program[last] = i.encode().unwrap();
     let o = agree(&v, &BOTH);
-    assert_eq!(o.status, Status::Error { class: "no_end".into(), index: last + 1 });
+    assert_eq!(
+        o.status,
+        Status::Error {
+            class: "no_end".into(),
+            index: last + 1
+        }
+    );
     // a lone end runs T = 2; an empty program halts with no_end at 0 in T = 2
     v.program = vec![Instruction::end().encode().unwrap()];
     assert_eq!(agree(&v, &BOTH).cycles, 2);
     v.program.clear();
     let o = agree(&v, &BOTH);
-    assert_eq!((o.cycles, o.status), (2, Status::Error { class: "no_end".into(), index: 0 }));
+    assert_eq!(
+        (o.cycles, o.status),
+        (
+            2,
+            Status::Error {
+                class: "no_end".into(),
+                index: 0
+            }
+        )
+    );
 }
 
 #[test]
 fn diannao_conv_on_verilator() {
-    let v = layer(&AccelConfig::diannao(), "conv:nx=4,ny=4,k=3,ni=32,no=32,pad=1,act=relu", 1, 5);
+    let v = layer(
+        &AccelConfig::diannao(),
+        "conv:nx=4,ny=4,k=3,ni=32,no=32,pad=1,act=relu",
+        1,
+        5,
+    );
     let o = agree(&v, &[&VerilatorBackend::default()]);
     assert!(o.dram.iter().any(|b| *b != 0));
 }
@@ -142,23 +221,51 @@ proptest! {
 #[test]
 fn verify_backends_reports_agreement_and_rejects_unknown_names() {
     let spec = "class:ni=6,no=4,act=relu".parse().unwrap();
-    let r = testbenches::verify_backends(&AccelConfig::tiny(), &spec, 1, 2, &["sim", "rtl", "verilator"]).unwrap();
+    let r = testbenches::verify_backends(
+        &AccelConfig::tiny(),
+        &spec,
+        1,
+        2,
+        &["sim", "rtl", "verilator"],
+    )
+    .unwrap();
     assert_eq!(r.runs.len(), 3);
-    assert!(r.runs.iter().all(|x| x.outcome.cycles == r.runs[0].outcome.cycles));
-    let e = testbenches::verify_backends(&AccelConfig::tiny(), &spec, 1, 2, &["sim", "gpu"]).unwrap_err();
+    assert!(r
+        .runs
+        .iter()
+        .all(|x| x.outcome.cycles == r.runs[0].outcome.cycles));
+    let e = testbenches::verify_backends(&AccelConfig::tiny(), &spec, 1, 2, &["sim", "gpu"])
+        .unwrap_err();
     assert!(e.to_string().contains("gpu"), "{e}");
 }
 
 #[test]
 fn vcd_traces_agree_cycle_by_cycle() {
     // sim's VCD (contract signal names) vs the RTL's signals sampled in rust-hdl
-    for v in [vectors::random_program_vector(&AccelConfig::tiny(), 8, 77), base()] {
+    for v in [
+        vectors::random_program_vector(&AccelConfig::tiny(), 8, 77),
+        base(),
+    ] {
         let s = testbenches::trace::sim_trace(&v).unwrap();
         let (o, r) = RtlBackend::default().run_traced(&v).unwrap();
-        assert_eq!(r.len() as u64, o.cycles, "{}: one trace row per cycle", v.name);
-        assert!(s.iter().any(|x| x[4] != 0) && s.iter().any(|x| x[2] != 0), "{}: trace shows no activity", v.name);
-        if let Some((t, sig, a, b)) = testbenches::trace::first_difference(&s, &r, &[0, 1, 2, 3, 4, 5, 6, 7]) {
-            panic!("{}: first trace difference in cycle {t}: {sig} sim {a} vs rtl {b}", v.name);
+        assert_eq!(
+            r.len() as u64,
+            o.cycles,
+            "{}: one trace row per cycle",
+            v.name
+        );
+        assert!(
+            s.iter().any(|x| x[4] != 0) && s.iter().any(|x| x[2] != 0),
+            "{}: trace shows no activity",
+            v.name
+        );
+        if let Some((t, sig, a, b)) =
+            testbenches::trace::first_difference(&s, &r, &[0, 1, 2, 3, 4, 5, 6, 7])
+        {
+            panic!(
+                "{}: first trace difference in cycle {t}: {sig} sim {a} vs rtl {b}",
+                v.name
+            );
         }
     }
 }

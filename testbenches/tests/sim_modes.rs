@@ -18,11 +18,16 @@ fn fast_and_stepped_simulation_agree_on_layer_vectors() {
     for (i, l) in LAYERS.iter().enumerate() {
         let spec = l.parse().unwrap_or_else(|e| panic!("{l}: {e}"));
         for batch in [1, 2] {
-            let v = vectors::layer_vector(&cfg, &spec, batch, 7 + i as u64).unwrap_or_else(|e| panic!("{l}: {e}"));
+            let v = vectors::layer_vector(&cfg, &spec, batch, 7 + i as u64)
+                .unwrap_or_else(|e| panic!("{l}: {e}"));
             let a = SimBackend { stepped: false }.run(&v).unwrap();
             let b = SimBackend { stepped: true }.run(&v).unwrap();
             compare(&v, "sim", &a, "sim-stepped", &b).unwrap_or_else(|e| panic!("{e}"));
-            assert!(a.cycles > 0 && a.dram.iter().any(|x| *x != 0), "{}: empty result", v.name);
+            assert!(
+                a.cycles > 0 && a.dram.iter().any(|x| *x != 0),
+                "{}: empty result",
+                v.name
+            );
         }
     }
 }
@@ -30,7 +35,10 @@ fn fast_and_stepped_simulation_agree_on_layer_vectors() {
 #[test]
 fn names_follow_the_unit_shape_operation_type_scheme() {
     let spec = LAYERS[0].parse().unwrap();
-    assert_eq!(vectors::layer_name(&spec, 1), "conv_8x8x4_k3x3s1x1p1_o8_relu_i16");
+    assert_eq!(
+        vectors::layer_name(&spec, 1),
+        "conv_8x8x4_k3x3s1x1p1_o8_relu_i16"
+    );
 }
 
 #[test]
@@ -40,9 +48,20 @@ fn a_corrupted_word_halts_both_modes_identically() {
     let mut v = vectors::layer_vector(&cfg, &spec, 1, 3).unwrap();
     // put an invalid NFU opcode into instruction 3
     let f = arch::isa::fields::F::NFU_OP;
-    arch::isa::fields::put(&mut v.program[3], arch::isa::fields::lsb(f), arch::isa::fields::width(f), 7);
+    arch::isa::fields::put(
+        &mut v.program[3],
+        arch::isa::fields::lsb(f),
+        arch::isa::fields::width(f),
+        7,
+    );
     let a = SimBackend { stepped: false }.run(&v).unwrap();
     let b = SimBackend { stepped: true }.run(&v).unwrap();
-    assert_eq!(a.status, testbenches::Status::Error { class: "decode".into(), index: 3 });
+    assert_eq!(
+        a.status,
+        testbenches::Status::Error {
+            class: "decode".into(),
+            index: 3
+        }
+    );
     compare(&v, "sim", &a, "sim-stepped", &b).unwrap();
 }

@@ -27,7 +27,15 @@ pub struct AsmError {
 }
 
 fn fmt_dma(f: &mut fmt::Formatter<'_>, b: Buffer, s: &DmaSlot) -> fmt::Result {
-    write!(f, "{}.{} row={} dram={:#x} n0={}", b.name(), s.op.mnemonic(), s.row, s.dram, s.n0)?;
+    write!(
+        f,
+        "{}.{} row={} dram={:#x} n0={}",
+        b.name(),
+        s.op.mnemonic(),
+        s.row,
+        s.dram,
+        s.n0
+    )?;
     if s.n1 != 1 {
         write!(f, " n1={}", s.n1)?;
     }
@@ -59,7 +67,13 @@ fn fmt_nfu(f: &mut fmt::Formatter<'_>, n: &NfuSlot) -> fmt::Result {
         n.nky,
         n.ni
     )?;
-    for (k, v) in [("spy", n.spy), ("spx", n.spx), ("sky", n.sky), ("scale", n.scale), ("wait", n.wait)] {
+    for (k, v) in [
+        ("spy", n.spy),
+        ("spx", n.spx),
+        ("sky", n.sky),
+        ("scale", n.scale),
+        ("wait", n.wait),
+    ] {
         if v != 0 {
             write!(f, " {k}={v}")?;
         }
@@ -192,13 +206,32 @@ fn parse_line(text: &str, line: usize) -> Result<Option<Instruction>, AsmError> 
                 let dop = DmaOp::ALL
                     .into_iter()
                     .find(|o| o.mnemonic() == op)
-                    .ok_or_else(|| err(col + unit.len() + 1, format!("unknown {unit} operation `{op}`")))?;
+                    .ok_or_else(|| {
+                        err(
+                            col + unit.len() + 1,
+                            format!("unknown {unit} operation `{op}`"),
+                        )
+                    })?;
                 if !b.allows(dop) {
-                    return Err(err(col + unit.len() + 1, format!("the {unit} DMA cannot `{op}`")));
+                    return Err(err(
+                        col + unit.len() + 1,
+                        format!("the {unit} DMA cannot `{op}`"),
+                    ));
                 }
-                let mut s = if dop == DmaOp::Nop { DmaSlot::NOP } else { DmaSlot { op: dop, n0: 1, n1: 1, n2: 1, ..DmaSlot::NOP } };
+                let mut s = if dop == DmaOp::Nop {
+                    DmaSlot::NOP
+                } else {
+                    DmaSlot {
+                        op: dop,
+                        n0: 1,
+                        n1: 1,
+                        n2: 1,
+                        ..DmaSlot::NOP
+                    }
+                };
                 for &(c, k, v, vc) in &kv {
-                    let n = parse_num(v).ok_or_else(|| err(vc, format!("`{v}` is not a number")))?;
+                    let n =
+                        parse_num(v).ok_or_else(|| err(vc, format!("`{v}` is not a number")))?;
                     let (fid, slot_field): (usize, &mut u32) = match k {
                         "wait" => (1, &mut s.wait),
                         "row" => (2, &mut s.row),
@@ -213,7 +246,10 @@ fn parse_line(text: &str, line: usize) -> Result<Option<Instruction>, AsmError> 
                     let bi = Buffer::ALL.iter().position(|x| *x == b).unwrap_or(0);
                     let f = DMA_FIELDS[bi][fid];
                     if n > fields::max(f) {
-                        return Err(err(vc, format!("{unit}.{k}={n} does not fit in {} bits", fields::width(f))));
+                        return Err(err(
+                            vc,
+                            format!("{unit}.{k}={n} does not fit in {} bits", fields::width(f)),
+                        ));
                     }
                     *slot_field = n as u32;
                 }
@@ -224,20 +260,38 @@ fn parse_line(text: &str, line: usize) -> Result<Option<Instruction>, AsmError> 
                     .into_iter()
                     .find(|o| o.mnemonic() == op)
                     .ok_or_else(|| err(col + 4, format!("unknown nfu operation `{op}`")))?;
-                let mut n = if nop == NfuOp::Nop { NfuSlot::NOP } else { NfuSlot { op: nop, npy: 1, npx: 1, nky: 1, ni: 1, ..NfuSlot::NOP } };
+                let mut n = if nop == NfuOp::Nop {
+                    NfuSlot::NOP
+                } else {
+                    NfuSlot {
+                        op: nop,
+                        npy: 1,
+                        npx: 1,
+                        nky: 1,
+                        ni: 1,
+                        ..NfuSlot::NOP
+                    }
+                };
                 for &(c, k, v, vc) in &kv {
                     match k {
                         "in" => {
                             n.acc_in = AccIn::ALL
                                 .into_iter()
                                 .find(|a| a.mnemonic() == v)
-                                .ok_or_else(|| err(vc, format!("in= takes zero, nbout or bias, found `{v}`")))?
+                                .ok_or_else(|| {
+                                    err(vc, format!("in= takes zero, nbout or bias, found `{v}`"))
+                                })?
                         }
                         "out" => {
                             n.activate = match v {
                                 "partial" => false,
                                 "act" => true,
-                                _ => return Err(err(vc, format!("out= takes partial or act, found `{v}`"))),
+                                _ => {
+                                    return Err(err(
+                                        vc,
+                                        format!("out= takes partial or act, found `{v}`"),
+                                    ))
+                                }
                             }
                         }
                         "act" => {
@@ -248,10 +302,16 @@ fn parse_line(text: &str, line: usize) -> Result<Option<Instruction>, AsmError> 
                             n.round = Rounding::ALL
                                 .into_iter()
                                 .find(|r| r.mnemonic() == v)
-                                .ok_or_else(|| err(vc, format!("unknown rounding `{v}` (trunc, nearest, stoch)")))?
+                                .ok_or_else(|| {
+                                    err(
+                                        vc,
+                                        format!("unknown rounding `{v}` (trunc, nearest, stoch)"),
+                                    )
+                                })?
                         }
                         _ => {
-                            let num = parse_num(v).ok_or_else(|| err(vc, format!("`{v}` is not a number")))?;
+                            let num = parse_num(v)
+                                .ok_or_else(|| err(vc, format!("`{v}` is not a number")))?;
                             let (f, slot_field): (F, &mut u32) = match k {
                                 "wait" => (F::NFU_WAIT, &mut n.wait),
                                 "nbin" => (F::NFU_NBIN, &mut n.nbin),
@@ -275,7 +335,13 @@ fn parse_line(text: &str, line: usize) -> Result<Option<Instruction>, AsmError> 
                                 _ => return Err(err(c, format!("unknown key `{k}` for nfu"))),
                             };
                             if num > fields::max(f) {
-                                return Err(err(vc, format!("nfu.{k}={num} does not fit in {} bits", fields::width(f))));
+                                return Err(err(
+                                    vc,
+                                    format!(
+                                        "nfu.{k}={num} does not fit in {} bits",
+                                        fields::width(f)
+                                    ),
+                                ));
                             }
                             *slot_field = num as u32;
                         }
@@ -283,7 +349,12 @@ fn parse_line(text: &str, line: usize) -> Result<Option<Instruction>, AsmError> 
                 }
                 ins.nfu = n;
             }
-            _ => return Err(err(col, format!("unknown slot `{head}` (nbin, sb, nbout, nfu, end, nop)"))),
+            _ => {
+                return Err(err(
+                    col,
+                    format!("unknown slot `{head}` (nbin, sb, nbout, nfu, end, nop)"),
+                ))
+            }
         }
         if let Err(e) = Instruction::from_field_values(&ins.field_values()) {
             return Err(err(col, e.to_string()));
@@ -297,7 +368,11 @@ impl FromStr for Instruction {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match parse_line(s, 1)? {
             Some(i) => Ok(i),
-            None => Err(AsmError { line: 1, col: 1, msg: "empty instruction".into() }),
+            None => Err(AsmError {
+                line: 1,
+                col: 1,
+                msg: "empty instruction".into(),
+            }),
         }
     }
 }

@@ -9,7 +9,9 @@
 //! `docs/isa.md` differs from [`markdown`].
 
 use super::asm::parse_program;
-use super::fields::{self, Slot, F, FIELDS, INSTR_BITS, INSTR_BYTES, INSTR_WORDS, NUM_FIELDS, USED_BITS};
+use super::fields::{
+    self, Slot, F, FIELDS, INSTR_BITS, INSTR_BYTES, INSTR_WORDS, NUM_FIELDS, USED_BITS,
+};
 use super::program::{self, HEADER_BYTES, MAGIC, VERSION};
 use super::*;
 use std::fmt::Write;
@@ -86,7 +88,12 @@ fn bits(i: usize) -> String {
 }
 
 fn words_hex(w: &fields::Word) -> String {
-    let nz: Vec<String> = w.iter().enumerate().filter(|(_, x)| **x != 0).map(|(k, x)| format!("w{k}=0x{x:016x}")).collect();
+    let nz: Vec<String> = w
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| **x != 0)
+        .map(|(k, x)| format!("w{k}=0x{x:016x}"))
+        .collect();
     if nz.is_empty() {
         "all words 0".into()
     } else if nz.len() == w.len() {
@@ -106,11 +113,18 @@ fn example_line(s: &mut String, text: &str) {
                 Err(e) => format!("{BAD_EXAMPLE}: {e}"),
             };
             let _ = writeln!(s, "- Example: `{text}`");
-            let _ = writeln!(s, "  - canonical form (as `diannao disasm` prints it): `{i}`");
+            let _ = writeln!(
+                s,
+                "  - canonical form (as `diannao disasm` prints it): `{i}`"
+            );
             let _ = writeln!(s, "  - encoding: `{enc}`");
         }
         Ok(p) => {
-            let _ = writeln!(s, "- {BAD_EXAMPLE}: `{text}` gives {} instructions", p.len());
+            let _ = writeln!(
+                s,
+                "- {BAD_EXAMPLE}: `{text}` gives {} instructions",
+                p.len()
+            );
         }
         Err(e) => {
             let _ = writeln!(s, "- {BAD_EXAMPLE}: `{text}`: {e}");
@@ -152,7 +166,15 @@ fn word_layout(s: &mut String) {
     let _ = writeln!(s, "| slot | field | bits [msb:lsb] | width | meaning |");
     let _ = writeln!(s, "|---|---|---|---|---|");
     for (i, d) in FIELDS.iter().enumerate() {
-        let _ = writeln!(s, "| `{}` | `{}` | {} | {} | {} |", d.slot.name(), d.name, bits(i), d.width, esc(d.doc));
+        let _ = writeln!(
+            s,
+            "| `{}` | `{}` | {} | {} | {} |",
+            d.slot.name(),
+            d.name,
+            bits(i),
+            d.width,
+            esc(d.doc)
+        );
     }
     if USED_BITS < INSTR_BITS {
         let _ = writeln!(
@@ -178,12 +200,19 @@ fn cp_ops() -> Vec<(u64, CpOp)> {
 }
 
 fn cp_mnemonic(op: CpOp) -> String {
-    Instruction { cp: op, ..Default::default() }.to_string()
+    Instruction {
+        cp: op,
+        ..Default::default()
+    }
+    .to_string()
 }
 
 fn encodings(s: &mut String) {
     let _ = writeln!(s, "## Encodings\n");
-    let _ = writeln!(s, "Codes not listed are invalid: decoding them fails with a `decode` error.\n");
+    let _ = writeln!(
+        s,
+        "Codes not listed are invalid: decoding them fails with a `decode` error.\n"
+    );
 
     let _ = writeln!(s, "### `cp.op`\n\n| code | mnemonic |\n|---|---|");
     for (c, op) in cp_ops() {
@@ -204,7 +233,10 @@ fn encodings(s: &mut String) {
         }
         let _ = writeln!(s);
     }
-    let _ = writeln!(s, "\nA code that its buffer does not support (\"—\") fails to decode.\n");
+    let _ = writeln!(
+        s,
+        "\nA code that its buffer does not support (\"—\") fails to decode.\n"
+    );
 
     let _ = writeln!(s, "### `nfu.op`\n\n| code | mnemonic |\n|---|---|");
     for (c, op) in NfuOp::ALL.iter().enumerate() {
@@ -212,7 +244,10 @@ fn encodings(s: &mut String) {
     }
     let _ = writeln!(s);
 
-    let _ = writeln!(s, "### `nfu.in` (NFU-2 initial value)\n\n| code | mnemonic | meaning |\n|---|---|---|");
+    let _ = writeln!(
+        s,
+        "### `nfu.in` (NFU-2 initial value)\n\n| code | mnemonic | meaning |\n|---|---|---|"
+    );
     for (c, a) in AccIn::ALL.iter().enumerate() {
         let _ = writeln!(s, "| {c} | `{}` | {} |", a.mnemonic(), acc_in_doc(*a));
     }
@@ -231,7 +266,10 @@ fn encodings(s: &mut String) {
     }
     let _ = writeln!(s);
 
-    let _ = writeln!(s, "### `nfu.round` (output conversion)\n\n| code | mnemonic | meaning |\n|---|---|---|");
+    let _ = writeln!(
+        s,
+        "### `nfu.round` (output conversion)\n\n| code | mnemonic | meaning |\n|---|---|---|"
+    );
     for (c, r) in Rounding::ALL.iter().enumerate() {
         let _ = writeln!(s, "| {c} | `{}` | {} |", r.mnemonic(), rounding_doc(*r));
     }
@@ -268,12 +306,18 @@ fn rounding_doc(r: Rounding) -> &'static str {
     match r {
         Rounding::Truncate => "drop the low bits (round toward minus infinity)",
         Rounding::Nearest => "add half an LSB, then drop (round half up)",
-        Rounding::Stochastic => "add the low bits of the lane's LFSR, then drop (Gupta et al. 2015)",
+        Rounding::Stochastic => {
+            "add the low bits of the lane's LFSR, then drop (Gupta et al. 2015)"
+        }
     }
 }
 
 fn per_preset(f: impl Fn(&AccelConfig) -> u64) -> String {
-    AccelConfig::presets().iter().map(|c| format!("{} ({})", f(c), c.name)).collect::<Vec<_>>().join(", ")
+    AccelConfig::presets()
+        .iter()
+        .map(|c| format!("{} ({})", f(c), c.name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn op_block(s: &mut String, title: &str, format: &str, action: &str, notes: &str, example: &str) {
@@ -320,7 +364,15 @@ fn operations(s: &mut String) {
     }
 
     for b in Buffer::ALL {
-        let _ = writeln!(s, "### {} DMA (`{}`)\n", b.name().to_uppercase().replace("NBIN", "NBin").replace("NBOUT", "NBout"), b.name());
+        let _ = writeln!(
+            s,
+            "### {} DMA (`{}`)\n",
+            b.name()
+                .to_uppercase()
+                .replace("NBIN", "NBin")
+                .replace("NBOUT", "NBout"),
+            b.name()
+        );
         for op in DmaOp::ALL.into_iter().filter(|o| b.allows(*o)) {
             let m = format!("{}.{}", b.name(), op.mnemonic());
             let rb = |c: &AccelConfig| b.dram_row_bytes(op, c) as u64;
@@ -373,7 +425,12 @@ fn operations(s: &mut String) {
     }
 
     let _ = writeln!(s, "### NFU (`nfu`)\n");
-    let keys = FIELDS.iter().filter(|d| d.slot == Slot::Nfu && d.name != "op").map(|d| format!("{}=…", d.name)).collect::<Vec<_>>().join(" ");
+    let keys = FIELDS
+        .iter()
+        .filter(|d| d.slot == Slot::Nfu && d.name != "op")
+        .map(|d| format!("{}=…", d.name))
+        .collect::<Vec<_>>()
+        .join(" ");
     for op in NfuOp::ALL {
         let m = format!("nfu.{}", op.mnemonic());
         let (action, notes, example) = match op {
@@ -398,7 +455,11 @@ fn operations(s: &mut String) {
                 format!("{m} nbin=0 nbout=0 npy=1 npx=2 spx=2 nky=2 sky=4 ni=2 scale=8192 out=act round=nearest"),
             ),
         };
-        let format = if op == NfuOp::Nop { m.clone() } else { format!("{m} {keys}") };
+        let format = if op == NfuOp::Nop {
+            m.clone()
+        } else {
+            format!("{m} {keys}")
+        };
         op_block(s, &format!("`{m}`"), &format, &action, &notes, &example);
     }
 }
@@ -414,12 +475,32 @@ fn dma_pattern(s: &mut String) {
          DRAM addresses and strides must be multiples of the data word (2 bytes); every byte touched \
          must lie inside the configuration's DRAM.\n"
     );
-    let slot = DmaSlot { op: DmaOp::Load, wait: 0, row: 4, dram: 0x1000, n0: 2, n1: 2, s1: 0x100, n2: 2, s2: 0x1000 };
+    let slot = DmaSlot {
+        op: DmaOp::Load,
+        wait: 0,
+        row: 4,
+        dram: 0x1000,
+        n0: 2,
+        n1: 2,
+        s1: 0x100,
+        n2: 2,
+        s2: 0x1000,
+    };
     let c = AccelConfig::diannao();
     let rb = Buffer::Nbin.dram_row_bytes(DmaOp::Load, &c);
-    let ins = Instruction { nbin: slot, ..Default::default() };
-    let _ = writeln!(s, "Example (`{}` preset, {rb}-byte NBin rows): `{ins}`\n", c.name);
-    let _ = writeln!(s, "| k | k2 | k1 | k0 | buffer row | DRAM bytes |\n|---|---|---|---|---|---|");
+    let ins = Instruction {
+        nbin: slot,
+        ..Default::default()
+    };
+    let _ = writeln!(
+        s,
+        "Example (`{}` preset, {rb}-byte NBin rows): `{ins}`\n",
+        c.name
+    );
+    let _ = writeln!(
+        s,
+        "| k | k2 | k1 | k0 | buffer row | DRAM bytes |\n|---|---|---|---|---|---|"
+    );
     for k in 0..slot.rows() {
         let (n0, n1) = (slot.n0 as u64, slot.n1 as u64);
         let a = slot.dram_addr(k, rb);
@@ -460,10 +541,27 @@ fn nfu_loops(s: &mut String) {
          Outputs are written to consecutive NBout rows. The exact cycle timing (issue, pipeline \
          depth, write-back) is in [microarchitecture.md](microarchitecture.md#nfu).\n"
     );
-    let n = NfuSlot { op: NfuOp::Max, npy: 2, spy: 8, npx: 2, spx: 2, nky: 2, sky: 4, ni: 2, nbout: 0, ..NfuSlot::NOP };
-    let ins = Instruction { nfu: n, ..Default::default() };
+    let n = NfuSlot {
+        op: NfuOp::Max,
+        npy: 2,
+        spy: 8,
+        npx: 2,
+        spx: 2,
+        nky: 2,
+        sky: 4,
+        ni: 2,
+        nbout: 0,
+        ..NfuSlot::NOP
+    };
+    let ins = Instruction {
+        nfu: n,
+        ..Default::default()
+    };
     let _ = writeln!(s, "Example: `{ins}` (2x2 max pooling with stride 2 over a 4x4 input map stored one NBin row per position, row = 4y + x, Tn channels per row) reads:\n");
-    let _ = writeln!(s, "| output (py, px) | NBout row | NBin rows read |\n|---|---|---|");
+    let _ = writeln!(
+        s,
+        "| output (py, px) | NBout row | NBin rows read |\n|---|---|---|"
+    );
     for py in 0..n.npy {
         for px in 0..n.npx {
             let mut rows = Vec::new();
@@ -472,10 +570,20 @@ fn nfu_loops(s: &mut String) {
                     rows.push((n.nbin + py * n.spy + px * n.spx + ky * n.sky + i).to_string());
                 }
             }
-            let _ = writeln!(s, "| ({py}, {px}) | {} | {} |", n.nbout + py * n.npx + px, rows.join(", "));
+            let _ = writeln!(
+                s,
+                "| ({py}, {px}) | {} | {} |",
+                n.nbout + py * n.npx + px,
+                rows.join(", ")
+            );
         }
     }
-    let _ = writeln!(s, "\nIt issues {} row pairs and reads NBin rows up to {}.\n", n.issues(), n.max_nbin_row());
+    let _ = writeln!(
+        s,
+        "\nIt issues {} row pairs and reads NBin rows up to {}.\n",
+        n.issues(),
+        n.max_nbin_row()
+    );
 }
 
 fn dependencies(s: &mut String) {
@@ -526,7 +634,12 @@ fn validity(s: &mut String) {
 
 fn geometry(s: &mut String) {
     let _ = writeln!(s, "## Buffer geometry of the presets\n");
-    let _ = writeln!(s, "Row addresses are {} bits, so a buffer has at most {} rows.\n", fields::ROW_BITS, fields::max(F::NBIN_ROW));
+    let _ = writeln!(
+        s,
+        "Row addresses are {} bits, so a buffer has at most {} rows.\n",
+        fields::ROW_BITS,
+        fields::max(F::NBIN_ROW)
+    );
     let _ = writeln!(s, "| preset | Tn | NBin rows x bytes | SB rows x bytes | NBout rows x bytes | DRAM bytes | imem depth |");
     let _ = writeln!(s, "|---|---|---|---|---|---|---|");
     for c in AccelConfig::presets() {
@@ -568,9 +681,16 @@ fn file_format(s: &mut String) {
     let prog = [Instruction::end()];
     match program::to_bytes(&prog) {
         Ok(b) => {
-            let _ = writeln!(s, "The one-instruction program `end`, byte by byte:\n\n```text");
+            let _ = writeln!(
+                s,
+                "The one-instruction program `end`, byte by byte:\n\n```text"
+            );
             for (k, chunk) in b.chunks(16).enumerate() {
-                let hex = chunk.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ");
+                let hex = chunk
+                    .iter()
+                    .map(|x| format!("{x:02x}"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 let _ = writeln!(s, "{:04x}: {hex}", k * 16);
             }
             let _ = writeln!(s, "```\n");
@@ -586,8 +706,12 @@ fn default_text(f: usize, v: u64) -> String {
     match (d.slot, d.name) {
         (Slot::Nfu, "in") => AccIn::ALL.get(v as usize).map(|a| a.mnemonic().to_string()),
         (Slot::Nfu, "out") => Some(if v == 0 { "partial" } else { "act" }.to_string()),
-        (Slot::Nfu, "act") => Activation::ALL.get(v as usize).map(|a| a.mnemonic().to_string()),
-        (Slot::Nfu, "round") => Rounding::ALL.get(v as usize).map(|r| r.mnemonic().to_string()),
+        (Slot::Nfu, "act") => Activation::ALL
+            .get(v as usize)
+            .map(|a| a.mnemonic().to_string()),
+        (Slot::Nfu, "round") => Rounding::ALL
+            .get(v as usize)
+            .map(|r| r.mnemonic().to_string()),
         _ => Some(v.to_string()),
     }
     .unwrap_or_else(|| v.to_string())
@@ -595,7 +719,12 @@ fn default_text(f: usize, v: u64) -> String {
 
 fn value_text(f: usize) -> String {
     let d = &FIELDS[f];
-    let list = |v: Vec<&str>| v.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+    let list = |v: Vec<&str>| {
+        v.iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match (d.slot, d.name) {
         (Slot::Nfu, "in") => list(AccIn::ALL.iter().map(|a| a.mnemonic()).collect()),
         (Slot::Nfu, "out") => list(vec!["partial", "act"]),
@@ -621,14 +750,26 @@ fn assembly(s: &mut String) {
          assembler itself):\n"
     );
     let _ = writeln!(s, "| slot | key | default | values |\n|---|---|---|---|");
-    let probes = [(Slot::Nbin, "nbin.load"), (Slot::Sb, "sb.load"), (Slot::Nbout, "nbout.load"), (Slot::Nfu, "nfu.mac")];
+    let probes = [
+        (Slot::Nbin, "nbin.load"),
+        (Slot::Sb, "sb.load"),
+        (Slot::Nbout, "nbout.load"),
+        (Slot::Nfu, "nfu.mac"),
+    ];
     for (slot, text) in probes {
         match parse_program(text) {
             Ok(p) if p.len() == 1 => {
                 let v = p[0].field_values();
                 for (i, d) in FIELDS.iter().enumerate() {
                     if d.slot == slot && d.name != "op" {
-                        let _ = writeln!(s, "| `{}` | `{}` | {} | {} |", slot.name(), d.name, default_text(i, v[i]), value_text(i));
+                        let _ = writeln!(
+                            s,
+                            "| `{}` | `{}` | {} | {} |",
+                            slot.name(),
+                            d.name,
+                            default_text(i, v[i]),
+                            value_text(i)
+                        );
                     }
                 }
             }

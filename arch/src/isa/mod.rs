@@ -61,7 +61,13 @@ pub enum DmaOp {
 
 impl DmaOp {
     /// Encoding order.
-    pub const ALL: [DmaOp; 5] = [DmaOp::Nop, DmaOp::Load, DmaOp::LoadWiden, DmaOp::Store, DmaOp::StoreNarrow];
+    pub const ALL: [DmaOp; 5] = [
+        DmaOp::Nop,
+        DmaOp::Load,
+        DmaOp::LoadWiden,
+        DmaOp::Store,
+        DmaOp::StoreNarrow,
+    ];
     /// Assembly mnemonic.
     pub fn mnemonic(self) -> &'static str {
         match self {
@@ -154,10 +160,30 @@ pub struct DmaSlot {
 
 impl DmaSlot {
     /// A slot that does nothing (counts 0: the encoding of nop).
-    pub const NOP: DmaSlot = DmaSlot { op: DmaOp::Nop, wait: 0, row: 0, dram: 0, n0: 0, n1: 0, s1: 0, n2: 0, s2: 0 };
+    pub const NOP: DmaSlot = DmaSlot {
+        op: DmaOp::Nop,
+        wait: 0,
+        row: 0,
+        dram: 0,
+        n0: 0,
+        n1: 0,
+        s1: 0,
+        n2: 0,
+        s2: 0,
+    };
     /// A contiguous transfer of `rows` rows.
     pub fn contiguous(op: DmaOp, row: u32, dram: u32, rows: u32) -> Self {
-        DmaSlot { op, wait: 0, row, dram, n0: rows, n1: 1, s1: 0, n2: 1, s2: 0 }
+        DmaSlot {
+            op,
+            wait: 0,
+            row,
+            dram,
+            n0: rows,
+            n1: 1,
+            s1: 0,
+            n2: 1,
+            s2: 0,
+        }
     }
     /// Rows moved.
     pub fn rows(&self) -> u64 {
@@ -275,7 +301,6 @@ pub struct NfuSlot {
     /// Average-pool scale, Q1.15.
     pub scale: u32,
 }
-
 
 impl NfuSlot {
     /// A slot that does nothing.
@@ -444,19 +469,54 @@ fn fname(f: F) -> String {
 }
 
 fn code<T: Copy>(all: &[T], f: F, v: u64) -> Result<T, DecodeError> {
-    all.get(v as usize).copied().ok_or(DecodeError::BadCode { field: fname(f), value: v })
+    all.get(v as usize).copied().ok_or(DecodeError::BadCode {
+        field: fname(f),
+        value: v,
+    })
 }
 
 fn index_of<T: PartialEq>(all: &[T], x: &T) -> u64 {
-    all.iter().position(|a| a == x).expect("enum value listed in ALL") as u64
+    all.iter()
+        .position(|a| a == x)
+        .expect("enum value listed in ALL") as u64
 }
 
 /// The fields of each DMA slot, in slot order (nbin, sb, nbout), each as
 /// op, wait, row, dram, n0, n1, s1, n2, s2.
 pub const DMA_FIELDS: [[F; 9]; 3] = [
-    [F::NBIN_OP, F::NBIN_WAIT, F::NBIN_ROW, F::NBIN_DRAM, F::NBIN_N0, F::NBIN_N1, F::NBIN_S1, F::NBIN_N2, F::NBIN_S2],
-    [F::SB_OP, F::SB_WAIT, F::SB_ROW, F::SB_DRAM, F::SB_N0, F::SB_N1, F::SB_S1, F::SB_N2, F::SB_S2],
-    [F::NBOUT_OP, F::NBOUT_WAIT, F::NBOUT_ROW, F::NBOUT_DRAM, F::NBOUT_N0, F::NBOUT_N1, F::NBOUT_S1, F::NBOUT_N2, F::NBOUT_S2],
+    [
+        F::NBIN_OP,
+        F::NBIN_WAIT,
+        F::NBIN_ROW,
+        F::NBIN_DRAM,
+        F::NBIN_N0,
+        F::NBIN_N1,
+        F::NBIN_S1,
+        F::NBIN_N2,
+        F::NBIN_S2,
+    ],
+    [
+        F::SB_OP,
+        F::SB_WAIT,
+        F::SB_ROW,
+        F::SB_DRAM,
+        F::SB_N0,
+        F::SB_N1,
+        F::SB_S1,
+        F::SB_N2,
+        F::SB_S2,
+    ],
+    [
+        F::NBOUT_OP,
+        F::NBOUT_WAIT,
+        F::NBOUT_ROW,
+        F::NBOUT_DRAM,
+        F::NBOUT_N0,
+        F::NBOUT_N1,
+        F::NBOUT_S1,
+        F::NBOUT_N2,
+        F::NBOUT_S2,
+    ],
 ];
 
 /// The fields of `b`'s DMA slot: op, wait, row, dram, n0, n1, s1, n2, s2.
@@ -467,7 +527,10 @@ pub fn dma_fields(b: Buffer) -> [F; 9] {
 impl Instruction {
     /// The END instruction.
     pub fn end() -> Self {
-        Instruction { cp: CpOp::End, ..Default::default() }
+        Instruction {
+            cp: CpOp::End,
+            ..Default::default()
+        }
     }
 
     /// The DMA slot of `b`.
@@ -495,7 +558,17 @@ impl Instruction {
         for (bi, b) in Buffer::ALL.iter().enumerate() {
             let s = self.dma(*b);
             let fs = DMA_FIELDS[bi];
-            let vals = [index_of(&DmaOp::ALL, &s.op), s.wait as u64, s.row as u64, s.dram as u64, s.n0 as u64, s.n1 as u64, s.s1 as u64, s.n2 as u64, s.s2 as u64];
+            let vals = [
+                index_of(&DmaOp::ALL, &s.op),
+                s.wait as u64,
+                s.row as u64,
+                s.dram as u64,
+                s.n0 as u64,
+                s.n1 as u64,
+                s.s1 as u64,
+                s.n2 as u64,
+                s.s2 as u64,
+            ];
             for (f, x) in fs.iter().zip(vals) {
                 v[*f as usize] = x;
             }
@@ -525,17 +598,26 @@ impl Instruction {
     /// Build from field values, checking every code and count.
     pub fn from_field_values(v: &[u64; NUM_FIELDS]) -> Result<Self, DecodeError> {
         let g = |f: F| v[f as usize];
-        let mut ins = Instruction { cp: code(&CpOp::ALL, F::CP_OP, g(F::CP_OP))?, ..Default::default() };
+        let mut ins = Instruction {
+            cp: code(&CpOp::ALL, F::CP_OP, g(F::CP_OP))?,
+            ..Default::default()
+        };
         for (bi, b) in Buffer::ALL.iter().enumerate() {
             let fs = DMA_FIELDS[bi];
             let op = code(&DmaOp::ALL, fs[0], g(fs[0]))?;
             if !b.allows(op) {
-                return Err(DecodeError::BadDmaOp { buffer: b.name(), op: op.mnemonic() });
+                return Err(DecodeError::BadDmaOp {
+                    buffer: b.name(),
+                    op: op.mnemonic(),
+                });
             }
             if op == DmaOp::Nop {
                 for f in &fs[1..] {
                     if g(*f) != 0 {
-                        return Err(DecodeError::NonZero { field: fname(*f), why: "the slot is nop" });
+                        return Err(DecodeError::NonZero {
+                            field: fname(*f),
+                            why: "the slot is nop",
+                        });
                     }
                 }
                 continue;
@@ -562,7 +644,10 @@ impl Instruction {
         if op == NfuOp::Nop {
             for i in nfu_fields {
                 if v[i] != 0 {
-                    return Err(DecodeError::NonZero { field: format!("nfu.{}", FIELDS[i].name), why: "the slot is nop" });
+                    return Err(DecodeError::NonZero {
+                        field: format!("nfu.{}", FIELDS[i].name),
+                        why: "the slot is nop",
+                    });
                 }
             }
         } else {
@@ -600,12 +685,19 @@ impl Instruction {
         let v = self.field_values();
         for (i, d) in FIELDS.iter().enumerate() {
             if d.width < 64 && v[i] >> d.width != 0 {
-                return Err(DecodeError::TooWide { field: format!("{}.{}", d.slot.name(), d.name), value: v[i], width: d.width });
+                return Err(DecodeError::TooWide {
+                    field: format!("{}.{}", d.slot.name(), d.name),
+                    value: v[i],
+                    width: d.width,
+                });
             }
         }
         let back = Self::from_field_values(&v)?;
         if back != *self {
-            return Err(DecodeError::NonZero { field: "(nop slot)".into(), why: "a nop slot must have all fields zero" });
+            return Err(DecodeError::NonZero {
+                field: "(nop slot)".into(),
+                why: "a nop slot must have all fields zero",
+            });
         }
         Ok(())
     }
@@ -630,7 +722,10 @@ impl Instruction {
         }
         let used = fields::USED_BITS;
         if fields::get(w, used, fields::INSTR_BITS - used) != 0 {
-            return Err(DecodeError::NonZero { field: "reserved".into(), why: "bits above the last field are reserved" });
+            return Err(DecodeError::NonZero {
+                field: "reserved".into(),
+                why: "bits above the last field are reserved",
+            });
         }
         Self::from_field_values(&v)
     }
@@ -645,12 +740,21 @@ impl Instruction {
             }
             let last = s.row as u64 + s.rows() - 1;
             if last >= b.rows(cfg) as u64 {
-                return Err(RangeError::BufferRow { slot: b.name(), buffer: b.name(), last, rows: b.rows(cfg) });
+                return Err(RangeError::BufferRow {
+                    slot: b.name(),
+                    buffer: b.name(),
+                    last,
+                    rows: b.rows(cfg),
+                });
             }
             let align = cfg.data_bytes();
             for x in [s.dram as u64, s.s1 as u64, s.s2 as u64] {
                 if x % align as u64 != 0 {
-                    return Err(RangeError::Misaligned { slot: b.name(), value: x, align });
+                    return Err(RangeError::Misaligned {
+                        slot: b.name(),
+                        value: x,
+                        align,
+                    });
                 }
             }
             let rb = b.dram_row_bytes(s.op, cfg);
@@ -659,14 +763,23 @@ impl Instruction {
                 + (s.n1 as u64 - 1) * s.s1 as u64
                 + s.n0 as u64 * rb as u64;
             if end > cfg.dram.size_bytes {
-                return Err(RangeError::DramRange { slot: b.name(), last: end - 1, size: cfg.dram.size_bytes });
+                return Err(RangeError::DramRange {
+                    slot: b.name(),
+                    last: end - 1,
+                    size: cfg.dram.size_bytes,
+                });
             }
         }
         let n = &self.nfu;
         if n.op != NfuOp::Nop {
             let last = n.max_nbin_row();
             if last >= cfg.nbin_rows() as u64 {
-                return Err(RangeError::BufferRow { slot: "nfu", buffer: "nbin", last, rows: cfg.nbin_rows() });
+                return Err(RangeError::BufferRow {
+                    slot: "nfu",
+                    buffer: "nbin",
+                    last,
+                    rows: cfg.nbin_rows(),
+                });
             }
             let sb_rows_used = match (n.op, n.acc_in) {
                 (_, AccIn::Bias) => n.steps_per_output() + 1,
@@ -676,15 +789,24 @@ impl Instruction {
             if sb_rows_used > 0 {
                 let last = n.sb as u64 + sb_rows_used - 1;
                 if last >= cfg.sb_rows() as u64 {
-                    return Err(RangeError::BufferRow { slot: "nfu", buffer: "sb", last, rows: cfg.sb_rows() });
+                    return Err(RangeError::BufferRow {
+                        slot: "nfu",
+                        buffer: "sb",
+                        last,
+                        rows: cfg.sb_rows(),
+                    });
                 }
             }
             let last = n.nbout as u64 + n.outputs() - 1;
             if last >= cfg.nbout_rows() as u64 {
-                return Err(RangeError::BufferRow { slot: "nfu", buffer: "nbout", last, rows: cfg.nbout_rows() });
+                return Err(RangeError::BufferRow {
+                    slot: "nfu",
+                    buffer: "nbout",
+                    last,
+                    rows: cfg.nbout_rows(),
+                });
             }
         }
         Ok(())
     }
 }
-

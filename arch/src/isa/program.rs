@@ -62,7 +62,11 @@ pub fn to_bytes(prog: &[Instruction]) -> Result<Vec<u8>, ProgramError> {
     out.extend_from_slice(&(INSTR_BYTES as u16).to_le_bytes());
     out.extend_from_slice(&(prog.len() as u32).to_le_bytes());
     for (index, ins) in prog.iter().enumerate() {
-        let w = ins.encode().map_err(|err| ProgramError::Decode { index, offset: HEADER_BYTES + index * INSTR_BYTES, err })?;
+        let w = ins.encode().map_err(|err| ProgramError::Decode {
+            index,
+            offset: HEADER_BYTES + index * INSTR_BYTES,
+            err,
+        })?;
         for x in w {
             out.extend_from_slice(&x.to_le_bytes());
         }
@@ -76,7 +80,10 @@ pub fn from_bytes(b: &[u8]) -> Result<Program, ProgramError> {
         if b.len() >= 4 && &b[..4] != MAGIC {
             return Err(ProgramError::BadMagic(b[..4].to_vec()));
         }
-        return Err(ProgramError::Truncated { expected: HEADER_BYTES, found: b.len() });
+        return Err(ProgramError::Truncated {
+            expected: HEADER_BYTES,
+            found: b.len(),
+        });
     }
     if &b[..4] != MAGIC {
         return Err(ProgramError::BadMagic(b[..4].to_vec()));
@@ -89,7 +96,10 @@ pub fn from_bytes(b: &[u8]) -> Result<Program, ProgramError> {
     let n = u32::from_le_bytes([b[8], b[9], b[10], b[11]]) as usize;
     let expected = HEADER_BYTES + n * INSTR_BYTES;
     if b.len() < expected {
-        return Err(ProgramError::Truncated { expected, found: b.len() });
+        return Err(ProgramError::Truncated {
+            expected,
+            found: b.len(),
+        });
     }
     if b.len() > expected {
         return Err(ProgramError::Trailing(b.len() - expected));
@@ -102,7 +112,11 @@ pub fn from_bytes(b: &[u8]) -> Result<Program, ProgramError> {
             let o = offset + k * 8;
             *x = u64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes"));
         }
-        prog.push(Instruction::decode(&w).map_err(|err| ProgramError::Decode { index, offset, err })?);
+        prog.push(Instruction::decode(&w).map_err(|err| ProgramError::Decode {
+            index,
+            offset,
+            err,
+        })?);
     }
     Ok(prog)
 }

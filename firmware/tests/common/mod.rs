@@ -47,8 +47,11 @@ impl<'a> Interp<'a> {
             let a = s.dram_addr(k, rb);
             let row = s.row as usize + k as usize;
             match (b, s.op) {
-                (Buffer::Nbin, _) => (0..tn).for_each(|j| self.nbin[row * tn + j] = rd(dram, a + 2 * j as u64)),
-                (Buffer::Sb, _) => (0..tn * tn).for_each(|j| self.sb[row * tn * tn + j] = rd(dram, a + 2 * j as u64)),
+                (Buffer::Nbin, _) => {
+                    (0..tn).for_each(|j| self.nbin[row * tn + j] = rd(dram, a + 2 * j as u64))
+                }
+                (Buffer::Sb, _) => (0..tn * tn)
+                    .for_each(|j| self.sb[row * tn * tn + j] = rd(dram, a + 2 * j as u64)),
                 (Buffer::Nbout, DmaOp::StoreNarrow) => {
                     for j in 0..tn {
                         let w = (self.nbout[row * tn + j] as i16).to_le_bytes();
@@ -61,12 +64,14 @@ impl<'a> Interp<'a> {
                         dram[(a + 4 * j as u64) as usize..][..4].copy_from_slice(&w);
                     }
                 }
-                (Buffer::Nbout, DmaOp::LoadWiden) => {
-                    (0..tn).for_each(|j| self.nbout[row * tn + j] = (rd(dram, a + 2 * j as u64) as i32) << self.cfg.frac_bits)
-                }
+                (Buffer::Nbout, DmaOp::LoadWiden) => (0..tn).for_each(|j| {
+                    self.nbout[row * tn + j] =
+                        (rd(dram, a + 2 * j as u64) as i32) << self.cfg.frac_bits
+                }),
                 (Buffer::Nbout, DmaOp::Load) => (0..tn).for_each(|j| {
                     let p = (a + 4 * j as u64) as usize;
-                    self.nbout[row * tn + j] = i32::from_le_bytes(dram[p..p + 4].try_into().unwrap())
+                    self.nbout[row * tn + j] =
+                        i32::from_le_bytes(dram[p..p + 4].try_into().unwrap())
                 }),
                 _ => unreachable!(),
             }
@@ -84,7 +89,10 @@ impl<'a> Interp<'a> {
         }
         let n = &ins.nfu;
         if n.op != NfuOp::Nop {
-            assert!(n.round != fixed::Rounding::Stochastic || !n.activate, "interpreter: no stochastic rounding");
+            assert!(
+                n.round != fixed::Rounding::Stochastic || !n.activate,
+                "interpreter: no stochastic rounding"
+            );
             let table = Table::new(n.act, frac);
             let bias_row = n.sb as usize + (n.nky * n.ni) as usize;
             for py in 0..n.npy {
@@ -93,11 +101,21 @@ impl<'a> Interp<'a> {
                     let mut acc = vec![0i32; tn];
                     for (l, a) in acc.iter_mut().enumerate() {
                         *a = match n.acc_in {
-                            AccIn::Zero => if n.op == NfuOp::Max { i32::MIN } else { 0 },
+                            AccIn::Zero => {
+                                if n.op == NfuOp::Max {
+                                    i32::MIN
+                                } else {
+                                    0
+                                }
+                            }
                             AccIn::Nbout => self.nbout[orow * tn + l],
                             AccIn::Bias => {
                                 let w = self.sb[bias_row * tn * tn + l] as i32;
-                                if n.op == NfuOp::Mac { w << frac } else { w }
+                                if n.op == NfuOp::Mac {
+                                    w << frac
+                                } else {
+                                    w
+                                }
                             }
                         };
                     }
@@ -111,8 +129,13 @@ impl<'a> Interp<'a> {
                                     NfuOp::Mac => {
                                         let mut sum = 0i32;
                                         for j in 0..tn {
-                                            let w = if n.transpose { self.sb[s * tn * tn + j * tn + l] } else { self.sb[s * tn * tn + l * tn + j] };
-                                            sum = sum.wrapping_add(fixed::mul(w, self.nbin[r * tn + j]));
+                                            let w = if n.transpose {
+                                                self.sb[s * tn * tn + j * tn + l]
+                                            } else {
+                                                self.sb[s * tn * tn + l * tn + j]
+                                            };
+                                            sum = sum
+                                                .wrapping_add(fixed::mul(w, self.nbin[r * tn + j]));
                                         }
                                         acc[l].wrapping_add(sum)
                                     }
@@ -127,7 +150,9 @@ impl<'a> Interp<'a> {
                         self.nbout[orow * tn + l] = if n.activate {
                             let (x, s1) = match n.op {
                                 NfuOp::Mac => fixed::convert(acc[l], frac, n.round, 0),
-                                NfuOp::Avg => fixed::convert_avg(acc[l], n.scale as u16, n.round, 0),
+                                NfuOp::Avg => {
+                                    fixed::convert_avg(acc[l], n.scale as u16, n.round, 0)
+                                }
                                 _ => fixed::saturate(acc[l] as i64),
                             };
                             let (y, s2) = table.apply(x, frac);
@@ -227,7 +252,11 @@ pub fn check_races(cfg: &AccelConfig, prog: &[Instruction]) -> Result<(), String
         }
         if ins.nbout.op.is_store() {
             let s = &ins.nbout;
-            let eff = if s.wait == 0 { i as i64 } else { i as i64 - s.wait as i64 };
+            let eff = if s.wait == 0 {
+                i as i64
+            } else {
+                i as i64 - s.wait as i64
+            };
             for r in s.row..s.row + s.rows() as u32 {
                 if let Some(w) = nbout_writer[r as usize] {
                     if w as i64 > eff {
@@ -242,19 +271,40 @@ pub fn check_races(cfg: &AccelConfig, prog: &[Instruction]) -> Result<(), String
 }
 
 /// Random tensors for a layer: (input, weights, bias).
-pub fn random_data(layer: &LayerSpec, batch: u32, seed: u64, wide: bool) -> (Vec<i16>, Vec<i16>, Vec<i16>) {
+pub fn random_data(
+    layer: &LayerSpec,
+    batch: u32,
+    seed: u64,
+    wide: bool,
+) -> (Vec<i16>, Vec<i16>, Vec<i16>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (ia, wa) = if wide { (i16::MIN as i32, i16::MIN as i32) } else { (-600, -80) };
-    let input = (0..layer.input_len() * batch as u64).map(|_| rng.gen_range(ia..-ia) as i16).collect();
-    let weights = (0..layer.weight_len()).map(|_| rng.gen_range(wa..-wa) as i16).collect();
-    let bias = (0..layer.bias_len()).map(|_| rng.gen_range(-700..700) as i16).collect();
+    let (ia, wa) = if wide {
+        (i16::MIN as i32, i16::MIN as i32)
+    } else {
+        (-600, -80)
+    };
+    let input = (0..layer.input_len() * batch as u64)
+        .map(|_| rng.gen_range(ia..-ia) as i16)
+        .collect();
+    let weights = (0..layer.weight_len())
+        .map(|_| rng.gen_range(wa..-wa) as i16)
+        .collect();
+    let bias = (0..layer.bias_len())
+        .map(|_| rng.gen_range(-700..700) as i16)
+        .collect();
     (input, weights, bias)
 }
 
 /// DRAM image of a compiled layer with its tensors packed.
 pub fn dram_image(c: &CompiledLayer, input: &[i16], w: &[i16], b: &[i16]) -> Vec<u8> {
     let mut dram = vec![0xA5u8; c.layout.total_bytes() as usize];
-    for (a, bytes) in c.layout.pack_input(input).unwrap().into_iter().chain(c.layout.pack_params(w, b).unwrap()) {
+    for (a, bytes) in c
+        .layout
+        .pack_input(input)
+        .unwrap()
+        .into_iter()
+        .chain(c.layout.pack_params(w, b).unwrap())
+    {
         dram[a as usize..a as usize + bytes.len()].copy_from_slice(&bytes);
     }
     dram

@@ -29,7 +29,13 @@ impl<const W: usize> Logic for Narrow<W> {
     fn hdl(&self) -> Verilog {
         let mut s = String::from("always @(*) begin\n   dout = 0;\n");
         for n in 0..W / 32 {
-            s += &format!("   dout[{}:{}] = din[{}:{}];\n", 16 * n + 15, 16 * n, 32 * n + 15, 32 * n);
+            s += &format!(
+                "   dout[{}:{}] = din[{}:{}];\n",
+                16 * n + 15,
+                16 * n,
+                32 * n + 15,
+                32 * n
+            );
         }
         s += "end\n";
         Verilog::Custom(s)
@@ -50,7 +56,10 @@ pub struct Widen<const W: usize> {
 impl<const W: usize> Widen<W> {
     /// A widener shifting by `frac` bits.
     pub fn new(frac: usize) -> Self {
-        Self { _frac: frac, ..Default::default() }
+        Self {
+            _frac: frac,
+            ..Default::default()
+        }
     }
 }
 
@@ -74,7 +83,12 @@ impl<const W: usize> Logic for Widen<W> {
             let lo = 16 * n;
             s += &format!(
                 "   dout[{}:{}] = {{ {{16{{din[{}]}}}}, din[{}:{}] }} << {};\n",
-                32 * n + 31, 32 * n, lo + 15, lo + 15, lo, self._frac
+                32 * n + 31,
+                32 * n,
+                lo + 15,
+                lo + 15,
+                lo,
+                self._frac
             );
         }
         s += "end\n";

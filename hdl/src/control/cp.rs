@@ -162,7 +162,10 @@ impl Logic for DmaCheck {
         if self.narrow.val() {
             self.t0.next = bit_cast::<16, 12>(self.n0.val()) * self.rb_narrow.val();
         }
-        self.dend.next = bit_cast::<48, 32>(self.dram.val()) + self.t1.val() + self.t2.val() + bit_cast::<48, 32>(self.t0.val());
+        self.dend.next = bit_cast::<48, 32>(self.dram.val())
+            + self.t1.val()
+            + self.t2.val()
+            + bit_cast::<48, 32>(self.t0.val());
         self.err.next = self.active.val()
             && (self.big.val()
                 || (bit_cast::<32, 12>(self.row.val()) + self.p012.val() > self.rows.val())
@@ -261,8 +264,10 @@ impl Logic for NfuCheck {
         self.outs.next = bit_cast::<16, 12>(self.npy.val()) * bit_cast::<16, 12>(self.npx.val());
         self.err.next = self.active.val()
             && ((self.nbin_end.val() > self.nbin_rows.val())
-                || ((self.used.val() != 0) && (bit_cast::<32, 12>(self.sb.val()) + self.used.val() > self.sb_rows.val()))
-                || (bit_cast::<32, 12>(self.nbout.val()) + self.outs.val() > self.nbout_rows.val()));
+                || ((self.used.val() != 0)
+                    && (bit_cast::<32, 12>(self.sb.val()) + self.used.val() > self.sb_rows.val()))
+                || (bit_cast::<32, 12>(self.nbout.val()) + self.outs.val()
+                    > self.nbout_rows.val()));
     }
 }
 
@@ -382,7 +387,11 @@ fn c8(v: usize) -> Constant<Bits<8>> {
 impl<const IA: usize> Cp<IA> {
     /// A control processor for `cfg` with the program `words` (640-bit words) preloaded.
     pub fn new(cfg: &AccelConfig, words: &[Bits<IB>]) -> Self {
-        assert_eq!(1usize << IA, cfg.imem_depth as usize, "IA does not match imem_depth");
+        assert_eq!(
+            1usize << IA,
+            cfg.imem_depth as usize,
+            "IA does not match imem_depth"
+        );
         assert_eq!(cfg.data_bytes(), 2, "alignment check assumes 2-byte words");
         let size = cfg.dram.size_bytes;
         let tn = cfg.tn;
@@ -413,9 +422,19 @@ impl<const IA: usize> Cp<IA> {
             dispatch: Default::default(),
             stall_full: Default::default(),
             dec: Default::default(),
-            chk_nbin: DmaCheck::new(cfg.nbin_rows(), cfg.nbin_row_bytes(), cfg.nbin_row_bytes(), size),
+            chk_nbin: DmaCheck::new(
+                cfg.nbin_rows(),
+                cfg.nbin_row_bytes(),
+                cfg.nbin_row_bytes(),
+                size,
+            ),
             chk_sb: DmaCheck::new(cfg.sb_rows(), cfg.sb_row_bytes(), cfg.sb_row_bytes(), size),
-            chk_nbout: DmaCheck::new(cfg.nbout_rows(), cfg.nbout_row_bytes(), tn * cfg.data_bytes(), size),
+            chk_nbout: DmaCheck::new(
+                cfg.nbout_rows(),
+                cfg.nbout_row_bytes(),
+                tn * cfg.data_bytes(),
+                size,
+            ),
             chk_nfu: NfuCheck::new(cfg),
             imem: RAM::from(words.iter().copied()),
             started: Default::default(),
@@ -545,7 +564,8 @@ impl<const IA: usize> Logic for Cp<IA> {
         self.chk_sb.n2.next = self.dec.SB_N2.val();
         self.chk_sb.s2.next = self.dec.SB_S2.val();
         self.chk_nbout.active.next = self.a_nbout.val();
-        self.chk_nbout.narrow.next = (bit_cast::<8, 3>(self.dec.NBOUT_OP.val()) == self.k_loadw.val())
+        self.chk_nbout.narrow.next = (bit_cast::<8, 3>(self.dec.NBOUT_OP.val())
+            == self.k_loadw.val())
             || (bit_cast::<8, 3>(self.dec.NBOUT_OP.val()) == self.k_storen.val());
         self.chk_nbout.row.next = self.dec.NBOUT_ROW.val();
         self.chk_nbout.dram.next = self.dec.NBOUT_DRAM.val();
@@ -567,7 +587,10 @@ impl<const IA: usize> Logic for Cp<IA> {
         self.chk_nfu.nky.next = self.dec.NFU_NKY.val();
         self.chk_nfu.sky.next = self.dec.NFU_SKY.val();
         self.chk_nfu.ni.next = self.dec.NFU_NI.val();
-        self.rng_err.next = self.chk_nbin.err.val() || self.chk_sb.err.val() || self.chk_nbout.err.val() || self.chk_nfu.err.val();
+        self.rng_err.next = self.chk_nbin.err.val()
+            || self.chk_sb.err.val()
+            || self.chk_nbout.err.val()
+            || self.chk_nfu.err.val();
 
         // ---- dispatch
         self.valid.next = self.started.q.val() && !self.stop.q.val();
@@ -580,8 +603,16 @@ impl<const IA: usize> Logic for Cp<IA> {
             || (self.a_sb.val() && self.full_sb.val())
             || (self.a_nbout.val() && self.full_nbout.val())
             || (self.a_nfu.val() && self.full_nfu.val());
-        self.go.next = self.valid.val() && !self.at_end.val() && !self.dec_err.val() && !self.rng_err.val() && !self.stall.val();
-        self.stall_full.next = self.valid.val() && !self.at_end.val() && !self.dec_err.val() && !self.rng_err.val() && self.stall.val();
+        self.go.next = self.valid.val()
+            && !self.at_end.val()
+            && !self.dec_err.val()
+            && !self.rng_err.val()
+            && !self.stall.val();
+        self.stall_full.next = self.valid.val()
+            && !self.at_end.val()
+            && !self.dec_err.val()
+            && !self.rng_err.val()
+            && self.stall.val();
 
         // cumulative counts including this instruction
         self.p_nfu.next = self.h_nfu[0].q.val();

@@ -140,14 +140,19 @@ pub struct Dma<const W: usize, const ASM: usize, const BW: usize, const Q: usize
     k_sh_narrow: Constant<Bits<16>>,
 }
 
-impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A: usize> Dma<W, ASM, BW, Q, A> {
+impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A: usize>
+    Dma<W, ASM, BW, Q, A>
+{
     /// A DMA whose DRAM rows are `rb` bytes (`rb_narrow` for `loadw`/`storen`),
     /// with `bpc` port bytes per cycle and `frac` fraction bits (for `loadw`).
     pub fn new(rb: u32, rb_narrow: u32, bpc: u32, frac: u32) -> Self {
         assert_eq!(BW as u32, 8 * bpc, "BW must be 8 * bytes_per_cycle");
         assert_eq!(ASM % BW, 0);
         assert!(ASM >= W && ASM >= BW);
-        assert!(ASM as u32 >= 8 * rb.div_ceil(bpc) * bpc, "ASM too small for the row");
+        assert!(
+            ASM as u32 >= 8 * rb.div_ceil(bpc) * bpc,
+            "ASM too small for the row"
+        );
         let beats = rb.div_ceil(bpc) as u64;
         let beats_n = rb_narrow.div_ceil(bpc) as u64;
         let pos = |op: DmaOp| DmaOp::ALL.iter().position(|x| *x == op).unwrap() as u64;
@@ -251,10 +256,15 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
     }
 }
 
-impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A: usize> Logic for Dma<W, ASM, BW, Q, A> {
+impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A: usize> Logic
+    for Dma<W, ASM, BW, Q, A>
+{
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, cur, op, brow, addr, run, outer, k0, k1, k2, n0, n1, n2, s1, s2, kk, asm, st_first, st_narrow, st_left, sreg, donec, donel, dones);
+        dff_setup!(
+            self, clock, cur, op, brow, addr, run, outer, k0, k1, k2, n0, n1, n2, s1, s2, kk, asm,
+            st_first, st_narrow, st_left, sreg, donec, donel, dones
+        );
         self.q.clock.next = self.clock.val();
         self.q.clr.next = self.clr.val();
         self.q.push.next = self.push.val();
@@ -300,8 +310,10 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
             self.e_s2.next = self.q.head.val().get_bits::<32>(115);
             self.e_kk.next = 0.into();
         }
-        self.narrow_op.next = (self.e_op.val() == self.k_loadw.val()) || (self.e_op.val() == self.k_storen.val());
-        self.write_op.next = (self.e_op.val() == self.k_store.val()) || (self.e_op.val() == self.k_storen.val());
+        self.narrow_op.next =
+            (self.e_op.val() == self.k_loadw.val()) || (self.e_op.val() == self.k_storen.val());
+        self.write_op.next =
+            (self.e_op.val() == self.k_store.val()) || (self.e_op.val() == self.k_storen.val());
         self.rb.next = self.k_rb.val();
         self.req_beats.next = self.k_beats.val();
         self.req_words.next = self.k_words.val();
@@ -368,7 +380,8 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
             }
         }
         // ---- load responses: shift each beat in at the top; write the row on its last beat
-        self.shifted.next = (self.asm.q.val() >> self.k_bw.val()) | (bit_cast::<ASM, BW>(self.resp_data.val()) << self.k_top.val());
+        self.shifted.next = (self.asm.q.val() >> self.k_bw.val())
+            | (bit_cast::<ASM, BW>(self.resp_data.val()) << self.k_top.val());
         self.row_raw.next = self.shifted.val() >> self.k_sh.val();
         if self.resp_tag.val().get_bit(5) {
             self.row_raw.next = self.shifted.val() >> self.k_sh_narrow.val();
@@ -386,7 +399,8 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
                 self.wr_en.next = true;
             }
         }
-        if self.resp_mine.val() && self.resp_tag.val().get_bit(3) && self.resp_tag.val().get_bit(4) {
+        if self.resp_mine.val() && self.resp_tag.val().get_bit(3) && self.resp_tag.val().get_bit(4)
+        {
             self.donec.d.next = self.donec.q.val() + 1;
             if self.resp_tag.val().get_bit(2) {
                 self.dones.d.next = self.dones.q.val() + 1;

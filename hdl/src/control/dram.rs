@@ -91,7 +91,8 @@ impl<const BW: usize, const AW: usize> Logic for Dram<BW, AW> {
                 let d = self._wdata[l - 2];
                 for j in 0..(BW / 16).min(last.words as usize) {
                     let wa = ((last.addr >> 1) + j as u64) & self.mask();
-                    self._mem.insert(wa, d.get_bits::<16>(16 * j).to_u64() as u16);
+                    self._mem
+                        .insert(wa, d.get_bits::<16>(16 * j).to_u64() as u16);
                 }
             }
             for i in (1..l).rev() {

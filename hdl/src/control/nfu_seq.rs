@@ -16,7 +16,8 @@ const _: () = assert!(CNT_BITS == 16, "modular compares test bit 15");
 /// The sequencer. `Q` = queue depth, `D` = `AccelConfig::nfu_latency()`,
 /// `A*` = buffer address widths.
 #[derive(LogicBlock)]
-pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO: usize> {
+pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO: usize>
+{
     /// Clock.
     pub clock: Signal<In, Clock>,
     /// Synchronous clear.
@@ -122,7 +123,9 @@ pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usi
     k_d: Constant<Bits<8>>,
 }
 
-impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO: usize> NfuSeq<Q, D, AI, AS, AO> {
+impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO: usize>
+    NfuSeq<Q, D, AI, AS, AO>
+{
     /// A sequencer for `cfg` (checks D against `cfg.nfu_latency()`).
     pub fn new(cfg: &AccelConfig) -> Self {
         assert_eq!(D as u32, cfg.nfu_latency(), "D must equal nfu_latency");
@@ -199,16 +202,23 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
             first: Default::default(),
             last: Default::default(),
             fin_issue: Default::default(),
-            k_bias: Constant::new((AccIn::ALL.iter().position(|x| *x == AccIn::Bias).unwrap() as u64).into()),
+            k_bias: Constant::new(
+                (AccIn::ALL.iter().position(|x| *x == AccIn::Bias).unwrap() as u64).into(),
+            ),
             k_d: Constant::new((D as u64).into()),
         }
     }
 }
 
-impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO: usize> Logic for NfuSeq<Q, D, AI, AS, AO> {
+impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO: usize> Logic
+    for NfuSeq<Q, D, AI, AS, AO>
+{
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, act, issuing, ent, i, ky, px, py, b_py, b_px, b_ky, sbc, outc, fin, donec, dv, dfirst, dlast, dbias);
+        dff_setup!(
+            self, clock, act, issuing, ent, i, ky, px, py, b_py, b_px, b_ky, sbc, outc, fin, donec,
+            dv, dfirst, dlast, dbias
+        );
         for j in 0..D {
             self.wpipe[j].clock.next = self.clock.val();
         }
@@ -276,7 +286,8 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
             // bias cycle: SB row sb + nky * ni
             self.sb_raddr.next = bit_cast::<AS, 32>(
                 bit_cast::<32, 12>(self.e.val().get_bits::<12>(25))
-                    + bit_cast::<16, 12>(self.e.val().get_bits::<12>(97)) * bit_cast::<16, 12>(self.e.val().get_bits::<12>(121)),
+                    + bit_cast::<16, 12>(self.e.val().get_bits::<12>(97))
+                        * bit_cast::<16, 12>(self.e.val().get_bits::<12>(121)),
             );
         }
         // ---- state

@@ -20,7 +20,12 @@ pub struct Delay<T: Synth> {
 impl<T: Synth> Delay<T> {
     /// A delay of `n` cycles.
     pub fn new(n: usize) -> Self {
-        Self { clock: Default::default(), d: Default::default(), q: Default::default(), regs: (0..n).map(|_| DFF::default()).collect() }
+        Self {
+            clock: Default::default(),
+            d: Default::default(),
+            q: Default::default(),
+            regs: (0..n).map(|_| DFF::default()).collect(),
+        }
     }
     /// The delay in cycles.
     pub fn len(&self) -> usize {

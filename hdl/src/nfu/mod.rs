@@ -158,7 +158,12 @@ impl<const NW: usize, const SW: usize, const PW: usize, const RW: usize> Nfu<NW,
             ("product bits", PW, tn * tn * AW),
         ] {
             if built != wanted {
-                return Err(NfuError::Mismatch { what, built, wanted, config: cfg.name.clone() });
+                return Err(NfuError::Mismatch {
+                    what,
+                    built,
+                    wanted,
+                    config: cfg.name.clone(),
+                });
             }
         }
         let p = &cfg.pipeline;
@@ -196,7 +201,9 @@ impl<const NW: usize, const SW: usize, const PW: usize, const RW: usize> Nfu<NW,
     }
 }
 
-impl<const NW: usize, const SW: usize, const PW: usize, const RW: usize> Logic for Nfu<NW, SW, PW, RW> {
+impl<const NW: usize, const SW: usize, const PW: usize, const RW: usize> Logic
+    for Nfu<NW, SW, PW, RW>
+{
     #[hdl_gen]
     fn update(&mut self) {
         self.c1.clock.next = self.clock.val();

@@ -98,7 +98,9 @@ impl NfuModel {
             frac: cfg.frac_bits,
             tables: rom(cfg.frac_bits),
             acc: vec![0; tn],
-            lfsr: (0..tn as u32).map(|n| Lfsr(Lfsr::lane_seed(cfg.lfsr_seed, n))).collect(),
+            lfsr: (0..tn as u32)
+                .map(|n| Lfsr(Lfsr::lane_seed(cfg.lfsr_seed, n)))
+                .collect(),
             pipe: (0..lat).map(|_| None).collect(),
         }
     }
@@ -126,7 +128,15 @@ impl NfuModel {
                 NfuOp::Max => base.max(s.nbin[n] as Acc),
                 NfuOp::Avg => fixed::acc_add(base, s.nbin[n] as Acc),
                 _ => {
-                    let w: Vec<Data> = (0..tn).map(|i| if s.transpose { s.sb[i * tn + n] } else { s.sb[n * tn + i] }).collect();
+                    let w: Vec<Data> = (0..tn)
+                        .map(|i| {
+                            if s.transpose {
+                                s.sb[i * tn + n]
+                            } else {
+                                s.sb[n * tn + i]
+                            }
+                        })
+                        .collect();
                     fixed::acc_add(base, fixed::dot(&w, &s.nbin))
                 }
             };
@@ -141,18 +151,29 @@ impl NfuModel {
                 if !s.activate {
                     return acc;
                 }
-                let r = if s.round == Rounding::Stochastic { self.lfsr[n].step() } else { 0 };
+                let r = if s.round == Rounding::Stochastic {
+                    self.lfsr[n].step()
+                } else {
+                    0
+                };
                 let (x, s1) = match s.op {
                     NfuOp::Avg => fixed::convert_avg(acc, s.scale, s.round, r),
                     NfuOp::Max => fixed::convert(acc, 0, s.round, r),
                     _ => fixed::convert(acc, self.frac, s.round, r),
                 };
-                let t = &self.tables[Activation::ALL.iter().position(|a| *a == s.act).expect("listed")];
+                let t = &self.tables[Activation::ALL
+                    .iter()
+                    .position(|a| *a == s.act)
+                    .expect("listed")];
                 let (y, s2) = t.apply(x, self.frac);
                 sat += u32::from(s1 || s2);
                 y as Acc
             })
             .collect();
-        Some(NfuWrite { row: s.row, data, sat })
+        Some(NfuWrite {
+            row: s.row,
+            data,
+            sat,
+        })
     }
 }

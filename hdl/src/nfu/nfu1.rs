@@ -89,8 +89,14 @@ pub struct Nfu1<const NW: usize, const SW: usize, const PW: usize> {
 impl<const NW: usize, const SW: usize, const PW: usize> Nfu1<NW, SW, PW> {
     /// NFU-1 of width `tn` with `d1` stages. Panics if the widths disagree with `tn`.
     pub fn new(tn: usize, d1: usize) -> Self {
-        assert_eq!((NW, SW, PW), (tn * DW, tn * tn * DW, tn * tn * AW), "Nfu1 widths do not match Tn = {tn}");
-        let mults = (0..tn * tn).map(|k| Mul::new(tn, k / tn, k % tn, d1)).collect();
+        assert_eq!(
+            (NW, SW, PW),
+            (tn * DW, tn * tn * DW, tn * tn * AW),
+            "Nfu1 widths do not match Tn = {tn}"
+        );
+        let mults = (0..tn * tn)
+            .map(|k| Mul::new(tn, k / tn, k % tn, d1))
+            .collect();
         Self {
             clock: Default::default(),
             nbin: Default::default(),

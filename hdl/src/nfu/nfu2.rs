@@ -100,7 +100,8 @@ impl<const LPW: usize, const RW: usize> Logic for Nfu2Lane<LPW, RW> {
         self.areg.clock.next = self.clock.val();
         self.sum.next = 0.into();
         for i in 0..(LPW / AW) {
-            self.sum.next = self.sum.val() + self.prods.val().get_bits::<AW>(i * self.k_aw.val().index());
+            self.sum.next =
+                self.sum.val() + self.prods.val().get_bits::<AW>(i * self.k_aw.val().index());
         }
         self.xs.next = bit_cast::<AW, DW>(self.x.val() ^ self.k_s16.val()) - self.k_s16w.val();
         self.bs.next = bit_cast::<AW, DW>(self.bias.val() ^ self.k_s16.val()) - self.k_s16w.val();
@@ -179,7 +180,11 @@ pub struct Nfu2<const NW: usize, const PW: usize, const LPW: usize, const RW: us
 impl<const NW: usize, const PW: usize, const LPW: usize, const RW: usize> Nfu2<NW, PW, LPW, RW> {
     /// NFU-2 of width `tn`, depth `d2` >= 1, `frac` fraction bits. Panics on mismatched widths.
     pub fn new(tn: usize, d2: usize, frac: u32) -> Self {
-        assert_eq!((NW, PW, LPW, RW), (tn * DW, tn * tn * AW, tn * AW, tn * AW), "Nfu2 widths do not match Tn = {tn}");
+        assert_eq!(
+            (NW, PW, LPW, RW),
+            (tn * DW, tn * tn * AW, tn * AW, tn * AW),
+            "Nfu2 widths do not match Tn = {tn}"
+        );
         assert!(d2 >= 1, "D2 must be at least 1");
         Self {
             clock: Default::default(),
@@ -203,7 +208,9 @@ impl<const NW: usize, const PW: usize, const LPW: usize, const RW: usize> Nfu2<N
     }
 }
 
-impl<const NW: usize, const PW: usize, const LPW: usize, const RW: usize> Logic for Nfu2<NW, PW, LPW, RW> {
+impl<const NW: usize, const PW: usize, const LPW: usize, const RW: usize> Logic
+    for Nfu2<NW, PW, LPW, RW>
+{
     #[hdl_gen]
     fn update(&mut self) {
         self.creg.clock.next = self.clock.val();
@@ -212,7 +219,10 @@ impl<const NW: usize, const PW: usize, const LPW: usize, const RW: usize> Logic 
         self.row.next = 0.into();
         for n in 0..self.lanes.len() {
             self.lanes[n].clock.next = self.clock.val();
-            self.lanes[n].prods.next = self.prod.val().get_bits::<LPW>(n * self.k_lpw.val().index());
+            self.lanes[n].prods.next = self
+                .prod
+                .val()
+                .get_bits::<LPW>(n * self.k_lpw.val().index());
             self.lanes[n].x.next = self.nbin.val().get_bits::<DW>(n * self.k_dw.val().index());
             self.lanes[n].nb.next = self.nbout.val().get_bits::<AW>(n * self.k_aw.val().index());
             self.lanes[n].bias.next = self.bias.val().get_bits::<DW>(n * self.k_dw.val().index());

@@ -137,7 +137,10 @@ impl<const RW: usize> Nfu3Lane<RW> {
             }
             let key = Bits::<ACTW>::from(ai as u64);
             shm.insert(key, Bits::<KW>::from(t.seg_shift as u64));
-            lom.insert(key, Bits::<DW>::from((1u64 << (top - t.seg_shift)) - (SEGMENTS / 2) as u64));
+            lom.insert(
+                key,
+                Bits::<DW>::from((1u64 << (top - t.seg_shift)) - (SEGMENTS / 2) as u64),
+            );
             for (s, (a, b)) in t.entries.iter().enumerate() {
                 let addr = ((ai << SEGW) | s) as u64;
                 let word = (*a as u16 as u64) | ((*b as u16 as u64) << DW);
@@ -239,7 +242,10 @@ impl<const RW: usize> Logic for Nfu3Lane<RW> {
         }
         if self.rst.val() {
             self.lf.d.next = 0.into();
-        } else if self.valid.val() && self.activate.val() && (self.round.val() == self.k_stoch.val()) {
+        } else if self.valid.val()
+            && self.activate.val()
+            && (self.round.val() == self.k_stoch.val())
+        {
             self.lf.d.next = self.stepped.val() ^ self.k_seed.val();
         } else {
             self.lf.d.next = self.lf.q.val();
@@ -251,10 +257,12 @@ impl<const RW: usize> Logic for Nfu3Lane<RW> {
         self.p1.next = self.hi.val() * self.scale.val();
         if self.op.val() == self.k_avg.val() {
             if self.hi.val().get_bit(self.k_dtop.val().index()) {
-                self.v.next = (bit_cast::<XW, AW>(self.p1.val()) << self.k_dw.val()) + bit_cast::<XW, AW>(self.p0.val())
+                self.v.next = (bit_cast::<XW, AW>(self.p1.val()) << self.k_dw.val())
+                    + bit_cast::<XW, AW>(self.p0.val())
                     - (bit_cast::<XW, SCW>(self.scale.val()) << self.k_aw.val());
             } else {
-                self.v.next = (bit_cast::<XW, AW>(self.p1.val()) << self.k_dw.val()) + bit_cast::<XW, AW>(self.p0.val());
+                self.v.next = (bit_cast::<XW, AW>(self.p1.val()) << self.k_dw.val())
+                    + bit_cast::<XW, AW>(self.p0.val());
             }
             self.sh.next = self.k_sh_avg.val();
             self.half.next = self.k_half_avg.val();
@@ -262,14 +270,16 @@ impl<const RW: usize> Logic for Nfu3Lane<RW> {
             self.off.next = self.k_off_avg.val();
             self.lim.next = self.k_lim_avg.val();
         } else if self.op.val() == self.k_max.val() {
-            self.v.next = bit_cast::<XW, AW>(self.acc.val() ^ self.k_min32.val()) - self.k_2p31x.val();
+            self.v.next =
+                bit_cast::<XW, AW>(self.acc.val() ^ self.k_min32.val()) - self.k_2p31x.val();
             self.sh.next = 0.into();
             self.half.next = 0.into();
             self.mask.next = 0.into();
             self.off.next = self.k_2p15x.val();
             self.lim.next = self.k_2p16x.val();
         } else {
-            self.v.next = bit_cast::<XW, AW>(self.acc.val() ^ self.k_min32.val()) - self.k_2p31x.val();
+            self.v.next =
+                bit_cast::<XW, AW>(self.acc.val() ^ self.k_min32.val()) - self.k_2p31x.val();
             self.sh.next = self.k_sh_mac.val();
             self.half.next = self.k_half_mac.val();
             self.mask.next = self.k_mask_mac.val();
@@ -306,12 +316,22 @@ impl<const RW: usize> Logic for Nfu3Lane<RW> {
         } else {
             self.seg.next = bit_cast::<SEGW, DW>(self.q.val() - self.lorom.data.val());
         }
-        self.abrom.address.next = (bit_cast::<ROMW, ACTW>(self.act.val()) << self.k_segw.val()) | bit_cast::<ROMW, SEGW>(self.seg.val());
+        self.abrom.address.next = (bit_cast::<ROMW, ACTW>(self.act.val()) << self.k_segw.val())
+            | bit_cast::<ROMW, SEGW>(self.seg.val());
         self.a.next = signed_cast(self.abrom.data.val().get_bits::<DW>(0));
         self.xs.next = signed_cast(self.w.val());
         self.m.next = self.a.val() * self.xs.val();
-        self.z.next = (bit_cast::<XW, AW>(unsigned_cast(self.m.val()) ^ self.k_min32.val()) >> self.k_frac.val()) - self.k_zoff.val();
-        self.yy.next = self.z.val() + bit_cast::<XW, DW>(self.abrom.data.val().get_bits::<DW>(self.k_dw.val().index()) ^ self.k_s16.val())
+        self.z.next = (bit_cast::<XW, AW>(unsigned_cast(self.m.val()) ^ self.k_min32.val())
+            >> self.k_frac.val())
+            - self.k_zoff.val();
+        self.yy.next = self.z.val()
+            + bit_cast::<XW, DW>(
+                self.abrom
+                    .data
+                    .val()
+                    .get_bits::<DW>(self.k_dw.val().index())
+                    ^ self.k_s16.val(),
+            )
             - self.k_2p15x.val();
         if (self.yy.val() + self.k_2p15x.val()) < self.k_2p16x.val() {
             self.y16.next = self.yy.val().get_bits::<DW>(0);
@@ -324,12 +344,14 @@ impl<const RW: usize> Logic for Nfu3Lane<RW> {
             self.sat2.next = true;
         }
         if self.activate.val() {
-            self.yo.next = bit_cast::<AW, DW>(self.y16.val() ^ self.k_s16.val()) - self.k_s16w.val();
+            self.yo.next =
+                bit_cast::<AW, DW>(self.y16.val() ^ self.k_s16.val()) - self.k_s16w.val();
         } else {
             self.yo.next = self.acc.val();
         }
         self.y.next = bit_cast::<RW, AW>(self.yo.val()) << self.k_pos.val();
-        self.sat.next = self.valid.val() && self.activate.val() && (self.sat1.val() || self.sat2.val());
+        self.sat.next =
+            self.valid.val() && self.activate.val() && (self.sat1.val() || self.sat2.val());
     }
 }
 
@@ -376,7 +398,9 @@ impl<const RW: usize> Nfu3<RW> {
             sat: Default::default(),
             k_aw: k(AW as u64),
             k_one: k(1),
-            lanes: (0..tn).map(|n| Nfu3Lane::new(n, frac, seed)).collect::<Result<_, _>>()?,
+            lanes: (0..tn)
+                .map(|n| Nfu3Lane::new(n, frac, seed))
+                .collect::<Result<_, _>>()?,
             row: Default::default(),
             cnt: Default::default(),
             dctl: Delay::new(d3),

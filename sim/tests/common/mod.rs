@@ -55,20 +55,43 @@ pub fn end() -> Instruction {
 /// Run `prog` both in fast mode (on `m`, `dram`) and in stepped mode on
 /// copies; assert the two agree on everything; return the fast result.
 pub fn run(m: &mut Machine, prog: &[Instruction], dram: &mut Dram) -> Result<RunStats, SimError> {
-    let words: Vec<_> = prog.iter().map(|i| i.encode().expect("test program encodes")).collect();
+    let words: Vec<_> = prog
+        .iter()
+        .map(|i| i.encode().expect("test program encodes"))
+        .collect();
     run_words(m, &words, dram)
 }
 
-pub fn run_words(m: &mut Machine, words: &[arch::isa::fields::Word], dram: &mut Dram) -> Result<RunStats, SimError> {
+pub fn run_words(
+    m: &mut Machine,
+    words: &[arch::isa::fields::Word],
+    dram: &mut Dram,
+) -> Result<RunStats, SimError> {
     let mut m2 = m.clone();
     let mut d2 = dram.clone();
     let slow = m2.run_words_stepped(words, &mut d2);
     let fast = m.run_words(words, dram);
-    assert_eq!(format!("{slow:?}"), format!("{fast:?}"), "fast and stepped results differ");
-    assert_eq!(m2.last_stats(), m.last_stats(), "fast and stepped stats differ");
-    assert_eq!(d2.first_difference(dram), None, "fast and stepped DRAM differ");
+    assert_eq!(
+        format!("{slow:?}"),
+        format!("{fast:?}"),
+        "fast and stepped results differ"
+    );
+    assert_eq!(
+        m2.last_stats(),
+        m.last_stats(),
+        "fast and stepped stats differ"
+    );
+    assert_eq!(
+        d2.first_difference(dram),
+        None,
+        "fast and stepped DRAM differ"
+    );
     assert_eq!(m2.buffers(), m.buffers(), "fast and stepped buffers differ");
-    assert_eq!(m2.lfsr_states(), m.lfsr_states(), "fast and stepped LFSRs differ");
+    assert_eq!(
+        m2.lfsr_states(),
+        m.lfsr_states(),
+        "fast and stepped LFSRs differ"
+    );
     fast
 }
 
