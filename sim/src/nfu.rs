@@ -74,6 +74,8 @@ pub(crate) struct RunningOp {
     bias: Vec<i16>,
     issued: u64,
     acc: Vec<i32>,
+    /// `mul`: the word held by the even step of a pair.
+    hold: Vec<i16>,
     latency: u64,
 }
 
@@ -96,6 +98,7 @@ impl RunningOp {
             bias: vec![0; cfg.tn as usize],
             issued: 0,
             acc: vec![0; cfg.tn as usize],
+            hold: vec![0; cfg.tn as usize],
             latency,
         }
     }
@@ -140,6 +143,7 @@ impl RunningOp {
         let (ni, nky, npx) = (s.ni as u64, s.nky as u64, s.npx as u64);
         let mut issued = 0u64;
         let mut macs = 0u64;
+        let mut muls = 0u64;
         let mut nbout_reads = 0u64;
         while self.issued < last {
             let j = self.issued;
@@ -157,7 +161,7 @@ impl RunningOp {
                             .copy_from_slice(bufs.nbout_row((s.nbout as u64 + o) as usize));
                         nbout_reads += 1;
                     }
-                    (AccIn::Bias, NfuOp::Mac) => {
+                    (AccIn::Bias, NfuOp::Mac | NfuOp::Mul) => {
                         for (a, b) in self.acc.iter_mut().zip(&self.bias) {
                             *a = (*b as i32) << st.frac;
                         }
@@ -191,6 +195,16 @@ impl RunningOp {
                         *a = acc_add(*a, *v as i32);
                     }
                 }
+                NfuOp::Mul => {
+                    if step % 2 == 0 {
+                        self.hold.copy_from_slice(xrow);
+                    } else {
+                        for ((a, h), v) in self.acc.iter_mut().zip(&self.hold).zip(xrow) {
+                            *a = acc_add(*a, mul(*h, *v));
+                        }
+                        muls += 1;
+                    }
+                }
                 NfuOp::Nop => {}
             }
             if step + 1 == self.steps {
@@ -209,7 +223,7 @@ impl RunningOp {
         cnt.add(Event::NfuBusy, issued);
         cnt.add(Event::NbinReads, issued);
         cnt.add(Event::SbReads, macs);
-        cnt.add(Event::Macs, macs * t2);
+        cnt.add(Event::Macs, macs * t2 + muls * tn as u64);
         cnt.add(Event::Nfu2Ops, macs * t2 + (issued - macs) * tn as u64);
         cnt.add(Event::NboutReads, nbout_reads);
     }
@@ -232,7 +246,7 @@ fn finish_output(s: &NfuSlot, acc: &[i32], st: &mut NfuState, cnt: &mut Counters
         .map(|(&a, l)| {
             let rnd = if stoch { l.step() } else { 0 };
             let (x, s1) = match s.op {
-                NfuOp::Mac => convert(a, st.frac, s.round, rnd),
+                NfuOp::Mac | NfuOp::Mul => convert(a, st.frac, s.round, rnd),
                 NfuOp::Avg => convert_avg(a, s.scale as u16, s.round, rnd),
                 _ => saturate(a as i64),
             };

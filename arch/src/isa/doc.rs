@@ -454,6 +454,11 @@ fn operations(s: &mut String) {
                 "`scale` = round(2^15 / window size) (unsigned Q1.15); accumulation modulo 2^32.".to_string(),
                 format!("{m} nbin=0 nbout=0 npy=1 npx=2 spx=2 nky=2 sky=4 ni=2 scale=8192 out=act round=nearest"),
             ),
+            NfuOp::Mul => (
+                "for each output and lane n: number the reduction steps `k = ky*ni + i`; an even step sets `hold[n] = NBin[row][n]`, an odd step does `acc += hold[n] * NBin[row][n]`; then write `acc` or `NFU3(convert(acc))` as for `mac` (element-wise product: training's activation derivatives and max-pool gradient routing).".to_string(),
+                "Tn multiplies per odd step (exact 32-bit products, accumulation modulo 2^32); a trailing even step only sets `hold`. Conversion as `mac` (rounds away `frac` bits); `in=bias` shifts the bias left by `frac` as for `mac`. SB is not read except the bias row. With `nky=2 sky=d ni=1`, output j multiplies NBin rows `nbin + j*spx` and `nbin + j*spx + d`.".to_string(),
+                format!("{m} nbin=0 nbout=0 npy=1 npx=4 spx=1 nky=2 sky=8 ni=1 out=act round=stoch"),
+            ),
         };
         let format = if op == NfuOp::Nop {
             m.clone()

@@ -214,13 +214,18 @@ pub enum NfuOp {
     Mac,
     /// Per-lane maximum over the window (max pooling).
     Max,
-    /// Per-lane sum over the window, scaled on output (average pooling).
+    /// Per-lane sum over the window, scaled on output (average pooling; with
+    /// `scale` = 2^15 an element-wise sum of NBin rows).
     Avg,
+    /// Element-wise multiply: reduction steps come in pairs; the even step of a
+    /// pair holds `NBin[n]`, the odd step does `acc[n] += hold[n] * NBin[n]`
+    /// (training: activation derivatives, max-pool gradient routing).
+    Mul,
 }
 
 impl NfuOp {
     /// Encoding order.
-    pub const ALL: [NfuOp; 4] = [NfuOp::Nop, NfuOp::Mac, NfuOp::Max, NfuOp::Avg];
+    pub const ALL: [NfuOp; 5] = [NfuOp::Nop, NfuOp::Mac, NfuOp::Max, NfuOp::Avg, NfuOp::Mul];
     /// Assembly mnemonic.
     pub fn mnemonic(self) -> &'static str {
         match self {
@@ -228,6 +233,7 @@ impl NfuOp {
             NfuOp::Mac => "mac",
             NfuOp::Max => "max",
             NfuOp::Avg => "avg",
+            NfuOp::Mul => "mul",
         }
     }
 }

@@ -111,7 +111,7 @@ impl<'a> Interp<'a> {
                             AccIn::Nbout => self.nbout[orow * tn + l],
                             AccIn::Bias => {
                                 let w = self.sb[bias_row * tn * tn + l] as i32;
-                                if n.op == NfuOp::Mac {
+                                if matches!(n.op, NfuOp::Mac | NfuOp::Mul) {
                                     w << frac
                                 } else {
                                     w
@@ -119,8 +119,10 @@ impl<'a> Interp<'a> {
                             }
                         };
                     }
+                    let mut hold = vec![0i16; tn];
                     for ky in 0..n.nky {
                         for i in 0..n.ni {
+                            let k = ky * n.ni + i;
                             let r = (n.nbin + py * n.spy + px * n.spx + ky * n.sky + i) as usize;
                             let s = (n.sb + ky * n.ni + i) as usize;
                             for l in 0..tn {
@@ -141,6 +143,11 @@ impl<'a> Interp<'a> {
                                     }
                                     NfuOp::Max => acc[l].max(x as i32),
                                     NfuOp::Avg => acc[l].wrapping_add(x as i32),
+                                    NfuOp::Mul if k % 2 == 0 => {
+                                        hold[l] = x;
+                                        acc[l]
+                                    }
+                                    NfuOp::Mul => acc[l].wrapping_add(fixed::mul(hold[l], x)),
                                     NfuOp::Nop => unreachable!(),
                                 };
                             }
@@ -149,7 +156,7 @@ impl<'a> Interp<'a> {
                     for l in 0..tn {
                         self.nbout[orow * tn + l] = if n.activate {
                             let (x, s1) = match n.op {
-                                NfuOp::Mac => fixed::convert(acc[l], frac, n.round, 0),
+                                NfuOp::Mac | NfuOp::Mul => fixed::convert(acc[l], frac, n.round, 0),
                                 NfuOp::Avg => {
                                     fixed::convert_avg(acc[l], n.scale as u16, n.round, 0)
                                 }
