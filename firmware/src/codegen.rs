@@ -158,9 +158,10 @@ pub fn compile_with(
     })
 }
 
-/// Per-row dependency records and the growing program.
-struct Emitter {
-    prog: Vec<Instruction>,
+/// Per-row dependency records and the growing program (shared with
+/// [`crate::elementwise`]).
+pub(crate) struct Emitter {
+    pub(crate) prog: Vec<Instruction>,
     nbin_reader: Vec<Option<usize>>,
     sb_reader: Vec<Option<usize>>,
     nbout_writer: Vec<Option<usize>>,
@@ -184,7 +185,7 @@ fn mark(v: &mut [Option<usize>], lo: u64, n: u64, i: usize) {
 }
 
 impl Emitter {
-    fn new(cfg: &AccelConfig) -> Self {
+    pub(crate) fn new(cfg: &AccelConfig) -> Self {
         Emitter {
             prog: Vec::new(),
             nbin_reader: vec![None; cfg.nbin_rows() as usize],
@@ -195,12 +196,12 @@ impl Emitter {
     }
 
     /// Start a new instruction; returns its index.
-    fn begin(&mut self) -> usize {
+    pub(crate) fn begin(&mut self) -> usize {
         self.prog.push(Instruction::default());
         self.prog.len() - 1
     }
 
-    fn load(&mut self, b: Buffer, mut s: DmaSlot) {
+    pub(crate) fn load(&mut self, b: Buffer, mut s: DmaSlot) {
         let i = self.prog.len() - 1;
         let readers = match b {
             Buffer::Nbin => &self.nbin_reader,
@@ -220,7 +221,7 @@ impl Emitter {
         *self.prog[i].dma_mut(b) = s;
     }
 
-    fn nfu(&mut self, mut n: NfuSlot) {
+    pub(crate) fn nfu(&mut self, mut n: NfuSlot) {
         let i = self.prog.len() - 1;
         n.wait = match latest(&self.nbout_storer, n.nbout as u64, n.outputs()) {
             None => 0,
@@ -233,15 +234,24 @@ impl Emitter {
             n.max_nbin_row() - nb_lo + 1,
             i,
         );
+        // SB rows read: the weights (mac only) and the bias row (every op with in=bias)
+        let bias = n.acc_in == AccIn::Bias;
         if n.op == arch::isa::NfuOp::Mac {
-            let rows = n.steps_per_output() + (n.acc_in == AccIn::Bias) as u64;
+            let rows = n.steps_per_output() + bias as u64;
             mark(&mut self.sb_reader, n.sb as u64, rows, i);
+        } else if bias {
+            mark(
+                &mut self.sb_reader,
+                n.sb as u64 + n.steps_per_output(),
+                1,
+                i,
+            );
         }
         mark(&mut self.nbout_writer, n.nbout as u64, n.outputs(), i);
         self.prog[i].nfu = n;
     }
 
-    fn store(&mut self, mut s: DmaSlot) {
+    pub(crate) fn store(&mut self, mut s: DmaSlot) {
         let i = self.prog.len() - 1;
         s.wait = match latest(&self.nbout_writer, s.row as u64, s.rows()) {
             None => 0,

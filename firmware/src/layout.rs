@@ -325,6 +325,47 @@ impl Layout {
                 got: bias.len(),
             });
         }
+        let mut words = vec![0i16; (self.weights.bytes / 2) as usize];
+        self.walk_params(|slot, w| {
+            words[w] = match slot {
+                ParamSlot::Weight(k) => weights[k],
+                ParamSlot::Bias(o) => bias[o],
+            }
+        });
+        Ok(vec![(self.weights.addr, to_bytes(&words))])
+    }
+
+    /// Read the weights region through `read(address, buffer)` and return
+    /// `(weights, bias)`: weights `[no][ni][ky][kx]` (classifier `[no][ni]`)
+    /// and biases `[no]` (empty if the layer has none); the exact inverse of
+    /// [`Layout::pack_params`], lane-packed layouts included. Pooling layers
+    /// have no parameters: both are empty and `read` is not called.
+    pub fn unpack_params(&self, mut read: impl FnMut(u64, &mut [u8])) -> (Vec<i16>, Vec<i16>) {
+        let g = &self.geom;
+        if g.depthwise() {
+            return (Vec::new(), Vec::new());
+        }
+        let mut bytes = vec![0u8; self.weights.bytes as usize];
+        if !bytes.is_empty() {
+            read(self.weights.addr, &mut bytes);
+        }
+        let words: Vec<i16> = bytes
+            .chunks_exact(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]))
+            .collect();
+        let mut weights = vec![0i16; g.layer.weight_len() as usize];
+        let mut bias = vec![0i16; if g.bias { g.no as usize } else { 0 }];
+        self.walk_params(|slot, w| match slot {
+            ParamSlot::Weight(k) => weights[k] = words[w],
+            ParamSlot::Bias(o) => bias[o] = words[w],
+        });
+        (weights, bias)
+    }
+
+    /// Visit every SB word that holds a parameter: `f(parameter, word index
+    /// in the weights region)`, in the order of [`Layout::pack_params`].
+    fn walk_params(&self, mut f: impl FnMut(ParamSlot, usize)) {
+        let g = &self.geom;
         let tn = g.tn as usize;
         let (ni, no, ky, kx) = (g.ni as usize, g.no as usize, g.ky as usize, g.kx as usize);
         // logical kernel size, and where lane i of row (dy, dx, c) takes its weight from
@@ -343,7 +384,6 @@ impl Layout {
                     .map(|(b, x, ii)| (ii as usize, (dy * p.band + b) as usize, x as usize)),
             }
         };
-        let mut words = vec![0i16; (self.weights.bytes / 2) as usize];
         for t in &self.sb_tiles {
             let mut w = ((t.addr - self.weights.addr) / 2) as usize;
             for o in t.o0..t.o0 + t.to {
@@ -357,8 +397,10 @@ impl Layout {
                                 }
                                 for i in 0..tn {
                                     if let Some((ii, y, x)) = src(dy, dx, c, i) {
-                                        words[w + n * tn + i] =
-                                            weights[((on * ni + ii) * lky + y) * lkx + x];
+                                        f(
+                                            ParamSlot::Weight(((on * ni + ii) * lky + y) * lkx + x),
+                                            w + n * tn + i,
+                                        );
                                     }
                                 }
                             }
@@ -370,14 +412,13 @@ impl Layout {
                     for n in 0..tn {
                         let on = o as usize * tn + n;
                         if on < no {
-                            words[w + n] = bias[on];
+                            f(ParamSlot::Bias(on), w + n);
                         }
                     }
                     w += tn * tn;
                 }
             }
         }
-        Ok(vec![(self.weights.addr, to_bytes(&words))])
     }
 
     /// Read the output region through `read(address, buffer)` and return
@@ -407,6 +448,15 @@ impl Layout {
         }
         out
     }
+}
+
+/// A parameter's index in the logical tensors.
+#[derive(Clone, Copy)]
+enum ParamSlot {
+    /// Index into `[no][ni][ky][kx]`.
+    Weight(usize),
+    /// Output map.
+    Bias(usize),
 }
 
 fn to_bytes(words: &[i16]) -> Vec<u8> {

@@ -6,6 +6,7 @@
 //!   logical tensors into it;
 //! * [`tiler`]: the choice of tile sizes by predicted DRAM traffic and cycles;
 //! * [`codegen`]: [`compile`], which turns a layer into an instruction program;
+//! * [`elementwise`]: [`compile_ew`], element-wise programs over flat arrays (training);
 //! * [`reference`]: a plain fixed-point CPU implementation of the same arithmetic;
 //! * [`model`]: networks as TOML model files, with built-in models.
 //!
@@ -13,6 +14,7 @@
 //! dependency).
 
 pub mod codegen;
+pub mod elementwise;
 pub mod layer;
 pub mod layout;
 pub mod model;
@@ -20,6 +22,7 @@ pub mod reference;
 pub mod tiler;
 
 pub use codegen::{compile, compile_with, CompileOptions, CompiledLayer};
+pub use elementwise::{compile_ew, CompiledEw, EwLayout, EwOp, EwSpec};
 pub use layer::{ClassSpec, ConvSpec, LayerError, LayerSpec, PoolKind, PoolSpec};
 pub use layout::{Layout, Region};
 pub use model::{Model, ModelError};

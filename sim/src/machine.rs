@@ -87,6 +87,21 @@ impl Machine {
         self.nfu.lfsr.iter().map(|l| l.0).collect()
     }
 
+    /// Set every lane's LFSR state (restoring a checkpoint); `states` must
+    /// hold one non-zero word per lane.
+    pub fn set_lfsr_states(&mut self, states: &[u32]) -> Result<(), SimError> {
+        if states.len() != self.nfu.lfsr.len() || states.contains(&0) {
+            return Err(SimError::LfsrState {
+                lanes: self.nfu.lfsr.len(),
+                got: states.len(),
+            });
+        }
+        for (l, s) in self.nfu.lfsr.iter_mut().zip(states) {
+            l.0 = *s;
+        }
+        Ok(())
+    }
+
     /// Counters summed over every run of this machine.
     pub fn total_counters(&self) -> &Counters {
         &self.total
