@@ -1,4 +1,6 @@
 //! hdl
+pub mod axi;
+pub mod board;
 pub mod control;
 pub mod emit;
 pub mod nfu;

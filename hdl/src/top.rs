@@ -366,6 +366,7 @@ impl<
         self.nfu.valid.next = self.nfu_seq.d_valid.val();
         self.nfu.first.next = self.nfu_seq.d_first.val();
         self.nfu.last.next = self.nfu_seq.d_last.val();
+        self.nfu.odd.next = self.nfu_seq.d_odd.val();
         self.nfu.op.next = self.nfu_seq.d_op.val();
         self.nfu.acc_in.next = self.nfu_seq.d_in.val();
         self.nfu.activate.next = self.nfu_seq.d_out.val();

@@ -31,7 +31,14 @@ fn vectors(tn: usize, n: usize, seed: u64) -> Vec<NfuStep> {
     let mut r = ChaCha8Rng::seed_from_u64(seed);
     let mut v = Vec::new();
     while v.len() < n {
-        let op = [NfuOp::Mac, NfuOp::Mac, NfuOp::Max, NfuOp::Avg][r.gen_range(0..4)];
+        let op = [
+            NfuOp::Mac,
+            NfuOp::Mac,
+            NfuOp::Max,
+            NfuOp::Avg,
+            NfuOp::Mul,
+            NfuOp::Mul,
+        ][r.gen_range(0..6)];
         let acc_in = AccIn::ALL[r.gen_range(0..3)];
         let activate = r.gen_bool(0.7);
         let act = Activation::ALL[r.gen_range(0..Activation::ALL.len())];
@@ -41,7 +48,11 @@ fn vectors(tn: usize, n: usize, seed: u64) -> Vec<NfuStep> {
         } else {
             r.gen()
         };
-        let steps = r.gen_range(1..=3);
+        let steps = if op == NfuOp::Mul {
+            r.gen_range(1..=5)
+        } else {
+            r.gen_range(1..=3)
+        };
         let bias: Vec<i16> = (0..tn).map(|_| word(&mut r)).collect();
         let row = r.gen_range(0..16);
         for k in 0..steps {
@@ -50,6 +61,7 @@ fn vectors(tn: usize, n: usize, seed: u64) -> Vec<NfuStep> {
             s.op = op;
             s.first = k == 0;
             s.last = k == steps - 1;
+            s.odd = k % 2 == 1;
             s.acc_in = acc_in;
             s.activate = activate;
             s.act = act;
@@ -164,6 +176,7 @@ fn nfu_tiny_rust_hdl_sim_matches_model() {
         uut.valid.next = s.valid;
         uut.first.next = s.first;
         uut.last.next = s.last;
+        uut.odd.next = s.odd;
         uut.activate.next = s.activate;
         uut.transpose.next = s.transpose;
         uut.op.next = op.into();
@@ -205,6 +218,7 @@ fn ports(tn: usize) -> (Vec<Port>, Vec<Port>) {
         Port::new("op", OPW),
         Port::new("first", 1),
         Port::new("last", 1),
+        Port::new("odd", 1),
         Port::new("acc_in", INW),
         Port::new("activate", 1),
         Port::new("act", ACTW),
@@ -251,6 +265,7 @@ fn nfu_tiny_verilog_icarus_matches_model() {
                 format!("{op:x}"),
                 b(s.first),
                 b(s.last),
+                b(s.odd),
                 format!("{ai:x}"),
                 b(s.activate),
                 format!("{act:x}"),
@@ -307,12 +322,7 @@ const WAIVERS: [&str; 5] = [
 #[test]
 fn nfu_tiny_multiplier_maps_to_one_dsp48e2() {
     let cfg = AccelConfig::tiny();
-    let mut m = hdl::nfu::nfu1::Mul::<{ 4 * DW }, { 16 * DW }, { 16 * AW }>::new(
-        cfg.tn as usize,
-        1,
-        2,
-        cfg.pipeline.nfu1 as usize,
-    );
+    let mut m = hdl::nfu::nfu1::Mul::new(1, 2, cfg.pipeline.nfu1 as usize);
     m.connect_all();
     let log = yosys(&generate_verilog(&m), "read_verilog top.v\nsynth_xilinx -family xcup -top top -flatten -noiopad\ntee -o /dev/stdout stat\n").unwrap();
     let stat = hdl::synth::parse_stat(&log).unwrap();
@@ -324,4 +334,17 @@ fn nfu_tiny_multiplier_maps_to_one_dsp48e2() {
         stat.carry, 0,
         "no fabric adder for a lone multiplier:\n{log}"
     );
+}
+
+#[test]
+fn emitted_nfu1_joins_products_side_by_side() {
+    let v = tiny_verilog();
+    let start = v.find("module top$nfu1").unwrap_or_else(|| {
+        let names: Vec<&str> = v.lines().filter(|l| l.starts_with("module")).collect();
+        panic!("no nfu1 module in {names:?}")
+    });
+    let end = start + v[start..].find("endmodule").unwrap();
+    let m = &v[start..end];
+    assert!(m.contains("prod[(32'h20)+:(32)] = mults$1$p;"), "{m}");
+    assert!(!m.contains(" | "), "no OR bus in NFU-1:\n{m}");
 }

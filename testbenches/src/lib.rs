@@ -169,6 +169,8 @@ pub fn compare(
     Ok(())
 }
 
+pub mod axi_backend;
+pub mod axi_harness;
 pub mod rtl;
 pub mod rtl_backend;
 pub mod sim_backend;

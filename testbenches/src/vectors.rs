@@ -177,7 +177,8 @@ pub fn random_program_vector(cfg: &AccelConfig, len: usize, seed: u64) -> Vector
             i.nbout = slot(&mut r, op, nbout_rows, rb, base, span, 3);
         }
         if r.gen_bool(0.6) {
-            let op = [NfuOp::Mac, NfuOp::Mac, NfuOp::Max, NfuOp::Avg][r.gen_range(0..4)];
+            let op =
+                [NfuOp::Mac, NfuOp::Mac, NfuOp::Max, NfuOp::Avg, NfuOp::Mul][r.gen_range(0..5)];
             let acc_in = AccIn::ALL[r.gen_range(0..AccIn::ALL.len())];
             let (npy, npx, nky, ni) = (
                 r.gen_range(1..=2),
@@ -232,4 +233,186 @@ pub fn random_program_vector(cfg: &AccelConfig, len: usize, seed: u64) -> Vector
         image: vec![(0, image)],
         window: (RANDOM_IMAGE_BYTES, RANDOM_WINDOW_BYTES),
     }
+}
+
+/// An element-wise multiply (`nfu.mul`) vector: see [`ew_mul_vector`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EwMul {
+    /// Output rows (Tn lanes each); one NFU output per row.
+    pub rows: u32,
+    /// Reduction steps per output come as `nky` planes of `ni` adjacent rows
+    /// (`nky = 2, ni = 1`: the product of two planes of `rows` rows).
+    pub nky: u32,
+    /// Adjacent NBin rows per plane (odd `nky * ni`: a trailing even step).
+    pub ni: u32,
+    /// Accumulator init (`bias` loads an SB bias row; `nbout` loads 32-bit entries).
+    pub acc_in: arch::isa::AccIn,
+    /// `out=act` (stored narrow, 16-bit) or `out=partial` (stored 32-bit).
+    pub activate: bool,
+    /// Activation applied with `out=act`.
+    pub act: arch::activation::Activation,
+    /// Rounding with `out=act`.
+    pub round: arch::fixed::Rounding,
+}
+
+impl EwMul {
+    /// The product of two planes of `rows` rows, `out=act`, identity, no init.
+    pub fn planes(rows: u32) -> Self {
+        EwMul {
+            rows,
+            nky: 2,
+            ni: 1,
+            acc_in: arch::isa::AccIn::Zero,
+            activate: true,
+            act: arch::activation::Activation::Identity,
+            round: arch::fixed::Rounding::Truncate,
+        }
+    }
+
+    /// NVDLA-style name, e.g. `ew_mul_16x4_act_i16`,
+    /// `ew_mul_8x4_k1x3_partial_nbout_i16`, `ew_mul_16x4_act_bias_stoch_i16`.
+    pub fn name(&self, tn: u32) -> String {
+        use arch::activation::Activation;
+        use arch::fixed::Rounding;
+        use arch::isa::AccIn;
+        let mut s = format!("ew_mul_{}x{}", self.rows, tn);
+        if (self.nky, self.ni) != (2, 1) {
+            s += &format!("_k{}x{}", self.nky, self.ni);
+        }
+        if self.activate {
+            s += if self.act == Activation::Identity {
+                "_act"
+            } else {
+                "_"
+            };
+            if self.act != Activation::Identity {
+                s += self.act.mnemonic();
+            }
+        } else {
+            s += "_partial";
+        }
+        if self.acc_in != AccIn::Zero {
+            s += "_";
+            s += self.acc_in.mnemonic();
+        }
+        if self.activate && self.round != Rounding::Truncate {
+            s += "_";
+            s += self.round.mnemonic();
+        }
+        s + "_i16"
+    }
+}
+
+/// A hand-built program that multiplies NBin rows element-wise with `nfu.mul`
+/// (docs/microarchitecture.md, "mul step"): instruction 0 loads `nky*ni*rows`
+/// NBin rows of random words (plus, per `acc_in`, `nky*ni` unused random SB
+/// rows then the bias row, or `rows` random 32-bit NBout entries); instruction 1
+/// runs `mul` with `npx = rows`, `spx = ni`, `sky = rows*ni` (output j, step
+/// `(ky, i)` reads NBin row `j*ni + ky*rows*ni + i`) and stores the outputs
+/// (`storen` for `out=act`, `store` for `out=partial`); then `end`.
+pub fn ew_mul_vector(cfg: &AccelConfig, m: &EwMul, seed: u64) -> Result<Vector, String> {
+    use arch::isa::{AccIn, CpOp, DmaOp, DmaSlot, Instruction, NfuOp, NfuSlot};
+    let steps = m.nky * m.ni;
+    let in_rows = steps * m.rows;
+    if m.rows == 0 || steps == 0 || in_rows > cfg.nbin_rows() || m.rows > cfg.nbout_rows() {
+        return Err(format!(
+            "ew_mul: {} rows x {} steps do not fit NBin ({}) / NBout ({})",
+            m.rows,
+            steps,
+            cfg.nbin_rows(),
+            cfg.nbout_rows()
+        ));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (nb_bytes, sb_bytes, wide) = (
+        cfg.nbin_row_bytes(),
+        cfg.sb_row_bytes(),
+        cfg.nbout_row_bytes(),
+    );
+    // DRAM: NBin rows at 0, SB rows, NBout entries, then the output window (64-byte aligned)
+    let align = |x: u64| x.div_ceil(64) * 64;
+    let a_sb = align(in_rows as u64 * nb_bytes as u64);
+    let sb_rows = steps + 1;
+    let a_nbo = align(a_sb + sb_rows as u64 * sb_bytes as u64);
+    let a_out = align(a_nbo + m.rows as u64 * wide as u64);
+    let out_row = if m.activate { nb_bytes } else { wide };
+    let bytes = |w: &[i16]| w.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    let tn = cfg.tn as usize;
+    // a mix of small and large words, so some act outputs saturate and most do not
+    let x: Vec<i16> = (0..in_rows as usize * tn)
+        .map(|k| {
+            if k % 5 == 0 {
+                rng.gen()
+            } else {
+                rng.gen_range(-2000..=2000)
+            }
+        })
+        .collect();
+    let mut image = vec![(0u64, bytes(&x))];
+    let mut load = Instruction {
+        nbin: DmaSlot::contiguous(DmaOp::Load, 0, 0, in_rows),
+        ..Default::default()
+    };
+    match m.acc_in {
+        AccIn::Bias => {
+            let w = random_words(sb_rows as usize * tn * tn, 2000, &mut rng);
+            image.push((a_sb, bytes(&w)));
+            load.sb = DmaSlot::contiguous(DmaOp::Load, 0, a_sb as u32, sb_rows);
+        }
+        AccIn::Nbout => {
+            let e: Vec<u8> = (0..m.rows as usize * tn)
+                .flat_map(|_| rng.gen_range(-3_000_000i32..=3_000_000).to_le_bytes())
+                .collect();
+            image.push((a_nbo, e));
+            load.nbout = DmaSlot::contiguous(DmaOp::Load, 0, a_nbo as u32, m.rows);
+        }
+        AccIn::Zero => {}
+    }
+    let run = Instruction {
+        nfu: NfuSlot {
+            op: NfuOp::Mul,
+            acc_in: m.acc_in,
+            activate: m.activate,
+            act: m.act,
+            round: m.round,
+            npy: 1,
+            npx: m.rows,
+            spx: m.ni,
+            // the bias row is SB row sb + nky*ni = steps (rows 0..steps: unused random rows)
+            sb: 0,
+            nky: m.nky,
+            sky: m.rows * m.ni,
+            ni: m.ni,
+            ..NfuSlot::NOP
+        },
+        nbout: DmaSlot::contiguous(
+            if m.activate {
+                DmaOp::StoreNarrow
+            } else {
+                DmaOp::Store
+            },
+            0,
+            a_out as u32,
+            m.rows,
+        ),
+        ..Default::default()
+    };
+    let end = Instruction {
+        cp: CpOp::End,
+        ..Default::default()
+    };
+    let program = [load, run, end]
+        .iter()
+        .map(|i| {
+            i.check(cfg).map_err(|e| e.to_string())?;
+            i.encode().map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<Word>, String>>()?;
+    Ok(Vector {
+        name: m.name(cfg.tn),
+        cfg: cfg.clone(),
+        program,
+        image,
+        window: (a_out, m.rows as u64 * out_row as u64),
+    })
 }

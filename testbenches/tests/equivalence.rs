@@ -269,3 +269,75 @@ fn vcd_traces_agree_cycle_by_cycle() {
         }
     }
 }
+
+/// `nfu.mul` vectors (element-wise multiply, docs/microarchitecture.md "mul
+/// step") on sim, sim-stepped, rust-hdl and Verilator: identical DRAM, cycles
+/// and status; the first is also checked against `arch::fixed` directly.
+#[test]
+fn ew_mul_vectors_on_every_backend() {
+    use arch::activation::Activation;
+    use arch::fixed::Rounding;
+    use arch::isa::AccIn;
+    use vectors::EwMul;
+    let cfg = AccelConfig::tiny();
+    let p = EwMul::planes;
+    let cases = [
+        p(16),
+        EwMul {
+            activate: false,
+            acc_in: AccIn::Nbout,
+            ..p(8)
+        },
+        EwMul {
+            acc_in: AccIn::Bias,
+            round: Rounding::Stochastic,
+            ..p(16)
+        },
+        EwMul {
+            nky: 1,
+            ni: 3,
+            acc_in: AccIn::Bias,
+            act: Activation::ALL[1],
+            round: Rounding::Nearest,
+            ..p(6)
+        },
+        EwMul {
+            nky: 2,
+            ni: 2,
+            activate: false,
+            ..p(5)
+        },
+    ];
+    let names: Vec<String> = cases.iter().map(|c| c.name(cfg.tn)).collect();
+    assert_eq!(names[0], "ew_mul_16x4_act_i16");
+    assert_eq!(names[2], "ew_mul_16x4_act_bias_stoch_i16");
+    let all: [&dyn Backend; 3] = [&SimBackend { stepped: true }, BOTH[0], BOTH[1]];
+    for (k, c) in cases.iter().enumerate() {
+        let v = vectors::ew_mul_vector(&cfg, c, 40 + k as u64).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(v.name, names[k]);
+        let o = agree(&v, &all);
+        assert!(
+            o.status == Status::Done
+                && o.dram.iter().filter(|b| **b != 0).count() > o.dram.len() / 4,
+            "{}: empty result",
+            v.name
+        );
+        if k == 0 {
+            // out[j][n] = convert(A[j][n] * B[j][n]) with A = rows 0..16, B = rows 16..32
+            let x: Vec<i16> = v.image[0]
+                .1
+                .chunks(2)
+                .map(|b| i16::from_le_bytes([b[0], b[1]]))
+                .collect();
+            let half = x.len() / 2;
+            let want: Vec<u8> = (0..half)
+                .flat_map(|e| {
+                    let acc = arch::fixed::mul(x[e], x[half + e]);
+                    let (y, _) = arch::fixed::convert(acc, cfg.frac_bits, Rounding::Truncate, 0);
+                    y.to_le_bytes()
+                })
+                .collect();
+            assert_eq!(o.dram, want, "{}: not the element-wise product", v.name);
+        }
+    }
+}

@@ -53,6 +53,8 @@ pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usi
     pub d_last: Signal<Out, bool>,
     /// The SB data is the bias row.
     pub d_bias: Signal<Out, bool>,
+    /// The step's index `k = ky*ni + i` within its output is odd (`mul` pairs).
+    pub d_odd: Signal<Out, bool>,
     /// Op fields of the running op (stable while it runs).
     pub d_op: Signal<Out, Bits<3>>,
     /// `in`.
@@ -97,6 +99,8 @@ pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usi
     dfirst: DFF<bool>,
     dlast: DFF<bool>,
     dbias: DFF<bool>,
+    par: DFF<bool>,
+    dodd: DFF<bool>,
     wpipe: Vec<DFF<Bits<13>>>,
     wlast: Signal<Local, Bits<13>>,
     d1: Signal<Local, Cnt>,
@@ -116,6 +120,7 @@ pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usi
     e_bky: Signal<Local, Bits<12>>,
     e_sbc: Signal<Local, Bits<12>>,
     e_outc: Signal<Local, Bits<12>>,
+    e_par: Signal<Local, bool>,
     first: Signal<Local, bool>,
     last: Signal<Local, bool>,
     fin_issue: Signal<Local, bool>,
@@ -149,6 +154,7 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
             d_first: Default::default(),
             d_last: Default::default(),
             d_bias: Default::default(),
+            d_odd: Default::default(),
             d_op: Default::default(),
             d_in: Default::default(),
             d_out: Default::default(),
@@ -180,6 +186,8 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
             dfirst: Default::default(),
             dlast: Default::default(),
             dbias: Default::default(),
+            par: Default::default(),
+            dodd: Default::default(),
             wpipe: (0..D).map(|_| DFF::default()).collect(),
             wlast: Default::default(),
             d1: Default::default(),
@@ -199,6 +207,7 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
             e_bky: Default::default(),
             e_sbc: Default::default(),
             e_outc: Default::default(),
+            e_par: Default::default(),
             first: Default::default(),
             last: Default::default(),
             fin_issue: Default::default(),
@@ -217,7 +226,7 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
     fn update(&mut self) {
         dff_setup!(
             self, clock, act, issuing, ent, i, ky, px, py, b_py, b_px, b_ky, sbc, outc, fin, donec,
-            dv, dfirst, dlast, dbias
+            dv, dfirst, dlast, dbias, par, dodd
         );
         for j in 0..D {
             self.wpipe[j].clock.next = self.clock.val();
@@ -261,6 +270,8 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
         self.e_bky.next = self.b_ky.q.val();
         self.e_sbc.next = self.sbc.q.val();
         self.e_outc.next = self.outc.q.val();
+        // parity of the step index k = ky*ni + i within the output
+        self.e_par.next = self.par.q.val() && !self.start.val();
         if self.start.val() {
             self.e_i.next = 0.into();
             self.e_ky.next = 0.into();
@@ -304,9 +315,11 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
             self.b_ky.d.next = self.e_bky.val();
             self.sbc.d.next = self.e_sbc.val();
             self.outc.d.next = self.e_outc.val();
+            self.par.d.next = false;
         }
         if self.issue.val() {
             self.sbc.d.next = self.e_sbc.val() + 1;
+            self.par.d.next = !self.e_par.val() && !self.last.val();
             if self.e_i.val() + 1 != self.e.val().get_bits::<12>(121) {
                 self.i.d.next = self.e_i.val() + 1;
             } else {
@@ -357,10 +370,12 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
         self.dfirst.d.next = self.first.val();
         self.dlast.d.next = self.last.val();
         self.dbias.d.next = self.start.val() && self.bias_in.val();
+        self.dodd.d.next = self.e_par.val();
         self.d_valid.next = self.dv.q.val();
         self.d_first.next = self.dfirst.q.val();
         self.d_last.next = self.dlast.q.val();
         self.d_bias.next = self.dbias.q.val();
+        self.d_odd.next = self.dodd.q.val();
         self.d_op.next = self.ent.q.val().get_bits::<3>(0);
         self.d_in.next = self.ent.q.val().get_bits::<2>(3);
         self.d_out.next = self.ent.q.val().get_bit(5);
@@ -380,6 +395,7 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
             self.fin.d.next = 0.into();
             self.donec.d.next = 0.into();
             self.dv.d.next = false;
+            self.par.d.next = false;
             for j in 0..D {
                 self.wpipe[j].d.next = 0.into();
             }

@@ -76,6 +76,8 @@ pub struct Ctl {
     pub first: Bit,
     /// Last reduction step of an output.
     pub last: Bit,
+    /// `mul`: odd reduction step (`k = ky*ni + i` odd): accumulate `hold * NBin`.
+    pub odd: Bit,
     /// NFU opcode (`arch::isa::NfuOp` encoding).
     pub op: Bits<OPW>,
     /// Accumulator init selector (`arch::isa::AccIn` encoding).

@@ -13,9 +13,10 @@
 //! | port | width | meaning |
 //! |---|---|---|
 //! | `valid` | 1 | a step is present (0: all other inputs ignored) |
-//! | `op` | `NFU_OP_BITS` | `arch::isa::NfuOp` encoding (index in `NfuOp::ALL`): mac, max, avg |
+//! | `op` | `NFU_OP_BITS` | `arch::isa::NfuOp` encoding (index in `NfuOp::ALL`): mac, max, avg, mul |
 //! | `first` | 1 | first reduction step of the output: start from the init value |
 //! | `last` | 1 | last reduction step: the output is written after this step |
+//! | `odd` | 1 | `mul` only: the step's index `k = ky*ni + i` within its output is odd (`acc += hold * NBin`); an even `mul` step loads the per-lane `hold` register with `nbin` |
 //! | `acc_in` | `ACC_IN_BITS` | `AccIn` encoding: zero (max: -2^31), nbout, bias; used when `first` |
 //! | `activate` | 1 | `out=act` (else `out=partial`: raw accumulator) |
 //! | `act` | `ACT_BITS` | `Activation` encoding |
@@ -45,6 +46,12 @@
 //! (`initial`), and the LFSRs start at their seeds, so no reset is needed
 //! after power-on. LFSRs step once per `we` output with `activate` and
 //! `round = stoch` (all lanes), before use.
+//!
+//! `mul` (element-wise multiply): the per-lane `hold` register (Tn words, in
+//! [`Nfu`]) loads `nbin` at the end of the cycle an even `mul` step is
+//! presented; in an odd step NFU-1's diagonal multiplier of lane n multiplies
+//! `nbin[n]` by `hold[n]` and NFU-2 accumulates that product alone. Conversion
+//! is mac's. `hold` is not reset: the contract never reads it across outputs.
 
 pub mod delay;
 pub mod model;
@@ -53,6 +60,7 @@ pub mod nfu2;
 pub mod nfu3;
 pub mod width;
 
+use arch::isa::NfuOp;
 use arch::AccelConfig;
 use delay::Ctl;
 use nfu1::Nfu1;
@@ -100,6 +108,8 @@ pub struct Nfu<const NW: usize, const SW: usize, const PW: usize, const RW: usiz
     pub first: Signal<In, Bit>,
     /// Last step of an output.
     pub last: Signal<In, Bit>,
+    /// `mul`: odd step of the output.
+    pub odd: Signal<In, Bit>,
     /// Init selector.
     pub acc_in: Signal<In, Bits<INW>>,
     /// out=act.
@@ -131,6 +141,9 @@ pub struct Nfu<const NW: usize, const SW: usize, const PW: usize, const RW: usiz
     /// Saturations in this output.
     pub sat_count: Signal<Out, Bits<SATW>>,
     cin: Signal<Local, Ctl>,
+    k_mul: Constant<Bits<OPW>>,
+    is_mul: Signal<Local, Bit>,
+    hold: DFF<Bits<NW>>,
     c1: delay::Delay<Ctl>,
     x1: delay::Delay<Bits<NW>>,
     nb1: delay::Delay<Bits<RW>>,
@@ -174,6 +187,7 @@ impl<const NW: usize, const SW: usize, const PW: usize, const RW: usize> Nfu<NW,
             op: Default::default(),
             first: Default::default(),
             last: Default::default(),
+            odd: Default::default(),
             acc_in: Default::default(),
             activate: Default::default(),
             act: Default::default(),
@@ -190,6 +204,9 @@ impl<const NW: usize, const SW: usize, const PW: usize, const RW: usize> Nfu<NW,
             wdata: Default::default(),
             sat_count: Default::default(),
             cin: Default::default(),
+            k_mul: Constant::new(op_code(NfuOp::Mul).into()),
+            is_mul: Default::default(),
+            hold: Default::default(),
             c1: delay::Delay::new(p.nfu1 as usize),
             x1: delay::Delay::new(p.nfu1 as usize),
             nb1: delay::Delay::new(p.nfu1 as usize),
@@ -213,9 +230,17 @@ impl<const NW: usize, const SW: usize, const PW: usize, const RW: usize> Logic
         self.nfu1.clock.next = self.clock.val();
         self.nfu2.clock.next = self.clock.val();
         self.nfu3.clock.next = self.clock.val();
+        self.hold.clock.next = self.clock.val();
+        // mul: an even step loads the hold register; diagonal multipliers read it
+        self.is_mul.next = self.op.val() == self.k_mul.val();
+        self.hold.d.next = self.hold.q.val();
+        if self.valid.val() && !self.rst.val() && self.is_mul.val() && !self.odd.val() {
+            self.hold.d.next = self.nbin.val();
+        }
         self.cin.next.valid = self.valid.val() && !self.rst.val();
         self.cin.next.first = self.first.val();
         self.cin.next.last = self.last.val();
+        self.cin.next.odd = self.odd.val();
         self.cin.next.op = self.op.val();
         self.cin.next.acc_in = self.acc_in.val();
         self.cin.next.activate = self.activate.val();
@@ -230,6 +255,8 @@ impl<const NW: usize, const SW: usize, const PW: usize, const RW: usize> Logic
         self.nfu1.nbin.next = self.nbin.val();
         self.nfu1.sb.next = self.sb.val();
         self.nfu1.tr.next = self.transpose.val();
+        self.nfu1.hold.next = self.hold.q.val();
+        self.nfu1.hsel.next = self.is_mul.val();
         self.nfu2.ctl.next = self.c1.q.val();
         self.nfu2.prod.next = self.nfu1.prod.val();
         self.nfu2.nbin.next = self.x1.q.val();

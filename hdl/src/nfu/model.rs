@@ -12,12 +12,14 @@ use std::collections::VecDeque;
 pub struct NfuStep {
     /// Step present.
     pub valid: bool,
-    /// Opcode (mac, max, avg).
+    /// Opcode (mac, max, avg, mul).
     pub op: NfuOp,
     /// First step of an output.
     pub first: bool,
     /// Last step of an output.
     pub last: bool,
+    /// `mul`: odd step `k = ky*ni + i` of the output (even steps load `hold`).
+    pub odd: bool,
     /// Init selector.
     pub acc_in: AccIn,
     /// out=act.
@@ -50,6 +52,7 @@ impl NfuStep {
             op: NfuOp::Mac,
             first: false,
             last: false,
+            odd: false,
             acc_in: AccIn::Zero,
             activate: false,
             act: Activation::Identity,
@@ -84,6 +87,8 @@ pub struct NfuModel {
     frac: u32,
     tables: Vec<Table>,
     acc: Vec<Acc>,
+    /// `mul`: the NBin row held by the last even step.
+    hold: Vec<Data>,
     lfsr: Vec<Lfsr>,
     pipe: VecDeque<Option<NfuWrite>>,
 }
@@ -98,6 +103,7 @@ impl NfuModel {
             frac: cfg.frac_bits,
             tables: rom(cfg.frac_bits),
             acc: vec![0; tn],
+            hold: vec![0; tn],
             lfsr: (0..tn as u32)
                 .map(|n| Lfsr(Lfsr::lane_seed(cfg.lfsr_seed, n)))
                 .collect(),
@@ -118,7 +124,9 @@ impl NfuModel {
         for n in 0..tn {
             let init = match s.acc_in {
                 AccIn::Nbout => s.nbout[n],
-                AccIn::Bias if s.op == NfuOp::Mac => (s.bias[n] as Acc).wrapping_shl(self.frac),
+                AccIn::Bias if matches!(s.op, NfuOp::Mac | NfuOp::Mul) => {
+                    (s.bias[n] as Acc).wrapping_shl(self.frac)
+                }
                 AccIn::Bias => s.bias[n] as Acc,
                 AccIn::Zero if s.op == NfuOp::Max => Acc::MIN,
                 AccIn::Zero => 0,
@@ -127,7 +135,12 @@ impl NfuModel {
             self.acc[n] = match s.op {
                 NfuOp::Max => base.max(s.nbin[n] as Acc),
                 NfuOp::Avg => fixed::acc_add(base, s.nbin[n] as Acc),
-                _ => {
+                NfuOp::Mul if s.odd => fixed::acc_add(base, fixed::mul(self.hold[n], s.nbin[n])),
+                NfuOp::Mul => {
+                    self.hold[n] = s.nbin[n];
+                    base
+                }
+                NfuOp::Mac | NfuOp::Nop => {
                     let w: Vec<Data> = (0..tn)
                         .map(|i| {
                             if s.transpose {

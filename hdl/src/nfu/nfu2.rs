@@ -1,4 +1,7 @@
-//! NFU-2: Tn adder trees, accumulators with init select, max/sum lane modes.
+//! NFU-2: Tn adder trees, accumulators with init select, max/sum lane modes,
+//! and the `mul` mode (an odd step adds the lane's diagonal NFU-1 product
+//! `NBin[n] * hold[n]`; an even step adds nothing; `in=bias` is shifted by
+//! `frac` as for mac).
 //!
 //! Each lane sums its Tn products; the sum is kept modulo 2^32, which is
 //! exactly what the accumulator keeps (the accumulation wraps modulo 2^32 and
@@ -29,6 +32,8 @@ pub struct Nfu2Lane<const LPW: usize, const RW: usize> {
     pub valid: Signal<In, Bit>,
     /// First step of an output: start from the init value.
     pub first: Signal<In, Bit>,
+    /// `mul`: odd step (accumulate this lane's diagonal product `hold * NBin`).
+    pub odd: Signal<In, Bit>,
     /// Opcode.
     pub op: Signal<In, Bits<OPW>>,
     /// Init selector.
@@ -36,10 +41,12 @@ pub struct Nfu2Lane<const LPW: usize, const RW: usize> {
     /// Accumulator (register output), placed at this lane's position in a row.
     pub acc: Signal<Out, Bits<RW>>,
     k_pos: Constant<Bits<KW>>,
+    k_diag: Constant<Bits<KW>>,
     k_aw: Constant<Bits<KW>>,
     k_frac: Constant<Bits<KW>>,
     k_mac: Constant<Bits<OPW>>,
     k_max: Constant<Bits<OPW>>,
+    k_mul: Constant<Bits<OPW>>,
     k_in_nbout: Constant<Bits<INW>>,
     k_in_bias: Constant<Bits<INW>>,
     k_min: Constant<Bits<AW>>,
@@ -68,14 +75,17 @@ impl<const LPW: usize, const RW: usize> Nfu2Lane<LPW, RW> {
             bias: Default::default(),
             valid: Default::default(),
             first: Default::default(),
+            odd: Default::default(),
             op: Default::default(),
             acc_in: Default::default(),
             acc: Default::default(),
             k_pos: Constant::new(((n * AW) as u64).into()),
+            k_diag: Constant::new(((n * AW) as u64).into()),
             k_aw: Constant::new((AW as u64).into()),
             k_frac: Constant::new((frac as u64).into()),
             k_mac: Constant::new(op_code(NfuOp::Mac).into()),
             k_max: Constant::new(op_code(NfuOp::Max).into()),
+            k_mul: Constant::new(op_code(NfuOp::Mul).into()),
             k_in_nbout: Constant::new(acc_in_code(AccIn::Nbout).into()),
             k_in_bias: Constant::new(acc_in_code(AccIn::Bias).into()),
             k_min: Constant::new((1u64 << (AW - 1)).into()),
@@ -108,6 +118,14 @@ impl<const LPW: usize, const RW: usize> Logic for Nfu2Lane<LPW, RW> {
         if self.op.val() == self.k_mac.val() {
             self.bsh.next = self.bs.val() << self.k_frac.val();
             self.step.next = self.sum.val();
+        } else if self.op.val() == self.k_mul.val() {
+            // mul: only the diagonal product (NBin[n] * hold[n]) of an odd step
+            self.bsh.next = self.bs.val() << self.k_frac.val();
+            if self.odd.val() {
+                self.step.next = self.prods.val().get_bits::<AW>(self.k_diag.val().index());
+            } else {
+                self.step.next = 0.into();
+            }
         } else {
             self.bsh.next = self.bs.val();
             self.step.next = self.xs.val();
@@ -228,6 +246,7 @@ impl<const NW: usize, const PW: usize, const LPW: usize, const RW: usize> Logic
             self.lanes[n].bias.next = self.bias.val().get_bits::<DW>(n * self.k_dw.val().index());
             self.lanes[n].valid.next = self.ctl.val().valid;
             self.lanes[n].first.next = self.ctl.val().first;
+            self.lanes[n].odd.next = self.ctl.val().odd;
             self.lanes[n].op.next = self.ctl.val().op;
             self.lanes[n].acc_in.next = self.ctl.val().acc_in;
             self.row.next = self.row.val() | self.lanes[n].acc.val();

@@ -1,0 +1,300 @@
+//! AXI4-Lite slave holding the register map of [`super::regmap`]. One write
+//! and one read outstanding; `AWREADY`/`WREADY` rise together when both
+//! `AWVALID` and `WVALID` are high and no write response is pending; `BVALID`
+//! and `RVALID` are held until their ready. Responses are always OKAY
+//! (unmapped offsets read 0 and ignore writes). Byte strobes are honoured.
+
+use super::regmap::{self, counter_offset, ID_MAGIC};
+use arch::events::Event;
+use arch::AccelConfig;
+use rust_hdl::prelude::*;
+
+/// Width of the slave's byte address, bits.
+pub const LITE_ADDR_BITS: usize = 16;
+
+fn k(v: u32) -> Constant<Bits<LITE_ADDR_BITS>> {
+    Constant::new((v as u64).into())
+}
+
+/// The register slave.
+#[derive(LogicBlock)]
+pub struct AxiLiteSlave {
+    /// Clock (the AXI clock).
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset (active high).
+    pub reset: Signal<In, bool>,
+    /// AW address.
+    pub awaddr: Signal<In, Bits<LITE_ADDR_BITS>>,
+    /// AW valid.
+    pub awvalid: Signal<In, bool>,
+    /// AW ready.
+    pub awready: Signal<Out, bool>,
+    /// W data.
+    pub wdata: Signal<In, Bits<32>>,
+    /// W strobes.
+    pub wstrb: Signal<In, Bits<4>>,
+    /// W valid.
+    pub wvalid: Signal<In, bool>,
+    /// W ready.
+    pub wready: Signal<Out, bool>,
+    /// B response (always OKAY).
+    pub bresp: Signal<Out, Bits<2>>,
+    /// B valid.
+    pub bvalid: Signal<Out, bool>,
+    /// B ready.
+    pub bready: Signal<In, bool>,
+    /// AR address.
+    pub araddr: Signal<In, Bits<LITE_ADDR_BITS>>,
+    /// AR valid.
+    pub arvalid: Signal<In, bool>,
+    /// AR ready.
+    pub arready: Signal<Out, bool>,
+    /// R data.
+    pub rdata: Signal<Out, Bits<32>>,
+    /// R response (always OKAY).
+    pub rresp: Signal<Out, Bits<2>>,
+    /// R valid.
+    pub rvalid: Signal<Out, bool>,
+    /// R ready.
+    pub rready: Signal<In, bool>,
+    /// `ctrl.start` written with 1 (one-cycle pulse).
+    pub start: Signal<Out, bool>,
+    /// `prog_base` register.
+    pub prog_base: Signal<Out, Bits<32>>,
+    /// `prog_len` register.
+    pub prog_len: Signal<Out, Bits<32>>,
+    /// `dram_base` register.
+    pub dram_base: Signal<Out, Bits<32>>,
+    /// `status.busy`.
+    pub st_busy: Signal<In, bool>,
+    /// `status.done`.
+    pub st_done: Signal<In, bool>,
+    /// `status.bus_error`.
+    pub st_bus_error: Signal<In, bool>,
+    /// `error.class`.
+    pub err_class: Signal<In, Bits<2>>,
+    /// `error.index`.
+    pub err_index: Signal<In, Bits<16>>,
+    /// `bus_cycles`.
+    pub bus_cycles: Signal<In, Bits<32>>,
+    /// Counter `cycles`.
+    pub c_cycles: Signal<In, Bits<32>>,
+    /// Counter `instructions`.
+    pub c_instructions: Signal<In, Bits<32>>,
+    /// Counter `nfu_busy`.
+    pub c_nfu_busy: Signal<In, Bits<32>>,
+    r_prog_base: DFF<Bits<32>>,
+    r_prog_len: DFF<Bits<32>>,
+    r_dram_base: DFF<Bits<32>>,
+    bv: DFF<bool>,
+    rv: DFF<bool>,
+    rd: DFF<Bits<32>>,
+    wr: Signal<Local, bool>,
+    wmask: Signal<Local, Bits<32>>,
+    mux: Signal<Local, Bits<32>>,
+    addr_mask: Constant<Bits<LITE_ADDR_BITS>>,
+    a_ctrl: Constant<Bits<LITE_ADDR_BITS>>,
+    a_status: Constant<Bits<LITE_ADDR_BITS>>,
+    a_error: Constant<Bits<LITE_ADDR_BITS>>,
+    a_prog_base: Constant<Bits<LITE_ADDR_BITS>>,
+    a_prog_len: Constant<Bits<LITE_ADDR_BITS>>,
+    a_dram_base: Constant<Bits<LITE_ADDR_BITS>>,
+    a_hash: Constant<Bits<LITE_ADDR_BITS>>,
+    a_id: Constant<Bits<LITE_ADDR_BITS>>,
+    a_bus_cycles: Constant<Bits<LITE_ADDR_BITS>>,
+    a_impl: Constant<Bits<LITE_ADDR_BITS>>,
+    a_c_cycles: Constant<Bits<LITE_ADDR_BITS>>,
+    a_c_instructions: Constant<Bits<LITE_ADDR_BITS>>,
+    a_c_nfu_busy: Constant<Bits<LITE_ADDR_BITS>>,
+    v_hash: Constant<Bits<32>>,
+    v_id: Constant<Bits<32>>,
+    v_impl: Constant<Bits<32>>,
+    k_b0: Constant<Bits<32>>,
+    k_b1: Constant<Bits<32>>,
+    k_b2: Constant<Bits<32>>,
+    k_b3: Constant<Bits<32>>,
+}
+
+impl AxiLiteSlave {
+    /// The slave for hardware built for `cfg` (its `preset_hash`).
+    pub fn new(cfg: &AccelConfig) -> Result<Self, regmap::RegMapError> {
+        let o = regmap::offset;
+        for e in [Event::Cycles, Event::Instructions, Event::NfuBusy] {
+            debug_assert!(regmap::COUNTERS_IMPLEMENTED.contains(&e));
+        }
+        Ok(Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            awaddr: Default::default(),
+            awvalid: Default::default(),
+            awready: Default::default(),
+            wdata: Default::default(),
+            wstrb: Default::default(),
+            wvalid: Default::default(),
+            wready: Default::default(),
+            bresp: Default::default(),
+            bvalid: Default::default(),
+            bready: Default::default(),
+            araddr: Default::default(),
+            arvalid: Default::default(),
+            arready: Default::default(),
+            rdata: Default::default(),
+            rresp: Default::default(),
+            rvalid: Default::default(),
+            rready: Default::default(),
+            start: Default::default(),
+            prog_base: Default::default(),
+            prog_len: Default::default(),
+            dram_base: Default::default(),
+            st_busy: Default::default(),
+            st_done: Default::default(),
+            st_bus_error: Default::default(),
+            err_class: Default::default(),
+            err_index: Default::default(),
+            bus_cycles: Default::default(),
+            c_cycles: Default::default(),
+            c_instructions: Default::default(),
+            c_nfu_busy: Default::default(),
+            r_prog_base: Default::default(),
+            r_prog_len: Default::default(),
+            r_dram_base: Default::default(),
+            bv: Default::default(),
+            rv: Default::default(),
+            rd: Default::default(),
+            wr: Default::default(),
+            wmask: Default::default(),
+            mux: Default::default(),
+            addr_mask: k(regmap::window_bytes() - 4),
+            a_ctrl: k(o("ctrl")?),
+            a_status: k(o("status")?),
+            a_error: k(o("error")?),
+            a_prog_base: k(o("prog_base")?),
+            a_prog_len: k(o("prog_len")?),
+            a_dram_base: k(o("dram_base")?),
+            a_hash: k(o("preset_hash")?),
+            a_id: k(o("id")?),
+            a_bus_cycles: k(o("bus_cycles")?),
+            a_impl: k(o("counters_implemented")?),
+            a_c_cycles: k(counter_offset(Event::Cycles)),
+            a_c_instructions: k(counter_offset(Event::Instructions)),
+            a_c_nfu_busy: k(counter_offset(Event::NfuBusy)),
+            v_hash: Constant::new((regmap::preset_hash(cfg) as u64).into()),
+            v_id: Constant::new((ID_MAGIC as u64).into()),
+            v_impl: Constant::new((regmap::counters_mask() as u64).into()),
+            k_b0: Constant::new(0xFFu64.into()),
+            k_b1: Constant::new(0xFF00u64.into()),
+            k_b2: Constant::new(0xFF_0000u64.into()),
+            k_b3: Constant::new(0xFF00_0000u64.into()),
+        })
+    }
+}
+
+impl Logic for AxiLiteSlave {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, r_prog_base, r_prog_len, r_dram_base, bv, rv, rd);
+        // ---- writes
+        self.wr.next = self.awvalid.val() && self.wvalid.val() && !self.bv.q.val();
+        self.awready.next = self.wr.val();
+        self.wready.next = self.wr.val();
+        self.wmask.next = 0.into();
+        if self.wstrb.val().get_bit(0) {
+            self.wmask.next = self.wmask.val() | self.k_b0.val();
+        }
+        if self.wstrb.val().get_bit(1) {
+            self.wmask.next = self.wmask.val() | self.k_b1.val();
+        }
+        if self.wstrb.val().get_bit(2) {
+            self.wmask.next = self.wmask.val() | self.k_b2.val();
+        }
+        if self.wstrb.val().get_bit(3) {
+            self.wmask.next = self.wmask.val() | self.k_b3.val();
+        }
+        self.start.next = false;
+        if self.wr.val() {
+            self.bv.d.next = true;
+            if (self.awaddr.val() & self.addr_mask.val()) == self.a_ctrl.val() {
+                self.start.next = self.wdata.val().get_bit(0) && self.wstrb.val().get_bit(0);
+            }
+            if (self.awaddr.val() & self.addr_mask.val()) == self.a_prog_base.val() {
+                self.r_prog_base.d.next = (self.r_prog_base.q.val() & !self.wmask.val())
+                    | (self.wdata.val() & self.wmask.val());
+            }
+            if (self.awaddr.val() & self.addr_mask.val()) == self.a_prog_len.val() {
+                self.r_prog_len.d.next = (self.r_prog_len.q.val() & !self.wmask.val())
+                    | (self.wdata.val() & self.wmask.val());
+            }
+            if (self.awaddr.val() & self.addr_mask.val()) == self.a_dram_base.val() {
+                self.r_dram_base.d.next = (self.r_dram_base.q.val() & !self.wmask.val())
+                    | (self.wdata.val() & self.wmask.val());
+            }
+        }
+        if self.bv.q.val() && self.bready.val() {
+            self.bv.d.next = false;
+        }
+        self.bvalid.next = self.bv.q.val();
+        self.bresp.next = 0.into();
+        // ---- reads
+        self.mux.next = 0.into();
+        if (self.araddr.val() & self.addr_mask.val()) == self.a_status.val() {
+            self.mux.next = bit_cast::<32, 1>(self.st_busy.val().into())
+                | (bit_cast::<32, 1>(self.st_done.val().into()) << 1)
+                | (bit_cast::<32, 1>(self.st_bus_error.val().into()) << 2);
+        }
+        if (self.araddr.val() & self.addr_mask.val()) == self.a_error.val() {
+            self.mux.next = bit_cast::<32, 2>(self.err_class.val())
+                | (bit_cast::<32, 16>(self.err_index.val()) << 16);
+        }
+        if (self.araddr.val() & self.addr_mask.val()) == self.a_prog_base.val() {
+            self.mux.next = self.r_prog_base.q.val();
+        }
+        if (self.araddr.val() & self.addr_mask.val()) == self.a_prog_len.val() {
+            self.mux.next = self.r_prog_len.q.val();
+        }
+        if (self.araddr.val() & self.addr_mask.val()) == self.a_dram_base.val() {
+            self.mux.next = self.r_dram_base.q.val();
+        }
+        if (self.araddr.val() & self.addr_mask.val()) == self.a_hash.val() {
+            self.mux.next = self.v_hash.val();
+        }
+        if (self.araddr.val() & self.addr_mask.val()) == self.a_id.val() {
+            self.mux.next = self.v_id.val();
+        }
+        if (self.araddr.val() & self.addr_mask.val()) == self.a_bus_cycles.val() {
+            self.mux.next = self.bus_cycles.val();
+        }
+        if (self.araddr.val() & self.addr_mask.val()) == self.a_impl.val() {
+            self.mux.next = self.v_impl.val();
+        }
+        if (self.araddr.val() & self.addr_mask.val()) == self.a_c_cycles.val() {
+            self.mux.next = self.c_cycles.val();
+        }
+        if (self.araddr.val() & self.addr_mask.val()) == self.a_c_instructions.val() {
+            self.mux.next = self.c_instructions.val();
+        }
+        if (self.araddr.val() & self.addr_mask.val()) == self.a_c_nfu_busy.val() {
+            self.mux.next = self.c_nfu_busy.val();
+        }
+        self.arready.next = !self.rv.q.val();
+        if self.arvalid.val() && !self.rv.q.val() {
+            self.rv.d.next = true;
+            self.rd.d.next = self.mux.val();
+        }
+        if self.rv.q.val() && self.rready.val() {
+            self.rv.d.next = false;
+        }
+        self.rvalid.next = self.rv.q.val();
+        self.rdata.next = self.rd.q.val();
+        self.rresp.next = 0.into();
+        self.prog_base.next = self.r_prog_base.q.val();
+        self.prog_len.next = self.r_prog_len.q.val();
+        self.dram_base.next = self.r_dram_base.q.val();
+        if self.reset.val() {
+            self.bv.d.next = false;
+            self.rv.d.next = false;
+            self.r_prog_base.d.next = 0.into();
+            self.r_prog_len.d.next = 0.into();
+            self.r_dram_base.d.next = 0.into();
+        }
+    }
+}

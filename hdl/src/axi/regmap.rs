@@ -1,0 +1,324 @@
+//! The AXI4-Lite register map of the wrapped accelerator, defined once: the
+//! slave ([`super::lite`]), the docs ([`markdown`]) and the host driver
+//! (`host::device`) all read [`REGISTERS`].
+//!
+//! Every register is 32 bits wide at a 4-byte-aligned byte offset. The event
+//! counters sit at [`COUNTER_BASE`] + 4 × the counter's index in
+//! [`arch::events::Event::ALL`]; those the wrapper does not count read 0 and
+//! are absent from [`COUNTERS_IMPLEMENTED`].
+
+use arch::events::{Event, NUM_EVENTS};
+use arch::AccelConfig;
+
+/// How software may access a register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Read only.
+    Ro,
+    /// Read and write.
+    Rw,
+    /// Write only (reads return 0); writing 1 to a bit triggers its action.
+    Wo,
+}
+
+/// One bit field of a register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// Name.
+    pub name: &'static str,
+    /// Lowest bit.
+    pub lsb: u32,
+    /// Width, bits.
+    pub bits: u32,
+    /// Meaning.
+    pub doc: &'static str,
+}
+
+impl Field {
+    /// Extract this field from a register value.
+    pub fn get(&self, v: u32) -> u32 {
+        let m = if self.bits >= 32 { u32::MAX } else { (1u32 << self.bits) - 1 };
+        (v >> self.lsb) & m
+    }
+    /// `v` placed in this field.
+    pub fn put(&self, v: u32) -> u32 {
+        let m = if self.bits >= 32 { u32::MAX } else { (1u32 << self.bits) - 1 };
+        (v & m) << self.lsb
+    }
+}
+
+/// One register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Register {
+    /// Name (lower case, as in the docs and the host driver).
+    pub name: &'static str,
+    /// Byte offset from the slave's base address.
+    pub offset: u32,
+    /// Access.
+    pub access: Access,
+    /// Bit fields (empty: the whole 32-bit value).
+    pub fields: &'static [Field],
+    /// Meaning.
+    pub doc: &'static str,
+}
+
+/// `ctrl.start`: write 1 to load the program and run (ignored while busy).
+pub const CTRL_START: Field = Field {
+    name: "start",
+    lsb: 0,
+    bits: 1,
+    doc: "write 1: clear the core, fetch `prog_len` instructions from `prog_base` into the instruction memory, then run (ignored while busy)",
+};
+/// `status.busy`.
+pub const STATUS_BUSY: Field = Field {
+    name: "busy",
+    lsb: 0,
+    bits: 1,
+    doc: "1 from `start` until the core halts",
+};
+/// `status.done`.
+pub const STATUS_DONE: Field = Field {
+    name: "done",
+    lsb: 1,
+    bits: 1,
+    doc: "1 after the core halted (until the next `start`); also the `irq` output",
+};
+/// `status.bus_error`.
+pub const STATUS_BUS_ERROR: Field = Field {
+    name: "bus_error",
+    lsb: 2,
+    bits: 1,
+    doc: "sticky until the next `start`: an AXI read or write response was SLVERR or DECERR",
+};
+/// `error.class`.
+pub const ERROR_CLASS: Field = Field {
+    name: "class",
+    lsb: 0,
+    bits: 2,
+    doc: "0 none, 1 decode, 2 range, 3 no_end (docs/microarchitecture.md, Errors)",
+};
+/// `error.index`.
+pub const ERROR_INDEX: Field = Field {
+    name: "index",
+    lsb: 16,
+    bits: 16,
+    doc: "index of the failing instruction",
+};
+
+/// Magic value of the `id` register (ASCII "DNAO").
+pub const ID_MAGIC: u32 = 0x444E_414F;
+
+/// Byte offset of the first event counter.
+pub const COUNTER_BASE: u32 = 0x100;
+
+/// The counters the wrapper implements (the others read 0).
+pub const COUNTERS_IMPLEMENTED: &[Event] = &[Event::Cycles, Event::Instructions, Event::NfuBusy];
+
+/// The register table (counters excluded: see [`counter_offset`]).
+pub const REGISTERS: &[Register] = &[
+    Register { name: "ctrl", offset: 0x00, access: Access::Wo, fields: &[CTRL_START], doc: "control" },
+    Register {
+        name: "status",
+        offset: 0x04,
+        access: Access::Ro,
+        fields: &[STATUS_BUSY, STATUS_DONE, STATUS_BUS_ERROR],
+        doc: "run state",
+    },
+    Register {
+        name: "error",
+        offset: 0x08,
+        access: Access::Ro,
+        fields: &[ERROR_CLASS, ERROR_INDEX],
+        doc: "halt status of the last run (valid when `status.done`)",
+    },
+    Register {
+        name: "prog_base",
+        offset: 0x0C,
+        access: Access::Rw,
+        fields: &[],
+        doc: "AXI byte address of the program (instruction i at prog_base + i * INSTR_BYTES; 2-byte aligned)",
+    },
+    Register {
+        name: "prog_len",
+        offset: 0x10,
+        access: Access::Rw,
+        fields: &[],
+        doc: "program length, instructions (at most imem_depth; the low 16 bits are used)",
+    },
+    Register {
+        name: "dram_base",
+        offset: 0x14,
+        access: Access::Rw,
+        fields: &[],
+        doc: "AXI byte address of the core's DRAM address 0 (added modulo 2^32 to every core address)",
+    },
+    Register {
+        name: "preset_hash",
+        offset: 0x18,
+        access: Access::Ro,
+        fields: &[],
+        doc: "hash of the AccelConfig the hardware was built for (`preset_hash`); the host refuses a mismatch",
+    },
+    Register { name: "id", offset: 0x1C, access: Access::Ro, fields: &[], doc: "constant 0x444E414F (\"DNAO\")" },
+    Register {
+        name: "bus_cycles",
+        offset: 0x20,
+        access: Access::Ro,
+        fields: &[],
+        doc: "AXI clock cycles from `start` to halt, program fetch included (the core's own `cycles` counter excludes fetch and the cycles it was held for the bus)",
+    },
+    Register {
+        name: "counters_implemented",
+        offset: 0x24,
+        access: Access::Ro,
+        fields: &[],
+        doc: "bit i set: event counter i (arch::events index) is implemented",
+    },
+];
+
+/// Errors of register-map look-ups.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RegMapError {
+    /// No register of that name.
+    #[error("no register named `{0}`")]
+    NoRegister(String),
+}
+
+/// The register named `name`.
+pub fn register(name: &str) -> Result<&'static Register, RegMapError> {
+    REGISTERS
+        .iter()
+        .find(|r| r.name == name)
+        .ok_or_else(|| RegMapError::NoRegister(name.to_string()))
+}
+
+/// Byte offset of the register named `name`.
+pub fn offset(name: &str) -> Result<u32, RegMapError> {
+    register(name).map(|r| r.offset)
+}
+
+/// Byte offset of event counter `e`.
+pub fn counter_offset(e: Event) -> u32 {
+    COUNTER_BASE + 4 * e as u32
+}
+
+/// Bytes of the register window (a power of two covering every register and counter).
+pub fn window_bytes() -> u32 {
+    (COUNTER_BASE + 4 * NUM_EVENTS as u32).next_power_of_two()
+}
+
+/// The `counters_implemented` value.
+pub fn counters_mask() -> u32 {
+    COUNTERS_IMPLEMENTED.iter().fold(0, |m, e| m | 1 << (*e as u32))
+}
+
+/// A canonical text of the configuration fields that the hardware depends on
+/// (the name and notes are excluded).
+pub fn preset_text(cfg: &AccelConfig) -> String {
+    format!(
+        "tn={};nbin={};sb={};nbout={};data={};frac={};acc={};bpc={};lat={};size={};d1={};d2={};d3={};imem={};q={};seed={:#x}",
+        cfg.tn,
+        cfg.nbin_bytes,
+        cfg.sb_bytes,
+        cfg.nbout_bytes,
+        cfg.data_bits,
+        cfg.frac_bits,
+        cfg.acc_bits,
+        cfg.dram.bytes_per_cycle,
+        cfg.dram.latency_cycles,
+        cfg.dram.size_bytes,
+        cfg.pipeline.nfu1,
+        cfg.pipeline.nfu2,
+        cfg.pipeline.nfu3,
+        cfg.imem_depth,
+        cfg.queue_depth,
+        cfg.lfsr_seed
+    )
+}
+
+/// 32-bit FNV-1a hash of [`preset_text`]: the `preset_hash` register's value.
+pub fn preset_hash(cfg: &AccelConfig) -> u32 {
+    let mut h: u32 = 0x811C_9DC5;
+    for b in preset_text(cfg).bytes() {
+        h ^= b as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// The register map as a Markdown table (for docs/boards.md).
+pub fn markdown() -> String {
+    let acc = |a: Access| match a {
+        Access::Ro => "RO",
+        Access::Rw => "RW",
+        Access::Wo => "WO",
+    };
+    let mut s = String::from("| offset | name | access | fields | meaning |\n|---|---|---|---|---|\n");
+    for r in REGISTERS {
+        let f: Vec<String> = r
+            .fields
+            .iter()
+            .map(|f| {
+                if f.bits == 1 {
+                    format!("`{}` [{}]: {}", f.name, f.lsb, f.doc)
+                } else {
+                    format!("`{}` [{}:{}]: {}", f.name, f.lsb + f.bits - 1, f.lsb, f.doc)
+                }
+            })
+            .collect();
+        s += &format!(
+            "| {:#05x} | `{}` | {} | {} | {} |\n",
+            r.offset,
+            r.name,
+            acc(r.access),
+            f.join("; "),
+            r.doc
+        );
+    }
+    for e in Event::ALL {
+        let implemented = COUNTERS_IMPLEMENTED.contains(e);
+        s += &format!(
+            "| {:#05x} | `{}` | RO | | event counter {} ({}) |\n",
+            counter_offset(*e),
+            e.name(),
+            *e as usize,
+            if implemented { "counted, low 32 bits" } else { "not counted by the wrapper: reads 0" }
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_are_unique_aligned_and_below_the_counters() {
+        let mut seen = std::collections::BTreeSet::new();
+        for r in REGISTERS {
+            assert_eq!(r.offset % 4, 0, "{}", r.name);
+            assert!(r.offset < COUNTER_BASE, "{}", r.name);
+            assert!(seen.insert(r.offset), "{}", r.name);
+        }
+        assert!(window_bytes() >= COUNTER_BASE + 4 * NUM_EVENTS as u32);
+    }
+
+    #[test]
+    fn presets_hash_differently() {
+        let t = preset_hash(&AccelConfig::tiny());
+        let d = preset_hash(&AccelConfig::diannao());
+        assert_ne!(t, d);
+        let mut c = AccelConfig::tiny();
+        c.name = "renamed".into();
+        assert_eq!(preset_hash(&c), t, "the name does not matter");
+        c.tn = 8;
+        assert_ne!(preset_hash(&c), t);
+    }
+
+    #[test]
+    fn fields_round_trip() {
+        assert_eq!(ERROR_INDEX.get(ERROR_INDEX.put(1234) | ERROR_CLASS.put(2)), 1234);
+        assert_eq!(ERROR_CLASS.get(ERROR_INDEX.put(1234) | ERROR_CLASS.put(2)), 2);
+        assert!(markdown().contains("`preset_hash`"));
+    }
+}

@@ -1,0 +1,128 @@
+//! The AXI-wrapped accelerator under Verilator ([`crate::axi_harness`]) as a
+//! [`Backend`]: the DRAM image is placed at `dram_base + address` in the AXI
+//! memory model, the program at `prog_base`, the run is started and polled
+//! through the AXI4-Lite register map (`hdl::axi::regmap`), and the halt
+//! status and DRAM window are read back. `Outcome::cycles` is the core's own
+//! `cycles` counter, which differs from the plain memory port's (the AXI
+//! latencies differ from the contract's fixed `L`).
+
+use crate::axi_harness::{AxiSim, Stats, Timing};
+use crate::rtl::status;
+use crate::{Backend, BackendError, Outcome, Vector};
+use arch::events::Event;
+use hdl::axi::regmap::{self, counter_offset};
+
+const NAME: &str = "axi";
+
+/// Result of one AXI run beyond the [`Outcome`].
+#[derive(Clone, Debug)]
+pub struct AxiRun {
+    /// The outcome (status, DRAM window, core cycles).
+    pub outcome: Outcome,
+    /// AXI clock cycles from start to halt (`bus_cycles`), program fetch included.
+    pub bus_cycles: u64,
+    /// `status.bus_error`.
+    pub bus_error: bool,
+    /// Protocol statistics of the harness.
+    pub stats: Stats,
+}
+
+/// The AXI-wrapped RTL under Verilator with randomised AXI timing.
+#[derive(Clone, Copy, Debug)]
+pub struct AxiBackend {
+    /// AXI model randomisation.
+    pub timing: Timing,
+    /// AXI byte address of the program.
+    pub prog_base: u32,
+    /// AXI byte address of the core's DRAM address 0.
+    pub dram_base: u32,
+    /// Give up after this many AXI cycles.
+    pub max_cycles: u64,
+}
+
+impl Default for AxiBackend {
+    fn default() -> Self {
+        AxiBackend {
+            timing: Timing::default(),
+            // not bus-aligned and crossing 4 KB pages within instructions: exercises the loader's realignment
+            prog_base: 0x3000_0FC2,
+            dram_base: 0x1000_0000,
+            max_cycles: 50_000_000,
+        }
+    }
+}
+
+fn fail(m: impl std::fmt::Display) -> BackendError {
+    BackendError::Failed { backend: NAME, message: m.to_string() }
+}
+
+fn off(name: &str) -> Result<u32, BackendError> {
+    regmap::offset(name).map_err(fail)
+}
+
+/// Program words as bytes (each word little-endian 64-bit limbs, limb 0 first).
+pub fn program_bytes(program: &[arch::isa::fields::Word]) -> Vec<u8> {
+    program.iter().flat_map(|w| w.iter().flat_map(|l| l.to_le_bytes())).collect()
+}
+
+impl AxiBackend {
+    /// Run `v` and return the outcome with the bus statistics.
+    pub fn run_full(&self, v: &Vector) -> Result<AxiRun, BackendError> {
+        if v.program.len() > v.cfg.imem_depth as usize {
+            return Err(fail(format!("{} instructions exceed the {}-entry imem", v.program.len(), v.cfg.imem_depth)));
+        }
+        let mut s = AxiSim::start(&v.cfg, self.timing).map_err(fail)?;
+        let hash = s.reg_read(off("preset_hash")?).map_err(fail)?;
+        if hash != regmap::preset_hash(&v.cfg) {
+            return Err(fail(format!("preset hash {hash:#x} does not match the configuration")));
+        }
+        for (a, bytes) in &v.image {
+            s.mem_write(self.dram_base as u64 + a, bytes).map_err(fail)?;
+        }
+        s.mem_write(self.prog_base as u64, &program_bytes(&v.program)).map_err(fail)?;
+        s.reg_write(off("prog_base")?, self.prog_base).map_err(fail)?;
+        s.reg_write(off("prog_len")?, v.program.len() as u32).map_err(fail)?;
+        s.reg_write(off("dram_base")?, self.dram_base).map_err(fail)?;
+        s.reg_write(off("ctrl")?, regmap::CTRL_START.put(1)).map_err(fail)?;
+        if s.wait_irq(self.max_cycles).map_err(fail)?.is_none() {
+            return Err(fail(format!("{}: no halt within {} cycles", v.name, self.max_cycles)));
+        }
+        let st = s.reg_read(off("status")?).map_err(fail)?;
+        if regmap::STATUS_DONE.get(st) != 1 {
+            return Err(fail(format!("irq without status.done ({st:#x})")));
+        }
+        let err = s.reg_read(off("error")?).map_err(fail)?;
+        let cycles = s.reg_read(counter_offset(Event::Cycles)).map_err(fail)? as u64;
+        let bus_cycles = s.reg_read(off("bus_cycles")?).map_err(fail)? as u64;
+        let dram = s.mem_read(self.dram_base as u64 + v.window.0, v.window.1).map_err(fail)?;
+        let stats = s.stats().map_err(fail)?;
+        Ok(AxiRun {
+            outcome: Outcome {
+                cycles,
+                status: status(regmap::ERROR_CLASS.get(err) as u64, regmap::ERROR_INDEX.get(err) as u64).map_err(fail)?,
+                dram,
+            },
+            bus_cycles,
+            bus_error: regmap::STATUS_BUS_ERROR.get(st) == 1,
+            stats,
+        })
+    }
+}
+
+impl Backend for AxiBackend {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    /// Runs the vector and fails on any protocol violation or bus error.
+    fn run(&self, v: &Vector) -> Result<Outcome, BackendError> {
+        let r = self.run_full(v)?;
+        if r.stats.violations != 0 {
+            return Err(fail(format!("{}: {} AXI protocol violations: {:?}", v.name, r.stats.violations, r.stats.messages)));
+        }
+        if r.bus_error {
+            return Err(fail(format!("{}: bus error", v.name)));
+        }
+        Ok(r.outcome)
+    }
+}
