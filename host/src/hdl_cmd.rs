@@ -34,6 +34,9 @@ enum HdlCmd {
         /// Output directory: must not exist, be empty, or hold an earlier emission (replaced).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Emit a Vivado project for a board instead (zcu104, kv260): AXI-wrapped Verilog, board wrapper, XDC, build.tcl (docs/boards.md).
+        #[arg(long, value_name = "BOARD")]
+        board: Option<String>,
     },
     /// Estimate FPGA resources with Yosys `synth_xilinx -family xcup` and compare with a part (minutes for diannao).
     Report {
@@ -67,9 +70,12 @@ enum HdlCmd {
 /// Run `diannao hdl ...`; returns the text to print on standard output.
 pub fn command(a: &HdlArgs) -> Result<String> {
     match &a.cmd {
-        HdlCmd::Emit { preset, out } => {
+        HdlCmd::Emit { preset, out, board } => {
             let cfg = crate::configs::resolve(preset)?;
-            let files = emit::emit_verilog(&cfg, out)?;
+            let files = match board {
+                Some(b) => hdl::board::emit_board(&cfg, hdl::board::board(b)?, out)?,
+                None => emit::emit_verilog(&cfg, out)?,
+            };
             Ok(files.iter().map(|f| format!("{}\n", f.display())).collect())
         }
         HdlCmd::Parts { json } => Ok(if *json { parts_json() } else { parts_table() }),

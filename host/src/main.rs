@@ -36,6 +36,8 @@ enum Cmd {
     Bench(host::bench::BenchArgs),
     /// FPGA flow: emit the Verilog (`hdl emit`), list parts (`hdl parts`), estimate resources with Yosys against a part (`hdl report`).
     Hdl(host::hdl_cmd::HdlArgs),
+    /// Train a network on MNIST digits (forward, backward and update on the chosen backend; loss on the host): per-epoch accuracy, metrics and checkpoints.
+    Train(host::train::cli::TrainArgs),
     /// List the accelerator presets with their derived figures (rows, on-chip bytes, peak MACs and GOP/s).
     Presets {
         /// Print JSON (an array of configurations, each with a `derived` object) instead of a table.
@@ -171,6 +173,7 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Verify(a) => Ok(host::verify::command(&a, &mut std::io::stdout().lock())?),
         Cmd::Bench(a) => emit(&host::bench::command(&a)?, None),
         Cmd::Hdl(a) => emit(&host::hdl_cmd::command(&a)?, None),
+        Cmd::Train(a) => host::train::cli::main(a),
         Cmd::Presets {
             json,
             presets: names,

@@ -1,0 +1,180 @@
+//! `diannao train` end to end (CPU backend): JSON summary, output files,
+//! resume, and one-line errors for bad input.
+
+use std::path::Path;
+use std::process::Command;
+
+fn diannao(args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_diannao"))
+        .args(args)
+        .env_remove("DIANNAO_DATA")
+        .output()
+        .expect("runs");
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+const QUICK: &[&str] = &[
+    "train",
+    "--backend",
+    "cpu",
+    "--quiet",
+    "--train-limit",
+    "256",
+    "--test-limit",
+    "128",
+    "--epochs",
+    "2",
+];
+
+#[test]
+fn train_cpu_json_summary_and_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let out_s = out.to_str().unwrap();
+    let mut args = QUICK.to_vec();
+    args.extend(["--json", "--out", out_s]);
+    let (code, stdout, stderr) = diannao(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.is_empty(), "quiet run printed: {stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
+    assert_eq!(v["net"], "lenet5");
+    assert_eq!(v["backend"], "cpu");
+    assert_eq!(v["train_examples"], 256);
+    assert_eq!(v["test_examples"], 128);
+    assert_eq!(v["test_acc_per_epoch"].as_array().unwrap().len(), 2);
+    let acc = v["final_test_acc"].as_f64().unwrap();
+    assert!(acc > 0.3, "accuracy {acc}");
+    assert!(v["wall_s"].as_f64().unwrap() > 0.0);
+    assert!(v["accelerator"].is_null());
+    for f in ["metrics.csv", "metrics.json", "checkpoint.json"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    // Resume with one more epoch: three epochs in the metrics.
+    let mut args = QUICK.to_vec();
+    args.extend(["--json", "--out", out_s, "--resume"]);
+    let ep = args.iter().position(|a| *a == "--epochs").unwrap();
+    args[ep + 1] = "3";
+    let (code, stdout, stderr) = diannao(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["resumed_after"], 2);
+    assert_eq!(v["test_acc_per_epoch"].as_array().unwrap().len(), 3);
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(m.as_array().unwrap().len(), 3);
+    // A different net refuses the checkpoint.
+    let mut args = QUICK.to_vec();
+    args.extend(["--out", out_s, "--resume", "--net", "micro"]);
+    let (code, _, stderr) = diannao(&args);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains(
+            "checkpoint does not match this run: it is for net lenet5, this run trains micro"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn train_prints_per_epoch_lines() {
+    let (code, stdout, stderr) = diannao(&[
+        "train",
+        "--backend",
+        "cpu",
+        "--train-limit",
+        "64",
+        "--test-limit",
+        "32",
+        "--epochs",
+        "1",
+        "--net",
+        "micro",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("epoch 1/1: loss "), "{stdout}");
+    assert!(stdout.contains("held-out accuracy"), "{stdout}");
+}
+
+fn one_line_error(args: &[&str], want: &str) {
+    let (code, stdout, stderr) = diannao(args);
+    assert_eq!(code, 1, "{args:?}: {stdout}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains(want), "{args:?}: `{stderr}` lacks `{want}`");
+}
+
+#[test]
+fn train_bad_input_messages() {
+    let empty = tempfile::tempdir().unwrap();
+    let e = empty.path().to_str().unwrap();
+    one_line_error(
+        &["train", "--backend", "cpu", "--data", e],
+        "train-images-idx3-ubyte: missing data file",
+    );
+    let bad = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/mnist");
+    for f in [
+        "train-images-idx3-ubyte.gz",
+        "test-images-idx3-ubyte.gz",
+        "test-labels-idx1-ubyte.gz",
+    ] {
+        std::fs::copy(src.join(f), bad.path().join(f)).unwrap();
+    }
+    std::fs::write(
+        bad.path().join("train-labels-idx1-ubyte"),
+        b"not an idx file",
+    )
+    .unwrap();
+    one_line_error(
+        &[
+            "train",
+            "--backend",
+            "cpu",
+            "--data",
+            bad.path().to_str().unwrap(),
+        ],
+        "train-labels-idx1-ubyte: bad magic number",
+    );
+    one_line_error(
+        &["train", "--backend", "cpu", "--batch", "0"],
+        "--batch must be at least 1",
+    );
+    one_line_error(
+        &["train", "--backend", "cpu", "--lr=-1"],
+        "--lr must be a positive number",
+    );
+    one_line_error(
+        &["train", "--backend", "cpu", "--net", "alexnet"],
+        "alexnet",
+    );
+    one_line_error(&["train", "--backend", "gpu"], "gpu");
+    one_line_error(&["train", "--backend", "cpu", "--resume"], "--out");
+    let out = tempfile::tempdir().unwrap();
+    one_line_error(
+        &[
+            "train",
+            "--backend",
+            "cpu",
+            "--out",
+            out.path().to_str().unwrap(),
+            "--resume",
+        ],
+        "no checkpoint to resume from",
+    );
+    one_line_error(
+        &[
+            "train",
+            "--backend",
+            "cpu",
+            "--train-limit",
+            "10",
+            "--batch",
+            "32",
+        ],
+        "10 training examples make no batch of 32",
+    );
+}
