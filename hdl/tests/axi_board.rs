@@ -7,12 +7,24 @@ use std::process::Command;
 
 fn lint(dir: &std::path::Path) {
     let out = Command::new("verilator")
-        .args(["--lint-only", "-Wall", "--top-module", WRAPPER_MODULE, "lint_waivers.vlt", "-f", "filelist.f"])
+        .args([
+            "--lint-only",
+            "-Wall",
+            "--top-module",
+            WRAPPER_MODULE,
+            "lint_waivers.vlt",
+            "-f",
+            "filelist.f",
+        ])
         .current_dir(dir)
         .output()
         .expect("verilator (Debian package `verilator`) is required");
     let text = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && !text.contains("%Warning"), "lint of {}:\n{text}", dir.display());
+    assert!(
+        out.status.success() && !text.contains("%Warning"),
+        "lint of {}:\n{text}",
+        dir.display()
+    );
 }
 
 fn check(cfg: &AccelConfig) {
@@ -26,13 +38,31 @@ fn check(cfg: &AccelConfig) {
         let wrapper = std::fs::read_to_string(out.join("dn_axi.v")).unwrap();
         let tcl = std::fs::read_to_string(out.join("build.tcl")).unwrap();
         let ports = module_ports(&wrapper, WRAPPER_MODULE);
-        assert!(ports.contains(&"m_axi_wdata".to_string()) && ports.contains(&"aresetn".to_string()), "{ports:?}");
+        assert!(
+            ports.contains(&"m_axi_wdata".to_string()) && ports.contains(&"aresetn".to_string()),
+            "{ports:?}"
+        );
         for p in xdc_ports(&xdc) {
-            assert!(ports.contains(&p), "{}: XDC port {p} is not a port of {WRAPPER_MODULE}", b.name);
-            assert!(tcl.contains(&format!("create_bd_port -dir O {p}")), "{}: XDC port {p} is not a block-design port", b.name);
+            assert!(
+                ports.contains(&p),
+                "{}: XDC port {p} is not a port of {WRAPPER_MODULE}",
+                b.name
+            );
+            assert!(
+                tcl.contains(&format!("create_bd_port -dir O {p}")),
+                "{}: XDC port {p} is not a block-design port",
+                b.name
+            );
         }
         assert_eq!(xdc_ports(&xdc).len(), 2 * b.pins.len(), "{xdc}");
-        for s in ["M_AXI_HPM0_FPD", "S_AXI_HP0_FPD", "pl_clk0", "pl_resetn0", "write_bitstream", b.part] {
+        for s in [
+            "M_AXI_HPM0_FPD",
+            "S_AXI_HP0_FPD",
+            "pl_clk0",
+            "pl_resetn0",
+            "write_bitstream",
+            b.part,
+        ] {
             assert!(tcl.contains(s), "{}: TCL lacks {s}", b.name);
         }
         // a second emission replaces the first
@@ -47,6 +77,9 @@ fn tiny_board_projects_lint_and_constrain_existing_ports() {
 
 #[test]
 fn xdc_port_parser_finds_ports() {
-    assert_eq!(xdc_ports("set_property PACKAGE_PIN A12 [get_ports {fan_en_b}]\n# [get_ports x]\n"), vec!["fan_en_b"]);
+    assert_eq!(
+        xdc_ports("set_property PACKAGE_PIN A12 [get_ports {fan_en_b}]\n# [get_ports x]\n"),
+        vec!["fan_en_b"]
+    );
     assert!(board::board("ZCU104").is_ok() && board::board("arty").is_err());
 }

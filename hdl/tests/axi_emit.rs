@@ -6,7 +6,13 @@ use hdl::axi::wrapper::axi_verilog;
 #[test]
 fn tiny_axi_verilog_has_the_axi_ports() {
     let v = axi_verilog(&AccelConfig::tiny()).expect("emit");
-    for p in ["s_axi_awaddr", "m_axi_arlen", "m_axi_wstrb", "irq", "BUFGCE"] {
+    for p in [
+        "s_axi_awaddr",
+        "m_axi_arlen",
+        "m_axi_wstrb",
+        "irq",
+        "BUFGCE",
+    ] {
         assert!(v.contains(p), "{p}");
     }
 }
@@ -18,7 +24,8 @@ fn other_configurations_are_refused() {
 
 #[test]
 fn docs_boards_md_holds_the_register_table() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/boards.md")).unwrap();
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/boards.md")).unwrap();
     let table = hdl::axi::regmap::markdown();
     if !doc.contains(&table) {
         std::fs::write(std::env::temp_dir().join("regmap_table.md"), &table).unwrap();

@@ -53,7 +53,10 @@ impl Default for AxiBackend {
 }
 
 fn fail(m: impl std::fmt::Display) -> BackendError {
-    BackendError::Failed { backend: NAME, message: m.to_string() }
+    BackendError::Failed {
+        backend: NAME,
+        message: m.to_string(),
+    }
 }
 
 fn off(name: &str) -> Result<u32, BackendError> {
@@ -62,30 +65,48 @@ fn off(name: &str) -> Result<u32, BackendError> {
 
 /// Program words as bytes (each word little-endian 64-bit limbs, limb 0 first).
 pub fn program_bytes(program: &[arch::isa::fields::Word]) -> Vec<u8> {
-    program.iter().flat_map(|w| w.iter().flat_map(|l| l.to_le_bytes())).collect()
+    program
+        .iter()
+        .flat_map(|w| w.iter().flat_map(|l| l.to_le_bytes()))
+        .collect()
 }
 
 impl AxiBackend {
     /// Run `v` and return the outcome with the bus statistics.
     pub fn run_full(&self, v: &Vector) -> Result<AxiRun, BackendError> {
         if v.program.len() > v.cfg.imem_depth as usize {
-            return Err(fail(format!("{} instructions exceed the {}-entry imem", v.program.len(), v.cfg.imem_depth)));
+            return Err(fail(format!(
+                "{} instructions exceed the {}-entry imem",
+                v.program.len(),
+                v.cfg.imem_depth
+            )));
         }
         let mut s = AxiSim::start(&v.cfg, self.timing).map_err(fail)?;
         let hash = s.reg_read(off("preset_hash")?).map_err(fail)?;
         if hash != regmap::preset_hash(&v.cfg) {
-            return Err(fail(format!("preset hash {hash:#x} does not match the configuration")));
+            return Err(fail(format!(
+                "preset hash {hash:#x} does not match the configuration"
+            )));
         }
         for (a, bytes) in &v.image {
-            s.mem_write(self.dram_base as u64 + a, bytes).map_err(fail)?;
+            s.mem_write(self.dram_base as u64 + a, bytes)
+                .map_err(fail)?;
         }
-        s.mem_write(self.prog_base as u64, &program_bytes(&v.program)).map_err(fail)?;
-        s.reg_write(off("prog_base")?, self.prog_base).map_err(fail)?;
-        s.reg_write(off("prog_len")?, v.program.len() as u32).map_err(fail)?;
-        s.reg_write(off("dram_base")?, self.dram_base).map_err(fail)?;
-        s.reg_write(off("ctrl")?, regmap::CTRL_START.put(1)).map_err(fail)?;
+        s.mem_write(self.prog_base as u64, &program_bytes(&v.program))
+            .map_err(fail)?;
+        s.reg_write(off("prog_base")?, self.prog_base)
+            .map_err(fail)?;
+        s.reg_write(off("prog_len")?, v.program.len() as u32)
+            .map_err(fail)?;
+        s.reg_write(off("dram_base")?, self.dram_base)
+            .map_err(fail)?;
+        s.reg_write(off("ctrl")?, regmap::CTRL_START.put(1))
+            .map_err(fail)?;
         if s.wait_irq(self.max_cycles).map_err(fail)?.is_none() {
-            return Err(fail(format!("{}: no halt within {} cycles", v.name, self.max_cycles)));
+            return Err(fail(format!(
+                "{}: no halt within {} cycles",
+                v.name, self.max_cycles
+            )));
         }
         let st = s.reg_read(off("status")?).map_err(fail)?;
         if regmap::STATUS_DONE.get(st) != 1 {
@@ -94,12 +115,18 @@ impl AxiBackend {
         let err = s.reg_read(off("error")?).map_err(fail)?;
         let cycles = s.reg_read(counter_offset(Event::Cycles)).map_err(fail)? as u64;
         let bus_cycles = s.reg_read(off("bus_cycles")?).map_err(fail)? as u64;
-        let dram = s.mem_read(self.dram_base as u64 + v.window.0, v.window.1).map_err(fail)?;
+        let dram = s
+            .mem_read(self.dram_base as u64 + v.window.0, v.window.1)
+            .map_err(fail)?;
         let stats = s.stats().map_err(fail)?;
         Ok(AxiRun {
             outcome: Outcome {
                 cycles,
-                status: status(regmap::ERROR_CLASS.get(err) as u64, regmap::ERROR_INDEX.get(err) as u64).map_err(fail)?,
+                status: status(
+                    regmap::ERROR_CLASS.get(err) as u64,
+                    regmap::ERROR_INDEX.get(err) as u64,
+                )
+                .map_err(fail)?,
                 dram,
             },
             bus_cycles,
@@ -118,7 +145,10 @@ impl Backend for AxiBackend {
     fn run(&self, v: &Vector) -> Result<Outcome, BackendError> {
         let r = self.run_full(v)?;
         if r.stats.violations != 0 {
-            return Err(fail(format!("{}: {} AXI protocol violations: {:?}", v.name, r.stats.violations, r.stats.messages)));
+            return Err(fail(format!(
+                "{}: {} AXI protocol violations: {:?}",
+                v.name, r.stats.violations, r.stats.messages
+            )));
         }
         if r.bus_error {
             return Err(fail(format!("{}: bus error", v.name)));

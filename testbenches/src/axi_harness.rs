@@ -50,7 +50,12 @@ pub struct Timing {
 
 impl Default for Timing {
     fn default() -> Self {
-        Timing { seed: 1, ready_pct: 60, max_latency: 12, valid_pct: 70 }
+        Timing {
+            seed: 1,
+            ready_pct: 60,
+            max_latency: 12,
+            valid_pct: 70,
+        }
     }
 }
 
@@ -254,30 +259,62 @@ pub fn executable(cfg: &AccelConfig) -> Result<PathBuf, HarnessError> {
     let root = std::env::temp_dir().join("diannao-axi-harness");
     let dir = root.join(format!("{}-{:016x}", cfg.name, h.finish()));
     let exe = dir.join("obj").join("vaxi");
-    let _g = BUILD_LOCK.lock().map_err(|_| HarnessError::Build("lock poisoned".into()))?;
+    let _g = BUILD_LOCK
+        .lock()
+        .map_err(|_| HarnessError::Build("lock poisoned".into()))?;
     if exe.exists() {
         return Ok(exe);
     }
     let tmp = root.join(format!("build-{}-{:016x}", std::process::id(), h.finish()));
     let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(|e| HarnessError::Build(format!("{}: {e}", tmp.display())))?;
+    std::fs::create_dir_all(&tmp)
+        .map_err(|e| HarnessError::Build(format!("{}: {e}", tmp.display())))?;
     std::fs::write(tmp.join("top.v"), &v).map_err(|e| HarnessError::Build(e.to_string()))?;
     std::fs::write(tmp.join("harness.cpp"), &c).map_err(|e| HarnessError::Build(e.to_string()))?;
     let out = Command::new("verilator")
-        .args(["--cc", "--exe", "--build", "-O2", "-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-WIDTH"])
-        .args(["-Wno-UNOPTFLAT", "--top-module", "top", "-Mdir", "obj", "-o", "vaxi", "-j", "2"])
+        .args([
+            "--cc",
+            "--exe",
+            "--build",
+            "-O2",
+            "-Wno-fatal",
+            "-Wno-lint",
+            "-Wno-style",
+            "-Wno-WIDTH",
+        ])
+        .args([
+            "-Wno-UNOPTFLAT",
+            "--top-module",
+            "top",
+            "-Mdir",
+            "obj",
+            "-o",
+            "vaxi",
+            "-j",
+            "2",
+        ])
         .args(["-CFLAGS", "-O1", "top.v", "harness.cpp"])
         .current_dir(&tmp)
         .output()
-        .map_err(|e| HarnessError::Build(format!("cannot run verilator ({e}): Verilator 5 is required (Debian package `verilator`)")))?;
+        .map_err(|e| {
+            HarnessError::Build(format!(
+                "cannot run verilator ({e}): Verilator 5 is required (Debian package `verilator`)"
+            ))
+        })?;
     if !out.status.success() {
         let s = String::from_utf8_lossy(&out.stderr);
         let errs: Vec<&str> = s.lines().filter(|l| l.contains("rror")).take(15).collect();
-        return Err(HarnessError::Build(format!("verilator failed:\n{}", errs.join("\n"))));
+        return Err(HarnessError::Build(format!(
+            "verilator failed:\n{}",
+            errs.join("\n")
+        )));
     }
     let _ = std::fs::remove_dir_all(&dir);
     if std::fs::rename(&tmp, &dir).is_err() && !exe.exists() {
-        return Err(HarnessError::Build(format!("cannot move the build to {}", dir.display())));
+        return Err(HarnessError::Build(format!(
+            "cannot move the build to {}",
+            dir.display()
+        )));
     }
     Ok(exe)
 }
@@ -300,7 +337,11 @@ impl AxiSim {
             .map_err(|e| perr(format!("{}: {e}", exe.display())))?;
         let stdin = child.stdin.take().ok_or_else(|| perr("no stdin"))?;
         let stdout = BufReader::new(child.stdout.take().ok_or_else(|| perr("no stdout"))?);
-        let mut s = AxiSim { child, stdin, stdout };
+        let mut s = AxiSim {
+            child,
+            stdin,
+            stdout,
+        };
         s.cmd(&format!(
             "timing {} {} {} {}",
             timing.seed, timing.ready_pct, timing.max_latency, timing.valid_pct

@@ -14,13 +14,20 @@ fn layer(cfg: &AccelConfig, spec: &str, batch: u32, seed: u64) -> Vector {
 
 /// Run on the plain port and through AXI; demand equal DRAM and status; return (plain, axi) cycles.
 fn same(v: &Vector, axi: &AxiBackend) -> (u64, u64, Status) {
-    let p = VerilatorBackend::default().run(v).unwrap_or_else(|e| panic!("{}: {e}", v.name));
-    let r = axi.run_full(v).unwrap_or_else(|e| panic!("{}: {e}", v.name));
+    let p = VerilatorBackend::default()
+        .run(v)
+        .unwrap_or_else(|e| panic!("{}: {e}", v.name));
+    let r = axi
+        .run_full(v)
+        .unwrap_or_else(|e| panic!("{}: {e}", v.name));
     assert_eq!(r.stats.violations, 0, "{}: {:?}", v.name, r.stats.messages);
     assert!(!r.bus_error, "{}: bus error", v.name);
     assert_eq!(r.outcome.status, p.status, "{}: status", v.name);
     if let Some(i) = (0..p.dram.len()).find(|&i| p.dram[i] != r.outcome.dram[i]) {
-        panic!("{}: DRAM differs first at window byte {i:#x}: plain {:#04x} vs axi {:#04x}", v.name, p.dram[i], r.outcome.dram[i]);
+        panic!(
+            "{}: DRAM differs first at window byte {i:#x}: plain {:#04x} vs axi {:#04x}",
+            v.name, p.dram[i], r.outcome.dram[i]
+        );
     }
     eprintln!(
         "{}: plain port {} cycles; AXI core {} cycles, {} bus cycles, {} AR / {} AW bursts, longest {}",
@@ -41,7 +48,13 @@ fn layers_match_the_plain_port_under_random_axi_timing() {
     .enumerate()
     {
         let v = layer(&cfg, spec, *batch, 10 + k as u64);
-        let axi = AxiBackend { timing: Timing { seed: 7 + k as u64, ..Timing::default() }, ..AxiBackend::default() };
+        let axi = AxiBackend {
+            timing: Timing {
+                seed: 7 + k as u64,
+                ..Timing::default()
+            },
+            ..AxiBackend::default()
+        };
         let (_, _, st) = same(&v, &axi);
         assert_eq!(st, Status::Done);
         let o = axi.run(&v).unwrap_or_else(|e| panic!("{e}"));
@@ -57,7 +70,12 @@ fn random_programs_with_misaligned_rows_match() {
         let v = vectors::random_program_vector(&cfg, 30, 100 + seed);
         // DRAM base 6 bytes below a 4 KB page: rows straddle pages and bus words
         let axi = AxiBackend {
-            timing: Timing { seed, ready_pct: 35, max_latency: 30, valid_pct: 40 },
+            timing: Timing {
+                seed,
+                ready_pct: 35,
+                max_latency: 30,
+                valid_pct: 40,
+            },
             dram_base: 0x1000_0FFA,
             ..AxiBackend::default()
         };
@@ -69,26 +87,47 @@ fn random_programs_with_misaligned_rows_match() {
 
 #[test]
 fn error_halt_matches() {
-    let mut v = layer(&AccelConfig::tiny(), "conv:nx=3,ny=3,k=2,ni=4,no=4,act=relu", 1, 21);
+    let mut v = layer(
+        &AccelConfig::tiny(),
+        "conv:nx=3,ny=3,k=2,ni=4,no=4,act=relu",
+        1,
+        21,
+    );
     // the program without its final `end`: halts with no_end after draining
     v.program.pop();
     let (_, _, st) = same(&v, &AxiBackend::default());
-    assert!(matches!(st, Status::Error { ref class, .. } if class == "no_end"), "{st:?}");
+    assert!(
+        matches!(st, Status::Error { ref class, .. } if class == "no_end"),
+        "{st:?}"
+    );
 }
 
 #[test]
 fn slave_errors_set_the_sticky_bus_error_bit() {
-    let v = layer(&AccelConfig::tiny(), "conv:nx=3,ny=3,k=2,ni=4,no=4,act=relu", 1, 21);
+    let v = layer(
+        &AccelConfig::tiny(),
+        "conv:nx=3,ny=3,k=2,ni=4,no=4,act=relu",
+        1,
+        21,
+    );
     let axi = AxiBackend::default();
     let mut s = testbenches::axi_harness::AxiSim::start(&v.cfg, Timing::default()).unwrap();
     s.mem_error_region(axi.prog_base as u64, 16).unwrap();
-    s.mem_write(axi.prog_base as u64, &testbenches::axi_backend::program_bytes(&v.program)).unwrap();
+    s.mem_write(
+        axi.prog_base as u64,
+        &testbenches::axi_backend::program_bytes(&v.program),
+    )
+    .unwrap();
     let o = |n: &str| hdl::axi::regmap::offset(n).unwrap();
     s.reg_write(o("prog_base"), axi.prog_base).unwrap();
     s.reg_write(o("prog_len"), v.program.len() as u32).unwrap();
     s.reg_write(o("ctrl"), 1).unwrap();
     assert!(s.wait_irq(1_000_000).unwrap().is_some(), "no halt");
     let st = s.reg_read(o("status")).unwrap();
-    assert_eq!(hdl::axi::regmap::STATUS_BUS_ERROR.get(st), 1, "status {st:#x}");
+    assert_eq!(
+        hdl::axi::regmap::STATUS_BUS_ERROR.get(st),
+        1,
+        "status {st:#x}"
+    );
     assert_eq!(s.stats().unwrap().violations, 0);
 }

@@ -192,7 +192,16 @@ impl AxiLiteSlave {
 impl Logic for AxiLiteSlave {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, r_prog_base, r_prog_len, r_dram_base, bv, rv, rd);
+        dff_setup!(
+            self,
+            clock,
+            r_prog_base,
+            r_prog_len,
+            r_dram_base,
+            bv,
+            rv,
+            rd
+        );
         // ---- writes
         self.wr.next = self.awvalid.val() && self.wvalid.val() && !self.bv.q.val();
         self.awready.next = self.wr.val();

@@ -262,12 +262,24 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize>
     /// The master for `cfg` (checks the type-level widths against it).
     pub fn new(cfg: &AccelConfig) -> Result<Self, MasterError> {
         let bpc = cfg.dram.bytes_per_cycle;
-        if BW != 8 * bpc as usize || !bpc.is_power_of_two() || bpc < 8 || SW * 8 != BW || RW != BW + 32 {
-            return Err(MasterError::Width { bw: BW, name: cfg.name.clone(), bpc });
+        if BW != 8 * bpc as usize
+            || !bpc.is_power_of_two()
+            || bpc < 8
+            || SW * 8 != BW
+            || RW != BW + 32
+        {
+            return Err(MasterError::Width {
+                bw: BW,
+                name: cfg.name.clone(),
+                bpc,
+            });
         }
         let ib_beats = cfg.beats(INSTR_BYTES as u32);
         if ASMW != ib_beats as usize * BW {
-            return Err(MasterError::Assembly { asm: ASMW, expected: ib_beats as usize * BW });
+            return Err(MasterError::Assembly {
+                asm: ASMW,
+                expected: ib_beats as usize * BW,
+            });
         }
         let tn = cfg.tn;
         let by_nbin = cfg.nbin_row_bytes();

@@ -37,12 +37,20 @@ pub struct Field {
 impl Field {
     /// Extract this field from a register value.
     pub fn get(&self, v: u32) -> u32 {
-        let m = if self.bits >= 32 { u32::MAX } else { (1u32 << self.bits) - 1 };
+        let m = if self.bits >= 32 {
+            u32::MAX
+        } else {
+            (1u32 << self.bits) - 1
+        };
         (v >> self.lsb) & m
     }
     /// `v` placed in this field.
     pub fn put(&self, v: u32) -> u32 {
-        let m = if self.bits >= 32 { u32::MAX } else { (1u32 << self.bits) - 1 };
+        let m = if self.bits >= 32 {
+            u32::MAX
+        } else {
+            (1u32 << self.bits) - 1
+        };
         (v & m) << self.lsb
     }
 }
@@ -209,7 +217,9 @@ pub fn window_bytes() -> u32 {
 
 /// The `counters_implemented` value.
 pub fn counters_mask() -> u32 {
-    COUNTERS_IMPLEMENTED.iter().fold(0, |m, e| m | 1 << (*e as u32))
+    COUNTERS_IMPLEMENTED
+        .iter()
+        .fold(0, |m, e| m | 1 << (*e as u32))
 }
 
 /// A canonical text of the configuration fields that the hardware depends on
@@ -253,7 +263,8 @@ pub fn markdown() -> String {
         Access::Rw => "RW",
         Access::Wo => "WO",
     };
-    let mut s = String::from("| offset | name | access | fields | meaning |\n|---|---|---|---|---|\n");
+    let mut s =
+        String::from("| offset | name | access | fields | meaning |\n|---|---|---|---|---|\n");
     for r in REGISTERS {
         let f: Vec<String> = r
             .fields
@@ -282,7 +293,11 @@ pub fn markdown() -> String {
             counter_offset(*e),
             e.name(),
             *e as usize,
-            if implemented { "counted, low 32 bits" } else { "not counted by the wrapper: reads 0" }
+            if implemented {
+                "counted, low 32 bits"
+            } else {
+                "not counted by the wrapper: reads 0"
+            }
         );
     }
     s
@@ -317,8 +332,14 @@ mod tests {
 
     #[test]
     fn fields_round_trip() {
-        assert_eq!(ERROR_INDEX.get(ERROR_INDEX.put(1234) | ERROR_CLASS.put(2)), 1234);
-        assert_eq!(ERROR_CLASS.get(ERROR_INDEX.put(1234) | ERROR_CLASS.put(2)), 2);
+        assert_eq!(
+            ERROR_INDEX.get(ERROR_INDEX.put(1234) | ERROR_CLASS.put(2)),
+            1234
+        );
+        assert_eq!(
+            ERROR_CLASS.get(ERROR_INDEX.put(1234) | ERROR_CLASS.put(2)),
+            2
+        );
         assert!(markdown().contains("`preset_hash`"));
     }
 }

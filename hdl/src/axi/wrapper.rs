@@ -283,7 +283,8 @@ macro_rules! axi_top {
                 self.core.mem_resp_tag.next = self.master.c_resp_tag.val();
                 self.core.mem_resp_data.next = self.master.c_resp_data.val();
                 // ---- counters (core steps while running; bus cycles from start to halt)
-                self.counting.next = self.master.ce.val() && self.master.c_run.val() && !self.core.done.val();
+                self.counting.next =
+                    self.master.ce.val() && self.master.c_run.val() && !self.core.done.val();
                 if self.master.busy.val() {
                     self.bus_cycles.d.next = self.bus_cycles.q.val() + 1;
                 }

@@ -188,7 +188,11 @@ pub fn wrapper_verilog(cfg: &AccelConfig, b: &Board) -> String {
     let mut ports = Vec::new();
     for (bus, list) in [("s_axi", &lite[..]), ("m_axi", &master[..])] {
         for (n, w, d) in list {
-            let range = if *w > 1 { format!("[{}:0] ", w - 1) } else { String::new() };
+            let range = if *w > 1 {
+                format!("[{}:0] ", w - 1)
+            } else {
+                String::new()
+            };
             ports.push(format!(
                 "(* X_INTERFACE_INFO = \"xilinx.com:interface:aximm:1.0 {bus} {} \" *)\n    {d} wire {range}{bus}_{n}",
                 n.to_uppercase()
@@ -220,8 +224,16 @@ pub fn xdc(b: &Board) -> String {
     );
     for p in b.pins {
         let _ = writeln!(s, "# {}: {}", p.port, p.doc);
-        let _ = writeln!(s, "set_property PACKAGE_PIN {} [get_ports {{{}}}]", p.package_pin, p.port);
-        let _ = writeln!(s, "set_property IOSTANDARD {} [get_ports {{{}}}]", p.iostandard, p.port);
+        let _ = writeln!(
+            s,
+            "set_property PACKAGE_PIN {} [get_ports {{{}}}]",
+            p.package_pin, p.port
+        );
+        let _ = writeln!(
+            s,
+            "set_property IOSTANDARD {} [get_ports {{{}}}]",
+            p.iostandard, p.port
+        );
     }
     s
 }
@@ -247,11 +259,17 @@ pub fn xdc_ports(xdc: &str) -> Vec<String> {
 
 /// Port names of module `module` in Verilog text (ANSI or non-ANSI header).
 pub fn module_ports(verilog: &str, module: &str) -> Vec<String> {
-    let Some(i) = verilog.find(&format!("module {module}")) else { return vec![] };
+    let Some(i) = verilog.find(&format!("module {module}")) else {
+        return vec![];
+    };
     let body = &verilog[i..];
-    let Some(end) = body.find(");") else { return vec![] };
+    let Some(end) = body.find(");") else {
+        return vec![];
+    };
     let head = &body[..end];
-    let Some(open) = head.find('(') else { return vec![] };
+    let Some(open) = head.find('(') else {
+        return vec![];
+    };
     let mut head = head[open + 1..].to_string();
     // drop attributes
     while let (Some(a), Some(b)) = (head.find("(*"), head.find("*)")) {
@@ -269,7 +287,11 @@ pub fn module_ports(verilog: &str, module: &str) -> Vec<String> {
 pub fn tcl(cfg: &AccelConfig, b: &Board) -> String {
     let mut ext = String::new();
     for p in b.pins {
-        let _ = writeln!(ext, "create_bd_port -dir O {0}\nconnect_bd_net [get_bd_pins dn/{0}] [get_bd_ports {0}]", p.port);
+        let _ = writeln!(
+            ext,
+            "create_bd_port -dir O {0}\nconnect_bd_net [get_bd_pins dn/{0}] [get_bd_ports {0}]",
+            p.port
+        );
     }
     format!(
         r#"# Vivado {ver} batch build for {board} ({part}), preset `{preset}`.
@@ -352,7 +374,15 @@ puts "DONE: $here/vivado/$proj.runs/impl_1/system_wrapper.bit"
 }
 
 /// Files of a board emission.
-pub const BOARD_FILES: &[&str] = &["top.v", "dn_axi.v", "build.tcl", "filelist.f", "lint_waivers.vlt", "README.md", "registers.md"];
+pub const BOARD_FILES: &[&str] = &[
+    "top.v",
+    "dn_axi.v",
+    "build.tcl",
+    "filelist.f",
+    "lint_waivers.vlt",
+    "README.md",
+    "registers.md",
+];
 
 /// Write the board project for `cfg` on `b` into `out` (created or replaced
 /// if it holds an earlier board emission); returns the files written.
@@ -374,15 +404,34 @@ pub fn emit_board(cfg: &AccelConfig, b: &Board, out: &Path) -> Result<Vec<PathBu
             return Err(HdlError::NotOurs(out.display().to_string()));
         }
     }
-    let parent = out.parent().map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p }).unwrap_or(Path::new("."));
+    let parent = out
+        .parent()
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        })
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(io(parent))?;
-    let tmp = parent.join(format!(".{}.tmp-{}", out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(), std::process::id()));
+    let tmp = parent.join(format!(
+        ".{}.tmp-{}",
+        out.file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
     let xdc_name = format!("{}.xdc", b.name);
     let mut waivers = String::from("`verilator_config\n");
     for w in WAIVERS {
-        let _ = writeln!(waivers, "// {}\nlint_off -rule {} -file \"*top.v\"", w.reason, w.rule);
+        let _ = writeln!(
+            waivers,
+            "// {}\nlint_off -rule {} -file \"*top.v\"",
+            w.reason, w.rule
+        );
     }
     let readme = format!(
         "# DianNao-style accelerator, preset `{p}`, for {b} ({part})\n\n\
