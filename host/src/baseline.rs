@@ -59,7 +59,7 @@ impl ConvShape {
 /// C[m x n] (+)= A[m x k] * B[k x n], row-major with explicit row strides.
 /// Single-threaded (the caller parallelises).
 #[allow(clippy::too_many_arguments)]
-fn sgemm(
+pub fn sgemm(
     m: usize,
     k: usize,
     n: usize,

@@ -98,6 +98,26 @@ fn run_err(step: &str, backend: AccelBackend, e: impl std::fmt::Display) -> Engi
     }
 }
 
+/// Unpack a program's output from `dram` with `unpack`, reporting the first
+/// DRAM read error against `step`.
+fn read_back(
+    dram: &Dram,
+    step: &str,
+    backend: AccelBackend,
+    unpack: impl FnOnce(&mut dyn FnMut(u64, &mut [u8])) -> Vec<i16>,
+) -> Result<Vec<i16>, EngineError> {
+    let mut err = None;
+    let out = unpack(&mut |a, buf| {
+        if let Err(e) = dram.read(a, buf) {
+            err.get_or_insert(e);
+        }
+    });
+    match err {
+        Some(e) => Err(run_err(step, backend, e)),
+        None => Ok(out),
+    }
+}
+
 fn comp_err(step: &str, e: impl std::fmt::Display) -> EngineError {
     EngineError::Compile {
         step: step.into(),
@@ -279,16 +299,7 @@ impl AccelEngine {
         let extent = c.layout.total_bytes();
         let dram = self.exec(step, &program, writes, extent)?;
         let c = &self.layers[&key];
-        let mut err = None;
-        let out = c.layout.unpack_output(|a, buf| {
-            if let Err(e) = dram.read(a, buf) {
-                err.get_or_insert(e);
-            }
-        });
-        match err {
-            Some(e) => Err(run_err(step, self.opts.backend, e)),
-            None => Ok(out),
-        }
+        read_back(&dram, step, self.opts.backend, |r| c.layout.unpack_output(r))
     }
 
     /// Run one element-wise program over `a` (and `b`).
@@ -322,16 +333,7 @@ impl AccelEngine {
         let extent = c.layout.total_bytes();
         let dram = self.exec(step, &program, writes, extent)?;
         let c = &self.ews[&key];
-        let mut err = None;
-        let out = c.layout.unpack_out(|addr, buf| {
-            if let Err(e) = dram.read(addr, buf) {
-                err.get_or_insert(e);
-            }
-        });
-        match err {
-            Some(e) => Err(run_err(step, self.opts.backend, e)),
-            None => Ok(out),
-        }
+        read_back(&dram, step, self.opts.backend, |r| c.layout.unpack_out(r))
     }
 
     /// `dy * [y > 0]`: the ReLU derivative from the ReLU's output.

@@ -34,38 +34,9 @@ fn mm(
     beta: f32,
 ) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
-    if m == 0 || n == 0 {
-        return;
-    }
-    let (rsa, csa) = if a_t {
-        (1, m as isize)
-    } else {
-        (k as isize, 1)
-    };
-    let (rsb, csb) = if b_t {
-        (1, k as isize)
-    } else {
-        (n as isize, 1)
-    };
-    // SAFETY: the asserts above bound every element addressed by these strides.
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.as_ptr(),
-            rsa,
-            csa,
-            b.as_ptr(),
-            rsb,
-            csb,
-            beta,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        );
-    }
+    let lda = if a_t { m } else { k };
+    let ldb = if b_t { k } else { n };
+    crate::baseline::sgemm(m, k, n, a, lda, a_t, b, ldb, b_t, c, n, beta);
 }
 
 /// ReLU that keeps NaN (so divergence shows in the loss).
