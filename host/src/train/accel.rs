@@ -231,7 +231,7 @@ impl AccelEngine {
                         format!(
                             "program of {} instructions exceeds the {}-instruction imem; the RTL \
                              backend cannot reload the imem, so it runs small networks only \
-                             (e.g. --net micro --preset tiny)",
+                             (e.g. --net micro --preset tiny --batch 8)",
                             program.len(),
                             cfg.imem_depth
                         ),
@@ -299,7 +299,9 @@ impl AccelEngine {
         let extent = c.layout.total_bytes();
         let dram = self.exec(step, &program, writes, extent)?;
         let c = &self.layers[&key];
-        read_back(&dram, step, self.opts.backend, |r| c.layout.unpack_output(r))
+        read_back(&dram, step, self.opts.backend, |r| {
+            c.layout.unpack_output(r)
+        })
     }
 
     /// Run one element-wise program over `a` (and `b`).

@@ -159,14 +159,14 @@ pub struct TrainSummary {
 #[derive(Debug, Error)]
 pub enum TrainError {
     /// The engine failed.
-    #[error("epoch {epoch}, step {step}: {source}")]
+    #[error("epoch {epoch}, step {step}: {error}")]
     Engine {
         /// Epoch, 1-based.
         epoch: usize,
         /// Step within the epoch, 1-based (0: evaluation).
         step: usize,
-        /// Engine error.
-        source: EngineError,
+        /// Engine error (in the message, so not a `source`: no repetition).
+        error: EngineError,
     },
     /// The loss is NaN or infinite.
     #[error("diverged at epoch {epoch}, step {step}: loss is {loss} (last good checkpoint kept)")]
@@ -413,10 +413,10 @@ pub fn train(
                 images[j * per..(j + 1) * per].copy_from_slice(train_set.image(idx));
                 labels[j] = train_set.labels[idx];
             }
-            let eng = |source| TrainError::Engine {
+            let eng = |error| TrainError::Engine {
                 epoch: e1,
                 step,
-                source,
+                error,
             };
             let logits = engine.forward(&images, cfg.batch).map_err(eng)?;
             let (loss, ok, dlogits) = softmax_xent(&logits, &labels, classes);
@@ -453,10 +453,10 @@ pub fn train(
             obs.step(step, loss_sum / step as f64, correct as f64 / seen as f64);
         }
         let test_acc =
-            evaluate(engine, test_set, cfg.eval_batch).map_err(|source| TrainError::Engine {
+            evaluate(engine, test_set, cfg.eval_batch).map_err(|error| TrainError::Engine {
                 epoch: e1,
                 step: 0,
-                source,
+                error,
             })?;
         let acc = engine.accel().unwrap_or_default();
         // With an accelerator, count every program of the epoch (evaluation too).
