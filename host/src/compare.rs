@@ -11,8 +11,10 @@
 //! * CPU: the f32 baseline ([`crate::baseline`]) on random data, the whole
 //!   batch per run, activation included; `--train` adds backward (input and
 //!   weight gradients, activation derivative) and the SGD-momentum update.
-//!   The accelerator has no training support yet, so with `--train` its
-//!   columns stay forward only and the report says so.
+//! * `--train`, accelerator: every program of one training step of each
+//!   layer ([`crate::train_cost`]: forward, activation / weight / input
+//!   gradients, update) run on the simulator with random operands; the
+//!   layer's figures are the sums over its programs.
 //! * Energy ratio = CPU joules / accelerator joules; speedup = CPU median
 //!   time / accelerator time.
 
@@ -54,6 +56,9 @@ pub enum CompareError {
     /// The energy table is unknown.
     #[error("{0}")]
     Energy(String),
+    /// The accelerator's training step cannot be costed.
+    #[error(transparent)]
+    Train(#[from] crate::train_cost::TrainCostError),
     /// The CPU thread pool could not be built.
     #[error("cannot start {threads} CPU threads: {reason}")]
     Threads {
@@ -400,8 +405,11 @@ pub struct LayerResult {
     pub name: String,
     /// conv, pool or class.
     pub kind: String,
-    /// Accelerator (forward pass).
+    /// Accelerator: forward pass, or with `--train` the whole training step.
     pub accel: AccelRun,
+    /// With `--train`: the accelerator's cycles and energy per phase.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub train: Option<crate::train_cost::TrainBreakdown>,
     /// CPU.
     pub cpu: CpuRun,
     /// CPU median time / accelerator time.
@@ -527,6 +535,43 @@ pub fn accel_totals(cfg: &AccelConfig, runs: &[(&LayerSpec, &AccelRun)]) -> Tota
     }
 }
 
+/// One layer's training step on the accelerator: the summed figures of its
+/// programs ([`crate::train_cost::layer_cost`]) as an [`AccelRun`], and the
+/// per-phase breakdown.
+pub fn train_layer(
+    cfg: &AccelConfig,
+    spec: &LayerSpec,
+    programs: &[crate::train_cost::TrainProgram],
+    table: &sim::EnergyTable,
+    progress: &mut (dyn FnMut(&str) + Send),
+) -> Result<(AccelRun, crate::train_cost::TrainBreakdown), CompareError> {
+    let t = crate::train_cost::layer_cost(cfg, programs, table, 0x7a1e, &mut |m| progress(m))?;
+    let pool = matches!(spec, LayerSpec::Pool(_));
+    let tn = cfg.tn as f64;
+    let lanes = if pool { tn } else { tn * tn };
+    let ops = if pool {
+        t.useful_macs as f64
+    } else {
+        t.useful_macs as f64 * cfg.peak_ops_per_cycle() as f64 / cfg.peak_macs_per_cycle() as f64
+    };
+    let run = AccelRun {
+        cycles: t.cycles,
+        seconds: t.cycles as f64 * cfg.seconds_per_cycle(),
+        useful_macs: t.useful_macs,
+        ops,
+        utilisation: if t.cycles == 0 {
+            0.0
+        } else {
+            t.useful_macs as f64 / (lanes * t.cycles as f64)
+        },
+        dram_read_bytes: t.counters.get(Event::DramReadBytes),
+        dram_write_bytes: t.counters.get(Event::DramWriteBytes),
+        energy: t.energy,
+        instructions: t.instructions,
+    };
+    Ok((run, t.breakdown))
+}
+
 /// Run the comparison. `progress` receives one line per finished step.
 pub fn compare(
     opts: &CompareOptions,
@@ -535,14 +580,31 @@ pub fn compare(
     let table = sim::EnergyTable::named(&opts.energy_table)
         .map_err(|e| CompareError::Energy(e.to_string()))?;
     let cfg = &opts.cfg;
-    let compiled = compile_all(cfg, &opts.model, opts.batch)?;
     let mut accel = Vec::new();
-    for (l, c) in opts.model.layers.iter().zip(&compiled) {
-        let a = simulate(cfg, &l.name, &l.spec, c, &table)?;
-        progress(&format!("accelerator {}: {} cycles", l.name, a.cycles));
-        accel.push(a);
+    let mut breakdowns = Vec::new();
+    if opts.train {
+        if opts.batch == 0 {
+            return Err(CompareError::ZeroBatch);
+        }
+        let programs = crate::train_cost::model_programs(cfg, &opts.model, opts.batch)?;
+        for (l, ps) in opts.model.layers.iter().zip(&programs) {
+            let (a, bd) = train_layer(cfg, &l.spec, ps, &table, progress)?;
+            progress(&format!(
+                "accelerator {} training step: {} cycles",
+                l.name, a.cycles
+            ));
+            accel.push(a);
+            breakdowns.push(Some(bd));
+        }
+    } else {
+        let compiled = compile_all(cfg, &opts.model, opts.batch)?;
+        for (l, c) in opts.model.layers.iter().zip(&compiled) {
+            let a = simulate(cfg, &l.name, &l.spec, c, &table)?;
+            progress(&format!("accelerator {}: {} cycles", l.name, a.cycles));
+            accel.push(a);
+            breakdowns.push(None);
+        }
     }
-    drop(compiled);
     let threads = opts.threads.max(1);
     let cpu: Vec<CpuRun> = baseline::with_threads(threads, || {
         opts.model
@@ -574,7 +636,9 @@ pub fn compare(
         .iter()
         .zip(accel)
         .zip(cpu)
-        .map(|((l, a), c)| LayerResult {
+        .zip(breakdowns)
+        .map(|(((l, a), c), train)| LayerResult {
+            train,
             name: l.name.clone(),
             kind: l.spec.kind_name().to_string(),
             speedup: c.timing.median_s / a.seconds,
@@ -598,13 +662,20 @@ pub fn compare(
     total.speedup = total.cpu_median_s / total.accel_seconds;
     total.energy_ratio = total.cpu_joules / (total.accel_energy_pj * 1e-12);
     let mut notes = vec![
-        "Accelerator: each layer compiled separately and simulated cycle-accurately on a fresh machine with zero-filled DRAM (timing and event counts do not depend on data values); time = cycles / preset clock.".to_string(),
+        if opts.train {
+            "Accelerator: every program compiled separately and simulated cycle-accurately on a fresh machine; time = cycles / preset clock.".to_string()
+        } else {
+            "Accelerator: each layer compiled separately and simulated cycle-accurately on a fresh machine with zero-filled DRAM (timing and event counts do not depend on data values); time = cycles / preset clock.".to_string()
+        },
         "Utilisation: useful MACs / (Tn*Tn*cycles) for conv and class layers; window operations / (Tn*cycles) for pooling. The total counts conv and class MACs over all cycles.".to_string(),
         "GOP/s counts operations as DianNao does: per useful MAC, (Tn*Tn + Tn*(Tn-1))/(Tn*Tn) operations (multiplication plus adder-tree addition); pooling one per window element.".to_string(),
         format!("CPU: f32 baseline (im2col + SGEMM, matrixmultiply) on random data, whole batch per run, activation included, {threads} thread(s), 1 warm-up run then {} timed runs; totals are sums of per-layer figures.", opts.reps),
     ];
     if opts.train {
-        notes.push("--train: the CPU columns cover forward + backward (input and weight gradients) + SGD-momentum update. The accelerator has no training support yet: its columns cover the FORWARD pass only, so speedup and energy ratio here compare CPU training against accelerator inference and are not a training comparison.".into());
+        notes.push("--train: the CPU columns cover forward + backward (input and weight gradients, activation derivative) + SGD-momentum update.".into());
+        notes.push("--train: the accelerator columns cover one whole training step per layer: forward program; activation backward (AddConst mask with the derivative table + Mul, over the output size); weight + bias gradient as one classifier program (conv: ni = B*OH*OW, batch = ni*kx*ky + 1; classifier: ni = B, batch = inputs + 1; the ones row gives the bias); input gradient (not for the first layer) as a classifier over W^T or a stride-1 convolution over dZ dilated by the stride with pad k-1-p and flipped kernels; SGD-momentum update as two Lincomb programs over weights + bias. Cycles, DRAM bytes and energy are the sums over these programs, each compiled separately and simulated on a fresh machine with random operands (timing and event counts do not depend on data values); identical programs in a layer are simulated once and counted per occurrence. Host-side data movement between programs (transposes, im2col, kernel flips, upsampling, dilation) and the loss are not counted.".into());
+        notes.push("--train pooling: max pooling with window = stride costs the training engine's two element-wise programs (mask, routing) over the input size. Overlapping windows (window != stride) and average pooling are costed as one mask/Mul pair per window offset over the pooled size plus one Lincomb accumulation over the input size per offset: what a program for them would run; the training engine does not implement it, so it has not been run for correctness.".into());
+        notes.push("--train utilisation and GOP/s count the MACs of the forward, weight-gradient and input-gradient programs (pooling: window operations) over all cycles of the step; element-wise programs add cycles but no counted operations.".into());
     }
     Ok(CompareReport {
         model: opts.model.name.clone(),
@@ -773,7 +844,7 @@ pub fn markdown(r: &CompareReport) -> String {
     s.push_str(&format!(
         "- batch {}, {}; CPU threads {}, {} timed runs per layer\n- accelerator: preset `{}`, Tn = {}, {} MHz; energy table `{}` ({})\n- CPU energy: {}\n",
         r.batch,
-        if r.train { "CPU: forward + backward + update (--train); accelerator: forward only" } else { "forward pass" },
+        if r.train { "training step (--train): forward + backward + update on both CPU and accelerator" } else { "forward pass" },
         r.threads,
         r.reps,
         r.preset,
@@ -792,6 +863,38 @@ pub fn markdown(r: &CompareReport) -> String {
         crate::report::sig(r.total.accel_utilisation)
     ));
     s.push_str(&crate::report::markdown_table(&heads, &md_rows));
+    if r.train {
+        s.push_str("\nAccelerator training step by phase (cycles; energy in J):\n\n");
+        let sig = crate::report::sig;
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        for l in &r.layers {
+            if let Some(b) = &l.train {
+                rows.push(vec![
+                    l.name.clone(),
+                    b.forward_cycles.to_string(),
+                    b.backward_cycles.to_string(),
+                    b.update_cycles.to_string(),
+                    sig(b.forward_pj * 1e-12),
+                    sig(b.backward_pj * 1e-12),
+                    sig(b.update_pj * 1e-12),
+                    b.programs.to_string(),
+                ]);
+            }
+        }
+        s.push_str(&crate::report::markdown_table(
+            &[
+                "layer",
+                "forward cycles",
+                "backward cycles",
+                "update cycles",
+                "forward J",
+                "backward J",
+                "update J",
+                "programs",
+            ],
+            &rows,
+        ));
+    }
     s.push_str("\nNotes:\n\n");
     for n in &r.notes {
         s.push_str(&format!("- {n}\n"));
@@ -810,11 +913,7 @@ pub fn write(
     let labels: Vec<String> = r.layers.iter().map(|l| l.name.clone()).collect();
     let sp: Vec<f64> = r.layers.iter().map(|l| l.speedup).collect();
     let er: Vec<f64> = r.layers.iter().map(|l| l.energy_ratio).collect();
-    let what = if r.train {
-        "CPU train step vs accelerator forward"
-    } else {
-        "forward"
-    };
+    let what = if r.train { "training step" } else { "forward" };
     let svg1 = crate::report::log_bar_chart(
         &format!(
             "{} batch {} on {}: speedup over CPU ({what})",
@@ -859,7 +958,7 @@ pub struct CompareArgs {
     /// Images per run.
     #[arg(long, default_value_t = 1)]
     pub batch: u32,
-    /// CPU side: forward + backward + SGD-momentum update (the accelerator stays forward only).
+    /// Compare one training step: forward + backward + SGD-momentum update on both sides.
     #[arg(long)]
     pub train: bool,
     /// CPU threads (default: all available cores).
@@ -906,6 +1005,10 @@ pub fn main(a: CompareArgs) -> anyhow::Result<()> {
     let cfg = crate::configs::resolve(&a.preset)?;
     let model = Model::load(&a.model)?;
     sim::EnergyTable::named(&a.energy_table)?;
+    if a.train {
+        // every layer's training step must be expressible before any work
+        crate::train_cost::model_programs(&cfg, &model, a.batch)?;
+    }
     let threads = resolve_threads(a.threads)?;
     let cpu_energy = CpuEnergy::detect(a.cpu_watts, threads)?;
     let out = crate::report::OutDir::prepare(&a.out)?;

@@ -29,4 +29,5 @@ pub mod run;
 pub mod simulate;
 pub mod sweep;
 pub mod train;
+pub mod train_cost;
 pub mod verify;

@@ -2,6 +2,8 @@
 //! (CSV = JSON = report.md), agreement with the simulator's own output, hand
 //! computed memory figures, and one-line errors on bad input before any work.
 
+use arch::events::Event;
+use firmware::{ClassSpec, ConvSpec, EwOp, EwSpec, LayerSpec};
 use host::compare::{self, CompareOptions, CSV_HEADER};
 use host::cpu_energy::CpuEnergy;
 use host::report::{sig, OutDir};
@@ -232,12 +234,305 @@ fn compare_writes_consistent_files_matching_the_simulator() {
     assert!(text.contains("energy table `horowitz45`"));
 }
 
+/// The programs of one lenet5 training step at batch `b`, built by hand from
+/// the model's shapes (independently of `train_cost`).
+fn lenet5_train_programs(
+    cfg: &arch::AccelConfig,
+    b: u32,
+) -> Vec<Vec<(LayerSpec, u32, Option<EwSpec>)>> {
+    use arch::activation::Activation::{Identity, ReluDeriv};
+    use arch::fixed::Rounding::{Nearest, Stochastic};
+    let one = 1i16 << cfg.frac_bits;
+    let model = firmware::Model::load("lenet5").unwrap();
+    let s = |i: usize| model.layers[i].spec;
+    let class = |ni, no| {
+        LayerSpec::Classifier(ClassSpec {
+            ni,
+            no,
+            act: Identity,
+            bias: false,
+        })
+    };
+    let ew = |op, len: u64, act| {
+        Some(EwSpec {
+            op,
+            len,
+            act,
+            round: Nearest,
+        })
+    };
+    let ews = |op, len: u64| {
+        Some(EwSpec {
+            op,
+            len,
+            act: Identity,
+            round: Stochastic,
+        })
+    };
+    let dummy = s(0);
+    let upd = |n: u64| {
+        let f = cfg.frac_bits;
+        vec![
+            (
+                dummy,
+                0,
+                ews(
+                    EwOp::Lincomb {
+                        a: arch::fixed::from_f64(0.9, f),
+                        b: -arch::fixed::from_f64(0.01, f).max(1),
+                        c: 0,
+                    },
+                    n,
+                ),
+            ),
+            (dummy, 0, ews(EwOp::Lincomb { a: one, b: 1, c: 0 }, n)),
+        ]
+    };
+    let bb = b as u64;
+    let pool = |i: usize, in_len: u64| {
+        vec![
+            (s(i), b, None),
+            (
+                dummy,
+                0,
+                ew(
+                    EwOp::Lincomb {
+                        a: one,
+                        b: -one,
+                        c: 0,
+                    },
+                    in_len * bb,
+                    ReluDeriv,
+                ),
+            ),
+            (dummy, 0, ew(EwOp::Mul, in_len * bb, Identity)),
+        ]
+    };
+    let mut v = Vec::new();
+    // conv1 1x28x28 -> 20x24x24, k5, no activation, first layer: no input gradient
+    let mut l = vec![(s(0), b, None), (class(b * 24 * 24, 20), 25 + 1, None)];
+    l.extend(upd(20 * 25 + 20));
+    v.push(l);
+    v.push(pool(1, 20 * 24 * 24));
+    // conv2 20x12x12 -> 50x8x8: input gradient = conv over 8x8, pad 4, 50 -> 20 maps
+    let mut l = vec![
+        (s(2), b, None),
+        (class(b * 8 * 8, 50), 20 * 25 + 1, None),
+        (
+            LayerSpec::Conv(ConvSpec {
+                nx: 8,
+                ny: 8,
+                kx: 5,
+                ky: 5,
+                ni: 50,
+                no: 20,
+                sx: 1,
+                sy: 1,
+                pad: 4,
+                act: Identity,
+                bias: false,
+            }),
+            b,
+            None,
+        ),
+    ];
+    l.extend(upd(50 * 20 * 25 + 50));
+    v.push(l);
+    v.push(pool(3, 50 * 8 * 8));
+    // ip1 800 -> 500 relu
+    let mut l = vec![
+        (s(4), b, None),
+        (dummy, 0, ew(EwOp::AddConst { c: -1 }, 500 * bb, ReluDeriv)),
+        (dummy, 0, ew(EwOp::Mul, 500 * bb, Identity)),
+        (class(b, 500), 801, None),
+        (class(500, 800), b, None),
+    ];
+    l.extend(upd(800 * 500 + 500));
+    v.push(l);
+    // ip2 500 -> 10 identity
+    let mut l = vec![
+        (s(5), b, None),
+        (class(b, 10), 501, None),
+        (class(10, 500), b, None),
+    ];
+    l.extend(upd(5000 + 10));
+    v.push(l);
+    v
+}
+
 #[test]
-fn train_reports_forward_only_accelerator() {
+fn train_accelerator_step_is_the_sum_of_its_programs() {
+    use host::train_cost::ProgramSpec;
+    let cfg = arch::AccelConfig::tiny();
     let r = lenet_report(true);
-    let md = compare::markdown(&r);
-    assert!(md.contains("accelerator: forward only"), "{md}");
-    assert!(r.notes.iter().any(|n| n.contains("FORWARD pass only")));
+    let fwd = lenet_report(false);
+    let d = tempfile::tempdir().unwrap();
+    let dest = d.path().join("out");
+    compare::write(&r, OutDir::prepare(&dest).unwrap()).unwrap();
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dest.join("results.json")).unwrap()).unwrap();
+    let csv = csv_table(&std::fs::read_to_string(dest.join("results.csv")).unwrap());
+    let md = std::fs::read_to_string(dest.join("report.md")).unwrap();
+    assert!(
+        md.contains("forward + backward + update on both CPU and accelerator"),
+        "{md}"
+    );
+    assert!(
+        !md.contains("forward only") && !md.contains("FORWARD"),
+        "{md}"
+    );
+    assert!(md.contains("Accelerator training step by phase"), "{md}");
+    assert!(r
+        .notes
+        .iter()
+        .any(|n| n.contains("accelerator columns cover one whole training step")));
+    let col = |name: &str| CSV_HEADER.iter().position(|h| *h == name).unwrap();
+    let table = sim::EnergyTable::named("horowitz45").unwrap();
+    let model = firmware::Model::load("lenet5").unwrap();
+    let expected = lenet5_train_programs(&cfg, 2);
+    let (mut tot_cyc, mut tot_pj) = (0u64, 0f64);
+    for (i, ml) in model.layers.iter().enumerate() {
+        // the program list matches the hand-built one
+        let progs = host::train_cost::layer_programs(&cfg, &ml.name, &ml.spec, 2, i == 0).unwrap();
+        let want = &expected[i];
+        assert_eq!(progs.len(), want.len(), "{}: {progs:#?}", ml.name);
+        let (mut cyc, mut rd, mut wr, mut pj) = (0u64, 0u64, 0u64, 0f64);
+        for (p, (spec, batch, ew)) in progs.iter().zip(want) {
+            // recompute: compile independently, run on zero-filled DRAM
+            let counters = match (p.program, ew) {
+                (
+                    ProgramSpec::Layer {
+                        spec: ps,
+                        batch: pb,
+                        round,
+                    },
+                    None,
+                ) => {
+                    assert_eq!((ps, pb), (*spec, *batch), "{} {}", ml.name, p.what);
+                    let c = firmware::compile_with(
+                        &cfg,
+                        &ps,
+                        pb,
+                        &firmware::CompileOptions { round, plan: None },
+                    )
+                    .unwrap();
+                    let mut m = sim::Machine::new(cfg.clone()).unwrap();
+                    m.run(&c.program, &mut sim::Dram::new(cfg.dram.size_bytes))
+                        .unwrap()
+                        .counters
+                }
+                (ProgramSpec::Ew(es), Some(w)) => {
+                    assert_eq!(es, *w, "{} {}", ml.name, p.what);
+                    let c = firmware::compile_ew(&cfg, &es).unwrap();
+                    let mut m = sim::Machine::new(cfg.clone()).unwrap();
+                    m.run(&c.program, &mut sim::Dram::new(cfg.dram.size_bytes))
+                        .unwrap()
+                        .counters
+                }
+                (got, w) => panic!("{} {}: got {got:?}, want {w:?}", ml.name, p.what),
+            };
+            cyc += counters.get(Event::Cycles);
+            rd += counters.get(Event::DramReadBytes);
+            wr += counters.get(Event::DramWriteBytes);
+            pj += sim::energy(&table, &counters, &cfg).total_pj;
+        }
+        let l = &json["layers"][i];
+        assert_eq!(l["accel"]["cycles"].as_u64().unwrap(), cyc, "{}", ml.name);
+        assert_eq!(
+            l["accel"]["dram_read_bytes"].as_u64().unwrap(),
+            rd,
+            "{}",
+            ml.name
+        );
+        assert_eq!(
+            l["accel"]["dram_write_bytes"].as_u64().unwrap(),
+            wr,
+            "{}",
+            ml.name
+        );
+        let jpj = l["accel"]["energy"]["total_pj"].as_f64().unwrap();
+        assert!((jpj - pj).abs() <= pj * 1e-12, "{}: {jpj} vs {pj}", ml.name);
+        // more than the forward pass alone
+        assert!(cyc > fwd.layers[i].accel.cycles, "{}", ml.name);
+        assert!(pj > fwd.layers[i].accel.energy.total_pj, "{}", ml.name);
+        let bd = &l["train"];
+        assert_eq!(
+            bd["forward_cycles"].as_u64().unwrap()
+                + bd["backward_cycles"].as_u64().unwrap()
+                + bd["update_cycles"].as_u64().unwrap(),
+            cyc
+        );
+        assert_eq!(
+            bd["forward_cycles"].as_u64().unwrap(),
+            fwd.layers[i].accel.cycles
+        );
+        // CSV = JSON
+        let row = &csv[1 + i];
+        assert_eq!(row[col("accel_cycles")].parse::<u64>().unwrap(), cyc);
+        let (cs, js) = (
+            row[col("accel_s")].parse::<f64>().unwrap(),
+            l["accel"]["seconds"].as_f64().unwrap(),
+        );
+        assert!((cs - js).abs() <= cs * 1e-14, "{cs} vs {js}");
+        assert_eq!(cs, cyc as f64 * cfg.seconds_per_cycle());
+        // serde_json parses floats to within an ulp or so (no float_roundtrip feature)
+        let aj = row[col("accel_j")].parse::<f64>().unwrap();
+        assert!((aj - jpj * 1e-12).abs() <= aj * 1e-14, "{aj} vs {jpj}");
+        assert_eq!(row[col("dram_read_bytes")].parse::<u64>().unwrap(), rd);
+        let sp = l["cpu"]["timing"]["median_s"].as_f64().unwrap()
+            / l["accel"]["seconds"].as_f64().unwrap();
+        let csp = row[col("speedup")].parse::<f64>().unwrap();
+        assert!((csp - sp).abs() <= sp * 1e-14, "{csp} vs {sp}");
+        tot_cyc += cyc;
+        tot_pj += pj;
+    }
+    let total = &csv[csv.len() - 1];
+    assert_eq!(total[0], "total");
+    assert_eq!(total[col("accel_cycles")].parse::<u64>().unwrap(), tot_cyc);
+    assert_eq!(json["total"]["accel_cycles"].as_u64().unwrap(), tot_cyc);
+    let tj = json["total"]["accel_energy_pj"].as_f64().unwrap();
+    assert!((tj - tot_pj).abs() <= tot_pj * 1e-12);
+    assert!(tot_cyc > fwd.total.accel_cycles);
+}
+
+#[test]
+fn train_inexpressible_layer_is_a_one_line_error_naming_it() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("o");
+    let model = d.path().join("rect.toml");
+    std::fs::write(
+        &model,
+        "name = \"rect\"\ninput = [2, 12, 12]\n\n[[layer]]\nname = \"c1\"\ntype = \"conv\"\nk = 3\nno = 4\n\n[[layer]]\nname = \"rect2\"\ntype = \"conv\"\nkx = 3\nky = 5\nno = 4\n",
+    )
+    .unwrap();
+    let args = [
+        "compare",
+        "--preset",
+        "tiny",
+        "--model",
+        model.to_str().unwrap(),
+        "--reps",
+        "1",
+        "--train",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    fails_with(&args, "layer `rect2`", Some(&out));
+    fails_with(&args, "non-square kernel 3x5", Some(&out));
+    // the library says the same, typed
+    let m = firmware::Model::load(model.to_str().unwrap()).unwrap();
+    let e = host::train_cost::model_programs(&arch::AccelConfig::tiny(), &m, 1).unwrap_err();
+    assert!(
+        matches!(e, host::train_cost::TrainCostError::Inexpressible { ref layer, .. } if layer == "rect2"),
+        "{e}"
+    );
+    // without --train the same model compares fine (forward only)
+    let o = bin()
+        .args(&args[..args.len() - 3])
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 #[test]
