@@ -140,6 +140,18 @@ pub fn compile_with(
         });
     }
     let program = generate(cfg, &g, &plan, &layout, opts.round);
+    check_program(cfg, &program)?;
+    Ok(CompiledLayer {
+        program,
+        layout,
+        useful_macs: layer.macs() * batch as u64,
+        plan,
+    })
+}
+
+/// Check every generated instruction against the configuration and the
+/// encoding; a failure is a code-generator bug, reported with its index.
+pub(crate) fn check_program(cfg: &AccelConfig, program: &[Instruction]) -> Result<(), FwError> {
     for (i, ins) in program.iter().enumerate() {
         ins.check(cfg).map_err(|e| FwError::Internal {
             index: i,
@@ -150,12 +162,7 @@ pub fn compile_with(
             reason: e.to_string(),
         })?;
     }
-    Ok(CompiledLayer {
-        program,
-        layout,
-        useful_macs: layer.macs() * batch as u64,
-        plan,
-    })
+    Ok(())
 }
 
 /// Per-row dependency records and the growing program (shared with

@@ -384,16 +384,7 @@ pub fn compile_ew_parts(
     }
     let mut program = std::mem::take(&mut e.prog);
     program.push(Instruction::end());
-    for (i, ins) in program.iter().enumerate() {
-        ins.check(cfg).map_err(|e| FwError::Internal {
-            index: i,
-            reason: e.to_string(),
-        })?;
-        ins.validate().map_err(|e| FwError::Internal {
-            index: i,
-            reason: e.to_string(),
-        })?;
-    }
+    crate::codegen::check_program(cfg, &program)?;
     Ok(CompiledEw {
         program,
         layout,

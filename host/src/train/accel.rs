@@ -338,6 +338,20 @@ impl AccelEngine {
         read_back(&dram, step, self.opts.backend, |r| c.layout.unpack_out(r))
     }
 
+    /// The input gradient: `spec` (a classifier over W^T or a convolution
+    /// with flipped kernels) run on `dz` with synapses `w`, stochastic rounding.
+    fn input_grad(
+        &mut self,
+        step: &str,
+        spec: LayerSpec,
+        batch: usize,
+        dz: &[i16],
+        w: &[i16],
+    ) -> Result<Vec<i16>, EngineError> {
+        let name = format!("{step} input gradient");
+        self.layer(&name, spec, batch, Rounding::Stochastic, dz, Some((w, &[])))
+    }
+
     /// `dy * [y > 0]`: the ReLU derivative from the ReLU's output.
     fn relu_back(&mut self, step: &str, dy: &[i16], y: &[i16]) -> Result<Vec<i16>, EngineError> {
         let mask = self.ew(
@@ -646,14 +660,7 @@ impl Engine for AccelEngine {
                             act: Activation::Identity,
                             bias: false,
                         });
-                        self.layer(
-                            &format!("{step} input gradient"),
-                            spec,
-                            b,
-                            Rounding::Stochastic,
-                            &dz,
-                            Some((&wt, &[])),
-                        )?
+                        self.input_grad(&step, spec, b, &dz, &wt)?
                     } else {
                         Vec::new()
                     };
@@ -715,14 +722,7 @@ impl Engine for AccelEngine {
                             act: Activation::Identity,
                             bias: false,
                         });
-                        self.layer(
-                            &format!("{step} input gradient"),
-                            spec,
-                            b,
-                            Rounding::Stochastic,
-                            &dz,
-                            Some((&wf, &[])),
-                        )?
+                        self.input_grad(&step, spec, b, &dz, &wf)?
                     } else {
                         Vec::new()
                     };
