@@ -197,7 +197,8 @@ pub fn conv_forward(
         .for_each(|(r, b)| r.iter_mut().for_each(|v| *v += b));
 }
 
-/// Convolution backward of one image: input gradient dx, and dw += dY * col^T.
+/// Convolution backward of one image: input gradient dx (skipped when
+/// `dx` is None: a first layer's input needs none), and dw += dY * col^T.
 #[allow(clippy::too_many_arguments)]
 pub fn conv_backward(
     s: &ConvShape,
@@ -206,13 +207,30 @@ pub fn conv_backward(
     dy: &[f32],
     col: &mut Vec<f32>,
     dcol: &mut Vec<f32>,
-    dx: &mut [f32],
+    dx: Option<&mut [f32]>,
     dw: &mut [f32],
 ) {
     let (k, n, no) = (s.k(), s.n(), s.no);
     col.resize(k * n, 0.0);
-    dcol.resize(k * n, 0.0);
     im2col(s, x, col);
+    if let Some(dx) = dx {
+        conv_input_grad(s, w, dy, dcol, dx);
+    }
+    // dW [no x k] += dY [no x n] * col^T [n x k], rows of dW split across threads
+    let rows_per = no.div_ceil(rayon::current_num_threads().max(1)).max(1);
+    dw.par_chunks_mut(rows_per * k)
+        .enumerate()
+        .for_each(|(bi, dwb)| {
+            let r0 = bi * rows_per;
+            let m = dwb.len() / k;
+            sgemm(m, n, k, &dy[r0 * n..], n, false, col, n, true, dwb, k, 1.0);
+        });
+}
+
+/// dx = col2im(W^T dY) of one image.
+fn conv_input_grad(s: &ConvShape, w: &[f32], dy: &[f32], dcol: &mut Vec<f32>, dx: &mut [f32]) {
+    let (k, n, no) = (s.k(), s.n(), s.no);
+    dcol.resize(k * n, 0.0);
     // dcol [k x n] = W^T [k x no] * dY [no x n]
     let bl = blocks(n);
     let dp = dcol.as_mut_ptr() as usize;
@@ -224,15 +242,6 @@ pub fn conv_backward(
         sgemm(k, no, wdt, w, k, true, &dy[c0..], n, false, out, n, 0.0);
     });
     col2im(s, dcol, dx);
-    // dW [no x k] += dY [no x n] * col^T [n x k], rows of dW split across threads
-    let rows_per = no.div_ceil(rayon::current_num_threads().max(1)).max(1);
-    dw.par_chunks_mut(rows_per * k)
-        .enumerate()
-        .for_each(|(bi, dwb)| {
-            let r0 = bi * rows_per;
-            let m = dwb.len() / k;
-            sgemm(m, n, k, &dy[r0 * n..], n, false, col, n, true, dwb, k, 1.0);
-        });
 }
 
 /// Classifier forward: Y [b x no] = X [b x ni] * W^T, W [no x ni].
@@ -481,7 +490,7 @@ mod tests {
         let mut dx = vec![0.0; x.len()];
         let mut dw = vec![0.0; w.len()];
         let (mut c1, mut c2) = (Vec::new(), Vec::new());
-        conv_backward(&s, &x, &w, &dy, &mut c1, &mut c2, &mut dx, &mut dw);
+        conv_backward(&s, &x, &w, &dy, &mut c1, &mut c2, Some(&mut dx), &mut dw);
         let loss = |x: &[f32], w: &[f32]| {
             naive_conv(&s, x, w, &b)
                 .iter()

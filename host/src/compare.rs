@@ -281,6 +281,7 @@ pub fn cpu_layer(
     spec: &LayerSpec,
     batch: usize,
     train: bool,
+    input_grad: bool,
     reps: usize,
     energy: &CpuEnergy,
 ) -> CpuRun {
@@ -318,7 +319,7 @@ pub fn cpu_layer(
                         dyi,
                         &mut col,
                         &mut dcol,
-                        &mut dx[i * in_len..][..in_len],
+                        input_grad.then(|| &mut dx[i * in_len..][..in_len]),
                         &mut dw,
                     );
                 }
@@ -610,11 +611,13 @@ pub fn compare(
         opts.model
             .layers
             .iter()
-            .map(|l| {
+            .enumerate()
+            .map(|(i, l)| {
                 let r = cpu_layer(
                     &l.spec,
                     opts.batch as usize,
                     opts.train,
+                    i > 0,
                     opts.reps,
                     &opts.cpu_energy,
                 );
