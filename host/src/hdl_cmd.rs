@@ -49,6 +49,9 @@ enum HdlCmd {
         /// Synthesize the whole top or the NFU datapath alone.
         #[arg(long, value_enum, default_value = "top")]
         block: BlockArg,
+        /// Synthesize a board project's AXI-wrapped accelerator (zcu104, kv260) and compare with the board's part instead of --part.
+        #[arg(long, value_name = "BOARD", conflicts_with_all = ["part", "block"])]
+        board: Option<String>,
         /// Keep Yosys's hierarchy (no `-flatten`; slower, see docs/hdl.md).
         #[arg(long)]
         no_flatten: bool,
@@ -67,13 +70,21 @@ enum HdlCmd {
     },
 }
 
+/// The board called `name`, or an error listing the known boards.
+fn board_named(name: &str) -> Result<&'static hdl::board::Board> {
+    hdl::board::board(name).map_err(|_| {
+        let known: Vec<&str> = hdl::board::BOARDS.iter().map(|b| b.name).collect();
+        anyhow::anyhow!("unknown board `{name}` (known: {})", known.join(", "))
+    })
+}
+
 /// Run `diannao hdl ...`; returns the text to print on standard output.
 pub fn command(a: &HdlArgs) -> Result<String> {
     match &a.cmd {
         HdlCmd::Emit { preset, out, board } => {
             let cfg = crate::configs::resolve(preset)?;
             let files = match board {
-                Some(b) => hdl::board::emit_board(&cfg, hdl::board::board(b)?, out)?,
+                Some(b) => hdl::board::emit_board(&cfg, board_named(b)?, out)?,
                 None => emit::emit_verilog(&cfg, out)?,
             };
             Ok(files.iter().map(|f| format!("{}\n", f.display())).collect())
@@ -83,11 +94,13 @@ pub fn command(a: &HdlArgs) -> Result<String> {
             preset,
             part,
             block,
+            board,
             no_flatten,
             work,
             json,
         } => {
-            let part = parts::lookup(part)?;
+            let board = board.as_deref().map(board_named).transpose()?;
+            let part = parts::lookup(board.map_or(part.as_str(), |b| b.device))?;
             let cfg = crate::configs::resolve(preset)?;
             let block = match block {
                 BlockArg::Top => Design::Top,
@@ -102,16 +115,22 @@ pub fn command(a: &HdlArgs) -> Result<String> {
                 }
             };
             let vdir = work.join("verilog");
-            emit::emit_block(&cfg, block, &vdir)?;
+            let what = match board {
+                // the board project's top.v: the accelerator with its AXI wrappers (module `top`)
+                Some(b) => {
+                    hdl::board::emit_board(&cfg, b, &vdir)?;
+                    format!("preset `{}`, board {} (AXI-wrapped top)", cfg.name, b.name)
+                }
+                None => {
+                    emit::emit_block(&cfg, block, &vdir)?;
+                    let b = if block == Design::Top { "top" } else { "nfu" };
+                    format!("preset `{}`, block {b}", cfg.name)
+                }
+            };
             let mut opts = SynthOptions::new(emit::TOP_MODULE);
             opts.flatten = !no_flatten;
             let version = synth::yosys_version()?;
             let res = synth::run_yosys(&vdir.join(emit::VERILOG_FILE), &work.join("yosys"), &opts)?;
-            let what = format!(
-                "preset `{}`, block {}",
-                cfg.name,
-                if block == Design::Top { "top" } else { "nfu" }
-            );
             Ok(if *json {
                 report_json(&what, part, &res, &opts, &version)
             } else {

@@ -368,3 +368,24 @@ fn unwritable_outputs() {
     );
     assert!(files_in(d.path()).is_empty());
 }
+
+#[test]
+fn unknown_boards_are_named() {
+    for cmd in [
+        &["hdl", "report", "--board", "zcu999"][..],
+        &[
+            "hdl",
+            "emit",
+            "--board",
+            "zcu999",
+            "--out",
+            "/nonexistent/x",
+        ][..],
+    ] {
+        fails(cmd, &["unknown board `zcu999`", "zcu104", "kv260"]);
+    }
+    fails(
+        &["hdl", "report", "--board", "zcu104", "--part", "xck26"],
+        &["--board", "--part"],
+    );
+}
