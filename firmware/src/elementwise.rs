@@ -23,7 +23,7 @@
 //! [`crate::codegen`].
 
 use crate::codegen::Emitter;
-use crate::layout::{Region, ALIGN};
+use crate::layout::{align, to_bytes, Region};
 use crate::FwError;
 use arch::activation::Activation;
 use arch::fixed::{Rounding, AVG_SCALE_SHIFT};
@@ -107,14 +107,6 @@ pub struct CompiledEw {
 
 /// Most buffer parts tried (a load's `wait` distance must fit its field).
 pub const MAX_PARTS: u32 = (1 << WAIT_BITS) - 1;
-
-fn align(x: u64) -> u64 {
-    x.div_ceil(ALIGN) * ALIGN
-}
-
-fn to_bytes(words: &[i16]) -> Vec<u8> {
-    words.iter().flat_map(|w| w.to_le_bytes()).collect()
-}
 
 impl EwLayout {
     /// Rows of Tn words per operand.

@@ -96,7 +96,8 @@ pub struct Layout {
     pub geom: Geom,
 }
 
-fn align(x: u64) -> u64 {
+/// `x` rounded up to a multiple of [`ALIGN`].
+pub(crate) fn align(x: u64) -> u64 {
     x.div_ceil(ALIGN) * ALIGN
 }
 
@@ -459,6 +460,7 @@ enum ParamSlot {
     Bias(usize),
 }
 
-fn to_bytes(words: &[i16]) -> Vec<u8> {
+/// Data words as little-endian bytes.
+pub(crate) fn to_bytes(words: &[i16]) -> Vec<u8> {
     words.iter().flat_map(|w| w.to_le_bytes()).collect()
 }

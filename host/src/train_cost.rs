@@ -31,8 +31,7 @@ use arch::activation::Activation;
 use arch::fixed::{from_f64, Rounding};
 use arch::AccelConfig;
 use firmware::{
-    compile_ew, compile_with, ClassSpec, CompileOptions, ConvSpec, EwOp, EwSpec, LayerSpec, Model,
-    PoolKind,
+    compile_ew, compile_with, CompileOptions, EwOp, EwSpec, LayerSpec, Model, PoolKind,
 };
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -211,51 +210,13 @@ pub fn layer_programs(
                 Phase::Backward,
                 "weight gradient",
                 ProgramSpec::Layer {
-                    spec: LayerSpec::Classifier(ClassSpec {
-                        ni: p32,
-                        no: c.no,
-                        act: Activation::Identity,
-                        bias: false,
-                    }),
+                    spec: crate::train::backward::weight_grad(p32, c.no),
                     batch: k32,
                     round: stoch,
                 },
             );
             if !first {
-                if c.kx != c.ky {
-                    return Err(bad(format!(
-                        "input gradient needs padding kx-1-pad = {} and ky-1-pad = {} on one layer, but a convolution has one pad (non-square kernel {}x{})",
-                        c.kx as i64 - 1 - c.pad as i64,
-                        c.ky as i64 - 1 - c.pad as i64,
-                        c.kx,
-                        c.ky
-                    )));
-                }
-                let pad = (c.kx as i64) - 1 - c.pad as i64;
-                if pad < 0 {
-                    return Err(bad(format!(
-                        "input gradient needs padding k-1-pad = {pad} < 0 (k = {}, pad = {})",
-                        c.kx, c.pad
-                    )));
-                }
-                let dspec = LayerSpec::Conv(ConvSpec {
-                    nx: (ow - 1) * c.sx + 1,
-                    ny: (oh - 1) * c.sy + 1,
-                    kx: c.kx,
-                    ky: c.ky,
-                    ni: c.no,
-                    no: c.ni,
-                    sx: 1,
-                    sy: 1,
-                    pad: pad as u32,
-                    act: Activation::Identity,
-                    bias: false,
-                });
-                dspec.validate().map_err(|e| {
-                    bad(format!(
-                        "input gradient convolution (dilated dZ, pad {pad}, flipped kernels): {e}"
-                    ))
-                })?;
+                let dspec = crate::train::backward::conv_input_grad(&c, oh, ow).map_err(bad)?;
                 push(
                     Phase::Backward,
                     "input gradient",
@@ -273,12 +234,7 @@ pub fn layer_programs(
                 Phase::Backward,
                 "weight gradient",
                 ProgramSpec::Layer {
-                    spec: LayerSpec::Classifier(ClassSpec {
-                        ni: batch,
-                        no: c.no,
-                        act: Activation::Identity,
-                        bias: false,
-                    }),
+                    spec: crate::train::backward::weight_grad(batch, c.no),
                     batch: c.ni + c.bias as u32,
                     round: stoch,
                 },
@@ -288,12 +244,7 @@ pub fn layer_programs(
                     Phase::Backward,
                     "input gradient",
                     ProgramSpec::Layer {
-                        spec: LayerSpec::Classifier(ClassSpec {
-                            ni: c.no,
-                            no: c.ni,
-                            act: Activation::Identity,
-                            bias: false,
-                        }),
+                        spec: crate::train::backward::classifier_input_grad(c.ni, c.no),
                         batch,
                         round: stoch,
                     },

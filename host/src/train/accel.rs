@@ -11,6 +11,7 @@
 //! the velocity is kept scaled (`V_s = S V`), so the update is
 //! `V_s <- mu V_s - lr dW_s; W <- W + V_s / S`, both with stochastic rounding.
 
+use super::backward;
 use super::engine::{AccelTotals, Engine, EngineError, EngineState, Hyper, StepInfo, Tensor};
 use super::net::{Net, TLayer};
 use arch::activation::Activation;
@@ -19,8 +20,7 @@ use arch::fixed::{from_f64, Rounding};
 use arch::isa::Instruction;
 use arch::AccelConfig;
 use firmware::{
-    compile_ew, compile_with, ClassSpec, CompileOptions, CompiledEw, CompiledLayer, ConvSpec, EwOp,
-    EwSpec, LayerSpec, PoolKind, PoolSpec,
+    compile_ew, compile_with, CompileOptions, CompiledEw, CompiledLayer, EwOp, EwSpec, LayerSpec,
 };
 use sim::{Dram, EnergyTable, Machine};
 use std::collections::{BTreeMap, HashMap};
@@ -386,12 +386,7 @@ impl AccelEngine {
     ) -> Result<(Vec<i16>, Vec<i16>), EngineError> {
         let one = self.one();
         x_t.extend(std::iter::repeat(one).take(p));
-        let spec = LayerSpec::Classifier(ClassSpec {
-            ni: p as u32,
-            no: no as u32,
-            act: Activation::Identity,
-            bias: false,
-        });
+        let spec = backward::weight_grad(p as u32, no as u32);
         let out = self.layer(
             &format!("{step} weight gradient"),
             spec,
@@ -543,46 +538,9 @@ impl Engine for AccelEngine {
             .iter()
             .map(|x| from_f64(*x as f64, f))
             .collect::<Vec<_>>()];
-        let layers = self.net.layers.clone();
-        for (i, l) in layers.iter().enumerate() {
-            let (c, h, w) = shapes[i];
+        for i in 0..self.net.layers.len() {
             let step = format!("layer {i} forward");
-            let spec = match *l {
-                TLayer::Conv { ni, no, k } => LayerSpec::Conv(ConvSpec {
-                    nx: w as u32,
-                    ny: h as u32,
-                    kx: k as u32,
-                    ky: k as u32,
-                    ni: ni as u32,
-                    no: no as u32,
-                    sx: 1,
-                    sy: 1,
-                    pad: 0,
-                    act: Activation::Relu,
-                    bias: true,
-                }),
-                TLayer::MaxPool { k } => LayerSpec::Pool(PoolSpec {
-                    nx: w as u32,
-                    ny: h as u32,
-                    kx: k as u32,
-                    ky: k as u32,
-                    ni: c as u32,
-                    sx: k as u32,
-                    sy: k as u32,
-                    pad: 0,
-                    kind: PoolKind::Max,
-                }),
-                TLayer::Fc { ni, no, relu } => LayerSpec::Classifier(ClassSpec {
-                    ni: ni as u32,
-                    no: no as u32,
-                    act: if relu {
-                        Activation::Relu
-                    } else {
-                        Activation::Identity
-                    },
-                    bias: true,
-                }),
-            };
+            let spec = self.net.layer_spec(i);
             let p = self.params[i].as_ref().map(|p| (p.w.clone(), p.b.clone()));
             let out = self.layer(
                 &step,
@@ -654,12 +612,7 @@ impl Engine for AccelEngine {
                                 wt[k * no + o] = w[o * ni + k];
                             }
                         }
-                        let spec = LayerSpec::Classifier(ClassSpec {
-                            ni: no as u32,
-                            no: ni as u32,
-                            act: Activation::Identity,
-                            bias: false,
-                        });
+                        let spec = backward::classifier_input_grad(ni as u32, no as u32);
                         self.input_grad(&step, spec, b, &dz, &wt)?
                     } else {
                         Vec::new()
@@ -709,19 +662,13 @@ impl Engine for AccelEngine {
                                 }
                             }
                         }
-                        let spec = LayerSpec::Conv(ConvSpec {
-                            nx: ow as u32,
-                            ny: oh as u32,
-                            kx: k as u32,
-                            ky: k as u32,
-                            ni: no as u32,
-                            no: ni as u32,
-                            sx: 1,
-                            sy: 1,
-                            pad: (k - 1) as u32,
-                            act: Activation::Identity,
-                            bias: false,
-                        });
+                        let spec = match self.net.layer_spec(i) {
+                            LayerSpec::Conv(c) => {
+                                backward::conv_input_grad(&c, oh as u32, ow as u32)
+                                    .map_err(|e| comp_err(&step, e))?
+                            }
+                            _ => unreachable!("conv layer"),
+                        };
                         self.input_grad(&step, spec, b, &dz, &wf)?
                     } else {
                         Vec::new()

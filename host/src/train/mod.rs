@@ -15,6 +15,7 @@
 //! [`checkpoint`] (checkpoint files), [`cli`] (`diannao train`).
 
 pub mod accel;
+pub mod backward;
 pub mod checkpoint;
 pub mod cli;
 pub mod cpu;

@@ -6,6 +6,8 @@
 //! `[batch][c][y][x]`, convolution weights `[no][ni][ky][kx]`, classifier
 //! weights `[no][ni]` (the order of `firmware::Layout::pack_params`).
 
+use arch::activation::Activation;
+use firmware::{ClassSpec, ConvSpec, LayerSpec, PoolKind, PoolSpec};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -195,6 +197,49 @@ impl Net {
             }
         }
         Ok(())
+    }
+
+    /// The inference layer that runs layer `i` forward (ReLU and biases as
+    /// described at the top of this module).
+    pub fn layer_spec(&self, i: usize) -> LayerSpec {
+        let (c, h, w) = self.shapes()[i];
+        let u = |x: usize| x as u32;
+        match self.layers[i] {
+            TLayer::Conv { ni, no, k } => LayerSpec::Conv(ConvSpec {
+                nx: u(w),
+                ny: u(h),
+                kx: u(k),
+                ky: u(k),
+                ni: u(ni),
+                no: u(no),
+                sx: 1,
+                sy: 1,
+                pad: 0,
+                act: Activation::Relu,
+                bias: true,
+            }),
+            TLayer::MaxPool { k } => LayerSpec::Pool(PoolSpec {
+                nx: u(w),
+                ny: u(h),
+                kx: u(k),
+                ky: u(k),
+                ni: u(c),
+                sx: u(k),
+                sy: u(k),
+                pad: 0,
+                kind: PoolKind::Max,
+            }),
+            TLayer::Fc { ni, no, relu } => LayerSpec::Classifier(ClassSpec {
+                ni: u(ni),
+                no: u(no),
+                act: if relu {
+                    Activation::Relu
+                } else {
+                    Activation::Identity
+                },
+                bias: true,
+            }),
+        }
     }
 
     /// Parameter tensors `(weights, bias)` lengths of layer `i` (None for pooling).
