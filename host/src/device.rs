@@ -10,13 +10,13 @@
 //!   (reserved memory through `/dev/mem`, or a u-dma-buf device) whose
 //!   physical address is the AXI address the accelerator uses;
 //! * [`SimBus`]: the Verilator model of the wrapped RTL with its randomised
-//!   AXI memory (`testbenches::axi_harness`), through the same registers.
+//!   AXI memory (`backends::axi_harness`), through the same registers.
 
 use arch::events::Event;
 use arch::isa::fields::{Word, INSTR_BYTES};
 use arch::AccelConfig;
 use hdl::axi::regmap::{self, counter_offset, ID_MAGIC};
-use testbenches::axi_harness::{AxiSim, Timing};
+use backends::axi_harness::{AxiSim, Timing};
 use thiserror::Error;
 
 /// Driver errors.
@@ -74,7 +74,7 @@ pub enum DeviceError {
     },
     /// The simulated bus failed.
     #[error(transparent)]
-    Sim(#[from] testbenches::axi_harness::HarnessError),
+    Sim(#[from] backends::axi_harness::HarnessError),
     /// Register map.
     #[error(transparent)]
     RegMap(#[from] regmap::RegMapError),

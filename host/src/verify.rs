@@ -81,10 +81,10 @@ pub fn command(args: &VerifyArgs, out: &mut dyn Write) -> Result<(), RunError> {
     run::check_batch(args.batch)?;
     let work = Workload::resolve(args.model.as_deref(), args.layer.as_deref())?;
     for b in &args.backends {
-        if !testbenches::verify::BACKENDS.contains(&b.as_str()) {
+        if !backends::verify::BACKENDS.contains(&b.as_str()) {
             return Err(RunError::Backends(format!(
                 "unknown backend `{b}` (known: {})",
-                testbenches::verify::BACKENDS.join(", ")
+                backends::verify::BACKENDS.join(", ")
             )));
         }
     }
@@ -126,7 +126,7 @@ pub fn command(args: &VerifyArgs, out: &mut dyn Write) -> Result<(), RunError> {
         if !args.backends.is_empty() && v.mismatch.is_none() {
             let names: Vec<&str> = args.backends.iter().map(|s| s.as_str()).collect();
             let spec = &work.layers[i].1;
-            match testbenches::verify_backends(&cfg, spec, args.batch, args.seed, &names) {
+            match backends::verify_backends(&cfg, spec, args.batch, args.seed, &names) {
                 Ok(r) => {
                     let runs: Vec<String> = r
                         .runs

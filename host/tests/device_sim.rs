@@ -5,8 +5,8 @@
 use arch::events::Event;
 use arch::AccelConfig;
 use host::device::{AxiDevice, Device, DeviceError, Halt, SimBus};
-use testbenches::axi_harness::Timing;
-use testbenches::{vectors, Backend, SimBackend, Status};
+use backends::axi_harness::Timing;
+use backends::{vectors, Backend, SimBackend, Status};
 
 const BASE: u64 = 0x2000_0000;
 const BYTES: u64 = 1 << 24;

@@ -223,7 +223,7 @@ impl AccelEngine {
                     .counters
             }
             AccelBackend::Verilator => {
-                use testbenches::{Backend, Status, Vector, VerilatorBackend};
+                use backends::{Backend, Status, Vector, VerilatorBackend};
                 if program.len() > cfg.imem_depth as usize {
                     return Err(run_err(
                         step,

@@ -1,4 +1,4 @@
-//! # testbenches: one vector, every backend, identical results
+//! # backends: one vector, every backend, identical results
 //!
 //! A [`Vector`] is a program plus a DRAM image, named NVDLA-style by unit,
 //! shape, operation and type (`conv_8x8x4_relu_i16`). Every [`Backend`] runs

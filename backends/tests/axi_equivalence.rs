@@ -3,9 +3,9 @@
 //! (Verilator on the bare top) on equivalence-suite vectors.
 
 use arch::AccelConfig;
-use testbenches::axi_backend::AxiBackend;
-use testbenches::axi_harness::Timing;
-use testbenches::{vectors, Backend, Status, Vector, VerilatorBackend};
+use backends::axi_backend::AxiBackend;
+use backends::axi_harness::Timing;
+use backends::{vectors, Backend, Status, Vector, VerilatorBackend};
 
 fn layer(cfg: &AccelConfig, spec: &str, batch: u32, seed: u64) -> Vector {
     let spec = spec.parse().unwrap_or_else(|e| panic!("{spec}: {e}"));
@@ -111,11 +111,11 @@ fn slave_errors_set_the_sticky_bus_error_bit() {
         21,
     );
     let axi = AxiBackend::default();
-    let mut s = testbenches::axi_harness::AxiSim::start(&v.cfg, Timing::default()).unwrap();
+    let mut s = backends::axi_harness::AxiSim::start(&v.cfg, Timing::default()).unwrap();
     s.mem_error_region(axi.prog_base as u64, 16).unwrap();
     s.mem_write(
         axi.prog_base as u64,
-        &testbenches::axi_backend::program_bytes(&v.program),
+        &backends::axi_backend::program_bytes(&v.program),
     )
     .unwrap();
     let o = |n: &str| hdl::axi::regmap::offset(n).unwrap();

@@ -7,7 +7,7 @@ use arch::isa::fields::{self, F};
 use arch::isa::{CpOp, DmaOp, DmaSlot, Instruction};
 use arch::AccelConfig;
 use proptest::prelude::*;
-use testbenches::{
+use backends::{
     compare, vectors, Backend, Outcome, RtlBackend, SimBackend, Status, Vector, VerilatorBackend,
 };
 
@@ -221,7 +221,7 @@ proptest! {
 #[test]
 fn verify_backends_reports_agreement_and_rejects_unknown_names() {
     let spec = "class:ni=6,no=4,act=relu".parse().unwrap();
-    let r = testbenches::verify_backends(
+    let r = backends::verify_backends(
         &AccelConfig::tiny(),
         &spec,
         1,
@@ -234,7 +234,7 @@ fn verify_backends_reports_agreement_and_rejects_unknown_names() {
         .runs
         .iter()
         .all(|x| x.outcome.cycles == r.runs[0].outcome.cycles));
-    let e = testbenches::verify_backends(&AccelConfig::tiny(), &spec, 1, 2, &["sim", "gpu"])
+    let e = backends::verify_backends(&AccelConfig::tiny(), &spec, 1, 2, &["sim", "gpu"])
         .unwrap_err();
     assert!(e.to_string().contains("gpu"), "{e}");
 }
@@ -246,7 +246,7 @@ fn vcd_traces_agree_cycle_by_cycle() {
         vectors::random_program_vector(&AccelConfig::tiny(), 8, 77),
         base(),
     ] {
-        let s = testbenches::trace::sim_trace(&v).unwrap();
+        let s = backends::trace::sim_trace(&v).unwrap();
         let (o, r) = RtlBackend::default().run_traced(&v).unwrap();
         assert_eq!(
             r.len() as u64,
@@ -260,7 +260,7 @@ fn vcd_traces_agree_cycle_by_cycle() {
             v.name
         );
         if let Some((t, sig, a, b)) =
-            testbenches::trace::first_difference(&s, &r, &[0, 1, 2, 3, 4, 5, 6, 7])
+            backends::trace::first_difference(&s, &r, &[0, 1, 2, 3, 4, 5, 6, 7])
         {
             panic!(
                 "{}: first trace difference in cycle {t}: {sig} sim {a} vs rtl {b}",

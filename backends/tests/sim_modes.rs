@@ -2,7 +2,7 @@
 //! and cycle-by-cycle) must give identical DRAM, cycles and status.
 
 use arch::AccelConfig;
-use testbenches::{compare, vectors, Backend, SimBackend};
+use backends::{compare, vectors, Backend, SimBackend};
 
 const LAYERS: &[&str] = &[
     "conv:nx=8,ny=8,kx=3,ky=3,ni=4,no=8,pad=1,act=relu",
@@ -58,7 +58,7 @@ fn a_corrupted_word_halts_both_modes_identically() {
     let b = SimBackend { stepped: true }.run(&v).unwrap();
     assert_eq!(
         a.status,
-        testbenches::Status::Error {
+        backends::Status::Error {
             class: "decode".into(),
             index: 3
         }
