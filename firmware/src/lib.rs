@@ -13,6 +13,7 @@
 //! This crate depends only on `arch` at run time (the simulator is a test
 //! dependency).
 
+pub mod backward;
 pub mod codegen;
 pub mod elementwise;
 pub mod layer;

@@ -1,0 +1,148 @@
+//! `diannao hdl`: emit the accelerator's Verilog, list the FPGA parts, and
+//! estimate resources with Yosys against a part (see docs/hdl.md).
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use hdl::emit::{self, Design};
+use hdl::parts;
+use hdl::synth::{self, SynthOptions};
+use report::hdl::{parts_json, parts_table, report_json, report_text};
+use std::path::PathBuf;
+
+/// Arguments of `diannao hdl`.
+#[derive(Debug, Args)]
+pub struct HdlArgs {
+    #[command(subcommand)]
+    cmd: HdlCmd,
+}
+
+/// What to synthesize.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BlockArg {
+    /// The whole accelerator.
+    Top,
+    /// The NFU datapath alone.
+    Nfu,
+}
+
+#[derive(Debug, Subcommand)]
+enum HdlCmd {
+    /// Write the Verilog of a preset into a directory (top.v, filelist.f, lint_waivers.vlt, README.md), atomically.
+    Emit {
+        /// Preset name or config file (RTL exists for tiny and diannao).
+        #[arg(long, value_name = "NAME|FILE", default_value = "diannao")]
+        preset: String,
+        /// Output directory: must not exist, be empty, or hold an earlier emission (replaced).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Emit a Vivado project for a board instead (zcu104, kv260): AXI-wrapped Verilog, board wrapper, XDC, build.tcl (docs/boards.md).
+        #[arg(long, value_name = "BOARD")]
+        board: Option<String>,
+    },
+    /// Estimate FPGA resources with Yosys `synth_xilinx -family xcup` and compare with a part (minutes for diannao).
+    Report {
+        /// Preset name or config file.
+        #[arg(long, value_name = "NAME|FILE", default_value = "diannao")]
+        preset: String,
+        /// Part, board or part number (see `diannao hdl parts`).
+        #[arg(long, default_value = "xczu7ev")]
+        part: String,
+        /// Synthesize the whole top or the NFU datapath alone.
+        #[arg(long, value_enum, default_value = "top")]
+        block: BlockArg,
+        /// Synthesize a board project's AXI-wrapped accelerator (zcu104, kv260) and compare with the board's part instead of --part.
+        #[arg(long, value_name = "BOARD", conflicts_with_all = ["part", "block"])]
+        board: Option<String>,
+        /// Keep Yosys's hierarchy (no `-flatten`; slower, see docs/hdl.md).
+        #[arg(long)]
+        no_flatten: bool,
+        /// Keep the Verilog, Yosys script, log and stat output in this directory (default: a removed temporary directory).
+        #[arg(long, value_name = "DIR")]
+        work: Option<PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the known FPGA parts with their capacities.
+    Parts {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The board called `name`, or an error listing the known boards.
+fn board_named(name: &str) -> Result<&'static hdl::board::Board> {
+    hdl::board::board(name).map_err(|_| {
+        let known: Vec<&str> = hdl::board::BOARDS.iter().map(|b| b.name).collect();
+        anyhow::anyhow!("unknown board `{name}` (known: {})", known.join(", "))
+    })
+}
+
+/// Run `diannao hdl ...`.
+pub fn run(a: HdlArgs) -> Result<()> {
+    super::emit(&text(&a)?, None)
+}
+
+/// The text `diannao hdl ...` prints on standard output.
+fn text(a: &HdlArgs) -> Result<String> {
+    match &a.cmd {
+        HdlCmd::Emit { preset, out, board } => {
+            let cfg = runtime::configs::resolve(preset)?;
+            let files = match board {
+                Some(b) => hdl::board::emit_board(&cfg, board_named(b)?, out)?,
+                None => emit::emit_verilog(&cfg, out)?,
+            };
+            Ok(files.iter().map(|f| format!("{}\n", f.display())).collect())
+        }
+        HdlCmd::Parts { json } => Ok(if *json { parts_json() } else { parts_table() }),
+        HdlCmd::Report {
+            preset,
+            part,
+            block,
+            board,
+            no_flatten,
+            work,
+            json,
+        } => {
+            let board = board.as_deref().map(board_named).transpose()?;
+            let part = parts::lookup(board.map_or(part.as_str(), |b| b.device))?;
+            let cfg = runtime::configs::resolve(preset)?;
+            let block = match block {
+                BlockArg::Top => Design::Top,
+                BlockArg::Nfu => Design::Nfu,
+            };
+            let tmp;
+            let work = match work {
+                Some(w) => w.clone(),
+                None => {
+                    tmp = tempfile::tempdir().context("cannot create a temporary directory")?;
+                    tmp.path().to_path_buf()
+                }
+            };
+            let vdir = work.join("verilog");
+            let what = match board {
+                // the board project's top.v: the accelerator with its AXI wrappers (module `top`)
+                Some(b) => {
+                    hdl::board::emit_board(&cfg, b, &vdir)?;
+                    format!("preset `{}`, board {} (AXI-wrapped top)", cfg.name, b.name)
+                }
+                None => {
+                    emit::emit_block(&cfg, block, &vdir)?;
+                    let b = if block == Design::Top { "top" } else { "nfu" };
+                    format!("preset `{}`, block {b}", cfg.name)
+                }
+            };
+            let mut opts = SynthOptions::new(emit::TOP_MODULE);
+            opts.flatten = !no_flatten;
+            let version = synth::yosys_version()?;
+            let res = synth::run_yosys(&vdir.join(emit::VERILOG_FILE), &work.join("yosys"), &opts)?;
+            Ok(if *json {
+                report_json(&what, part, &res, &opts, &version)
+            } else {
+                report_text(&what, part, &res, &opts, &version)
+            })
+        }
+    }
+}
+

@@ -1,0 +1,311 @@
+//! `diannao train`: options, engine construction, progress display and the
+//! final summary (text, or JSON with `--json`).
+
+use train::accel::{AccelBackend, AccelEngine, AccelOptions};
+use train::cpu::CpuEngine;
+use train::data;
+use train::engine::{Engine, Hyper};
+use train::net::Net;
+use train::{train, EpochMetrics, LrDecay, Observer, TrainConfig, TrainSummary};
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Default fraction bits of the training data format (sim/rtl).
+pub const DEFAULT_FRAC: u32 = 10;
+/// Default log2 of the loss-gradient scale S (sim/rtl).
+pub const DEFAULT_GRAD_SCALE_LOG2: u32 = 6;
+/// Default learning-rate decay factor (docs/training.md).
+pub const DEFAULT_LR_DECAY: f32 = 0.5;
+/// Default learning-rate decay period, epochs.
+pub const DEFAULT_LR_STEP: usize = 2;
+/// Default learning rate.
+pub const DEFAULT_LR: f32 = 0.03;
+/// Default number of epochs.
+pub const DEFAULT_EPOCHS: usize = 8;
+
+/// Which machine runs the arithmetic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// The cycle-accurate simulator.
+    Sim,
+    /// The f32 reference on the host CPU.
+    Cpu,
+    /// The emitted RTL under Verilator (small networks only).
+    Rtl,
+}
+
+/// Options of `diannao train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Where the arithmetic runs: sim (cycle-accurate simulator), cpu (f32 reference), rtl (Verilator; small nets).
+    #[arg(long, value_enum, default_value_t = Backend::Sim)]
+    pub backend: Backend,
+    /// Network: lenet5 (28x28 input) or micro (digits reduced to 8x8).
+    #[arg(long, default_value = "lenet5", value_parser = clap::builder::PossibleValuesParser::new(Net::NAMES))]
+    pub net: String,
+    /// Accelerator preset or config file (sim and rtl only).
+    #[arg(long, value_name = "NAME|FILE", default_value = "diannao")]
+    pub preset: String,
+    /// Fraction bits of the training data format (sim and rtl only; overrides the preset's).
+    #[arg(long, default_value_t = DEFAULT_FRAC, value_name = "F")]
+    pub frac: u32,
+    /// log2 of the loss-gradient scale S (sim and rtl only; at most --frac).
+    #[arg(long, default_value_t = DEFAULT_GRAD_SCALE_LOG2, value_name = "N")]
+    pub grad_scale_log2: u32,
+    /// Total epochs (a resumed run continues up to this count).
+    #[arg(long, default_value_t = DEFAULT_EPOCHS, value_name = "N")]
+    pub epochs: usize,
+    /// Mini-batch size (the last partial batch of an epoch is dropped).
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    pub batch: usize,
+    /// Batch size of the held-out evaluation (default: --batch).
+    #[arg(long, value_name = "N")]
+    pub eval_batch: Option<usize>,
+    /// Learning rate.
+    #[arg(long, default_value_t = DEFAULT_LR, value_name = "ALPHA")]
+    pub lr: f32,
+    /// Momentum.
+    #[arg(long, default_value_t = 0.9, value_name = "MU")]
+    pub momentum: f32,
+    /// Multiply the learning rate by this factor every --lr-step epochs (1: constant rate).
+    #[arg(long, value_name = "FACTOR", default_value_t = DEFAULT_LR_DECAY)]
+    pub lr_decay: f32,
+    /// Period of the learning-rate decay, epochs.
+    #[arg(long, value_name = "EPOCHS", default_value_t = DEFAULT_LR_STEP)]
+    pub lr_step: usize,
+    /// Seed of the initial weights and of the shuffling.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Use only the first N training examples.
+    #[arg(long, value_name = "N")]
+    pub train_limit: Option<usize>,
+    /// Use only the first N held-out examples.
+    #[arg(long, value_name = "N")]
+    pub test_limit: Option<usize>,
+    /// Folder of the IDX files (train/test images and labels, raw or .gz; default: $DIANNAO_DATA or the bundled data/mnist).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Write metrics.csv, metrics.json and checkpoint.json here after every epoch (atomically).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Continue from DIR/checkpoint.json (needs --out DIR and the same settings).
+    #[arg(long, requires = "out")]
+    pub resume: bool,
+    /// Stop when more than this fraction of a step's values saturate for --sat-patience consecutive steps.
+    #[arg(long, default_value_t = 0.05, value_name = "FRACTION")]
+    pub sat_threshold: f64,
+    /// Consecutive saturation steps that stop the run.
+    #[arg(long, default_value_t = 5, value_name = "STEPS")]
+    pub sat_patience: usize,
+    /// No progress bar (and, with --json, no per-epoch lines on standard error).
+    #[arg(long)]
+    pub quiet: bool,
+    /// Print the final summary as JSON on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Build the engine the options name.
+pub fn engine(a: &TrainArgs, net: Net) -> Result<Box<dyn Engine>> {
+    Ok(match a.backend {
+        Backend::Cpu => Box::new(CpuEngine::new(net, a.seed)?),
+        Backend::Sim | Backend::Rtl => {
+            let mut cfg = runtime::configs::resolve(&a.preset)?;
+            cfg.frac_bits = a.frac;
+            let energy = sim::EnergyTable::named(runtime::run::DEFAULT_ENERGY_TABLE)?;
+            let opts = AccelOptions {
+                cfg,
+                backend: if a.backend == Backend::Sim {
+                    AccelBackend::Sim
+                } else {
+                    AccelBackend::Verilator
+                },
+                grad_scale_log2: a.grad_scale_log2,
+                seed: a.seed,
+                energy,
+            };
+            Box::new(AccelEngine::new(net, opts)?)
+        }
+    })
+}
+
+/// The run's settings from the options.
+pub fn config(a: &TrainArgs) -> Result<TrainConfig> {
+    if a.batch == 0 {
+        bail!("--batch must be at least 1");
+    }
+    if a.eval_batch == Some(0) {
+        bail!("--eval-batch must be at least 1");
+    }
+    if !(a.lr.is_finite() && a.lr > 0.0) {
+        bail!("--lr must be a positive number, got {}", a.lr);
+    }
+    if !(a.momentum.is_finite() && (0.0..1.0).contains(&a.momentum)) {
+        bail!("--momentum must be in [0, 1), got {}", a.momentum);
+    }
+    let (factor, every) = (a.lr_decay, a.lr_step);
+    if !(factor > 0.0 && factor <= 1.0) || every == 0 {
+        bail!("--lr-decay must be in (0, 1] and --lr-step at least 1");
+    }
+    let lr_decay = (factor < 1.0).then_some(LrDecay { factor, every });
+    Ok(TrainConfig {
+        epochs: a.epochs,
+        batch: a.batch,
+        eval_batch: a.eval_batch.unwrap_or(a.batch),
+        hyper: Hyper {
+            lr: a.lr,
+            momentum: a.momentum,
+        },
+        lr_decay,
+        seed: a.seed,
+        sat_threshold: a.sat_threshold,
+        sat_patience: a.sat_patience,
+        out: a.out.clone(),
+        resume: a.resume,
+    })
+}
+
+/// Load the data for `net`: limits applied, digits reduced to 8x8 for 8x8 nets.
+pub fn load_data(a: &TrainArgs, net: &Net) -> Result<(data::Dataset, data::Dataset)> {
+    let dir = a.data.clone().unwrap_or_else(data::default_dir);
+    let m = data::load(&dir)?;
+    let (mut tr, mut te) = (m.train, m.test);
+    if let Some(n) = a.train_limit {
+        tr.truncate(n);
+    }
+    if let Some(n) = a.test_limit {
+        te.truncate(n);
+    }
+    match net.input {
+        (1, 28, 28) => {}
+        (1, 8, 8) => {
+            tr = tr.downsample_8x8();
+            te = te.downsample_8x8();
+        }
+        (c, h, w) => bail!(
+            "net {} takes {c}x{h}x{w} inputs; the loader makes 1x28x28 or 1x8x8",
+            net.name
+        ),
+    }
+    Ok((tr, te))
+}
+
+/// Progress bar and per-epoch lines.
+struct Display {
+    bar: Option<ProgressBar>,
+    show_bar: bool,
+    lines: bool,
+    to_stderr: bool,
+    epochs: usize,
+}
+
+impl Observer for Display {
+    fn epoch_start(&mut self, epoch: usize, steps: usize) {
+        if self.show_bar {
+            let pb = ProgressBar::new(steps as u64);
+            pb.set_style(
+                ProgressStyle::with_template(
+                    "epoch {prefix} [{bar:30}] {pos}/{len} steps {msg} ({elapsed}, eta {eta})",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
+            );
+            pb.set_prefix(format!("{epoch}/{}", self.epochs));
+            self.bar = Some(pb);
+        }
+    }
+
+    fn step(&mut self, step: usize, loss: f64, acc: f64) {
+        if let Some(pb) = &self.bar {
+            pb.set_position(step as u64);
+            pb.set_message(format!("loss {loss:.4} acc {:.2}%", acc * 100.0));
+        }
+    }
+
+    fn epoch_end(&mut self, m: &EpochMetrics) {
+        if let Some(pb) = self.bar.take() {
+            pb.finish_and_clear();
+        }
+        if self.lines {
+            let mut s = format!(
+                "epoch {}/{}: loss {:.4}, train acc {:.2}%, held-out acc {:.2}%, {:.2} s",
+                m.epoch,
+                self.epochs,
+                m.train_loss,
+                m.train_acc * 100.0,
+                m.test_acc * 100.0,
+                m.wall_s
+            );
+            if m.accel_cycles > 0 {
+                s += &format!(
+                    ", accelerator so far {:.4} s, {:.4} J, saturations {}",
+                    m.accel_s, m.accel_energy_j, m.saturations
+                );
+            }
+            if self.to_stderr {
+                eprintln!("{s}");
+            } else {
+                println!("{s}");
+            }
+        }
+    }
+}
+
+/// The final summary as JSON.
+pub fn summary_json(a: &TrainArgs, s: &TrainSummary) -> serde_json::Value {
+    serde_json::json!({
+        "net": s.net,
+        "backend": s.engine,
+        "preset": if a.backend == Backend::Cpu { None } else { Some(&a.preset) },
+        "train_examples": s.train_examples,
+        "test_examples": s.test_examples,
+        "epochs": s.epochs.len(),
+        "test_acc_per_epoch": s.epochs.iter().map(|m| m.test_acc).collect::<Vec<_>>(),
+        "final_test_acc": s.final_test_acc,
+        "wall_s": s.wall_s,
+        "wall_s_per_epoch": s.epochs.iter().map(|m| m.wall_s).collect::<Vec<_>>(),
+        "accelerator": s.accel,
+        "resumed_after": s.resumed_after,
+        "metrics": s.epochs,
+    })
+}
+
+/// Run `diannao train`.
+pub fn run(a: TrainArgs) -> Result<()> {
+    let net = Net::by_name(&a.net).with_context(|| format!("unknown net {}", a.net))?;
+    let cfg = config(&a)?;
+    let (tr, te) = load_data(&a, &net)?;
+    let mut eng = engine(&a, net)?;
+    let mut obs = Display {
+        bar: None,
+        show_bar: !a.quiet && std::io::stderr().is_terminal(),
+        lines: !(a.quiet && a.json),
+        to_stderr: a.json,
+        epochs: cfg.epochs,
+    };
+    let s = train(&cfg, eng.as_mut(), &tr, &te, &mut obs)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&summary_json(&a, &s))?);
+    } else {
+        let mut line = format!(
+            "held-out accuracy {:.2}% after {} epochs ({} training, {} held-out digits, backend {}); wall {:.2} s",
+            s.final_test_acc * 100.0,
+            s.epochs.len(),
+            s.train_examples,
+            s.test_examples,
+            s.engine,
+            s.wall_s
+        );
+        if let Some(t) = s.accel {
+            line += &format!(
+                "; accelerator {:.4} s simulated ({} cycles), {:.4} J",
+                t.seconds, t.cycles, t.energy_j
+            );
+        }
+        println!("{line}");
+    }
+    Ok(())
+}

@@ -1,0 +1,444 @@
+//! `diannao bench`: the simulator's own speed. For every layer: wall time of
+//! the simulator run on one core (the simulator is single-threaded; the
+//! median of `--repeat` runs, each on a fresh machine and DRAM image),
+//! simulated cycles per second and simulated MACs per second of wall time,
+//! beside the host's native f32 throughput on the same layer's arithmetic
+//! ([`baseline`]: im2col + SGEMM, single thread and all cores), all
+//! from the same process; and the whole forward pass's wall time.
+
+use baseline::{self, ConvShape, Timing};
+use runtime::run::{self, RunError, Workload};
+use arch::AccelConfig;
+use firmware::LayerSpec;
+use serde::Serialize;
+use sim::Machine;
+use std::time::Instant;
+
+/// Target wall time of AlexNet's forward pass at batch 1, seconds.
+pub const TARGET_FORWARD_S: f64 = 2.0;
+/// Target simulator speed, simulated cycles per wall second.
+pub const TARGET_CYCLES_PER_S: f64 = 4.0e6;
+
+/// Options of `diannao bench`.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Preset name or config file (.toml/.json) of the accelerator.
+    pub preset: String,
+    /// Built-in model or model file (default alexnet unless --layer is given).
+    pub model: Option<String>,
+    /// One layer instead of a model.
+    pub layer: Option<String>,
+    /// Timed repetitions per measurement (the median is reported).
+    pub repeat: usize,
+    /// Images per run.
+    pub batch: u32,
+    /// Seed of the random data.
+    pub seed: u64,
+    /// Skip the host f32 baseline.
+    pub no_host: bool,
+    /// Print JSON instead of a table.
+    pub json: bool,
+}
+
+/// Measurements of one layer.
+#[derive(Clone, Debug, Serialize)]
+pub struct LayerBench {
+    /// Layer name.
+    pub name: String,
+    /// conv, pool or class.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Simulated cycles.
+    pub cycles: u64,
+    /// Useful MACs (pooling: window operations).
+    pub macs: u64,
+    /// Compile time (tiler + code generation), seconds.
+    pub compile_s: f64,
+    /// Random data, packing into DRAM and reading the outputs back, seconds.
+    pub data_s: f64,
+    /// Simulator run wall time (median), seconds.
+    pub sim: Timing,
+    /// Simulator run CPU time of its thread (median), seconds, where measurable.
+    pub sim_cpu_s: Option<f64>,
+    /// Simulated cycles per wall second (median run).
+    pub cycles_per_s: f64,
+    /// Simulated MACs per wall second (median run).
+    pub sim_macs_per_s: f64,
+    /// Host f32, one thread: wall time.
+    pub host_1t: Option<Timing>,
+    /// Host f32, all cores: wall time.
+    pub host_all: Option<Timing>,
+    /// Host f32 MACs per second, one thread.
+    pub host_1t_macs_per_s: Option<f64>,
+    /// Host f32 MACs per second, all cores.
+    pub host_all_macs_per_s: Option<f64>,
+}
+
+/// A whole benchmark.
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchReport {
+    /// Preset.
+    pub preset: String,
+    /// Model name.
+    pub model: String,
+    /// Images.
+    pub batch: u32,
+    /// Repetitions.
+    pub repeat: usize,
+    /// Host cores (`available_parallelism`).
+    pub host_threads: usize,
+    /// Per layer.
+    pub layers: Vec<LayerBench>,
+    /// Sum of simulated cycles.
+    pub total_cycles: u64,
+    /// Sum of the simulator run medians, seconds.
+    pub total_sim_s: f64,
+    /// Compile + data + simulator, summed over the layers, seconds.
+    pub total_end_to_end_s: f64,
+    /// total_cycles / total_sim_s.
+    pub cycles_per_s: f64,
+    /// Sum of the simulator runs' thread CPU times (medians), seconds.
+    pub total_sim_cpu_s: Option<f64>,
+    /// Load average (1 minute) when the benchmark ended: above the core
+    /// count, wall times are inflated by other processes.
+    pub load_average: Option<f64>,
+    /// Host f32 forward pass, one thread / all cores, seconds (sum of medians).
+    pub host_1t_s: Option<f64>,
+    /// Host f32 forward pass, all cores, seconds.
+    pub host_all_s: Option<f64>,
+}
+
+/// CPU time consumed by the calling thread, seconds (Linux
+/// `CLOCK_THREAD_CPUTIME_ID`): unlike wall time, not inflated when other
+/// processes compete for the cores. `None` elsewhere.
+pub fn thread_cpu_s() -> Option<f64> {
+    #[cfg(target_os = "linux")]
+    {
+        #[repr(C)]
+        struct Timespec {
+            sec: i64,
+            nsec: i64,
+        }
+        extern "C" {
+            fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
+        }
+        const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+        let mut t = Timespec { sec: 0, nsec: 0 };
+        // SAFETY: `t` is a valid, writable timespec (64-bit Linux layout).
+        let r = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut t) };
+        if r == 0 && cfg!(target_pointer_width = "64") {
+            return Some(t.sec as f64 + t.nsec as f64 * 1e-9);
+        }
+    }
+    None
+}
+
+fn median(mut t: Vec<f64>) -> Timing {
+    t.sort_by(|a, b| a.total_cmp(b));
+    Timing {
+        median_s: t[t.len() / 2],
+        min_s: t[0],
+        max_s: t[t.len() - 1],
+        reps: t.len(),
+    }
+}
+
+fn f32s(v: &[i16], frac: u32) -> Vec<f32> {
+    let s = 1.0 / (1u64 << frac) as f32;
+    v.iter().map(|&x| x as f32 * s).collect()
+}
+
+/// Time the host f32 version of `layer` in a pool of `threads` threads (0 = all).
+fn host_time(
+    layer: &LayerSpec,
+    batch: u32,
+    data: &run::LayerData,
+    frac: u32,
+    threads: usize,
+    repeat: usize,
+) -> Result<Timing, RunError> {
+    let x = f32s(&data.input, frac);
+    let w = f32s(&data.weights, frac);
+    let b = f32s(&data.bias, frac);
+    let batch = batch as usize;
+    let out_len = layer.output_len() as usize * batch;
+    let in_len = layer.input_len() as usize;
+    let shape = |nx, ny, kx, ky, ni, no, sx, sy, pad| ConvShape {
+        nx,
+        ny,
+        kx,
+        ky,
+        ni,
+        no,
+        sx,
+        sy,
+        pad,
+    };
+    baseline::with_threads(threads, || {
+        let mut y = vec![0f32; out_len];
+        let mut col = Vec::new();
+        let per_out = layer.output_len() as usize;
+        match layer {
+            LayerSpec::Conv(c) => {
+                let s = shape(
+                    c.nx as usize,
+                    c.ny as usize,
+                    c.kx as usize,
+                    c.ky as usize,
+                    c.ni as usize,
+                    c.no as usize,
+                    c.sx as usize,
+                    c.sy as usize,
+                    c.pad as usize,
+                );
+                baseline::time(1, repeat, || {
+                    for i in 0..batch {
+                        baseline::conv_forward(
+                            &s,
+                            &x[i * in_len..(i + 1) * in_len],
+                            &w,
+                            &b,
+                            &mut col,
+                            &mut y[i * per_out..(i + 1) * per_out],
+                        );
+                    }
+                })
+            }
+            LayerSpec::Pool(p) => {
+                let s = shape(
+                    p.nx as usize,
+                    p.ny as usize,
+                    p.kx as usize,
+                    p.ky as usize,
+                    p.ni as usize,
+                    p.ni as usize,
+                    p.sx as usize,
+                    p.sy as usize,
+                    p.pad as usize,
+                );
+                let kind = match p.kind {
+                    firmware::PoolKind::Max => baseline::PoolKind::Max,
+                    firmware::PoolKind::Avg => baseline::PoolKind::Avg,
+                };
+                baseline::time(1, repeat, || {
+                    for i in 0..batch {
+                        baseline::pool_forward(
+                            &s,
+                            kind,
+                            &x[i * in_len..(i + 1) * in_len],
+                            &mut y[i * per_out..(i + 1) * per_out],
+                        );
+                    }
+                })
+            }
+            LayerSpec::Classifier(c) => baseline::time(1, repeat, || {
+                baseline::fc_forward(batch, c.ni as usize, c.no as usize, &x, &w, &b, &mut y)
+            }),
+        }
+    })
+    .map_err(|e| RunError::Threads(e.to_string()))
+}
+
+fn bench_layer(
+    cfg: &AccelConfig,
+    work: &Workload,
+    i: usize,
+    args: &BenchArgs,
+) -> Result<LayerBench, RunError> {
+    let (name, spec) = &work.layers[i];
+    let ename = work.err_name(i);
+    let t0 = Instant::now();
+    let compiled = run::compile(cfg, spec, args.batch, &ename)?;
+    let compile_s = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let data = run::random_data(cfg, spec, args.batch, args.seed, i as u64);
+    let dram = run::load_dram(cfg, &compiled, &data, &ename)?;
+    let mut data_s = t1.elapsed().as_secs_f64();
+    let serr = |source| RunError::Sim {
+        layer: ename.clone(),
+        error: source,
+    };
+    let mut times = Vec::new();
+    let mut cpu = Vec::new();
+    let mut cycles = 0;
+    for rep in 0..args.repeat.max(1) {
+        let mut d = dram.clone();
+        let mut m = Machine::new(cfg.clone()).map_err(serr)?;
+        let c0 = thread_cpu_s();
+        let t = Instant::now();
+        let stats = m.run(&compiled.program, &mut d).map_err(serr)?;
+        times.push(t.elapsed().as_secs_f64());
+        if let (Some(a), Some(b)) = (c0, thread_cpu_s()) {
+            cpu.push(b - a);
+        }
+        cycles = stats.cycles;
+        if rep == 0 {
+            let t2 = Instant::now();
+            std::hint::black_box(run::read_output(&compiled, &d, &ename)?);
+            data_s += t2.elapsed().as_secs_f64();
+        }
+    }
+    drop(dram);
+    let sim = median(times);
+    let sim_cpu_s = (!cpu.is_empty()).then(|| median(cpu).median_s);
+    let macs = compiled.useful_macs;
+    let (host_1t, host_all) = if args.no_host {
+        (None, None)
+    } else {
+        let r = args.repeat.max(1);
+        (
+            Some(host_time(spec, args.batch, &data, cfg.frac_bits, 1, r)?),
+            Some(host_time(spec, args.batch, &data, cfg.frac_bits, 0, r)?),
+        )
+    };
+    let per_s = |t: &Timing| macs as f64 / t.median_s;
+    Ok(LayerBench {
+        name: name.clone(),
+        kind: spec.kind_name().into(),
+        cycles,
+        macs,
+        compile_s,
+        data_s,
+        cycles_per_s: cycles as f64 / sim.median_s,
+        sim_macs_per_s: macs as f64 / sim.median_s,
+        sim,
+        sim_cpu_s,
+        host_1t_macs_per_s: host_1t.as_ref().map(per_s),
+        host_all_macs_per_s: host_all.as_ref().map(per_s),
+        host_1t,
+        host_all,
+    })
+}
+
+/// Run the benchmark `args` describes.
+pub fn bench(args: &BenchArgs) -> Result<BenchReport, RunError> {
+    let cfg = runtime::configs::resolve(&args.preset).map_err(|e| RunError::Config(e.to_string()))?;
+    run::check_batch(args.batch)?;
+    let model = match (&args.model, &args.layer) {
+        (None, None) => Some("alexnet"),
+        (m, _) => m.as_deref(),
+    };
+    let work = Workload::resolve(model, args.layer.as_deref())?;
+    let pb = runtime::simulate::progress(work.layers.len(), work.is_model && !args.json);
+    let mut layers = Vec::new();
+    for i in 0..work.layers.len() {
+        pb.set_message(work.layers[i].0.clone());
+        layers.push(bench_layer(&cfg, &work, i, args)?);
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    let total_cycles = layers.iter().map(|l| l.cycles).sum();
+    let total_sim_s: f64 = layers.iter().map(|l| l.sim.median_s).sum();
+    let host = |f: fn(&LayerBench) -> Option<Timing>| {
+        layers
+            .iter()
+            .map(|l| f(l).map(|t| t.median_s))
+            .sum::<Option<f64>>()
+    };
+    Ok(BenchReport {
+        preset: cfg.name.clone(),
+        model: work.name.clone(),
+        batch: args.batch,
+        repeat: args.repeat.max(1),
+        host_threads: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        total_cycles,
+        total_sim_s,
+        total_end_to_end_s: layers
+            .iter()
+            .map(|l| l.compile_s + l.data_s + l.sim.median_s)
+            .sum(),
+        cycles_per_s: total_cycles as f64 / total_sim_s,
+        total_sim_cpu_s: layers.iter().map(|l| l.sim_cpu_s).sum::<Option<f64>>(),
+        load_average: std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse().ok()),
+        host_1t_s: host(|l| l.host_1t),
+        host_all_s: host(|l| l.host_all),
+        layers,
+    })
+}
+
+fn g(x: Option<f64>, scale: f64) -> String {
+    x.map(|v| format!("{:.2}", v / scale))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// The report as a table.
+pub fn table(r: &BenchReport) -> String {
+    let mut s = format!(
+        "bench {} on preset {}, batch {}, median of {} runs; simulator on one core, host f32 on 1 and {} threads\n",
+        r.model, r.preset, r.batch, r.repeat, r.host_threads
+    );
+    s += &format!(
+        "{:<8} {:<5} {:>11} {:>13} {:>10} {:>10} {:>9} {:>10} {:>12} {:>12} {:>10}\n",
+        "layer",
+        "type",
+        "cycles",
+        "MACs",
+        "sim ms",
+        "sim CPU ms",
+        "Mcyc/s",
+        "sim GMAC/s",
+        "host1 GMAC/s",
+        "hostN GMAC/s",
+        "compile ms"
+    );
+    for l in &r.layers {
+        s += &format!(
+            "{:<8} {:<5} {:>11} {:>13} {:>10.2} {:>10} {:>9.2} {:>10.3} {:>12} {:>12} {:>10.2}\n",
+            l.name,
+            l.kind,
+            l.cycles,
+            l.macs,
+            l.sim.median_s * 1e3,
+            g(l.sim_cpu_s, 1e-3),
+            l.cycles_per_s / 1e6,
+            l.sim_macs_per_s / 1e9,
+            g(l.host_1t_macs_per_s, 1e9),
+            g(l.host_all_macs_per_s, 1e9),
+            l.compile_s * 1e3
+        );
+    }
+    let ok = |b: bool| if b { "met" } else { "NOT met" };
+    s += &format!(
+        "total: {} cycles; simulator wall {:.3} s (target < {:.0} s: {}), {:.2} M cycles/s (target >= {:.0} M: {}); end to end (compile + data + simulate) {:.3} s\n",
+        r.total_cycles,
+        r.total_sim_s,
+        TARGET_FORWARD_S,
+        ok(r.total_sim_s < TARGET_FORWARD_S),
+        r.cycles_per_s / 1e6,
+        TARGET_CYCLES_PER_S / 1e6,
+        ok(r.cycles_per_s >= TARGET_CYCLES_PER_S),
+        r.total_end_to_end_s,
+    );
+    if let Some(c) = r.total_sim_cpu_s {
+        s +=
+            &format!(
+            "simulator thread CPU time {:.3} s ({:.2} M cycles per CPU second); load average {}\n",
+            c,
+            r.total_cycles as f64 / c / 1e6,
+            r.load_average.map(|l| format!("{l:.2}")).unwrap_or_else(|| "?".into())
+        );
+    }
+    if let (Some(a), Some(b)) = (r.host_1t_s, r.host_all_s) {
+        s += &format!(
+            "host f32 forward: {:.4} s on 1 thread, {:.4} s on {} threads\n",
+            a, b, r.host_threads
+        );
+    }
+    s
+}
+
+/// Run `bench` and render it.
+pub fn command(args: &BenchArgs) -> Result<String, RunError> {
+    let r = bench(args)?;
+    if args.json {
+        let mut s = serde_json::to_string_pretty(&r).map_err(|e| RunError::Io(e.into()))?;
+        s.push('\n');
+        Ok(s)
+    } else {
+        Ok(table(&r))
+    }
+}

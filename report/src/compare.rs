@@ -1,0 +1,953 @@
+//! `diannao compare`: the accelerator (cycle simulator) against the CPU
+//! baseline, layer by layer.
+//!
+//! * Accelerator: each layer compiled by [`firmware::compile`] for the batch
+//!   and run on a fresh [`sim::Machine`] with a zero-filled [`sim::Dram`]
+//!   (the contract's timing and every event counter are independent of data
+//!   values); time = cycles / clock; energy = [`sim::energy`] with a named
+//!   table. Utilisation: useful MACs / (Tn x Tn x cycles) for convolution and
+//!   classifier layers, window operations / (Tn x cycles) for pooling (its
+//!   datapath is Tn lanes wide).
+//! * CPU: the f32 baseline ([`baseline`]) on random data, the whole
+//!   batch per run, activation included; `--train` adds backward (input and
+//!   weight gradients, activation derivative) and the SGD-momentum update.
+//! * `--train`, accelerator: every program of one training step of each
+//!   layer ([`train::cost`]: forward, activation / weight / input
+//!   gradients, update) run on the simulator with random operands; the
+//!   layer's figures are the sums over its programs.
+//! * Energy ratio = CPU joules / accelerator joules; speedup = CPU median
+//!   time / accelerator time.
+
+use baseline::{self, ConvShape, Timing};
+use baseline::cpu_energy::CpuEnergy;
+use arch::activation::Activation;
+use arch::events::Event;
+use arch::AccelConfig;
+use firmware::{LayerSpec, Model};
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+use serde::Serialize;
+use thiserror::Error;
+
+/// Why a comparison cannot be made.
+#[derive(Debug, Error)]
+pub enum CompareError {
+    /// Batch zero.
+    #[error("--batch must be at least 1")]
+    ZeroBatch,
+    /// A layer cannot be compiled for the preset.
+    #[error("layer `{layer}` cannot be compiled for preset `{preset}`: {reason}")]
+    Compile {
+        /// Layer name.
+        layer: String,
+        /// Preset name.
+        preset: String,
+        /// Why.
+        reason: String,
+    },
+    /// The simulator stopped with an error.
+    #[error("layer `{layer}`: simulation failed: {reason}")]
+    Sim {
+        /// Layer name.
+        layer: String,
+        /// Why.
+        reason: String,
+    },
+    /// The energy table is unknown.
+    #[error("{0}")]
+    Energy(String),
+    /// The accelerator's training step cannot be costed.
+    #[error(transparent)]
+    Train(#[from] train::cost::TrainCostError),
+    /// The CPU thread pool could not be built.
+    #[error("cannot start {threads} CPU threads: {reason}")]
+    Threads {
+        /// Requested threads.
+        threads: usize,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The accelerator's figures for one layer (whole batch).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AccelRun {
+    /// Simulated cycles.
+    pub cycles: u64,
+    /// Cycles / clock, seconds.
+    pub seconds: f64,
+    /// Useful multiply-accumulates (pooling: window operations).
+    pub useful_macs: u64,
+    /// Operations as DianNao counts them: per useful MAC, (Tn*Tn + Tn*(Tn-1)) / (Tn*Tn) (multiplication plus adder-tree addition); pooling: one per window operation.
+    pub ops: f64,
+    /// See the module documentation.
+    pub utilisation: f64,
+    /// DRAM bytes read.
+    pub dram_read_bytes: u64,
+    /// DRAM bytes written.
+    pub dram_write_bytes: u64,
+    /// Energy, pJ, per unit and total.
+    pub energy: sim::EnergyReport,
+    /// Instructions in the program.
+    pub instructions: usize,
+}
+
+/// Compile `spec` for `batch` on `cfg` (error names the layer).
+pub fn compile_layer(
+    cfg: &AccelConfig,
+    name: &str,
+    spec: &LayerSpec,
+    batch: u32,
+) -> Result<firmware::CompiledLayer, CompareError> {
+    firmware::compile(cfg, spec, batch).map_err(|e| CompareError::Compile {
+        layer: name.into(),
+        preset: cfg.name.clone(),
+        reason: e.to_string(),
+    })
+}
+
+/// Run a compiled layer on a fresh machine and collect its figures.
+pub fn simulate(
+    cfg: &AccelConfig,
+    name: &str,
+    spec: &LayerSpec,
+    compiled: &firmware::CompiledLayer,
+    table: &sim::EnergyTable,
+) -> Result<AccelRun, CompareError> {
+    let serr = |e: sim::SimError| CompareError::Sim {
+        layer: name.into(),
+        reason: e.to_string(),
+    };
+    let mut m = sim::Machine::new(cfg.clone()).map_err(serr)?;
+    let mut dram = sim::Dram::new(cfg.dram.size_bytes);
+    let st = m.run(&compiled.program, &mut dram).map_err(serr)?;
+    let energy = sim::energy(table, &st.counters, cfg);
+    let tn = cfg.tn as f64;
+    let cycles = st.cycles;
+    let pool = matches!(spec, LayerSpec::Pool(_));
+    let lanes = if pool { tn } else { tn * tn };
+    let useful = compiled.useful_macs;
+    let ops = if pool {
+        useful as f64
+    } else {
+        useful as f64 * cfg.peak_ops_per_cycle() as f64 / cfg.peak_macs_per_cycle() as f64
+    };
+    Ok(AccelRun {
+        cycles,
+        seconds: cycles as f64 * cfg.seconds_per_cycle(),
+        useful_macs: useful,
+        ops,
+        utilisation: if cycles == 0 {
+            0.0
+        } else {
+            useful as f64 / (lanes * cycles as f64)
+        },
+        dram_read_bytes: st.counters.get(Event::DramReadBytes),
+        dram_write_bytes: st.counters.get(Event::DramWriteBytes),
+        energy,
+        instructions: compiled.program.len(),
+    })
+}
+
+/// The CPU's figures for one layer (whole batch).
+#[derive(Clone, Debug, Serialize)]
+pub struct CpuRun {
+    /// Wall time of one run (forward, or forward + backward + update), s.
+    pub timing: Timing,
+    /// Energy of one run, J.
+    pub joules: f64,
+}
+
+fn rnd(n: usize, rng: &mut rand_chacha::ChaCha8Rng) -> Vec<f32> {
+    (0..n).map(|_| rng.gen_range(-1.0f32..1.0)).collect()
+}
+
+fn activate(act: Activation, y: &mut [f32]) {
+    let f: fn(f32) -> f32 = match act {
+        Activation::Identity => return,
+        Activation::Relu => |v| v.max(0.0),
+        Activation::Sigmoid => |v| 1.0 / (1.0 + (-v).exp()),
+        Activation::Tanh => f32::tanh,
+        Activation::ReluDeriv => |v| if v > 0.0 { 1.0 } else { 0.0 },
+        Activation::SigmoidDeriv => |v| {
+            let s = 1.0 / (1.0 + (-v).exp());
+            s * (1.0 - s)
+        },
+        Activation::TanhDeriv => |v| 1.0 - v.tanh() * v.tanh(),
+    };
+    y.par_chunks_mut(4096)
+        .for_each(|c| c.iter_mut().for_each(|v| *v = f(*v)));
+}
+
+/// dy *= act'(y) given the activation's output y (Identity: nothing).
+fn activate_back(act: Activation, y: &[f32], dy: &mut [f32]) {
+    let d: fn(f32) -> f32 = match act {
+        Activation::Identity => return,
+        Activation::Relu => |y| if y > 0.0 { 1.0 } else { 0.0 },
+        Activation::Sigmoid => |y| y * (1.0 - y),
+        Activation::Tanh => |y| 1.0 - y * y,
+        _ => |_| 1.0,
+    };
+    dy.par_chunks_mut(4096)
+        .zip(y.par_chunks(4096))
+        .for_each(|(g, y)| g.iter_mut().zip(y).for_each(|(g, y)| *g *= d(*y)));
+}
+
+/// Pooling backward of one image: route `dy` to the max (or spread it over the window).
+pub fn pool_backward(
+    s: &ConvShape,
+    kind: baseline::PoolKind,
+    x: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+) {
+    let (ox, oy) = (s.ox(), s.oy());
+    let plane = s.nx * s.ny;
+    dx.par_chunks_mut(plane).enumerate().for_each(|(c, d)| {
+        d.iter_mut().for_each(|v| *v = 0.0);
+        let xc = &x[c * plane..][..plane];
+        for yo in 0..oy {
+            for xo in 0..ox {
+                let g = dy[(c * oy + yo) * ox + xo];
+                let mut best: Option<(usize, f32)> = None;
+                for ky in 0..s.ky {
+                    for kx in 0..s.kx {
+                        let iy = (yo * s.sy + ky) as isize - s.pad as isize;
+                        let ix = (xo * s.sx + kx) as isize - s.pad as isize;
+                        if iy < 0 || ix < 0 || iy as usize >= s.ny || ix as usize >= s.nx {
+                            continue;
+                        }
+                        let i = iy as usize * s.nx + ix as usize;
+                        match kind {
+                            baseline::PoolKind::Avg => d[i] += g / (s.kx * s.ky) as f32,
+                            baseline::PoolKind::Max => {
+                                if best.map(|(_, v)| xc[i] > v).unwrap_or(true) {
+                                    best = Some((i, xc[i]));
+                                }
+                            }
+                        }
+                    }
+                }
+                if let Some((i, _)) = best {
+                    d[i] += g;
+                }
+            }
+        }
+    });
+}
+
+fn conv_shape(spec: &LayerSpec) -> ConvShape {
+    let u = |v: u32| v as usize;
+    match spec {
+        LayerSpec::Conv(c) => ConvShape {
+            nx: u(c.nx),
+            ny: u(c.ny),
+            kx: u(c.kx),
+            ky: u(c.ky),
+            ni: u(c.ni),
+            no: u(c.no),
+            sx: u(c.sx),
+            sy: u(c.sy),
+            pad: u(c.pad),
+        },
+        LayerSpec::Pool(p) => ConvShape {
+            nx: u(p.nx),
+            ny: u(p.ny),
+            kx: u(p.kx),
+            ky: u(p.ky),
+            ni: u(p.ni),
+            no: u(p.ni),
+            sx: u(p.sx),
+            sy: u(p.sy),
+            pad: u(p.pad),
+        },
+        LayerSpec::Classifier(c) => ConvShape {
+            nx: 1,
+            ny: 1,
+            kx: 1,
+            ky: 1,
+            ni: u(c.ni),
+            no: u(c.no),
+            sx: 1,
+            sy: 1,
+            pad: 0,
+        },
+    }
+}
+
+/// Time one layer on the CPU for the whole batch, in the current rayon pool.
+/// One untimed warm-up run, then `reps` timed runs.
+pub fn cpu_layer(
+    spec: &LayerSpec,
+    batch: usize,
+    train: bool,
+    input_grad: bool,
+    reps: usize,
+    energy: &CpuEnergy,
+) -> CpuRun {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x5eed);
+    let s = conv_shape(spec);
+    let (in_len, out_len) = (spec.input_len() as usize, spec.output_len() as usize);
+    let x = rnd(in_len * batch, &mut rng);
+    let mut y = vec![0f32; out_len * batch];
+    let mut dy = rnd(out_len * batch, &mut rng);
+    let mut dx = vec![0f32; in_len * batch];
+    let wlen = spec.weight_len() as usize;
+    let mut w = rnd(wlen, &mut rng);
+    let bias = rnd(spec.bias_len() as usize, &mut rng);
+    let mut dw = vec![0f32; wlen];
+    let mut vel = vec![0f32; wlen];
+    let (mut col, mut dcol) = (Vec::new(), Vec::new());
+    let mut run = || match spec {
+        LayerSpec::Conv(c) => {
+            let zero = vec![0f32; s.no];
+            let b = if c.bias { &bias[..] } else { &zero[..] };
+            for i in 0..batch {
+                let yi = &mut y[i * out_len..][..out_len];
+                baseline::conv_forward(&s, &x[i * in_len..][..in_len], &w, b, &mut col, yi);
+                activate(c.act, yi);
+            }
+            if train {
+                dw.iter_mut().for_each(|v| *v = 0.0);
+                for i in 0..batch {
+                    let dyi = &mut dy[i * out_len..][..out_len];
+                    activate_back(c.act, &y[i * out_len..][..out_len], dyi);
+                    baseline::conv_backward(
+                        &s,
+                        &x[i * in_len..][..in_len],
+                        &w,
+                        dyi,
+                        &mut col,
+                        &mut dcol,
+                        input_grad.then(|| &mut dx[i * in_len..][..in_len]),
+                        &mut dw,
+                    );
+                }
+                baseline::sgd_momentum(&mut w, &mut vel, &dw, 0.9, 0.01);
+            }
+        }
+        LayerSpec::Classifier(c) => {
+            let zero = vec![0f32; s.no];
+            let b = if c.bias { &bias[..] } else { &zero[..] };
+            baseline::fc_forward(batch, s.ni, s.no, &x, &w, b, &mut y);
+            activate(c.act, &mut y);
+            if train {
+                dw.iter_mut().for_each(|v| *v = 0.0);
+                activate_back(c.act, &y, &mut dy);
+                baseline::fc_backward(batch, s.ni, s.no, &x, &w, &dy, &mut dx, &mut dw);
+                baseline::sgd_momentum(&mut w, &mut vel, &dw, 0.9, 0.01);
+            }
+        }
+        LayerSpec::Pool(p) => {
+            let kind = match p.kind {
+                firmware::PoolKind::Max => baseline::PoolKind::Max,
+                firmware::PoolKind::Avg => baseline::PoolKind::Avg,
+            };
+            for i in 0..batch {
+                baseline::pool_forward(
+                    &s,
+                    kind,
+                    &x[i * in_len..][..in_len],
+                    &mut y[i * out_len..][..out_len],
+                );
+            }
+            if train {
+                for i in 0..batch {
+                    pool_backward(
+                        &s,
+                        kind,
+                        &x[i * in_len..][..in_len],
+                        &dy[i * out_len..][..out_len],
+                        &mut dx[i * in_len..][..in_len],
+                    );
+                }
+            }
+        }
+    };
+    run();
+    let before = energy.read();
+    let timing = baseline::time(0, reps, &mut run);
+    let after = energy.read();
+    let rapl = match (&before, &after) {
+        (Some(a), Some(b)) => Some((a, b, timing.reps)),
+        _ => None,
+    };
+    CpuRun {
+        joules: energy.joules(timing.median_s, rapl),
+        timing,
+    }
+}
+
+/// Options of [`compare`].
+#[derive(Clone, Debug)]
+pub struct CompareOptions {
+    /// Accelerator configuration.
+    pub cfg: AccelConfig,
+    /// The network.
+    pub model: Model,
+    /// Images per run.
+    pub batch: u32,
+    /// Add backward and update on the CPU side.
+    pub train: bool,
+    /// CPU threads.
+    pub threads: usize,
+    /// Timed CPU repetitions per layer.
+    pub reps: usize,
+    /// CPU energy method.
+    pub cpu_energy: CpuEnergy,
+    /// Accelerator energy table name (sim/energy/*.toml).
+    pub energy_table: String,
+}
+
+/// One layer of a comparison.
+#[derive(Clone, Debug, Serialize)]
+pub struct LayerResult {
+    /// Layer name.
+    pub name: String,
+    /// conv, pool or class.
+    pub kind: String,
+    /// Accelerator: forward pass, or with `--train` the whole training step.
+    pub accel: AccelRun,
+    /// With `--train`: the accelerator's cycles and energy per phase.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub train: Option<train::cost::TrainBreakdown>,
+    /// CPU.
+    pub cpu: CpuRun,
+    /// CPU median time / accelerator time.
+    pub speedup: f64,
+    /// CPU joules / accelerator joules.
+    pub energy_ratio: f64,
+}
+
+/// Totals over the layers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Totals {
+    /// Sum of cycles.
+    pub accel_cycles: u64,
+    /// Sum of accelerator seconds.
+    pub accel_seconds: f64,
+    /// Sum of accelerator energies, pJ.
+    pub accel_energy_pj: f64,
+    /// Useful MACs of convolution and classifier layers / (Tn x Tn x all cycles).
+    pub accel_utilisation: f64,
+    /// DRAM bytes read + written.
+    pub dram_bytes: u64,
+    /// Accelerator ops (DianNao's count) / seconds / 1e9.
+    pub accel_gops: f64,
+    /// Accelerator energy / time, W.
+    pub accel_watts: f64,
+    /// Sums of the CPU per-layer median / min / max times, s.
+    pub cpu_median_s: f64,
+    /// Sum of minima.
+    pub cpu_min_s: f64,
+    /// Sum of maxima.
+    pub cpu_max_s: f64,
+    /// Sum of CPU energies, J.
+    pub cpu_joules: f64,
+    /// cpu_median_s / accel_seconds.
+    pub speedup: f64,
+    /// cpu_joules / accelerator joules.
+    pub energy_ratio: f64,
+}
+
+/// A whole comparison (serialised as results.json).
+#[derive(Clone, Debug, Serialize)]
+pub struct CompareReport {
+    /// Model name.
+    pub model: String,
+    /// Preset name.
+    pub preset: String,
+    /// Preset clock, MHz.
+    pub clock_mhz: f64,
+    /// NFU width.
+    pub tn: u32,
+    /// Images per run.
+    pub batch: u32,
+    /// CPU side includes backward + update.
+    pub train: bool,
+    /// CPU threads.
+    pub threads: usize,
+    /// Timed CPU repetitions per layer.
+    pub reps: usize,
+    /// CPU energy method.
+    pub cpu_energy: CpuEnergy,
+    /// One-line description of the CPU energy method.
+    pub cpu_energy_method: String,
+    /// Accelerator energy table name.
+    pub energy_table: String,
+    /// Its source.
+    pub energy_table_source: String,
+    /// Statements the reader needs (forward-only accelerator etc.).
+    pub notes: Vec<String>,
+    /// Per layer.
+    pub layers: Vec<LayerResult>,
+    /// Totals.
+    pub total: Totals,
+}
+
+/// Compile every layer (fails before any simulation or timing if one cannot be compiled).
+pub fn compile_all(
+    cfg: &AccelConfig,
+    model: &Model,
+    batch: u32,
+) -> Result<Vec<firmware::CompiledLayer>, CompareError> {
+    if batch == 0 {
+        return Err(CompareError::ZeroBatch);
+    }
+    model
+        .layers
+        .iter()
+        .map(|l| compile_layer(cfg, &l.name, &l.spec, batch))
+        .collect()
+}
+
+/// Totals of per-layer accelerator runs (CPU fields zero).
+pub fn accel_totals(cfg: &AccelConfig, runs: &[(&LayerSpec, &AccelRun)]) -> Totals {
+    let cycles: u64 = runs.iter().map(|(_, a)| a.cycles).sum();
+    let secs: f64 = runs.iter().map(|(_, a)| a.seconds).sum();
+    let pj: f64 = runs.iter().map(|(_, a)| a.energy.total_pj).sum();
+    let macs: u64 = runs
+        .iter()
+        .filter(|(s, _)| !matches!(s, LayerSpec::Pool(_)))
+        .map(|(_, a)| a.useful_macs)
+        .sum();
+    let ops: f64 = runs.iter().map(|(_, a)| a.ops).sum();
+    Totals {
+        accel_cycles: cycles,
+        accel_seconds: secs,
+        accel_energy_pj: pj,
+        accel_utilisation: if cycles == 0 {
+            0.0
+        } else {
+            macs as f64 / (cfg.peak_macs_per_cycle() as f64 * cycles as f64)
+        },
+        dram_bytes: runs
+            .iter()
+            .map(|(_, a)| a.dram_read_bytes + a.dram_write_bytes)
+            .sum(),
+        accel_gops: if secs > 0.0 { ops / secs / 1e9 } else { 0.0 },
+        accel_watts: if secs > 0.0 { pj * 1e-12 / secs } else { 0.0 },
+        cpu_median_s: 0.0,
+        cpu_min_s: 0.0,
+        cpu_max_s: 0.0,
+        cpu_joules: 0.0,
+        speedup: 0.0,
+        energy_ratio: 0.0,
+    }
+}
+
+/// One layer's training step on the accelerator: the summed figures of its
+/// programs ([`train::cost::layer_cost`]) as an [`AccelRun`], and the
+/// per-phase breakdown.
+pub fn train_layer(
+    cfg: &AccelConfig,
+    spec: &LayerSpec,
+    programs: &[train::cost::TrainProgram],
+    table: &sim::EnergyTable,
+    progress: &mut (dyn FnMut(&str) + Send),
+) -> Result<(AccelRun, train::cost::TrainBreakdown), CompareError> {
+    let t = train::cost::layer_cost(cfg, programs, table, 0x7a1e, &mut |m| progress(m))?;
+    let pool = matches!(spec, LayerSpec::Pool(_));
+    let tn = cfg.tn as f64;
+    let lanes = if pool { tn } else { tn * tn };
+    let ops = if pool {
+        t.useful_macs as f64
+    } else {
+        t.useful_macs as f64 * cfg.peak_ops_per_cycle() as f64 / cfg.peak_macs_per_cycle() as f64
+    };
+    let run = AccelRun {
+        cycles: t.cycles,
+        seconds: t.cycles as f64 * cfg.seconds_per_cycle(),
+        useful_macs: t.useful_macs,
+        ops,
+        utilisation: if t.cycles == 0 {
+            0.0
+        } else {
+            t.useful_macs as f64 / (lanes * t.cycles as f64)
+        },
+        dram_read_bytes: t.counters.get(Event::DramReadBytes),
+        dram_write_bytes: t.counters.get(Event::DramWriteBytes),
+        energy: t.energy,
+        instructions: t.instructions,
+    };
+    Ok((run, t.breakdown))
+}
+
+/// Run the comparison. `progress` receives one line per finished step.
+pub fn compare(
+    opts: &CompareOptions,
+    progress: &mut (dyn FnMut(&str) + Send),
+) -> Result<CompareReport, CompareError> {
+    let table = sim::EnergyTable::named(&opts.energy_table)
+        .map_err(|e| CompareError::Energy(e.to_string()))?;
+    let cfg = &opts.cfg;
+    let mut accel = Vec::new();
+    let mut breakdowns = Vec::new();
+    if opts.train {
+        if opts.batch == 0 {
+            return Err(CompareError::ZeroBatch);
+        }
+        let programs = train::cost::model_programs(cfg, &opts.model, opts.batch)?;
+        for (l, ps) in opts.model.layers.iter().zip(&programs) {
+            let (a, bd) = train_layer(cfg, &l.spec, ps, &table, progress)?;
+            progress(&format!(
+                "accelerator {} training step: {} cycles",
+                l.name, a.cycles
+            ));
+            accel.push(a);
+            breakdowns.push(Some(bd));
+        }
+    } else {
+        let compiled = compile_all(cfg, &opts.model, opts.batch)?;
+        for (l, c) in opts.model.layers.iter().zip(&compiled) {
+            let a = simulate(cfg, &l.name, &l.spec, c, &table)?;
+            progress(&format!("accelerator {}: {} cycles", l.name, a.cycles));
+            accel.push(a);
+            breakdowns.push(None);
+        }
+    }
+    let threads = opts.threads.max(1);
+    let cpu: Vec<CpuRun> = baseline::with_threads(threads, || {
+        opts.model
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let r = cpu_layer(
+                    &l.spec,
+                    opts.batch as usize,
+                    opts.train,
+                    i > 0,
+                    opts.reps,
+                    &opts.cpu_energy,
+                );
+                progress(&format!(
+                    "cpu {}: median {:.6} s",
+                    l.name, r.timing.median_s
+                ));
+                r
+            })
+            .collect()
+    })
+    .map_err(|e| CompareError::Threads {
+        threads,
+        reason: e.to_string(),
+    })?;
+    let layers: Vec<LayerResult> = opts
+        .model
+        .layers
+        .iter()
+        .zip(accel)
+        .zip(cpu)
+        .zip(breakdowns)
+        .map(|(((l, a), c), train)| LayerResult {
+            train,
+            name: l.name.clone(),
+            kind: l.spec.kind_name().to_string(),
+            speedup: c.timing.median_s / a.seconds,
+            energy_ratio: c.joules / (a.energy.total_pj * 1e-12),
+            accel: a,
+            cpu: c,
+        })
+        .collect();
+    let pairs: Vec<(&LayerSpec, &AccelRun)> = opts
+        .model
+        .layers
+        .iter()
+        .map(|l| &l.spec)
+        .zip(layers.iter().map(|r| &r.accel))
+        .collect();
+    let mut total = accel_totals(cfg, &pairs);
+    total.cpu_median_s = layers.iter().map(|r| r.cpu.timing.median_s).sum();
+    total.cpu_min_s = layers.iter().map(|r| r.cpu.timing.min_s).sum();
+    total.cpu_max_s = layers.iter().map(|r| r.cpu.timing.max_s).sum();
+    total.cpu_joules = layers.iter().map(|r| r.cpu.joules).sum();
+    total.speedup = total.cpu_median_s / total.accel_seconds;
+    total.energy_ratio = total.cpu_joules / (total.accel_energy_pj * 1e-12);
+    let mut notes = vec![
+        if opts.train {
+            "Accelerator: every program compiled separately and simulated cycle-accurately on a fresh machine; time = cycles / preset clock.".to_string()
+        } else {
+            "Accelerator: each layer compiled separately and simulated cycle-accurately on a fresh machine with zero-filled DRAM (timing and event counts do not depend on data values); time = cycles / preset clock.".to_string()
+        },
+        "Utilisation: useful MACs / (Tn*Tn*cycles) for conv and class layers; window operations / (Tn*cycles) for pooling. The total counts conv and class MACs over all cycles.".to_string(),
+        "GOP/s counts operations as DianNao does: per useful MAC, (Tn*Tn + Tn*(Tn-1))/(Tn*Tn) operations (multiplication plus adder-tree addition); pooling one per window element.".to_string(),
+        format!("CPU: f32 baseline (im2col + SGEMM, matrixmultiply) on random data, whole batch per run, activation included, {threads} thread(s), 1 warm-up run then {} timed runs; totals are sums of per-layer figures.", opts.reps),
+    ];
+    if opts.train {
+        notes.push("--train: the CPU columns cover forward + backward (input and weight gradients, activation derivative) + SGD-momentum update.".into());
+        notes.push("--train: the accelerator columns cover one whole training step per layer: forward program; activation backward (AddConst mask with the derivative table + Mul, over the output size); weight + bias gradient as one classifier program (conv: ni = B*OH*OW, batch = ni*kx*ky + 1; classifier: ni = B, batch = inputs + 1; the ones row gives the bias); input gradient (not for the first layer) as a classifier over W^T or a stride-1 convolution over dZ dilated by the stride with pad k-1-p and flipped kernels; SGD-momentum update as two Lincomb programs over weights + bias. Cycles, DRAM bytes and energy are the sums over these programs, each compiled separately and simulated on a fresh machine with random operands (timing and event counts do not depend on data values); identical programs in a layer are simulated once and counted per occurrence. Host-side data movement between programs (transposes, im2col, kernel flips, upsampling, dilation) and the loss are not counted.".into());
+        notes.push("--train pooling: max pooling with window = stride costs the training engine's two element-wise programs (mask, routing) over the input size. Overlapping windows (window != stride) and average pooling are costed as one mask/Mul pair per window offset over the pooled size plus one Lincomb accumulation over the input size per offset: what a program for them would run; the training engine does not implement it, so it has not been run for correctness.".into());
+        notes.push("--train utilisation and GOP/s count the MACs of the forward, weight-gradient and input-gradient programs (pooling: window operations) over all cycles of the step; element-wise programs add cycles but no counted operations.".into());
+    }
+    Ok(CompareReport {
+        model: opts.model.name.clone(),
+        preset: cfg.name.clone(),
+        clock_mhz: cfg.clock_mhz,
+        tn: cfg.tn,
+        batch: opts.batch,
+        train: opts.train,
+        threads,
+        reps: opts.reps,
+        cpu_energy_method: opts.cpu_energy.describe(),
+        cpu_energy: opts.cpu_energy.clone(),
+        energy_table: table.name.clone(),
+        energy_table_source: table.source.clone(),
+        notes,
+        layers,
+        total,
+    })
+}
+
+/// Columns of results.csv, in order.
+pub const CSV_HEADER: &[&str] = &[
+    "layer",
+    "kind",
+    "cpu_median_s",
+    "cpu_min_s",
+    "cpu_max_s",
+    "accel_cycles",
+    "accel_s",
+    "speedup",
+    "cpu_j",
+    "accel_j",
+    "energy_ratio",
+    "utilisation",
+    "dram_read_bytes",
+    "dram_write_bytes",
+    "accel_gops",
+    "useful_macs",
+];
+
+fn csv_row(
+    name: &str,
+    kind: &str,
+    r: [f64; 3],
+    cyc: u64,
+    acc_s: f64,
+    sp: f64,
+    cj: f64,
+    aj: f64,
+    er: f64,
+    ut: f64,
+    rd: u64,
+    wr: u64,
+    gops: f64,
+    macs: u64,
+) -> Vec<String> {
+    vec![
+        name.into(),
+        kind.into(),
+        r[0].to_string(),
+        r[1].to_string(),
+        r[2].to_string(),
+        cyc.to_string(),
+        acc_s.to_string(),
+        sp.to_string(),
+        cj.to_string(),
+        aj.to_string(),
+        er.to_string(),
+        ut.to_string(),
+        rd.to_string(),
+        wr.to_string(),
+        gops.to_string(),
+        macs.to_string(),
+    ]
+}
+
+/// The CSV rows: one per layer, then `total` (full precision: Rust's shortest round-trip form).
+pub fn csv_rows(r: &CompareReport) -> Vec<Vec<String>> {
+    let mut rows: Vec<Vec<String>> = r
+        .layers
+        .iter()
+        .map(|l| {
+            let t = &l.cpu.timing;
+            let a = &l.accel;
+            csv_row(
+                &l.name,
+                &l.kind,
+                [t.median_s, t.min_s, t.max_s],
+                a.cycles,
+                a.seconds,
+                l.speedup,
+                l.cpu.joules,
+                a.energy.total_pj * 1e-12,
+                l.energy_ratio,
+                a.utilisation,
+                a.dram_read_bytes,
+                a.dram_write_bytes,
+                a.ops / a.seconds / 1e9,
+                a.useful_macs,
+            )
+        })
+        .collect();
+    let t = &r.total;
+    let (rd, wr): (u64, u64) = (
+        r.layers.iter().map(|l| l.accel.dram_read_bytes).sum(),
+        r.layers.iter().map(|l| l.accel.dram_write_bytes).sum(),
+    );
+    let macs: u64 = r.layers.iter().map(|l| l.accel.useful_macs).sum();
+    rows.push(csv_row(
+        "total",
+        "",
+        [t.cpu_median_s, t.cpu_min_s, t.cpu_max_s],
+        t.accel_cycles,
+        t.accel_seconds,
+        t.speedup,
+        t.cpu_joules,
+        t.accel_energy_pj * 1e-12,
+        t.energy_ratio,
+        t.accel_utilisation,
+        rd,
+        wr,
+        t.accel_gops,
+        macs,
+    ));
+    rows
+}
+
+/// Markdown columns: (CSV column, heading).
+const MD_COLUMNS: &[(&str, &str)] = &[
+    ("layer", "layer"),
+    ("kind", "kind"),
+    ("cpu_median_s", "CPU median s"),
+    ("cpu_min_s", "CPU min s"),
+    ("cpu_max_s", "CPU max s"),
+    ("accel_s", "accel s"),
+    ("speedup", "speedup"),
+    ("cpu_j", "CPU J"),
+    ("accel_j", "accel J"),
+    ("energy_ratio", "energy ratio"),
+    ("utilisation", "utilisation"),
+    ("dram_read_bytes", "DRAM read B"),
+    ("dram_write_bytes", "DRAM write B"),
+    ("accel_gops", "accel GOP/s"),
+];
+
+/// report.md: settings, methods and the per-layer table (numbers are the CSV's, rounded to 4 significant digits).
+pub fn markdown(r: &CompareReport) -> String {
+    let rows = csv_rows(r);
+    let idx: Vec<usize> = MD_COLUMNS
+        .iter()
+        .map(|(c, _)| CSV_HEADER.iter().position(|h| h == c).expect("column"))
+        .collect();
+    let md_rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            idx.iter()
+                .map(|&i| match (row[i].parse::<u64>(), row[i].parse::<f64>()) {
+                    (Err(_), Ok(v)) if i >= 2 => crate::sig(v),
+                    _ => row[i].clone(),
+                })
+                .collect()
+        })
+        .collect();
+    let heads: Vec<&str> = MD_COLUMNS.iter().map(|(_, h)| *h).collect();
+    let mut s = format!("# {} on preset `{}` vs CPU\n\n", r.model, r.preset);
+    s.push_str(&format!(
+        "- batch {}, {}; CPU threads {}, {} timed runs per layer\n- accelerator: preset `{}`, Tn = {}, {} MHz; energy table `{}` ({})\n- CPU energy: {}\n",
+        r.batch,
+        if r.train { "training step (--train): forward + backward + update on both CPU and accelerator" } else { "forward pass" },
+        r.threads,
+        r.reps,
+        r.preset,
+        r.tn,
+        r.clock_mhz,
+        r.energy_table,
+        r.energy_table_source,
+        r.cpu_energy_method
+    ));
+    s.push_str(&format!(
+        "- totals: speedup {}x, energy ratio {}x, accelerator {} GOP/s at {} W, utilisation {}\n\n",
+        crate::sig(r.total.speedup),
+        crate::sig(r.total.energy_ratio),
+        crate::sig(r.total.accel_gops),
+        crate::sig(r.total.accel_watts),
+        crate::sig(r.total.accel_utilisation)
+    ));
+    s.push_str(&crate::markdown_table(&heads, &md_rows));
+    if r.train {
+        s.push_str("\nAccelerator training step by phase (cycles; energy in J):\n\n");
+        let sig = crate::sig;
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        for l in &r.layers {
+            if let Some(b) = &l.train {
+                rows.push(vec![
+                    l.name.clone(),
+                    b.forward_cycles.to_string(),
+                    b.backward_cycles.to_string(),
+                    b.update_cycles.to_string(),
+                    sig(b.forward_pj * 1e-12),
+                    sig(b.backward_pj * 1e-12),
+                    sig(b.update_pj * 1e-12),
+                    b.programs.to_string(),
+                ]);
+            }
+        }
+        s.push_str(&crate::markdown_table(
+            &[
+                "layer",
+                "forward cycles",
+                "backward cycles",
+                "update cycles",
+                "forward J",
+                "backward J",
+                "update J",
+                "programs",
+            ],
+            &rows,
+        ));
+    }
+    s.push_str("\nNotes:\n\n");
+    for n in &r.notes {
+        s.push_str(&format!("- {n}\n"));
+    }
+    s.push_str(
+        "\nFiles: results.csv and results.json (full precision), speedup.svg, energy_ratio.svg.\n",
+    );
+    s
+}
+
+/// Write report.md, results.csv, results.json, speedup.svg and energy_ratio.svg into `out` and commit it.
+pub fn write(
+    r: &CompareReport,
+    out: crate::OutDir,
+) -> Result<std::path::PathBuf, crate::ReportError> {
+    let labels: Vec<String> = r.layers.iter().map(|l| l.name.clone()).collect();
+    let sp: Vec<f64> = r.layers.iter().map(|l| l.speedup).collect();
+    let er: Vec<f64> = r.layers.iter().map(|l| l.energy_ratio).collect();
+    let what = if r.train { "training step" } else { "forward" };
+    let svg1 = crate::log_bar_chart(
+        &format!(
+            "{} batch {} on {}: speedup over CPU ({what})",
+            r.model, r.batch, r.preset
+        ),
+        "speedup (x, log)",
+        &labels,
+        &sp,
+    )?;
+    let svg2 = crate::log_bar_chart(
+        &format!(
+            "{} batch {} on {}: CPU / accelerator energy ({what})",
+            r.model, r.batch, r.preset
+        ),
+        "energy ratio (x, log)",
+        &labels,
+        &er,
+    )?;
+    out.write(
+        "results.csv",
+        crate::csv(CSV_HEADER, &csv_rows(r)).as_bytes(),
+    )?;
+    out.write(
+        "results.json",
+        (serde_json::to_string_pretty(r)? + "\n").as_bytes(),
+    )?;
+    out.write("report.md", markdown(r).as_bytes())?;
+    out.write("speedup.svg", svg1.as_bytes())?;
+    out.write("energy_ratio.svg", svg2.as_bytes())?;
+    out.commit()
+}
+
+
+

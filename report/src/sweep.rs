@@ -1,0 +1,273 @@
+//! `diannao sweep`: accelerator configurations (NFU width Tn x SB size) over
+//! a model: cycles, time, utilisation, DRAM traffic and energy per config.
+//!
+//! Each config is the base preset with `tn` and `sb_bytes` replaced; NBin and
+//! NBout keep the base preset's number of rows (their bytes scale with Tn),
+//! so only the SB capacity varies independently. Every config is validated
+//! and every layer compiled for it before any simulation starts.
+
+use crate::compare::{accel_totals, compile_all, simulate, AccelRun, CompareError};
+use arch::AccelConfig;
+use firmware::{LayerSpec, Model};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// One configuration of a sweep.
+pub fn config(base: &AccelConfig, tn: u32, sb_kb: u32) -> AccelConfig {
+    let mut c = base.clone();
+    c.name = format!("tn{tn}-sb{sb_kb}k");
+    c.tn = tn;
+    c.sb_bytes = sb_kb.saturating_mul(1024);
+    c.nbin_bytes = base.nbin_rows().saturating_mul(tn * base.data_bytes());
+    c.nbout_bytes = base.nbout_rows().saturating_mul(tn * base.acc_bytes());
+    c.notes = format!(
+        "sweep of {}: Tn = {tn}, SB {sb_kb} KiB, NBin {} rows, NBout {} rows",
+        base.name,
+        base.nbin_rows(),
+        base.nbout_rows()
+    );
+    c
+}
+
+/// Every config of the sweep, validated; the error names the first invalid one.
+pub fn configs(
+    base: &AccelConfig,
+    tns: &[u64],
+    sb_kbs: &[u64],
+) -> anyhow::Result<Vec<AccelConfig>> {
+    let mut v = Vec::new();
+    for &tn in tns {
+        for &kb in sb_kbs {
+            let (t, k) = (
+                u32::try_from(tn).unwrap_or(u32::MAX),
+                u32::try_from(kb).unwrap_or(u32::MAX),
+            );
+            let c = config(base, t, k);
+            c.validate()
+                .map_err(|e| anyhow::anyhow!("invalid sweep config --tn {tn} --sb-kb {kb}: {e}"))?;
+            v.push(c);
+        }
+    }
+    Ok(v)
+}
+
+/// One config's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct SweepPoint {
+    /// Config name.
+    pub config: String,
+    /// NFU width.
+    pub tn: u32,
+    /// SB size, KiB.
+    pub sb_kb: u32,
+    /// Totals over the model (CPU fields are zero).
+    pub cycles: u64,
+    /// Seconds at the clock.
+    pub seconds: f64,
+    /// Useful conv/class MACs / (Tn*Tn*cycles).
+    pub utilisation: f64,
+    /// DRAM bytes read + written.
+    pub dram_bytes: u64,
+    /// Energy, pJ.
+    pub energy_pj: f64,
+    /// DRAM share of the energy, pJ.
+    pub dram_energy_pj: f64,
+    /// GOP/s (DianNao's count).
+    pub gops: f64,
+    /// Per layer.
+    pub layers: Vec<(String, AccelRun)>,
+}
+
+/// Run one config over the model.
+pub fn run_point(
+    cfg: &AccelConfig,
+    model: &Model,
+    batch: u32,
+    table: &sim::EnergyTable,
+) -> Result<SweepPoint, CompareError> {
+    let compiled = compile_all(cfg, model, batch)?;
+    let runs: Vec<AccelRun> = model
+        .layers
+        .iter()
+        .zip(&compiled)
+        .map(|(l, c)| simulate(cfg, &l.name, &l.spec, c, table))
+        .collect::<Result<_, _>>()?;
+    let pairs: Vec<(&LayerSpec, &AccelRun)> = model
+        .layers
+        .iter()
+        .map(|l| &l.spec)
+        .zip(runs.iter())
+        .collect();
+    let t = accel_totals(cfg, &pairs);
+    Ok(SweepPoint {
+        config: cfg.name.clone(),
+        tn: cfg.tn,
+        sb_kb: cfg.sb_bytes / 1024,
+        cycles: t.accel_cycles,
+        seconds: t.accel_seconds,
+        utilisation: t.accel_utilisation,
+        dram_bytes: t.dram_bytes,
+        energy_pj: t.accel_energy_pj,
+        dram_energy_pj: runs.iter().map(|r| r.energy.dram_pj).sum(),
+        gops: t.accel_gops,
+        layers: model
+            .layers
+            .iter()
+            .map(|l| l.name.clone())
+            .zip(runs)
+            .collect(),
+    })
+}
+
+/// CSV columns.
+pub const CSV_HEADER: &[&str] = &[
+    "config",
+    "tn",
+    "sb_kb",
+    "cycles",
+    "seconds",
+    "utilisation",
+    "dram_bytes",
+    "energy_pj",
+    "dram_energy_pj",
+    "gops",
+];
+
+/// CSV rows (full precision).
+pub fn csv_rows(points: &[SweepPoint]) -> Vec<Vec<String>> {
+    points
+        .iter()
+        .map(|p| {
+            vec![
+                p.config.clone(),
+                p.tn.to_string(),
+                p.sb_kb.to_string(),
+                p.cycles.to_string(),
+                p.seconds.to_string(),
+                p.utilisation.to_string(),
+                p.dram_bytes.to_string(),
+                p.energy_pj.to_string(),
+                p.dram_energy_pj.to_string(),
+                p.gops.to_string(),
+            ]
+        })
+        .collect()
+}
+
+
+/// Markdown report of a sweep.
+pub fn markdown(
+    model: &str,
+    base: &AccelConfig,
+    batch: u32,
+    table: &sim::EnergyTable,
+    points: &[SweepPoint],
+) -> String {
+    use crate::sig;
+    let mut s = format!(
+        "# Sweep of {model} (batch {batch}) over Tn x SB size\n\nBase preset `{}` ({} MHz, memory port {} B/cycle, latency {} cycles); NBin {} rows and NBout {} rows at every Tn. Energy table `{}` ({}). Utilisation = conv/class useful MACs / (Tn*Tn*cycles).\n\n",
+        base.name, base.clock_mhz, base.dram.bytes_per_cycle, base.dram.latency_cycles, base.nbin_rows(), base.nbout_rows(), table.name, table.source
+    );
+    let rows: Vec<Vec<String>> = points
+        .iter()
+        .map(|p| {
+            vec![
+                p.config.clone(),
+                p.tn.to_string(),
+                p.sb_kb.to_string(),
+                p.cycles.to_string(),
+                sig(p.seconds * 1e3),
+                sig(p.utilisation),
+                sig(p.dram_bytes as f64 / 1e6),
+                sig(p.energy_pj * 1e-9),
+                sig(p.dram_energy_pj / p.energy_pj),
+                sig(p.gops),
+            ]
+        })
+        .collect();
+    s.push_str(&crate::markdown_table(
+        &[
+            "config",
+            "Tn",
+            "SB KiB",
+            "cycles",
+            "time ms",
+            "utilisation",
+            "DRAM MB",
+            "energy mJ",
+            "DRAM share",
+            "GOP/s",
+        ],
+        &rows,
+    ));
+    s
+}
+
+
+/// Write a sweep's outputs into `o` (sweep.csv, sweep.json, report.md and
+/// log-scale SVG plots of utilisation, time, DRAM traffic and energy) and
+/// commit the directory; returns its final path.
+pub fn write(
+    o: crate::OutDir,
+    model: &str,
+    batch: u32,
+    md: &str,
+    points: &[SweepPoint],
+) -> Result<std::path::PathBuf, crate::ReportError> {
+    let a_batch = batch;
+            let labels: Vec<String> = points.iter().map(|p| p.config.clone()).collect();
+            let chart = |title: &str, y: &str, v: Vec<f64>| {
+                crate::log_bar_chart(
+                    &format!("{} batch {}: {title}", model, a_batch),
+                    y,
+                    &labels,
+                    &v,
+                )
+            };
+            o.write(
+                "sweep.csv",
+                crate::csv(CSV_HEADER, &csv_rows(&points)).as_bytes(),
+            )?;
+            o.write(
+                "sweep.json",
+                (serde_json::to_string_pretty(&points)? + "\n").as_bytes(),
+            )?;
+            o.write("report.md", md.as_bytes())?;
+            o.write(
+                "utilisation.svg",
+                chart(
+                    "utilisation",
+                    "utilisation (log)",
+                    points.iter().map(|p| p.utilisation).collect(),
+                )?
+                .as_bytes(),
+            )?;
+            o.write(
+                "time.svg",
+                chart(
+                    "time (ms)",
+                    "ms (log)",
+                    points.iter().map(|p| p.seconds * 1e3).collect(),
+                )?
+                .as_bytes(),
+            )?;
+            o.write(
+                "dram.svg",
+                chart(
+                    "DRAM traffic (MB)",
+                    "MB (log)",
+                    points.iter().map(|p| p.dram_bytes as f64 / 1e6).collect(),
+                )?
+                .as_bytes(),
+            )?;
+            o.write(
+                "energy.svg",
+                chart(
+                    "energy (mJ)",
+                    "mJ (log)",
+                    points.iter().map(|p| p.energy_pj * 1e-9).collect(),
+                )?
+                .as_bytes(),
+            )?;
+    o.commit()
+}

@@ -1,0 +1,754 @@
+//! The accelerator engine: every multiply-add of training (forward,
+//! backward, SGD-with-momentum update) runs as an instruction program on the
+//! cycle-accurate simulator, or on the emitted Verilog under Verilator.
+//!
+//! The host only moves 16-bit words between programs: it packs and unpacks
+//! tensors, transposes synapses, flips kernels, upsamples pooled maps and
+//! builds im2col matrices (copies, no arithmetic). See docs/training.md.
+//!
+//! Fixed point: data words with `frac_bits` = F fraction bits; products exact,
+//! accumulators 32-bit. The loss gradient enters scaled by S = 2^`grad_scale_log2`;
+//! the velocity is kept scaled (`V_s = S V`), so the update is
+//! `V_s <- mu V_s - lr dW_s; W <- W + V_s / S`, both with stochastic rounding.
+
+use firmware::backward;
+use super::engine::{AccelTotals, Engine, EngineError, EngineState, Hyper, StepInfo, Tensor};
+use super::net::{Net, TLayer};
+use arch::activation::Activation;
+use arch::events::{Counters, Event};
+use arch::fixed::{from_f64, Rounding};
+use arch::isa::Instruction;
+use arch::AccelConfig;
+use firmware::{
+    compile_ew, compile_with, CompileOptions, CompiledEw, CompiledLayer, EwOp, EwSpec, LayerSpec,
+};
+use sim::{Dram, EnergyTable, Machine};
+use std::collections::{BTreeMap, HashMap};
+
+/// Where the programs run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccelBackend {
+    /// The cycle-accurate simulator, one machine for the whole run: the
+    /// stochastic-rounding LFSRs keep their state from program to program.
+    Sim,
+    /// The simulator, a machine from reset for every program (what the RTL
+    /// backend does; used to prove the RTL bit-identical).
+    SimReset,
+    /// The emitted Verilog under Verilator, from reset for every program.
+    Verilator,
+}
+
+impl AccelBackend {
+    /// Engine name.
+    pub fn name(self) -> &'static str {
+        match self {
+            AccelBackend::Sim => "sim",
+            AccelBackend::SimReset => "sim-reset",
+            AccelBackend::Verilator => "rtl",
+        }
+    }
+}
+
+/// How to build an [`AccelEngine`].
+#[derive(Clone, Debug)]
+pub struct AccelOptions {
+    /// Machine configuration (preset, with the training data format).
+    pub cfg: AccelConfig,
+    /// Where programs run.
+    pub backend: AccelBackend,
+    /// log2 of the loss-gradient scale S (at most `frac_bits`).
+    pub grad_scale_log2: u32,
+    /// Seed of the initial weights.
+    pub seed: u64,
+    /// Energy table for the accelerator's energy.
+    pub energy: EnergyTable,
+}
+
+/// Parameters of one layer in the data format: weights, bias and their
+/// (scaled) velocities, logical order.
+#[derive(Clone, Debug, PartialEq)]
+struct Params {
+    w: Vec<i16>,
+    b: Vec<i16>,
+    vw: Vec<i16>,
+    vb: Vec<i16>,
+}
+
+/// The accelerator engine.
+pub struct AccelEngine {
+    net: Net,
+    opts: AccelOptions,
+    machine: Machine,
+    params: Vec<Option<Params>>,
+    layers: HashMap<(LayerSpec, u32, Rounding), CompiledLayer>,
+    ews: HashMap<String, CompiledEw>,
+    /// Forward tensors of the last batch: input, then every layer's output.
+    acts: Vec<Vec<i16>>,
+    batch: usize,
+    totals: AccelTotals,
+    step_sat: u64,
+    step_values: u64,
+}
+
+fn run_err(step: &str, backend: AccelBackend, e: impl std::fmt::Display) -> EngineError {
+    EngineError::Run {
+        step: step.into(),
+        backend: backend.name().into(),
+        message: e.to_string(),
+    }
+}
+
+/// Unpack a program's output from `dram` with `unpack`, reporting the first
+/// DRAM read error against `step`.
+fn read_back(
+    dram: &Dram,
+    step: &str,
+    backend: AccelBackend,
+    unpack: impl FnOnce(&mut dyn FnMut(u64, &mut [u8])) -> Vec<i16>,
+) -> Result<Vec<i16>, EngineError> {
+    let mut err = None;
+    let out = unpack(&mut |a, buf| {
+        if let Err(e) = dram.read(a, buf) {
+            err.get_or_insert(e);
+        }
+    });
+    match err {
+        Some(e) => Err(run_err(step, backend, e)),
+        None => Ok(out),
+    }
+}
+
+fn comp_err(step: &str, e: impl std::fmt::Display) -> EngineError {
+    EngineError::Compile {
+        step: step.into(),
+        message: e.to_string(),
+    }
+}
+
+impl AccelEngine {
+    /// An engine for `net` with weights drawn from `opts.seed` (He-uniform,
+    /// the same f32 values as the CPU engine, rounded to the data format).
+    pub fn new(net: Net, opts: AccelOptions) -> Result<Self, EngineError> {
+        net.validate().map_err(EngineError::State)?;
+        opts.cfg
+            .validate()
+            .map_err(|e| EngineError::State(format!("configuration: {e}")))?;
+        if opts.grad_scale_log2 > opts.cfg.frac_bits {
+            return Err(EngineError::State(format!(
+                "grad scale 2^{} exceeds 2^frac_bits = 2^{}",
+                opts.grad_scale_log2, opts.cfg.frac_bits
+            )));
+        }
+        let f = opts.cfg.frac_bits;
+        let q = |v: &[f32]| v.iter().map(|x| from_f64(*x as f64, f)).collect::<Vec<_>>();
+        let params = net
+            .init(opts.seed)
+            .into_iter()
+            .enumerate()
+            .map(|(i, (w, b))| {
+                net.param_lens(i).map(|_| Params {
+                    vw: vec![0; w.len()],
+                    vb: vec![0; b.len()],
+                    w: q(&w),
+                    b: q(&b),
+                })
+            })
+            .collect();
+        let machine =
+            Machine::new(opts.cfg.clone()).map_err(|e| EngineError::State(e.to_string()))?;
+        Ok(AccelEngine {
+            net,
+            opts,
+            machine,
+            params,
+            layers: HashMap::new(),
+            ews: HashMap::new(),
+            acts: Vec::new(),
+            batch: 0,
+            totals: AccelTotals::default(),
+            step_sat: 0,
+            step_values: 0,
+        })
+    }
+
+    /// The machine configuration.
+    pub fn config(&self) -> &AccelConfig {
+        &self.opts.cfg
+    }
+
+    fn one(&self) -> i16 {
+        1i16 << self.opts.cfg.frac_bits
+    }
+
+    fn fingerprint(&self) -> String {
+        format!(
+            "net={} layers={:?} input={:?} preset={} tn={} frac={} gs={} backend={}",
+            self.net.name,
+            self.net.layers,
+            self.net.input,
+            self.opts.cfg.name,
+            self.opts.cfg.tn,
+            self.opts.cfg.frac_bits,
+            self.opts.grad_scale_log2,
+            self.opts.backend.name()
+        )
+    }
+
+    /// Run `program` on a DRAM holding `writes`; returns the DRAM after the
+    /// run. `extent` bounds the bytes the program touches (Verilator window).
+    fn exec(
+        &mut self,
+        step: &str,
+        program: &[Instruction],
+        writes: Vec<(u64, Vec<u8>)>,
+        extent: u64,
+    ) -> Result<Dram, EngineError> {
+        let be = self.opts.backend;
+        let cfg = &self.opts.cfg;
+        let mut dram = Dram::new(cfg.dram.size_bytes);
+        for (a, bytes) in &writes {
+            dram.write(*a, bytes).map_err(|e| run_err(step, be, e))?;
+        }
+        let counters: Counters = match be {
+            AccelBackend::Sim => {
+                self.machine
+                    .run(program, &mut dram)
+                    .map_err(|e| run_err(step, be, e))?
+                    .counters
+            }
+            AccelBackend::SimReset => {
+                let mut m = Machine::new(cfg.clone()).map_err(|e| run_err(step, be, e))?;
+                m.run(program, &mut dram)
+                    .map_err(|e| run_err(step, be, e))?
+                    .counters
+            }
+            AccelBackend::Verilator => {
+                use backends::{Backend, Status, Vector, VerilatorBackend};
+                if program.len() > cfg.imem_depth as usize {
+                    return Err(run_err(
+                        step,
+                        be,
+                        format!(
+                            "program of {} instructions exceeds the {}-instruction imem; the RTL \
+                             backend cannot reload the imem, so it runs small networks only \
+                             (e.g. --net micro --preset tiny --batch 8)",
+                            program.len(),
+                            cfg.imem_depth
+                        ),
+                    ));
+                }
+                let words = program
+                    .iter()
+                    .map(|i| i.encode())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| run_err(step, be, e))?;
+                let v = Vector {
+                    name: step.to_string(),
+                    cfg: cfg.clone(),
+                    program: words,
+                    image: writes,
+                    window: (0, extent),
+                };
+                let out = VerilatorBackend::default()
+                    .run(&v)
+                    .map_err(|e| run_err(step, be, e))?;
+                if out.status != Status::Done {
+                    return Err(run_err(step, be, format!("halted with {:?}", out.status)));
+                }
+                dram.write(0, &out.dram).map_err(|e| run_err(step, be, e))?;
+                let mut c = Counters::new();
+                c.add(Event::Cycles, out.cycles);
+                c
+            }
+        };
+        let cycles = counters.get(Event::Cycles);
+        self.totals.cycles += cycles;
+        self.totals.seconds += cycles as f64 / (cfg.clock_mhz * 1e6);
+        self.totals.energy_j += sim::energy(&self.opts.energy, &counters, cfg).total_pj * 1e-12;
+        self.totals.saturations += counters.get(Event::Saturations);
+        self.totals.macs += counters.get(Event::Macs);
+        self.totals.programs += 1;
+        self.step_sat += counters.get(Event::Saturations);
+        self.step_values += counters.get(Event::Nfu3Ops);
+        Ok(dram)
+    }
+
+    /// Run one layer program: `input` logical, `params` (weights, bias) logical.
+    fn layer(
+        &mut self,
+        step: &str,
+        spec: LayerSpec,
+        batch: usize,
+        round: Rounding,
+        input: &[i16],
+        params: Option<(&[i16], &[i16])>,
+    ) -> Result<Vec<i16>, EngineError> {
+        let key = (spec, batch as u32, round);
+        if !self.layers.contains_key(&key) {
+            let opts = CompileOptions { round, plan: None };
+            let c = compile_with(&self.opts.cfg, &spec, batch as u32, &opts)
+                .map_err(|e| comp_err(step, e))?;
+            self.layers.insert(key, c);
+        }
+        let c = &self.layers[&key];
+        let mut writes = c.layout.pack_input(input).map_err(|e| comp_err(step, e))?;
+        if let Some((w, b)) = params {
+            writes.extend(c.layout.pack_params(w, b).map_err(|e| comp_err(step, e))?);
+        }
+        let program = c.program.clone();
+        let extent = c.layout.total_bytes();
+        let dram = self.exec(step, &program, writes, extent)?;
+        let c = &self.layers[&key];
+        read_back(&dram, step, self.opts.backend, |r| {
+            c.layout.unpack_output(r)
+        })
+    }
+
+    /// Run one element-wise program over `a` (and `b`).
+    fn ew(
+        &mut self,
+        step: &str,
+        op: EwOp,
+        act: Activation,
+        round: Rounding,
+        a: &[i16],
+        b: Option<&[i16]>,
+    ) -> Result<Vec<i16>, EngineError> {
+        let spec = EwSpec {
+            op,
+            len: a.len() as u64,
+            act,
+            round,
+        };
+        let key = format!("{spec:?}");
+        if !self.ews.contains_key(&key) {
+            let c = compile_ew(&self.opts.cfg, &spec).map_err(|e| comp_err(step, e))?;
+            self.ews.insert(key.clone(), c);
+        }
+        let c = &self.ews[&key];
+        let mut writes = c.layout.pack_a(a).map_err(|e| comp_err(step, e))?;
+        if let Some(b) = b {
+            writes.extend(c.layout.pack_b(b).map_err(|e| comp_err(step, e))?);
+        }
+        writes.extend(c.layout.pack_consts());
+        let program = c.program.clone();
+        let extent = c.layout.total_bytes();
+        let dram = self.exec(step, &program, writes, extent)?;
+        let c = &self.ews[&key];
+        read_back(&dram, step, self.opts.backend, |r| c.layout.unpack_out(r))
+    }
+
+    /// The input gradient: `spec` (a classifier over W^T or a convolution
+    /// with flipped kernels) run on `dz` with synapses `w`, stochastic rounding.
+    fn input_grad(
+        &mut self,
+        step: &str,
+        spec: LayerSpec,
+        batch: usize,
+        dz: &[i16],
+        w: &[i16],
+    ) -> Result<Vec<i16>, EngineError> {
+        let name = format!("{step} input gradient");
+        self.layer(&name, spec, batch, Rounding::Stochastic, dz, Some((w, &[])))
+    }
+
+    /// `dy * [y > 0]`: the ReLU derivative from the ReLU's output.
+    fn relu_back(&mut self, step: &str, dy: &[i16], y: &[i16]) -> Result<Vec<i16>, EngineError> {
+        let mask = self.ew(
+            &format!("{step} relu mask"),
+            EwOp::AddConst { c: -1 },
+            Activation::ReluDeriv,
+            Rounding::Nearest,
+            y,
+            None,
+        )?;
+        self.ew(
+            &format!("{step} relu gradient"),
+            EwOp::Mul,
+            Activation::Identity,
+            Rounding::Nearest,
+            dy,
+            Some(&mask),
+        )
+    }
+
+    /// Weight and bias gradients as one classifier program: reduction over
+    /// `p` (batch, or batch x output positions), "weights" `dz_t` `[no][p]`,
+    /// inputs `x_t` `[k][p]` plus a row of ones; returns `(dW [no][k], db [no])`.
+    fn grads(
+        &mut self,
+        step: &str,
+        dz_t: &[i16],
+        mut x_t: Vec<i16>,
+        no: usize,
+        k: usize,
+        p: usize,
+    ) -> Result<(Vec<i16>, Vec<i16>), EngineError> {
+        let one = self.one();
+        x_t.extend(std::iter::repeat(one).take(p));
+        let spec = backward::weight_grad(p as u32, no as u32);
+        let out = self.layer(
+            &format!("{step} weight gradient"),
+            spec,
+            k + 1,
+            Rounding::Stochastic,
+            &x_t,
+            Some((dz_t, &[])),
+        )?;
+        // out is [k+1][no]
+        let mut dw = vec![0i16; no * k];
+        for kk in 0..k {
+            for o in 0..no {
+                dw[o * k + kk] = out[kk * no + o];
+            }
+        }
+        let db = out[k * no..(k + 1) * no].to_vec();
+        Ok((dw, db))
+    }
+
+    /// Max-pool backward: route `dp` to every input equal to its window's max.
+    fn pool_back(
+        &mut self,
+        step: &str,
+        x: &[i16],
+        p: &[i16],
+        dp: &[i16],
+        shape: (usize, usize, usize),
+        k: usize,
+    ) -> Result<Vec<i16>, EngineError> {
+        let (c, h, w) = shape;
+        let (ph, pw) = (h / k, w / k);
+        let b = x.len() / (c * h * w);
+        let up = |t: &[i16]| {
+            let mut u = vec![0i16; b * c * h * w];
+            for (i, v) in u.iter_mut().enumerate() {
+                let xx = i % w;
+                let yy = (i / w) % h;
+                let bc = i / (w * h);
+                *v = t[(bc * ph + yy / k) * pw + xx / k];
+            }
+            u
+        };
+        let (upp, updp) = (up(p), up(dp));
+        let one = self.one();
+        let mask = self.ew(
+            &format!("{step} max mask"),
+            EwOp::Lincomb {
+                a: one,
+                b: -one,
+                c: 0,
+            },
+            Activation::ReluDeriv,
+            Rounding::Nearest,
+            x,
+            Some(&upp),
+        )?;
+        self.ew(
+            &format!("{step} routing"),
+            EwOp::Mul,
+            Activation::Identity,
+            Rounding::Nearest,
+            &mask,
+            Some(&updp),
+        )
+    }
+
+    fn update(&mut self, i: usize, g: (Vec<i16>, Vec<i16>), hp: &Hyper) -> Result<(), EngineError> {
+        let f = self.opts.cfg.frac_bits;
+        let mu = from_f64(hp.momentum as f64, f);
+        let lr = from_f64(hp.lr as f64, f);
+        if lr == 0 && hp.lr != 0.0 {
+            return Err(EngineError::State(format!(
+                "learning rate {} is below the data format's resolution 2^-{f}",
+                hp.lr
+            )));
+        }
+        let inv_s = 1i16 << (f - self.opts.grad_scale_log2);
+        let p = self.params[i].take().expect("parameter layer");
+        let nw = p.w.len();
+        let cat = |a: &[i16], b: &[i16]| [a, b].concat();
+        let (w, v, gr) = (cat(&p.w, &p.b), cat(&p.vw, &p.vb), cat(&g.0, &g.1));
+        let step = format!("layer {i} update");
+        let res = (|| {
+            let v2 = self.ew(
+                &format!("{step} velocity"),
+                EwOp::Lincomb {
+                    a: mu,
+                    b: -lr,
+                    c: 0,
+                },
+                Activation::Identity,
+                Rounding::Stochastic,
+                &v,
+                Some(&gr),
+            )?;
+            let w2 = self.ew(
+                &format!("{step} weights"),
+                EwOp::Lincomb {
+                    a: self.one(),
+                    b: inv_s,
+                    c: 0,
+                },
+                Activation::Identity,
+                Rounding::Stochastic,
+                &w,
+                Some(&v2),
+            )?;
+            Ok::<_, EngineError>((w2, v2))
+        })();
+        match res {
+            Ok((w2, v2)) => {
+                self.params[i] = Some(Params {
+                    w: w2[..nw].to_vec(),
+                    b: w2[nw..].to_vec(),
+                    vw: v2[..nw].to_vec(),
+                    vb: v2[nw..].to_vec(),
+                });
+                Ok(())
+            }
+            Err(e) => {
+                self.params[i] = Some(p);
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Engine for AccelEngine {
+    fn name(&self) -> &'static str {
+        self.opts.backend.name()
+    }
+
+    fn net(&self) -> &Net {
+        &self.net
+    }
+
+    fn forward(&mut self, images: &[f32], batch: usize) -> Result<Vec<f32>, EngineError> {
+        let shapes = self.net.shapes();
+        let (c, h, w) = shapes[0];
+        if images.len() != batch * c * h * w {
+            return Err(EngineError::Length {
+                what: "images".into(),
+                expected: batch * c * h * w,
+                got: images.len(),
+            });
+        }
+        let f = self.opts.cfg.frac_bits;
+        let mut acts = vec![images
+            .iter()
+            .map(|x| from_f64(*x as f64, f))
+            .collect::<Vec<_>>()];
+        for i in 0..self.net.layers.len() {
+            let step = format!("layer {i} forward");
+            let spec = self.net.layer_spec(i);
+            let p = self.params[i].as_ref().map(|p| (p.w.clone(), p.b.clone()));
+            let out = self.layer(
+                &step,
+                spec,
+                batch,
+                Rounding::Nearest,
+                &acts[i],
+                p.as_ref().map(|(w, b)| (w.as_slice(), b.as_slice())),
+            )?;
+            acts.push(out);
+        }
+        let scale = 1.0 / (1u32 << f) as f32;
+        let logits = acts
+            .last()
+            .expect("output")
+            .iter()
+            .map(|v| *v as f32 * scale)
+            .collect();
+        self.acts = acts;
+        self.batch = batch;
+        Ok(logits)
+    }
+
+    fn backward_update(&mut self, dlogits: &[f32], hp: &Hyper) -> Result<StepInfo, EngineError> {
+        let b = self.batch;
+        let classes = self.net.classes();
+        if self.acts.is_empty() || dlogits.len() != b * classes {
+            return Err(EngineError::Length {
+                what: "dlogits".into(),
+                expected: b * classes,
+                got: dlogits.len(),
+            });
+        }
+        self.step_sat = 0;
+        self.step_values = 0;
+        let f = self.opts.cfg.frac_bits;
+        let s = (1u64 << self.opts.grad_scale_log2) as f64;
+        let mut dy: Vec<i16> = dlogits.iter().map(|d| from_f64(*d as f64 * s, f)).collect();
+        let shapes = self.net.shapes();
+        let layers = self.net.layers.clone();
+        let mut grads: Vec<Option<(Vec<i16>, Vec<i16>)>> = vec![None; layers.len()];
+        for i in (0..layers.len()).rev() {
+            let step = format!("layer {i} backward");
+            let x = self.acts[i].clone();
+            let y = self.acts[i + 1].clone();
+            match layers[i] {
+                TLayer::Fc { ni, no, relu } => {
+                    let dz = if relu {
+                        self.relu_back(&step, &dy, &y)?
+                    } else {
+                        dy
+                    };
+                    let mut dz_t = vec![0i16; no * b];
+                    let mut x_t = vec![0i16; ni * b];
+                    for bb in 0..b {
+                        for o in 0..no {
+                            dz_t[o * b + bb] = dz[bb * no + o];
+                        }
+                        for k in 0..ni {
+                            x_t[k * b + bb] = x[bb * ni + k];
+                        }
+                    }
+                    grads[i] = Some(self.grads(&step, &dz_t, x_t, no, ni, b)?);
+                    dy = if i > 0 {
+                        let w = self.params[i].as_ref().expect("fc params").w.clone();
+                        let mut wt = vec![0i16; ni * no];
+                        for o in 0..no {
+                            for k in 0..ni {
+                                wt[k * no + o] = w[o * ni + k];
+                            }
+                        }
+                        let spec = backward::classifier_input_grad(ni as u32, no as u32);
+                        self.input_grad(&step, spec, b, &dz, &wt)?
+                    } else {
+                        Vec::new()
+                    };
+                }
+                TLayer::Conv { ni, no, k } => {
+                    let (_, h, w) = shapes[i];
+                    let (oh, ow) = (h + 1 - k, w + 1 - k);
+                    let dz = self.relu_back(&step, &dy, &y)?;
+                    let p = b * oh * ow;
+                    // dZ as [o][b, y, x]
+                    let mut dz_t = vec![0i16; no * p];
+                    for bb in 0..b {
+                        for o in 0..no {
+                            let src = &dz[(bb * no + o) * oh * ow..][..oh * ow];
+                            dz_t[o * p + bb * oh * ow..][..oh * ow].copy_from_slice(src);
+                        }
+                    }
+                    // im2col rows [c, ky, kx][b, y, x]
+                    let kk = ni * k * k;
+                    let mut cols = vec![0i16; kk * p];
+                    for c in 0..ni {
+                        for ky in 0..k {
+                            for kx in 0..k {
+                                let row = &mut cols[((c * k + ky) * k + kx) * p..][..p];
+                                for bb in 0..b {
+                                    for yy in 0..oh {
+                                        let src =
+                                            &x[((bb * ni + c) * h + yy + ky) * w + kx..][..ow];
+                                        row[(bb * oh + yy) * ow..][..ow].copy_from_slice(src);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    grads[i] = Some(self.grads(&step, &dz_t, cols, no, kk, p)?);
+                    dy = if i > 0 {
+                        let wts = &self.params[i].as_ref().expect("conv params").w;
+                        let mut wf = vec![0i16; wts.len()];
+                        for o in 0..no {
+                            for c in 0..ni {
+                                for ky in 0..k {
+                                    for kx in 0..k {
+                                        wf[((c * no + o) * k + ky) * k + kx] = wts
+                                            [((o * ni + c) * k + (k - 1 - ky)) * k + (k - 1 - kx)];
+                                    }
+                                }
+                            }
+                        }
+                        let spec = match self.net.layer_spec(i) {
+                            LayerSpec::Conv(c) => {
+                                backward::conv_input_grad(&c, oh as u32, ow as u32)
+                                    .map_err(|e| comp_err(&step, e))?
+                            }
+                            _ => unreachable!("conv layer"),
+                        };
+                        self.input_grad(&step, spec, b, &dz, &wf)?
+                    } else {
+                        Vec::new()
+                    };
+                }
+                TLayer::MaxPool { k } => {
+                    dy = self.pool_back(&step, &x, &y, &dy, shapes[i], k)?;
+                }
+            }
+        }
+        for (i, g) in grads.into_iter().enumerate() {
+            if let Some(g) = g {
+                self.update(i, g, hp)?;
+            }
+        }
+        Ok(StepInfo {
+            saturations: self.step_sat,
+            values: self.step_values,
+        })
+    }
+
+    fn state(&self) -> EngineState {
+        let mut tensors = BTreeMap::new();
+        for (i, p) in self.params.iter().enumerate() {
+            if let Some(p) = p {
+                tensors.insert(format!("layer{i}.w"), Tensor::I16(p.w.clone()));
+                tensors.insert(format!("layer{i}.b"), Tensor::I16(p.b.clone()));
+                tensors.insert(format!("layer{i}.vw"), Tensor::I16(p.vw.clone()));
+                tensors.insert(format!("layer{i}.vb"), Tensor::I16(p.vb.clone()));
+            }
+        }
+        tensors.insert("lfsr".into(), Tensor::U32(self.machine.lfsr_states()));
+        EngineState {
+            engine: self.name().into(),
+            fingerprint: self.fingerprint(),
+            tensors,
+            totals: Some(self.totals),
+        }
+    }
+
+    fn restore(&mut self, s: &EngineState) -> Result<(), EngineError> {
+        if s.engine != self.name() || s.fingerprint != self.fingerprint() {
+            return Err(EngineError::State(format!(
+                "checkpoint is for engine {} ({}), this run is {} ({})",
+                s.engine,
+                s.fingerprint,
+                self.name(),
+                self.fingerprint()
+            )));
+        }
+        let get = |name: &str, len: usize| -> Result<Vec<i16>, EngineError> {
+            match s.tensors.get(name) {
+                Some(Tensor::I16(v)) if v.len() == len => Ok(v.clone()),
+                _ => Err(EngineError::State(format!(
+                    "tensor {name}: missing or not {len} data words"
+                ))),
+            }
+        };
+        let mut params = self.params.clone();
+        for (i, p) in params.iter_mut().enumerate() {
+            if let Some(p) = p {
+                p.w = get(&format!("layer{i}.w"), p.w.len())?;
+                p.b = get(&format!("layer{i}.b"), p.b.len())?;
+                p.vw = get(&format!("layer{i}.vw"), p.vw.len())?;
+                p.vb = get(&format!("layer{i}.vb"), p.vb.len())?;
+            }
+        }
+        match s.tensors.get("lfsr") {
+            Some(Tensor::U32(l)) => self
+                .machine
+                .set_lfsr_states(l)
+                .map_err(|e| EngineError::State(e.to_string()))?,
+            _ => return Err(EngineError::State("tensor lfsr missing".into())),
+        }
+        self.params = params;
+        self.totals = s.totals.unwrap_or_default();
+        Ok(())
+    }
+
+    fn accel(&self) -> Option<AccelTotals> {
+        Some(self.totals)
+    }
+}

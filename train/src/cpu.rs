@@ -1,0 +1,610 @@
+//! The f32 reference engine: the training algorithm of
+//! `notes/training-design.md` on the host CPU.
+//!
+//! Forward: convolution (stride 1, no padding) + bias + ReLU, max pooling
+//! (window = stride), fully connected + bias (+ ReLU on hidden layers).
+//! Backward: ReLU mask `[y > 0]`; max-pool gradient routed to EVERY input
+//! equal to its window's maximum (as the accelerator's `drelu(x - up(p))`
+//! mask does); weight gradients reduced over the batch in a fixed order, so a
+//! run is bit-reproducible whatever the thread count. Update: SGD with
+//! momentum `V <- mu*V - lr*dW; W <- W + V` on weights and biases.
+//!
+//! Convolutions are im2col ([`baseline::im2col`]) plus a
+//! single-threaded SGEMM (`matrixmultiply`) per image, images in parallel
+//! (rayon).
+
+use super::engine::{AccelTotals, Engine, EngineError, EngineState, Hyper, StepInfo, Tensor};
+use super::net::{Net, Shape, TLayer};
+use baseline::{col2im, im2col, sgd_momentum, ConvShape};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// `c = beta*c + op(a) * op(b)`, row-major: `op(a)` is `m x k` (`a` stored
+/// `k x m` when `a_t`), `op(b)` is `k x n` (`b` stored `n x k` when `b_t`).
+#[allow(clippy::too_many_arguments)]
+fn mm(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    a_t: bool,
+    b: &[f32],
+    b_t: bool,
+    c: &mut [f32],
+    beta: f32,
+) {
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    let lda = if a_t { m } else { k };
+    let ldb = if b_t { k } else { n };
+    baseline::sgemm(m, k, n, a, lda, a_t, b, ldb, b_t, c, n, beta);
+}
+
+/// ReLU that keeps NaN (so divergence shows in the loss).
+#[inline]
+fn relu(z: f32) -> f32 {
+    if z < 0.0 {
+        0.0
+    } else {
+        z
+    }
+}
+
+/// Max-pool input gradient over planes `[planes][h][w]`: each input equal to
+/// its window's maximum `y` receives the window's gradient (every tie).
+fn maxpool_backward(
+    x: &[f32],
+    y: &[f32],
+    dy: &[f32],
+    (hi, wi): (usize, usize),
+    k: usize,
+    (oh, ow): (usize, usize),
+) -> Vec<f32> {
+    let mut dx = vec![0.0; x.len()];
+    dx.par_chunks_mut(hi * wi)
+        .enumerate()
+        .for_each(|(plane, d)| {
+            let xp = &x[plane * hi * wi..][..hi * wi];
+            let pp = &y[plane * oh * ow..][..oh * ow];
+            let dp = &dy[plane * oh * ow..][..oh * ow];
+            for yy in 0..oh * k {
+                for xx in 0..ow * k {
+                    let o = (yy / k) * ow + xx / k;
+                    if xp[yy * wi + xx] == pp[o] {
+                        d[yy * wi + xx] = dp[o];
+                    }
+                }
+            }
+        });
+    dx
+}
+
+fn conv_shape(ni: usize, no: usize, k: usize, input: Shape) -> ConvShape {
+    ConvShape {
+        nx: input.2,
+        ny: input.1,
+        kx: k,
+        ky: k,
+        ni,
+        no,
+        sx: 1,
+        sy: 1,
+        pad: 0,
+    }
+}
+
+/// What the last forward pass kept for the backward pass.
+#[derive(Clone, Debug)]
+struct Cache {
+    batch: usize,
+    /// `acts[i]` = input of layer i (`acts[L]` = logits), `[batch][c][y][x]`.
+    acts: Vec<Vec<f32>>,
+    /// im2col matrices of convolution layers, `[batch][k][n]` (empty otherwise).
+    cols: Vec<Vec<f32>>,
+}
+
+/// Per-layer gradients `(dW, db)` (empty for pooling).
+pub type Grads = Vec<(Vec<f32>, Vec<f32>)>;
+
+/// The f32 CPU engine.
+#[derive(Clone, Debug)]
+pub struct CpuEngine {
+    net: Net,
+    shapes: Vec<Shape>,
+    /// Weights and biases per layer.
+    params: Vec<(Vec<f32>, Vec<f32>)>,
+    /// Velocities per layer.
+    vel: Vec<(Vec<f32>, Vec<f32>)>,
+    cache: Option<Cache>,
+}
+
+impl CpuEngine {
+    /// An engine for `net` with He-initialised weights drawn with `seed`
+    /// ([`Net::init`]) and zero velocities.
+    pub fn new(net: Net, seed: u64) -> Result<Self, EngineError> {
+        let params = net.init(seed);
+        Self::with_params(net, params)
+    }
+
+    /// An engine with the given parameters `(weights, bias)` per layer.
+    pub fn with_params(net: Net, params: Vec<(Vec<f32>, Vec<f32>)>) -> Result<Self, EngineError> {
+        net.validate().map_err(EngineError::State)?;
+        for (i, p) in params.iter().enumerate() {
+            let (wl, bl) = net.param_lens(i).unwrap_or((0, 0));
+            for (what, got, expected) in [("weights", p.0.len(), wl), ("bias", p.1.len(), bl)] {
+                if got != expected {
+                    return Err(EngineError::Length {
+                        what: format!("layer {i} {what}"),
+                        expected,
+                        got,
+                    });
+                }
+            }
+        }
+        if params.len() != net.layers.len() {
+            return Err(EngineError::Length {
+                what: "layers".into(),
+                expected: net.layers.len(),
+                got: params.len(),
+            });
+        }
+        let vel = params
+            .iter()
+            .map(|(w, b)| (vec![0.0; w.len()], vec![0.0; b.len()]))
+            .collect();
+        Ok(CpuEngine {
+            shapes: net.shapes(),
+            net,
+            params,
+            vel,
+            cache: None,
+        })
+    }
+
+    /// Current parameters `(weights, bias)` per layer.
+    pub fn params(&self) -> &[(Vec<f32>, Vec<f32>)] {
+        &self.params
+    }
+
+    /// Fingerprint: engine kind and the network's exact layer list.
+    fn fingerprint(&self) -> String {
+        format!(
+            "cpu-f32 {} {:?} {:?}",
+            self.net.name, self.net.input, self.net.layers
+        )
+    }
+
+    /// Gradients of the batch loss given `dlogits`, after [`Engine::forward`].
+    pub fn gradients(&self, dlogits: &[f32]) -> Result<Grads, EngineError> {
+        let c = self.cache.as_ref().ok_or_else(|| EngineError::Run {
+            step: "backward".into(),
+            backend: "cpu".into(),
+            message: "backward without a forward pass".into(),
+        })?;
+        let bsz = c.batch;
+        let nl = self.net.layers.len();
+        let classes = self.net.classes();
+        if dlogits.len() != bsz * classes {
+            return Err(EngineError::Length {
+                what: "dlogits".into(),
+                expected: bsz * classes,
+                got: dlogits.len(),
+            });
+        }
+        let mut grads: Grads = vec![(Vec::new(), Vec::new()); nl];
+        let mut dy = dlogits.to_vec();
+        for i in (0..nl).rev() {
+            let x = &c.acts[i];
+            let y = &c.acts[i + 1];
+            let need_dx = i > 0;
+            let (ci, hi, wi) = self.shapes[i];
+            let in_len = ci * hi * wi;
+            match self.net.layers[i] {
+                TLayer::Fc { ni, no, relu: r } => {
+                    let dz: Vec<f32> = if r {
+                        dy.iter()
+                            .zip(y)
+                            .map(|(&d, &v)| if v > 0.0 { d } else { 0.0 })
+                            .collect()
+                    } else {
+                        dy
+                    };
+                    let mut gw = vec![0.0; no * ni];
+                    mm(no, bsz, ni, &dz, true, x, false, &mut gw, 0.0);
+                    let mut gb = vec![0.0; no];
+                    for row in dz.chunks(no) {
+                        gb.iter_mut().zip(row).for_each(|(g, d)| *g += d);
+                    }
+                    let mut dx = Vec::new();
+                    if need_dx {
+                        dx = vec![0.0; bsz * ni];
+                        mm(
+                            bsz,
+                            no,
+                            ni,
+                            &dz,
+                            false,
+                            &self.params[i].0,
+                            false,
+                            &mut dx,
+                            0.0,
+                        );
+                    }
+                    grads[i] = (gw, gb);
+                    dy = dx;
+                }
+                TLayer::MaxPool { k } => {
+                    let (_, oh, ow) = self.shapes[i + 1];
+                    dy = maxpool_backward(x, y, &dy, (hi, wi), k, (oh, ow));
+                }
+                TLayer::Conv { ni, no, k } => {
+                    let s = conv_shape(ni, no, k, self.shapes[i]);
+                    let (kk, n) = (s.k(), s.n());
+                    let dz: Vec<f32> = dy
+                        .iter()
+                        .zip(y)
+                        .map(|(&d, &v)| if v > 0.0 { d } else { 0.0 })
+                        .collect();
+                    let w = &self.params[i].0;
+                    let mut dx = if need_dx {
+                        vec![0.0; bsz * in_len]
+                    } else {
+                        Vec::new()
+                    };
+                    let per_image: Vec<Vec<f32>> = dz
+                        .par_chunks(no * n)
+                        .zip(c.cols[i].par_chunks(kk * n))
+                        .map(|(dzb, colb)| {
+                            let mut g = vec![0.0; no * kk];
+                            mm(no, n, kk, dzb, false, colb, true, &mut g, 0.0);
+                            g
+                        })
+                        .collect();
+                    if need_dx {
+                        dx.par_chunks_mut(in_len)
+                            .zip(dz.par_chunks(no * n))
+                            .for_each(|(dxb, dzb)| {
+                                let mut dcol = vec![0.0; kk * n];
+                                mm(kk, no, n, w, true, dzb, false, &mut dcol, 0.0);
+                                col2im(&s, &dcol, dxb);
+                            });
+                    }
+                    // Fixed-order reduction over the batch.
+                    let mut gw = vec![0.0; no * kk];
+                    for g in &per_image {
+                        gw.iter_mut().zip(g).for_each(|(a, b)| *a += b);
+                    }
+                    let mut gb = vec![0.0; no];
+                    for img in dz.chunks(no * n) {
+                        for (o, g) in gb.iter_mut().enumerate() {
+                            *g += img[o * n..(o + 1) * n].iter().sum::<f32>();
+                        }
+                    }
+                    grads[i] = (gw, gb);
+                    dy = dx;
+                }
+            }
+        }
+        Ok(grads)
+    }
+}
+
+impl Engine for CpuEngine {
+    fn name(&self) -> &'static str {
+        "cpu"
+    }
+
+    fn net(&self) -> &Net {
+        &self.net
+    }
+
+    #[allow(clippy::needless_range_loop)]
+    fn forward(&mut self, images: &[f32], batch: usize) -> Result<Vec<f32>, EngineError> {
+        let (c0, h0, w0) = self.net.input;
+        let per = c0 * h0 * w0;
+        if batch == 0 || images.len() != batch * per {
+            return Err(EngineError::Length {
+                what: format!("images (batch {batch})"),
+                expected: batch.max(1) * per,
+                got: images.len(),
+            });
+        }
+        let nl = self.net.layers.len();
+        let mut acts = Vec::with_capacity(nl + 1);
+        let mut cols = vec![Vec::new(); nl];
+        acts.push(images.to_vec());
+        for i in 0..nl {
+            let x = acts.last().expect("input pushed");
+            let (ci, hi, wi) = self.shapes[i];
+            let (co, ho, wo) = self.shapes[i + 1];
+            let out_len = co * ho * wo;
+            let mut y = vec![0.0f32; batch * out_len];
+            match self.net.layers[i] {
+                TLayer::Conv { ni, no, k } => {
+                    let s = conv_shape(ni, no, k, self.shapes[i]);
+                    let (kk, n) = (s.k(), s.n());
+                    let (w, bias) = &self.params[i];
+                    let mut col = vec![0.0f32; batch * kk * n];
+                    col.par_chunks_mut(kk * n)
+                        .zip(y.par_chunks_mut(out_len))
+                        .zip(x.par_chunks(ci * hi * wi))
+                        .for_each(|((colb, yb), xb)| {
+                            im2col(&s, xb, colb);
+                            mm(no, kk, n, w, false, colb, false, yb, 0.0);
+                            for (o, row) in yb.chunks_mut(n).enumerate() {
+                                row.iter_mut().for_each(|v| *v = relu(*v + bias[o]));
+                            }
+                        });
+                    cols[i] = col;
+                }
+                TLayer::MaxPool { k } => {
+                    y.par_chunks_mut(ho * wo)
+                        .zip(x.par_chunks(hi * wi))
+                        .for_each(|(yp, xp)| {
+                            for oy in 0..ho {
+                                for ox in 0..wo {
+                                    let mut m = xp[oy * k * wi + ox * k];
+                                    for ky in 0..k {
+                                        for kx in 0..k {
+                                            let v = xp[(oy * k + ky) * wi + ox * k + kx];
+                                            if v > m || v.is_nan() {
+                                                m = v;
+                                            }
+                                        }
+                                    }
+                                    yp[oy * wo + ox] = m;
+                                }
+                            }
+                        });
+                }
+                TLayer::Fc { ni, no, relu: r } => {
+                    let (w, bias) = &self.params[i];
+                    mm(batch, ni, no, x, false, w, true, &mut y, 0.0);
+                    for row in y.chunks_mut(no) {
+                        for (v, b) in row.iter_mut().zip(bias) {
+                            *v += b;
+                            if r {
+                                *v = relu(*v);
+                            }
+                        }
+                    }
+                }
+            }
+            acts.push(y);
+        }
+        let logits = acts[nl].clone();
+        self.cache = Some(Cache { batch, acts, cols });
+        Ok(logits)
+    }
+
+    fn backward_update(&mut self, dlogits: &[f32], hp: &Hyper) -> Result<StepInfo, EngineError> {
+        let grads = self.gradients(dlogits)?;
+        for ((p, v), g) in self.params.iter_mut().zip(&mut self.vel).zip(&grads) {
+            sgd_momentum(&mut p.0, &mut v.0, &g.0, hp.momentum, hp.lr);
+            sgd_momentum(&mut p.1, &mut v.1, &g.1, hp.momentum, hp.lr);
+        }
+        self.cache = None;
+        Ok(StepInfo::default())
+    }
+
+    fn state(&self) -> EngineState {
+        let mut tensors = BTreeMap::new();
+        for (i, ((w, b), (vw, vb))) in self.params.iter().zip(&self.vel).enumerate() {
+            if w.is_empty() && b.is_empty() {
+                continue;
+            }
+            tensors.insert(format!("layer{i}.weights"), Tensor::F32(w.clone()));
+            tensors.insert(format!("layer{i}.bias"), Tensor::F32(b.clone()));
+            tensors.insert(format!("layer{i}.v_weights"), Tensor::F32(vw.clone()));
+            tensors.insert(format!("layer{i}.v_bias"), Tensor::F32(vb.clone()));
+        }
+        EngineState {
+            engine: self.name().into(),
+            fingerprint: self.fingerprint(),
+            tensors,
+            totals: None,
+        }
+    }
+
+    fn restore(&mut self, s: &EngineState) -> Result<(), EngineError> {
+        if s.engine != self.name() {
+            return Err(EngineError::State(format!(
+                "state is for engine {}, this is {}",
+                s.engine,
+                self.name()
+            )));
+        }
+        let fp = self.fingerprint();
+        if s.fingerprint != fp {
+            return Err(EngineError::State(format!(
+                "state is for `{}`, this engine is `{fp}`",
+                s.fingerprint
+            )));
+        }
+        let mut params = self.params.clone();
+        let mut vel = self.vel.clone();
+        for i in 0..params.len() {
+            if params[i].0.is_empty() && params[i].1.is_empty() {
+                continue;
+            }
+            let (pw, pb) = &mut params[i];
+            let (vw, vb) = &mut vel[i];
+            let slots: [(&str, &mut Vec<f32>); 4] = [
+                ("weights", pw),
+                ("bias", pb),
+                ("v_weights", vw),
+                ("v_bias", vb),
+            ];
+            for (name, dst) in slots {
+                let key = format!("layer{i}.{name}");
+                match s.tensors.get(&key) {
+                    Some(Tensor::F32(v)) if v.len() == dst.len() => dst.clone_from(v),
+                    Some(Tensor::F32(v)) => {
+                        return Err(EngineError::Length {
+                            what: key,
+                            expected: dst.len(),
+                            got: v.len(),
+                        })
+                    }
+                    Some(_) => return Err(EngineError::State(format!("{key} is not f32"))),
+                    None => return Err(EngineError::State(format!("{key} missing"))),
+                }
+            }
+        }
+        self.params = params;
+        self.vel = vel;
+        self.cache = None;
+        Ok(())
+    }
+
+    fn accel(&self) -> Option<AccelTotals> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// conv 3x3 1->2 (6x6 -> 4x4), pool 2 (2x2), fc 8->5 relu, fc 5->3.
+    fn tiny() -> Net {
+        Net {
+            name: "tiny".into(),
+            input: (1, 6, 6),
+            layers: vec![
+                TLayer::Conv { ni: 1, no: 2, k: 3 },
+                TLayer::MaxPool { k: 2 },
+                TLayer::Fc {
+                    ni: 8,
+                    no: 5,
+                    relu: true,
+                },
+                TLayer::Fc {
+                    ni: 5,
+                    no: 3,
+                    relu: false,
+                },
+            ],
+        }
+    }
+
+    /// Loss L = sum(g . logits) computed in f64 from f32 logits.
+    fn loss(e: &mut CpuEngine, x: &[f32], b: usize, g: &[f32]) -> f64 {
+        let l = e.forward(x, b).unwrap();
+        l.iter().zip(g).map(|(&a, &c)| a as f64 * c as f64).sum()
+    }
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        let net = tiny();
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let b = 3;
+        let x: Vec<f32> = (0..b * 36).map(|_| rng.gen_range(0.0..1.0)).collect();
+        let g: Vec<f32> = (0..b * 3).map(|_| rng.gen_range(-1.0..1.0)).collect();
+        let mut params = net.init(11);
+        // Non-zero biases so ReLU kinks are away from the operating point.
+        for (_, bias) in params.iter_mut() {
+            bias.iter_mut().for_each(|v| *v = rng.gen_range(0.05..0.3));
+        }
+        let mut e = CpuEngine::with_params(net.clone(), params.clone()).unwrap();
+        e.forward(&x, b).unwrap();
+        let grads = e.gradients(&g).unwrap();
+        let eps = 1e-2f32;
+        let mut checked = 0;
+        for li in 0..net.layers.len() {
+            for which in 0..2 {
+                let len = if which == 0 {
+                    params[li].0.len()
+                } else {
+                    params[li].1.len()
+                };
+                for j in 0..len {
+                    let mut plus = params.clone();
+                    let mut minus = params.clone();
+                    if which == 0 {
+                        plus[li].0[j] += eps;
+                        minus[li].0[j] -= eps;
+                    } else {
+                        plus[li].1[j] += eps;
+                        minus[li].1[j] -= eps;
+                    }
+                    let lp = loss(
+                        &mut CpuEngine::with_params(net.clone(), plus).unwrap(),
+                        &x,
+                        b,
+                        &g,
+                    );
+                    let lm = loss(
+                        &mut CpuEngine::with_params(net.clone(), minus).unwrap(),
+                        &x,
+                        b,
+                        &g,
+                    );
+                    let num = (lp - lm) / (2.0 * eps as f64);
+                    let ana = if which == 0 {
+                        grads[li].0[j]
+                    } else {
+                        grads[li].1[j]
+                    } as f64;
+                    assert!(
+                        (num - ana).abs() <= 2e-3 + 2e-2 * ana.abs(),
+                        "layer {li} {} [{j}]: numeric {num}, analytic {ana}",
+                        if which == 0 { "weights" } else { "bias" }
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 80);
+        // A gradient that is not all zero in every layer.
+        for (li, (gw, _)) in grads.iter().enumerate() {
+            if !gw.is_empty() {
+                assert!(gw.iter().any(|&v| v != 0.0), "layer {li} gradient is zero");
+            }
+        }
+    }
+
+    #[test]
+    fn max_pool_routes_to_every_tie() {
+        // Two 2x2 planes; plane 0 has a three-way tie.
+        let x = [0.5, 0.5, 0.1, 0.5, 0.2, 0.9, 0.3, 0.4];
+        let y = [0.5, 0.9];
+        let dx = maxpool_backward(&x, &y, &[2.0, -1.0], (2, 2), 2, (1, 1));
+        assert_eq!(dx, vec![2.0, 2.0, 0.0, 2.0, 0.0, -1.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn sgd_momentum_step_and_state_roundtrip() {
+        let net = tiny();
+        let mut e = CpuEngine::new(net.clone(), 1).unwrap();
+        let before = e.params().to_vec();
+        let x = vec![0.5; 2 * 36];
+        e.forward(&x, 2).unwrap();
+        let g = e.gradients(&[0.1, -0.2, 0.1, 0.0, 0.3, -0.3]).unwrap();
+        e.backward_update(
+            &[0.1, -0.2, 0.1, 0.0, 0.3, -0.3],
+            &Hyper {
+                lr: 0.5,
+                momentum: 0.9,
+            },
+        )
+        .unwrap();
+        // First step from zero velocity: W' = W - lr*dW.
+        for li in 0..net.layers.len() {
+            for (j, w) in e.params()[li].0.iter().enumerate() {
+                assert_eq!(*w, before[li].0[j] + (0.9 * 0.0 - 0.5 * g[li].0[j]));
+            }
+        }
+        let s = e.state();
+        let mut f = CpuEngine::new(net.clone(), 2).unwrap();
+        f.restore(&s).unwrap();
+        assert_eq!(f.state(), s);
+        let mut other = CpuEngine::new(Net::micro(), 2).unwrap();
+        assert!(matches!(other.restore(&s), Err(EngineError::State(_))));
+        assert!(matches!(
+            e.forward(&x[1..], 2),
+            Err(EngineError::Length { .. })
+        ));
+    }
+}

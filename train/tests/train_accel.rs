@@ -1,0 +1,238 @@
+//! The accelerator training engine: it learns, and the emitted Verilog
+//! (under Verilator) trains bit-identically to the simulator.
+
+use arch::AccelConfig;
+use train::accel::{AccelBackend, AccelEngine, AccelOptions};
+use train::engine::{Engine, Hyper};
+use train::net::Net;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sim::EnergyTable;
+
+fn cfg(preset: &str, frac: u32) -> AccelConfig {
+    let mut c = AccelConfig::preset(preset).expect("preset");
+    c.frac_bits = frac;
+    c
+}
+
+fn engine(net: Net, cfg: AccelConfig, backend: AccelBackend) -> AccelEngine {
+    AccelEngine::new(
+        net,
+        AccelOptions {
+            cfg,
+            backend,
+            grad_scale_log2: 2,
+            seed: 5,
+            energy: EnergyTable::named("horowitz45").expect("table"),
+        },
+    )
+    .expect("engine")
+}
+
+/// Synthetic two-class data: class 0 bright on the left half, class 1 on the right.
+fn batch(rng: &mut ChaCha8Rng, b: usize, side: usize) -> (Vec<f32>, Vec<usize>) {
+    let mut x = vec![0f32; b * side * side];
+    let mut y = vec![0; b];
+    for i in 0..b {
+        y[i] = rng.gen_range(0..2);
+        for r in 0..side {
+            for c in 0..side {
+                let on = (c < side / 2) == (y[i] == 0);
+                x[(i * side + r) * side + c] = if on {
+                    rng.gen_range(0.5..1.0)
+                } else {
+                    rng.gen_range(0.0..0.3)
+                };
+            }
+        }
+    }
+    (x, y)
+}
+
+fn dlogits(logits: &[f32], y: &[usize], classes: usize) -> (Vec<f32>, f32) {
+    let b = y.len();
+    let mut d = vec![0f32; logits.len()];
+    let mut loss = 0.0;
+    for i in 0..b {
+        let row = &logits[i * classes..][..classes];
+        let m = row.iter().cloned().fold(f32::MIN, f32::max);
+        let e: Vec<f32> = row.iter().map(|v| (v - m).exp()).collect();
+        let s: f32 = e.iter().sum();
+        loss -= (e[y[i]] / s).ln();
+        for c in 0..classes {
+            d[i * classes + c] = (e[c] / s - (c == y[i]) as u8 as f32) / b as f32;
+        }
+    }
+    (d, loss / b as f32)
+}
+
+#[test]
+fn micro_net_learns_on_the_simulator() {
+    let mut e = engine(Net::micro(), cfg("tiny", 10), AccelBackend::Sim);
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let hp = Hyper {
+        lr: 0.1,
+        momentum: 0.9,
+    };
+    let mut first = None;
+    let mut last = 0.0;
+    for _ in 0..30 {
+        let (x, y) = batch(&mut rng, 8, 8);
+        let l = e.forward(&x, 8).unwrap();
+        let (d, loss) = dlogits(&l, &y, 10);
+        first.get_or_insert(loss);
+        last = loss;
+        e.backward_update(&d, &hp).unwrap();
+    }
+    let first = first.unwrap();
+    assert!(last < 0.5 * first, "loss {first} -> {last}");
+    let t = e.accel().unwrap();
+    assert!(t.cycles > 0 && t.energy_j > 0.0 && t.programs > 0);
+}
+
+#[test]
+fn verilator_trains_bit_identically_to_the_simulator() {
+    let c = cfg("tiny", 10);
+    let mut a = engine(Net::micro(), c.clone(), AccelBackend::SimReset);
+    let mut b = engine(Net::micro(), c, AccelBackend::Verilator);
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let hp = Hyper {
+        lr: 0.1,
+        momentum: 0.9,
+    };
+    for step in 0..2 {
+        let (x, y) = batch(&mut rng, 2, 8);
+        let la = a.forward(&x, 2).unwrap();
+        let lb = b.forward(&x, 2).unwrap();
+        assert_eq!(la, lb, "logits differ at step {step}");
+        let (d, _) = dlogits(&la, &y, 10);
+        a.backward_update(&d, &hp).unwrap();
+        b.backward_update(&d, &hp).unwrap();
+        let (sa, sb) = (a.state(), b.state());
+        for (k, v) in &sa.tensors {
+            if k != "lfsr" {
+                assert_eq!(
+                    Some(v),
+                    sb.tensors.get(k),
+                    "tensor {k} differs after step {step}"
+                );
+            }
+        }
+        assert_eq!(
+            a.accel().unwrap().cycles,
+            b.accel().unwrap().cycles,
+            "cycles differ at step {step}"
+        );
+    }
+}
+
+mod digits {
+    use super::*;
+    use train::data::{self, Dataset};
+    use train::{train, Silent, TrainConfig};
+    use std::path::Path;
+
+    fn subset(n_train: usize, n_test: usize, small: bool) -> (Dataset, Dataset) {
+        let m = data::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/mnist"))
+            .expect("bundled MNIST loads");
+        let (mut tr, mut te) = (m.train, m.test);
+        tr.truncate(n_train);
+        te.truncate(n_test);
+        if small {
+            (tr.downsample_8x8(), te.downsample_8x8())
+        } else {
+            (tr, te)
+        }
+    }
+
+    fn cfg(epochs: usize, out: Option<&Path>) -> TrainConfig {
+        let mut c = TrainConfig::new();
+        c.epochs = epochs;
+        c.batch = 32;
+        c.eval_batch = 64;
+        c.seed = 3;
+        c.hyper = Hyper {
+            lr: 0.03,
+            momentum: 0.9,
+        };
+        c.out = out.map(Path::to_path_buf);
+        c
+    }
+
+    /// The default network learns real digits through the cycle-accurate simulator.
+    #[test]
+    fn lenet5_learns_digits_on_the_simulator() {
+        let (tr, te) = subset(768, 256, false);
+        let mut e = engine(Net::lenet5(), super::cfg("diannao", 10), AccelBackend::Sim);
+        let s = train(&cfg(2, None), &mut e, &tr, &te, &mut Silent).unwrap();
+        let (a, b) = (&s.epochs[0], &s.epochs[1]);
+        assert!(
+            b.train_loss < a.train_loss,
+            "loss {} -> {}",
+            a.train_loss,
+            b.train_loss
+        );
+        assert!(
+            s.final_test_acc >= 0.6,
+            "held-out accuracy {}",
+            s.final_test_acc
+        );
+        let t = s.accel.expect("accelerator totals");
+        assert!(t.cycles > 0 && t.energy_j > 0.0 && t.macs > 0);
+    }
+
+    /// Resuming (weights, velocities and the rounding LFSRs from the
+    /// checkpoint) ends with the same bits as an uninterrupted run.
+    #[test]
+    fn simulator_resume_is_bit_identical() {
+        let (tr, te) = subset(128, 64, true);
+        let mk = || engine(Net::micro(), super::cfg("tiny", 10), AccelBackend::Sim);
+        let mut a = mk();
+        train(&cfg(2, None), &mut a, &tr, &te, &mut Silent).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = mk();
+        train(&cfg(1, Some(dir.path())), &mut b, &tr, &te, &mut Silent).unwrap();
+        let mut c = mk();
+        let mut rc = cfg(2, Some(dir.path()));
+        rc.resume = true;
+        let s = train(&rc, &mut c, &tr, &te, &mut Silent).unwrap();
+        assert_eq!(s.resumed_after, Some(1));
+        let (sa, sc) = (a.state(), c.state());
+        assert_eq!(sa.tensors, sc.tensors);
+        assert!(sa.tensors.contains_key("lfsr"));
+        assert_eq!(a.accel().unwrap().cycles, c.accel().unwrap().cycles);
+    }
+
+    /// A checkpoint of another data format is refused by name.
+    #[test]
+    fn checkpoint_of_another_format_is_refused() {
+        let (tr, te) = subset(64, 32, true);
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = engine(Net::micro(), super::cfg("tiny", 10), AccelBackend::Sim);
+        train(&cfg(1, Some(dir.path())), &mut a, &tr, &te, &mut Silent).unwrap();
+        let mut b = engine(Net::micro(), super::cfg("tiny", 9), AccelBackend::Sim);
+        let mut rc = cfg(2, Some(dir.path()));
+        rc.resume = true;
+        let e = train(&rc, &mut b, &tr, &te, &mut Silent)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("frac=10") && e.contains("frac=9"), "{e}");
+    }
+
+    /// The RTL backend refuses programs longer than its instruction memory, by name.
+    #[test]
+    fn rtl_backend_refuses_large_networks() {
+        let (tr, _) = subset(32, 32, false);
+        let mut e = engine(
+            Net::lenet5(),
+            super::cfg("tiny", 10),
+            AccelBackend::Verilator,
+        );
+        let x: Vec<f32> = (0..32).flat_map(|i| tr.image(i).to_vec()).collect();
+        let err = e.forward(&x, 32).unwrap_err().to_string();
+        assert!(
+            err.contains("imem") && err.contains("small networks"),
+            "{err}"
+        );
+    }
+}
