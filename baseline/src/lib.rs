@@ -1,3 +1,5 @@
+//! # baseline: the f32 CPU baseline
+//!
 //! The CPU baseline: the same layers in f32 on the host CPU, fast and honest.
 //!
 //! Convolution is im2col plus a BLAS-class SGEMM (`matrixmultiply`, the
@@ -6,6 +8,8 @@
 //! runs a single-threaded SGEMM on its block of columns), so the thread count
 //! is the user's to set. Forward, backward (input and weight gradients) and
 //! the SGD-with-momentum update are all here.
+
+pub mod cpu_energy;
 
 use rayon::prelude::*;
 use std::time::Instant;

@@ -11,7 +11,6 @@ use runtime::run::{self, RunError, Workload};
 use arch::AccelConfig;
 use firmware::LayerSpec;
 use serde::Serialize;
-use sim::Machine;
 use std::time::Instant;
 
 /// Target wall time of AlexNet's forward pass at batch 1, seconds.
@@ -243,7 +242,7 @@ fn bench_layer(
     cfg: &AccelConfig,
     work: &Workload,
     i: usize,
-    args: &BenchArgs,
+    args: &BenchOptions,
 ) -> Result<LayerBench, RunError> {
     let (name, spec) = &work.layers[i];
     let ename = work.err_name(i);
@@ -263,10 +262,9 @@ fn bench_layer(
     let mut cycles = 0;
     for rep in 0..args.repeat.max(1) {
         let mut d = dram.clone();
-        let mut m = Machine::new(cfg.clone()).map_err(serr)?;
         let c0 = thread_cpu_s();
         let t = Instant::now();
-        let stats = m.run(&compiled.program, &mut d).map_err(serr)?;
+        let stats = run::execute(cfg, &compiled.program, &mut d, None).map_err(serr)?;
         times.push(t.elapsed().as_secs_f64());
         if let (Some(a), Some(b)) = (c0, thread_cpu_s()) {
             cpu.push(b - a);
@@ -311,7 +309,7 @@ fn bench_layer(
 }
 
 /// Run the benchmark `args` describes.
-pub fn bench(args: &BenchArgs) -> Result<BenchReport, RunError> {
+pub fn bench(args: &BenchOptions) -> Result<BenchReport, RunError> {
     let cfg = runtime::configs::resolve(&args.preset).map_err(|e| RunError::Config(e.to_string()))?;
     run::check_batch(args.batch)?;
     let model = match (&args.model, &args.layer) {
@@ -432,7 +430,7 @@ pub fn table(r: &BenchReport) -> String {
 }
 
 /// Run `bench` and render it.
-pub fn command(args: &BenchArgs) -> Result<String, RunError> {
+pub fn command(args: &BenchOptions) -> Result<String, RunError> {
     let r = bench(args)?;
     if args.json {
         let mut s = serde_json::to_string_pretty(&r).map_err(|e| RunError::Io(e.into()))?;

@@ -59,6 +59,9 @@ pub enum CompareError {
     /// The accelerator's training step cannot be costed.
     #[error(transparent)]
     Train(#[from] train::cost::TrainCostError),
+    /// A layer's training step cannot be expressed with the accelerator's programs.
+    #[error(transparent)]
+    Schedule(#[from] train::schedule::ScheduleError),
     /// The CPU thread pool could not be built.
     #[error("cannot start {threads} CPU threads: {reason}")]
     Threads {
@@ -80,7 +83,7 @@ pub struct AccelRun {
     pub useful_macs: u64,
     /// Operations as DianNao counts them: per useful MAC, (Tn*Tn + Tn*(Tn-1)) / (Tn*Tn) (multiplication plus adder-tree addition); pooling: one per window operation.
     pub ops: f64,
-    /// See the module documentation.
+    /// `runtime::run::utilisation` (conv/classifier MACs / (Tn*Tn*cycles), pooling window ops / (Tn*cycles)).
     pub utilisation: f64,
     /// DRAM bytes read.
     pub dram_read_bytes: u64,
@@ -106,7 +109,8 @@ pub fn compile_layer(
     })
 }
 
-/// Run a compiled layer on a fresh machine and collect its figures.
+/// Run a compiled layer on a fresh machine (zeroed DRAM: timing and event
+/// counts do not depend on data values) and collect its figures.
 pub fn simulate(
     cfg: &AccelConfig,
     name: &str,
@@ -114,39 +118,51 @@ pub fn simulate(
     compiled: &firmware::CompiledLayer,
     table: &sim::EnergyTable,
 ) -> Result<AccelRun, CompareError> {
-    let serr = |e: sim::SimError| CompareError::Sim {
-        layer: name.into(),
-        reason: e.to_string(),
-    };
-    let mut m = sim::Machine::new(cfg.clone()).map_err(serr)?;
     let mut dram = sim::Dram::new(cfg.dram.size_bytes);
-    let st = m.run(&compiled.program, &mut dram).map_err(serr)?;
-    let energy = sim::energy(table, &st.counters, cfg);
-    let tn = cfg.tn as f64;
-    let cycles = st.cycles;
-    let pool = matches!(spec, LayerSpec::Pool(_));
-    let lanes = if pool { tn } else { tn * tn };
-    let useful = compiled.useful_macs;
-    let ops = if pool {
+    let st = runtime::run::execute(cfg, &compiled.program, &mut dram, None).map_err(|e| {
+        CompareError::Sim {
+            layer: name.into(),
+            reason: e.to_string(),
+        }
+    })?;
+    Ok(accel_run(
+        cfg,
+        spec,
+        st.cycles,
+        compiled.useful_macs,
+        &st.counters,
+        sim::energy(table, &st.counters, cfg),
+        compiled.program.len(),
+    ))
+}
+
+/// The figures of `cycles` of accelerator work on `spec` that did `useful`
+/// useful operations (MACs; pooling: window operations).
+fn accel_run(
+    cfg: &AccelConfig,
+    spec: &LayerSpec,
+    cycles: u64,
+    useful: u64,
+    counters: &arch::events::Counters,
+    energy: sim::EnergyReport,
+    instructions: usize,
+) -> AccelRun {
+    let ops = if matches!(spec, LayerSpec::Pool(_)) {
         useful as f64
     } else {
         useful as f64 * cfg.peak_ops_per_cycle() as f64 / cfg.peak_macs_per_cycle() as f64
     };
-    Ok(AccelRun {
+    AccelRun {
         cycles,
         seconds: cycles as f64 * cfg.seconds_per_cycle(),
         useful_macs: useful,
         ops,
-        utilisation: if cycles == 0 {
-            0.0
-        } else {
-            useful as f64 / (lanes * cycles as f64)
-        },
-        dram_read_bytes: st.counters.get(Event::DramReadBytes),
-        dram_write_bytes: st.counters.get(Event::DramWriteBytes),
+        utilisation: runtime::run::utilisation(cfg, spec, useful, cycles),
+        dram_read_bytes: counters.get(Event::DramReadBytes),
+        dram_write_bytes: counters.get(Event::DramWriteBytes),
         energy,
-        instructions: compiled.program.len(),
-    })
+        instructions,
+    }
 }
 
 /// The CPU's figures for one layer (whole batch).
@@ -506,21 +522,15 @@ pub fn accel_totals(cfg: &AccelConfig, runs: &[(&LayerSpec, &AccelRun)]) -> Tota
     let cycles: u64 = runs.iter().map(|(_, a)| a.cycles).sum();
     let secs: f64 = runs.iter().map(|(_, a)| a.seconds).sum();
     let pj: f64 = runs.iter().map(|(_, a)| a.energy.total_pj).sum();
-    let macs: u64 = runs
-        .iter()
-        .filter(|(s, _)| !matches!(s, LayerSpec::Pool(_)))
-        .map(|(_, a)| a.useful_macs)
-        .sum();
     let ops: f64 = runs.iter().map(|(_, a)| a.ops).sum();
     Totals {
         accel_cycles: cycles,
         accel_seconds: secs,
         accel_energy_pj: pj,
-        accel_utilisation: if cycles == 0 {
-            0.0
-        } else {
-            macs as f64 / (cfg.peak_macs_per_cycle() as f64 * cycles as f64)
-        },
+        accel_utilisation: runtime::run::total_utilisation(
+            cfg,
+            runs.iter().map(|(s, a)| (*s, a.useful_macs, a.cycles)),
+        ),
         dram_bytes: runs
             .iter()
             .map(|(_, a)| a.dram_read_bytes + a.dram_write_bytes)
@@ -542,34 +552,20 @@ pub fn accel_totals(cfg: &AccelConfig, runs: &[(&LayerSpec, &AccelRun)]) -> Tota
 pub fn train_layer(
     cfg: &AccelConfig,
     spec: &LayerSpec,
-    programs: &[train::cost::TrainProgram],
+    programs: &[train::schedule::TrainProgram],
     table: &sim::EnergyTable,
     progress: &mut (dyn FnMut(&str) + Send),
 ) -> Result<(AccelRun, train::cost::TrainBreakdown), CompareError> {
     let t = train::cost::layer_cost(cfg, programs, table, 0x7a1e, &mut |m| progress(m))?;
-    let pool = matches!(spec, LayerSpec::Pool(_));
-    let tn = cfg.tn as f64;
-    let lanes = if pool { tn } else { tn * tn };
-    let ops = if pool {
-        t.useful_macs as f64
-    } else {
-        t.useful_macs as f64 * cfg.peak_ops_per_cycle() as f64 / cfg.peak_macs_per_cycle() as f64
-    };
-    let run = AccelRun {
-        cycles: t.cycles,
-        seconds: t.cycles as f64 * cfg.seconds_per_cycle(),
-        useful_macs: t.useful_macs,
-        ops,
-        utilisation: if t.cycles == 0 {
-            0.0
-        } else {
-            t.useful_macs as f64 / (lanes * t.cycles as f64)
-        },
-        dram_read_bytes: t.counters.get(Event::DramReadBytes),
-        dram_write_bytes: t.counters.get(Event::DramWriteBytes),
-        energy: t.energy,
-        instructions: t.instructions,
-    };
+    let run = accel_run(
+        cfg,
+        spec,
+        t.cycles,
+        t.useful_macs,
+        &t.counters,
+        t.energy.clone(),
+        t.instructions,
+    );
     Ok((run, t.breakdown))
 }
 
@@ -587,7 +583,7 @@ pub fn compare(
         if opts.batch == 0 {
             return Err(CompareError::ZeroBatch);
         }
-        let programs = train::cost::model_programs(cfg, &opts.model, opts.batch)?;
+        let programs = train::schedule::model_programs(cfg, &opts.model, opts.batch)?;
         for (l, ps) in opts.model.layers.iter().zip(&programs) {
             let (a, bd) = train_layer(cfg, &l.spec, ps, &table, progress)?;
             progress(&format!(

@@ -92,7 +92,6 @@ pub fn report_json(
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
 }
 
-pub /// The known FPGA parts as a table.
 /// The known FPGA parts as a table.
 pub fn parts_table() -> String {
     let mut s = format!(

@@ -169,7 +169,7 @@ pub fn table(r: &SimReport) -> String {
     s += &columns(&rows);
     let e = &t.energy;
     s += &format!(
-        "energy by unit (uJ): nfu {:.2}, nbin {:.2}, sb {:.2}, nbout {:.2}, dram {:.2}; util = useful MACs / (Tn*Tn*cycles)\nenergy table {}: {}\n",
+        "energy by unit (uJ): nfu {:.2}, nbin {:.2}, sb {:.2}, nbout {:.2}, dram {:.2}; util = useful MACs / (Tn*Tn*cycles), pooling window ops / (Tn*cycles); total: conv and classifier MACs / (Tn*Tn*all cycles)\nenergy table {}: {}\n",
         e.nfu_pj / 1e6,
         e.nbin_pj / 1e6,
         e.sb_pj / 1e6,

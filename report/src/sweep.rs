@@ -9,7 +9,6 @@
 use crate::compare::{accel_totals, compile_all, simulate, AccelRun, CompareError};
 use arch::AccelConfig;
 use firmware::{LayerSpec, Model};
-use rayon::prelude::*;
 use serde::Serialize;
 
 /// One configuration of a sweep.
@@ -29,12 +28,24 @@ pub fn config(base: &AccelConfig, tn: u32, sb_kb: u32) -> AccelConfig {
     c
 }
 
+/// A point of the sweep is not a valid configuration.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid sweep config --tn {tn} --sb-kb {sb_kb}: {reason}")]
+pub struct InvalidSweepConfig {
+    /// The NFU width asked for.
+    pub tn: u64,
+    /// The SB size asked for, KiB.
+    pub sb_kb: u64,
+    /// Why the configuration is invalid.
+    pub reason: String,
+}
+
 /// Every config of the sweep, validated; the error names the first invalid one.
 pub fn configs(
     base: &AccelConfig,
     tns: &[u64],
     sb_kbs: &[u64],
-) -> anyhow::Result<Vec<AccelConfig>> {
+) -> Result<Vec<AccelConfig>, InvalidSweepConfig> {
     let mut v = Vec::new();
     for &tn in tns {
         for &kb in sb_kbs {
@@ -43,8 +54,11 @@ pub fn configs(
                 u32::try_from(kb).unwrap_or(u32::MAX),
             );
             let c = config(base, t, k);
-            c.validate()
-                .map_err(|e| anyhow::anyhow!("invalid sweep config --tn {tn} --sb-kb {kb}: {e}"))?;
+            c.validate().map_err(|e| InvalidSweepConfig {
+                tn,
+                sb_kb: kb,
+                reason: e.to_string(),
+            })?;
             v.push(c);
         }
     }

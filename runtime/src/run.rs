@@ -267,7 +267,8 @@ pub struct LayerFigures {
     pub cycles: u64,
     /// Useful multiply-accumulates of the batch (pooling: window operations).
     pub useful_macs: u64,
-    /// `useful_macs / (Tn * Tn * cycles)`, 0..1.
+    /// [`utilisation`]: conv/classifier `useful_macs / (Tn * Tn * cycles)`,
+    /// pooling `useful_macs / (Tn * cycles)`, 0..1.
     pub utilisation: f64,
     /// Bytes read from DRAM (data and instruction loads).
     pub dram_read_bytes: u64,
@@ -291,6 +292,7 @@ impl LayerFigures {
     /// The figures of a finished run.
     pub fn new(
         cfg: &AccelConfig,
+        spec: &LayerSpec,
         compiled: &CompiledLayer,
         stats: &RunStats,
         table: &EnergyTable,
@@ -299,7 +301,7 @@ impl LayerFigures {
         LayerFigures {
             cycles: stats.cycles,
             useful_macs: compiled.useful_macs,
-            utilisation: utilisation(cfg, compiled.useful_macs, stats.cycles),
+            utilisation: utilisation(cfg, spec, compiled.useful_macs, stats.cycles),
             dram_read_bytes: c.get(Event::DramReadBytes),
             dram_write_bytes: c.get(Event::DramWriteBytes),
             energy: sim::energy(table, c, cfg),
@@ -312,13 +314,68 @@ impl LayerFigures {
     }
 }
 
-/// `macs / (Tn * Tn * cycles)` (0 for 0 cycles).
-pub fn utilisation(cfg: &AccelConfig, macs: u64, cycles: u64) -> f64 {
+/// Peak useful operations per cycle of the NFU on a layer of this kind:
+/// convolution and classifier `Tn * Tn` MACs (NFU-1's multipliers);
+/// pooling `Tn` window operations (NFU-2's Tn max/sum units each take one
+/// NBin element per cycle: docs/microarchitecture.md, "max step").
+pub fn peak_ops_per_cycle(cfg: &AccelConfig, spec: &LayerSpec) -> u64 {
+    let tn = cfg.tn as u64;
+    match spec {
+        LayerSpec::Pool(_) => tn,
+        LayerSpec::Conv(_) | LayerSpec::Classifier(_) => tn * tn,
+    }
+}
+
+/// THE utilisation of one layer: `useful / (peak * cycles)`, 0..1, where
+/// `useful` is the layer's useful MACs (pooling: window operations) and
+/// `peak` is [`peak_ops_per_cycle`]: conv and classifier
+/// `MACs / (Tn * Tn * cycles)`, pooling `window ops / (Tn * cycles)`.
+/// 0 for 0 cycles. Every report (simulate, compare, sweep, bench, the
+/// training cost) uses this function.
+pub fn utilisation(cfg: &AccelConfig, spec: &LayerSpec, useful: u64, cycles: u64) -> f64 {
     if cycles == 0 {
         0.0
     } else {
-        macs as f64 / (cfg.tn as f64 * cfg.tn as f64 * cycles as f64)
+        useful as f64 / (peak_ops_per_cycle(cfg, spec) as f64 * cycles as f64)
     }
+}
+
+/// THE utilisation of a sequence of layers run one after another: the
+/// convolution and classifier MACs over `Tn * Tn` times all cycles
+/// (pooling layers add their cycles but no MACs). `layers` yields
+/// `(layer, useful, cycles)`. 0 for 0 cycles.
+pub fn total_utilisation<'a>(
+    cfg: &AccelConfig,
+    layers: impl IntoIterator<Item = (&'a LayerSpec, u64, u64)>,
+) -> f64 {
+    let (mut macs, mut cycles) = (0u64, 0u64);
+    for (spec, useful, c) in layers {
+        cycles += c;
+        if !matches!(spec, LayerSpec::Pool(_)) {
+            macs += useful;
+        }
+    }
+    if cycles == 0 {
+        0.0
+    } else {
+        macs as f64 / (cfg.peak_macs_per_cycle() as f64 * cycles as f64)
+    }
+}
+
+/// Run `program` on a fresh machine of `cfg` over `dram` (every program of
+/// every report and of the training cost model starts here, so that a
+/// machine is built one way); `vcd` traces the run (stepped mode).
+pub fn execute(
+    cfg: &AccelConfig,
+    program: &[arch::isa::Instruction],
+    dram: &mut Dram,
+    vcd: Option<Box<dyn Write>>,
+) -> Result<RunStats, SimError> {
+    let mut m = Machine::new(cfg.clone())?;
+    if vcd.is_some() {
+        m.set_vcd(vcd);
+    }
+    m.run(program, dram)
 }
 
 /// A simulated layer: its figures, raw statistics and outputs.
@@ -399,6 +456,7 @@ pub fn read_output(
 /// (stepped mode). `name` labels errors (empty for a single layer).
 pub fn run_compiled(
     cfg: &AccelConfig,
+    spec: &LayerSpec,
     compiled: &CompiledLayer,
     data: &LayerData,
     table: &EnergyTable,
@@ -410,14 +468,10 @@ pub fn run_compiled(
         layer: name.into(),
         error: source,
     };
-    let mut m = Machine::new(cfg.clone()).map_err(serr)?;
-    if vcd.is_some() {
-        m.set_vcd(vcd);
-    }
-    let stats = m.run(&compiled.program, &mut dram).map_err(serr)?;
+    let stats = execute(cfg, &compiled.program, &mut dram, vcd).map_err(serr)?;
     let output = read_output(compiled, &dram, name)?;
     Ok(LayerRun {
-        figures: LayerFigures::new(cfg, compiled, &stats, table),
+        figures: LayerFigures::new(cfg, spec, compiled, &stats, table),
         stats,
         output,
     })

@@ -4,7 +4,7 @@
 //! named table), time at the preset clock and saturations, as a table, JSON
 //! or CSV.
 
-use crate::run::{self, LayerFigures, RunError, Workload, DEFAULT_ENERGY_TABLE, VCD_MAX_CYCLES};
+use crate::run::{self, LayerFigures, RunError, Workload};
 use arch::AccelConfig;
 use serde::Serialize;
 use sim::{EnergyReport, EnergyTable};
@@ -73,7 +73,7 @@ pub struct Totals {
     pub cycles: u64,
     /// Sum of useful MACs.
     pub useful_macs: u64,
-    /// Total useful MACs / (Tn * Tn * total cycles).
+    /// [`run::total_utilisation`]: conv and classifier MACs / (Tn * Tn * total cycles).
     pub utilisation: f64,
     /// Sum of DRAM bytes read.
     pub dram_read_bytes: u64,
@@ -241,7 +241,7 @@ pub fn simulate(args: &SimulateOptions) -> Result<SimReport, RunError> {
         let ename = work.err_name(i);
         let compiled = run::compile(&cfg, spec, args.batch, &ename)?;
         let data = run::random_data(&cfg, spec, args.batch, args.seed, i as u64);
-        let mut r = run::run_compiled(&cfg, &compiled, &data, &table, None, &ename)?;
+        let mut r = run::run_compiled(&cfg, spec, &compiled, &data, &table, None, &ename)?;
         if let Some(v) = &vcd {
             if r.stats.cycles > args.vcd_max_cycles {
                 return Err(RunError::VcdTooLong {
@@ -249,7 +249,7 @@ pub fn simulate(args: &SimulateOptions) -> Result<SimReport, RunError> {
                     limit: args.vcd_max_cycles,
                 });
             }
-            r = run::run_compiled(&cfg, &compiled, &data, &table, Some(v.writer()?), &ename)?;
+            r = run::run_compiled(&cfg, spec, &compiled, &data, &table, Some(v.writer()?), &ename)?;
         }
         counters.push(r.stats.counters.clone());
         rows.push(row(
@@ -283,7 +283,13 @@ fn report(
     let total = Totals {
         cycles,
         useful_macs,
-        utilisation: run::utilisation(cfg, useful_macs, cycles),
+        utilisation: run::total_utilisation(
+            cfg,
+            work.layers
+                .iter()
+                .zip(&layers)
+                .map(|((_, spec), l)| (spec, l.figures.useful_macs, l.figures.cycles)),
+        ),
         dram_read_bytes: f(|x| x.dram_read_bytes),
         dram_write_bytes: f(|x| x.dram_write_bytes),
         energy: sim::energy(table, &all, cfg),

@@ -56,7 +56,7 @@ pub fn verify_layer(
     let compiled = run::compile(cfg, spec, batch, &ename)?;
     let data = run::random_data(cfg, spec, batch, seed, i as u64);
     let want = run::reference(cfg, spec, batch, &data, &ename)?;
-    let got = run::run_compiled(cfg, &compiled, &data, &table, None, &ename)?;
+    let got = run::run_compiled(cfg, spec, &compiled, &data, &table, None, &ename)?;
     Ok(LayerVerdict {
         name: name.clone(),
         cycles: got.stats.cycles,
@@ -68,7 +68,7 @@ pub fn verify_layer(
 
 /// Verify every layer `args` names, printing one line per layer to `out`
 /// as it goes; fails with [`RunError::Mismatch`] if any layer differs.
-pub fn command(args: &VerifyArgs, out: &mut dyn Write) -> Result<(), RunError> {
+pub fn command(args: &VerifyOptions, out: &mut dyn Write) -> Result<(), RunError> {
     let cfg = crate::configs::resolve(&args.preset).map_err(|e| RunError::Config(e.to_string()))?;
     run::check_batch(args.batch)?;
     let work = Workload::resolve(args.model.as_deref(), args.layer.as_deref())?;
@@ -158,14 +158,14 @@ pub fn command(args: &VerifyArgs, out: &mut dyn Write) -> Result<(), RunError> {
             let table = run::energy_table(DEFAULT_ENERGY_TABLE)?;
             let compiled = run::compile(&cfg, spec, args.batch, &ename)?;
             let data = run::random_data(&cfg, spec, args.batch, args.seed, 0);
-            let r = run::run_compiled(&cfg, &compiled, &data, &table, None, &ename)?;
+            let r = run::run_compiled(&cfg, spec, &compiled, &data, &table, None, &ename)?;
             if r.stats.cycles > run::VCD_MAX_CYCLES {
                 return Err(RunError::VcdTooLong {
                     cycles: r.stats.cycles,
                     limit: run::VCD_MAX_CYCLES,
                 });
             }
-            run::run_compiled(&cfg, &compiled, &data, &table, Some(v.writer()?), &ename)?;
+            run::run_compiled(&cfg, spec, &compiled, &data, &table, Some(v.writer()?), &ename)?;
             v.persist()?;
         }
     }

@@ -11,16 +11,15 @@
 //! the velocity is kept scaled (`V_s = S V`), so the update is
 //! `V_s <- mu V_s - lr dW_s; W <- W + V_s / S`, both with stochastic rounding.
 
-use firmware::backward;
 use super::engine::{AccelTotals, Engine, EngineError, EngineState, Hyper, StepInfo, Tensor};
 use super::net::{Net, TLayer};
-use arch::activation::Activation;
+use super::schedule::{self, ProgramSpec, Role, TrainProgram, UpdateWords};
 use arch::events::{Counters, Event};
 use arch::fixed::{from_f64, Rounding};
 use arch::isa::Instruction;
 use arch::AccelConfig;
 use firmware::{
-    compile_ew, compile_with, CompileOptions, CompiledEw, CompiledLayer, EwOp, EwSpec, LayerSpec,
+    compile_ew, compile_with, CompileOptions, CompiledEw, CompiledLayer, EwSpec, LayerSpec,
 };
 use sim::{Dram, EnergyTable, Machine};
 use std::collections::{BTreeMap, HashMap};
@@ -217,8 +216,7 @@ impl AccelEngine {
                     .counters
             }
             AccelBackend::SimReset => {
-                let mut m = Machine::new(cfg.clone()).map_err(|e| run_err(step, be, e))?;
-                m.run(program, &mut dram)
+                runtime::run::execute(cfg, program, &mut dram, None)
                     .map_err(|e| run_err(step, be, e))?
                     .counters
             }
@@ -308,21 +306,23 @@ impl AccelEngine {
     fn ew(
         &mut self,
         step: &str,
-        op: EwOp,
-        act: Activation,
-        round: Rounding,
+        spec: &EwSpec,
         a: &[i16],
         b: Option<&[i16]>,
     ) -> Result<Vec<i16>, EngineError> {
-        let spec = EwSpec {
-            op,
-            len: a.len() as u64,
-            act,
-            round,
-        };
+        if spec.len != a.len() as u64 {
+            return Err(comp_err(
+                step,
+                format!(
+                    "the schedule's program covers {} words, the operand has {}",
+                    spec.len,
+                    a.len()
+                ),
+            ));
+        }
         let key = format!("{spec:?}");
         if !self.ews.contains_key(&key) {
-            let c = compile_ew(&self.opts.cfg, &spec).map_err(|e| comp_err(step, e))?;
+            let c = compile_ew(&self.opts.cfg, spec).map_err(|e| comp_err(step, e))?;
             self.ews.insert(key.clone(), c);
         }
         let c = &self.ews[&key];
@@ -338,38 +338,65 @@ impl AccelEngine {
         read_back(&dram, step, self.opts.backend, |r| c.layout.unpack_out(r))
     }
 
-    /// The input gradient: `spec` (a classifier over W^T or a convolution
-    /// with flipped kernels) run on `dz` with synapses `w`, stochastic rounding.
-    fn input_grad(
-        &mut self,
-        step: &str,
-        spec: LayerSpec,
+    /// The training-step schedule of layer `i` for `batch` images
+    /// ([`schedule::layer_programs`], the one the cost model simulates).
+    fn schedule(
+        &self,
+        i: usize,
         batch: usize,
-        dz: &[i16],
-        w: &[i16],
-    ) -> Result<Vec<i16>, EngineError> {
-        let name = format!("{step} input gradient");
-        self.layer(&name, spec, batch, Rounding::Stochastic, dz, Some((w, &[])))
+        update: &UpdateWords,
+    ) -> Result<Vec<TrainProgram>, EngineError> {
+        schedule::layer_programs(
+            &self.opts.cfg,
+            &format!("layer {i}"),
+            &self.net.layer_spec(i),
+            batch as u32,
+            i == 0,
+            update,
+        )
+        .map_err(|e| comp_err(&format!("layer {i}"), e))
     }
 
-    /// `dy * [y > 0]`: the ReLU derivative from the ReLU's output.
-    fn relu_back(&mut self, step: &str, dy: &[i16], y: &[i16]) -> Result<Vec<i16>, EngineError> {
-        let mask = self.ew(
-            &format!("{step} relu mask"),
-            EwOp::AddConst { c: -1 },
-            Activation::ReluDeriv,
-            Rounding::Nearest,
-            y,
-            None,
-        )?;
-        self.ew(
-            &format!("{step} relu gradient"),
-            EwOp::Mul,
-            Activation::Identity,
-            Rounding::Nearest,
-            dy,
-            Some(&mask),
-        )
+    /// Run the schedule's program of `role` (a layer program over `input`
+    /// with `params`, or an element-wise program over `input` and `b`).
+    fn run_role(
+        &mut self,
+        progs: &[TrainProgram],
+        role: Role,
+        step: &str,
+        input: &[i16],
+        b: Option<&[i16]>,
+    ) -> Result<Vec<i16>, EngineError> {
+        let p = schedule::find(progs, role).ok_or_else(|| {
+            comp_err(
+                step,
+                format!("the training schedule has no single {} program", role.what()),
+            )
+        })?;
+        let name = format!("{step} {}", p.what);
+        match p.program {
+            ProgramSpec::Layer { spec, batch, round } => {
+                let params = b.map(|w| (w, &[][..]));
+                self.layer(&name, spec, batch as usize, round, input, params)
+            }
+            ProgramSpec::Ew(spec) => self.ew(&name, &spec, input, b),
+        }
+    }
+
+    /// `dY` through the activation's derivative: the schedule's mask and
+    /// `Mul` programs, or `dy` itself when the layer has no activation.
+    fn act_back(
+        &mut self,
+        progs: &[TrainProgram],
+        step: &str,
+        dy: Vec<i16>,
+        y: &[i16],
+    ) -> Result<Vec<i16>, EngineError> {
+        if schedule::find(progs, Role::ActivationMask).is_none() {
+            return Ok(dy);
+        }
+        let mask = self.run_role(progs, Role::ActivationMask, step, y, None)?;
+        self.run_role(progs, Role::ActivationGradient, step, &dy, Some(&mask))
     }
 
     /// Weight and bias gradients as one classifier program: reduction over
@@ -377,6 +404,7 @@ impl AccelEngine {
     /// inputs `x_t` `[k][p]` plus a row of ones; returns `(dW [no][k], db [no])`.
     fn grads(
         &mut self,
+        progs: &[TrainProgram],
         step: &str,
         dz_t: &[i16],
         mut x_t: Vec<i16>,
@@ -386,15 +414,13 @@ impl AccelEngine {
     ) -> Result<(Vec<i16>, Vec<i16>), EngineError> {
         let one = self.one();
         x_t.extend(std::iter::repeat(one).take(p));
-        let spec = backward::weight_grad(p as u32, no as u32);
-        let out = self.layer(
-            &format!("{step} weight gradient"),
-            spec,
-            k + 1,
-            Rounding::Stochastic,
-            &x_t,
-            Some((dz_t, &[])),
-        )?;
+        let out = self.run_role(progs, Role::WeightGradient, step, &x_t, Some(dz_t))?;
+        if out.len() != (k + 1) * no {
+            return Err(comp_err(
+                step,
+                format!("weight gradient of {} words, expected {}", out.len(), (k + 1) * no),
+            ));
+        }
         // out is [k+1][no]
         let mut dw = vec![0i16; no * k];
         for kk in 0..k {
@@ -409,6 +435,7 @@ impl AccelEngine {
     /// Max-pool backward: route `dp` to every input equal to its window's max.
     fn pool_back(
         &mut self,
+        progs: &[TrainProgram],
         step: &str,
         x: &[i16],
         p: &[i16],
@@ -430,32 +457,13 @@ impl AccelEngine {
             u
         };
         let (upp, updp) = (up(p), up(dp));
-        let one = self.one();
-        let mask = self.ew(
-            &format!("{step} max mask"),
-            EwOp::Lincomb {
-                a: one,
-                b: -one,
-                c: 0,
-            },
-            Activation::ReluDeriv,
-            Rounding::Nearest,
-            x,
-            Some(&upp),
-        )?;
-        self.ew(
-            &format!("{step} routing"),
-            EwOp::Mul,
-            Activation::Identity,
-            Rounding::Nearest,
-            &mask,
-            Some(&updp),
-        )
+        let mask = self.run_role(progs, Role::MaxMask, step, x, Some(&upp))?;
+        self.run_role(progs, Role::Routing, step, &mask, Some(&updp))
     }
 
-    fn update(&mut self, i: usize, g: (Vec<i16>, Vec<i16>), hp: &Hyper) -> Result<(), EngineError> {
+    /// The update constants of `hp` as data words.
+    fn update_words(&self, hp: &Hyper) -> Result<UpdateWords, EngineError> {
         let f = self.opts.cfg.frac_bits;
-        let mu = from_f64(hp.momentum as f64, f);
         let lr = from_f64(hp.lr as f64, f);
         if lr == 0 && hp.lr != 0.0 {
             return Err(EngineError::State(format!(
@@ -463,37 +471,27 @@ impl AccelEngine {
                 hp.lr
             )));
         }
-        let inv_s = 1i16 << (f - self.opts.grad_scale_log2);
+        Ok(UpdateWords {
+            mu: from_f64(hp.momentum as f64, f),
+            lr,
+            inv_s: 1i16 << (f - self.opts.grad_scale_log2),
+        })
+    }
+
+    fn update(
+        &mut self,
+        i: usize,
+        progs: &[TrainProgram],
+        g: (Vec<i16>, Vec<i16>),
+    ) -> Result<(), EngineError> {
         let p = self.params[i].take().expect("parameter layer");
         let nw = p.w.len();
         let cat = |a: &[i16], b: &[i16]| [a, b].concat();
         let (w, v, gr) = (cat(&p.w, &p.b), cat(&p.vw, &p.vb), cat(&g.0, &g.1));
         let step = format!("layer {i} update");
         let res = (|| {
-            let v2 = self.ew(
-                &format!("{step} velocity"),
-                EwOp::Lincomb {
-                    a: mu,
-                    b: -lr,
-                    c: 0,
-                },
-                Activation::Identity,
-                Rounding::Stochastic,
-                &v,
-                Some(&gr),
-            )?;
-            let w2 = self.ew(
-                &format!("{step} weights"),
-                EwOp::Lincomb {
-                    a: self.one(),
-                    b: inv_s,
-                    c: 0,
-                },
-                Activation::Identity,
-                Rounding::Stochastic,
-                &w,
-                Some(&v2),
-            )?;
+            let v2 = self.run_role(progs, Role::Velocity, &step, &v, Some(&gr))?;
+            let w2 = self.run_role(progs, Role::Weights, &step, &w, Some(&v2))?;
             Ok::<_, EngineError>((w2, v2))
         })();
         match res {
@@ -542,11 +540,17 @@ impl Engine for AccelEngine {
             let step = format!("layer {i} forward");
             let spec = self.net.layer_spec(i);
             let p = self.params[i].as_ref().map(|p| (p.w.clone(), p.b.clone()));
+            let progs = self.schedule(i, batch, &UpdateWords::nominal(&self.opts.cfg))?;
+            let fwd = schedule::find(&progs, Role::Forward).map(|p| p.program);
+            let Some(ProgramSpec::Layer { spec: fspec, batch: fb, round }) = fwd else {
+                return Err(comp_err(&step, "the training schedule has no forward program"));
+            };
+            debug_assert_eq!((fspec, fb as usize), (spec, batch));
             let out = self.layer(
                 &step,
-                spec,
-                batch,
-                Rounding::Nearest,
+                fspec,
+                fb as usize,
+                round,
                 &acts[i],
                 p.as_ref().map(|(w, b)| (w.as_slice(), b.as_slice())),
             )?;
@@ -581,18 +585,20 @@ impl Engine for AccelEngine {
         let mut dy: Vec<i16> = dlogits.iter().map(|d| from_f64(*d as f64 * s, f)).collect();
         let shapes = self.net.shapes();
         let layers = self.net.layers.clone();
+        let words = self.update_words(hp)?;
+        let scheds = (0..layers.len())
+            .map(|i| self.schedule(i, b, &words))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut grads: Vec<Option<(Vec<i16>, Vec<i16>)>> = vec![None; layers.len()];
         for i in (0..layers.len()).rev() {
             let step = format!("layer {i} backward");
+            let progs = &scheds[i];
             let x = self.acts[i].clone();
             let y = self.acts[i + 1].clone();
             match layers[i] {
                 TLayer::Fc { ni, no, relu } => {
-                    let dz = if relu {
-                        self.relu_back(&step, &dy, &y)?
-                    } else {
-                        dy
-                    };
+                    debug_assert_eq!(relu, schedule::find(progs, Role::ActivationMask).is_some());
+                    let dz = self.act_back(progs, &step, dy, &y)?;
                     let mut dz_t = vec![0i16; no * b];
                     let mut x_t = vec![0i16; ni * b];
                     for bb in 0..b {
@@ -603,7 +609,7 @@ impl Engine for AccelEngine {
                             x_t[k * b + bb] = x[bb * ni + k];
                         }
                     }
-                    grads[i] = Some(self.grads(&step, &dz_t, x_t, no, ni, b)?);
+                    grads[i] = Some(self.grads(progs, &step, &dz_t, x_t, no, ni, b)?);
                     dy = if i > 0 {
                         let w = self.params[i].as_ref().expect("fc params").w.clone();
                         let mut wt = vec![0i16; ni * no];
@@ -612,8 +618,7 @@ impl Engine for AccelEngine {
                                 wt[k * no + o] = w[o * ni + k];
                             }
                         }
-                        let spec = backward::classifier_input_grad(ni as u32, no as u32);
-                        self.input_grad(&step, spec, b, &dz, &wt)?
+                        self.run_role(progs, Role::InputGradient, &step, &dz, Some(&wt))?
                     } else {
                         Vec::new()
                     };
@@ -621,7 +626,7 @@ impl Engine for AccelEngine {
                 TLayer::Conv { ni, no, k } => {
                     let (_, h, w) = shapes[i];
                     let (oh, ow) = (h + 1 - k, w + 1 - k);
-                    let dz = self.relu_back(&step, &dy, &y)?;
+                    let dz = self.act_back(progs, &step, dy, &y)?;
                     let p = b * oh * ow;
                     // dZ as [o][b, y, x]
                     let mut dz_t = vec![0i16; no * p];
@@ -648,7 +653,7 @@ impl Engine for AccelEngine {
                             }
                         }
                     }
-                    grads[i] = Some(self.grads(&step, &dz_t, cols, no, kk, p)?);
+                    grads[i] = Some(self.grads(progs, &step, &dz_t, cols, no, kk, p)?);
                     dy = if i > 0 {
                         let wts = &self.params[i].as_ref().expect("conv params").w;
                         let mut wf = vec![0i16; wts.len()];
@@ -662,26 +667,19 @@ impl Engine for AccelEngine {
                                 }
                             }
                         }
-                        let spec = match self.net.layer_spec(i) {
-                            LayerSpec::Conv(c) => {
-                                backward::conv_input_grad(&c, oh as u32, ow as u32)
-                                    .map_err(|e| comp_err(&step, e))?
-                            }
-                            _ => unreachable!("conv layer"),
-                        };
-                        self.input_grad(&step, spec, b, &dz, &wf)?
+                        self.run_role(progs, Role::InputGradient, &step, &dz, Some(&wf))?
                     } else {
                         Vec::new()
                     };
                 }
                 TLayer::MaxPool { k } => {
-                    dy = self.pool_back(&step, &x, &y, &dy, shapes[i], k)?;
+                    dy = self.pool_back(progs, &step, &x, &y, &dy, shapes[i], k)?;
                 }
             }
         }
         for (i, g) in grads.into_iter().enumerate() {
             if let Some(g) = g {
-                self.update(i, g, hp)?;
+                self.update(i, &scheds[i], g)?;
             }
         }
         Ok(StepInfo {

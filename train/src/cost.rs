@@ -1,38 +1,16 @@
 //! The accelerator's cost of one training step (forward, backward, SGD
 //! update) of any model `compare` accepts, per layer.
 //!
-//! [`layer_programs`] lists the programs one step runs for a layer, the same
-//! kinds of program as the training engine (`crate::accel`):
-//!
-//! * forward: the layer's own program;
-//! * activation backward (layer with an activation): an `AddConst` program
-//!   with the derivative table as its NFU-3 function (the mask), then a `Mul`
-//!   element-wise program (`dZ = dY * mask`), over the output size;
-//! * convolution: weight + bias gradient = one classifier program with
-//!   `ni = B*OH*OW`, `no = maps`, batch `ni*kx*ky + 1` (the ones row gives the
-//!   bias); input gradient (not for the model's first layer) = a convolution
-//!   over dZ dilated by the stride (`(O-1)*s + 1`), padding `k-1-pad`, flipped
-//!   kernels, stride 1, identity, no bias;
-//! * classifier: weight + bias gradient = classifier program (`ni = B`,
-//!   `no = outputs`, batch `inputs + 1`); input gradient = classifier over W^T;
-//! * max pooling with window == stride: mask (`Lincomb(1,-1)` + drelu) and
-//!   routing (`Mul`) over the input size; overlapping windows or average
-//!   pooling: per window offset a mask/`Mul` pair over the pooled size and one
-//!   `Lincomb` accumulation over the input size (what a program for it would
-//!   run; not yet run for correctness by the training engine);
-//! * update (layers with parameters): two `Lincomb` programs (velocity,
-//!   weights) over weights + bias.
+//! The programs are those of [`crate::schedule`], the one schedule of a
+//! training step, which the training engine ([`crate::accel`]) runs too.
 //!
 //! [`run_program`] compiles one program and runs it on a fresh cycle-accurate
 //! simulator with random operands (the contract's timing and event counts do
 //! not depend on data values).
 
-use arch::activation::Activation;
-use arch::fixed::{from_f64, Rounding};
+use crate::schedule::{Phase, ProgramSpec, TrainProgram};
 use arch::AccelConfig;
-use firmware::{
-    compile_ew, compile_with, CompileOptions, EwOp, EwSpec, LayerSpec, Model, PoolKind,
-};
+use firmware::{compile_ew, compile_with, CompileOptions};
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use thiserror::Error;
@@ -40,14 +18,9 @@ use thiserror::Error;
 /// Why a training step's cost cannot be computed.
 #[derive(Debug, Error)]
 pub enum TrainCostError {
-    /// The layer's backward pass cannot be expressed with the accelerator's programs.
-    #[error("layer `{layer}`: training step cannot be expressed on the accelerator: {reason}")]
-    Inexpressible {
-        /// Layer name.
-        layer: String,
-        /// Why.
-        reason: String,
-    },
+    /// The layer's training step cannot be expressed with the accelerator's programs.
+    #[error(transparent)]
+    Schedule(#[from] crate::schedule::ScheduleError),
     /// A program of the layer cannot be compiled.
     #[error("layer `{layer}` ({what}): cannot be compiled for preset `{preset}`: {reason}")]
     Compile {
@@ -70,273 +43,6 @@ pub enum TrainCostError {
         /// Why.
         reason: String,
     },
-}
-
-/// Which part of the training step a program belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Phase {
-    /// Forward pass.
-    Forward,
-    /// Gradients (activation, weights, input).
-    Backward,
-    /// SGD-momentum update.
-    Update,
-}
-
-/// A program description: a layer program or an element-wise program.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProgramSpec {
-    /// A convolution / pooling / classifier program (firmware::compile_with).
-    Layer {
-        /// The layer.
-        spec: LayerSpec,
-        /// Images.
-        batch: u32,
-        /// Output rounding.
-        round: Rounding,
-    },
-    /// An element-wise program (firmware::compile_ew).
-    Ew(EwSpec),
-}
-
-/// One program of a layer's training step.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TrainProgram {
-    /// Layer name.
-    pub layer: String,
-    /// Phase.
-    pub phase: Phase,
-    /// What it computes (e.g. "weight gradient").
-    pub what: String,
-    /// The program.
-    pub program: ProgramSpec,
-}
-
-fn one(cfg: &AccelConfig) -> i16 {
-    from_f64(1.0, cfg.frac_bits)
-}
-
-fn ew(op: EwOp, len: u64, act: Activation, round: Rounding) -> ProgramSpec {
-    ProgramSpec::Ew(EwSpec {
-        op,
-        len,
-        act,
-        round,
-    })
-}
-
-/// The derivative table of an activation (None: identity, nothing to do).
-fn derivative(act: Activation) -> Option<(Activation, i16)> {
-    match act {
-        Activation::Identity => None,
-        // mask = drelu(Y - 1 LSB) = [Y > 0] from the ReLU's output
-        Activation::Relu => Some((Activation::ReluDeriv, -1)),
-        // from the stored pre-activation Z
-        Activation::Sigmoid => Some((Activation::SigmoidDeriv, 0)),
-        Activation::Tanh => Some((Activation::TanhDeriv, 0)),
-        // a derivative table used as a layer activation: no table for its derivative
-        _ => Some((Activation::Identity, 0)),
-    }
-}
-
-/// The programs of one training step of layer `name` (`first`: the model's
-/// first layer, whose input gradient is not computed) for `batch` images.
-/// Fails (naming the layer) if a backward program's shape cannot be
-/// expressed; compiling is left to [`run_program`].
-pub fn layer_programs(
-    cfg: &AccelConfig,
-    name: &str,
-    spec: &LayerSpec,
-    batch: u32,
-    first: bool,
-) -> Result<Vec<TrainProgram>, TrainCostError> {
-    let b = batch as u64;
-    let mut out = Vec::new();
-    let mut push = |phase: Phase, what: &str, program: ProgramSpec| {
-        out.push(TrainProgram {
-            layer: name.to_string(),
-            phase,
-            what: what.to_string(),
-            program,
-        })
-    };
-    let near = Rounding::Nearest;
-    let stoch = Rounding::Stochastic;
-    let unit = one(cfg);
-    push(
-        Phase::Forward,
-        "forward",
-        ProgramSpec::Layer {
-            spec: *spec,
-            batch,
-            round: near,
-        },
-    );
-    let act_back = |push: &mut dyn FnMut(Phase, &str, ProgramSpec), act: Activation| {
-        if let Some((table, c)) = derivative(act) {
-            let len = spec.output_len() * b;
-            push(
-                Phase::Backward,
-                "activation mask",
-                ew(EwOp::AddConst { c }, len, table, near),
-            );
-            push(
-                Phase::Backward,
-                "activation gradient",
-                ew(EwOp::Mul, len, Activation::Identity, near),
-            );
-        }
-    };
-    let bad = |reason: String| TrainCostError::Inexpressible {
-        layer: name.to_string(),
-        reason,
-    };
-    match *spec {
-        LayerSpec::Conv(c) => {
-            act_back(&mut push, c.act);
-            let (_, oh, ow) = spec.output_shape();
-            let p = b * oh as u64 * ow as u64;
-            let k = c.ni as u64 * c.kx as u64 * c.ky as u64 + c.bias as u64;
-            let (p32, k32) = match (u32::try_from(p), u32::try_from(k)) {
-                (Ok(p), Ok(k)) => (p, k),
-                _ => {
-                    return Err(bad(format!(
-                        "weight gradient reduction {p} x {k} too large"
-                    )))
-                }
-            };
-            push(
-                Phase::Backward,
-                "weight gradient",
-                ProgramSpec::Layer {
-                    spec: firmware::backward::weight_grad(p32, c.no),
-                    batch: k32,
-                    round: stoch,
-                },
-            );
-            if !first {
-                let dspec = firmware::backward::conv_input_grad(&c, oh, ow).map_err(bad)?;
-                push(
-                    Phase::Backward,
-                    "input gradient",
-                    ProgramSpec::Layer {
-                        spec: dspec,
-                        batch,
-                        round: stoch,
-                    },
-                );
-            }
-        }
-        LayerSpec::Classifier(c) => {
-            act_back(&mut push, c.act);
-            push(
-                Phase::Backward,
-                "weight gradient",
-                ProgramSpec::Layer {
-                    spec: firmware::backward::weight_grad(batch, c.no),
-                    batch: c.ni + c.bias as u32,
-                    round: stoch,
-                },
-            );
-            if !first {
-                push(
-                    Phase::Backward,
-                    "input gradient",
-                    ProgramSpec::Layer {
-                        spec: firmware::backward::classifier_input_grad(c.ni, c.no),
-                        batch,
-                        round: stoch,
-                    },
-                );
-            }
-        }
-        LayerSpec::Pool(pl) => {
-            if !first {
-                let in_len = spec.input_len() * b;
-                let pooled = spec.output_len() * b;
-                let lincomb = |a: i16, bb: i16| EwOp::Lincomb { a, b: bb, c: 0 };
-                if pl.kind == PoolKind::Max && pl.kx == pl.sx && pl.ky == pl.sy {
-                    push(
-                        Phase::Backward,
-                        "max mask",
-                        ew(lincomb(unit, -unit), in_len, Activation::ReluDeriv, near),
-                    );
-                    push(
-                        Phase::Backward,
-                        "routing",
-                        ew(EwOp::Mul, in_len, Activation::Identity, near),
-                    );
-                } else {
-                    for _ in 0..(pl.kx * pl.ky) {
-                        push(
-                            Phase::Backward,
-                            "window-offset mask",
-                            ew(lincomb(unit, -unit), pooled, Activation::ReluDeriv, near),
-                        );
-                        push(
-                            Phase::Backward,
-                            "window-offset routing",
-                            ew(EwOp::Mul, pooled, Activation::Identity, near),
-                        );
-                        push(
-                            Phase::Backward,
-                            "window-offset accumulation",
-                            ew(lincomb(unit, unit), in_len, Activation::Identity, near),
-                        );
-                    }
-                }
-            }
-        }
-    }
-    let params = spec.weight_len() + spec.bias_len();
-    if params > 0 {
-        let f = cfg.frac_bits;
-        push(
-            Phase::Update,
-            "velocity",
-            ew(
-                EwOp::Lincomb {
-                    a: from_f64(0.9, f),
-                    b: -from_f64(0.01, f).max(1),
-                    c: 0,
-                },
-                params,
-                Activation::Identity,
-                stoch,
-            ),
-        );
-        push(
-            Phase::Update,
-            "weights",
-            ew(
-                EwOp::Lincomb {
-                    a: unit,
-                    b: 1,
-                    c: 0,
-                },
-                params,
-                Activation::Identity,
-                stoch,
-            ),
-        );
-    }
-    Ok(out)
-}
-
-/// [`layer_programs`] for every layer of `model` (checks every layer before
-/// anything is compiled or run).
-pub fn model_programs(
-    cfg: &AccelConfig,
-    model: &Model,
-    batch: u32,
-) -> Result<Vec<Vec<TrainProgram>>, TrainCostError> {
-    model
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(i, l)| layer_programs(cfg, &l.name, &l.spec, batch, i == 0))
-        .collect()
 }
 
 /// The simulator's figures for one program.
@@ -425,10 +131,7 @@ pub fn run_program(
             (c.program, 0)
         }
     };
-    let mut m = sim::Machine::new(cfg.clone()).map_err(|e| serr(e.to_string()))?;
-    let st = m
-        .run(&program, &mut dram)
-        .map_err(|e| serr(e.to_string()))?;
+    let st = runtime::run::execute(cfg, &program, &mut dram, None).map_err(|e| serr(e.to_string()))?;
     Ok(ProgramRun {
         cycles: st.cycles,
         useful_macs: useful,

@@ -14,12 +14,13 @@
 //!
 //! Modules: [`engine`] (the engine interface), [`net`] (networks), [`data`]
 //! (MNIST IDX files), [`cpu`] (f32 engine), [`accel`] (accelerator engine),
-//! [`checkpoint`] (checkpoint files), [`cost`] (the programs of one
-//! training step and their cost on the simulator).
+//! [`checkpoint`] (checkpoint files), [`schedule`] (the programs of one
+//! training step), [`cost`] (their cost on the simulator).
 
 pub mod accel;
 pub mod checkpoint;
 pub mod cost;
+pub mod schedule;
 pub mod cpu;
 pub mod data;
 pub mod engine;

@@ -65,7 +65,7 @@ pub fn run(a: CompareArgs) -> Result<()> {
     sim::EnergyTable::named(&a.energy_table)?;
     if a.train {
         // every layer's training step must be expressible before any work
-        train::cost::model_programs(&cfg, &model, a.batch)?;
+        train::schedule::model_programs(&cfg, &model, a.batch)?;
     }
     let threads = resolve_threads(a.threads)?;
     let cpu_energy = baseline::cpu_energy::CpuEnergy::detect(a.cpu_watts, threads)?;

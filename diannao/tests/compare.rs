@@ -362,7 +362,7 @@ fn lenet5_train_programs(
 
 #[test]
 fn train_accelerator_step_is_the_sum_of_its_programs() {
-    use train::cost::ProgramSpec;
+    use train::schedule::ProgramSpec;
     let cfg = arch::AccelConfig::tiny();
     let r = lenet_report(true);
     let fwd = lenet_report(false);
@@ -393,7 +393,7 @@ fn train_accelerator_step_is_the_sum_of_its_programs() {
     let (mut tot_cyc, mut tot_pj) = (0u64, 0f64);
     for (i, ml) in model.layers.iter().enumerate() {
         // the program list matches the hand-built one
-        let progs = train::cost::layer_programs(&cfg, &ml.name, &ml.spec, 2, i == 0).unwrap();
+        let progs = train::schedule::layer_programs(&cfg, &ml.name, &ml.spec, 2, i == 0, &train::schedule::UpdateWords::nominal(&cfg)).unwrap();
         let want = &expected[i];
         assert_eq!(progs.len(), want.len(), "{}: {progs:#?}", ml.name);
         let (mut cyc, mut rd, mut wr, mut pj) = (0u64, 0u64, 0u64, 0f64);
@@ -521,9 +521,9 @@ fn train_inexpressible_layer_is_a_one_line_error_naming_it() {
     fails_with(&args, "non-square kernel 3x5", Some(&out));
     // the library says the same, typed
     let m = firmware::Model::load(model.to_str().unwrap()).unwrap();
-    let e = train::cost::model_programs(&arch::AccelConfig::tiny(), &m, 1).unwrap_err();
+    let e = train::schedule::model_programs(&arch::AccelConfig::tiny(), &m, 1).unwrap_err();
     assert!(
-        matches!(e, train::cost::TrainCostError::Inexpressible { ref layer, .. } if layer == "rect2"),
+        e.layer == "rect2",
         "{e}"
     );
     // without --train the same model compares fine (forward only)

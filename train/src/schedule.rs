@@ -1,0 +1,400 @@
+//! THE schedule of one training step: which accelerator programs a layer
+//! runs in the forward pass, the backward pass and the SGD-momentum update,
+//! in which order, with which rounding and constants.
+//!
+//! Two users, one definition: the training engine ([`crate::accel`]) runs
+//! exactly these programs (it looks each one up by [`Role`] and feeds it its
+//! operands), and the cost model ([`crate::cost`], behind
+//! `diannao compare --train`) simulates them. A test checks that the engine
+//! runs as many programs per step as this schedule lists.
+//!
+//! Per layer (B images):
+//!
+//! * forward: the layer's own program, round-to-nearest;
+//! * activation backward (layer with an activation): an `AddConst` program
+//!   with the derivative table as its NFU-3 function (the mask; ReLU:
+//!   `drelu(Y - 1 LSB)` = `[Y > 0]` from the ReLU's output), then a `Mul`
+//!   element-wise program (`dZ = dY * mask`), over the output size;
+//! * convolution: weight + bias gradient = one classifier program with
+//!   `ni = B*OH*OW`, `no = maps`, batch `ni*kx*ky + 1` (the ones row gives the
+//!   bias); input gradient (not for the model's first layer) = a convolution
+//!   over dZ dilated by the stride (`(O-1)*s + 1`), padding `k-1-pad`, flipped
+//!   kernels, stride 1, identity, no bias (`firmware::backward`);
+//! * classifier: weight + bias gradient = classifier program (`ni = B`,
+//!   `no = outputs`, batch `inputs + 1`); input gradient = classifier over W^T;
+//! * max pooling with window == stride (not the first layer): mask
+//!   (`Lincomb(1,-1)` of the input and the upsampled maximum, then drelu) and
+//!   routing (`Mul` by the upsampled gradient) over the input size;
+//!   overlapping windows or average pooling: per window offset a mask/`Mul`
+//!   pair over the pooled size and one `Lincomb` accumulation over the input
+//!   size (what a program for it would run; the training engine does not
+//!   train such pools yet and refuses them);
+//! * update (layers with parameters): two `Lincomb` programs over weights +
+//!   bias, both with stochastic rounding: velocity `V_s <- mu V_s - lr dW_s`,
+//!   then weights `W <- W + V_s / S` ([`UpdateWords`]).
+//!
+//! Gradient programs (weight and input gradients) round stochastically;
+//! masks and routing round to nearest (their results are exact).
+
+use arch::activation::Activation;
+use arch::fixed::{from_f64, Rounding};
+use arch::AccelConfig;
+use firmware::{EwOp, EwSpec, LayerSpec, Model, PoolKind};
+use serde::Serialize;
+use thiserror::Error;
+
+/// A layer's training step cannot be expressed with the accelerator's programs.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error("layer `{layer}`: training step cannot be expressed on the accelerator: {reason}")]
+pub struct ScheduleError {
+    /// Layer name.
+    pub layer: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Which part of the training step a program belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Forward pass.
+    Forward,
+    /// Gradients (activation, weights, input).
+    Backward,
+    /// SGD-momentum update.
+    Update,
+}
+
+/// What a program of the training step computes: the engine feeds each role
+/// its operands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The layer's forward program.
+    Forward,
+    /// The activation derivative as a mask (`AddConst` through the derivative table).
+    ActivationMask,
+    /// `dZ = dY * mask` (`Mul`).
+    ActivationGradient,
+    /// Weight and bias gradients (one classifier program).
+    WeightGradient,
+    /// The input gradient (classifier over W^T, or convolution with flipped kernels).
+    InputGradient,
+    /// Max pooling, window == stride: `[x >= upsampled max]` (`Lincomb` + drelu).
+    MaxMask,
+    /// Max pooling, window == stride: the upsampled gradient times the mask (`Mul`).
+    Routing,
+    /// Overlapping or average pooling: one window offset's mask.
+    WindowOffsetMask,
+    /// Overlapping or average pooling: one window offset's routing.
+    WindowOffsetRouting,
+    /// Overlapping or average pooling: one window offset's accumulation into dX.
+    WindowOffsetAccumulation,
+    /// `V_s <- mu V_s - lr dW_s`.
+    Velocity,
+    /// `W <- W + V_s / S`.
+    Weights,
+}
+
+impl Role {
+    /// The phase the role belongs to.
+    pub fn phase(self) -> Phase {
+        match self {
+            Role::Forward => Phase::Forward,
+            Role::Velocity | Role::Weights => Phase::Update,
+            _ => Phase::Backward,
+        }
+    }
+
+    /// A short description, as reports print it.
+    pub fn what(self) -> &'static str {
+        match self {
+            Role::Forward => "forward",
+            Role::ActivationMask => "activation mask",
+            Role::ActivationGradient => "activation gradient",
+            Role::WeightGradient => "weight gradient",
+            Role::InputGradient => "input gradient",
+            Role::MaxMask => "max mask",
+            Role::Routing => "routing",
+            Role::WindowOffsetMask => "window-offset mask",
+            Role::WindowOffsetRouting => "window-offset routing",
+            Role::WindowOffsetAccumulation => "window-offset accumulation",
+            Role::Velocity => "velocity",
+            Role::Weights => "weights",
+        }
+    }
+}
+
+/// A program description: a layer program or an element-wise program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProgramSpec {
+    /// A convolution / pooling / classifier program (firmware::compile_with).
+    Layer {
+        /// The layer.
+        spec: LayerSpec,
+        /// Images.
+        batch: u32,
+        /// Output rounding.
+        round: Rounding,
+    },
+    /// An element-wise program (firmware::compile_ew).
+    Ew(EwSpec),
+}
+
+/// One program of a layer's training step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainProgram {
+    /// Layer name.
+    pub layer: String,
+    /// What it computes.
+    pub role: Role,
+    /// Phase (`role.phase()`).
+    pub phase: Phase,
+    /// `role.what()` (e.g. "weight gradient").
+    pub what: String,
+    /// The program.
+    pub program: ProgramSpec,
+}
+
+/// The update's constants as data words (`frac_bits` fraction bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UpdateWords {
+    /// Momentum `mu`.
+    pub mu: i16,
+    /// Learning rate `lr` (the velocity program multiplies dW_s by `-lr`).
+    pub lr: i16,
+    /// `1 / S` for the weights program (`2^(frac_bits - log2 S)`).
+    pub inv_s: i16,
+}
+
+impl UpdateWords {
+    /// Momentum 0.9, learning rate 0.01 and S = 2^`frac_bits` (1/S = one
+    /// LSB): the constants of the cost model, whose timing and event counts
+    /// do not depend on them.
+    pub fn nominal(cfg: &AccelConfig) -> Self {
+        let f = cfg.frac_bits;
+        UpdateWords {
+            mu: from_f64(0.9, f),
+            lr: from_f64(0.01, f).max(1),
+            inv_s: 1,
+        }
+    }
+}
+
+fn ew(op: EwOp, len: u64, act: Activation, round: Rounding) -> ProgramSpec {
+    ProgramSpec::Ew(EwSpec {
+        op,
+        len,
+        act,
+        round,
+    })
+}
+
+/// The derivative table of an activation and the constant added before it
+/// (None: identity, nothing to do).
+fn derivative(act: Activation) -> Option<(Activation, i16)> {
+    match act {
+        Activation::Identity => None,
+        // mask = drelu(Y - 1 LSB) = [Y > 0] from the ReLU's output
+        Activation::Relu => Some((Activation::ReluDeriv, -1)),
+        // from the stored pre-activation Z
+        Activation::Sigmoid => Some((Activation::SigmoidDeriv, 0)),
+        Activation::Tanh => Some((Activation::TanhDeriv, 0)),
+        // a derivative table used as a layer activation: no table for its derivative
+        _ => Some((Activation::Identity, 0)),
+    }
+}
+
+/// The programs of one training step of layer `name` (`first`: the model's
+/// first layer, whose input gradient is not computed) for `batch` images,
+/// in the order the engine runs them within the layer. Fails (naming the
+/// layer) if a backward program's shape cannot be expressed; compiling is
+/// left to the caller.
+pub fn layer_programs(
+    cfg: &AccelConfig,
+    name: &str,
+    spec: &LayerSpec,
+    batch: u32,
+    first: bool,
+    update: &UpdateWords,
+) -> Result<Vec<TrainProgram>, ScheduleError> {
+    let b = batch as u64;
+    let mut out = Vec::new();
+    let mut push = |role: Role, program: ProgramSpec| {
+        out.push(TrainProgram {
+            layer: name.to_string(),
+            role,
+            phase: role.phase(),
+            what: role.what().to_string(),
+            program,
+        })
+    };
+    let near = Rounding::Nearest;
+    let stoch = Rounding::Stochastic;
+    let unit = from_f64(1.0, cfg.frac_bits);
+    push(
+        Role::Forward,
+        ProgramSpec::Layer {
+            spec: *spec,
+            batch,
+            round: near,
+        },
+    );
+    let act_back = |push: &mut dyn FnMut(Role, ProgramSpec), act: Activation| {
+        if let Some((table, c)) = derivative(act) {
+            let len = spec.output_len() * b;
+            push(Role::ActivationMask, ew(EwOp::AddConst { c }, len, table, near));
+            push(
+                Role::ActivationGradient,
+                ew(EwOp::Mul, len, Activation::Identity, near),
+            );
+        }
+    };
+    let bad = |reason: String| ScheduleError {
+        layer: name.to_string(),
+        reason,
+    };
+    match *spec {
+        LayerSpec::Conv(c) => {
+            act_back(&mut push, c.act);
+            let (_, oh, ow) = spec.output_shape();
+            let p = b * oh as u64 * ow as u64;
+            let k = c.ni as u64 * c.kx as u64 * c.ky as u64 + c.bias as u64;
+            let (p32, k32) = match (u32::try_from(p), u32::try_from(k)) {
+                (Ok(p), Ok(k)) => (p, k),
+                _ => {
+                    return Err(bad(format!(
+                        "weight gradient reduction {p} x {k} too large"
+                    )))
+                }
+            };
+            push(
+                Role::WeightGradient,
+                ProgramSpec::Layer {
+                    spec: firmware::backward::weight_grad(p32, c.no),
+                    batch: k32,
+                    round: stoch,
+                },
+            );
+            if !first {
+                let dspec = firmware::backward::conv_input_grad(&c, oh, ow).map_err(bad)?;
+                push(
+                    Role::InputGradient,
+                    ProgramSpec::Layer {
+                        spec: dspec,
+                        batch,
+                        round: stoch,
+                    },
+                );
+            }
+        }
+        LayerSpec::Classifier(c) => {
+            act_back(&mut push, c.act);
+            push(
+                Role::WeightGradient,
+                ProgramSpec::Layer {
+                    spec: firmware::backward::weight_grad(batch, c.no),
+                    batch: c.ni + c.bias as u32,
+                    round: stoch,
+                },
+            );
+            if !first {
+                push(
+                    Role::InputGradient,
+                    ProgramSpec::Layer {
+                        spec: firmware::backward::classifier_input_grad(c.ni, c.no),
+                        batch,
+                        round: stoch,
+                    },
+                );
+            }
+        }
+        LayerSpec::Pool(pl) => {
+            if !first {
+                let in_len = spec.input_len() * b;
+                let pooled = spec.output_len() * b;
+                let lincomb = |a: i16, bb: i16| EwOp::Lincomb { a, b: bb, c: 0 };
+                if pl.kind == PoolKind::Max && pl.kx == pl.sx && pl.ky == pl.sy {
+                    push(
+                        Role::MaxMask,
+                        ew(lincomb(unit, -unit), in_len, Activation::ReluDeriv, near),
+                    );
+                    push(
+                        Role::Routing,
+                        ew(EwOp::Mul, in_len, Activation::Identity, near),
+                    );
+                } else {
+                    for _ in 0..(pl.kx * pl.ky) {
+                        push(
+                            Role::WindowOffsetMask,
+                            ew(lincomb(unit, -unit), pooled, Activation::ReluDeriv, near),
+                        );
+                        push(
+                            Role::WindowOffsetRouting,
+                            ew(EwOp::Mul, pooled, Activation::Identity, near),
+                        );
+                        push(
+                            Role::WindowOffsetAccumulation,
+                            ew(lincomb(unit, unit), in_len, Activation::Identity, near),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let params = spec.weight_len() + spec.bias_len();
+    if params > 0 {
+        push(
+            Role::Velocity,
+            ew(
+                EwOp::Lincomb {
+                    a: update.mu,
+                    b: -update.lr,
+                    c: 0,
+                },
+                params,
+                Activation::Identity,
+                stoch,
+            ),
+        );
+        push(
+            Role::Weights,
+            ew(
+                EwOp::Lincomb {
+                    a: unit,
+                    b: update.inv_s,
+                    c: 0,
+                },
+                params,
+                Activation::Identity,
+                stoch,
+            ),
+        );
+    }
+    Ok(out)
+}
+
+/// [`layer_programs`] for every layer of `model` with the nominal update
+/// constants (checks every layer before anything is compiled or run).
+pub fn model_programs(
+    cfg: &AccelConfig,
+    model: &Model,
+    batch: u32,
+) -> Result<Vec<Vec<TrainProgram>>, ScheduleError> {
+    let u = UpdateWords::nominal(cfg);
+    model
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| layer_programs(cfg, &l.name, &l.spec, batch, i == 0, &u))
+        .collect()
+}
+
+/// The one program of `role` in `programs`, if there is exactly one.
+pub fn find(programs: &[TrainProgram], role: Role) -> Option<&TrainProgram> {
+    let mut it = programs.iter().filter(|p| p.role == role);
+    match (it.next(), it.next()) {
+        (Some(p), None) => Some(p),
+        _ => None,
+    }
+}
