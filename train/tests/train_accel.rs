@@ -236,3 +236,45 @@ mod digits {
         );
     }
 }
+
+/// The engine runs exactly the programs of the one training-step schedule
+/// (`train::schedule`) that `compare --train`'s cost model simulates: the
+/// same number of programs and, timing being data-independent, the same
+/// cycles for one step.
+#[test]
+fn engine_runs_the_schedule_that_the_cost_model_simulates() {
+    let net = Net::micro();
+    let cfg = cfg("tiny", 10);
+    let b = 4;
+    let mut e = engine(net.clone(), cfg.clone(), AccelBackend::SimReset);
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let (x, y) = batch(&mut rng, b, 8);
+    let l = e.forward(&x, b).unwrap();
+    let (d, _) = dlogits(&l, &y, 10);
+    let hp = Hyper {
+        lr: 0.1,
+        momentum: 0.9,
+    };
+    e.backward_update(&d, &hp).unwrap();
+    let t = e.accel().unwrap();
+    let table = EnergyTable::named("horowitz45").unwrap();
+    let nominal = train::schedule::UpdateWords::nominal(&cfg);
+    let (mut programs, mut cycles) = (0u64, 0u64);
+    for i in 0..net.layers.len() {
+        let progs = train::schedule::layer_programs(
+            &cfg,
+            &format!("layer {i}"),
+            &net.layer_spec(i),
+            b as u32,
+            i == 0,
+            &nominal,
+        )
+        .unwrap();
+        let c = train::cost::layer_cost(&cfg, &progs, &table, 9, &mut |_| {}).unwrap();
+        programs += c.breakdown.programs as u64;
+        cycles += c.cycles;
+    }
+    assert!(programs > 3 * net.layers.len() as u64, "{programs} programs");
+    assert_eq!(t.programs, programs, "programs run by the engine vs the schedule");
+    assert_eq!(t.cycles, cycles, "engine cycles vs the cost model's");
+}
