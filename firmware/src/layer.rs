@@ -8,7 +8,8 @@
 //!
 //! CLI syntax ([`LayerSpec::from_str`]):
 //! `conv:nx=..,ny=..,kx=..,ky=..,ni=..,no=..[,sx=..,sy=..,s=..,pad=..,act=relu,bias=0|1]`,
-//! `pool:nx=..,ny=..,kx=..,ky=..,ni=..[,sx=..,sy=..,s=..,pad=..],kind=max|avg`,
+//! `pool:nx=..,ny=..,kx=..,ky=..,ni=..[,sx=..,sy=..,s=..,pad=..,kind=max|avg]`
+//! (`kind` defaults to `max`),
 //! `class:ni=..,no=..[,act=..,bias=0|1]`. `k=` sets both `kx` and `ky`, `s=`
 //! both strides. Defaults: conv stride 1, pool stride = window, pad 0,
 //! act identity, bias on.
@@ -497,8 +498,11 @@ impl FromStr for LayerSpec {
                 let sx = kv.u32_opt("sx")?.or(b).unwrap_or(kx);
                 let sy = kv.u32_opt("sy")?.or(b).unwrap_or(ky);
                 let pad = kv.u32_opt("pad")?.unwrap_or(0);
-                let kind =
-                    parse_kind("kind", &kv.take("kind").ok_or(LayerError::Missing("kind"))?)?;
+                // max pooling unless `kind=` says otherwise
+                let kind = match kv.take("kind") {
+                    Some(k) => parse_kind("kind", &k)?,
+                    None => PoolKind::Max,
+                };
                 kv.finish("pool")?;
                 LayerSpec::Pool(PoolSpec {
                     nx,
@@ -625,8 +629,11 @@ mod tests {
             .parse::<LayerSpec>()
             .unwrap_err();
         assert!(matches!(e, LayerError::TooLarge { field: "nx", .. }), "{e}");
-        let e = "pool:nx=5,ny=5,k=2,ni=1".parse::<LayerSpec>().unwrap_err();
-        assert_eq!(e, LayerError::Missing("kind"));
+        // `kind` defaults to max
+        let p = "pool:nx=5,ny=5,k=2,ni=1".parse::<LayerSpec>().unwrap();
+        assert!(matches!(p, LayerSpec::Pool(PoolSpec { kind: PoolKind::Max, .. })), "{p:?}");
+        let e = "pool:nx=5,ny=5,k=2,ni=1,kind=min".parse::<LayerSpec>().unwrap_err();
+        assert!(e.to_string().contains("kind"), "{e}");
         let e = "class:ni=5,no=5,foo=1".parse::<LayerSpec>().unwrap_err();
         assert!(e.to_string().contains("foo"), "{e}");
         let e = "class:ni=x,no=5".parse::<LayerSpec>().unwrap_err();

@@ -262,13 +262,9 @@ impl Model {
                 "pool" => {
                     let kx = need_k(l.kx, l.k, "kx")?;
                     let ky = need_k(l.ky, l.k, "ky")?;
-                    let kind = parse_kind(
-                        "kind",
-                        l.pool
-                            .as_deref()
-                            .ok_or_else(|| err("kind", "is required (max or avg)".into()))?,
-                    )
-                    .map_err(|e| err("kind", e.to_string()))?;
+                    // max pooling unless `kind` says otherwise, as in `--layer pool:...`
+                    let kind = parse_kind("kind", l.pool.as_deref().unwrap_or("max"))
+                        .map_err(|e| err("kind", e.to_string()))?;
                     if l.no.is_some() || l.bias.is_some() {
                         return Err(err(
                             if l.no.is_some() { "no" } else { "bias" },
