@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 command -v cargo >/dev/null 2>&1 || { echo "demo.sh: cargo not found (install Rust from https://rustup.rs)" >&2; exit 1; }
 
 echo "== building diannao"
-cargo build --release -p host --bin diannao
+cargo build --release -p diannao --bin diannao
 DIANNAO="${CARGO_TARGET_DIR:-target}/release/diannao"
 
 OUT=out/demo

@@ -4,7 +4,7 @@
 # on the CPU, same seed and schedule. Outputs in out/train-long/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -p host --bin diannao
+cargo build --release -p diannao --bin diannao
 DIANNAO="${CARGO_TARGET_DIR:-target}/release/diannao"
 OUT=out/train-long
 mkdir -p "$OUT"
