@@ -3,9 +3,9 @@
 
 use crate::buffers::Buffers;
 use crate::dram::Dram;
-use crate::engine::{Engine, Mode};
 use crate::error::SimError;
 use crate::nfu::NfuState;
+use crate::scheduler::{Mode, Scheduler};
 use crate::vcd::VcdTrace;
 use arch::events::{Counters, Event};
 use arch::isa::fields::{Word, INSTR_BYTES};
@@ -151,7 +151,7 @@ impl Machine {
             Some(w) => Some(VcdTrace::new(w)?),
             None => None,
         };
-        let out = Engine::new(
+        let out = Scheduler::new(
             &self.cfg,
             &mut self.bufs,
             &mut self.nfu,

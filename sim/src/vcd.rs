@@ -22,6 +22,43 @@ pub const SIGNALS: [(&str, &str, u32); 8] = [
 /// Values of [`SIGNALS`] in one cycle.
 pub type Signals = [u64; 8];
 
+/// The values of [`SIGNALS`] in one cycle, by name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SignalValues {
+    /// `cp.pc`: instruction index held.
+    pub cp_pc: u64,
+    /// `cp.dispatch`: 1 in a dispatch cycle.
+    pub cp_dispatch: u64,
+    /// `nfu.busy`: 1 in an issue (or bias) cycle.
+    pub nfu_busy: u64,
+    /// `nfu.seq`: sequence number of the running op.
+    pub nfu_seq: u64,
+    /// `port.grant`: 0 none, 1 nbin, 2 sb, 3 nbout (grant cycles only).
+    pub port_grant: u64,
+    /// `dma_nbin.row`: transfer row index of the current slot.
+    pub dma_nbin_row: u64,
+    /// `dma_sb.row`.
+    pub dma_sb_row: u64,
+    /// `dma_nbout.row`.
+    pub dma_nbout_row: u64,
+}
+
+impl SignalValues {
+    /// The values in [`SIGNALS`] order.
+    pub fn values(&self) -> Signals {
+        [
+            self.cp_pc,
+            self.cp_dispatch,
+            self.nfu_busy,
+            self.nfu_seq,
+            self.port_grant,
+            self.dma_nbin_row,
+            self.dma_sb_row,
+            self.dma_nbout_row,
+        ]
+    }
+}
+
 /// An open trace.
 pub(crate) struct VcdTrace {
     w: Writer<Box<dyn Write>>,

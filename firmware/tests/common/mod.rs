@@ -1,8 +1,8 @@
 //! Test helpers: a results-only interpreter of the ISA (program order, no
-//! timing), a race checker for the `wait` fields, and random layer data.
+//! timing; its NFU is `sim::functional`), a race checker for the `wait`
+//! fields, and random layer data.
 #![allow(dead_code, clippy::needless_range_loop)]
 
-use arch::activation::Table;
 use arch::fixed;
 use arch::isa::{AccIn, Buffer, DmaOp, DmaSlot, Instruction, NfuOp};
 use arch::AccelConfig;
@@ -14,9 +14,11 @@ use rand_chacha::ChaCha8Rng;
 pub struct Interp<'a> {
     cfg: &'a AccelConfig,
     tn: usize,
-    nbin: Vec<i16>,
-    sb: Vec<i16>,
-    nbout: Vec<i32>,
+    /// NBin, SB, NBout.
+    bufs: sim::buffers::Buffers,
+    /// LFSRs and NFU-3 tables.
+    nfu: sim::nfu::NfuState,
+    /// Lanes saturated by `out=act` outputs so far.
     pub saturations: u64,
 }
 
@@ -30,9 +32,8 @@ impl<'a> Interp<'a> {
         Interp {
             cfg,
             tn,
-            nbin: vec![0; cfg.nbin_rows() as usize * tn],
-            sb: vec![0; cfg.sb_rows() as usize * tn * tn],
-            nbout: vec![0; cfg.nbout_rows() as usize * tn],
+            bufs: sim::buffers::Buffers::new(cfg),
+            nfu: sim::nfu::NfuState::new(cfg),
             saturations: 0,
         }
     }
@@ -48,29 +49,29 @@ impl<'a> Interp<'a> {
             let row = s.row as usize + k as usize;
             match (b, s.op) {
                 (Buffer::Nbin, _) => {
-                    (0..tn).for_each(|j| self.nbin[row * tn + j] = rd(dram, a + 2 * j as u64))
+                    (0..tn).for_each(|j| self.bufs.nbin[row * tn + j] = rd(dram, a + 2 * j as u64))
                 }
                 (Buffer::Sb, _) => (0..tn * tn)
-                    .for_each(|j| self.sb[row * tn * tn + j] = rd(dram, a + 2 * j as u64)),
+                    .for_each(|j| self.bufs.sb[row * tn * tn + j] = rd(dram, a + 2 * j as u64)),
                 (Buffer::Nbout, DmaOp::StoreNarrow) => {
                     for j in 0..tn {
-                        let w = (self.nbout[row * tn + j] as i16).to_le_bytes();
+                        let w = (self.bufs.nbout[row * tn + j] as i16).to_le_bytes();
                         dram[(a + 2 * j as u64) as usize..][..2].copy_from_slice(&w);
                     }
                 }
                 (Buffer::Nbout, DmaOp::Store) => {
                     for j in 0..tn {
-                        let w = self.nbout[row * tn + j].to_le_bytes();
+                        let w = self.bufs.nbout[row * tn + j].to_le_bytes();
                         dram[(a + 4 * j as u64) as usize..][..4].copy_from_slice(&w);
                     }
                 }
                 (Buffer::Nbout, DmaOp::LoadWiden) => (0..tn).for_each(|j| {
-                    self.nbout[row * tn + j] =
+                    self.bufs.nbout[row * tn + j] =
                         (rd(dram, a + 2 * j as u64) as i32) << self.cfg.frac_bits
                 }),
                 (Buffer::Nbout, DmaOp::Load) => (0..tn).for_each(|j| {
                     let p = (a + 4 * j as u64) as usize;
-                    self.nbout[row * tn + j] =
+                    self.bufs.nbout[row * tn + j] =
                         i32::from_le_bytes(dram[p..p + 4].try_into().unwrap())
                 }),
                 _ => unreachable!(),
@@ -78,9 +79,9 @@ impl<'a> Interp<'a> {
         }
     }
 
+    /// Execute instruction `ins` in program order: loads, then the NFU op
+    /// (`sim::functional`, the simulator's own NFU semantics), then a store.
     pub fn step(&mut self, ins: &Instruction, dram: &mut [u8]) {
-        let tn = self.tn;
-        let frac = self.cfg.frac_bits;
         for b in [Buffer::Nbin, Buffer::Sb] {
             self.dma(b, ins.dma(b), dram);
         }
@@ -93,84 +94,7 @@ impl<'a> Interp<'a> {
                 n.round != fixed::Rounding::Stochastic || !n.activate,
                 "interpreter: no stochastic rounding"
             );
-            let table = Table::new(n.act, frac);
-            let bias_row = n.sb as usize + (n.nky * n.ni) as usize;
-            for py in 0..n.npy {
-                for px in 0..n.npx {
-                    let orow = (n.nbout + py * n.npx + px) as usize;
-                    let mut acc = vec![0i32; tn];
-                    for (l, a) in acc.iter_mut().enumerate() {
-                        *a = match n.acc_in {
-                            AccIn::Zero => {
-                                if n.op == NfuOp::Max {
-                                    i32::MIN
-                                } else {
-                                    0
-                                }
-                            }
-                            AccIn::Nbout => self.nbout[orow * tn + l],
-                            AccIn::Bias => {
-                                let w = self.sb[bias_row * tn * tn + l] as i32;
-                                if matches!(n.op, NfuOp::Mac | NfuOp::Mul) {
-                                    w << frac
-                                } else {
-                                    w
-                                }
-                            }
-                        };
-                    }
-                    let mut hold = vec![0i16; tn];
-                    for ky in 0..n.nky {
-                        for i in 0..n.ni {
-                            let k = ky * n.ni + i;
-                            let r = (n.nbin + py * n.spy + px * n.spx + ky * n.sky + i) as usize;
-                            let s = (n.sb + ky * n.ni + i) as usize;
-                            for l in 0..tn {
-                                let x = self.nbin[r * tn + l];
-                                acc[l] = match n.op {
-                                    NfuOp::Mac => {
-                                        let mut sum = 0i32;
-                                        for j in 0..tn {
-                                            let w = if n.transpose {
-                                                self.sb[s * tn * tn + j * tn + l]
-                                            } else {
-                                                self.sb[s * tn * tn + l * tn + j]
-                                            };
-                                            sum = sum
-                                                .wrapping_add(fixed::mul(w, self.nbin[r * tn + j]));
-                                        }
-                                        acc[l].wrapping_add(sum)
-                                    }
-                                    NfuOp::Max => acc[l].max(x as i32),
-                                    NfuOp::Avg => acc[l].wrapping_add(x as i32),
-                                    NfuOp::Mul if k % 2 == 0 => {
-                                        hold[l] = x;
-                                        acc[l]
-                                    }
-                                    NfuOp::Mul => acc[l].wrapping_add(fixed::mul(hold[l], x)),
-                                    NfuOp::Nop => unreachable!(),
-                                };
-                            }
-                        }
-                    }
-                    for l in 0..tn {
-                        self.nbout[orow * tn + l] = if n.activate {
-                            let (x, s1) = match n.op {
-                                NfuOp::Mac | NfuOp::Mul => fixed::convert(acc[l], frac, n.round, 0),
-                                NfuOp::Avg => {
-                                    fixed::convert_avg(acc[l], n.scale as u16, n.round, 0)
-                                }
-                                _ => fixed::saturate(acc[l] as i64),
-                            };
-                            let (y, s2) = table.apply(x, frac);
-                            self.saturations += (s1 || s2) as u64;
-                            y as i32
-                        } else {
-                            acc[l]
-                        };
-                    }
-                }
-            }
+            self.saturations += sim::functional::execute_into(n, &mut self.bufs, &mut self.nfu);
         }
         if ins.nbout.op.is_store() {
             self.dma(Buffer::Nbout, &ins.nbout, dram);

@@ -1,18 +1,27 @@
-//! `cp`: the control processor's instruction memory, decode, dispatch
-//! bookkeeping and error status.
+//! `cp`: the control processor: instruction memory, decode and check,
+//! dispatch into the unit queues, dependency bookkeeping (`nfu_disp(i)`, ...)
+//! and error status (docs/microarchitecture.md, "Control processor").
 
+use super::dma::Dmas;
+use super::queue::Queue;
 use crate::error::HaltClass;
+use arch::events::{Counters, Event};
 use arch::isa::fields::Word;
-use arch::isa::{Buffer, CpOp, DmaOp, Instruction, NfuOp};
+use arch::isa::{Buffer, CpOp, DmaOp, Instruction, NfuOp, NfuSlot};
 use arch::AccelConfig;
 
 /// Cumulative dispatch counts through one instruction (`nfu_disp(i)`, ...).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Disp {
+    /// NFU ops.
     pub nfu: u64,
+    /// NBin loads.
     pub nbin: u64,
+    /// SB loads.
     pub sb: u64,
+    /// NBout loads (`load`, `loadw`).
     pub nbout_load: u64,
+    /// NBout stores (`store`, `storen`).
     pub nbout_store: u64,
 }
 
@@ -40,6 +49,7 @@ pub(crate) struct Cp {
     words: Vec<Word>,
     /// Instruction held (next to dispatch).
     pub pc: usize,
+    /// Running, ended or stopped on an error.
     pub status: Status,
     /// `disp[i]`: counts through instruction i.
     pub disp: Vec<Disp>,
@@ -69,11 +79,13 @@ impl Cp {
     }
 
     /// True while the CP may still dispatch.
+    #[inline]
     pub fn running(&self) -> bool {
         self.status == Status::Running
     }
 
     /// True if the CP stopped (end or error) in a cycle before `t`.
+    #[inline]
     pub fn stopped_before(&self, t: u64) -> bool {
         match self.status {
             Status::Running => false,
@@ -82,6 +94,7 @@ impl Cp {
     }
 
     /// Decode and check the held instruction (cached while it waits).
+    #[inline]
     pub fn hold(&mut self, cfg: &AccelConfig) -> Result<Instruction, (HaltClass, String)> {
         if let Some((pc, r)) = &self.held {
             if *pc == self.pc {
@@ -120,6 +133,7 @@ impl Cp {
     }
 
     /// Record the dispatch of the held instruction `ins` in cycle `t`.
+    #[inline]
     pub fn dispatched(&mut self, t: u64, ins: &Instruction) {
         let mut d = self.disp.last().copied().unwrap_or_default();
         d.nfu += (ins.nfu.op != NfuOp::Nop) as u64;
@@ -133,7 +147,76 @@ impl Cp {
         self.disp.push(d);
         self.pc += 1;
         if ins.cp == CpOp::End {
+            // isa: end
             self.status = Status::Ended { at: t };
         }
+    }
+}
+
+/// What the control processor did in one cycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CpStep {
+    /// Stopped (end dispatched or error): nothing to do.
+    Stopped,
+    /// The held instruction failed decode or check; the status is set.
+    Failed,
+    /// A queue the held instruction needs is full (`cp_stall_queue_full`).
+    QueueFull,
+    /// The held instruction was dispatched (`cp.dispatch` = 1).
+    Dispatched,
+}
+
+impl Cp {
+    /// Cycle `t`: decode and check the held instruction, then dispatch it if
+    /// every queue it needs has a free entry (the fullness is the one at the
+    /// start of `t`; the entries are appended at its end).
+    #[inline]
+    pub fn step(
+        &mut self,
+        t: u64,
+        cfg: &AccelConfig,
+        dmas: &mut Dmas,
+        nfu_queue: &mut Queue<NfuSlot>,
+        cnt: &mut Counters,
+    ) -> CpStep {
+        if !self.running() {
+            return CpStep::Stopped;
+        }
+        let ins = match self.hold(cfg) {
+            Err((class, msg)) => {
+                self.fail(t, class, msg);
+                return CpStep::Failed;
+            }
+            Ok(ins) => ins,
+        };
+        let nfu = ins.nfu.op != NfuOp::Nop;
+        let (nbin, sb, nbout) = (
+            ins.nbin.op != DmaOp::Nop,
+            ins.sb.op != DmaOp::Nop,
+            ins.nbout.op != DmaOp::Nop,
+        );
+        let full = (nbin && dmas.nbin.queue.is_full())
+            || (sb && dmas.sb.queue.is_full())
+            || (nbout && dmas.nbout.queue.is_full())
+            || (nfu && nfu_queue.is_full());
+        if full {
+            return CpStep::QueueFull;
+        }
+        let seq = self.pc;
+        if nbin {
+            dmas.nbin.queue.push(seq, ins.nbin, t);
+        }
+        if sb {
+            dmas.sb.queue.push(seq, ins.sb, t);
+        }
+        if nbout {
+            dmas.nbout.queue.push(seq, ins.nbout, t);
+        }
+        if nfu {
+            nfu_queue.push(seq, ins.nfu, t);
+        }
+        self.dispatched(t, &ins);
+        cnt.add(Event::Instructions, 1);
+        CpStep::Dispatched
     }
 }

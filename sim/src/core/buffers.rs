@@ -1,4 +1,7 @@
-//! The three on-chip buffers (`nbin`, `sb`, `nbout`), row-addressed.
+//! `buffers`: the three on-chip buffers (`nbin`, `sb`, `nbout`), row-addressed
+//! (1 read port for the NFU, 1 write port for the DMA; NBout also has read
+//! port B for the store DMA). All storage is read-first (a write at the end
+//! of cycle t is seen from cycle t+1); the scheduler orders reads and writes.
 
 use arch::AccelConfig;
 

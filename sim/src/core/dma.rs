@@ -1,0 +1,286 @@
+//! `dma_nbin`, `dma_sb`, `dma_nbout`: one DMA per buffer. Each has a queue of
+//! Q slots and one current slot; it starts its queue head when the slot's
+//! wait condition holds, requests the port for each row of the current slot,
+//! turns a granted row into a memory transfer (a store reads its NBout row
+//! in the grant cycle) and performs the row's buffer or DRAM write at the end
+//! of its write cycle, counting the slot done with its last row.
+
+use super::buffers::Buffers;
+use super::cp::Cp;
+use super::port::{narrow, widen, Granted, InFlight, Transfer};
+use super::queue::Queue;
+use crate::dram::Dram;
+use crate::error::SimError;
+use arch::events::{Counters, Event};
+use arch::isa::{Buffer, DmaOp, DmaSlot};
+use arch::AccelConfig;
+
+/// The slot a DMA is transferring.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Current {
+    /// The slot.
+    pub slot: DmaSlot,
+    /// Next transfer row index k (0-based; also the `dma_*.row` VCD value).
+    pub next: u64,
+    /// Rows in the slot (`n0 * n1 * n2`).
+    pub rows: u64,
+    /// DRAM bytes per row.
+    pub row_bytes: u32,
+    /// Port cycles (beats) per row.
+    pub beats: u32,
+}
+
+/// What a DMA did at the start of a cycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// It has a current slot, or no visible head: nothing to start.
+    Idle,
+    /// Its head is visible but the wait condition does not hold (`dma_stall_wait`).
+    Waiting,
+    /// The head became current.
+    Started,
+}
+
+/// One DMA unit.
+pub(crate) struct Dma {
+    /// The buffer it serves.
+    pub buf: Buffer,
+    /// Its queue of dispatched slots.
+    pub queue: Queue<DmaSlot>,
+    /// The slot being transferred.
+    pub cur: Option<Current>,
+    /// Load slots completed (seen from the cycle after the last row's write).
+    pub loads_done: u64,
+    /// Store slots completed (NBout only).
+    pub stores_done: u64,
+}
+
+impl Dma {
+    /// An idle DMA of `buf` with a queue of `depth` slots.
+    pub fn new(buf: Buffer, depth: usize) -> Self {
+        Dma {
+            buf,
+            queue: Queue::new(depth),
+            cur: None,
+            loads_done: 0,
+            stores_done: 0,
+        }
+    }
+
+    /// True if the DMA has nothing queued and nothing current.
+    #[inline]
+    pub fn is_idle(&self) -> bool {
+        self.queue.is_empty() && self.cur.is_none()
+    }
+
+    /// True if the DMA requests the port (its current slot has a row left).
+    #[inline]
+    pub fn requests(&self) -> bool {
+        self.cur.is_some()
+    }
+
+    /// The `dma_*.row` VCD value: the current slot's next row index, 0 when idle.
+    pub fn row_signal(&self) -> u64 {
+        self.cur.map(|c| c.next).unwrap_or(0)
+    }
+
+    /// Whether the wait condition of queued slot `slot` of instruction `seq`
+    /// holds given `nfu_done` completed NFU ops.
+    #[inline]
+    fn ready(&self, seq: usize, slot: &DmaSlot, nfu_done: u64, cp: &Cp) -> bool {
+        let k = match (self.buf, slot.op) {
+            // An NBout load waits for every earlier NFU op: its wait is treated as 1.
+            (Buffer::Nbout, DmaOp::Load | DmaOp::LoadWiden) => 1,
+            (_, op) if !op.is_store() && slot.wait == 0 => return true,
+            _ => slot.wait,
+        };
+        nfu_done >= cp.disp_at(seq as i64 - k as i64).nfu
+    }
+
+    /// Cycle `t`: start the queue head if there is no current slot, the head
+    /// is visible and its wait holds.
+    #[inline]
+    pub fn try_start(&mut self, t: u64, cfg: &AccelConfig, nfu_done: u64, cp: &Cp) -> Start {
+        if self.cur.is_some() {
+            return Start::Idle;
+        }
+        let Some(h) = self.queue.head_visible(t) else {
+            return Start::Idle;
+        };
+        if !self.ready(h.seq, &h.slot, nfu_done, cp) {
+            return Start::Waiting;
+        }
+        self.queue.pop();
+        let row_bytes = self.buf.dram_row_bytes(h.slot.op, cfg);
+        self.cur = Some(Current {
+            slot: h.slot,
+            next: 0,
+            rows: h.slot.rows(),
+            row_bytes,
+            beats: cfg.beats(row_bytes),
+        });
+        Start::Started
+    }
+
+    /// The port granted this DMA's next row: address it, and for a store
+    /// read the NBout row now (read port B, grant cycle).
+    #[inline]
+    pub fn grant(&mut self, bufs: &Buffers, cnt: &mut Counters) -> Granted {
+        let tn = bufs.tn;
+        let c = self.cur.as_mut().expect("granted DMA has a current slot");
+        let k = c.next;
+        let row = (c.slot.row as u64 + k) as usize;
+        let addr = c.slot.dram_addr(k, c.row_bytes);
+        let beats = c.beats as u64;
+        let last = k + 1 == c.rows;
+        let transfer = if c.slot.op.is_store() {
+            cnt.add(Event::NboutReads, 1);
+            Transfer::Store {
+                addr,
+                narrow: c.slot.op == DmaOp::StoreNarrow,
+                data: bufs.nbout[row * tn..(row + 1) * tn].to_vec(),
+            }
+        } else {
+            Transfer::Load {
+                op: c.slot.op,
+                row,
+                addr,
+            }
+        };
+        c.next += 1;
+        if last {
+            self.cur = None;
+        }
+        Granted {
+            transfer,
+            beats,
+            last,
+        }
+    }
+
+    /// End of the write cycle of row `w`: write the buffer row (load) or the
+    /// DRAM bytes (store); the slot completes with its last row.
+    pub fn write_row(
+        &mut self,
+        w: InFlight,
+        frac: u32,
+        bufs: &mut Buffers,
+        dram: &mut Dram,
+        cnt: &mut Counters,
+    ) -> Result<(), SimError> {
+        debug_assert_eq!(w.unit, self.buf);
+        let tn = bufs.tn;
+        let store = matches!(w.transfer, Transfer::Store { .. });
+        match w.transfer {
+            Transfer::Load { op, row, addr } => match (self.buf, op) {
+                (Buffer::Nbin, _) => {
+                    // isa: nbin.load
+                    let v = dram.read_i16s(addr, tn)?;
+                    bufs.nbin_row_mut(row).copy_from_slice(&v);
+                    cnt.add(Event::NbinWrites, 1);
+                    cnt.add(Event::DramReadBytes, 2 * tn as u64);
+                }
+                (Buffer::Sb, _) => {
+                    // isa: sb.load
+                    let v = dram.read_i16s(addr, tn * tn)?;
+                    bufs.sb_row_mut(row).copy_from_slice(&v);
+                    cnt.add(Event::SbWrites, 1);
+                    cnt.add(Event::DramReadBytes, 2 * (tn * tn) as u64);
+                }
+                (Buffer::Nbout, DmaOp::LoadWiden) => {
+                    // isa: nbout.loadw
+                    let v = dram.read_i16s(addr, tn)?;
+                    for (e, x) in bufs.nbout_row_mut(row).iter_mut().zip(v) {
+                        *e = widen(x, frac);
+                    }
+                    cnt.add(Event::NboutWrites, 1);
+                    cnt.add(Event::DramReadBytes, 2 * tn as u64);
+                }
+                (Buffer::Nbout, _) => {
+                    // isa: nbout.load
+                    let v = dram.read_i32s(addr, tn)?;
+                    bufs.nbout_row_mut(row).copy_from_slice(&v);
+                    cnt.add(Event::NboutWrites, 1);
+                    cnt.add(Event::DramReadBytes, 4 * tn as u64);
+                }
+            },
+            Transfer::Store {
+                addr,
+                narrow: n,
+                data,
+            } => {
+                if n {
+                    // isa: nbout.storen
+                    let v: Vec<i16> = data.iter().map(|x| narrow(*x)).collect();
+                    dram.write_i16s(addr, &v)?;
+                    cnt.add(Event::DramWriteBytes, 2 * tn as u64);
+                } else {
+                    // isa: nbout.store
+                    dram.write_i32s(addr, &data)?;
+                    cnt.add(Event::DramWriteBytes, 4 * tn as u64);
+                }
+            }
+        }
+        if w.last {
+            if store {
+                self.stores_done += 1;
+            } else {
+                self.loads_done += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The three DMAs, by name.
+pub(crate) struct Dmas {
+    /// `dma_nbin`.
+    pub nbin: Dma,
+    /// `dma_sb`.
+    pub sb: Dma,
+    /// `dma_nbout`.
+    pub nbout: Dma,
+}
+
+impl Dmas {
+    /// Three idle DMAs with queues of `depth` slots.
+    pub fn new(depth: usize) -> Self {
+        Dmas {
+            nbin: Dma::new(Buffer::Nbin, depth),
+            sb: Dma::new(Buffer::Sb, depth),
+            nbout: Dma::new(Buffer::Nbout, depth),
+        }
+    }
+
+    /// The DMA of buffer `b`.
+    #[inline]
+    pub fn get(&self, b: Buffer) -> &Dma {
+        match b {
+            Buffer::Nbin => &self.nbin,
+            Buffer::Sb => &self.sb,
+            Buffer::Nbout => &self.nbout,
+        }
+    }
+
+    /// The DMA of buffer `b`, mutably.
+    #[inline]
+    pub fn get_mut(&mut self, b: Buffer) -> &mut Dma {
+        match b {
+            Buffer::Nbin => &mut self.nbin,
+            Buffer::Sb => &mut self.sb,
+            Buffer::Nbout => &mut self.nbout,
+        }
+    }
+
+    /// True if every DMA is idle.
+    #[inline]
+    pub fn all_idle(&self) -> bool {
+        self.nbin.is_idle() && self.sb.is_idle() && self.nbout.is_idle()
+    }
+
+    /// True if some DMA requests the port.
+    #[inline]
+    pub fn any_request(&self) -> bool {
+        self.nbin.requests() || self.sb.requests() || self.nbout.requests()
+    }
+}

@@ -1,0 +1,261 @@
+//! The accelerator's blocks, with the same names and files as `hdl/src/core/`
+//! (the test `tests/block_tree.rs` holds the two trees equal):
+//!
+//! | file | block |
+//! |---|---|
+//! | [`cp`] | control processor: imem, decode, dispatch, dependency bookkeeping, error status |
+//! | [`queue`] | the instruction queues (Q entries) between the CP and each unit |
+//! | [`dma`] | `dma_nbin`, `dma_sb`, `dma_nbout`: start condition, row transfer, buffer/DRAM write |
+//! | [`port`] | the external memory port: arbiter, in-flight rows, width conversion |
+//! | [`nfu_seq`] | NFU sequencer: op queue, start condition, timing, address generation |
+//! | [`nfu`] | NFU datapath: `nfu1` multipliers, `nfu2` adder trees/accumulators, `nfu3` activation |
+//! | [`buffers`] | `nbin`, `sb`, `nbout` |
+//!
+//! [`Core`] wires the blocks: [`Core::control`] evaluates every block's
+//! decision of one cycle from the state at its start, in the contract's
+//! order (cp dispatch, DMA starts, port grant, NFU start). When and how
+//! often those are evaluated is the scheduler's business (`crate::scheduler`).
+
+pub mod buffers;
+pub(crate) mod cp;
+pub(crate) mod dma;
+pub mod nfu;
+pub mod nfu_seq;
+pub mod port;
+pub(crate) mod queue;
+
+use self::buffers::Buffers;
+use self::cp::{Cp, CpStep};
+use self::dma::{Dmas, Start as DmaStart};
+use self::nfu::{Kernel, Nfu, NfuState};
+use self::nfu_seq::{NfuSeq, Start as NfuStart};
+use self::port::{grant_code, Port};
+use crate::dram::Dram;
+use crate::error::SimError;
+use crate::vcd::SignalValues;
+use arch::events::{Counters, Event};
+use arch::isa::fields::Word;
+use arch::isa::Buffer;
+use arch::AccelConfig;
+
+/// Stall events of one cycle (counted once per cycle they persist).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Stalls {
+    /// `cp_stall_queue_full`.
+    pub cp: bool,
+    /// `dma_stall_wait` per DMA (nbin, sb, nbout).
+    pub dma_wait: [bool; 3],
+    /// `dma_stall_port` per DMA (nbin, sb, nbout).
+    pub dma_port: [bool; 3],
+    /// The NFU stall event, if any.
+    pub nfu: Option<Event>,
+}
+
+impl Stalls {
+    /// Count these stalls for `n` cycles.
+    #[inline]
+    pub fn add_to(&self, cnt: &mut Counters, n: u64) {
+        if self.cp {
+            cnt.add(Event::CpStallQueueFull, n);
+        }
+        for u in 0..3 {
+            if self.dma_wait[u] {
+                cnt.add(Event::DmaStallWait, n);
+            }
+            if self.dma_port[u] {
+                cnt.add(Event::DmaStallPort, n);
+            }
+        }
+        if let Some(e) = self.nfu {
+            cnt.add(e, n);
+        }
+    }
+}
+
+/// Index of buffer `b` in [`Stalls`]' per-DMA arrays.
+fn slot(b: Buffer) -> usize {
+    match b {
+        Buffer::Nbin => 0,
+        Buffer::Sb => 1,
+        Buffer::Nbout => 2,
+    }
+}
+
+/// Every block of one run, wired together.
+pub(crate) struct Core<'a> {
+    /// The configuration.
+    pub cfg: &'a AccelConfig,
+    /// NBin, SB, NBout (persist across runs).
+    pub bufs: &'a mut Buffers,
+    /// LFSRs and NFU-3 tables (persist across runs).
+    pub nfu_state: &'a mut NfuState,
+    /// External memory.
+    pub dram: &'a mut Dram,
+    /// Event counters of this run.
+    pub cnt: Counters,
+    /// Control processor.
+    pub cp: Cp,
+    /// The three DMAs.
+    pub dmas: Dmas,
+    /// Memory port.
+    pub port: Port,
+    /// NFU sequencer.
+    pub nfu_seq: NfuSeq,
+    /// NFU datapath registers.
+    pub nfu: Nfu,
+    /// VCD values set by this cycle's events (`cp.dispatch`, `port.grant`).
+    pub signals: SignalValues,
+}
+
+impl<'a> Core<'a> {
+    /// Blocks in their reset state with `words` in imem.
+    pub fn new(
+        cfg: &'a AccelConfig,
+        bufs: &'a mut Buffers,
+        nfu_state: &'a mut NfuState,
+        dram: &'a mut Dram,
+        words: &[Word],
+    ) -> Self {
+        let q = cfg.queue_depth as usize;
+        let tn = cfg.tn as usize;
+        Core {
+            cfg,
+            bufs,
+            nfu_state,
+            dram,
+            cnt: Counters::new(),
+            cp: Cp::new(words),
+            dmas: Dmas::new(q),
+            port: Port::default(),
+            nfu_seq: NfuSeq::new(q),
+            nfu: Nfu::new(tn),
+            signals: SignalValues::default(),
+        }
+    }
+
+    /// True if the machine halts in cycle `t` (CP stopped before `t`, every
+    /// queue and unit idle, nothing in flight).
+    #[inline]
+    pub fn halted(&self, t: u64) -> bool {
+        self.cp.stopped_before(t)
+            && self.dmas.all_idle()
+            && self.nfu_seq.is_idle()
+            && self.port.in_flight.is_empty()
+    }
+
+    /// The control decisions of cycle `t`, from the state at its start:
+    /// whether any state changed, and the stalls of the cycle.
+    #[inline]
+    pub fn control(&mut self, t: u64) -> (bool, Stalls) {
+        let mut changed = false;
+        let mut st = Stalls::default();
+        // cp
+        match self.cp.step(
+            t,
+            self.cfg,
+            &mut self.dmas,
+            &mut self.nfu_seq.queue,
+            &mut self.cnt,
+        ) {
+            CpStep::Stopped => {}
+            CpStep::Failed => changed = true,
+            CpStep::QueueFull => st.cp = true,
+            CpStep::Dispatched => {
+                self.signals.cp_dispatch = 1;
+                changed = true;
+            }
+        }
+        // DMA starts
+        let nfu_done = self.nfu_seq.done;
+        for b in Buffer::ALL {
+            match self
+                .dmas
+                .get_mut(b)
+                .try_start(t, self.cfg, nfu_done, &self.cp)
+            {
+                DmaStart::Idle => {}
+                DmaStart::Waiting => st.dma_wait[slot(b)] = true,
+                DmaStart::Started => changed = true,
+            }
+        }
+        // port
+        let dmas = &self.dmas;
+        let granted = self.port.arbitrate(t, |b| dmas.get(b).requests());
+        if let Some(b) = granted {
+            let g = self.dmas.get_mut(b).grant(self.bufs, &mut self.cnt);
+            let latency = self.cfg.dram.latency_cycles as u64;
+            self.port.accept(t, latency, b, g, &mut self.cnt);
+            self.signals.port_grant = grant_code(Some(b));
+            changed = true;
+        }
+        for b in Buffer::ALL {
+            if Some(b) != granted && self.dmas.get(b).requests() {
+                st.dma_port[slot(b)] = true;
+            }
+        }
+        // nfu
+        match self.nfu_seq.try_start(t, self.cfg, &self.cp, &self.dmas) {
+            NfuStart::Idle => {}
+            NfuStart::Stalled(e) => st.nfu = Some(e),
+            NfuStart::Started => changed = true,
+        }
+        (changed, st)
+    }
+
+    /// Evaluate the NFU's reads in cycles `<= x` with kernel `k`.
+    #[inline]
+    pub fn evaluate_nfu(&mut self, x: u64, k: Kernel) {
+        self.nfu_seq.evaluate(
+            x,
+            self.bufs,
+            &mut self.nfu,
+            self.nfu_state,
+            &mut self.cnt,
+            k,
+        );
+    }
+
+    /// Write into NBout the NFU outputs due at the end of cycles `<= x`.
+    #[inline]
+    pub fn write_nfu_outputs(&mut self, x: u64) {
+        self.nfu_seq.write_outputs(x, self.bufs, &mut self.cnt);
+    }
+
+    /// Perform the oldest in-flight row write if it is due by the end of
+    /// cycle `x`, after the NFU reads of cycles up to its write cycle;
+    /// returns false if none is due. With `fast`, the NFU's reads and
+    /// outputs up to the write cycle are evaluated first (lazy evaluation);
+    /// an NFU output written in the same cycle as a load row lands after it
+    /// (the NFU wins the NBout write port), as in stepped mode.
+    pub fn write_due_row(&mut self, x: u64, fast: bool) -> Result<bool, SimError> {
+        let Some(c) = self.port.next_write().filter(|c| *c <= x) else {
+            return Ok(false);
+        };
+        if fast {
+            // reads in cycles <= c see the buffer before this write
+            self.evaluate_nfu(c, Kernel::Fast);
+            self.write_nfu_outputs(c - 1);
+        }
+        let w = self.port.pop_written_by(c).expect("due row");
+        let frac = self.cfg.frac_bits;
+        self.dmas
+            .get_mut(w.unit)
+            .write_row(w, frac, self.bufs, self.dram, &mut self.cnt)?;
+        Ok(true)
+    }
+
+    /// The values of every VCD signal at the end of cycle `t`.
+    pub fn sample(&self, t: u64) -> crate::vcd::Signals {
+        let r = self.nfu_seq.running.as_ref();
+        SignalValues {
+            cp_pc: self.cp.pc as u64,
+            nfu_busy: r.is_some_and(|r| r.busy_in(t)) as u64,
+            nfu_seq: r.map(|r| r.seq as u64).unwrap_or(0),
+            dma_nbin_row: self.dmas.nbin.row_signal(),
+            dma_sb_row: self.dmas.sb.row_signal(),
+            dma_nbout_row: self.dmas.nbout.row_signal(),
+            ..self.signals
+        }
+        .values()
+    }
+}

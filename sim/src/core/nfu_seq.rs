@@ -1,0 +1,458 @@
+//! `nfu_seq`: the NFU sequencer: the NFU's op queue, the start condition of
+//! the head op (docs/microarchitecture.md, "Dependency bookkeeping"), the
+//! op's timing (bias cycle, one row pair per cycle, latency D) and its
+//! address generation: issue j of an op reads NBin row
+//! `nbin + py*spy + px*spx + ky*sky + i`, SB row `sb + ky*ni + i` and writes
+//! NBout row `nbout + py*npx + px`. A running op is evaluated issue by issue,
+//! in issue-cycle order, up to a given cycle; the caller guarantees that the
+//! buffers hold exactly what a read in those cycles sees.
+
+use super::buffers::Buffers;
+use super::cp::Cp;
+use super::dma::Dmas;
+use super::nfu::{Kernel, MulStep, Nfu, NfuState, OutputMode};
+use super::queue::Queue;
+use arch::events::{Counters, Event};
+use arch::isa::{AccIn, NfuOp, NfuSlot};
+use arch::AccelConfig;
+use std::collections::VecDeque;
+
+/// The rows and position of one issue (row pair) of an op.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IssueRows {
+    /// Output index `o = py*npx + px`.
+    pub output: u64,
+    /// Step within the output, `k = ky*ni + i`.
+    pub step: u64,
+    /// NBin row read.
+    pub nbin: usize,
+    /// SB row read (mac only).
+    pub sb: usize,
+    /// NBout row of the output.
+    pub nbout: usize,
+    /// First step of the output (initialises the accumulators).
+    pub first: bool,
+    /// Last step of the output (the output leaves the NFU).
+    pub last: bool,
+}
+
+/// Issue `j` (0-based, issue order) of op `s`, whose outputs have `steps`
+/// (= `s.steps_per_output()`) steps each.
+#[inline(always)]
+pub fn issue_rows(s: &NfuSlot, steps: u64, j: u64) -> IssueRows {
+    let (ni, npx) = (s.ni as u64, s.npx as u64);
+    let o = j / steps;
+    let k = j % steps;
+    let (py, px) = (o / npx, o % npx);
+    let (ky, i) = (k / ni, k % ni);
+    debug_assert!(ky < s.nky as u64);
+    IssueRows {
+        output: o,
+        step: k,
+        nbin: (s.nbin as u64 + py * s.spy as u64 + px * s.spx as u64 + ky * s.sky as u64 + i)
+            as usize,
+        sb: (s.sb as u64 + ky * ni + i) as usize,
+        nbout: (s.nbout as u64 + o) as usize,
+        first: k == 0,
+        last: k + 1 == steps,
+    }
+}
+
+/// The position of the next issue of an op, stepped in issue order without
+/// divisions (equal to [`issue_rows`] at every issue; see the unit test).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IssueCursor {
+    /// Output index `o = py*npx + px`.
+    o: u64,
+    /// Step within the output, `k = ky*ni + i`.
+    k: u64,
+    /// Output row py.
+    py: u64,
+    /// Output column px.
+    px: u64,
+    /// Kernel row ky of the step.
+    ky: u64,
+    /// Input row i of the step (within the kernel row).
+    i: u64,
+}
+
+impl IssueCursor {
+    /// The rows of the current issue of op `s` with `steps` steps per output.
+    #[inline(always)]
+    pub fn rows(&self, s: &NfuSlot, steps: u64) -> IssueRows {
+        let ni = s.ni as u64;
+        IssueRows {
+            output: self.o,
+            step: self.k,
+            nbin: (s.nbin as u64
+                + self.py * s.spy as u64
+                + self.px * s.spx as u64
+                + self.ky * s.sky as u64
+                + self.i) as usize,
+            sb: (s.sb as u64 + self.ky * ni + self.i) as usize,
+            nbout: (s.nbout as u64 + self.o) as usize,
+            first: self.k == 0,
+            last: self.k + 1 == steps,
+        }
+    }
+
+    /// Step to the next issue.
+    #[inline(always)]
+    pub fn step(&mut self, s: &NfuSlot, steps: u64) {
+        self.k += 1;
+        self.i += 1;
+        if self.i == s.ni as u64 {
+            self.i = 0;
+            self.ky += 1;
+        }
+        if self.k == steps {
+            self.k = 0;
+            self.i = 0;
+            self.ky = 0;
+            self.o += 1;
+            self.px += 1;
+            if self.px == s.npx as u64 {
+                self.px = 0;
+                self.py += 1;
+            }
+        }
+    }
+}
+
+/// SB row of op `s`'s bias (`in=bias`): `sb + nky*ni`.
+#[inline]
+pub fn bias_row(s: &NfuSlot) -> usize {
+    (s.sb as u64 + s.nky as u64 * s.ni as u64) as usize
+}
+
+/// An NFU output waiting for its NBout write at the end of `cycle`.
+#[derive(Clone, Debug)]
+pub(crate) struct PendingOut {
+    /// Cycle at whose end the row is written.
+    pub cycle: u64,
+    /// NBout row.
+    pub row: usize,
+    /// The Tn entries.
+    pub data: Vec<i32>,
+}
+
+/// Why the head op did not start in a cycle (the stall event counted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// No visible head op.
+    Idle,
+    /// The head op cannot start: `nfu_stall_drain`, `_load` or `_store`.
+    Stalled(Event),
+    /// The head op started.
+    Started,
+}
+
+/// The op in the NFU pipeline.
+#[derive(Clone, Debug)]
+pub(crate) struct RunningOp {
+    /// Sequence number (instruction index).
+    pub seq: usize,
+    /// The op.
+    pub slot: NfuSlot,
+    /// Start cycle s (the bias cycle for `in=bias`).
+    pub start: u64,
+    /// Cycle of the first row-pair issue.
+    pub first_issue: u64,
+    /// Row pairs N.
+    pub n_issues: u64,
+    /// Cycle at whose end the last output is written.
+    pub complete: u64,
+    /// Steps per output.
+    steps: u64,
+    /// The bias row has been read (or the op has none).
+    bias_read: bool,
+    /// Issues evaluated so far.
+    issued: u64,
+    /// Position of the next issue.
+    cursor: IssueCursor,
+    /// D = 1 + D1 + D2 + D3, cycles from an output's last issue to its write.
+    latency: u64,
+}
+
+impl RunningOp {
+    /// An op of instruction `seq` starting in cycle `s`.
+    pub fn new(seq: usize, slot: NfuSlot, s: u64, cfg: &AccelConfig) -> Self {
+        let bias = slot.acc_in == AccIn::Bias;
+        let n = slot.issues();
+        let first_issue = s + bias as u64;
+        let latency = cfg.nfu_latency() as u64;
+        RunningOp {
+            seq,
+            slot,
+            start: s,
+            first_issue,
+            n_issues: n,
+            complete: first_issue + n - 1 + latency,
+            steps: slot.steps_per_output(),
+            bias_read: !bias,
+            issued: 0,
+            cursor: IssueCursor::default(),
+            latency,
+        }
+    }
+
+    /// True if the op issues (or reads its bias row) in cycle `t`.
+    #[inline]
+    pub fn busy_in(&self, t: u64) -> bool {
+        t >= self.start && t < self.first_issue + self.n_issues
+    }
+
+    /// True once every issue has been evaluated.
+    pub fn all_issued(&self) -> bool {
+        self.bias_read && self.issued == self.n_issues
+    }
+
+    /// Evaluate the bias read and every issue in cycles `<= x` on datapath
+    /// `nfu`, pushing each finished output to `out` with its write cycle.
+    #[allow(clippy::too_many_arguments)]
+    pub fn advance(
+        &mut self,
+        x: u64,
+        bufs: &Buffers,
+        nfu: &mut Nfu,
+        st: &mut NfuState,
+        cnt: &mut Counters,
+        out: &mut VecDeque<PendingOut>,
+        k: Kernel,
+    ) {
+        if x < self.start {
+            return;
+        }
+        let tn = st.tn;
+        let s = self.slot;
+        if !self.bias_read {
+            nfu.load_bias(bufs.sb_row(bias_row(&s)));
+            self.bias_read = true;
+            cnt.add(Event::NfuBusy, 1);
+            cnt.add(Event::SbReads, 1);
+        }
+        if x < self.first_issue {
+            return;
+        }
+        let last = (x - self.first_issue + 1).min(self.n_issues);
+        if self.issued >= last {
+            return;
+        }
+        let nbin = |r: &IssueRows| bufs.nbin_row(r.nbin);
+        // one loop per opcode, so that the opcode is not re-decoded per issue
+        let (issued, odd_steps, nbout_reads) = match s.op {
+            // isa: nfu.mac
+            NfuOp::Mac => self.issue_loop(last, bufs, nfu, st, cnt, out, |nfu, r| {
+                nfu.exec_mac(bufs.sb_row(r.sb), nbin(r), s.transpose, k)
+            }),
+            // isa: nfu.max
+            NfuOp::Max => self.issue_loop(last, bufs, nfu, st, cnt, out, |nfu, r| {
+                nfu.exec_max(nbin(r))
+            }),
+            // isa: nfu.avg
+            NfuOp::Avg => self.issue_loop(last, bufs, nfu, st, cnt, out, |nfu, r| {
+                nfu.exec_avg(nbin(r))
+            }),
+            // isa: nfu.mul
+            NfuOp::Mul => self.issue_loop(last, bufs, nfu, st, cnt, out, |nfu, r| {
+                nfu.exec_mul(nbin(r), MulStep::of_step(r.step))
+            }),
+            NfuOp::Nop => self.issue_loop(last, bufs, nfu, st, cnt, out, |_, _| {}),
+        };
+        let macs = if s.op == NfuOp::Mac { issued } else { 0 };
+        let muls = if s.op == NfuOp::Mul { odd_steps } else { 0 };
+        let t2 = (tn * tn) as u64;
+        cnt.add(Event::NfuBusy, issued);
+        cnt.add(Event::NbinReads, issued);
+        cnt.add(Event::SbReads, macs);
+        cnt.add(Event::Macs, macs * t2 + muls * tn as u64);
+        cnt.add(Event::Nfu2Ops, macs * t2 + (issued - macs) * tn as u64);
+        cnt.add(Event::NboutReads, nbout_reads);
+    }
+}
+
+impl RunningOp {
+    /// Evaluate issues up to (excluding) index `last`, applying `exec` (one
+    /// opcode's datapath step) to each; returns (issues, odd steps, NBout
+    /// reads) evaluated.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn issue_loop(
+        &mut self,
+        last: u64,
+        bufs: &Buffers,
+        nfu: &mut Nfu,
+        st: &mut NfuState,
+        cnt: &mut Counters,
+        out: &mut VecDeque<PendingOut>,
+        mut exec: impl FnMut(&mut Nfu, &IssueRows),
+    ) -> (u64, u64, u64) {
+        let s = self.slot;
+        let (start, mut odd_steps, mut nbout_reads) = (self.issued, 0u64, 0u64);
+        while self.issued < last {
+            let j = self.issued;
+            let r = self.cursor.rows(&s, self.steps);
+            debug_assert_eq!(r, issue_rows(&s, self.steps, j));
+            if r.first {
+                let nbout: &[i32] = if s.acc_in == AccIn::Nbout {
+                    nbout_reads += 1;
+                    bufs.nbout_row(r.nbout)
+                } else {
+                    &[]
+                };
+                nfu.init(s.op, s.acc_in, nbout, st.frac);
+            }
+            exec(nfu, &r);
+            odd_steps += r.step & 1;
+            if r.last {
+                let mode = OutputMode::of(&s);
+                let (data, sats) = nfu.output(&mode, st);
+                if mode.activate {
+                    cnt.add(Event::Nfu3Ops, st.tn as u64);
+                    cnt.add(Event::Saturations, sats as u64);
+                }
+                out.push_back(PendingOut {
+                    cycle: self.first_issue + j + self.latency,
+                    row: r.nbout,
+                    data,
+                });
+            }
+            self.cursor.step(&s, self.steps);
+            self.issued += 1;
+        }
+        (self.issued - start, odd_steps, nbout_reads)
+    }
+}
+
+/// The NFU sequencer: op queue, running op, outputs in the pipeline, done counter.
+pub(crate) struct NfuSeq {
+    /// Dispatched ops.
+    pub queue: Queue<NfuSlot>,
+    /// The op in the pipeline.
+    pub running: Option<RunningOp>,
+    /// Evaluated outputs waiting for their NBout write, in write order.
+    pub outputs: VecDeque<PendingOut>,
+    /// Ops completed (seen from the cycle after the last output's write).
+    pub done: u64,
+}
+
+impl NfuSeq {
+    /// An idle sequencer with a queue of `depth` ops.
+    pub fn new(depth: usize) -> Self {
+        NfuSeq {
+            queue: Queue::new(depth),
+            running: None,
+            outputs: VecDeque::new(),
+            done: 0,
+        }
+    }
+
+    /// True if nothing is queued, running or waiting for its NBout write.
+    #[inline]
+    pub fn is_idle(&self) -> bool {
+        self.queue.is_empty() && self.running.is_none() && self.outputs.is_empty()
+    }
+
+    /// Evaluate the running op's reads in cycles `<= x` (see [`RunningOp::advance`]).
+    #[inline]
+    pub fn evaluate(
+        &mut self,
+        x: u64,
+        bufs: &Buffers,
+        nfu: &mut Nfu,
+        st: &mut NfuState,
+        cnt: &mut Counters,
+        k: Kernel,
+    ) {
+        if let Some(r) = &mut self.running {
+            r.advance(x, bufs, nfu, st, cnt, &mut self.outputs, k);
+        }
+    }
+
+    /// Write into NBout the outputs due at the end of cycles `<= x`.
+    #[inline]
+    pub fn write_outputs(&mut self, x: u64, bufs: &mut Buffers, cnt: &mut Counters) {
+        while self.outputs.front().is_some_and(|o| o.cycle <= x) {
+            let o = self.outputs.pop_front().expect("front exists");
+            bufs.nbout_row_mut(o.row).copy_from_slice(&o.data);
+            cnt.add(Event::NboutWrites, 1);
+        }
+    }
+
+    /// Cycle `t`: start the visible head op if the previous op has completed,
+    /// the loads it needs are done and its store wait holds.
+    #[inline]
+    pub fn try_start(&mut self, t: u64, cfg: &AccelConfig, cp: &Cp, dmas: &Dmas) -> Start {
+        let Some(h) = self.queue.head_visible(t) else {
+            return Start::Idle;
+        };
+        let d = cp.disp_at(h.seq as i64);
+        let loads = dmas.nbin.loads_done >= d.nbin
+            && dmas.sb.loads_done >= d.sb
+            && dmas.nbout.loads_done >= d.nbout_load;
+        let store = h.slot.wait == 0
+            || dmas.nbout.stores_done >= cp.disp_at(h.seq as i64 - h.slot.wait as i64).nbout_store;
+        if self.running.is_some() {
+            Start::Stalled(Event::NfuStallDrain)
+        } else if !loads {
+            Start::Stalled(Event::NfuStallLoad)
+        } else if !store {
+            Start::Stalled(Event::NfuStallStore)
+        } else {
+            self.queue.pop();
+            self.running = Some(RunningOp::new(h.seq, h.slot, t, cfg));
+            Start::Started
+        }
+    }
+
+    /// The running op completed (its last output was written); errors if an
+    /// issue was left unevaluated.
+    pub fn complete(&mut self) -> Result<(), crate::error::SimError> {
+        let r = self.running.take().expect("running op");
+        if !r.all_issued() {
+            return Err(crate::error::SimError::Internal(format!(
+                "NFU op {} completed with issues left",
+                r.seq
+            )));
+        }
+        self.done += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn cursor_steps_through_issue_rows() {
+        let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        for _ in 0..500 {
+            let s = NfuSlot {
+                op: NfuOp::Mac,
+                nbin: r.gen_range(0..9),
+                sb: r.gen_range(0..9),
+                nbout: r.gen_range(0..9),
+                npy: r.gen_range(1..=3),
+                spy: r.gen_range(0..=5),
+                npx: r.gen_range(1..=4),
+                spx: r.gen_range(0..=3),
+                nky: r.gen_range(1..=3),
+                sky: r.gen_range(0..=4),
+                ni: r.gen_range(1..=4),
+                ..NfuSlot::default()
+            };
+            let steps = s.steps_per_output();
+            let mut c = IssueCursor::default();
+            for j in 0..s.issues() {
+                assert_eq!(
+                    c.rows(&s, steps),
+                    issue_rows(&s, steps, j),
+                    "{s:?} issue {j}"
+                );
+                c.step(&s, steps);
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! `port`: the one external memory port, its arbiter and the width
+//! conversion between 32-bit NBout entries and 16-bit DRAM words. A row
+//! granted in cycle g holds the port for `beats` cycles (`free` = g + beats)
+//! and completes, in grant order, at the end of cycle `g + L + beats - 1`.
+
+use arch::events::{Counters, Event};
+use arch::isa::{Buffer, DmaOp};
+use std::collections::VecDeque;
+
+/// Arbitration order, highest priority first: NBout, then NBin, then SB.
+pub const PRIORITY: [Buffer; 3] = [Buffer::Nbout, Buffer::Nbin, Buffer::Sb];
+
+/// The `port.grant` VCD code: 0 none, 1 nbin, 2 sb, 3 nbout.
+pub fn grant_code(b: Option<Buffer>) -> u64 {
+    match b {
+        None => 0,
+        Some(Buffer::Nbin) => 1,
+        Some(Buffer::Sb) => 2,
+        Some(Buffer::Nbout) => 3,
+    }
+}
+
+/// `loadw`: a 16-bit DRAM word widened to an NBout entry, `w << frac`.
+#[inline]
+pub fn widen(w: i16, frac: u32) -> i32 {
+    (w as i32) << frac
+}
+
+/// `storen`: the low 16 bits of an NBout entry.
+#[inline]
+pub fn narrow(e: i32) -> i16 {
+    e as i16
+}
+
+/// What a granted row does at the end of its write cycle.
+#[derive(Clone, Debug)]
+pub(crate) enum Transfer {
+    /// DRAM to buffer row `row`.
+    Load {
+        /// The DMA op (`load` or, for NBout, `loadw`).
+        op: DmaOp,
+        /// Buffer row.
+        row: usize,
+        /// DRAM byte address.
+        addr: u64,
+    },
+    /// NBout row (read in the grant cycle) to DRAM.
+    Store {
+        /// DRAM byte address.
+        addr: u64,
+        /// `storen`: write the low 16 bits of each entry.
+        narrow: bool,
+        /// The NBout entries read at grant (read port B).
+        data: Vec<i32>,
+    },
+}
+
+/// A granted row: the transfer and its port occupancy.
+pub(crate) struct Granted {
+    /// What the memory does with the row.
+    pub transfer: Transfer,
+    /// Port cycles of the row.
+    pub beats: u64,
+    /// Last row of the slot.
+    pub last: bool,
+}
+
+/// A granted row in flight through the memory.
+#[derive(Clone, Debug)]
+pub(crate) struct InFlight {
+    /// Cycle at whose end the row is written (buffer or DRAM).
+    pub cycle: u64,
+    /// The DMA that requested it.
+    pub unit: Buffer,
+    /// The transfer.
+    pub transfer: Transfer,
+    /// Last row of its slot (the slot completes with this write).
+    pub last: bool,
+}
+
+/// The memory port.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Port {
+    /// First cycle in which the port can grant again.
+    pub free: u64,
+    /// Granted rows not yet written, in grant (= write) order.
+    pub in_flight: VecDeque<InFlight>,
+}
+
+impl Port {
+    /// The DMA granted in cycle `t`: the requesting one of highest
+    /// [`PRIORITY`] if the port is free, else none.
+    #[inline]
+    pub fn arbitrate(&self, t: u64, requests: impl Fn(Buffer) -> bool) -> Option<Buffer> {
+        if t < self.free {
+            return None;
+        }
+        PRIORITY.into_iter().find(|b| requests(*b))
+    }
+
+    /// Accept row `row` granted to `unit` in cycle `g`, with memory latency
+    /// `latency` cycles: the port is busy for the row's beats, and the row
+    /// is written at the end of cycle `g + latency + beats - 1`.
+    #[inline]
+    pub fn accept(&mut self, g: u64, latency: u64, unit: Buffer, row: Granted, cnt: &mut Counters) {
+        let Granted {
+            transfer,
+            beats,
+            last,
+        } = row;
+        self.free = g + beats;
+        cnt.add(Event::PortBusy, beats);
+        let cycle = g + latency + beats - 1;
+        debug_assert!(self
+            .in_flight
+            .back()
+            .map(|p| p.cycle < cycle)
+            .unwrap_or(true));
+        self.in_flight.push_back(InFlight {
+            cycle,
+            unit,
+            transfer,
+            last,
+        });
+    }
+
+    /// Write cycle of the oldest row in flight.
+    #[inline]
+    pub fn next_write(&self) -> Option<u64> {
+        self.in_flight.front().map(|w| w.cycle)
+    }
+
+    /// Remove and return the oldest row in flight if it is written at the
+    /// end of a cycle `<= x`.
+    #[inline]
+    pub fn pop_written_by(&mut self, x: u64) -> Option<InFlight> {
+        if self.in_flight.front().is_some_and(|w| w.cycle <= x) {
+            self.in_flight.pop_front()
+        } else {
+            None
+        }
+    }
+}
