@@ -11,7 +11,9 @@
 //! * [`activation`]: NFU-3's 16-segment piecewise-linear tables;
 //! * [`isa`]: the instruction set: slots, field table, binary encoding,
 //!   assembly text form, program files;
-//! * [`events`]: the names of every event counter.
+//! * [`events`]: the names of every event counter;
+//! * [`regmap`]: the AXI4-Lite register map of the wrapped accelerator (shared
+//!   by the RTL's register slave, the host driver and the docs).
 //!
 //! This crate depends on no other crate of the project.
 
@@ -20,6 +22,7 @@ pub mod config;
 pub mod events;
 pub mod fixed;
 pub mod isa;
+pub mod regmap;
 
 pub use config::{AccelConfig, ConfigError, DramTiming, PipelineDepths};
 pub use isa::{Instruction, Program};

@@ -16,7 +16,8 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use hdl::flow::eda;
+use std::process::{Child, ChildStdin, ChildStdout};
 use std::sync::Mutex;
 use thiserror::Error;
 
@@ -271,8 +272,9 @@ pub fn executable(cfg: &AccelConfig) -> Result<PathBuf, HarnessError> {
         .map_err(|e| HarnessError::Build(format!("{}: {e}", tmp.display())))?;
     std::fs::write(tmp.join("top.v"), &v).map_err(|e| HarnessError::Build(e.to_string()))?;
     std::fs::write(tmp.join("harness.cpp"), &c).map_err(|e| HarnessError::Build(e.to_string()))?;
-    let out = Command::new("verilator")
-        .args([
+    let out = eda::run_unchecked(
+        eda::Tool::Verilator,
+        &[
             "--cc",
             "--exe",
             "--build",
@@ -281,8 +283,6 @@ pub fn executable(cfg: &AccelConfig) -> Result<PathBuf, HarnessError> {
             "-Wno-lint",
             "-Wno-style",
             "-Wno-WIDTH",
-        ])
-        .args([
             "-Wno-UNOPTFLAT",
             "--top-module",
             "top",
@@ -292,17 +292,16 @@ pub fn executable(cfg: &AccelConfig) -> Result<PathBuf, HarnessError> {
             "vaxi",
             "-j",
             "2",
-        ])
-        .args(["-CFLAGS", "-O1", "top.v", "harness.cpp"])
-        .current_dir(&tmp)
-        .output()
-        .map_err(|e| {
-            HarnessError::Build(format!(
-                "cannot run verilator ({e}): Verilator 5 is required (Debian package `verilator`)"
-            ))
-        })?;
-    if !out.status.success() {
-        let s = String::from_utf8_lossy(&out.stderr);
+            "-CFLAGS",
+            "-O1",
+            "top.v",
+            "harness.cpp",
+        ],
+        Some(&tmp),
+    )
+    .map_err(|e| HarnessError::Build(e.to_string()))?;
+    if !out.success() {
+        let s = out.stderr.clone();
         let errs: Vec<&str> = s.lines().filter(|l| l.contains("rror")).take(15).collect();
         return Err(HarnessError::Build(format!(
             "verilator failed:\n{}",
@@ -330,11 +329,7 @@ impl AxiSim {
     /// Start the harness for `cfg` with randomisation `timing`.
     pub fn start(cfg: &AccelConfig, timing: Timing) -> Result<Self, HarnessError> {
         let exe = executable(cfg)?;
-        let mut child = Command::new(&exe)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .map_err(|e| perr(format!("{}: {e}", exe.display())))?;
+        let mut child = eda::spawn_built(&exe).map_err(|e| perr(e.to_string()))?;
         let stdin = child.stdin.take().ok_or_else(|| perr("no stdin"))?;
         let stdout = BufReader::new(child.stdout.take().ok_or_else(|| perr("no stdout"))?);
         let mut s = AxiSim {

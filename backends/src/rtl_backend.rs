@@ -1,10 +1,10 @@
-//! The RTL in rust-hdl's own simulator (`hdl::top::TinySystem`: the top plus
+//! The RTL in rust-hdl's own simulator (`hdl::tb::system::TinySystem`: the top plus
 //! the DRAM model) as a [`Backend`]. Tiny structure only: rust-hdl simulates
 //! about a few thousand cycles per second, so keep its vectors small.
 
 use crate::rtl::{dram_words, rtl_kind, status, window_bytes, RtlKind};
 use crate::{Backend, BackendError, Outcome, Vector};
-use hdl::top::TinySystem;
+use hdl::tb::system::TinySystem;
 use rust_hdl::core::simulate::simulate;
 use rust_hdl::prelude::*;
 

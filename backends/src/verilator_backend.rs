@@ -2,7 +2,7 @@
 //!
 //! The top is emitted with an empty instruction memory; a generated Verilog
 //! testbench (`tb.v`) holds a DRAM model with the timing of
-//! `hdl::control::dram` (so the RTL sees exactly what `RtlBackend` gives
+//! `hdl::tb::dram` (so the RTL sees exactly what `RtlBackend` gives
 //! it), writes the program through the top's imem write port while `run` is
 //! low, loads the DRAM image with `$readmemh`, runs to `done` and dumps the
 //! status, cycle count and compared DRAM window. One executable is built per
@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use hdl::flow::eda::{self, EdaError, Tool};
 use std::sync::{Mutex, OnceLock};
 
 const NAME: &str = "verilator";
@@ -81,7 +81,7 @@ struct TbParams {
     daw: u32,
 }
 
-/// The testbench: DRAM model (same timing as `hdl::control::dram`), program load, run, dump.
+/// The testbench: DRAM model (same timing as `hdl::tb::dram`), program load, run, dump.
 fn testbench(p: &TbParams) -> String {
     let ib = INSTR_BITS;
     let TbParams {
@@ -223,15 +223,11 @@ fn memo() -> &'static Mutex<HashMap<String, PathBuf>> {
     M.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
-fn run_tool(cmd: &mut Command, what: &str) -> Result<std::process::Output, BackendError> {
-    let out = cmd.output().map_err(|e| {
-        fail(format!(
-            "cannot run `{what}` ({e}): Verilator 5 is required (Debian package `verilator`)"
-        ))
-    })?;
-    if !out.status.success() {
-        let mut s = String::from_utf8_lossy(&out.stdout).to_string();
-        s += &String::from_utf8_lossy(&out.stderr);
+fn run_tool(tool: Tool, args: &[&str], dir: &Path) -> Result<eda::Output, BackendError> {
+    let what = tool.exe();
+    let out = eda::run_unchecked(tool, args, Some(dir)).map_err(|e| fail(e.to_string()))?;
+    if !out.success() {
+        let s = out.text();
         let errors: Vec<&str> = s.lines().filter(|l| l.contains("rror")).take(20).collect();
         let shown = if errors.is_empty() {
             s.lines().rev().take(20).collect::<Vec<_>>()
@@ -273,21 +269,27 @@ fn executable(cfg: &AccelConfig, daw: u32) -> Result<PathBuf, BackendError> {
         std::fs::write(tmp.join("top.v"), &top).map_err(|e| fail(e.to_string()))?;
         std::fs::write(tmp.join("tb.v"), &tb).map_err(|e| fail(e.to_string()))?;
         run_tool(
-            Command::new("verilator")
-                .args([
-                    "--binary",
-                    "--timing",
-                    "-Wno-fatal",
-                    "-Wno-lint",
-                    "-Wno-style",
-                    "-Wno-WIDTH",
-                    "-Wno-UNOPTFLAT",
-                    "--top-module",
-                    "tb",
-                ])
-                .args(["-Mdir", "obj", "-o", "vtb", "-j", "2", "tb.v", "top.v"])
-                .current_dir(&tmp),
-            "verilator",
+            Tool::Verilator,
+            &[
+                "--binary",
+                "--timing",
+                "-Wno-fatal",
+                "-Wno-lint",
+                "-Wno-style",
+                "-Wno-WIDTH",
+                "-Wno-UNOPTFLAT",
+                "--top-module",
+                "tb",
+                "-Mdir",
+                "obj",
+                "-o",
+                "vtb",
+                "-j",
+                "2",
+                "tb.v",
+                "top.v",
+            ],
+            &tmp,
         )?;
         let _ = std::fs::remove_dir_all(&dir);
         if std::fs::rename(&tmp, &dir).is_err() && !exe.exists() {
@@ -345,21 +347,16 @@ pub(crate) fn run_exe(
         .map_err(|e| fail(e.to_string()))?;
     let w0 = v.window.0 >> 1;
     let w_end = (v.window.0 + v.window.1).div_ceil(2);
-    let out = Command::new(exe)
-        .arg(format!("+w0={w0}"))
-        .arg(format!("+nw={}", w_end - w0))
-        .arg(format!("+plen={}", v.program.len()))
-        .arg(format!("+maxc={max_cycles}"))
-        .current_dir(dir.path())
-        .output()
-        .map_err(|e| fail(format!("cannot run {}: {e}", exe.display())))?;
-    if !out.status.success() {
-        return Err(fail(format!(
-            "{} failed: {}",
-            exe.display(),
-            String::from_utf8_lossy(&out.stderr)
-        )));
-    }
+    let args = [
+        format!("+w0={w0}"),
+        format!("+nw={}", w_end - w0),
+        format!("+plen={}", v.program.len()),
+        format!("+maxc={max_cycles}"),
+    ];
+    eda::run_built(exe, &args, Some(dir.path())).map_err(|e| match e {
+        EdaError::Failed { tool, output, .. } => fail(format!("{tool} failed: {output}")),
+        e => fail(e.to_string()),
+    })?;
     let text = std::fs::read_to_string(dir.path().join("out.txt"))
         .map_err(|e| fail(format!("no out.txt: {e}")))?;
     let mut lines = text.lines();

@@ -341,3 +341,17 @@ fn ew_mul_vectors_on_every_backend() {
         }
     }
 }
+
+/// Vector names follow NVDLA's unit_shape_operation_type scheme. (Moved
+/// from the former `sim_modes.rs`, whose fast-vs-stepped cases are now
+/// `sim/tests/fast_vs_stepped.rs`; this one tests `backends::vectors`.)
+#[test]
+fn names_follow_the_unit_shape_operation_type_scheme() {
+    let spec = "conv:nx=8,ny=8,kx=3,ky=3,ni=4,no=8,pad=1,act=relu"
+        .parse()
+        .unwrap();
+    assert_eq!(
+        vectors::layer_name(&spec, 1),
+        "conv_8x8x4_k3x3s1x1p1_o8_relu_i16"
+    );
+}

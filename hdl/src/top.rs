@@ -1,20 +1,17 @@
 //! `top`: control processor, DMAs, memory port, buffers, NFU sequencer and
 //! datapath wired together, with one memory port and the status outputs.
-//! [`System`] adds the DRAM model (for testbenches).
+//! The blocks are in [`crate::core`]; the testbench systems that add the DRAM
+//! model are in [`crate::tb::system`].
 
-use crate::control::cp::Cp;
-use crate::control::dma::Dma;
-use crate::control::dram::Dram;
-use crate::control::nfu_seq::NfuSeq;
-use crate::control::port::Port;
-use crate::control::{CNT_BITS, TAG_BITS};
-use crate::nfu::Nfu;
-use arch::isa::fields::INSTR_BITS;
+use crate::core::buffers::Buffers;
+use crate::core::cp::Cp;
+use crate::core::dma::Dma;
+use crate::core::nfu::Nfu;
+use crate::core::nfu_seq::NfuSeq;
+use crate::core::port::Port;
+use crate::widths::*;
 use arch::AccelConfig;
 use rust_hdl::prelude::*;
-use std::collections::BTreeMap;
-
-const IB: usize = INSTR_BITS as usize;
 
 /// The accelerator. Widths are type parameters (see [`TinyTop`], [`DiannaoTop`]);
 /// [`Top::new`] asserts they match the [`AccelConfig`].
@@ -40,7 +37,7 @@ pub struct Top<
     /// Run: low = clear (load imem / DRAM); the first cycle high is cycle 0.
     pub run: Signal<In, bool>,
     /// Program length, instructions.
-    pub prog_len: Signal<In, Bits<16>>,
+    pub prog_len: Signal<In, Pc>,
     /// Host imem write port (while `run` is low).
     pub imem_we: Signal<In, bool>,
     /// Host imem address.
@@ -52,17 +49,17 @@ pub struct Top<
     /// Beat is a write.
     pub mem_cmd_write: Signal<Out, bool>,
     /// Beat byte address.
-    pub mem_cmd_addr: Signal<Out, Bits<32>>,
+    pub mem_cmd_addr: Signal<Out, DramAddr>,
     /// Beat tag (returned with the response).
-    pub mem_cmd_tag: Signal<Out, Bits<TAG_BITS>>,
+    pub mem_cmd_tag: Signal<Out, Tag>,
     /// 16-bit words of the beat that belong to the row (a write beat writes only these).
-    pub mem_cmd_words: Signal<Out, Bits<16>>,
+    pub mem_cmd_words: Signal<Out, Beats>,
     /// Write data (cycle after the write command).
     pub mem_wdata: Signal<Out, Bits<BW>>,
     /// Response valid.
     pub mem_resp_valid: Signal<In, bool>,
     /// Response tag.
-    pub mem_resp_tag: Signal<In, Bits<TAG_BITS>>,
+    pub mem_resp_tag: Signal<In, Tag>,
     /// Response data.
     pub mem_resp_data: Signal<In, Bits<BW>>,
     /// Running and not halted.
@@ -70,27 +67,27 @@ pub struct Top<
     /// Halted.
     pub done: Signal<Out, bool>,
     /// Error class: 0 none, 1 decode, 2 range, 3 no_end.
-    pub err_class: Signal<Out, Bits<2>>,
+    pub err_class: Signal<Out, ErrClass>,
     /// Failing instruction index.
-    pub err_index: Signal<Out, Bits<16>>,
+    pub err_index: Signal<Out, Pc>,
     /// Cycle counter; after halt, the halt cycle T (the run's length).
-    pub cycles: Signal<Out, Bits<32>>,
+    pub cycles: Signal<Out, Bits<CYCW>>,
     /// Trace: `cp.pc`.
-    pub t_pc: Signal<Out, Bits<16>>,
+    pub t_pc: Signal<Out, Pc>,
     /// Trace: `cp.dispatch`.
     pub t_dispatch: Signal<Out, bool>,
     /// Trace: `nfu.busy`.
     pub t_nfu_busy: Signal<Out, bool>,
     /// Trace: `nfu.seq`.
-    pub t_nfu_seq: Signal<Out, Bits<16>>,
+    pub t_nfu_seq: Signal<Out, Pc>,
     /// Trace: `port.grant`.
-    pub t_grant: Signal<Out, Bits<2>>,
+    pub t_grant: Signal<Out, Bits<OWNERW>>,
     /// Trace: `dma_nbin.row`.
-    pub t_row_nbin: Signal<Out, Bits<16>>,
+    pub t_row_nbin: Signal<Out, Bits<CNT_BITS>>,
     /// Trace: `dma_sb.row`.
-    pub t_row_sb: Signal<Out, Bits<16>>,
+    pub t_row_sb: Signal<Out, Bits<CNT_BITS>>,
     /// Trace: `dma_nbout.row`.
-    pub t_row_nbout: Signal<Out, Bits<16>>,
+    pub t_row_nbout: Signal<Out, Bits<CNT_BITS>>,
     /// Control processor.
     pub cp: Cp<IA>,
     /// NBin DMA.
@@ -108,19 +105,20 @@ pub struct Top<
     /// Bias register: the first Tn words of the SB row read in an op's bias cycle.
     bias_reg: DFF<Bits<NBIN_W>>,
     /// NBout row of the step presented to the datapath (issue-cycle row, registered).
-    drow: DFF<Bits<12>>,
-    nbin: RAM<Bits<NBIN_W>, AI>,
-    sb: RAM<Bits<SB_W>, AS>,
-    nbout_a: RAM<Bits<NBOUT_W>, AO>,
-    nbout_b: RAM<Bits<NBOUT_W>, AO>,
-    cyc: DFF<Bits<32>>,
+    drow: DFF<Row>,
+    /// NBin, SB and NBout.
+    pub buffers: Buffers<AI, AS, AO, NBIN_W, SB_W, NBOUT_W>,
+    cyc: DFF<Bits<CYCW>>,
     fin: DFF<bool>,
-    inflight: DFF<Bits<16>>,
+    inflight: DFF<Bits<BEATW>>,
     clr: Signal<Local, bool>,
     halt: Signal<Local, bool>,
     nbo_we: Signal<Local, bool>,
     nbo_wa: Signal<Local, Bits<AO>>,
     nbo_wd: Signal<Local, Bits<NBOUT_W>>,
+    k_owner_nbin: Constant<Bits<OWNERW>>,
+    k_owner_sb: Constant<Bits<OWNERW>>,
+    k_owner_nbout: Constant<Bits<OWNERW>>,
 }
 
 impl<
@@ -204,10 +202,7 @@ impl<
             nfu: Nfu::new(cfg).expect("NFU widths match the configuration (checked above)"),
             bias_reg: Default::default(),
             drow: Default::default(),
-            nbin: Default::default(),
-            sb: Default::default(),
-            nbout_a: Default::default(),
-            nbout_b: Default::default(),
+            buffers: Default::default(),
             cyc: Default::default(),
             fin: Default::default(),
             inflight: Default::default(),
@@ -216,6 +211,9 @@ impl<
             nbo_we: Default::default(),
             nbo_wa: Default::default(),
             nbo_wd: Default::default(),
+            k_owner_nbin: Constant::new(OWNER_NBIN.into()),
+            k_owner_sb: Constant::new(OWNER_SB.into()),
+            k_owner_nbout: Constant::new(OWNER_NBOUT.into()),
         }
     }
 }
@@ -251,7 +249,7 @@ impl<
         dff_setup!(self, clock, cyc, fin, inflight, bias_reg, drow);
         self.clr.next = !self.run.val();
         // ---- control processor
-        self.cp.clock.next = self.clock.val();
+        clock!(self, clock, cp, dma_nbin, dma_sb, dma_nbout, port, nfu_seq, nfu, buffers);
         self.cp.clr.next = self.clr.val();
         self.cp.prog_len.next = self.prog_len.val();
         self.cp.imem_we.next = self.imem_we.val();
@@ -270,16 +268,12 @@ impl<
         self.nfu_seq.push.next = self.cp.push_nfu.val();
         self.nfu_seq.din.next = self.cp.ent_nfu.val();
         // ---- DMAs and port
-        self.dma_nbin.clock.next = self.clock.val();
-        self.dma_sb.clock.next = self.clock.val();
-        self.dma_nbout.clock.next = self.clock.val();
         self.dma_nbin.clr.next = self.clr.val();
         self.dma_sb.clr.next = self.clr.val();
         self.dma_nbout.clr.next = self.clr.val();
         self.dma_nbin.nfu_done.next = self.nfu_seq.done.val();
         self.dma_sb.nfu_done.next = self.nfu_seq.done.val();
         self.dma_nbout.nfu_done.next = self.nfu_seq.done.val();
-        self.port.clock.next = self.clock.val();
         self.port.clr.next = self.clr.val();
         self.port.req_nbin.next = self.dma_nbin.req.val();
         self.port.req_sb.next = self.dma_sb.req.val();
@@ -306,11 +300,11 @@ impl<
         self.mem_cmd_words.next = self.port.cmd_words.val();
         self.mem_wdata.next = self.dma_nbout.wdata.val();
         self.dma_nbin.resp_mine.next =
-            self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_bits::<2>(0) == 1);
+            self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_value_owner() == self.k_owner_nbin.val());
         self.dma_sb.resp_mine.next =
-            self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_bits::<2>(0) == 2);
+            self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_value_owner() == self.k_owner_sb.val());
         self.dma_nbout.resp_mine.next =
-            self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_bits::<2>(0) == 3);
+            self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_value_owner() == self.k_owner_nbout.val());
         self.dma_nbin.resp_tag.next = self.mem_resp_tag.val();
         self.dma_sb.resp_tag.next = self.mem_resp_tag.val();
         self.dma_nbout.resp_tag.next = self.mem_resp_tag.val();
@@ -320,18 +314,14 @@ impl<
         self.dma_nbin.rd_data.next = 0.into();
         self.dma_sb.rd_data.next = 0.into();
         // ---- buffers (read-first RAMs, registered read)
-        self.nbin.read_clock.next = self.clock.val();
-        self.nbin.write_clock.next = self.clock.val();
-        self.nbin.write_enable.next = self.dma_nbin.wr_en.val();
-        self.nbin.write_address.next = self.dma_nbin.wr_addr.val();
-        self.nbin.write_data.next = self.dma_nbin.wr_data.val();
-        self.nbin.read_address.next = self.nfu_seq.nbin_raddr.val();
-        self.sb.read_clock.next = self.clock.val();
-        self.sb.write_clock.next = self.clock.val();
-        self.sb.write_enable.next = self.dma_sb.wr_en.val();
-        self.sb.write_address.next = self.dma_sb.wr_addr.val();
-        self.sb.write_data.next = self.dma_sb.wr_data.val();
-        self.sb.read_address.next = self.nfu_seq.sb_raddr.val();
+        self.buffers.nbin_we.next = self.dma_nbin.wr_en.val();
+        self.buffers.nbin_waddr.next = self.dma_nbin.wr_addr.val();
+        self.buffers.nbin_wdata.next = self.dma_nbin.wr_data.val();
+        self.buffers.nbin_raddr.next = self.nfu_seq.nbin_raddr.val();
+        self.buffers.sb_we.next = self.dma_sb.wr_en.val();
+        self.buffers.sb_waddr.next = self.dma_sb.wr_addr.val();
+        self.buffers.sb_wdata.next = self.dma_sb.wr_data.val();
+        self.buffers.sb_raddr.next = self.nfu_seq.sb_raddr.val();
         // NBout: two copies written together; NFU and load DMA never write in the same cycle
         self.nbo_we.next = self.dma_nbout.wr_en.val();
         self.nbo_wa.next = self.dma_nbout.wr_addr.val();
@@ -341,27 +331,18 @@ impl<
             self.nbo_wa.next = self.nfu_seq.wr_addr.val();
             self.nbo_wd.next = self.nfu.wdata.val();
         }
-        self.nbout_a.read_clock.next = self.clock.val();
-        self.nbout_a.write_clock.next = self.clock.val();
-        self.nbout_a.write_enable.next = self.nbo_we.val();
-        self.nbout_a.write_address.next = self.nbo_wa.val();
-        self.nbout_a.write_data.next = self.nbo_wd.val();
-        self.nbout_a.read_address.next = self.nfu_seq.nbout_raddr.val();
-        self.nbout_b.read_clock.next = self.clock.val();
-        self.nbout_b.write_clock.next = self.clock.val();
-        self.nbout_b.write_enable.next = self.nbo_we.val();
-        self.nbout_b.write_address.next = self.nbo_wa.val();
-        self.nbout_b.write_data.next = self.nbo_wd.val();
-        self.nbout_b.read_address.next = self.dma_nbout.rd_addr.val();
-        self.dma_nbout.rd_data.next = self.nbout_b.read_data.val();
+        self.buffers.nbout_we.next = self.nbo_we.val();
+        self.buffers.nbout_waddr.next = self.nbo_wa.val();
+        self.buffers.nbout_wdata.next = self.nbo_wd.val();
+        self.buffers.nbout_raddr_a.next = self.nfu_seq.nbout_raddr.val();
+        self.buffers.nbout_raddr_b.next = self.dma_nbout.rd_addr.val();
+        self.dma_nbout.rd_data.next = self.buffers.nbout_rdata_b.val();
         // ---- NFU
-        self.nfu_seq.clock.next = self.clock.val();
         self.nfu_seq.clr.next = self.clr.val();
         self.nfu_seq.nbin_done.next = self.dma_nbin.done.val();
         self.nfu_seq.sb_done.next = self.dma_sb.done.val();
         self.nfu_seq.nbl_done.next = self.dma_nbout.done_load.val();
         self.nfu_seq.nbs_done.next = self.dma_nbout.done_store.val();
-        self.nfu.clock.next = self.clock.val();
         self.nfu.rst.next = self.clr.val();
         self.nfu.valid.next = self.nfu_seq.d_valid.val();
         self.nfu.first.next = self.nfu_seq.d_first.val();
@@ -374,14 +355,14 @@ impl<
         self.nfu.round.next = self.nfu_seq.d_round.val();
         self.nfu.transpose.next = self.nfu_seq.d_tr.val();
         self.nfu.scale.next = self.nfu_seq.d_scale.val();
-        self.drow.d.next = bit_cast::<12, AO>(self.nfu_seq.nbout_raddr.val());
+        self.drow.d.next = bit_cast::<ROWW, AO>(self.nfu_seq.nbout_raddr.val());
         self.nfu.row.next = self.drow.q.val();
-        self.nfu.nbin.next = self.nbin.read_data.val();
-        self.nfu.sb.next = self.sb.read_data.val();
-        self.nfu.nbout.next = self.nbout_a.read_data.val();
+        self.nfu.nbin.next = self.buffers.nbin_rdata.val();
+        self.nfu.sb.next = self.buffers.sb_rdata.val();
+        self.nfu.nbout.next = self.buffers.nbout_rdata_a.val();
         // the bias cycle's SB read data arrives one cycle later (d_bias); its first Tn words are the bias
         if self.nfu_seq.d_bias.val() {
-            self.bias_reg.d.next = self.sb.read_data.val().get_bits::<NBIN_W>(0);
+            self.bias_reg.d.next = self.buffers.sb_rdata.val().get_bits::<NBIN_W>(0);
         }
         self.nfu.bias.next = self.bias_reg.q.val();
         // ---- status and halt
@@ -433,81 +414,3 @@ impl<
 pub type TinyTop = Top<8, 2, 4, 5, 5, 4, 64, 256, 128, 64, 64, 256, 128, 512>;
 /// The diannao preset's top (Tn = 16).
 pub type DiannaoTop = Top<10, 4, 9, 6, 6, 5, 256, 4096, 512, 512, 512, 4096, 512, 8192>;
-
-macro_rules! system_impl {
-    ($name:ident, $top:ty, $bw:expr) => {
-        /// Top plus DRAM model (`AW` = log2 of the model's 16-bit words), for testbenches.
-        #[derive(LogicBlock)]
-        pub struct $name<const AW: usize> {
-            /// Clock.
-            pub clock: Signal<In, Clock>,
-            /// Run.
-            pub run: Signal<In, bool>,
-            /// Program length.
-            pub prog_len: Signal<In, Bits<16>>,
-            /// Halted.
-            pub done: Signal<Out, bool>,
-            /// Error class.
-            pub err_class: Signal<Out, Bits<2>>,
-            /// Error index.
-            pub err_index: Signal<Out, Bits<16>>,
-            /// Cycles.
-            pub cycles: Signal<Out, Bits<32>>,
-            /// The accelerator.
-            pub top: $top,
-            /// DRAM model.
-            pub dram: Dram<$bw, AW>,
-        }
-        impl<const AW: usize> $name<AW> {
-            /// Build with a program and initial DRAM words (word address -> value).
-            pub fn build(
-                cfg: &AccelConfig,
-                program: &[arch::isa::fields::Word],
-                dram: BTreeMap<u64, u16>,
-            ) -> Self {
-                Self {
-                    clock: Default::default(),
-                    run: Default::default(),
-                    prog_len: Default::default(),
-                    done: Default::default(),
-                    err_class: Default::default(),
-                    err_index: Default::default(),
-                    cycles: Default::default(),
-                    top: <$top>::new(cfg, program),
-                    dram: Dram::new(cfg.dram.latency_cycles as usize, dram),
-                }
-            }
-        }
-        impl<const AW: usize> Logic for $name<AW> {
-            #[hdl_gen]
-            fn update(&mut self) {
-                self.top.clock.next = self.clock.val();
-                self.top.run.next = self.run.val();
-                self.top.prog_len.next = self.prog_len.val();
-                self.top.imem_we.next = false;
-                self.top.imem_waddr.next = 0.into();
-                self.top.imem_wdata.next = 0.into();
-                self.dram.clock.next = self.clock.val();
-                self.dram.cmd_valid.next = self.top.mem_cmd_valid.val();
-                self.dram.cmd_write.next = self.top.mem_cmd_write.val();
-                self.dram.cmd_addr.next = self.top.mem_cmd_addr.val();
-                self.dram.cmd_tag.next = self.top.mem_cmd_tag.val();
-                self.dram.cmd_words.next = self.top.mem_cmd_words.val();
-                self.dram.wdata.next = self.top.mem_wdata.val();
-                self.top.mem_resp_valid.next = self.dram.resp_valid.val();
-                self.top.mem_resp_tag.next = self.dram.resp_tag.val();
-                self.top.mem_resp_data.next = self.dram.resp_data.val();
-                self.done.next = self.top.done.val();
-                self.err_class.next = self.top.err_class.val();
-                self.err_index.next = self.top.err_index.val();
-                self.cycles.next = self.top.cycles.val();
-            }
-        }
-    };
-}
-
-system_impl!(TinySystem, TinyTop, 64);
-system_impl!(DiannaoSystem, DiannaoTop, 512);
-
-#[allow(dead_code)]
-const _CNT: usize = CNT_BITS;

@@ -3,25 +3,14 @@
 
 use arch::AccelConfig;
 use hdl::board::{self, module_ports, xdc_ports, BOARDS, WRAPPER_MODULE};
-use std::process::Command;
+use hdl::flow::eda;
 
 fn lint(dir: &std::path::Path) {
-    let out = Command::new("verilator")
-        .args([
-            "--lint-only",
-            "-Wall",
-            "--top-module",
-            WRAPPER_MODULE,
-            "lint_waivers.vlt",
-            "-f",
-            "filelist.f",
-        ])
-        .current_dir(dir)
-        .output()
-        .expect("verilator (Debian package `verilator`) is required");
-    let text = String::from_utf8_lossy(&out.stderr);
+    let out = eda::lint_unchecked(dir, WRAPPER_MODULE, &[], &["lint_waivers.vlt", "-f", "filelist.f"])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = out.stderr.clone();
     assert!(
-        out.status.success() && !text.contains("%Warning"),
+        out.success() && !text.contains("%Warning"),
         "lint of {}:\n{text}",
         dir.display()
     );

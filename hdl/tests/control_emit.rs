@@ -1,17 +1,15 @@
 //! Emission of the tiny top and a Verilator lint (errors only; -Wall warnings are printed).
 use arch::AccelConfig;
-use std::process::Command;
+use hdl::flow::eda;
 
 #[test]
 fn tiny_top_emits_and_lints() {
     let dir = tempfile::tempdir().unwrap();
     let files = hdl::emit::emit_verilog(&AccelConfig::tiny(), dir.path()).unwrap();
-    let out = Command::new("verilator")
-        .args(["--lint-only", "-Wall", "-Wno-fatal", "--top-module", "top"])
-        .arg(&files[0])
-        .output()
-        .expect("verilator is required");
-    let err = String::from_utf8_lossy(&out.stderr);
+    let top = files[0].to_str().unwrap();
+    let out = eda::lint_unchecked(dir.path(), "top", &["-Wno-fatal"], &[top])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = out.stderr;
     println!(
         "{}",
         err.lines().filter(|l| l.starts_with("%Warning-")).count()

@@ -5,11 +5,11 @@
 use arch::isa::fields::Word;
 use arch::isa::{CpOp, DmaOp, DmaSlot, Instruction, NfuOp, NfuSlot};
 use arch::AccelConfig;
-use hdl::top::TinySystem;
+use hdl::tb::system::TinySystem;
 use rust_hdl::core::simulate::simulate;
 use rust_hdl::prelude::*;
 use std::collections::BTreeMap;
-use std::process::Command;
+use hdl::flow::eda::{self, Tool};
 
 const AW: usize = 12;
 
@@ -79,22 +79,11 @@ fn run_icarus(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: us
     );
     std::fs::write(dir.path().join("sys.v"), v).unwrap();
     std::fs::write(dir.path().join("tb.v"), tb).unwrap();
-    let c = Command::new("iverilog")
-        .args(["-g2012", "-o", "sim", "tb.v", "sys.v"])
-        .current_dir(dir.path())
-        .output()
-        .expect("iverilog (Icarus Verilog) is required");
-    assert!(
-        c.status.success(),
-        "iverilog failed: {}",
-        String::from_utf8_lossy(&c.stderr)
-    );
-    let r = Command::new("vvp")
-        .arg("sim")
-        .current_dir(dir.path())
-        .output()
-        .expect("vvp (Icarus Verilog) is required");
-    let out = String::from_utf8_lossy(&r.stdout).to_string();
+    eda::run(Tool::Iverilog, &["-g2012", "-o", "sim", "tb.v", "sys.v"], Some(dir.path()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = eda::run_unchecked(Tool::Vvp, &["sim"], Some(dir.path()))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .stdout;
     let mut o = Outcome {
         cycles: u64::MAX,
         err_class: 0,

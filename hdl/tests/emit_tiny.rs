@@ -5,25 +5,13 @@
 
 use arch::AccelConfig;
 use hdl::emit::{emit_verilog, HdlError, EMITTED_FILES, WAIVERS, WAIVER_FILE};
+use hdl::flow::eda::{self, Tool};
 use std::path::Path;
-use std::process::Command;
 
 fn verilator(dir: &Path, vlt: &str) -> String {
-    let out = Command::new("verilator")
-        .args([
-            "--lint-only",
-            "-Wall",
-            "-Wno-fatal",
-            "--top-module",
-            "top",
-            vlt,
-            "-f",
-            "filelist.f",
-        ])
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run `verilator` ({e}); install Verilator"));
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    eda::lint_unchecked(dir, "top", &["-Wno-fatal"], &[vlt, "-f", "filelist.f"])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .stderr
 }
 
 #[test]
@@ -136,21 +124,17 @@ fn tiny_has_no_combinational_loop() {
     let base = tempfile::tempdir().unwrap();
     let dir = base.path().join("tiny");
     emit_verilog(&AccelConfig::tiny(), &dir).unwrap();
-    let out = Command::new("yosys")
-        .args([
+    let out = eda::run_unchecked(
+        Tool::Yosys,
+        &[
             "-q",
             "-p",
             "read_verilog top.v; hierarchy -top top; proc; flatten; check -assert",
-        ])
-        .current_dir(&dir)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run `yosys` ({e}); install Yosys"));
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+        ],
+        Some(&dir),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.success(), "{}", out.text());
 }
 
 #[test]

@@ -1,15 +1,15 @@
 //! NFU datapath (tiny preset): rust-hdl simulation and the emitted Verilog
-//! (Icarus) against `hdl::nfu::model` (arch::fixed / arch::activation), cycle
+//! (Icarus) against `hdl::tb::nfu_model` (arch::fixed / arch::activation), cycle
 //! by cycle; Verilator lint; Yosys DSP48E2 mapping.
 
 use arch::activation::Activation;
 use arch::fixed::Rounding;
 use arch::isa::{AccIn, NfuOp};
 use arch::AccelConfig;
-use hdl::nfu::model::{NfuModel, NfuStep, NfuWrite};
-use hdl::nfu::width::*;
-use hdl::nfu::NfuTiny;
-use hdl::verilog_test::{lint_verilator, simulate_icarus, yosys, Port};
+use hdl::tb::nfu_model::{NfuModel, NfuStep, NfuWrite};
+use hdl::widths::*;
+use hdl::core::nfu::NfuTiny;
+use hdl::tb::verilog_test::{lint_verilator, simulate_icarus, yosys, Port};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_hdl::prelude::*;
@@ -322,7 +322,7 @@ const WAIVERS: [&str; 5] = [
 #[test]
 fn nfu_tiny_multiplier_maps_to_one_dsp48e2() {
     let cfg = AccelConfig::tiny();
-    let mut m = hdl::nfu::nfu1::Mul::new(1, 2, cfg.pipeline.nfu1 as usize);
+    let mut m = hdl::core::nfu::nfu1::Mul::new(1, 2, cfg.pipeline.nfu1 as usize);
     m.connect_all();
     let log = yosys(&generate_verilog(&m), "read_verilog top.v\nsynth_xilinx -family xcup -top top -flatten -noiopad\ntee -o /dev/stdout stat\n").unwrap();
     let stat = hdl::synth::parse_stat(&log).unwrap();

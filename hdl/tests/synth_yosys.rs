@@ -12,7 +12,7 @@ use rust_hdl::prelude::*;
 fn tiny_nfu1_maps_its_16_multipliers_to_dsp48e2() {
     let cfg = AccelConfig::tiny();
     let tn = cfg.tn as usize;
-    let mut b = hdl::nfu::nfu1::Nfu1::<64, 256, 512>::new(tn, cfg.pipeline.nfu1 as usize);
+    let mut b = hdl::core::nfu::nfu1::Nfu1::<64, 256, 512>::new(tn, cfg.pipeline.nfu1 as usize);
     b.connect_all();
     let dir = tempfile::tempdir().unwrap();
     let v = dir.path().join("top.v");

@@ -20,13 +20,14 @@
 //! bytes are read from `prog_base` through the same read path and written
 //! into the core's instruction memory while its `run` input is low.
 
-use arch::isa::fields::{INSTR_BITS, INSTR_BYTES};
+use crate::widths::{AxiCmdFields, TagFields, AXI_CMD_BITS, IB, OWNERW, OWNER_NBIN, OWNER_NBOUT};
+use arch::isa::fields::INSTR_BYTES;
 use arch::AccelConfig;
 use rust_hdl::prelude::*;
 
-const IB: usize = INSTR_BITS as usize;
-/// Bits of a command-FIFO entry: write@0, words@1(16), addr@17(32), tag@49(32).
-pub const CMD_BITS: usize = 81;
+/// Bits of a command-FIFO entry (layout [`crate::widths::axi_cmd`]: write, words, addr, tag).
+pub const CMD_BITS: usize = AXI_CMD_BITS;
+const _: () = assert!(CMD_BITS == 81);
 /// log2 of the FIFO depths.
 pub const FIFO_LOG2: usize = 5;
 /// Beats the core may have outstanding (accepted, not yet answered) before it is held.
@@ -250,6 +251,8 @@ pub struct AxiMaster<const BW: usize, const SW: usize, const RW: usize, const AS
     k_asm_top: Constant<Bits<16>>,
     k_bw: Constant<Bits<16>>,
     k_page: Constant<Bits<32>>,
+    k_owner_nbin: Constant<Bits<OWNERW>>,
+    k_owner_nbout: Constant<Bits<OWNERW>>,
 }
 
 fn c16(v: u32) -> Constant<Bits<16>> {
@@ -421,6 +424,8 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize>
             k_asm_top: c16((ASMW - BW) as u32),
             k_bw: c16(BW as u32),
             k_page: Constant::new(4096u64.into()),
+            k_owner_nbin: Constant::new(OWNER_NBIN.into()),
+            k_owner_nbout: Constant::new(OWNER_NBOUT.into()),
         })
     }
 }
@@ -450,10 +455,11 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize> Logic
         self.c_resp_data.next = self.respq.data_out.val().get_bits::<BW>(32);
         self.resp_pop.next = self.core_step.val() && !self.respq.empty.val();
         self.respq.read.next = self.resp_pop.val();
-        self.cmdq.data_in.next = bit_cast::<CMD_BITS, 1>(self.c_cmd_write.val().into())
-            | (bit_cast::<CMD_BITS, 16>(self.c_cmd_words.val()) << 1)
-            | (bit_cast::<CMD_BITS, 32>(self.c_cmd_addr.val()) << 17)
-            | (bit_cast::<CMD_BITS, 32>(self.c_cmd_tag.val()) << 49);
+        self.cmdq.data_in.next = 0.into();
+        self.cmdq.data_in.next.set_value_write(self.c_cmd_write.val().into());
+        self.cmdq.data_in.next.set_value_words(self.c_cmd_words.val());
+        self.cmdq.data_in.next.set_value_addr(self.c_cmd_addr.val());
+        self.cmdq.data_in.next.set_value_tag(self.c_cmd_tag.val());
         self.cmdq.write.next = false;
         self.wdq.data_in.next = self.c_wdata.val();
         // write data is the core's output in the cycle after its command's step, held or not
@@ -511,18 +517,18 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize> Logic
         self.bus_error.next = self.berr.q.val();
         // ---- row start
         self.head.next = self.cmdq.data_out.val();
-        self.h_tag.next = self.head.val().get_bits::<32>(49);
-        self.h_addr.next = self.head.val().get_bits::<32>(17) + self.dram_base.val();
+        self.h_tag.next = self.head.val().get_value_tag();
+        self.h_addr.next = self.head.val().get_value_addr() + self.dram_base.val();
         self.h_bytes.next = self.k_by_sb.val();
         self.h_beats.next = self.k_nb_sb.val();
-        if self.h_tag.val().get_bits::<2>(0) == 1 {
+        if self.h_tag.val().get_value_owner() == self.k_owner_nbin.val() {
             self.h_bytes.next = self.k_by_nbin.val();
             self.h_beats.next = self.k_nb_nbin.val();
         }
-        if self.h_tag.val().get_bits::<2>(0) == 3 {
+        if self.h_tag.val().get_value_owner() == self.k_owner_nbout.val() {
             self.h_bytes.next = self.k_by_wide.val();
             self.h_beats.next = self.k_nb_wide.val();
-            if self.h_tag.val().get_bit(5) {
+            if self.h_tag.val().get_value_narrow().any() {
                 self.h_bytes.next = self.k_by_narrow.val();
                 self.h_beats.next = self.k_nb_narrow.val();
             }
@@ -546,7 +552,7 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize> Logic
             }
             if (self.mode.q.val() == 3) && !self.cmdq.empty.val() {
                 self.s_go.next = true;
-                self.s_write.next = self.head.val().get_bit(0);
+                self.s_write.next = self.head.val().get_value_write().any();
             }
         }
         self.s_off.next = bit_cast::<16, 32>(self.s_addr.val() & self.k_lowmask.val());

@@ -202,7 +202,7 @@ macro_rules! axi_top {
             fn update(&mut self) {
                 dff_setup!(self, clock, bus_cycles, n_instr, n_nfu);
                 // ---- register slave
-                self.lite.clock.next = self.clock.val();
+                clock!(self, clock, lite);
                 self.lite.reset.next = self.reset.val();
                 self.lite.awaddr.next = self.s_axi_awaddr.val();
                 self.lite.awvalid.next = self.s_axi_awvalid.val();
@@ -231,7 +231,7 @@ macro_rules! axi_top {
                 self.lite.c_instructions.next = self.n_instr.q.val();
                 self.lite.c_nfu_busy.next = self.n_nfu.q.val();
                 // ---- memory master
-                self.master.clock.next = self.clock.val();
+                clock!(self, clock, master);
                 self.master.reset.next = self.reset.val();
                 self.m_axi_awaddr.next = self.master.awaddr.val();
                 self.m_axi_awlen.next = self.master.awlen.val();
@@ -264,7 +264,7 @@ macro_rules! axi_top {
                 self.master.dram_base.next = self.lite.dram_base.val();
                 self.irq.next = self.master.done.val();
                 // ---- core on the gated clock
-                self.gate.clock.next = self.clock.val();
+                clock!(self, clock, gate);
                 self.gate.en.next = self.master.ce.val();
                 self.core.clock.next = self.gate.gclk.val();
                 self.core.run.next = self.master.c_run.val();

@@ -3,14 +3,12 @@
 //! and buffer writes (loads), NBout port-B reads and beat serialisation
 //! (stores), `loadw`/`storen` conversions, completion counter.
 
-use super::conv::{Narrow, Widen};
+use super::port::{Narrow, Widen};
 use super::queue::Queue;
-use super::{CNT_BITS, DMA_ENTRY_BITS, TAG_BITS};
+use crate::widths::*;
 use arch::isa::DmaOp;
 use rust_hdl::prelude::*;
 
-type Cnt = Bits<CNT_BITS>;
-const _: () = assert!(CNT_BITS == 16, "modular compares test bit 15");
 
 /// A DMA for a buffer of `2^A` rows of `W` bits; `BW` = port beat width in
 /// bits; `ASM` = assembly register width (a multiple of BW, >= W); `Q` = queue depth.
@@ -34,21 +32,21 @@ pub struct Dma<const W: usize, const ASM: usize, const BW: usize, const Q: usize
     /// Request the port this cycle.
     pub req: Signal<Out, bool>,
     /// Byte address of the requested row.
-    pub req_addr: Signal<Out, Bits<32>>,
+    pub req_addr: Signal<Out, DramAddr>,
     /// Store (else load).
     pub req_write: Signal<Out, bool>,
     /// Beats of the requested row.
-    pub req_beats: Signal<Out, Bits<16>>,
+    pub req_beats: Signal<Out, Beats>,
     /// 16-bit words of the requested row in its last beat (the rest of that beat is not written).
-    pub req_words: Signal<Out, Bits<16>>,
+    pub req_words: Signal<Out, Beats>,
     /// Tag bits for the row (write, last_row, narrow, row; the port adds owner and beat).
-    pub req_tag: Signal<Out, Bits<TAG_BITS>>,
+    pub req_tag: Signal<Out, Tag>,
     /// The request is granted this cycle.
     pub grant: Signal<In, bool>,
     /// A response for this DMA this cycle.
     pub resp_mine: Signal<In, bool>,
     /// Response tag.
-    pub resp_tag: Signal<In, Bits<TAG_BITS>>,
+    pub resp_tag: Signal<In, Tag>,
     /// Response data beat.
     pub resp_data: Signal<In, Bits<BW>>,
     /// Buffer write enable (load row).
@@ -74,70 +72,70 @@ pub struct Dma<const W: usize, const ASM: usize, const BW: usize, const Q: usize
     /// Has a current slot (`dma_*.row` is meaningful).
     pub busy: Signal<Out, bool>,
     /// Next transfer row index of the current slot (`dma_*.row`), 0 when idle.
-    pub row: Signal<Out, Bits<16>>,
+    pub row: Signal<Out, Bits<XFERW>>,
     /// Waiting on its `wait` condition with a head (`dma_stall_wait`).
     pub stall_wait: Signal<Out, bool>,
     narrow: Narrow<W>,
     widen: Widen<W>,
     cur: DFF<bool>,
-    op: DFF<Bits<3>>,
-    brow: DFF<Bits<12>>,
-    addr: DFF<Bits<32>>,
-    run: DFF<Bits<32>>,
-    outer: DFF<Bits<32>>,
-    k0: DFF<Bits<12>>,
-    k1: DFF<Bits<12>>,
-    k2: DFF<Bits<12>>,
-    n0: DFF<Bits<12>>,
-    n1: DFF<Bits<12>>,
-    n2: DFF<Bits<12>>,
-    s1: DFF<Bits<32>>,
-    s2: DFF<Bits<32>>,
-    kk: DFF<Bits<16>>,
+    op: DFF<DmaOpBits>,
+    brow: DFF<Row>,
+    addr: DFF<DramAddr>,
+    run: DFF<DramAddr>,
+    outer: DFF<DramAddr>,
+    k0: DFF<Count>,
+    k1: DFF<Count>,
+    k2: DFF<Count>,
+    n0: DFF<Count>,
+    n1: DFF<Count>,
+    n2: DFF<Count>,
+    s1: DFF<DramStride>,
+    s2: DFF<DramStride>,
+    kk: DFF<Bits<XFERW>>,
     asm: DFF<Bits<ASM>>,
     st_first: DFF<bool>,
     st_narrow: DFF<bool>,
-    st_left: DFF<Bits<16>>,
+    st_left: DFF<Beats>,
     sreg: DFF<Bits<ASM>>,
     donec: DFF<Cnt>,
     donel: DFF<Cnt>,
     dones: DFF<Cnt>,
     start: Signal<Local, bool>,
     wdiff: Signal<Local, Cnt>,
-    e_op: Signal<Local, Bits<3>>,
-    e_brow: Signal<Local, Bits<12>>,
-    e_addr: Signal<Local, Bits<32>>,
-    e_run: Signal<Local, Bits<32>>,
-    e_outer: Signal<Local, Bits<32>>,
-    e_k0: Signal<Local, Bits<12>>,
-    e_k1: Signal<Local, Bits<12>>,
-    e_k2: Signal<Local, Bits<12>>,
-    e_n0: Signal<Local, Bits<12>>,
-    e_n1: Signal<Local, Bits<12>>,
-    e_n2: Signal<Local, Bits<12>>,
-    e_s1: Signal<Local, Bits<32>>,
-    e_s2: Signal<Local, Bits<32>>,
-    e_kk: Signal<Local, Bits<16>>,
+    e_op: Signal<Local, DmaOpBits>,
+    e_brow: Signal<Local, Row>,
+    e_addr: Signal<Local, DramAddr>,
+    e_run: Signal<Local, DramAddr>,
+    e_outer: Signal<Local, DramAddr>,
+    e_k0: Signal<Local, Count>,
+    e_k1: Signal<Local, Count>,
+    e_k2: Signal<Local, Count>,
+    e_n0: Signal<Local, Count>,
+    e_n1: Signal<Local, Count>,
+    e_n2: Signal<Local, Count>,
+    e_s1: Signal<Local, DramStride>,
+    e_s2: Signal<Local, DramStride>,
+    e_kk: Signal<Local, Bits<XFERW>>,
     narrow_op: Signal<Local, bool>,
     write_op: Signal<Local, bool>,
     last_row: Signal<Local, bool>,
-    rb: Signal<Local, Bits<32>>,
+    rb: Signal<Local, DramAddr>,
     shifted: Signal<Local, Bits<ASM>>,
     row_raw: Signal<Local, Bits<ASM>>,
     src: Signal<Local, Bits<ASM>>,
-    k_loadw: Constant<Bits<3>>,
-    k_store: Constant<Bits<3>>,
-    k_storen: Constant<Bits<3>>,
-    k_rb: Constant<Bits<32>>,
-    k_rb_narrow: Constant<Bits<32>>,
-    k_beats: Constant<Bits<16>>,
-    k_beats_narrow: Constant<Bits<16>>,
-    k_words: Constant<Bits<16>>,
-    k_words_narrow: Constant<Bits<16>>,
-    k_bw: Constant<Bits<16>>,
-    k_top: Constant<Bits<16>>,
-    k_sh: Constant<Bits<16>>,
-    k_sh_narrow: Constant<Bits<16>>,
+    k_loadw: Constant<DmaOpBits>,
+    k_store: Constant<DmaOpBits>,
+    k_storen: Constant<DmaOpBits>,
+    k_rb: Constant<DramAddr>,
+    k_rb_narrow: Constant<DramAddr>,
+    k_beats: Constant<Beats>,
+    k_beats_narrow: Constant<Beats>,
+    k_words: Constant<Beats>,
+    k_words_narrow: Constant<Beats>,
+    k_bw: Constant<Bits<OFFW>>,
+    k_top: Constant<Bits<OFFW>>,
+    k_sh: Constant<Bits<OFFW>>,
+    k_sh_narrow: Constant<Bits<OFFW>>,
 }
 
 impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A: usize>
@@ -265,18 +263,18 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
             self, clock, cur, op, brow, addr, run, outer, k0, k1, k2, n0, n1, n2, s1, s2, kk, asm,
             st_first, st_narrow, st_left, sreg, donec, donel, dones
         );
-        self.q.clock.next = self.clock.val();
+        clock!(self, clock, q);
         self.q.clr.next = self.clr.val();
         self.q.push.next = self.push.val();
         self.q.din.next = self.din.val();
         self.full.next = self.q.full.val();
         self.pending.next = self.q.nonempty.val();
         // modular compare (CNT_BITS = 16): nfu_done >= required  <=>  sign bit of the difference clear
-        self.wdiff.next = self.nfu_done.val() - self.q.head.val().get_bits::<CNT_BITS>(148);
+        self.wdiff.next = self.nfu_done.val() - self.q.head.val().get_value_req();
         // ---- start: no current slot, a head enqueued before this cycle, wait holds
         self.start.next = !self.cur.q.val()
             && self.q.nonempty.val()
-            && (!self.q.head.val().get_bit(147) || !self.wdiff.val().get_bit(15));
+            && (!self.q.head.val().get_value_need().any() || !self.wdiff.val().get_bit(15));
         self.stall_wait.next = !self.cur.q.val() && self.q.nonempty.val() && !self.start.val();
         self.q.pop.next = self.start.val();
         // ---- effective current slot (the head in its start cycle)
@@ -295,19 +293,19 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
         self.e_s2.next = self.s2.q.val();
         self.e_kk.next = self.kk.q.val();
         if self.start.val() {
-            self.e_op.next = self.q.head.val().get_bits::<3>(0);
-            self.e_brow.next = self.q.head.val().get_bits::<12>(3);
-            self.e_addr.next = self.q.head.val().get_bits::<32>(15);
-            self.e_run.next = self.q.head.val().get_bits::<32>(15);
-            self.e_outer.next = self.q.head.val().get_bits::<32>(15);
+            self.e_op.next = self.q.head.val().get_value_op();
+            self.e_brow.next = self.q.head.val().get_value_row();
+            self.e_addr.next = self.q.head.val().get_value_dram();
+            self.e_run.next = self.q.head.val().get_value_dram();
+            self.e_outer.next = self.q.head.val().get_value_dram();
             self.e_k0.next = 0.into();
             self.e_k1.next = 0.into();
             self.e_k2.next = 0.into();
-            self.e_n0.next = self.q.head.val().get_bits::<12>(47);
-            self.e_n1.next = self.q.head.val().get_bits::<12>(59);
-            self.e_s1.next = self.q.head.val().get_bits::<32>(71);
-            self.e_n2.next = self.q.head.val().get_bits::<12>(103);
-            self.e_s2.next = self.q.head.val().get_bits::<32>(115);
+            self.e_n0.next = self.q.head.val().get_value_n0();
+            self.e_n1.next = self.q.head.val().get_value_n1();
+            self.e_s1.next = self.q.head.val().get_value_s1();
+            self.e_n2.next = self.q.head.val().get_value_n2();
+            self.e_s2.next = self.q.head.val().get_value_s2();
             self.e_kk.next = 0.into();
         }
         self.narrow_op.next =
@@ -328,11 +326,13 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
         self.req.next = self.start.val() || self.cur.q.val();
         self.req_addr.next = self.e_addr.val();
         self.req_write.next = self.write_op.val();
-        self.req_tag.next = (bit_cast::<TAG_BITS, 1>(self.write_op.val().into()) << 2)
-            | (bit_cast::<TAG_BITS, 1>(self.last_row.val().into()) << 4)
-            | (bit_cast::<TAG_BITS, 1>(self.narrow_op.val().into()) << 5)
-            | (bit_cast::<TAG_BITS, 12>(self.e_brow.val()) << 6);
-        self.rd_addr.next = bit_cast::<A, 12>(self.e_brow.val());
+        // tag (layout crate::widths::tag; the port fills in owner and last_beat)
+        self.req_tag.next = 0.into();
+        self.req_tag.next.set_value_write(self.write_op.val().into());
+        self.req_tag.next.set_value_last_row(self.last_row.val().into());
+        self.req_tag.next.set_value_narrow(self.narrow_op.val().into());
+        self.req_tag.next.set_value_row(self.e_brow.val());
+        self.rd_addr.next = bit_cast::<A, ROWW>(self.e_brow.val());
         self.busy.next = self.cur.q.val();
         self.row.next = 0.into();
         if self.cur.q.val() {
@@ -383,26 +383,28 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
         self.shifted.next = (self.asm.q.val() >> self.k_bw.val())
             | (bit_cast::<ASM, BW>(self.resp_data.val()) << self.k_top.val());
         self.row_raw.next = self.shifted.val() >> self.k_sh.val();
-        if self.resp_tag.val().get_bit(5) {
+        if self.resp_tag.val().get_value_narrow().any() {
             self.row_raw.next = self.shifted.val() >> self.k_sh_narrow.val();
         }
         self.widen.din.next = bit_cast::<W, ASM>(self.row_raw.val());
         self.wr_en.next = false;
-        self.wr_addr.next = bit_cast::<A, 12>(self.resp_tag.val().get_bits::<12>(6));
+        self.wr_addr.next = bit_cast::<A, ROWW>(self.resp_tag.val().get_value_row());
         self.wr_data.next = bit_cast::<W, ASM>(self.row_raw.val());
-        if self.resp_tag.val().get_bit(5) {
+        if self.resp_tag.val().get_value_narrow().any() {
             self.wr_data.next = self.widen.dout.val();
         }
-        if self.resp_mine.val() && !self.resp_tag.val().get_bit(2) {
+        if self.resp_mine.val() && !self.resp_tag.val().get_value_write().any() {
             self.asm.d.next = self.shifted.val();
-            if self.resp_tag.val().get_bit(3) {
+            if self.resp_tag.val().get_value_last_beat().any() {
                 self.wr_en.next = true;
             }
         }
-        if self.resp_mine.val() && self.resp_tag.val().get_bit(3) && self.resp_tag.val().get_bit(4)
+        if self.resp_mine.val()
+            && self.resp_tag.val().get_value_last_beat().any()
+            && self.resp_tag.val().get_value_last_row().any()
         {
             self.donec.d.next = self.donec.q.val() + 1;
-            if self.resp_tag.val().get_bit(2) {
+            if self.resp_tag.val().get_value_write().any() {
                 self.dones.d.next = self.dones.q.val() + 1;
             } else {
                 self.donel.d.next = self.donel.q.val() + 1;

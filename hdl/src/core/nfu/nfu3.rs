@@ -8,8 +8,8 @@
 //! checks as `x + 2^k < 2^(k+1)` unsigned) so that the emitted Verilog never
 //! relies on signed compares or signed extension (see RUST-HDL.md).
 
-use super::delay::{Ctl, Delay};
-use super::width::*;
+use super::{Ctl, Delay};
+use crate::widths::*;
 use arch::activation::{rom, Activation, SEGMENTS};
 use arch::fixed::{Data, Lfsr, Rounding, AVG_SCALE_SHIFT, LFSR_TAPS};
 use arch::isa::NfuOp;
@@ -232,7 +232,7 @@ impl<const RW: usize> Nfu3Lane<RW> {
 impl<const RW: usize> Logic for Nfu3Lane<RW> {
     #[hdl_gen]
     fn update(&mut self) {
-        self.lf.clock.next = self.clock.val();
+        clock!(self, clock, lf);
         // LFSR: the register holds state ^ seed, so its all-zero start is the seed.
         self.state.next = self.lf.q.val() ^ self.k_seed.val();
         if self.state.val().get_bit(0) {
@@ -413,9 +413,7 @@ impl<const RW: usize> Nfu3<RW> {
 impl<const RW: usize> Logic for Nfu3<RW> {
     #[hdl_gen]
     fn update(&mut self) {
-        self.dctl.clock.next = self.clock.val();
-        self.ddata.clock.next = self.clock.val();
-        self.dsat.clock.next = self.clock.val();
+        clock!(self, clock, dctl, ddata, dsat);
         self.row.next = 0.into();
         self.cnt.next = 0.into();
         for n in 0..self.lanes.len() {

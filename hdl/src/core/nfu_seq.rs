@@ -5,13 +5,11 @@
 //! after the issue cycle, aligned with the buffers' read data).
 
 use super::queue::Queue;
-use super::{CNT_BITS, NFU_ENTRY_BITS};
+use crate::widths::*;
 use arch::isa::AccIn;
 use arch::AccelConfig;
 use rust_hdl::prelude::*;
 
-type Cnt = Bits<CNT_BITS>;
-const _: () = assert!(CNT_BITS == 16, "modular compares test bit 15");
 
 /// The sequencer. `Q` = queue depth, `D` = `AccelConfig::nfu_latency()`,
 /// `A*` = buffer address widths.
@@ -56,19 +54,19 @@ pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usi
     /// The step's index `k = ky*ni + i` within its output is odd (`mul` pairs).
     pub d_odd: Signal<Out, bool>,
     /// Op fields of the running op (stable while it runs).
-    pub d_op: Signal<Out, Bits<3>>,
+    pub d_op: Signal<Out, Bits<OPW>>,
     /// `in`.
-    pub d_in: Signal<Out, Bits<2>>,
+    pub d_in: Signal<Out, Bits<INW>>,
     /// `out` (1 = act).
     pub d_out: Signal<Out, bool>,
     /// `act`.
-    pub d_act: Signal<Out, Bits<4>>,
+    pub d_act: Signal<Out, Bits<ACTW>>,
     /// `round`.
-    pub d_round: Signal<Out, Bits<2>>,
+    pub d_round: Signal<Out, Bits<RNDW>>,
     /// `tr`.
     pub d_tr: Signal<Out, bool>,
     /// `scale`.
-    pub d_scale: Signal<Out, Bits<16>>,
+    pub d_scale: Signal<Out, Bits<SCW>>,
     /// NBout write (end of this cycle) and its row; data from the datapath.
     pub wr_en: Signal<Out, bool>,
     /// NBout write row.
@@ -80,20 +78,20 @@ pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usi
     /// `nfu.busy`: issue or bias cycle.
     pub busy: Signal<Out, bool>,
     /// `nfu.seq`: sequence number of the running op (from its start cycle to the cycle before its completion cycle, as the simulator traces it), else 0.
-    pub seq: Signal<Out, Bits<16>>,
+    pub seq: Signal<Out, Pc>,
     act: DFF<bool>,
     issuing: DFF<bool>,
     ent: DFF<Bits<NFU_ENTRY_BITS>>,
-    i: DFF<Bits<12>>,
-    ky: DFF<Bits<12>>,
-    px: DFF<Bits<12>>,
-    py: DFF<Bits<12>>,
-    b_py: DFF<Bits<12>>,
-    b_px: DFF<Bits<12>>,
-    b_ky: DFF<Bits<12>>,
-    sbc: DFF<Bits<12>>,
-    outc: DFF<Bits<12>>,
-    fin: DFF<Bits<8>>,
+    i: DFF<Count>,
+    ky: DFF<Count>,
+    px: DFF<Count>,
+    py: DFF<Count>,
+    b_py: DFF<Row>,
+    b_px: DFF<Row>,
+    b_ky: DFF<Row>,
+    sbc: DFF<Row>,
+    outc: DFF<Row>,
+    fin: DFF<Bits<LATW>>,
     donec: DFF<Cnt>,
     dv: DFF<bool>,
     dfirst: DFF<bool>,
@@ -101,8 +99,8 @@ pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usi
     dbias: DFF<bool>,
     par: DFF<bool>,
     dodd: DFF<bool>,
-    wpipe: Vec<DFF<Bits<13>>>,
-    wlast: Signal<Local, Bits<13>>,
+    wpipe: Vec<DFF<Bits<WPW>>>,
+    wlast: Signal<Local, Bits<WPW>>,
     d1: Signal<Local, Cnt>,
     d2: Signal<Local, Cnt>,
     d3: Signal<Local, Cnt>,
@@ -111,21 +109,22 @@ pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usi
     e: Signal<Local, Bits<NFU_ENTRY_BITS>>,
     bias_in: Signal<Local, bool>,
     issue: Signal<Local, bool>,
-    e_i: Signal<Local, Bits<12>>,
-    e_ky: Signal<Local, Bits<12>>,
-    e_px: Signal<Local, Bits<12>>,
-    e_py: Signal<Local, Bits<12>>,
-    e_bpy: Signal<Local, Bits<12>>,
-    e_bpx: Signal<Local, Bits<12>>,
-    e_bky: Signal<Local, Bits<12>>,
-    e_sbc: Signal<Local, Bits<12>>,
-    e_outc: Signal<Local, Bits<12>>,
+    e_i: Signal<Local, Count>,
+    e_ky: Signal<Local, Count>,
+    e_px: Signal<Local, Count>,
+    e_py: Signal<Local, Count>,
+    e_bpy: Signal<Local, Row>,
+    e_bpx: Signal<Local, Row>,
+    e_bky: Signal<Local, Row>,
+    e_sbc: Signal<Local, Row>,
+    e_outc: Signal<Local, Row>,
     e_par: Signal<Local, bool>,
     first: Signal<Local, bool>,
     last: Signal<Local, bool>,
     fin_issue: Signal<Local, bool>,
-    k_bias: Constant<Bits<2>>,
-    k_d: Constant<Bits<8>>,
+    k_bias: Constant<Bits<INW>>,
+    k_d: Constant<Bits<LATW>>,
+    k_wvalid: Constant<Bits<WPW>>,
 }
 
 impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO: usize>
@@ -215,6 +214,7 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
                 (AccIn::ALL.iter().position(|x| *x == AccIn::Bias).unwrap() as u64).into(),
             ),
             k_d: Constant::new((D as u64).into()),
+            k_wvalid: Constant::new((1u64 << ROWW).into()),
         }
     }
 }
@@ -235,30 +235,30 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
         for j in 1..D {
             self.wpipe[j].d.next = self.wpipe[j - 1].q.val();
         }
-        self.q.clock.next = self.clock.val();
+        clock!(self, clock, q);
         self.q.clr.next = self.clr.val();
         self.q.push.next = self.push.val();
         self.q.din.next = self.din.val();
         self.full.next = self.q.full.val();
         self.pending.next = self.q.nonempty.val();
         // modular compares (CNT_BITS = 16): done >= required <=> bit 15 of the difference clear
-        self.d1.next = self.nbin_done.val() - self.q.head.val().get_bits::<CNT_BITS>(149);
-        self.d2.next = self.sb_done.val() - self.q.head.val().get_bits::<CNT_BITS>(165);
-        self.d3.next = self.nbl_done.val() - self.q.head.val().get_bits::<CNT_BITS>(181);
-        self.d4.next = self.nbs_done.val() - self.q.head.val().get_bits::<CNT_BITS>(198);
+        self.d1.next = self.nbin_done.val() - self.q.head.val().get_value_req_nbin();
+        self.d2.next = self.sb_done.val() - self.q.head.val().get_value_req_sb();
+        self.d3.next = self.nbl_done.val() - self.q.head.val().get_value_req_nbl();
+        self.d4.next = self.nbs_done.val() - self.q.head.val().get_value_req_st();
         // ---- start: previous op complete, loads done, store wait
         self.start.next = !self.act.q.val()
             && self.q.nonempty.val()
             && !self.d1.val().get_bit(15)
             && !self.d2.val().get_bit(15)
             && !self.d3.val().get_bit(15)
-            && (!self.q.head.val().get_bit(197) || !self.d4.val().get_bit(15));
+            && (!self.q.head.val().get_value_need_st().any() || !self.d4.val().get_bit(15));
         self.q.pop.next = self.start.val();
         self.e.next = self.ent.q.val();
         if self.start.val() {
             self.e.next = self.q.head.val();
         }
-        self.bias_in.next = self.e.val().get_bits::<2>(3) == self.k_bias.val();
+        self.bias_in.next = self.e.val().get_value_acc_in() == self.k_bias.val();
         // issue this cycle: a running op, or an op starting without a bias cycle
         self.issue.next = self.issuing.q.val() || (self.start.val() && !self.bias_in.val());
         self.e_i.next = self.i.q.val();
@@ -277,28 +277,28 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
             self.e_ky.next = 0.into();
             self.e_px.next = 0.into();
             self.e_py.next = 0.into();
-            self.e_bpy.next = self.e.val().get_bits::<12>(13);
-            self.e_bpx.next = self.e.val().get_bits::<12>(13);
-            self.e_bky.next = self.e.val().get_bits::<12>(13);
-            self.e_sbc.next = self.e.val().get_bits::<12>(25);
-            self.e_outc.next = self.e.val().get_bits::<12>(37);
+            self.e_bpy.next = self.e.val().get_value_nbin();
+            self.e_bpx.next = self.e.val().get_value_nbin();
+            self.e_bky.next = self.e.val().get_value_nbin();
+            self.e_sbc.next = self.e.val().get_value_sb();
+            self.e_outc.next = self.e.val().get_value_nbout();
         }
         self.first.next = (self.e_i.val() == 0) && (self.e_ky.val() == 0);
-        self.last.next = (self.e_i.val() + 1 == self.e.val().get_bits::<12>(121))
-            && (self.e_ky.val() + 1 == self.e.val().get_bits::<12>(97));
+        self.last.next = (self.e_i.val() + 1 == self.e.val().get_value_ni())
+            && (self.e_ky.val() + 1 == self.e.val().get_value_nky());
         self.fin_issue.next = self.last.val()
-            && (self.e_px.val() + 1 == self.e.val().get_bits::<12>(73))
-            && (self.e_py.val() + 1 == self.e.val().get_bits::<12>(49));
+            && (self.e_px.val() + 1 == self.e.val().get_value_npx())
+            && (self.e_py.val() + 1 == self.e.val().get_value_npy());
         // ---- buffer reads
-        self.nbin_raddr.next = bit_cast::<AI, 12>(self.e_bky.val() + self.e_i.val());
-        self.sb_raddr.next = bit_cast::<AS, 12>(self.e_sbc.val());
-        self.nbout_raddr.next = bit_cast::<AO, 12>(self.e_outc.val());
+        self.nbin_raddr.next = bit_cast::<AI, ROWW>(self.e_bky.val() + self.e_i.val());
+        self.sb_raddr.next = bit_cast::<AS, ROWW>(self.e_sbc.val());
+        self.nbout_raddr.next = bit_cast::<AO, ROWW>(self.e_outc.val());
         if self.start.val() && self.bias_in.val() {
             // bias cycle: SB row sb + nky * ni
-            self.sb_raddr.next = bit_cast::<AS, 32>(
-                bit_cast::<32, 12>(self.e.val().get_bits::<12>(25))
-                    + bit_cast::<16, 12>(self.e.val().get_bits::<12>(97))
-                        * bit_cast::<16, 12>(self.e.val().get_bits::<12>(121)),
+            self.sb_raddr.next = bit_cast::<AS, PRODW>(
+                bit_cast::<PRODW, ROWW>(self.e.val().get_value_sb())
+                    + bit_cast::<MULW, CNTW>(self.e.val().get_value_nky())
+                        * bit_cast::<MULW, CNTW>(self.e.val().get_value_ni()),
             );
         }
         // ---- state
@@ -320,32 +320,32 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
         if self.issue.val() {
             self.sbc.d.next = self.e_sbc.val() + 1;
             self.par.d.next = !self.e_par.val() && !self.last.val();
-            if self.e_i.val() + 1 != self.e.val().get_bits::<12>(121) {
+            if self.e_i.val() + 1 != self.e.val().get_value_ni() {
                 self.i.d.next = self.e_i.val() + 1;
             } else {
                 self.i.d.next = 0.into();
-                if self.e_ky.val() + 1 != self.e.val().get_bits::<12>(97) {
+                if self.e_ky.val() + 1 != self.e.val().get_value_nky() {
                     self.ky.d.next = self.e_ky.val() + 1;
-                    self.b_ky.d.next = self.e_bky.val() + self.e.val().get_bits::<12>(109);
+                    self.b_ky.d.next = self.e_bky.val() + self.e.val().get_value_sky();
                 } else {
                     self.ky.d.next = 0.into();
-                    self.sbc.d.next = self.e.val().get_bits::<12>(25);
+                    self.sbc.d.next = self.e.val().get_value_sb();
                     self.outc.d.next = self.e_outc.val() + 1;
-                    if self.e_px.val() + 1 != self.e.val().get_bits::<12>(73) {
+                    if self.e_px.val() + 1 != self.e.val().get_value_npx() {
                         self.px.d.next = self.e_px.val() + 1;
-                        self.b_px.d.next = self.e_bpx.val() + self.e.val().get_bits::<12>(85);
-                        self.b_ky.d.next = self.e_bpx.val() + self.e.val().get_bits::<12>(85);
+                        self.b_px.d.next = self.e_bpx.val() + self.e.val().get_value_spx();
+                        self.b_ky.d.next = self.e_bpx.val() + self.e.val().get_value_spx();
                     } else {
                         self.px.d.next = 0.into();
                         self.py.d.next = self.e_py.val() + 1;
-                        self.b_py.d.next = self.e_bpy.val() + self.e.val().get_bits::<12>(61);
-                        self.b_px.d.next = self.e_bpy.val() + self.e.val().get_bits::<12>(61);
-                        self.b_ky.d.next = self.e_bpy.val() + self.e.val().get_bits::<12>(61);
+                        self.b_py.d.next = self.e_bpy.val() + self.e.val().get_value_spy();
+                        self.b_px.d.next = self.e_bpy.val() + self.e.val().get_value_spy();
+                        self.b_ky.d.next = self.e_bpy.val() + self.e.val().get_value_spy();
                     }
                 }
             }
             if self.last.val() {
-                self.wpipe[0].d.next = bit_cast::<13, 12>(self.e_outc.val()) | 4096;
+                self.wpipe[0].d.next = bit_cast::<WPW, ROWW>(self.e_outc.val()) | self.k_wvalid.val();
             }
             if self.fin_issue.val() {
                 self.issuing.d.next = false;
@@ -363,8 +363,8 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
         for j in (D - 1)..D {
             self.wlast.next = self.wpipe[j].q.val();
         }
-        self.wr_en.next = self.wlast.val().get_bit(12);
-        self.wr_addr.next = bit_cast::<AO, 12>(self.wlast.val().get_bits::<12>(0));
+        self.wr_en.next = (self.wlast.val() & self.k_wvalid.val()).any();
+        self.wr_addr.next = bit_cast::<AO, ROWW>(self.wlast.val().get_bits::<ROWW>(0));
         // ---- datapath control (aligned with the read data)
         self.dv.d.next = self.issue.val();
         self.dfirst.d.next = self.first.val();
@@ -376,17 +376,17 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
         self.d_last.next = self.dlast.q.val();
         self.d_bias.next = self.dbias.q.val();
         self.d_odd.next = self.dodd.q.val();
-        self.d_op.next = self.ent.q.val().get_bits::<3>(0);
-        self.d_in.next = self.ent.q.val().get_bits::<2>(3);
-        self.d_out.next = self.ent.q.val().get_bit(5);
-        self.d_act.next = self.ent.q.val().get_bits::<4>(6);
-        self.d_round.next = self.ent.q.val().get_bits::<2>(10);
-        self.d_tr.next = self.ent.q.val().get_bit(12);
-        self.d_scale.next = self.ent.q.val().get_bits::<16>(133);
+        self.d_op.next = self.ent.q.val().get_value_op();
+        self.d_in.next = self.ent.q.val().get_value_acc_in();
+        self.d_out.next = self.ent.q.val().get_value_out().any();
+        self.d_act.next = self.ent.q.val().get_value_act();
+        self.d_round.next = self.ent.q.val().get_value_round();
+        self.d_tr.next = self.ent.q.val().get_value_tr().any();
+        self.d_scale.next = self.ent.q.val().get_value_scale();
         self.busy.next = self.issue.val() || (self.start.val() && self.bias_in.val());
         self.seq.next = 0.into();
         if self.start.val() || (self.act.q.val() && (self.fin.q.val() != 1)) {
-            self.seq.next = self.e.val().get_bits::<16>(214);
+            self.seq.next = self.e.val().get_value_seq();
         }
         self.active.next = self.act.q.val();
         if self.clr.val() {

@@ -10,8 +10,8 @@
 //! register updated in the first NFU-2 cycle; D2 - 1 more register stages
 //! follow.
 
-use super::delay::{Ctl, Delay};
-use super::width::*;
+use super::{Ctl, Delay};
+use crate::widths::*;
 use arch::isa::{AccIn, NfuOp};
 use rust_hdl::prelude::*;
 
@@ -107,7 +107,7 @@ impl<const LPW: usize, const RW: usize> Nfu2Lane<LPW, RW> {
 impl<const LPW: usize, const RW: usize> Logic for Nfu2Lane<LPW, RW> {
     #[hdl_gen]
     fn update(&mut self) {
-        self.areg.clock.next = self.clock.val();
+        clock!(self, clock, areg);
         self.sum.next = 0.into();
         for i in 0..(LPW / AW) {
             self.sum.next =
@@ -231,9 +231,7 @@ impl<const NW: usize, const PW: usize, const LPW: usize, const RW: usize> Logic
 {
     #[hdl_gen]
     fn update(&mut self) {
-        self.creg.clock.next = self.clock.val();
-        self.dacc.clock.next = self.clock.val();
-        self.dctl.clock.next = self.clock.val();
+        clock!(self, clock, creg, dacc, dctl);
         self.row.next = 0.into();
         for n in 0..self.lanes.len() {
             self.lanes[n].clock.next = self.clock.val();

@@ -7,17 +7,17 @@
 //! into the DSP48E2 pipeline registers (they stay as fabric FFs), and its
 //! LUT mapping (ABC) differs from Vivado's.
 
-use crate::parts::Part;
+use super::eda::{self, EdaError, Tool};
+use super::parts::Part;
 use std::path::Path;
-use std::process::Command;
 use thiserror::Error;
 
 /// Errors of a synthesis run.
 #[derive(Debug, Error)]
 pub enum SynthError {
-    /// Yosys could not be started.
-    #[error("cannot run `yosys` ({0}); install Yosys (Debian package `yosys`)")]
-    Missing(String),
+    /// Yosys is missing (the error names it and its Debian package).
+    #[error(transparent)]
+    Missing(EdaError),
     /// Yosys ran and failed; the last lines of its log.
     #[error("yosys failed: {0}")]
     Failed(String),
@@ -148,11 +148,7 @@ impl SynthOptions {
 
 /// Yosys's version line (`Yosys 0.23 ...`).
 pub fn yosys_version() -> Result<String, SynthError> {
-    let out = Command::new("yosys")
-        .arg("-V")
-        .output()
-        .map_err(|e| SynthError::Missing(e.to_string()))?;
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    eda::version(Tool::Yosys).map_err(SynthError::Missing)
 }
 
 /// Run Yosys on `verilog` in `work` (which receives `run.ys`, `yosys.log`,
@@ -170,14 +166,11 @@ pub fn run_yosys(
     let v = std::fs::canonicalize(verilog).map_err(io(verilog))?;
     let script = work.join("run.ys");
     std::fs::write(&script, opts.script(&v.display().to_string())).map_err(io(&script))?;
-    let out = Command::new("yosys")
-        .args(["-q", "-l", "yosys.log", "-s", "run.ys"])
-        .current_dir(work)
-        .output()
-        .map_err(|e| SynthError::Missing(e.to_string()))?;
-    if !out.status.success() {
+    let out = eda::run_unchecked(Tool::Yosys, &["-q", "-l", "yosys.log", "-s", "run.ys"], Some(work))
+        .map_err(SynthError::Missing)?;
+    if !out.success() {
         let log = std::fs::read_to_string(work.join("yosys.log")).unwrap_or_default();
-        let text = format!("{log}{}", String::from_utf8_lossy(&out.stderr));
+        let text = format!("{log}{}", out.stderr);
         let tail: Vec<&str> = text
             .lines()
             .rev()

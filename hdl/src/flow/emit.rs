@@ -76,7 +76,7 @@ pub fn top_verilog(cfg: &AccelConfig) -> Result<String, HdlError> {
 pub enum Design {
     /// The whole accelerator (`top`).
     Top,
-    /// The NFU datapath alone (`crate::nfu::Nfu` of the preset), module `top`.
+    /// The NFU datapath alone (`crate::core::nfu::Nfu` of the preset), module `top`.
     Nfu,
 }
 
@@ -86,13 +86,13 @@ pub fn block_verilog(cfg: &AccelConfig, block: Design) -> Result<String, HdlErro
         Design::Top => top_verilog(cfg),
         Design::Nfu => {
             let bad =
-                |e: crate::nfu::NfuError| HdlError::Unsupported(format!("{} ({e})", cfg.name));
+                |e: crate::core::nfu::NfuError| HdlError::Unsupported(format!("{} ({e})", cfg.name));
             if cfg.tn == 4 {
-                let mut n = crate::nfu::NfuTiny::new(cfg).map_err(bad)?;
+                let mut n = crate::core::nfu::NfuTiny::new(cfg).map_err(bad)?;
                 n.connect_all();
                 Ok(generate_verilog(&n))
             } else if cfg.tn == 16 {
-                let mut n = crate::nfu::NfuDiannao::new(cfg).map_err(bad)?;
+                let mut n = crate::core::nfu::NfuDiannao::new(cfg).map_err(bad)?;
                 n.connect_all();
                 Ok(generate_verilog(&n))
             } else {

@@ -1,13 +1,12 @@
 //! The memory port: fixed-priority arbiter (NBout, then NBin, then SB) and
 //! beat sequencer. A grant in cycle g occupies the port until g + beats - 1;
 //! beat k's command is issued in cycle g + k with the owner, beat flags and
-//! the DMA's tag. Responses are routed back by the owner field.
+//! the DMA's tag (layout [`crate::widths::tag`]). Responses are routed back
+//! by the owner field. Also the NBout DMA's row width converters [`Narrow`]
+//! (`storen`) and [`Widen`] (`loadw`).
 
-use super::TAG_BITS;
+use crate::widths::*;
 use rust_hdl::prelude::*;
-
-/// Owner codes (also `port.grant` in the VCD): 1 nbin, 2 sb, 3 nbout.
-pub const OWNER_NBIN: u64 = 1;
 
 /// Arbiter and beat sequencer. `BPC` bytes per beat.
 #[derive(LogicBlock)]
@@ -23,29 +22,29 @@ pub struct Port {
     /// NBout request.
     pub req_nbout: Signal<In, bool>,
     /// Request details, per DMA.
-    pub addr_nbin: Signal<In, Bits<32>>,
+    pub addr_nbin: Signal<In, DramAddr>,
     /// SB address.
-    pub addr_sb: Signal<In, Bits<32>>,
+    pub addr_sb: Signal<In, DramAddr>,
     /// NBout address.
-    pub addr_nbout: Signal<In, Bits<32>>,
+    pub addr_nbout: Signal<In, DramAddr>,
     /// Beats.
-    pub beats_nbin: Signal<In, Bits<16>>,
+    pub beats_nbin: Signal<In, Beats>,
     /// SB beats.
-    pub beats_sb: Signal<In, Bits<16>>,
+    pub beats_sb: Signal<In, Beats>,
     /// NBout beats.
-    pub beats_nbout: Signal<In, Bits<16>>,
+    pub beats_nbout: Signal<In, Beats>,
     /// 16-bit words of each requester's row in its last beat.
-    pub words_nbin: Signal<In, Bits<16>>,
+    pub words_nbin: Signal<In, Beats>,
     /// SB last-beat words.
-    pub words_sb: Signal<In, Bits<16>>,
+    pub words_sb: Signal<In, Beats>,
     /// NBout last-beat words.
-    pub words_nbout: Signal<In, Bits<16>>,
+    pub words_nbout: Signal<In, Beats>,
     /// Tags.
-    pub tag_nbin: Signal<In, Bits<TAG_BITS>>,
+    pub tag_nbin: Signal<In, Tag>,
     /// SB tag.
-    pub tag_sb: Signal<In, Bits<TAG_BITS>>,
+    pub tag_sb: Signal<In, Tag>,
     /// NBout tag.
-    pub tag_nbout: Signal<In, Bits<TAG_BITS>>,
+    pub tag_nbout: Signal<In, Tag>,
     /// Grants.
     pub grant_nbin: Signal<Out, bool>,
     /// SB grant.
@@ -53,7 +52,7 @@ pub struct Port {
     /// NBout grant.
     pub grant_nbout: Signal<Out, bool>,
     /// `port.grant`: 0 none, 1 nbin, 2 sb, 3 nbout.
-    pub grant: Signal<Out, Bits<2>>,
+    pub grant: Signal<Out, Bits<OWNERW>>,
     /// A transfer is in progress or just granted (port not free next cycle).
     pub busy: Signal<Out, bool>,
     /// Beat command.
@@ -61,23 +60,26 @@ pub struct Port {
     /// Beat is a write.
     pub cmd_write: Signal<Out, bool>,
     /// Beat byte address.
-    pub cmd_addr: Signal<Out, Bits<32>>,
-    /// Beat tag: owner@0(2) write@2 last_beat@3 last_row@4 narrow@5 row@6(12).
-    pub cmd_tag: Signal<Out, Bits<TAG_BITS>>,
+    pub cmd_addr: Signal<Out, DramAddr>,
+    /// Beat tag (layout [`crate::widths::tag`]).
+    pub cmd_tag: Signal<Out, Tag>,
     /// 16-bit words of this beat that belong to the row (a write beat writes only these, from the beat's low end).
-    pub cmd_words: Signal<Out, Bits<16>>,
-    left: DFF<Bits<16>>,
-    baddr: DFF<Bits<32>>,
-    btag: DFF<Bits<TAG_BITS>>,
-    bwords: DFF<Bits<16>>,
-    g_words: Signal<Local, Bits<16>>,
-    k_full: Constant<Bits<16>>,
+    pub cmd_words: Signal<Out, Beats>,
+    left: DFF<Beats>,
+    baddr: DFF<DramAddr>,
+    btag: DFF<Tag>,
+    bwords: DFF<Beats>,
+    g_words: Signal<Local, Beats>,
+    k_full: Constant<Beats>,
     free: Signal<Local, bool>,
-    g_beats: Signal<Local, Bits<16>>,
-    g_addr: Signal<Local, Bits<32>>,
-    g_tag: Signal<Local, Bits<TAG_BITS>>,
+    g_beats: Signal<Local, Beats>,
+    g_addr: Signal<Local, DramAddr>,
+    g_tag: Signal<Local, Tag>,
     any: Signal<Local, bool>,
-    k_bpc: Constant<Bits<32>>,
+    k_bpc: Constant<DramAddr>,
+    k_owner_nbin: Constant<Bits<OWNERW>>,
+    k_owner_sb: Constant<Bits<OWNERW>>,
+    k_owner_nbout: Constant<Bits<OWNERW>>,
 }
 
 impl Port {
@@ -123,6 +125,9 @@ impl Port {
             g_tag: Default::default(),
             any: Default::default(),
             k_bpc: Constant::new((bpc as u64).into()),
+            k_owner_nbin: Constant::new(OWNER_NBIN.into()),
+            k_owner_sb: Constant::new(OWNER_SB.into()),
+            k_owner_nbout: Constant::new(OWNER_NBOUT.into()),
         }
     }
 }
@@ -139,7 +144,8 @@ impl Logic for Port {
         self.any.next = false;
         self.g_beats.next = self.beats_sb.val();
         self.g_addr.next = self.addr_sb.val();
-        self.g_tag.next = self.tag_sb.val() | 2;
+        self.g_tag.next = self.tag_sb.val();
+        self.g_tag.next.set_value_owner(self.k_owner_sb.val());
         self.g_words.next = self.words_sb.val();
         if self.free.val() {
             if self.req_nbout.val() {
@@ -148,7 +154,8 @@ impl Logic for Port {
                 self.any.next = true;
                 self.g_beats.next = self.beats_nbout.val();
                 self.g_addr.next = self.addr_nbout.val();
-                self.g_tag.next = self.tag_nbout.val() | 3;
+                self.g_tag.next = self.tag_nbout.val();
+                self.g_tag.next.set_value_owner(self.k_owner_nbout.val());
                 self.g_words.next = self.words_nbout.val();
             } else if self.req_nbin.val() {
                 self.grant_nbin.next = true;
@@ -156,7 +163,8 @@ impl Logic for Port {
                 self.any.next = true;
                 self.g_beats.next = self.beats_nbin.val();
                 self.g_addr.next = self.addr_nbin.val();
-                self.g_tag.next = self.tag_nbin.val() | 1;
+                self.g_tag.next = self.tag_nbin.val();
+                self.g_tag.next.set_value_owner(self.k_owner_nbin.val());
                 self.g_words.next = self.words_nbin.val();
             } else if self.req_sb.val() {
                 self.grant_sb.next = true;
@@ -172,11 +180,11 @@ impl Logic for Port {
         self.cmd_words.next = self.k_full.val();
         if self.any.val() {
             self.cmd_valid.next = true;
-            self.cmd_write.next = self.g_tag.val().get_bit(2);
+            self.cmd_write.next = self.g_tag.val().get_value_write().any();
             self.cmd_addr.next = self.g_addr.val();
             self.cmd_tag.next = self.g_tag.val();
             if self.g_beats.val() == 1 {
-                self.cmd_tag.next = self.g_tag.val() | 8;
+                self.cmd_tag.next.set_value_last_beat(true.into());
                 self.cmd_words.next = self.g_words.val();
             }
             self.bwords.d.next = self.g_words.val();
@@ -185,9 +193,9 @@ impl Logic for Port {
             self.btag.d.next = self.g_tag.val();
         } else if !self.free.val() {
             self.cmd_valid.next = true;
-            self.cmd_write.next = self.btag.q.val().get_bit(2);
+            self.cmd_write.next = self.btag.q.val().get_value_write().any();
             if self.left.q.val() == 1 {
-                self.cmd_tag.next = self.btag.q.val() | 8;
+                self.cmd_tag.next.set_value_last_beat(true.into());
                 self.cmd_words.next = self.bwords.q.val();
             }
             self.left.d.next = self.left.q.val() - 1;
@@ -197,5 +205,105 @@ impl Logic for Port {
         if self.clr.val() {
             self.left.d.next = 0.into();
         }
+    }
+}
+
+// ---------------------------------------------------------------- width converters
+// Row conversions of the NBout DMA (`storen` narrowing, `loadw` widening):
+// pure wiring, written as custom Verilog with an equivalent Rust model
+// (rust-hdl's kernels cannot pack slices selected by a loop index).
+
+const _: () = assert!(DW == 16 && AW == 32, "the converters' Rust models use i16 words in i32 entries");
+
+/// `storen`: the low 16 bits of each 32-bit entry of `din`, packed into the
+/// low `W/2` bits of `dout` (upper half zero).
+#[derive(LogicBlock, Default)]
+pub struct Narrow<const W: usize> {
+    /// NBout row (W/32 entries).
+    pub din: Signal<In, Bits<W>>,
+    /// Packed 16-bit words.
+    pub dout: Signal<Out, Bits<W>>,
+}
+
+impl<const W: usize> Logic for Narrow<W> {
+    fn update(&mut self) {
+        let x = self.din.val();
+        let mut y = Bits::<W>::default();
+        for n in 0..W / AW {
+            y.set_bits::<DW>(DW * n, x.get_bits::<DW>(AW * n));
+        }
+        self.dout.next = y;
+    }
+    fn connect(&mut self) {
+        self.dout.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        let mut s = String::from("always @(*) begin\n   dout = 0;\n");
+        for n in 0..W / AW {
+            s += &format!(
+                "   dout[{}:{}] = din[{}:{}];\n",
+                DW * n + DW - 1,
+                DW * n,
+                AW * n + DW - 1,
+                AW * n
+            );
+        }
+        s += "end\n";
+        Verilog::Custom(s)
+    }
+}
+
+/// `loadw`: each 16-bit word of the low `W/2` bits of `din`, sign-extended to
+/// 32 bits and shifted left by `frac`.
+#[derive(LogicBlock, Default)]
+pub struct Widen<const W: usize> {
+    /// Packed 16-bit words.
+    pub din: Signal<In, Bits<W>>,
+    /// 32-bit entries.
+    pub dout: Signal<Out, Bits<W>>,
+    _frac: usize,
+}
+
+impl<const W: usize> Widen<W> {
+    /// A widener shifting by `frac` bits.
+    pub fn new(frac: usize) -> Self {
+        Self {
+            _frac: frac,
+            ..Default::default()
+        }
+    }
+}
+
+impl<const W: usize> Logic for Widen<W> {
+    fn update(&mut self) {
+        let x = self.din.val();
+        let mut y = Bits::<W>::default();
+        for n in 0..W / AW {
+            let w = x.get_bits::<DW>(DW * n).to_u64() as u16 as i16 as i32;
+            let e = (w as u32).wrapping_shl(self._frac as u32) as u64;
+            y.set_bits::<AW>(AW * n, e.into());
+        }
+        self.dout.next = y;
+    }
+    fn connect(&mut self) {
+        self.dout.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        let mut s = String::from("always @(*) begin\n");
+        for n in 0..W / AW {
+            let lo = DW * n;
+            s += &format!(
+                "   dout[{}:{}] = {{ {{{}{{din[{}]}}}}, din[{}:{}] }} << {};\n",
+                AW * n + AW - 1,
+                AW * n,
+                AW - DW,
+                lo + DW - 1,
+                lo + DW - 1,
+                lo,
+                self._frac
+            );
+        }
+        s += "end\n";
+        Verilog::Custom(s)
     }
 }

@@ -79,7 +79,7 @@ pub struct NfuWrite {
     pub sat: u32,
 }
 
-/// Cycle model of [`super::Nfu`]: call [`NfuModel::cycle`] once per clock with
+/// Cycle model of [`crate::core::nfu::Nfu`]: call [`NfuModel::cycle`] once per clock with
 /// the bundle presented in that cycle; it returns the output bundle shown in
 /// that cycle (before the edge).
 pub struct NfuModel {

@@ -1,5 +1,6 @@
 //! A small in-order queue of `Q` entries of `W` bits (shift register, head in slot 0).
 
+use crate::widths::QCW;
 use rust_hdl::prelude::*;
 
 /// FIFO queue: `push` appends `din` at the end of the cycle, `pop` removes the
@@ -20,20 +21,20 @@ pub struct Queue<const W: usize, const Q: usize> {
     /// Head entry (valid when `nonempty`).
     pub head: Signal<Out, Bits<W>>,
     /// Entries held.
-    pub count: Signal<Out, Bits<8>>,
+    pub count: Signal<Out, Bits<QCW>>,
     /// `count == Q`.
     pub full: Signal<Out, bool>,
     /// `count != 0`.
     pub nonempty: Signal<Out, bool>,
-    widx: Signal<Local, Bits<8>>,
-    depth: Constant<Bits<8>>,
-    cnt: DFF<Bits<8>>,
+    widx: Signal<Local, Bits<QCW>>,
+    depth: Constant<Bits<QCW>>,
+    cnt: DFF<Bits<QCW>>,
     slots: Vec<DFF<Bits<W>>>,
 }
 
 impl<const W: usize, const Q: usize> Default for Queue<W, Q> {
     fn default() -> Self {
-        assert!(Q >= 1 && Q < 256);
+        assert!(Q >= 1 && Q < (1 << QCW));
         Self {
             clock: Default::default(),
             clr: Default::default(),

@@ -3,18 +3,13 @@
 //! `Instruction::decode` / `Instruction::check`, dispatch with queue-full
 //! stalls, cumulative dispatch counters with `wait` history, END and errors.
 
-use super::{CNT_BITS, DMA_ENTRY_BITS, NFU_ENTRY_BITS};
+use crate::widths::*;
 use arch::activation::Activation;
 use arch::fixed::Rounding;
-use arch::isa::fields::{self, F, INSTR_BITS, USED_BITS, WAIT_BITS};
-use arch::isa::{AccIn, DmaOp, NfuOp};
+use arch::isa::fields::{self, F, USED_BITS};
+use arch::isa::{AccIn, CpOp, DmaOp, NfuOp};
 use arch::AccelConfig;
 use rust_hdl::prelude::*;
-
-const IB: usize = INSTR_BITS as usize;
-const RES: usize = (INSTR_BITS - USED_BITS) as usize;
-/// Entries of the `wait` history (largest wait distance).
-const HIST: usize = (1usize << WAIT_BITS) - 1;
 
 macro_rules! w {
     ($f:ident) => {
@@ -22,11 +17,14 @@ macro_rules! w {
     };
 }
 
-fn c16(v: u64) -> Constant<Bits<16>> {
+fn koff(v: u64) -> Constant<Bits<OFFW>> {
     Constant::new(v.into())
 }
-fn lsb(f: F) -> Constant<Bits<16>> {
-    c16(fields::lsb(f) as u64)
+fn kmul(v: u64) -> Constant<Bits<MULW>> {
+    Constant::new(v.into())
+}
+fn lsb(f: F) -> Constant<Bits<OFFW>> {
+    koff(fields::lsb(f) as u64)
 }
 
 macro_rules! decoder {
@@ -39,15 +37,15 @@ macro_rules! decoder {
             pub word: Signal<In, Bits<IB>>,
             /// Reserved bits above the last field are not all zero.
             pub reserved: Signal<Out, bool>,
-            lsb_reserved: Constant<Bits<16>>,
-            $( pub $f: Signal<Out, w!($f)>, $lsb: Constant<Bits<16>>, )*
+            lsb_reserved: Constant<Bits<OFFW>>,
+            $( pub $f: Signal<Out, w!($f)>, $lsb: Constant<Bits<OFFW>>, )*
         }
         impl Default for Decoder {
             fn default() -> Self {
                 Self {
                     word: Default::default(),
                     reserved: Default::default(),
-                    lsb_reserved: c16(USED_BITS as u64),
+                    lsb_reserved: koff(USED_BITS as u64),
                     $( $f: Default::default(), $lsb: lsb(F::$f), )*
                 }
             }
@@ -85,34 +83,35 @@ pub struct DmaCheck {
     /// Narrow row (`loadw`/`storen`).
     pub narrow: Signal<In, bool>,
     /// First buffer row.
-    pub row: Signal<In, Bits<12>>,
+    pub row: Signal<In, Row>,
     /// DRAM byte address.
-    pub dram: Signal<In, Bits<32>>,
+    pub dram: Signal<In, DramAddr>,
     /// Counts and strides.
-    pub n0: Signal<In, Bits<12>>,
+    pub n0: Signal<In, Count>,
     /// Middle count.
-    pub n1: Signal<In, Bits<12>>,
+    pub n1: Signal<In, Count>,
     /// Middle stride, bytes.
-    pub s1: Signal<In, Bits<32>>,
+    pub s1: Signal<In, DramStride>,
     /// Outer count.
-    pub n2: Signal<In, Bits<12>>,
+    pub n2: Signal<In, Count>,
     /// Outer stride, bytes.
-    pub s2: Signal<In, Bits<32>>,
+    pub s2: Signal<In, DramStride>,
     /// The slot fails the check.
     pub err: Signal<Out, bool>,
-    p01: Signal<Local, Bits<32>>,
-    p012: Signal<Local, Bits<32>>,
+    p01: Signal<Local, Bits<PRODW>>,
+    p012: Signal<Local, Bits<PRODW>>,
     big: Signal<Local, bool>,
-    m1: Signal<Local, Bits<16>>,
-    m2: Signal<Local, Bits<16>>,
-    t1: Signal<Local, Bits<48>>,
-    t2: Signal<Local, Bits<48>>,
-    t0: Signal<Local, Bits<32>>,
-    dend: Signal<Local, Bits<48>>,
-    rows: Constant<Bits<32>>,
-    rb: Constant<Bits<16>>,
-    rb_narrow: Constant<Bits<16>>,
-    size: Constant<Bits<48>>,
+    m1: Signal<Local, Bits<MULW>>,
+    m2: Signal<Local, Bits<MULW>>,
+    t1: Signal<Local, Bits<DENDW>>,
+    t2: Signal<Local, Bits<DENDW>>,
+    t0: Signal<Local, Bits<PRODW>>,
+    dend: Signal<Local, Bits<DENDW>>,
+    rows: Constant<Bits<PRODW>>,
+    rows_lim: Constant<Bits<PRODW>>,
+    rb: Constant<Bits<MULW>>,
+    rb_narrow: Constant<Bits<MULW>>,
+    size: Constant<Bits<DENDW>>,
 }
 
 impl DmaCheck {
@@ -139,8 +138,9 @@ impl DmaCheck {
             t0: Default::default(),
             dend: Default::default(),
             rows: Constant::new((rows as u64).into()),
-            rb: c16(rb as u64),
-            rb_narrow: c16(rb_narrow as u64),
+            rows_lim: Constant::new((1u64 << ROWW).into()),
+            rb: kmul(rb as u64),
+            rb_narrow: kmul(rb_narrow as u64),
             size: Constant::new(size.into()),
         }
     }
@@ -149,26 +149,27 @@ impl DmaCheck {
 impl Logic for DmaCheck {
     #[hdl_gen]
     fn update(&mut self) {
-        self.p01.next = bit_cast::<16, 12>(self.n0.val()) * bit_cast::<16, 12>(self.n1.val());
-        self.big.next = self.p01.val().get_bits::<20>(12).any();
-        self.p012.next = self.p01.val().get_bits::<16>(0) * bit_cast::<16, 12>(self.n2.val());
-        self.m1.next = bit_cast::<16, 12>(self.n1.val() - 1);
-        self.m2.next = bit_cast::<16, 12>(self.n2.val() - 1);
-        self.t1.next = bit_cast::<48, 32>(self.m1.val() * self.s1.val().get_bits::<16>(0))
-            + (bit_cast::<48, 32>(self.m1.val() * self.s1.val().get_bits::<16>(16)) << 16);
-        self.t2.next = bit_cast::<48, 32>(self.m2.val() * self.s2.val().get_bits::<16>(0))
-            + (bit_cast::<48, 32>(self.m2.val() * self.s2.val().get_bits::<16>(16)) << 16);
-        self.t0.next = bit_cast::<16, 12>(self.n0.val()) * self.rb.val();
+        self.p01.next = bit_cast::<MULW, CNTW>(self.n0.val()) * bit_cast::<MULW, CNTW>(self.n1.val());
+        // n0 * n1 >= 2^ROWW: more rows than any buffer has (guards the 16-bit product below)
+        self.big.next = self.p01.val() >= self.rows_lim.val();
+        self.p012.next = self.p01.val().get_bits::<MULW>(0) * bit_cast::<MULW, CNTW>(self.n2.val());
+        self.m1.next = bit_cast::<MULW, CNTW>(self.n1.val() - 1);
+        self.m2.next = bit_cast::<MULW, CNTW>(self.n2.val() - 1);
+        self.t1.next = bit_cast::<DENDW, PRODW>(self.m1.val() * self.s1.val().get_bits::<MULW>(0))
+            + (bit_cast::<DENDW, PRODW>(self.m1.val() * self.s1.val().get_bits::<MULW>(16)) << 16);
+        self.t2.next = bit_cast::<DENDW, PRODW>(self.m2.val() * self.s2.val().get_bits::<MULW>(0))
+            + (bit_cast::<DENDW, PRODW>(self.m2.val() * self.s2.val().get_bits::<MULW>(16)) << 16);
+        self.t0.next = bit_cast::<MULW, CNTW>(self.n0.val()) * self.rb.val();
         if self.narrow.val() {
-            self.t0.next = bit_cast::<16, 12>(self.n0.val()) * self.rb_narrow.val();
+            self.t0.next = bit_cast::<MULW, CNTW>(self.n0.val()) * self.rb_narrow.val();
         }
-        self.dend.next = bit_cast::<48, 32>(self.dram.val())
+        self.dend.next = bit_cast::<DENDW, DAW>(self.dram.val())
             + self.t1.val()
             + self.t2.val()
-            + bit_cast::<48, 32>(self.t0.val());
+            + bit_cast::<DENDW, PRODW>(self.t0.val());
         self.err.next = self.active.val()
             && (self.big.val()
-                || (bit_cast::<32, 12>(self.row.val()) + self.p012.val() > self.rows.val())
+                || (bit_cast::<PRODW, ROWW>(self.row.val()) + self.p012.val() > self.rows.val())
                 || self.dram.val().get_bit(0)
                 || self.s1.val().get_bit(0)
                 || self.s2.val().get_bit(0)
@@ -186,34 +187,34 @@ pub struct NfuCheck {
     /// in = bias.
     pub bias: Signal<In, bool>,
     /// Fields.
-    pub nbin: Signal<In, Bits<12>>,
+    pub nbin: Signal<In, Row>,
     /// SB base.
-    pub sb: Signal<In, Bits<12>>,
+    pub sb: Signal<In, Row>,
     /// NBout base.
-    pub nbout: Signal<In, Bits<12>>,
+    pub nbout: Signal<In, Row>,
     /// Loop counts and strides.
-    pub npy: Signal<In, Bits<12>>,
+    pub npy: Signal<In, Count>,
     /// spy.
-    pub spy: Signal<In, Bits<12>>,
+    pub spy: Signal<In, Count>,
     /// npx.
-    pub npx: Signal<In, Bits<12>>,
+    pub npx: Signal<In, Count>,
     /// spx.
-    pub spx: Signal<In, Bits<12>>,
+    pub spx: Signal<In, Count>,
     /// nky.
-    pub nky: Signal<In, Bits<12>>,
+    pub nky: Signal<In, Count>,
     /// sky.
-    pub sky: Signal<In, Bits<12>>,
+    pub sky: Signal<In, Count>,
     /// ni.
-    pub ni: Signal<In, Bits<12>>,
+    pub ni: Signal<In, Count>,
     /// The slot fails the check.
     pub err: Signal<Out, bool>,
-    nbin_end: Signal<Local, Bits<32>>,
-    steps: Signal<Local, Bits<32>>,
-    used: Signal<Local, Bits<32>>,
-    outs: Signal<Local, Bits<32>>,
-    nbin_rows: Constant<Bits<32>>,
-    sb_rows: Constant<Bits<32>>,
-    nbout_rows: Constant<Bits<32>>,
+    nbin_end: Signal<Local, Bits<PRODW>>,
+    steps: Signal<Local, Bits<PRODW>>,
+    used: Signal<Local, Bits<PRODW>>,
+    outs: Signal<Local, Bits<PRODW>>,
+    nbin_rows: Constant<Bits<PRODW>>,
+    sb_rows: Constant<Bits<PRODW>>,
+    nbout_rows: Constant<Bits<PRODW>>,
 }
 
 impl NfuCheck {
@@ -248,12 +249,12 @@ impl NfuCheck {
 impl Logic for NfuCheck {
     #[hdl_gen]
     fn update(&mut self) {
-        self.nbin_end.next = bit_cast::<32, 12>(self.nbin.val())
-            + bit_cast::<16, 12>(self.npy.val() - 1) * bit_cast::<16, 12>(self.spy.val())
-            + bit_cast::<16, 12>(self.npx.val() - 1) * bit_cast::<16, 12>(self.spx.val())
-            + bit_cast::<16, 12>(self.nky.val() - 1) * bit_cast::<16, 12>(self.sky.val())
-            + bit_cast::<32, 12>(self.ni.val());
-        self.steps.next = bit_cast::<16, 12>(self.nky.val()) * bit_cast::<16, 12>(self.ni.val());
+        self.nbin_end.next = bit_cast::<PRODW, ROWW>(self.nbin.val())
+            + bit_cast::<MULW, CNTW>(self.npy.val() - 1) * bit_cast::<MULW, CNTW>(self.spy.val())
+            + bit_cast::<MULW, CNTW>(self.npx.val() - 1) * bit_cast::<MULW, CNTW>(self.spx.val())
+            + bit_cast::<MULW, CNTW>(self.nky.val() - 1) * bit_cast::<MULW, CNTW>(self.sky.val())
+            + bit_cast::<PRODW, CNTW>(self.ni.val());
+        self.steps.next = bit_cast::<MULW, CNTW>(self.nky.val()) * bit_cast::<MULW, CNTW>(self.ni.val());
         self.used.next = 0.into();
         if self.mac.val() {
             self.used.next = self.steps.val();
@@ -261,17 +262,15 @@ impl Logic for NfuCheck {
         if self.bias.val() {
             self.used.next = self.steps.val() + 1;
         }
-        self.outs.next = bit_cast::<16, 12>(self.npy.val()) * bit_cast::<16, 12>(self.npx.val());
+        self.outs.next = bit_cast::<MULW, CNTW>(self.npy.val()) * bit_cast::<MULW, CNTW>(self.npx.val());
         self.err.next = self.active.val()
             && ((self.nbin_end.val() > self.nbin_rows.val())
                 || ((self.used.val() != 0)
-                    && (bit_cast::<32, 12>(self.sb.val()) + self.used.val() > self.sb_rows.val()))
-                || (bit_cast::<32, 12>(self.nbout.val()) + self.outs.val()
+                    && (bit_cast::<PRODW, ROWW>(self.sb.val()) + self.used.val() > self.sb_rows.val()))
+                || (bit_cast::<PRODW, ROWW>(self.nbout.val()) + self.outs.val()
                     > self.nbout_rows.val()));
     }
 }
-
-type Cnt = Bits<CNT_BITS>;
 
 /// The control processor. `IA` = log2(imem depth).
 #[derive(LogicBlock)]
@@ -281,13 +280,13 @@ pub struct Cp<const IA: usize> {
     /// Synchronous clear; the first cycle with `clr` low is cycle 0.
     pub clr: Signal<In, bool>,
     /// Program length, instructions.
-    pub prog_len: Signal<In, Bits<16>>,
+    pub prog_len: Signal<In, Pc>,
     /// Host write port of the instruction memory (use while `clr` is high).
     pub imem_we: Signal<In, bool>,
     /// Host write address.
     pub imem_waddr: Signal<In, Bits<IA>>,
     /// Host write data.
-    pub imem_wdata: Signal<In, Bits<IB>>,
+    pub imem_wdata: Signal<In, Instr>,
     /// Queue full flags of the units (state at the start of the cycle).
     pub full_nbin: Signal<In, bool>,
     /// SB DMA queue full.
@@ -315,11 +314,11 @@ pub struct Cp<const IA: usize> {
     /// END dispatched or stopped on an error (registered).
     pub stopped: Signal<Out, bool>,
     /// Error class: 0 none, 1 decode, 2 range, 3 no_end.
-    pub err_class: Signal<Out, Bits<2>>,
+    pub err_class: Signal<Out, ErrClass>,
     /// Index of the failing instruction.
-    pub err_index: Signal<Out, Bits<16>>,
+    pub err_index: Signal<Out, Pc>,
     /// Instruction index held (`cp.pc`).
-    pub pc: Signal<Out, Bits<16>>,
+    pub pc: Signal<Out, Pc>,
     /// 1 in a dispatch cycle (`cp.dispatch`).
     pub dispatch: Signal<Out, bool>,
     /// 1 in a cycle stalled on a full queue (`cp_stall_queue_full`).
@@ -330,12 +329,12 @@ pub struct Cp<const IA: usize> {
     chk_sb: DmaCheck,
     chk_nbout: DmaCheck,
     chk_nfu: NfuCheck,
-    imem: RAM<Bits<IB>, IA>,
+    imem: RAM<Instr, IA>,
     started: DFF<bool>,
     stop: DFF<bool>,
-    pcr: DFF<Bits<16>>,
-    ecls: DFF<Bits<2>>,
-    eidx: DFF<Bits<16>>,
+    pcr: DFF<Pc>,
+    ecls: DFF<ErrClass>,
+    eidx: DFF<Pc>,
     c_nbin: DFF<Cnt>,
     c_sb: DFF<Cnt>,
     c_nbl: DFF<Cnt>,
@@ -365,28 +364,31 @@ pub struct Cp<const IA: usize> {
     w_nbs: Signal<Local, Cnt>,
     need_nbout: Signal<Local, bool>,
     // constants (codes from arch)
-    k_cp_codes: Constant<Bits<8>>,
-    k_dma_codes: Constant<Bits<8>>,
-    k_nfu_codes: Constant<Bits<8>>,
-    k_in_codes: Constant<Bits<8>>,
-    k_act_codes: Constant<Bits<8>>,
-    k_round_codes: Constant<Bits<8>>,
-    k_load: Constant<Bits<8>>,
-    k_loadw: Constant<Bits<8>>,
-    k_store: Constant<Bits<8>>,
-    k_storen: Constant<Bits<8>>,
-    k_mac: Constant<Bits<8>>,
-    k_bias: Constant<Bits<8>>,
-    k_end: Constant<Bits<8>>,
+    k_cp_codes: Constant<Code>,
+    k_dma_codes: Constant<Code>,
+    k_nfu_codes: Constant<Code>,
+    k_in_codes: Constant<Code>,
+    k_act_codes: Constant<Code>,
+    k_round_codes: Constant<Code>,
+    k_load: Constant<Code>,
+    k_loadw: Constant<Code>,
+    k_store: Constant<Code>,
+    k_storen: Constant<Code>,
+    k_mac: Constant<Code>,
+    k_bias: Constant<Code>,
+    k_end: Constant<Code>,
+    k_err_decode: Constant<ErrClass>,
+    k_err_range: Constant<ErrClass>,
+    k_err_no_end: Constant<ErrClass>,
 }
 
-fn c8(v: usize) -> Constant<Bits<8>> {
+fn c8(v: usize) -> Constant<Code> {
     Constant::new((v as u64).into())
 }
 
 impl<const IA: usize> Cp<IA> {
-    /// A control processor for `cfg` with the program `words` (640-bit words) preloaded.
-    pub fn new(cfg: &AccelConfig, words: &[Bits<IB>]) -> Self {
+    /// A control processor for `cfg` with the program `words` (instruction words) preloaded.
+    pub fn new(cfg: &AccelConfig, words: &[Instr]) -> Self {
         assert_eq!(
             1usize << IA,
             cfg.imem_depth as usize,
@@ -469,7 +471,7 @@ impl<const IA: usize> Cp<IA> {
             w_nfu_nbout: Default::default(),
             w_nbs: Default::default(),
             need_nbout: Default::default(),
-            k_cp_codes: c8(2),
+            k_cp_codes: c8(CpOp::ALL.len()),
             k_dma_codes: c8(DmaOp::ALL.len()),
             k_nfu_codes: c8(NfuOp::ALL.len()),
             k_in_codes: c8(AccIn::ALL.len()),
@@ -481,7 +483,10 @@ impl<const IA: usize> Cp<IA> {
             k_storen: c8(dma_pos(DmaOp::StoreNarrow)),
             k_mac: c8(NfuOp::ALL.iter().position(|x| *x == NfuOp::Mac).unwrap()),
             k_bias: c8(AccIn::ALL.iter().position(|x| *x == AccIn::Bias).unwrap()),
-            k_end: c8(1),
+            k_end: c8(cp_op_code(CpOp::End) as usize),
+            k_err_decode: Constant::new(ERR_DECODE.into()),
+            k_err_range: Constant::new(ERR_RANGE.into()),
+            k_err_no_end: Constant::new(ERR_NO_END.into()),
         }
     }
 }
@@ -509,11 +514,11 @@ impl<const IA: usize> Logic for Cp<IA> {
         self.a_nbout.next = self.dec.NBOUT_OP.val() != 0;
         self.a_nfu.next = self.dec.NFU_OP.val() != 0;
         self.dec_err.next = self.dec.reserved.val()
-            || (bit_cast::<8, 2>(self.dec.CP_OP.val()) >= self.k_cp_codes.val())
+            || (bit_cast::<CODEW, CP_OPW>(self.dec.CP_OP.val()) >= self.k_cp_codes.val())
             // NBin / SB: only nop and load
-            || (bit_cast::<8, 3>(self.dec.NBIN_OP.val()) > self.k_load.val())
-            || (bit_cast::<8, 3>(self.dec.SB_OP.val()) > self.k_load.val())
-            || (bit_cast::<8, 3>(self.dec.NBOUT_OP.val()) >= self.k_dma_codes.val())
+            || (bit_cast::<CODEW, DMA_OPW>(self.dec.NBIN_OP.val()) > self.k_load.val())
+            || (bit_cast::<CODEW, DMA_OPW>(self.dec.SB_OP.val()) > self.k_load.val())
+            || (bit_cast::<CODEW, DMA_OPW>(self.dec.NBOUT_OP.val()) >= self.k_dma_codes.val())
             || (!self.a_nbin.val()
                 && (self.dec.NBIN_WAIT.val().any() || self.dec.NBIN_ROW.val().any() || self.dec.NBIN_DRAM.val().any()
                     || self.dec.NBIN_N0.val().any() || self.dec.NBIN_N1.val().any() || self.dec.NBIN_S1.val().any()
@@ -529,7 +534,7 @@ impl<const IA: usize> Logic for Cp<IA> {
                     || self.dec.NBOUT_N0.val().any() || self.dec.NBOUT_N1.val().any() || self.dec.NBOUT_S1.val().any()
                     || self.dec.NBOUT_N2.val().any() || self.dec.NBOUT_S2.val().any()))
             || (self.a_nbout.val() && ((self.dec.NBOUT_N0.val() == 0) || (self.dec.NBOUT_N1.val() == 0) || (self.dec.NBOUT_N2.val() == 0)))
-            || (bit_cast::<8, 3>(self.dec.NFU_OP.val()) >= self.k_nfu_codes.val())
+            || (bit_cast::<CODEW, OPW>(self.dec.NFU_OP.val()) >= self.k_nfu_codes.val())
             || (!self.a_nfu.val()
                 && (self.dec.NFU_IN.val().any() || self.dec.NFU_OUT.val().any() || self.dec.NFU_ACT.val().any()
                     || self.dec.NFU_ROUND.val().any() || self.dec.NFU_WAIT.val().any() || self.dec.NFU_TR.val().any()
@@ -540,9 +545,9 @@ impl<const IA: usize> Logic for Cp<IA> {
             || (self.a_nfu.val()
                 && ((self.dec.NFU_NPY.val() == 0) || (self.dec.NFU_NPX.val() == 0) || (self.dec.NFU_NKY.val() == 0)
                     || (self.dec.NFU_NI.val() == 0)
-                    || (bit_cast::<8, 2>(self.dec.NFU_IN.val()) >= self.k_in_codes.val())
-                    || (bit_cast::<8, 4>(self.dec.NFU_ACT.val()) >= self.k_act_codes.val())
-                    || (bit_cast::<8, 2>(self.dec.NFU_ROUND.val()) >= self.k_round_codes.val())));
+                    || (bit_cast::<CODEW, INW>(self.dec.NFU_IN.val()) >= self.k_in_codes.val())
+                    || (bit_cast::<CODEW, ACTW>(self.dec.NFU_ACT.val()) >= self.k_act_codes.val())
+                    || (bit_cast::<CODEW, RNDW>(self.dec.NFU_ROUND.val()) >= self.k_round_codes.val())));
 
         // ---- range checks (Instruction::check)
         self.chk_nbin.active.next = self.a_nbin.val();
@@ -564,9 +569,9 @@ impl<const IA: usize> Logic for Cp<IA> {
         self.chk_sb.n2.next = self.dec.SB_N2.val();
         self.chk_sb.s2.next = self.dec.SB_S2.val();
         self.chk_nbout.active.next = self.a_nbout.val();
-        self.chk_nbout.narrow.next = (bit_cast::<8, 3>(self.dec.NBOUT_OP.val())
+        self.chk_nbout.narrow.next = (bit_cast::<CODEW, DMA_OPW>(self.dec.NBOUT_OP.val())
             == self.k_loadw.val())
-            || (bit_cast::<8, 3>(self.dec.NBOUT_OP.val()) == self.k_storen.val());
+            || (bit_cast::<CODEW, DMA_OPW>(self.dec.NBOUT_OP.val()) == self.k_storen.val());
         self.chk_nbout.row.next = self.dec.NBOUT_ROW.val();
         self.chk_nbout.dram.next = self.dec.NBOUT_DRAM.val();
         self.chk_nbout.n0.next = self.dec.NBOUT_N0.val();
@@ -575,8 +580,8 @@ impl<const IA: usize> Logic for Cp<IA> {
         self.chk_nbout.n2.next = self.dec.NBOUT_N2.val();
         self.chk_nbout.s2.next = self.dec.NBOUT_S2.val();
         self.chk_nfu.active.next = self.a_nfu.val();
-        self.chk_nfu.mac.next = bit_cast::<8, 3>(self.dec.NFU_OP.val()) == self.k_mac.val();
-        self.chk_nfu.bias.next = bit_cast::<8, 2>(self.dec.NFU_IN.val()) == self.k_bias.val();
+        self.chk_nfu.mac.next = bit_cast::<CODEW, OPW>(self.dec.NFU_OP.val()) == self.k_mac.val();
+        self.chk_nfu.bias.next = bit_cast::<CODEW, INW>(self.dec.NFU_IN.val()) == self.k_bias.val();
         self.chk_nfu.nbin.next = self.dec.NFU_NBIN.val();
         self.chk_nfu.sb.next = self.dec.NFU_SB.val();
         self.chk_nfu.nbout.next = self.dec.NFU_NBOUT.val();
@@ -595,10 +600,10 @@ impl<const IA: usize> Logic for Cp<IA> {
         // ---- dispatch
         self.valid.next = self.started.q.val() && !self.stop.q.val();
         self.at_end.next = self.pcr.q.val() == self.prog_len.val();
-        self.nbl.next = (bit_cast::<8, 3>(self.dec.NBOUT_OP.val()) == self.k_load.val())
-            || (bit_cast::<8, 3>(self.dec.NBOUT_OP.val()) == self.k_loadw.val());
-        self.nbs.next = (bit_cast::<8, 3>(self.dec.NBOUT_OP.val()) == self.k_store.val())
-            || (bit_cast::<8, 3>(self.dec.NBOUT_OP.val()) == self.k_storen.val());
+        self.nbl.next = (bit_cast::<CODEW, DMA_OPW>(self.dec.NBOUT_OP.val()) == self.k_load.val())
+            || (bit_cast::<CODEW, DMA_OPW>(self.dec.NBOUT_OP.val()) == self.k_loadw.val());
+        self.nbs.next = (bit_cast::<CODEW, DMA_OPW>(self.dec.NBOUT_OP.val()) == self.k_store.val())
+            || (bit_cast::<CODEW, DMA_OPW>(self.dec.NBOUT_OP.val()) == self.k_storen.val());
         self.stall.next = (self.a_nbin.val() && self.full_nbin.val())
             || (self.a_sb.val() && self.full_sb.val())
             || (self.a_nbout.val() && self.full_nbout.val())
@@ -660,59 +665,65 @@ impl<const IA: usize> Logic for Cp<IA> {
         }
         self.need_nbout.next = self.nbl.val() || self.nbs.val() || self.dec.NBOUT_WAIT.val().any();
 
-        self.ent_nbin.next = bit_cast::<DMA_ENTRY_BITS, 3>(self.dec.NBIN_OP.val())
-            | (bit_cast::<DMA_ENTRY_BITS, 12>(self.dec.NBIN_ROW.val()) << 3)
-            | (bit_cast::<DMA_ENTRY_BITS, 32>(self.dec.NBIN_DRAM.val()) << 15)
-            | (bit_cast::<DMA_ENTRY_BITS, 12>(self.dec.NBIN_N0.val()) << 47)
-            | (bit_cast::<DMA_ENTRY_BITS, 12>(self.dec.NBIN_N1.val()) << 59)
-            | (bit_cast::<DMA_ENTRY_BITS, 32>(self.dec.NBIN_S1.val()) << 71)
-            | (bit_cast::<DMA_ENTRY_BITS, 12>(self.dec.NBIN_N2.val()) << 103)
-            | (bit_cast::<DMA_ENTRY_BITS, 32>(self.dec.NBIN_S2.val()) << 115)
-            | (bit_cast::<DMA_ENTRY_BITS, 1>(self.dec.NBIN_WAIT.val().any().into()) << 147)
-            | (bit_cast::<DMA_ENTRY_BITS, CNT_BITS>(self.w_nfu_nbin.val()) << 148);
-        self.ent_sb.next = bit_cast::<DMA_ENTRY_BITS, 3>(self.dec.SB_OP.val())
-            | (bit_cast::<DMA_ENTRY_BITS, 12>(self.dec.SB_ROW.val()) << 3)
-            | (bit_cast::<DMA_ENTRY_BITS, 32>(self.dec.SB_DRAM.val()) << 15)
-            | (bit_cast::<DMA_ENTRY_BITS, 12>(self.dec.SB_N0.val()) << 47)
-            | (bit_cast::<DMA_ENTRY_BITS, 12>(self.dec.SB_N1.val()) << 59)
-            | (bit_cast::<DMA_ENTRY_BITS, 32>(self.dec.SB_S1.val()) << 71)
-            | (bit_cast::<DMA_ENTRY_BITS, 12>(self.dec.SB_N2.val()) << 103)
-            | (bit_cast::<DMA_ENTRY_BITS, 32>(self.dec.SB_S2.val()) << 115)
-            | (bit_cast::<DMA_ENTRY_BITS, 1>(self.dec.SB_WAIT.val().any().into()) << 147)
-            | (bit_cast::<DMA_ENTRY_BITS, CNT_BITS>(self.w_nfu_sb.val()) << 148);
-        self.ent_nbout.next = bit_cast::<DMA_ENTRY_BITS, 3>(self.dec.NBOUT_OP.val())
-            | (bit_cast::<DMA_ENTRY_BITS, 12>(self.dec.NBOUT_ROW.val()) << 3)
-            | (bit_cast::<DMA_ENTRY_BITS, 32>(self.dec.NBOUT_DRAM.val()) << 15)
-            | (bit_cast::<DMA_ENTRY_BITS, 12>(self.dec.NBOUT_N0.val()) << 47)
-            | (bit_cast::<DMA_ENTRY_BITS, 12>(self.dec.NBOUT_N1.val()) << 59)
-            | (bit_cast::<DMA_ENTRY_BITS, 32>(self.dec.NBOUT_S1.val()) << 71)
-            | (bit_cast::<DMA_ENTRY_BITS, 12>(self.dec.NBOUT_N2.val()) << 103)
-            | (bit_cast::<DMA_ENTRY_BITS, 32>(self.dec.NBOUT_S2.val()) << 115)
-            | (bit_cast::<DMA_ENTRY_BITS, 1>(self.need_nbout.val().into()) << 147)
-            | (bit_cast::<DMA_ENTRY_BITS, CNT_BITS>(self.w_nfu_nbout.val()) << 148);
-        self.ent_nfu.next = bit_cast::<NFU_ENTRY_BITS, 3>(self.dec.NFU_OP.val())
-            | (bit_cast::<NFU_ENTRY_BITS, 2>(self.dec.NFU_IN.val()) << 3)
-            | (bit_cast::<NFU_ENTRY_BITS, 1>(self.dec.NFU_OUT.val()) << 5)
-            | (bit_cast::<NFU_ENTRY_BITS, 4>(self.dec.NFU_ACT.val()) << 6)
-            | (bit_cast::<NFU_ENTRY_BITS, 2>(self.dec.NFU_ROUND.val()) << 10)
-            | (bit_cast::<NFU_ENTRY_BITS, 1>(self.dec.NFU_TR.val()) << 12)
-            | (bit_cast::<NFU_ENTRY_BITS, 12>(self.dec.NFU_NBIN.val()) << 13)
-            | (bit_cast::<NFU_ENTRY_BITS, 12>(self.dec.NFU_SB.val()) << 25)
-            | (bit_cast::<NFU_ENTRY_BITS, 12>(self.dec.NFU_NBOUT.val()) << 37)
-            | (bit_cast::<NFU_ENTRY_BITS, 12>(self.dec.NFU_NPY.val()) << 49)
-            | (bit_cast::<NFU_ENTRY_BITS, 12>(self.dec.NFU_SPY.val()) << 61)
-            | (bit_cast::<NFU_ENTRY_BITS, 12>(self.dec.NFU_NPX.val()) << 73)
-            | (bit_cast::<NFU_ENTRY_BITS, 12>(self.dec.NFU_SPX.val()) << 85)
-            | (bit_cast::<NFU_ENTRY_BITS, 12>(self.dec.NFU_NKY.val()) << 97)
-            | (bit_cast::<NFU_ENTRY_BITS, 12>(self.dec.NFU_SKY.val()) << 109)
-            | (bit_cast::<NFU_ENTRY_BITS, 12>(self.dec.NFU_NI.val()) << 121)
-            | (bit_cast::<NFU_ENTRY_BITS, 16>(self.dec.NFU_SCALE.val()) << 133)
-            | (bit_cast::<NFU_ENTRY_BITS, CNT_BITS>(self.p_nbin.val()) << 149)
-            | (bit_cast::<NFU_ENTRY_BITS, CNT_BITS>(self.p_sb.val()) << 165)
-            | (bit_cast::<NFU_ENTRY_BITS, CNT_BITS>(self.p_nbl.val()) << 181)
-            | (bit_cast::<NFU_ENTRY_BITS, 1>(self.dec.NFU_WAIT.val().any().into()) << 197)
-            | (bit_cast::<NFU_ENTRY_BITS, CNT_BITS>(self.w_nbs.val()) << 198)
-            | (bit_cast::<NFU_ENTRY_BITS, 16>(self.pcr.q.val()) << 214);
+        // queue entry (layout crate::widths::dma_entry)
+        self.ent_nbin.next = 0.into();
+        self.ent_nbin.next.set_value_op(self.dec.NBIN_OP.val());
+        self.ent_nbin.next.set_value_row(self.dec.NBIN_ROW.val());
+        self.ent_nbin.next.set_value_dram(self.dec.NBIN_DRAM.val());
+        self.ent_nbin.next.set_value_n0(self.dec.NBIN_N0.val());
+        self.ent_nbin.next.set_value_n1(self.dec.NBIN_N1.val());
+        self.ent_nbin.next.set_value_s1(self.dec.NBIN_S1.val());
+        self.ent_nbin.next.set_value_n2(self.dec.NBIN_N2.val());
+        self.ent_nbin.next.set_value_s2(self.dec.NBIN_S2.val());
+        self.ent_nbin.next.set_value_need(self.dec.NBIN_WAIT.val().any().into());
+        self.ent_nbin.next.set_value_req(self.w_nfu_nbin.val());
+        self.ent_sb.next = 0.into();
+        self.ent_sb.next.set_value_op(self.dec.SB_OP.val());
+        self.ent_sb.next.set_value_row(self.dec.SB_ROW.val());
+        self.ent_sb.next.set_value_dram(self.dec.SB_DRAM.val());
+        self.ent_sb.next.set_value_n0(self.dec.SB_N0.val());
+        self.ent_sb.next.set_value_n1(self.dec.SB_N1.val());
+        self.ent_sb.next.set_value_s1(self.dec.SB_S1.val());
+        self.ent_sb.next.set_value_n2(self.dec.SB_N2.val());
+        self.ent_sb.next.set_value_s2(self.dec.SB_S2.val());
+        self.ent_sb.next.set_value_need(self.dec.SB_WAIT.val().any().into());
+        self.ent_sb.next.set_value_req(self.w_nfu_sb.val());
+        self.ent_nbout.next = 0.into();
+        self.ent_nbout.next.set_value_op(self.dec.NBOUT_OP.val());
+        self.ent_nbout.next.set_value_row(self.dec.NBOUT_ROW.val());
+        self.ent_nbout.next.set_value_dram(self.dec.NBOUT_DRAM.val());
+        self.ent_nbout.next.set_value_n0(self.dec.NBOUT_N0.val());
+        self.ent_nbout.next.set_value_n1(self.dec.NBOUT_N1.val());
+        self.ent_nbout.next.set_value_s1(self.dec.NBOUT_S1.val());
+        self.ent_nbout.next.set_value_n2(self.dec.NBOUT_N2.val());
+        self.ent_nbout.next.set_value_s2(self.dec.NBOUT_S2.val());
+        self.ent_nbout.next.set_value_need(self.need_nbout.val().into());
+        self.ent_nbout.next.set_value_req(self.w_nfu_nbout.val());
+        // queue entry (layout crate::widths::nfu_entry)
+        self.ent_nfu.next = 0.into();
+        self.ent_nfu.next.set_value_op(self.dec.NFU_OP.val());
+        self.ent_nfu.next.set_value_acc_in(self.dec.NFU_IN.val());
+        self.ent_nfu.next.set_value_out(self.dec.NFU_OUT.val());
+        self.ent_nfu.next.set_value_act(self.dec.NFU_ACT.val());
+        self.ent_nfu.next.set_value_round(self.dec.NFU_ROUND.val());
+        self.ent_nfu.next.set_value_tr(self.dec.NFU_TR.val());
+        self.ent_nfu.next.set_value_nbin(self.dec.NFU_NBIN.val());
+        self.ent_nfu.next.set_value_sb(self.dec.NFU_SB.val());
+        self.ent_nfu.next.set_value_nbout(self.dec.NFU_NBOUT.val());
+        self.ent_nfu.next.set_value_npy(self.dec.NFU_NPY.val());
+        self.ent_nfu.next.set_value_spy(self.dec.NFU_SPY.val());
+        self.ent_nfu.next.set_value_npx(self.dec.NFU_NPX.val());
+        self.ent_nfu.next.set_value_spx(self.dec.NFU_SPX.val());
+        self.ent_nfu.next.set_value_nky(self.dec.NFU_NKY.val());
+        self.ent_nfu.next.set_value_sky(self.dec.NFU_SKY.val());
+        self.ent_nfu.next.set_value_ni(self.dec.NFU_NI.val());
+        self.ent_nfu.next.set_value_scale(self.dec.NFU_SCALE.val());
+        self.ent_nfu.next.set_value_req_nbin(self.p_nbin.val());
+        self.ent_nfu.next.set_value_req_sb(self.p_sb.val());
+        self.ent_nfu.next.set_value_req_nbl(self.p_nbl.val());
+        self.ent_nfu.next.set_value_need_st(self.dec.NFU_WAIT.val().any().into());
+        self.ent_nfu.next.set_value_req_st(self.w_nbs.val());
+        self.ent_nfu.next.set_value_seq(self.pcr.q.val());
 
         self.push_nbin.next = self.go.val() && self.a_nbin.val();
         self.push_sb.next = self.go.val() && self.a_sb.val();
@@ -723,11 +734,11 @@ impl<const IA: usize> Logic for Cp<IA> {
         self.started.d.next = true;
         self.imem.read_address.next = 0.into();
         if self.started.q.val() {
-            self.imem.read_address.next = bit_cast::<IA, 16>(self.pcr.q.val());
+            self.imem.read_address.next = bit_cast::<IA, PCW>(self.pcr.q.val());
         }
         if self.go.val() {
             self.pcr.d.next = self.pcr.q.val() + 1;
-            self.imem.read_address.next = bit_cast::<IA, 16>(self.pcr.q.val() + 1);
+            self.imem.read_address.next = bit_cast::<IA, PCW>(self.pcr.q.val() + 1);
             self.c_nbin.d.next = self.p_nbin.val();
             self.c_sb.d.next = self.p_sb.val();
             self.c_nbl.d.next = self.p_nbl.val();
@@ -737,21 +748,21 @@ impl<const IA: usize> Logic for Cp<IA> {
                 self.h_nfu[j].d.next = self.h_nfu[j - 1].q.val();
                 self.h_nbs[j].d.next = self.h_nbs[j - 1].q.val();
             }
-            if bit_cast::<8, 2>(self.dec.CP_OP.val()) == self.k_end.val() {
+            if bit_cast::<CODEW, CP_OPW>(self.dec.CP_OP.val()) == self.k_end.val() {
                 self.stop.d.next = true;
             }
         }
         if self.valid.val() && self.at_end.val() {
             self.stop.d.next = true;
-            self.ecls.d.next = 3.into();
+            self.ecls.d.next = self.k_err_no_end.val();
             self.eidx.d.next = self.pcr.q.val();
         } else if self.valid.val() && self.dec_err.val() {
             self.stop.d.next = true;
-            self.ecls.d.next = 1.into();
+            self.ecls.d.next = self.k_err_decode.val();
             self.eidx.d.next = self.pcr.q.val();
         } else if self.valid.val() && self.rng_err.val() {
             self.stop.d.next = true;
-            self.ecls.d.next = 2.into();
+            self.ecls.d.next = self.k_err_range.val();
             self.eidx.d.next = self.pcr.q.val();
         }
         if self.clr.val() {

@@ -1,14 +1,14 @@
 //! The AXI4-Lite register map of the wrapped accelerator, defined once: the
-//! slave ([`super::lite`]), the docs ([`markdown`]) and the host driver
+//! slave (`hdl::axi::lite`), the docs ([`markdown`]) and the host driver
 //! (`host::device`) all read [`REGISTERS`].
 //!
 //! Every register is 32 bits wide at a 4-byte-aligned byte offset. The event
 //! counters sit at [`COUNTER_BASE`] + 4 × the counter's index in
-//! [`arch::events::Event::ALL`]; those the wrapper does not count read 0 and
+//! [`crate::events::Event::ALL`]; those the wrapper does not count read 0 and
 //! are absent from [`COUNTERS_IMPLEMENTED`].
 
-use arch::events::{Event, NUM_EVENTS};
-use arch::AccelConfig;
+use crate::events::{Event, NUM_EVENTS};
+use crate::AccelConfig;
 
 /// How software may access a register.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

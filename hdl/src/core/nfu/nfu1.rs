@@ -15,8 +15,8 @@
 //! slice assignment. (An OR of Tn*Tn shifted Tn*Tn*32-bit buses, the earlier
 //! form, made Yosys's coarse passes run for tens of minutes at Tn = 16.)
 
-use super::delay::Delay;
-use super::width::*;
+use super::Delay;
+use crate::widths::*;
 use rust_hdl::prelude::ast::{VerilogExpression as E, VerilogStatement as S};
 use rust_hdl::prelude::*;
 
@@ -73,7 +73,7 @@ impl Mul {
 impl Logic for Mul {
     #[hdl_gen]
     fn update(&mut self) {
-        self.pipe.clock.next = self.clock.val();
+        clock!(self, clock, pipe);
         if self.hs.val() && self.k_diag.val() {
             self.bsel.next = self.h.val();
         } else if self.tr.val() {

@@ -12,7 +12,7 @@
 //! drives (KV260: the fan enable).
 
 use crate::axi::wrapper::{axi_verilog, WrapError};
-use crate::emit::{HdlError, WAIVERS};
+use crate::flow::emit::{HdlError, WAIVERS};
 use arch::AccelConfig;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -369,7 +369,7 @@ puts "DONE: $here/vivado/$proj.runs/impl_1/system_wrapper.bit"
         mhz = b.pl_clock_mhz,
         wrapper = WRAPPER_MODULE,
         ext = ext,
-        win = crate::axi::regmap::window_bytes(),
+        win = arch::regmap::window_bytes(),
     )
 }
 
@@ -445,7 +445,7 @@ pub fn emit_board(cfg: &AccelConfig, b: &Board, out: &Path) -> Result<Vec<PathBu
         part = b.part,
         ver = VIVADO_VERSION,
         mhz = b.pl_clock_mhz,
-        hash = crate::axi::regmap::preset_hash(cfg),
+        hash = arch::regmap::preset_hash(cfg),
     );
     let files: Vec<(String, String)> = vec![
         ("top.v".into(), top),
@@ -455,7 +455,7 @@ pub fn emit_board(cfg: &AccelConfig, b: &Board, out: &Path) -> Result<Vec<PathBu
         ("filelist.f".into(), "top.v\ndn_axi.v\n".into()),
         ("lint_waivers.vlt".into(), waivers),
         ("README.md".into(), readme),
-        ("registers.md".into(), crate::axi::regmap::markdown()),
+        ("registers.md".into(), arch::regmap::markdown()),
     ];
     let mut written = Vec::new();
     for (n, text) in &files {

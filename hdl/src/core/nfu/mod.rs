@@ -2,7 +2,9 @@
 //! accumulators, max / sum lanes), [`nfu3`] (conversion, activation,
 //! saturation count), joined by [`Nfu`]. Arithmetic follows
 //! docs/microarchitecture.md ("NFU", "Arithmetic") via `arch::fixed` and
-//! `arch::activation`; [`model::NfuModel`] is the same arithmetic in plain Rust.
+//! `arch::activation`; `crate::tb::nfu_model::NfuModel` is the same arithmetic in plain Rust
+//! (the RTL tests' oracle). [`Delay`] and [`Ctl`] are the delay line and the
+//! control bundle that travel down the pipeline beside the data.
 //!
 //! # Interface of [`Nfu`] (one clock, `clock`; everything sampled at its rising edge)
 //!
@@ -53,21 +55,17 @@
 //! `nbin[n]` by `hold[n]` and NFU-2 accumulates that product alone. Conversion
 //! is mac's. `hold` is not reset: the contract never reads it across outputs.
 
-pub mod delay;
-pub mod model;
 pub mod nfu1;
 pub mod nfu2;
 pub mod nfu3;
-pub mod width;
 
 use arch::isa::NfuOp;
 use arch::AccelConfig;
-use delay::Ctl;
 use nfu1::Nfu1;
 use nfu2::Nfu2;
 use nfu3::{Nfu3, Nfu3Error};
 use rust_hdl::prelude::*;
-use width::*;
+use crate::widths::*;
 
 /// Why an [`Nfu`] cannot be built for a configuration.
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]
@@ -144,10 +142,10 @@ pub struct Nfu<const NW: usize, const SW: usize, const PW: usize, const RW: usiz
     k_mul: Constant<Bits<OPW>>,
     is_mul: Signal<Local, Bit>,
     hold: DFF<Bits<NW>>,
-    c1: delay::Delay<Ctl>,
-    x1: delay::Delay<Bits<NW>>,
-    nb1: delay::Delay<Bits<RW>>,
-    b1: delay::Delay<Bits<NW>>,
+    c1: Delay<Ctl>,
+    x1: Delay<Bits<NW>>,
+    nb1: Delay<Bits<RW>>,
+    b1: Delay<Bits<NW>>,
     nfu1: Nfu1<NW, SW, PW>,
     nfu2: Nfu2<NW, PW, RW, RW>,
     nfu3: Nfu3<RW>,
@@ -207,10 +205,10 @@ impl<const NW: usize, const SW: usize, const PW: usize, const RW: usize> Nfu<NW,
             k_mul: Constant::new(op_code(NfuOp::Mul).into()),
             is_mul: Default::default(),
             hold: Default::default(),
-            c1: delay::Delay::new(p.nfu1 as usize),
-            x1: delay::Delay::new(p.nfu1 as usize),
-            nb1: delay::Delay::new(p.nfu1 as usize),
-            b1: delay::Delay::new(p.nfu1 as usize),
+            c1: Delay::new(p.nfu1 as usize),
+            x1: Delay::new(p.nfu1 as usize),
+            nb1: Delay::new(p.nfu1 as usize),
+            b1: Delay::new(p.nfu1 as usize),
             nfu1: Nfu1::new(tn, p.nfu1 as usize),
             nfu2: Nfu2::new(tn, p.nfu2 as usize, cfg.frac_bits),
             nfu3: Nfu3::new(tn, p.nfu3 as usize, cfg.frac_bits, cfg.lfsr_seed)?,
@@ -223,14 +221,7 @@ impl<const NW: usize, const SW: usize, const PW: usize, const RW: usize> Logic
 {
     #[hdl_gen]
     fn update(&mut self) {
-        self.c1.clock.next = self.clock.val();
-        self.x1.clock.next = self.clock.val();
-        self.nb1.clock.next = self.clock.val();
-        self.b1.clock.next = self.clock.val();
-        self.nfu1.clock.next = self.clock.val();
-        self.nfu2.clock.next = self.clock.val();
-        self.nfu3.clock.next = self.clock.val();
-        self.hold.clock.next = self.clock.val();
+        clock!(self, clock, c1, x1, nb1, b1, nfu1, nfu2, nfu3, hold);
         // mul: an even step loads the hold register; diagonal multipliers read it
         self.is_mul.next = self.op.val() == self.k_mul.val();
         self.hold.d.next = self.hold.q.val();
@@ -291,3 +282,95 @@ nfu_preset!(
     /// NFU of the `zcu104` preset (Tn = 32); `new` checks the configuration.
     NfuZcu104, 32
 );
+
+// ---------------------------------------------------------------- delay line and control bundle
+
+/// Delay line: `q` in cycle t+n equals `d` in cycle t (`n` = [`Delay::len`]).
+/// Registers start at zero (Verilog `initial`, and the Rust model).
+#[derive(LogicBlock)]
+pub struct Delay<T: Synth> {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Input, sampled at every rising edge.
+    pub d: Signal<In, T>,
+    /// Output.
+    pub q: Signal<Out, T>,
+    regs: Vec<DFF<T>>,
+}
+
+impl<T: Synth> Delay<T> {
+    /// A delay of `n` cycles.
+    pub fn new(n: usize) -> Self {
+        Self {
+            clock: Default::default(),
+            d: Default::default(),
+            q: Default::default(),
+            regs: (0..n).map(|_| DFF::default()).collect(),
+        }
+    }
+    /// The delay in cycles.
+    pub fn len(&self) -> usize {
+        self.regs.len()
+    }
+    /// True for a zero-cycle delay (a wire).
+    pub fn is_empty(&self) -> bool {
+        self.regs.is_empty()
+    }
+    fn wire_loops(&self) -> usize {
+        usize::from(self.regs.is_empty())
+    }
+    fn head_loops(&self) -> usize {
+        usize::from(!self.regs.is_empty())
+    }
+    fn last(&self) -> usize {
+        self.regs.len().saturating_sub(1)
+    }
+}
+
+impl<T: Synth> Logic for Delay<T> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        for _w in 0..self.wire_loops() {
+            self.q.next = self.d.val();
+        }
+        for h in 0..self.head_loops() {
+            self.regs[h].d.next = self.d.val();
+        }
+        for k in 0..self.regs.len() {
+            self.regs[k].clock.next = self.clock.val();
+        }
+        for k in 1..self.regs.len() {
+            self.regs[k].d.next = self.regs[k - 1].q.val();
+        }
+        for k in self.last()..self.regs.len() {
+            self.q.next = self.regs[k].q.val();
+        }
+    }
+}
+
+/// Per-step control travelling with the data (field meanings: see [`Nfu`]).
+#[derive(Clone, Copy, Debug, PartialEq, Default, LogicStruct)]
+pub struct Ctl {
+    /// A step (or, after NFU-2, an output) is present.
+    pub valid: Bit,
+    /// First reduction step of an output.
+    pub first: Bit,
+    /// Last reduction step of an output.
+    pub last: Bit,
+    /// `mul`: odd reduction step (`k = ky*ni + i` odd): accumulate `hold * NBin`.
+    pub odd: Bit,
+    /// NFU opcode (`arch::isa::NfuOp` encoding).
+    pub op: Bits<OPW>,
+    /// Accumulator init selector (`arch::isa::AccIn` encoding).
+    pub acc_in: Bits<INW>,
+    /// `out=act` (else `out=partial`).
+    pub activate: Bit,
+    /// Activation function (`arch::activation::Activation` encoding).
+    pub act: Bits<ACTW>,
+    /// Rounding mode (`arch::fixed::Rounding` encoding).
+    pub round: Bits<RNDW>,
+    /// Average-pool scale, Q1.15.
+    pub scale: Bits<SCW>,
+    /// NBout row of the output.
+    pub row: Bits<ROWW>,
+}

@@ -1,0 +1,84 @@
+//! Testbench systems: an accelerator top plus the DRAM model
+//! ([`super::dram::Dram`]), driven by the rust-hdl backend and the RTL tests.
+//! Not part of the accelerator.
+
+use super::dram::Dram;
+use crate::top::{DiannaoTop, TinyTop};
+use crate::widths::*;
+use arch::AccelConfig;
+use rust_hdl::prelude::*;
+use std::collections::BTreeMap;
+
+macro_rules! system_impl {
+    ($name:ident, $top:ty, $bw:expr) => {
+        /// Top plus DRAM model (`AW` = log2 of the model's 16-bit words), for testbenches.
+        #[derive(LogicBlock)]
+        pub struct $name<const AW: usize> {
+            /// Clock.
+            pub clock: Signal<In, Clock>,
+            /// Run.
+            pub run: Signal<In, bool>,
+            /// Program length.
+            pub prog_len: Signal<In, Pc>,
+            /// Halted.
+            pub done: Signal<Out, bool>,
+            /// Error class.
+            pub err_class: Signal<Out, ErrClass>,
+            /// Error index.
+            pub err_index: Signal<Out, Pc>,
+            /// Cycles.
+            pub cycles: Signal<Out, Bits<CYCW>>,
+            /// The accelerator.
+            pub top: $top,
+            /// DRAM model.
+            pub dram: Dram<$bw, AW>,
+        }
+        impl<const AW: usize> $name<AW> {
+            /// Build with a program and initial DRAM words (word address -> value).
+            pub fn build(
+                cfg: &AccelConfig,
+                program: &[arch::isa::fields::Word],
+                dram: BTreeMap<u64, u16>,
+            ) -> Self {
+                Self {
+                    clock: Default::default(),
+                    run: Default::default(),
+                    prog_len: Default::default(),
+                    done: Default::default(),
+                    err_class: Default::default(),
+                    err_index: Default::default(),
+                    cycles: Default::default(),
+                    top: <$top>::new(cfg, program),
+                    dram: Dram::new(cfg.dram.latency_cycles as usize, dram),
+                }
+            }
+        }
+        impl<const AW: usize> Logic for $name<AW> {
+            #[hdl_gen]
+            fn update(&mut self) {
+                clock!(self, clock, top, dram);
+                self.top.run.next = self.run.val();
+                self.top.prog_len.next = self.prog_len.val();
+                self.top.imem_we.next = false;
+                self.top.imem_waddr.next = 0.into();
+                self.top.imem_wdata.next = 0.into();
+                self.dram.cmd_valid.next = self.top.mem_cmd_valid.val();
+                self.dram.cmd_write.next = self.top.mem_cmd_write.val();
+                self.dram.cmd_addr.next = self.top.mem_cmd_addr.val();
+                self.dram.cmd_tag.next = self.top.mem_cmd_tag.val();
+                self.dram.cmd_words.next = self.top.mem_cmd_words.val();
+                self.dram.wdata.next = self.top.mem_wdata.val();
+                self.top.mem_resp_valid.next = self.dram.resp_valid.val();
+                self.top.mem_resp_tag.next = self.dram.resp_tag.val();
+                self.top.mem_resp_data.next = self.dram.resp_data.val();
+                self.done.next = self.top.done.val();
+                self.err_class.next = self.top.err_class.val();
+                self.err_index.next = self.top.err_index.val();
+                self.cycles.next = self.top.cycles.val();
+            }
+        }
+    };
+}
+
+system_impl!(TinySystem, TinyTop, 64);
+system_impl!(DiannaoSystem, DiannaoTop, 512);
