@@ -1,7 +1,7 @@
 //! The AXI-wrapped accelerator under Verilator ([`crate::axi_harness`]) as a
 //! [`Backend`]: the DRAM image is placed at `dram_base + address` in the AXI
 //! memory model, the program at `prog_base`, the run is started and polled
-//! through the AXI4-Lite register map (`hdl::axi::regmap`), and the halt
+//! through the AXI4-Lite register map (`arch::regmap`), and the halt
 //! status and DRAM window are read back. `Outcome::cycles` is the core's own
 //! `cycles` counter, which differs from the plain memory port's (the AXI
 //! latencies differ from the contract's fixed `L`).
@@ -10,7 +10,7 @@ use crate::axi_harness::{AxiSim, Stats, Timing};
 use crate::rtl::status;
 use crate::{Backend, BackendError, Outcome, Vector};
 use arch::events::Event;
-use hdl::axi::regmap::{self, counter_offset};
+use arch::regmap::{self, counter_offset};
 
 const NAME: &str = "axi";
 

@@ -118,14 +118,14 @@ fn slave_errors_set_the_sticky_bus_error_bit() {
         &backends::axi_backend::program_bytes(&v.program),
     )
     .unwrap();
-    let o = |n: &str| hdl::axi::regmap::offset(n).unwrap();
+    let o = |n: &str| arch::regmap::offset(n).unwrap();
     s.reg_write(o("prog_base"), axi.prog_base).unwrap();
     s.reg_write(o("prog_len"), v.program.len() as u32).unwrap();
     s.reg_write(o("ctrl"), 1).unwrap();
     assert!(s.wait_irq(1_000_000).unwrap().is_some(), "no halt");
     let st = s.reg_read(o("status")).unwrap();
     assert_eq!(
-        hdl::axi::regmap::STATUS_BUS_ERROR.get(st),
+        arch::regmap::STATUS_BUS_ERROR.get(st),
         1,
         "status {st:#x}"
     );

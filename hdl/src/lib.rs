@@ -14,7 +14,7 @@
 //! * [`tb`]: testbench-only hardware and harnesses (DRAM model, the
 //!   top-plus-DRAM systems, the Verilog test harness, the NFU cycle model).
 //!
-//! `hdl::emit`, `hdl::synth`, `hdl::parts` and `hdl::board` re-export the
+//! `hdl::flow::emit`, `hdl::flow::synth`, `hdl::flow::parts` and `hdl::flow::board` re-export the
 //! [`flow`] modules under their earlier paths.
 
 pub mod axi;
@@ -24,4 +24,4 @@ pub mod tb;
 pub mod top;
 pub mod widths;
 
-pub use flow::{board, emit, parts, synth};
+

@@ -2,7 +2,7 @@
 //! the board wrapper and in the block design, the TCL wires the PS ports.
 
 use arch::AccelConfig;
-use hdl::board::{self, module_ports, xdc_ports, BOARDS, WRAPPER_MODULE};
+use hdl::flow::board::{self, module_ports, xdc_ports, BOARDS, WRAPPER_MODULE};
 use hdl::flow::eda;
 
 fn lint(dir: &std::path::Path) {

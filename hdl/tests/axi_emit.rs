@@ -26,7 +26,7 @@ fn other_configurations_are_refused() {
 fn docs_boards_md_holds_the_register_table() {
     let doc =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/boards.md")).unwrap();
-    let table = hdl::axi::regmap::markdown();
+    let table = arch::regmap::markdown();
     if !doc.contains(&table) {
         std::fs::write(std::env::temp_dir().join("regmap_table.md"), &table).unwrap();
         panic!("docs/boards.md lacks the current register table (written to the temp dir as regmap_table.md)");

@@ -4,7 +4,7 @@
 //! a Yosys check that the UNOPTFLAT waiver hides no combinational loop.
 
 use arch::AccelConfig;
-use hdl::emit::{emit_verilog, HdlError, EMITTED_FILES, WAIVERS, WAIVER_FILE};
+use hdl::flow::emit::{emit_verilog, HdlError, EMITTED_FILES, WAIVERS, WAIVER_FILE};
 use hdl::flow::eda::{self, Tool};
 use std::path::Path;
 

@@ -1,12 +1,12 @@
 //! NFU datapath (tiny preset): rust-hdl simulation and the emitted Verilog
-//! (Icarus) against `hdl::tb::nfu_model` (arch::fixed / arch::activation), cycle
+//! (Icarus) against the simulator's functional NFU model `sim::functional` (the one statement of the NFU's semantics), cycle
 //! by cycle; Verilator lint; Yosys DSP48E2 mapping.
 
 use arch::activation::Activation;
 use arch::fixed::Rounding;
 use arch::isa::{AccIn, NfuOp};
 use arch::AccelConfig;
-use hdl::tb::nfu_model::{NfuModel, NfuStep, NfuWrite};
+use sim::functional::{NfuModel, NfuStep, NfuWrite};
 use hdl::widths::*;
 use hdl::core::nfu::NfuTiny;
 use hdl::tb::verilog_test::{lint_verilator, simulate_icarus, yosys, Port};
@@ -61,7 +61,7 @@ fn vectors(tn: usize, n: usize, seed: u64) -> Vec<NfuStep> {
             s.op = op;
             s.first = k == 0;
             s.last = k == steps - 1;
-            s.odd = k % 2 == 1;
+            s.mul_odd_step = k % 2 == 1;
             s.acc_in = acc_in;
             s.activate = activate;
             s.act = act;
@@ -176,7 +176,7 @@ fn nfu_tiny_rust_hdl_sim_matches_model() {
         uut.valid.next = s.valid;
         uut.first.next = s.first;
         uut.last.next = s.last;
-        uut.odd.next = s.odd;
+        uut.odd.next = s.mul_odd_step;
         uut.activate.next = s.activate;
         uut.transpose.next = s.transpose;
         uut.op.next = op.into();
@@ -265,7 +265,7 @@ fn nfu_tiny_verilog_icarus_matches_model() {
                 format!("{op:x}"),
                 b(s.first),
                 b(s.last),
-                b(s.odd),
+                b(s.mul_odd_step),
                 format!("{ai:x}"),
                 b(s.activate),
                 format!("{act:x}"),
@@ -325,7 +325,7 @@ fn nfu_tiny_multiplier_maps_to_one_dsp48e2() {
     let mut m = hdl::core::nfu::nfu1::Mul::new(1, 2, cfg.pipeline.nfu1 as usize);
     m.connect_all();
     let log = yosys(&generate_verilog(&m), "read_verilog top.v\nsynth_xilinx -family xcup -top top -flatten -noiopad\ntee -o /dev/stdout stat\n").unwrap();
-    let stat = hdl::synth::parse_stat(&log).unwrap();
+    let stat = hdl::flow::synth::parse_stat(&log).unwrap();
     assert_eq!(
         stat.dsp48e2, 1,
         "expected the multiplier in one DSP48E2:\n{log}"

@@ -3,8 +3,8 @@
 //! documented `diannao hdl report` commands (docs/hdl.md).
 
 use arch::AccelConfig;
-use hdl::parts::{lookup, PARTS};
-use hdl::synth::{fits, parse_stat, run_yosys, utilisation, SynthOptions};
+use hdl::flow::parts::{lookup, PARTS};
+use hdl::flow::synth::{fits, parse_stat, run_yosys, utilisation, SynthOptions};
 use rust_hdl::prelude::*;
 
 /// NFU-1 of the tiny preset (Tn x Tn = 16 multipliers), synthesized flat.

@@ -2,8 +2,8 @@
 //! estimate against a part, as a table with a verdict or as JSON, and the
 //! part table.
 
-use hdl::parts::{self, Part};
-use hdl::synth::{self, Resources, SynthOptions, Usage};
+use hdl::flow::parts::{self, Part};
+use hdl::flow::synth::{self, Resources, SynthOptions, Usage};
 
 fn script_line(opts: &SynthOptions) -> String {
     opts.script("top.v")

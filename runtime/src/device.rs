@@ -3,7 +3,7 @@
 //! [`Device`] is what a runtime needs from an accelerator: load a program and
 //! a DRAM image, start, wait, read status and counters, read DRAM back.
 //! [`AxiDevice`] implements it over the register map of
-//! `hdl::axi::regmap` on any [`RegisterBus`]:
+//! `arch::regmap` on any [`RegisterBus`]:
 //!
 //! * [`MmioBus`]: the real board: registers mapped from `/dev/mem` or a UIO
 //!   device (`/dev/uioN`), DRAM images in a physically contiguous buffer
@@ -15,7 +15,7 @@
 use arch::events::Event;
 use arch::isa::fields::{Word, INSTR_BYTES};
 use arch::AccelConfig;
-use hdl::axi::regmap::{self, counter_offset, ID_MAGIC};
+use arch::regmap::{self, counter_offset, ID_MAGIC};
 use backends::axi_harness::{AxiSim, Timing};
 use thiserror::Error;
 

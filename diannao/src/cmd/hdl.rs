@@ -3,9 +3,9 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use hdl::emit::{self, Design};
-use hdl::parts;
-use hdl::synth::{self, SynthOptions};
+use hdl::flow::emit::{self, Design};
+use hdl::flow::parts;
+use hdl::flow::synth::{self, SynthOptions};
 use report::hdl::{parts_json, parts_table, report_json, report_text};
 use std::path::PathBuf;
 
@@ -72,9 +72,9 @@ enum HdlCmd {
 }
 
 /// The board called `name`, or an error listing the known boards.
-fn board_named(name: &str) -> Result<&'static hdl::board::Board> {
-    hdl::board::board(name).map_err(|_| {
-        let known: Vec<&str> = hdl::board::BOARDS.iter().map(|b| b.name).collect();
+fn board_named(name: &str) -> Result<&'static hdl::flow::board::Board> {
+    hdl::flow::board::board(name).map_err(|_| {
+        let known: Vec<&str> = hdl::flow::board::BOARDS.iter().map(|b| b.name).collect();
         anyhow::anyhow!("unknown board `{name}` (known: {})", known.join(", "))
     })
 }
@@ -90,7 +90,7 @@ fn text(a: &HdlArgs) -> Result<String> {
         HdlCmd::Emit { preset, out, board } => {
             let cfg = runtime::configs::resolve(preset)?;
             let files = match board {
-                Some(b) => hdl::board::emit_board(&cfg, board_named(b)?, out)?,
+                Some(b) => hdl::flow::board::emit_board(&cfg, board_named(b)?, out)?,
                 None => emit::emit_verilog(&cfg, out)?,
             };
             Ok(files.iter().map(|f| format!("{}\n", f.display())).collect())
@@ -124,7 +124,7 @@ fn text(a: &HdlArgs) -> Result<String> {
             let what = match board {
                 // the board project's top.v: the accelerator with its AXI wrappers (module `top`)
                 Some(b) => {
-                    hdl::board::emit_board(&cfg, b, &vdir)?;
+                    hdl::flow::board::emit_board(&cfg, b, &vdir)?;
                     format!("preset `{}`, board {} (AXI-wrapped top)", cfg.name, b.name)
                 }
                 None => {

@@ -1,10 +1,10 @@
-//! AXI4-Lite slave holding the register map of [`super::regmap`]. One write
+//! AXI4-Lite slave holding the register map of `arch::regmap`. One write
 //! and one read outstanding; `AWREADY`/`WREADY` rise together when both
 //! `AWVALID` and `WVALID` are high and no write response is pending; `BVALID`
 //! and `RVALID` are held until their ready. Responses are always OKAY
 //! (unmapped offsets read 0 and ignore writes). Byte strobes are honoured.
 
-use super::regmap::{self, counter_offset, ID_MAGIC};
+use arch::regmap::{self, counter_offset, ID_MAGIC};
 use arch::events::Event;
 use arch::AccelConfig;
 use rust_hdl::prelude::*;

@@ -1,5 +1,5 @@
 //! AXI interfaces around the accelerator core (docs/boards.md): the register
-//! map ([`regmap`], re-exported from `arch::regmap`, defined once for HDL, docs and host), the AXI4-Lite
+//! map (`arch::regmap`, defined once for HDL, docs and host), the AXI4-Lite
 //! register slave ([`lite`]), the AXI4 memory master with the program loader
 //! ([`master`]), the core's clock gate ([`gate`]) and the wrapped top
 //! ([`wrapper`]).
@@ -7,5 +7,5 @@
 pub mod gate;
 pub mod lite;
 pub mod master;
-pub use arch::regmap;
+
 pub mod wrapper;

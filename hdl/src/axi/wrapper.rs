@@ -8,7 +8,7 @@
 use super::gate::ClockGate;
 use super::lite::{AxiLiteSlave, LITE_ADDR_BITS};
 use super::master::{AxiMaster, MasterError};
-use super::regmap::RegMapError;
+use arch::regmap::RegMapError;
 use crate::top::{DiannaoTop, TinyTop};
 use arch::AccelConfig;
 use rust_hdl::prelude::*;

@@ -2,8 +2,8 @@
 //! accumulators, max / sum lanes), [`nfu3`] (conversion, activation,
 //! saturation count), joined by [`Nfu`]. Arithmetic follows
 //! docs/microarchitecture.md ("NFU", "Arithmetic") via `arch::fixed` and
-//! `arch::activation`; `crate::tb::nfu_model::NfuModel` is the same arithmetic in plain Rust
-//! (the RTL tests' oracle). [`Delay`] and [`Ctl`] are the delay line and the
+//! `arch::activation`; the simulator's functional model `sim::functional` is
+//! the same semantics in plain Rust (the RTL tests' oracle). [`Delay`] and [`Ctl`] are the delay line and the
 //! control bundle that travel down the pipeline beside the data.
 //!
 //! # Interface of [`Nfu`] (one clock, `clock`; everything sampled at its rising edge)
