@@ -1,7 +1,7 @@
 //! # arch: the one definition of the DianNao-style accelerator
 //!
 //! Everything that the hardware (`hdl/`), the simulator (`sim/`), the code
-//! generators (`firmware/`) and the runtime (`host/`) must agree on lives here
+//! generators (`firmware/`) and the runtime (`runtime/`) must agree on lives here
 //! and only here:
 //!
 //! * [`config`]: the parameter set ([`AccelConfig`]) with derived figures and

@@ -1,6 +1,6 @@
 //! `docs/isa.md` must be exactly what `arch::isa::doc::markdown()` generates.
 //!
-//! Regenerate with `cargo run -p host -- isa-doc > docs/isa.md`, or run this
+//! Regenerate with `cargo run -p diannao -- isa-doc > docs/isa.md`, or run this
 //! test with `UPDATE_DOCS=1` to rewrite the file.
 
 use arch::isa::asm::parse_program;

@@ -121,3 +121,28 @@ fn every_path_named_exists() {
     }
     assert!(bad.is_empty(), "docs/where.md names paths that do not exist: {bad:?}");
 }
+
+/// The `op` fields' descriptions (and so docs/isa.md) list every operation
+/// of their enum, in encoding order: a new opcode cannot be left out.
+#[test]
+fn op_field_docs_list_every_operation() {
+    use arch::isa::fields::{FIELDS, F};
+    let list = |names: Vec<&str>| names.join(", ");
+    let cases = [
+        (F::CP_OP, list(CpOp::ALL.iter().map(|o| o.mnemonic()).collect())),
+        (F::NFU_OP, list(NfuOp::ALL.iter().map(|o| o.mnemonic()).collect())),
+    ];
+    let mut cases = cases.to_vec();
+    for (b, f) in Buffer::ALL.iter().zip([F::NBIN_OP, F::SB_OP, F::NBOUT_OP]) {
+        let ops = DmaOp::ALL.iter().filter(|o| b.allows(**o)).map(|o| o.mnemonic());
+        cases.push((f, list(ops.collect())));
+    }
+    for (f, want) in cases {
+        let doc = FIELDS[f as usize].doc;
+        assert!(
+            doc.ends_with(&format!(": {want}")),
+            "field {} says `{doc}`, expected it to end with `: {want}`",
+            FIELDS[f as usize].name
+        );
+    }
+}

@@ -17,7 +17,7 @@ use super::*;
 use std::fmt::Write;
 
 /// The command that regenerates `docs/isa.md` (run from the workspace root).
-pub const REGENERATE: &str = "cargo run -p host -- isa-doc > docs/isa.md";
+pub const REGENERATE: &str = "cargo run -p diannao -- isa-doc > docs/isa.md";
 
 /// The environment variable that makes `arch/tests/isa_doc.rs` rewrite `docs/isa.md`.
 pub const UPDATE_ENV: &str = "UPDATE_DOCS";

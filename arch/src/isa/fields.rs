@@ -109,7 +109,7 @@ field_table! {
     NBOUT_S1: Nbout."s1" = DRAM_STRIDE_BITS; "DRAM bytes between middle-loop runs",
     NBOUT_N2: Nbout."n2" = COUNT_BITS; "iterations of the outer loop",
     NBOUT_S2: Nbout."s2" = DRAM_STRIDE_BITS; "DRAM bytes between outer-loop iterations",
-    NFU_OP: Nfu."op" = NFU_OP_BITS; "NFU operation: nop, mac, max, avg",
+    NFU_OP: Nfu."op" = NFU_OP_BITS; "NFU operation: nop, mac, max, avg, mul",
     NFU_IN: Nfu."in" = ACC_IN_BITS; "NFU-2 initial value of each output: zero (max: most negative), nbout (the output's NBout entry), bias (word n of SB row sb + nky*ni, shifted left by frac for mac)",
     NFU_OUT: Nfu."out" = 1; "0 = partial: write the raw accumulator to NBout; 1 = act: convert, apply NFU-3, write the data word",
     NFU_ACT: Nfu."act" = ACT_BITS; "NFU-3 function (see the activation table)",
