@@ -146,3 +146,36 @@ fn op_field_docs_list_every_operation() {
         );
     }
 }
+
+/// Each instruction row's hardware and simulator cells name at least one
+/// file with an `isa: <mnemonic>` anchor for it, so the row points at the
+/// code that handles the instruction.
+#[test]
+fn instruction_rows_point_at_their_anchors() {
+    let text = page();
+    for m in mnemonics() {
+        let key = format!("| `{m}` |");
+        let row = text
+            .lines()
+            .find(|l| l.starts_with(&key))
+            .unwrap_or_else(|| panic!("no row for {m}"));
+        let cells: Vec<&str> = row.split('|').collect();
+        for (col, what) in [(2, "hardware (hdl)"), (3, "simulator (sim)")] {
+            let files: Vec<&str> = cells[col]
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .filter(|p| p.ends_with(".rs"))
+                .collect();
+            let anchored = files.iter().any(|f| {
+                std::fs::read_to_string(root().join(f))
+                    .map(|s| s.lines().any(|l| l.contains("isa:") && l.contains(m.as_str())))
+                    .unwrap_or(false)
+            });
+            assert!(
+                anchored,
+                "row `{m}`, column {what}: none of {files:?} has an `isa: {m}` anchor"
+            );
+        }
+    }
+}

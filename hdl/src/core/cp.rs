@@ -748,6 +748,7 @@ impl<const IA: usize> Logic for Cp<IA> {
                 self.h_nfu[j].d.next = self.h_nfu[j - 1].q.val();
                 self.h_nbs[j].d.next = self.h_nbs[j - 1].q.val();
             }
+            // isa: end (stop fetching)
             if bit_cast::<CODEW, CP_OPW>(self.dec.CP_OP.val()) == self.k_end.val() {
                 self.stop.d.next = true;
             }

@@ -308,8 +308,10 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
             self.e_s2.next = self.q.head.val().get_value_s2();
             self.e_kk.next = 0.into();
         }
+        // isa: nbout.loadw, nbout.storen (16-bit DRAM rows, converted by port::Widen / port::Narrow)
         self.narrow_op.next =
             (self.e_op.val() == self.k_loadw.val()) || (self.e_op.val() == self.k_storen.val());
+        // isa: nbout.store, nbout.storen (writes to DRAM); nbin.load, sb.load, nbout.load otherwise
         self.write_op.next =
             (self.e_op.val() == self.k_store.val()) || (self.e_op.val() == self.k_storen.val());
         self.rb.next = self.k_rb.val();

@@ -222,7 +222,7 @@ impl<const NW: usize, const SW: usize, const PW: usize, const RW: usize> Logic
     #[hdl_gen]
     fn update(&mut self) {
         clock!(self, clock, c1, x1, nb1, b1, nfu1, nfu2, nfu3, hold);
-        // mul: an even step loads the hold register; diagonal multipliers read it
+        // isa: nfu.mul: an even step loads the hold register; diagonal multipliers read it
         self.is_mul.next = self.op.val() == self.k_mul.val();
         self.hold.d.next = self.hold.q.val();
         if self.valid.val() && !self.rst.val() && self.is_mul.val() && !self.odd.val() {

@@ -116,10 +116,11 @@ impl<const LPW: usize, const RW: usize> Logic for Nfu2Lane<LPW, RW> {
         self.xs.next = bit_cast::<AW, DW>(self.x.val() ^ self.k_s16.val()) - self.k_s16w.val();
         self.bs.next = bit_cast::<AW, DW>(self.bias.val() ^ self.k_s16.val()) - self.k_s16w.val();
         if self.op.val() == self.k_mac.val() {
+            // isa: nfu.mac (adder tree over the lane products)
             self.bsh.next = self.bs.val() << self.k_frac.val();
             self.step.next = self.sum.val();
         } else if self.op.val() == self.k_mul.val() {
-            // mul: only the diagonal product (NBin[n] * hold[n]) of an odd step
+            // isa: nfu.mul: only the diagonal product (NBin[n] * hold[n]) of an odd step
             self.bsh.next = self.bs.val() << self.k_frac.val();
             if self.odd.val() {
                 self.step.next = self.prods.val().get_bits::<AW>(self.k_diag.val().index());
@@ -127,6 +128,7 @@ impl<const LPW: usize, const RW: usize> Logic for Nfu2Lane<LPW, RW> {
                 self.step.next = 0.into();
             }
         } else {
+            // isa: nfu.max, nfu.avg (one NBin word per lane)
             self.bsh.next = self.bs.val();
             self.step.next = self.xs.val();
         }
