@@ -8,56 +8,118 @@
 //! runs a single-threaded SGEMM on its block of columns), so the thread count
 //! is the user's to set. Forward, backward (input and weight gradients) and
 //! the SGD-with-momentum update are all here.
+//!
+//! Layers are firmware's: every kernel takes a [`firmware::ConvSpec`],
+//! [`firmware::PoolSpec`] or [`firmware::ClassSpec`], and output sizes are
+//! [`firmware::LayerSpec::output_shape`]'s (no second formula here).
+//! Pooling backward ([`pool_backward`]) is the one max-pool backward of the
+//! tree: a window's gradient goes to every input equal to its maximum, as
+//! on the accelerator.
 
 pub mod cpu_energy;
 
+use firmware::{ClassSpec, ConvSpec, LayerSpec, PoolKind, PoolSpec};
 use rayon::prelude::*;
 use std::time::Instant;
 
-/// Shape of a convolution (one image).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ConvShape {
-    /// Input width, height (before padding).
-    pub nx: usize,
-    /// Input height.
-    pub ny: usize,
-    /// Kernel width.
-    pub kx: usize,
-    /// Kernel height.
-    pub ky: usize,
+/// Window geometry of a convolution or pooling layer as plain `usize`
+/// values, for the inner loops. A private view of firmware's spec with no
+/// arithmetic of its own: every field is copied from the [`ConvSpec`] or
+/// [`PoolSpec`], and the output size comes from [`LayerSpec::output_shape`].
+#[derive(Clone, Copy, Debug)]
+struct Win {
+    nx: usize,
+    ny: usize,
+    kx: usize,
+    ky: usize,
     /// Input maps.
-    pub ni: usize,
-    /// Output maps.
-    pub no: usize,
-    /// Stride x.
-    pub sx: usize,
-    /// Stride y.
-    pub sy: usize,
-    /// Zero padding on every side.
-    pub pad: usize,
+    ni: usize,
+    sx: usize,
+    sy: usize,
+    pad: usize,
+    /// Output width and height (firmware's `output_shape`).
+    ox: usize,
+    oy: usize,
 }
 
-impl ConvShape {
-    /// Output width.
-    pub fn ox(&self) -> usize {
-        (self.nx + 2 * self.pad - self.kx) / self.sx + 1
+impl Win {
+    fn of(spec: &LayerSpec) -> Win {
+        let (c, ny, nx) = spec.input_shape();
+        let (_, oy, ox) = spec.output_shape();
+        let (kx, ky, sx, sy, pad) = match spec {
+            LayerSpec::Conv(c) => (c.kx, c.ky, c.sx, c.sy, c.pad),
+            LayerSpec::Pool(p) => (p.kx, p.ky, p.sx, p.sy, p.pad),
+            LayerSpec::Classifier(_) => (1, 1, 1, 1, 0),
+        };
+        let u = |v: u32| v as usize;
+        Win {
+            nx: u(nx),
+            ny: u(ny),
+            kx: u(kx),
+            ky: u(ky),
+            ni: u(c),
+            sx: u(sx),
+            sy: u(sy),
+            pad: u(pad),
+            ox: u(ox),
+            oy: u(oy),
+        }
     }
-    /// Output height.
-    pub fn oy(&self) -> usize {
-        (self.ny + 2 * self.pad - self.ky) / self.sy + 1
+
+    /// Input row seen by output row `yo` at window offset `ky`, or `None`
+    /// in the padding.
+    #[inline]
+    fn row(&self, yo: usize, ky: usize) -> Option<usize> {
+        (yo * self.sy + ky)
+            .checked_sub(self.pad)
+            .filter(|&iy| iy < self.ny)
     }
-    /// Rows of the im2col matrix (ni*ky*kx).
-    pub fn k(&self) -> usize {
-        self.ni * self.ky * self.kx
+
+    /// Input column seen by output column `xo` at window offset `kx`, or
+    /// `None` in the padding.
+    #[inline]
+    fn col(&self, xo: usize, kx: usize) -> Option<usize> {
+        (xo * self.sx + kx)
+            .checked_sub(self.pad)
+            .filter(|&ix| ix < self.nx)
     }
-    /// Columns of the im2col matrix (oy*ox).
-    pub fn n(&self) -> usize {
-        self.oy() * self.ox()
+
+    /// The part of window `(yo, xo)` inside the image (padding cut off):
+    /// input rows `iy` and, on each, the `w` inputs from column `x0`.
+    #[inline]
+    fn window(&self, yo: usize, xo: usize) -> (std::ops::Range<usize>, usize, usize) {
+        // window offsets [o*s, o*s + k) in padded coordinates, clipped to
+        // the image [pad, pad + n), then shifted to input coordinates
+        let clip = |o: usize, s: usize, k: usize, n: usize| {
+            let start = o * s;
+            let lo = start.max(self.pad) - self.pad;
+            let hi = (start + k).min(n + self.pad).saturating_sub(self.pad);
+            (lo, hi.max(lo))
+        };
+        let (y0, y1) = clip(yo, self.sy, self.ky, self.ny);
+        let (x0, x1) = clip(xo, self.sx, self.kx, self.nx);
+        (y0..y1, x0, x1 - x0)
     }
-    /// Multiply-accumulates of one forward pass of one image.
-    pub fn macs(&self) -> u64 {
-        (self.no * self.k() * self.n()) as u64
+}
+
+impl From<&ConvSpec> for Win {
+    fn from(c: &ConvSpec) -> Win {
+        Win::of(&LayerSpec::Conv(*c))
     }
+}
+
+impl From<&PoolSpec> for Win {
+    fn from(p: &PoolSpec) -> Win {
+        Win::of(&LayerSpec::Pool(*p))
+    }
+}
+
+/// Dimensions `(rows, columns)` of a convolution's im2col matrix for one
+/// image: rows `ni * ky * kx` (one per weight of an output map), columns
+/// `oy * ox` (one per output pixel, from [`LayerSpec::output_shape`]).
+pub fn im2col_dims(s: &ConvSpec) -> (usize, usize) {
+    let w = Win::from(s);
+    (w.ni * w.ky * w.kx, w.oy * w.ox)
 }
 
 /// C[m x n] (+)= A[m x k] * B[k x n], row-major with explicit row strides.
@@ -111,46 +173,71 @@ pub fn sgemm(
     }
 }
 
-/// im2col of one image `x` [ni][ny][nx] into `col` [k][n].
-pub fn im2col(s: &ConvShape, x: &[f32], col: &mut [f32]) {
-    let (ox, oy, n) = (s.ox(), s.oy(), s.n());
-    col.par_chunks_mut(n).enumerate().for_each(|(r, row)| {
-        let i = r / (s.ky * s.kx);
-        let ky = (r / s.kx) % s.ky;
-        let kx = r % s.kx;
-        for y in 0..oy {
-            let iy = (y * s.sy + ky) as isize - s.pad as isize;
-            for xo in 0..ox {
-                let ix = (xo * s.sx + kx) as isize - s.pad as isize;
-                row[y * ox + xo] =
-                    if iy >= 0 && ix >= 0 && (iy as usize) < s.ny && (ix as usize) < s.nx {
-                        x[(i * s.ny + iy as usize) * s.nx + ix as usize]
-                    } else {
-                        0.0
-                    };
+/// im2col of one image `x` `[ni][ny][nx]` into `col` `[k][n]`
+/// ([`im2col_dims`]); padding reads as zero.
+pub fn im2col(s: &ConvSpec, x: &[f32], col: &mut [f32]) {
+    let g = Win::from(s);
+    let (ox, oy) = (g.ox, g.oy);
+    col.par_chunks_mut(oy * ox)
+        .enumerate()
+        .for_each(|(r, row)| {
+            let i = r / (g.ky * g.kx);
+            let ky = (r / g.kx) % g.ky;
+            let kx = r % g.kx;
+            let xi = &x[i * g.ny * g.nx..][..g.ny * g.nx];
+            for y in 0..oy {
+                let out = &mut row[y * ox..][..ox];
+                let Some(iy) = g.row(y, ky) else {
+                    out.iter_mut().for_each(|v| *v = 0.0);
+                    continue;
+                };
+                let xr = &xi[iy * g.nx..][..g.nx];
+                match (g.pad, g.sx) {
+                    // no padding: every window lies inside the image
+                    (0, 1) => out.copy_from_slice(&xr[kx..kx + ox]),
+                    (0, sx) => out
+                        .iter_mut()
+                        .enumerate()
+                        .for_each(|(xo, v)| *v = xr[xo * sx + kx]),
+                    _ => out
+                        .iter_mut()
+                        .enumerate()
+                        .for_each(|(xo, v)| *v = g.col(xo, kx).map_or(0.0, |ix| xr[ix])),
+                }
             }
-        }
-    });
+        });
 }
 
-/// col2im: accumulate `col` [k][n] back into image gradient `dx` [ni][ny][nx].
-pub fn col2im(s: &ConvShape, col: &[f32], dx: &mut [f32]) {
-    let (ox, oy, n) = (s.ox(), s.oy(), s.n());
-    let plane = s.ny * s.nx;
+/// col2im: accumulate `col` `[k][n]` ([`im2col_dims`]) back into the image
+/// gradient `dx` `[ni][ny][nx]` (overwritten); padding positions are dropped.
+pub fn col2im(s: &ConvSpec, col: &[f32], dx: &mut [f32]) {
+    let g = Win::from(s);
+    let (ox, oy) = (g.ox, g.oy);
+    let n = ox * oy;
+    let plane = g.ny * g.nx;
     dx.par_chunks_mut(plane).enumerate().for_each(|(i, d)| {
         d.iter_mut().for_each(|v| *v = 0.0);
-        for ky in 0..s.ky {
-            for kx in 0..s.kx {
-                let row = &col[((i * s.ky + ky) * s.kx + kx) * n..][..n];
+        for ky in 0..g.ky {
+            for kx in 0..g.kx {
+                let row = &col[((i * g.ky + ky) * g.kx + kx) * n..][..n];
                 for y in 0..oy {
-                    let iy = (y * s.sy + ky) as isize - s.pad as isize;
-                    if iy < 0 || iy as usize >= s.ny {
+                    let Some(iy) = g.row(y, ky) else {
                         continue;
-                    }
-                    for xo in 0..ox {
-                        let ix = (xo * s.sx + kx) as isize - s.pad as isize;
-                        if ix >= 0 && (ix as usize) < s.nx {
-                            d[iy as usize * s.nx + ix as usize] += row[y * ox + xo];
+                    };
+                    let dr = &mut d[iy * g.nx..][..g.nx];
+                    let src = &row[y * ox..][..ox];
+                    match (g.pad, g.sx) {
+                        // no padding: every window lies inside the image
+                        (0, 1) => dr[kx..kx + ox]
+                            .iter_mut()
+                            .zip(src)
+                            .for_each(|(d, v)| *d += v),
+                        _ => {
+                            for (xo, v) in src.iter().enumerate() {
+                                if let Some(ix) = g.col(xo, kx) {
+                                    dr[ix] += v;
+                                }
+                            }
                         }
                     }
                 }
@@ -183,29 +270,34 @@ pub fn gemm_par(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], y: &mut [f32
     });
 }
 
-/// Convolution forward of one image: y [no][n] = W [no][k] * im2col(x).
+/// Convolution forward of one image: `y` `[no][oy*ox]` = W `[no][k]` x
+/// im2col(`x`) plus `bias` (one value per output map; an empty `bias` adds
+/// nothing). No activation. `x` is `[ni][ny][nx]`, `w` `[no][ni][ky][kx]`;
+/// `col` is scratch, resized to [`im2col_dims`].
 pub fn conv_forward(
-    s: &ConvShape,
+    s: &ConvSpec,
     x: &[f32],
     w: &[f32],
     bias: &[f32],
     col: &mut Vec<f32>,
     y: &mut [f32],
 ) {
-    col.resize(s.k() * s.n(), 0.0);
+    let (k, n) = im2col_dims(s);
+    col.resize(k * n, 0.0);
     im2col(s, x, col);
-    gemm_par(s.no, s.k(), s.n(), w, col, y);
-    let n = s.n();
+    gemm_par(s.no as usize, k, n, w, col, y);
     y.par_chunks_mut(n)
         .zip(bias.par_iter())
         .for_each(|(r, b)| r.iter_mut().for_each(|v| *v += b));
 }
 
-/// Convolution backward of one image: input gradient dx (skipped when
-/// `dx` is None: a first layer's input needs none), and dw += dY * col^T.
+/// Convolution backward of one image: input gradient `dx` `[ni][ny][nx]`
+/// (overwritten; skipped when `dx` is None: a first layer's input needs
+/// none), and `dw` `[no][ni][ky][kx]` += dY x col^T. `dy` is the gradient of
+/// the pre-activation output `[no][oy*ox]`; `col` and `dcol` are scratch.
 #[allow(clippy::too_many_arguments)]
 pub fn conv_backward(
-    s: &ConvShape,
+    s: &ConvSpec,
     x: &[f32],
     w: &[f32],
     dy: &[f32],
@@ -214,7 +306,8 @@ pub fn conv_backward(
     dx: Option<&mut [f32]>,
     dw: &mut [f32],
 ) {
-    let (k, n, no) = (s.k(), s.n(), s.no);
+    let (k, n) = im2col_dims(s);
+    let no = s.no as usize;
     col.resize(k * n, 0.0);
     im2col(s, x, col);
     if let Some(dx) = dx {
@@ -232,8 +325,9 @@ pub fn conv_backward(
 }
 
 /// dx = col2im(W^T dY) of one image.
-fn conv_input_grad(s: &ConvShape, w: &[f32], dy: &[f32], dcol: &mut Vec<f32>, dx: &mut [f32]) {
-    let (k, n, no) = (s.k(), s.n(), s.no);
+fn conv_input_grad(s: &ConvSpec, w: &[f32], dy: &[f32], dcol: &mut Vec<f32>, dx: &mut [f32]) {
+    let (k, n) = im2col_dims(s);
+    let no = s.no as usize;
     dcol.resize(k * n, 0.0);
     // dcol [k x n] = W^T [k x no] * dY [no x n]
     let bl = blocks(n);
@@ -248,16 +342,11 @@ fn conv_input_grad(s: &ConvShape, w: &[f32], dy: &[f32], dcol: &mut Vec<f32>, dx
     col2im(s, dcol, dx);
 }
 
-/// Classifier forward: Y [b x no] = X [b x ni] * W^T, W [no x ni].
-pub fn fc_forward(
-    b: usize,
-    ni: usize,
-    no: usize,
-    x: &[f32],
-    w: &[f32],
-    bias: &[f32],
-    y: &mut [f32],
-) {
+/// Classifier forward of `batch` inputs: Y `[batch][no]` = X `[batch][ni]` x
+/// W^T, W `[no][ni]`, plus `bias` (`no` values; an empty `bias` adds
+/// nothing). No activation.
+pub fn fc_forward(s: &ClassSpec, batch: usize, x: &[f32], w: &[f32], bias: &[f32], y: &mut [f32]) {
+    let (b, ni, no) = (batch, s.ni as usize, s.no as usize);
     let bl = blocks(no);
     let yp = y.as_mut_ptr() as usize;
     bl.par_iter().for_each(|&(c0, c1)| {
@@ -284,18 +373,20 @@ pub fn fc_forward(
         .for_each(|r| r.iter_mut().zip(bias).for_each(|(v, bb)| *v += bb));
 }
 
-/// Classifier backward: dX [b x ni] = dY * W, dW [no x ni] += dY^T * X.
+/// Classifier backward of `batch` inputs: dX `[batch][ni]` = dY x W
+/// (overwritten), dW `[no][ni]` += dY^T x X. `dy` is the gradient of the
+/// pre-activation output `[batch][no]`.
 #[allow(clippy::too_many_arguments)]
 pub fn fc_backward(
-    b: usize,
-    ni: usize,
-    no: usize,
+    s: &ClassSpec,
+    batch: usize,
     x: &[f32],
     w: &[f32],
     dy: &[f32],
     dx: &mut [f32],
     dw: &mut [f32],
 ) {
+    let (b, ni, no) = (batch, s.ni as usize, s.no as usize);
     let bl = blocks(ni);
     let dp = dx.as_mut_ptr() as usize;
     bl.par_iter().for_each(|&(c0, c1)| {
@@ -315,51 +406,129 @@ pub fn fc_backward(
         });
 }
 
-/// Pooling kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PoolKind {
-    /// Maximum over the window.
-    Max,
-    /// Mean over the window.
-    Avg,
-}
-
-/// Pooling forward of one image [c][ny][nx] (zero padding, as the accelerator).
-pub fn pool_forward(s: &ConvShape, kind: PoolKind, x: &[f32], y: &mut [f32]) {
-    let (ox, oy) = (s.ox(), s.oy());
-    y.par_chunks_mut(ox * oy).enumerate().for_each(|(c, out)| {
-        for yo in 0..oy {
-            for xo in 0..ox {
-                let mut acc = if kind == PoolKind::Max {
-                    f32::NEG_INFINITY
-                } else {
-                    0.0
-                };
-                for ky in 0..s.ky {
-                    for kx in 0..s.kx {
-                        let iy = (yo * s.sy + ky) as isize - s.pad as isize;
-                        let ix = (xo * s.sx + kx) as isize - s.pad as isize;
-                        let v =
-                            if iy >= 0 && ix >= 0 && (iy as usize) < s.ny && (ix as usize) < s.nx {
-                                x[(c * s.ny + iy as usize) * s.nx + ix as usize]
-                            } else {
-                                0.0
-                            };
-                        acc = if kind == PoolKind::Max {
-                            acc.max(v)
-                        } else {
-                            acc + v
-                        };
-                    }
-                }
-                out[yo * ox + xo] = if kind == PoolKind::Max {
-                    acc
-                } else {
-                    acc / (s.kx * s.ky) as f32
-                };
+/// Maximum of window `(yo, xo)` of plane `xp` over the inputs it covers,
+/// in scan order (padding never wins, as on the accelerator); a NaN input
+/// makes the maximum NaN, so divergence shows.
+#[inline]
+fn window_max(g: &Win, xp: &[f32], yo: usize, xo: usize) -> f32 {
+    let (rows, x0, w) = g.window(yo, xo);
+    if rows.is_empty() || w == 0 {
+        // not for a validated layer: its padding is smaller than its window
+        return f32::NEG_INFINITY;
+    }
+    let mut m = xp[rows.start * g.nx + x0];
+    for iy in rows {
+        for &v in &xp[iy * g.nx + x0..][..w] {
+            if v > m || v.is_nan() {
+                m = v;
             }
         }
-    });
+    }
+    m
+}
+
+/// Check that `x` holds whole input images of `s` and `y` the matching
+/// outputs; returns the plane sizes `(input, output)` in values.
+fn pool_planes(g: &Win, x: usize, y: usize) -> (usize, usize) {
+    let (ip, op) = (g.ny * g.nx, g.oy * g.ox);
+    assert!(
+        x.is_multiple_of(g.ni * ip) && x / ip * op == y,
+        "pooling: {x} input values and {y} output values do not match {}x{}x{} -> {}x{}x{} images",
+        g.ni,
+        g.ny,
+        g.nx,
+        g.ni,
+        g.oy,
+        g.ox
+    );
+    (ip, op)
+}
+
+/// Pooling forward of one or more images `x` `[images][ni][ny][nx]` into
+/// `y` `[images][ni][oy][ox]` (each map pooled separately, in parallel).
+/// [`PoolKind::Max`]: maximum of the inputs the window covers (padding never
+/// wins; NaN propagates). [`PoolKind::Avg`]: sum over the window with zero
+/// padding included, divided by `kx * ky`.
+pub fn pool_forward(s: &PoolSpec, x: &[f32], y: &mut [f32]) {
+    let g = Win::from(s);
+    let (ip, op) = pool_planes(&g, x.len(), y.len());
+    let area = (g.kx * g.ky) as f32;
+    y.par_chunks_mut(op)
+        .zip(x.par_chunks(ip))
+        .for_each(|(out, xp)| {
+            for yo in 0..g.oy {
+                for xo in 0..g.ox {
+                    out[yo * g.ox + xo] = match s.kind {
+                        PoolKind::Max => window_max(&g, xp, yo, xo),
+                        PoolKind::Avg => {
+                            let (rows, x0, w) = g.window(yo, xo);
+                            let mut acc = 0.0;
+                            for iy in rows {
+                                for &v in &xp[iy * g.nx + x0..][..w] {
+                                    acc += v;
+                                }
+                            }
+                            acc / area
+                        }
+                    };
+                }
+            }
+        });
+}
+
+/// Pooling backward of one or more images: the input gradient `dx`
+/// `[images][ni][ny][nx]` (overwritten) from the forward input `x` (same
+/// shape), its [`pool_forward`] output `y` and the output gradient `dy`
+/// (both `[images][ni][oy][ox]`; `y` is read by max pooling only). Every stride,
+/// window and padding; where windows overlap, an input sums the gradients of
+/// every window it receives from.
+///
+/// [`PoolKind::Max`]: a window's gradient goes to EVERY input equal to the
+/// window's maximum (`y`, [`pool_forward`]'s value), not only to the first: the
+/// accelerator's routing mask is `drelu(x - upsampled max)`, 1 on every tie,
+/// so the f32 and fixed-point training engines agree. A NaN maximum routes
+/// nowhere. [`PoolKind::Avg`]: each input of the window receives the
+/// window's gradient divided by `kx * ky` (padding's share is dropped).
+pub fn pool_backward(s: &PoolSpec, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
+    let g = Win::from(s);
+    let (ip, op) = pool_planes(&g, x.len(), dy.len());
+    assert!(
+        dx.len() == x.len() && y.len() == dy.len(),
+        "pooling backward: dx and x, or y and dy, differ in length"
+    );
+    let area = (g.kx * g.ky) as f32;
+    dx.par_chunks_mut(ip)
+        .zip(x.par_chunks(ip))
+        .zip(y.par_chunks(op).zip(dy.par_chunks(op)))
+        .for_each(|((d, xp), (yp, dyp))| {
+            d.iter_mut().for_each(|v| *v = 0.0);
+            for yo in 0..g.oy {
+                for xo in 0..g.ox {
+                    let gr = dyp[yo * g.ox + xo];
+                    let (rows, x0, w) = g.window(yo, xo);
+                    match s.kind {
+                        PoolKind::Max => {
+                            let m = yp[yo * g.ox + xo];
+                            for iy in rows {
+                                let r = iy * g.nx + x0;
+                                for (d, &v) in d[r..r + w].iter_mut().zip(&xp[r..r + w]) {
+                                    if v == m {
+                                        *d += gr;
+                                    }
+                                }
+                            }
+                        }
+                        PoolKind::Avg => {
+                            let share = gr / area;
+                            for iy in rows {
+                                let r = iy * g.nx + x0;
+                                d[r..r + w].iter_mut().for_each(|d| *d += share);
+                            }
+                        }
+                    }
+                }
+            }
+        });
 }
 
 /// SGD with momentum (the seed paper's eq. 1-2): v = mu*v - alpha*dw; w += v.
@@ -424,30 +593,53 @@ pub fn with_threads<R: Send, F: FnOnce() -> R + Send>(
 mod tests {
     use super::*;
 
-    fn naive_conv(s: &ConvShape, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
-        let (ox, oy) = (s.ox(), s.oy());
-        let mut y = vec![0.0; s.no * ox * oy];
-        for o in 0..s.no {
+    /// A layer in firmware's CLI syntax (`conv:nx=..`), validated.
+    fn layer(text: &str) -> LayerSpec {
+        let l: LayerSpec = text.parse().unwrap();
+        l.validate().unwrap();
+        l
+    }
+
+    fn pool(text: &str) -> PoolSpec {
+        match layer(text) {
+            LayerSpec::Pool(p) => p,
+            l => panic!("{l:?}"),
+        }
+    }
+
+    fn naive_conv(s: &ConvSpec, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
+        let (no, oy, ox) = LayerSpec::Conv(*s).output_shape();
+        let (no, oy, ox) = (no as usize, oy as isize, ox as isize);
+        let (ni, ny, nx) = (s.ni as usize, s.ny as isize, s.nx as isize);
+        let (kx, ky, sx, sy, pad) = (
+            s.kx as isize,
+            s.ky as isize,
+            s.sx as isize,
+            s.sy as isize,
+            s.pad as isize,
+        );
+        let mut y = vec![0.0; no * (ox * oy) as usize];
+        for o in 0..no {
             for yo in 0..oy {
                 for xo in 0..ox {
                     let mut acc = b[o];
-                    for i in 0..s.ni {
-                        for ky in 0..s.ky {
-                            for kx in 0..s.kx {
-                                let iy = (yo * s.sy + ky) as isize - s.pad as isize;
-                                let ix = (xo * s.sx + kx) as isize - s.pad as isize;
-                                if iy >= 0
-                                    && ix >= 0
-                                    && (iy as usize) < s.ny
-                                    && (ix as usize) < s.nx
-                                {
-                                    acc += w[((o * s.ni + i) * s.ky + ky) * s.kx + kx]
-                                        * x[(i * s.ny + iy as usize) * s.nx + ix as usize];
+                    for i in 0..ni {
+                        for dy in 0..ky {
+                            for dx in 0..kx {
+                                let iy = yo * sy + dy - pad;
+                                let ix = xo * sx + dx - pad;
+                                if iy >= 0 && ix >= 0 && iy < ny && ix < nx {
+                                    let wi = ((o * ni + i) * ky as usize + dy as usize)
+                                        * kx as usize
+                                        + dx as usize;
+                                    let xi =
+                                        (i * ny as usize + iy as usize) * nx as usize + ix as usize;
+                                    acc += w[wi] * x[xi];
                                 }
                             }
                         }
                     }
-                    y[(o * oy + yo) * ox + xo] = acc;
+                    y[(o * oy as usize + yo as usize) * ox as usize + xo as usize] = acc;
                 }
             }
         }
@@ -468,21 +660,27 @@ mod tests {
 
     #[test]
     fn conv_forward_backward_match_naive() {
-        let s = ConvShape {
-            nx: 9,
-            ny: 7,
-            kx: 3,
-            ky: 2,
-            ni: 3,
-            no: 5,
-            sx: 2,
-            sy: 1,
-            pad: 1,
+        // padded and strided; unpadded stride 1 and strided (im2col's fast paths)
+        for geom in [
+            "nx=9,ny=7,kx=3,ky=2,sx=2,sy=1,pad=1",
+            "nx=9,ny=7,kx=3,ky=2,sx=1,sy=1,pad=0",
+            "nx=9,ny=7,kx=3,ky=2,sx=2,sy=3,pad=0",
+        ] {
+            conv_matches_naive(layer(&format!("conv:{geom},ni=3,no=5")));
+        }
+    }
+
+    fn conv_matches_naive(spec: LayerSpec) {
+        let LayerSpec::Conv(s) = spec else {
+            unreachable!()
         };
-        let x = rnd(s.ni * s.ny * s.nx, 1);
-        let w = rnd(s.no * s.k(), 2);
-        let b = rnd(s.no, 3);
-        let mut y = vec![0.0; s.no * s.n()];
+        let (k, n) = im2col_dims(&s);
+        assert_eq!(k as u64 * n as u64 * s.no as u64, spec.macs());
+        assert_eq!((s.no as usize * n) as u64, spec.output_len());
+        let x = rnd(spec.input_len() as usize, 1);
+        let w = rnd(spec.weight_len() as usize, 2);
+        let b = rnd(s.no as usize, 3);
+        let mut y = vec![0.0; spec.output_len() as usize];
         let mut col = Vec::new();
         with_threads(2, || conv_forward(&s, &x, &w, &b, &mut col, &mut y)).unwrap();
         let r = naive_conv(&s, &x, &w, &b);
@@ -490,7 +688,7 @@ mod tests {
             assert!((a - b).abs() < 1e-4, "{a} {b}");
         }
         // gradient check of dx and dw against finite differences of sum(y * dy)
-        let dy = rnd(s.no * s.n(), 4);
+        let dy = rnd(y.len(), 4);
         let mut dx = vec![0.0; x.len()];
         let mut dw = vec![0.0; w.len()];
         let (mut c1, mut c2) = (Vec::new(), Vec::new());
@@ -502,13 +700,13 @@ mod tests {
                 .map(|(a, b)| (*a as f64) * (*b as f64))
                 .sum::<f64>()
         };
-        for idx in [0, 7, x.len() - 1] {
+        for idx in 0..x.len() {
             let mut xp = x.clone();
             xp[idx] += 0.01;
             let g = (loss(&xp, &w) - loss(&x, &w)) / 0.01;
             assert!(
                 (g - dx[idx] as f64).abs() < 1e-2,
-                "dx[{idx}] {g} {}",
+                "{s:?} dx[{idx}] {g} {}",
                 dx[idx]
             );
         }
@@ -518,7 +716,7 @@ mod tests {
             let g = (loss(&x, &wp) - loss(&x, &w)) / 0.01;
             assert!(
                 (g - dw[idx] as f64).abs() < 1e-2,
-                "dw[{idx}] {g} {}",
+                "{s:?} dw[{idx}] {g} {}",
                 dw[idx]
             );
         }
@@ -527,11 +725,14 @@ mod tests {
     #[test]
     fn fc_forward_backward() {
         let (b, ni, no) = (3, 70, 33);
+        let LayerSpec::Classifier(s) = layer("class:ni=70,no=33") else {
+            unreachable!()
+        };
         let x = rnd(b * ni, 5);
         let w = rnd(no * ni, 6);
         let bias = rnd(no, 7);
         let mut y = vec![0.0; b * no];
-        fc_forward(b, ni, no, &x, &w, &bias, &mut y);
+        fc_forward(&s, b, &x, &w, &bias, &mut y);
         for bb in 0..b {
             for o in 0..no {
                 let r: f32 = bias[o] + (0..ni).map(|i| x[bb * ni + i] * w[o * ni + i]).sum::<f32>();
@@ -541,7 +742,7 @@ mod tests {
         let dy = rnd(b * no, 8);
         let mut dx = vec![0.0; b * ni];
         let mut dw = vec![0.0; no * ni];
-        fc_backward(b, ni, no, &x, &w, &dy, &mut dx, &mut dw);
+        fc_backward(&s, b, &x, &w, &dy, &mut dx, &mut dw);
         for bb in 0..b {
             for i in 0..ni {
                 let r: f32 = (0..no).map(|o| dy[bb * no + o] * w[o * ni + i]).sum();
@@ -552,6 +753,133 @@ mod tests {
             for i in 0..ni {
                 let r: f32 = (0..b).map(|bb| dy[bb * no + o] * x[bb * ni + i]).sum();
                 assert!((dw[o * ni + i] - r).abs() < 1e-3);
+            }
+        }
+    }
+
+    fn pooled(s: &PoolSpec, x: &[f32]) -> Vec<f32> {
+        let images = x.len() / LayerSpec::Pool(*s).input_len() as usize;
+        let mut y = vec![0.0; images * LayerSpec::Pool(*s).output_len() as usize];
+        pool_forward(s, x, &mut y);
+        y
+    }
+
+    fn pool_grad(s: &PoolSpec, x: &[f32], dy: &[f32]) -> Vec<f32> {
+        let y = pooled(s, x);
+        let mut dx = vec![f32::NAN; x.len()];
+        pool_backward(s, x, &y, dy, &mut dx);
+        dx
+    }
+
+    #[test]
+    fn max_pool_routes_to_every_tie() {
+        // Two 2x2 maps; map 0 has a three-way tie: all three get the gradient
+        // (the accelerator's mask drelu(x - up(max)) is 1 on every tie).
+        let s = pool("pool:nx=2,ny=2,kx=2,ky=2,ni=2,sx=2,sy=2,pad=0,kind=max");
+        let x = [0.5, 0.5, 0.1, 0.5, 0.2, 0.9, 0.3, 0.4];
+        assert_eq!(pooled(&s, &x), vec![0.5, 0.9]);
+        let dx = pool_grad(&s, &x, &[2.0, -1.0]);
+        assert_eq!(dx, vec![2.0, 2.0, 0.0, 2.0, 0.0, -1.0, 0.0, 0.0]);
+        // Two images of one map each: the same planes, the same answer.
+        let s1 = pool("pool:nx=2,ny=2,kx=2,ky=2,ni=1,sx=2,sy=2,pad=0,kind=max");
+        assert_eq!(pool_grad(&s1, &x, &[2.0, -1.0]), dx);
+    }
+
+    #[test]
+    fn max_pool_overlapping_windows_sum_every_tie() {
+        // 3x3 input, 2x2 windows, stride 1: 2x2 outputs whose windows overlap.
+        let s = pool("pool:nx=3,ny=3,kx=2,ky=2,ni=1,sx=1,sy=1,pad=0,kind=max");
+        #[rustfmt::skip]
+        let x = [
+            1.0, 3.0, 3.0,
+            2.0, 0.0, 1.0,
+            3.0, 2.0, 0.5,
+        ];
+        // windows: {1,3,2,0} -> 3, {3,3,0,1} -> 3 (tie), {2,0,3,2} -> 3, {0,1,2,0.5} -> 2
+        assert_eq!(pooled(&s, &x), vec![3.0, 3.0, 3.0, 2.0]);
+        let dx = pool_grad(&s, &x, &[1.0, 10.0, 100.0, 1000.0]);
+        #[rustfmt::skip]
+        let want = vec![
+            0.0, 11.0, 10.0,
+            0.0, 0.0, 0.0,
+            100.0, 1000.0, 0.0,
+        ];
+        assert_eq!(dx, want);
+    }
+
+    #[test]
+    fn max_pool_padding_never_wins() {
+        // All inputs negative, zero border: the maximum is an input, not the border.
+        let s = pool("pool:nx=2,ny=2,kx=2,ky=2,ni=1,sx=1,sy=1,pad=1,kind=max");
+        let x = [-1.0, -2.0, -3.0, -4.0];
+        assert_eq!(
+            pooled(&s, &x),
+            vec![-1.0, -1.0, -2.0, -1.0, -1.0, -2.0, -3.0, -3.0, -4.0]
+        );
+        let dx = pool_grad(&s, &x, &[1.0; 9]);
+        assert_eq!(dx, vec![4.0, 2.0, 2.0, 1.0]);
+        // NaN propagates forward and routes nowhere backward.
+        let s = pool("pool:nx=2,ny=2,kx=2,ky=2,ni=1,sx=2,sy=2,pad=0,kind=max");
+        let y = pooled(&s, &[0.0, f32::NAN, 1.0, 2.0]);
+        assert!(y[0].is_nan());
+        assert_eq!(
+            pool_grad(&s, &[0.0, f32::NAN, 1.0, 2.0], &[1.0]),
+            vec![0.0; 4]
+        );
+    }
+
+    #[test]
+    fn avg_pool_by_hand() {
+        // 3x3 input, 2x2 windows, stride 2, pad 1: 2x2 outputs, padding counts as zero.
+        let s = pool("pool:nx=3,ny=3,kx=2,ky=2,ni=1,sx=2,sy=2,pad=1,kind=avg");
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0];
+        assert_eq!(pooled(&s, &x), vec![0.25, 1.25, 2.75, 7.0]);
+        let dx = pool_grad(&s, &x, &[4.0, 8.0, 12.0, 16.0]);
+        assert_eq!(dx, vec![1.0, 2.0, 2.0, 3.0, 4.0, 4.0, 3.0, 4.0, 4.0]);
+    }
+
+    /// Pooling backward is the gradient of sum(dy . pool_forward(x)) for
+    /// every geometry (stride below, equal to and above the window, padding)
+    /// and both kinds (distinct inputs: no ties, so max is differentiable).
+    #[test]
+    fn pool_backward_is_the_gradient_of_pool_forward() {
+        let geoms = [
+            "nx=7,ny=6,kx=3,ky=2,sx=2,sy=1,pad=0",
+            "nx=7,ny=6,kx=3,ky=3,sx=2,sy=2,pad=1",
+            "nx=8,ny=8,kx=2,ky=2,sx=2,sy=2,pad=0",
+            "nx=9,ny=5,kx=2,ky=3,sx=3,sy=2,pad=1",
+            "nx=5,ny=5,kx=3,ky=3,sx=1,sy=1,pad=2",
+        ];
+        for (gi, geom) in geoms.iter().enumerate() {
+            for kind in ["max", "avg"] {
+                let s = pool(&format!("pool:{geom},ni=2,kind={kind}"));
+                // Two images of distinct values 0.01 apart (a permutation of
+                // a grid): no ties.
+                let len = 2 * 2 * (s.nx * s.ny) as usize;
+                let x: Vec<f32> = (0..len)
+                    .map(|i| ((i * 7919) % len) as f32 * 0.01 - 1.0)
+                    .collect();
+                let y = pooled(&s, &x);
+                let dy = rnd(y.len(), 20 + gi as u32);
+                let dx = pool_grad(&s, &x, &dy);
+                let loss = |x: &[f32]| -> f64 {
+                    pooled(&s, x)
+                        .iter()
+                        .zip(&dy)
+                        .map(|(a, b)| *a as f64 * *b as f64)
+                        .sum()
+                };
+                for idx in 0..x.len() {
+                    let (mut xp, mut xm) = (x.clone(), x.clone());
+                    xp[idx] += 1e-3;
+                    xm[idx] -= 1e-3;
+                    let g = (loss(&xp) - loss(&xm)) / 2e-3;
+                    assert!(
+                        (g - dx[idx] as f64).abs() < 1e-2,
+                        "{s:?} dx[{idx}]: numeric {g}, analytic {}",
+                        dx[idx]
+                    );
+                }
             }
         }
     }

@@ -6,7 +6,7 @@
 //! ([`baseline`]: im2col + SGEMM, single thread and all cores), all
 //! from the same process; and the whole forward pass's wall time.
 
-use baseline::{self, ConvShape, Timing};
+use baseline::{self, Timing};
 use runtime::run::{self, RunError, Workload};
 use arch::AccelConfig;
 use firmware::LayerSpec;
@@ -162,76 +162,34 @@ fn host_time(
     let batch = batch as usize;
     let out_len = layer.output_len() as usize * batch;
     let in_len = layer.input_len() as usize;
-    let shape = |nx, ny, kx, ky, ni, no, sx, sy, pad| ConvShape {
-        nx,
-        ny,
-        kx,
-        ky,
-        ni,
-        no,
-        sx,
-        sy,
-        pad,
-    };
     baseline::with_threads(threads, || {
         let mut y = vec![0f32; out_len];
         let mut col = Vec::new();
         let per_out = layer.output_len() as usize;
         match layer {
-            LayerSpec::Conv(c) => {
-                let s = shape(
-                    c.nx as usize,
-                    c.ny as usize,
-                    c.kx as usize,
-                    c.ky as usize,
-                    c.ni as usize,
-                    c.no as usize,
-                    c.sx as usize,
-                    c.sy as usize,
-                    c.pad as usize,
-                );
-                baseline::time(1, repeat, || {
-                    for i in 0..batch {
-                        baseline::conv_forward(
-                            &s,
-                            &x[i * in_len..(i + 1) * in_len],
-                            &w,
-                            &b,
-                            &mut col,
-                            &mut y[i * per_out..(i + 1) * per_out],
-                        );
-                    }
-                })
-            }
-            LayerSpec::Pool(p) => {
-                let s = shape(
-                    p.nx as usize,
-                    p.ny as usize,
-                    p.kx as usize,
-                    p.ky as usize,
-                    p.ni as usize,
-                    p.ni as usize,
-                    p.sx as usize,
-                    p.sy as usize,
-                    p.pad as usize,
-                );
-                let kind = match p.kind {
-                    firmware::PoolKind::Max => baseline::PoolKind::Max,
-                    firmware::PoolKind::Avg => baseline::PoolKind::Avg,
-                };
-                baseline::time(1, repeat, || {
-                    for i in 0..batch {
-                        baseline::pool_forward(
-                            &s,
-                            kind,
-                            &x[i * in_len..(i + 1) * in_len],
-                            &mut y[i * per_out..(i + 1) * per_out],
-                        );
-                    }
-                })
-            }
+            LayerSpec::Conv(c) => baseline::time(1, repeat, || {
+                for i in 0..batch {
+                    baseline::conv_forward(
+                        c,
+                        &x[i * in_len..(i + 1) * in_len],
+                        &w,
+                        &b,
+                        &mut col,
+                        &mut y[i * per_out..(i + 1) * per_out],
+                    );
+                }
+            }),
+            LayerSpec::Pool(p) => baseline::time(1, repeat, || {
+                for i in 0..batch {
+                    baseline::pool_forward(
+                        p,
+                        &x[i * in_len..(i + 1) * in_len],
+                        &mut y[i * per_out..(i + 1) * per_out],
+                    );
+                }
+            }),
             LayerSpec::Classifier(c) => baseline::time(1, repeat, || {
-                baseline::fc_forward(batch, c.ni as usize, c.no as usize, &x, &w, &b, &mut y)
+                baseline::fc_forward(c, batch, &x, &w, &b, &mut y)
             }),
         }
     })

@@ -10,7 +10,9 @@
 //!   datapath is Tn lanes wide).
 //! * CPU: the f32 baseline ([`baseline`]) on random data, the whole
 //!   batch per run, activation included; `--train` adds backward (input and
-//!   weight gradients, activation derivative) and the SGD-momentum update.
+//!   weight gradients, activation derivative; pooling:
+//!   [`baseline::pool_backward`], the f32 training engine's) and the
+//!   SGD-momentum update.
 //! * `--train`, accelerator: every program of one training step of each
 //!   layer ([`train::cost`]: forward, activation / weight / input
 //!   gradients, update) run on the simulator with random operands; the
@@ -18,7 +20,7 @@
 //! * Energy ratio = CPU joules / accelerator joules; speedup = CPU median
 //!   time / accelerator time.
 
-use baseline::{self, ConvShape, Timing};
+use baseline::{self, Timing};
 use baseline::cpu_energy::CpuEnergy;
 use arch::activation::Activation;
 use arch::events::Event;
@@ -209,88 +211,6 @@ fn activate_back(act: Activation, y: &[f32], dy: &mut [f32]) {
         .for_each(|(g, y)| g.iter_mut().zip(y).for_each(|(g, y)| *g *= d(*y)));
 }
 
-/// Pooling backward of one image: route `dy` to the max (or spread it over the window).
-pub fn pool_backward(
-    s: &ConvShape,
-    kind: baseline::PoolKind,
-    x: &[f32],
-    dy: &[f32],
-    dx: &mut [f32],
-) {
-    let (ox, oy) = (s.ox(), s.oy());
-    let plane = s.nx * s.ny;
-    dx.par_chunks_mut(plane).enumerate().for_each(|(c, d)| {
-        d.iter_mut().for_each(|v| *v = 0.0);
-        let xc = &x[c * plane..][..plane];
-        for yo in 0..oy {
-            for xo in 0..ox {
-                let g = dy[(c * oy + yo) * ox + xo];
-                let mut best: Option<(usize, f32)> = None;
-                for ky in 0..s.ky {
-                    for kx in 0..s.kx {
-                        let iy = (yo * s.sy + ky) as isize - s.pad as isize;
-                        let ix = (xo * s.sx + kx) as isize - s.pad as isize;
-                        if iy < 0 || ix < 0 || iy as usize >= s.ny || ix as usize >= s.nx {
-                            continue;
-                        }
-                        let i = iy as usize * s.nx + ix as usize;
-                        match kind {
-                            baseline::PoolKind::Avg => d[i] += g / (s.kx * s.ky) as f32,
-                            baseline::PoolKind::Max => {
-                                if best.map(|(_, v)| xc[i] > v).unwrap_or(true) {
-                                    best = Some((i, xc[i]));
-                                }
-                            }
-                        }
-                    }
-                }
-                if let Some((i, _)) = best {
-                    d[i] += g;
-                }
-            }
-        }
-    });
-}
-
-fn conv_shape(spec: &LayerSpec) -> ConvShape {
-    let u = |v: u32| v as usize;
-    match spec {
-        LayerSpec::Conv(c) => ConvShape {
-            nx: u(c.nx),
-            ny: u(c.ny),
-            kx: u(c.kx),
-            ky: u(c.ky),
-            ni: u(c.ni),
-            no: u(c.no),
-            sx: u(c.sx),
-            sy: u(c.sy),
-            pad: u(c.pad),
-        },
-        LayerSpec::Pool(p) => ConvShape {
-            nx: u(p.nx),
-            ny: u(p.ny),
-            kx: u(p.kx),
-            ky: u(p.ky),
-            ni: u(p.ni),
-            no: u(p.ni),
-            sx: u(p.sx),
-            sy: u(p.sy),
-            pad: u(p.pad),
-        },
-        LayerSpec::Classifier(c) => ConvShape {
-            nx: 1,
-            ny: 1,
-            kx: 1,
-            ky: 1,
-            ni: u(c.ni),
-            no: u(c.no),
-            sx: 1,
-            sy: 1,
-            pad: 0,
-        },
-    }
-}
-
 /// Time one layer on the CPU for the whole batch, in the current rayon pool.
 /// One untimed warm-up run, then `reps` timed runs.
 pub fn cpu_layer(
@@ -302,7 +222,6 @@ pub fn cpu_layer(
     energy: &CpuEnergy,
 ) -> CpuRun {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x5eed);
-    let s = conv_shape(spec);
     let (in_len, out_len) = (spec.input_len() as usize, spec.output_len() as usize);
     let x = rnd(in_len * batch, &mut rng);
     let mut y = vec![0f32; out_len * batch];
@@ -316,11 +235,11 @@ pub fn cpu_layer(
     let (mut col, mut dcol) = (Vec::new(), Vec::new());
     let mut run = || match spec {
         LayerSpec::Conv(c) => {
-            let zero = vec![0f32; s.no];
+            let zero = vec![0f32; c.no as usize];
             let b = if c.bias { &bias[..] } else { &zero[..] };
             for i in 0..batch {
                 let yi = &mut y[i * out_len..][..out_len];
-                baseline::conv_forward(&s, &x[i * in_len..][..in_len], &w, b, &mut col, yi);
+                baseline::conv_forward(c, &x[i * in_len..][..in_len], &w, b, &mut col, yi);
                 activate(c.act, yi);
             }
             if train {
@@ -329,7 +248,7 @@ pub fn cpu_layer(
                     let dyi = &mut dy[i * out_len..][..out_len];
                     activate_back(c.act, &y[i * out_len..][..out_len], dyi);
                     baseline::conv_backward(
-                        &s,
+                        c,
                         &x[i * in_len..][..in_len],
                         &w,
                         dyi,
@@ -343,36 +262,31 @@ pub fn cpu_layer(
             }
         }
         LayerSpec::Classifier(c) => {
-            let zero = vec![0f32; s.no];
+            let zero = vec![0f32; c.no as usize];
             let b = if c.bias { &bias[..] } else { &zero[..] };
-            baseline::fc_forward(batch, s.ni, s.no, &x, &w, b, &mut y);
+            baseline::fc_forward(c, batch, &x, &w, b, &mut y);
             activate(c.act, &mut y);
             if train {
                 dw.iter_mut().for_each(|v| *v = 0.0);
                 activate_back(c.act, &y, &mut dy);
-                baseline::fc_backward(batch, s.ni, s.no, &x, &w, &dy, &mut dx, &mut dw);
+                baseline::fc_backward(c, batch, &x, &w, &dy, &mut dx, &mut dw);
                 baseline::sgd_momentum(&mut w, &mut vel, &dw, 0.9, 0.01);
             }
         }
         LayerSpec::Pool(p) => {
-            let kind = match p.kind {
-                firmware::PoolKind::Max => baseline::PoolKind::Max,
-                firmware::PoolKind::Avg => baseline::PoolKind::Avg,
-            };
             for i in 0..batch {
                 baseline::pool_forward(
-                    &s,
-                    kind,
+                    p,
                     &x[i * in_len..][..in_len],
                     &mut y[i * out_len..][..out_len],
                 );
             }
             if train {
                 for i in 0..batch {
-                    pool_backward(
-                        &s,
-                        kind,
+                    baseline::pool_backward(
+                        p,
                         &x[i * in_len..][..in_len],
+                        &y[i * out_len..][..out_len],
                         &dy[i * out_len..][..out_len],
                         &mut dx[i * in_len..][..in_len],
                     );

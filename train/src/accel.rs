@@ -440,11 +440,10 @@ impl AccelEngine {
         x: &[i16],
         p: &[i16],
         dp: &[i16],
-        shape: (usize, usize, usize),
+        (shape, out): ((usize, usize, usize), (usize, usize, usize)),
         k: usize,
     ) -> Result<Vec<i16>, EngineError> {
-        let (c, h, w) = shape;
-        let (ph, pw) = (h / k, w / k);
+        let ((c, h, w), (_, ph, pw)) = (shape, out);
         let b = x.len() / (c * h * w);
         let up = |t: &[i16]| {
             let mut u = vec![0i16; b * c * h * w];
@@ -624,8 +623,7 @@ impl Engine for AccelEngine {
                     };
                 }
                 TLayer::Conv { ni, no, k } => {
-                    let (_, h, w) = shapes[i];
-                    let (oh, ow) = (h + 1 - k, w + 1 - k);
+                    let ((_, h, w), (_, oh, ow)) = (shapes[i], shapes[i + 1]);
                     let dz = self.act_back(progs, &step, dy, &y)?;
                     let p = b * oh * ow;
                     // dZ as [o][b, y, x]
@@ -673,7 +671,8 @@ impl Engine for AccelEngine {
                     };
                 }
                 TLayer::MaxPool { k } => {
-                    dy = self.pool_back(progs, &step, &x, &y, &dy, shapes[i], k)?;
+                    dy =
+                        self.pool_back(progs, &step, &x, &y, &dy, (shapes[i], shapes[i + 1]), k)?;
                 }
             }
         }

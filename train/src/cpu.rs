@@ -5,17 +5,21 @@
 //! (window = stride), fully connected + bias (+ ReLU on hidden layers).
 //! Backward: ReLU mask `[y > 0]`; max-pool gradient routed to EVERY input
 //! equal to its window's maximum (as the accelerator's `drelu(x - up(p))`
-//! mask does); weight gradients reduced over the batch in a fixed order, so a
+//! mask does: [`baseline::pool_backward`], the one max-pool backward);
+//! weight gradients reduced over the batch in a fixed order, so a
 //! run is bit-reproducible whatever the thread count. Update: SGD with
 //! momentum `V <- mu*V - lr*dW; W <- W + V` on weights and biases.
 //!
-//! Convolutions are im2col ([`baseline::im2col`]) plus a
-//! single-threaded SGEMM (`matrixmultiply`) per image, images in parallel
-//! (rayon).
+//! Every layer's geometry is its firmware spec ([`Net::layer_specs`]).
+//! Convolutions are im2col ([`baseline::im2col`]) plus a single-threaded
+//! SGEMM (`matrixmultiply`) per image, images in parallel (rayon); pooling is
+//! [`baseline::pool_forward`] / [`baseline::pool_backward`].
 
 use super::engine::{AccelTotals, Engine, EngineError, EngineState, Hyper, StepInfo, Tensor};
-use super::net::{Net, Shape, TLayer};
-use baseline::{col2im, im2col, sgd_momentum, ConvShape};
+use super::net::{Net, Shape};
+use arch::activation::Activation;
+use baseline::{col2im, im2col, im2col_dims, sgd_momentum};
+use firmware::LayerSpec;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -49,47 +53,11 @@ fn relu(z: f32) -> f32 {
     }
 }
 
-/// Max-pool input gradient over planes `[planes][h][w]`: each input equal to
-/// its window's maximum `y` receives the window's gradient (every tie).
-fn maxpool_backward(
-    x: &[f32],
-    y: &[f32],
-    dy: &[f32],
-    (hi, wi): (usize, usize),
-    k: usize,
-    (oh, ow): (usize, usize),
-) -> Vec<f32> {
-    let mut dx = vec![0.0; x.len()];
-    dx.par_chunks_mut(hi * wi)
-        .enumerate()
-        .for_each(|(plane, d)| {
-            let xp = &x[plane * hi * wi..][..hi * wi];
-            let pp = &y[plane * oh * ow..][..oh * ow];
-            let dp = &dy[plane * oh * ow..][..oh * ow];
-            for yy in 0..oh * k {
-                for xx in 0..ow * k {
-                    let o = (yy / k) * ow + xx / k;
-                    if xp[yy * wi + xx] == pp[o] {
-                        d[yy * wi + xx] = dp[o];
-                    }
-                }
-            }
-        });
-    dx
-}
-
-fn conv_shape(ni: usize, no: usize, k: usize, input: Shape) -> ConvShape {
-    ConvShape {
-        nx: input.2,
-        ny: input.1,
-        kx: k,
-        ky: k,
-        ni,
-        no,
-        sx: 1,
-        sy: 1,
-        pad: 0,
-    }
+/// Whether a layer's activation is ReLU (the nets use ReLU or identity,
+/// [`super::net`]).
+fn is_relu(act: Activation) -> bool {
+    debug_assert!(matches!(act, Activation::Relu | Activation::Identity));
+    act == Activation::Relu
 }
 
 /// What the last forward pass kept for the backward pass.
@@ -109,6 +77,9 @@ pub type Grads = Vec<(Vec<f32>, Vec<f32>)>;
 #[derive(Clone, Debug)]
 pub struct CpuEngine {
     net: Net,
+    /// Firmware's spec of every layer ([`Net::layer_specs`]).
+    specs: Vec<LayerSpec>,
+    /// Input shape of every layer and the output shape ([`Net::shapes`]).
     shapes: Vec<Shape>,
     /// Weights and biases per layer.
     params: Vec<(Vec<f32>, Vec<f32>)>,
@@ -152,6 +123,7 @@ impl CpuEngine {
             .map(|(w, b)| (vec![0.0; w.len()], vec![0.0; b.len()]))
             .collect();
         Ok(CpuEngine {
+            specs: net.layer_specs(),
             shapes: net.shapes(),
             net,
             params,
@@ -198,9 +170,10 @@ impl CpuEngine {
             let need_dx = i > 0;
             let (ci, hi, wi) = self.shapes[i];
             let in_len = ci * hi * wi;
-            match self.net.layers[i] {
-                TLayer::Fc { ni, no, relu: r } => {
-                    let dz: Vec<f32> = if r {
+            match self.specs[i] {
+                LayerSpec::Classifier(s) => {
+                    let (ni, no) = (s.ni as usize, s.no as usize);
+                    let dz: Vec<f32> = if is_relu(s.act) {
                         dy.iter()
                             .zip(y)
                             .map(|(&d, &v)| if v > 0.0 { d } else { 0.0 })
@@ -232,18 +205,22 @@ impl CpuEngine {
                     grads[i] = (gw, gb);
                     dy = dx;
                 }
-                TLayer::MaxPool { k } => {
-                    let (_, oh, ow) = self.shapes[i + 1];
-                    dy = maxpool_backward(x, y, &dy, (hi, wi), k, (oh, ow));
+                LayerSpec::Pool(p) => {
+                    let mut dx = vec![0.0; x.len()];
+                    baseline::pool_backward(&p, x, y, &dy, &mut dx);
+                    dy = dx;
                 }
-                TLayer::Conv { ni, no, k } => {
-                    let s = conv_shape(ni, no, k, self.shapes[i]);
-                    let (kk, n) = (s.k(), s.n());
-                    let dz: Vec<f32> = dy
-                        .iter()
-                        .zip(y)
-                        .map(|(&d, &v)| if v > 0.0 { d } else { 0.0 })
-                        .collect();
+                LayerSpec::Conv(s) => {
+                    let no = s.no as usize;
+                    let (kk, n) = im2col_dims(&s);
+                    let dz: Vec<f32> = if is_relu(s.act) {
+                        dy.iter()
+                            .zip(y)
+                            .map(|(&d, &v)| if v > 0.0 { d } else { 0.0 })
+                            .collect()
+                    } else {
+                        dy
+                    };
                     let w = &self.params[i].0;
                     let mut dx = if need_dx {
                         vec![0.0; bsz * in_len]
@@ -318,10 +295,11 @@ impl Engine for CpuEngine {
             let (co, ho, wo) = self.shapes[i + 1];
             let out_len = co * ho * wo;
             let mut y = vec![0.0f32; batch * out_len];
-            match self.net.layers[i] {
-                TLayer::Conv { ni, no, k } => {
-                    let s = conv_shape(ni, no, k, self.shapes[i]);
-                    let (kk, n) = (s.k(), s.n());
+            match self.specs[i] {
+                LayerSpec::Conv(s) => {
+                    let no = s.no as usize;
+                    let r = is_relu(s.act);
+                    let (kk, n) = im2col_dims(&s);
                     let (w, bias) = &self.params[i];
                     let mut col = vec![0.0f32; batch * kk * n];
                     col.par_chunks_mut(kk * n)
@@ -331,32 +309,19 @@ impl Engine for CpuEngine {
                             im2col(&s, xb, colb);
                             mm(no, kk, n, w, false, colb, false, yb, 0.0);
                             for (o, row) in yb.chunks_mut(n).enumerate() {
-                                row.iter_mut().for_each(|v| *v = relu(*v + bias[o]));
+                                if r {
+                                    row.iter_mut().for_each(|v| *v = relu(*v + bias[o]));
+                                } else {
+                                    row.iter_mut().for_each(|v| *v += bias[o]);
+                                }
                             }
                         });
                     cols[i] = col;
                 }
-                TLayer::MaxPool { k } => {
-                    y.par_chunks_mut(ho * wo)
-                        .zip(x.par_chunks(hi * wi))
-                        .for_each(|(yp, xp)| {
-                            for oy in 0..ho {
-                                for ox in 0..wo {
-                                    let mut m = xp[oy * k * wi + ox * k];
-                                    for ky in 0..k {
-                                        for kx in 0..k {
-                                            let v = xp[(oy * k + ky) * wi + ox * k + kx];
-                                            if v > m || v.is_nan() {
-                                                m = v;
-                                            }
-                                        }
-                                    }
-                                    yp[oy * wo + ox] = m;
-                                }
-                            }
-                        });
-                }
-                TLayer::Fc { ni, no, relu: r } => {
+                LayerSpec::Pool(p) => baseline::pool_forward(&p, x, &mut y),
+                LayerSpec::Classifier(s) => {
+                    let (ni, no) = (s.ni as usize, s.no as usize);
+                    let r = is_relu(s.act);
                     let (w, bias) = &self.params[i];
                     mm(batch, ni, no, x, false, w, true, &mut y, 0.0);
                     for row in y.chunks_mut(no) {
@@ -464,6 +429,7 @@ impl Engine for CpuEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::TLayer;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
@@ -565,13 +531,47 @@ mod tests {
         }
     }
 
+    /// The engine's max-pool gradient is [`baseline::pool_backward`]'s: every
+    /// input equal to its window's maximum receives the window's gradient
+    /// (the accelerator's rule), checked through the weight gradient of a
+    /// 1x1 convolution below the pool (first-maximum routing would give
+    /// dW = 5.7, db = 10).
     #[test]
     fn max_pool_routes_to_every_tie() {
-        // Two 2x2 planes; plane 0 has a three-way tie.
-        let x = [0.5, 0.5, 0.1, 0.5, 0.2, 0.9, 0.3, 0.4];
-        let y = [0.5, 0.9];
-        let dx = maxpool_backward(&x, &y, &[2.0, -1.0], (2, 2), 2, (1, 1));
-        assert_eq!(dx, vec![2.0, 2.0, 0.0, 2.0, 0.0, -1.0, 0.0, 0.0]);
+        let net = Net {
+            name: "ties".into(),
+            input: (1, 4, 4),
+            layers: vec![
+                TLayer::Conv { ni: 1, no: 1, k: 1 },
+                TLayer::MaxPool { k: 2 },
+                TLayer::Fc {
+                    ni: 4,
+                    no: 1,
+                    relu: false,
+                },
+            ],
+        };
+        let params = vec![
+            (vec![1.0], vec![0.0]),
+            (Vec::new(), Vec::new()),
+            (vec![1.0, 2.0, 3.0, 4.0], vec![0.0]),
+        ];
+        let mut e = CpuEngine::with_params(net, params).unwrap();
+        #[rustfmt::skip]
+        let x = [
+            0.5, 0.5, 0.1, 0.2,
+            0.5, 0.3, 0.9, 0.4,
+            0.2, 0.2, 0.7, 0.6,
+            0.2, 0.1, 0.6, 0.7,
+        ];
+        // windows: 0.5 three times, 0.9 once, 0.2 three times, 0.7 twice
+        let logits = e.forward(&x, 1).unwrap();
+        assert!((logits[0] - 5.7).abs() < 1e-5, "logit {}", logits[0]);
+        let g = e.gradients(&[1.0]).unwrap();
+        // dW = sum over routed inputs of (window gradient x input):
+        // 3*0.5*1 + 0.9*2 + 3*0.2*3 + 2*0.7*4; db = 3*1 + 2 + 3*3 + 2*4.
+        assert!((g[0].0[0] - 10.7).abs() < 1e-5, "dW {}", g[0].0[0]);
+        assert_eq!(g[0].1, vec![22.0]);
     }
 
     #[test]

@@ -5,6 +5,12 @@
 //! all but the last). Tensors are in logical order: activations
 //! `[batch][c][y][x]`, convolution weights `[no][ni][ky][kx]`, classifier
 //! weights `[no][ni]` (the order of `firmware::Layout::pack_params`).
+//!
+//! [`TLayer`] is the compact, serialised description of a layer (it is
+//! what checkpoints and engine fingerprints record); the geometry is
+//! firmware's: [`Net::layer_specs`] turns each layer into a
+//! [`firmware::LayerSpec`] on the previous layer's output, and every shape
+//! and parameter length is read from those specs, never recomputed here.
 
 use arch::activation::Activation;
 use firmware::{ClassSpec, ConvSpec, LayerSpec, PoolKind, PoolSpec};
@@ -12,7 +18,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-/// One layer of a trainable network.
+/// One layer of a trainable network, as checkpoints record it (its
+/// geometry is [`Net::layer_spec`]'s).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TLayer {
     /// Convolution, stride 1, no padding, with bias and ReLU.
@@ -153,18 +160,90 @@ impl Net {
     /// Names accepted by [`Net::by_name`].
     pub const NAMES: [&'static str; 3] = ["lenet5", "lenet5-classic", "micro"];
 
-    /// Shapes of the input of every layer and of the output: `layers.len() + 1` entries.
+    /// The inference layer of `l` applied to an input of shape `input`
+    /// (ReLU and biases as described at the top of this module); a size that
+    /// does not fit firmware's 32-bit fields is an error naming it.
+    fn spec_for(l: TLayer, (c, h, w): Shape) -> Result<LayerSpec, String> {
+        let u = |what: &str, x: usize| {
+            u32::try_from(x).map_err(|_| format!("{what} = {x} does not fit 32 bits"))
+        };
+        Ok(match l {
+            TLayer::Conv { ni, no, k } => LayerSpec::Conv(ConvSpec {
+                nx: u("width", w)?,
+                ny: u("height", h)?,
+                kx: u("k", k)?,
+                ky: u("k", k)?,
+                ni: u("ni", ni)?,
+                no: u("no", no)?,
+                sx: 1,
+                sy: 1,
+                pad: 0,
+                act: Activation::Relu,
+                bias: true,
+            }),
+            TLayer::MaxPool { k } => LayerSpec::Pool(PoolSpec {
+                nx: u("width", w)?,
+                ny: u("height", h)?,
+                kx: u("k", k)?,
+                ky: u("k", k)?,
+                ni: u("maps", c)?,
+                sx: u("k", k)?,
+                sy: u("k", k)?,
+                pad: 0,
+                kind: PoolKind::Max,
+            }),
+            TLayer::Fc { ni, no, relu } => LayerSpec::Classifier(ClassSpec {
+                ni: u("ni", ni)?,
+                no: u("no", no)?,
+                act: if relu {
+                    Activation::Relu
+                } else {
+                    Activation::Identity
+                },
+                bias: true,
+            }),
+        })
+    }
+
+    /// Shape `(maps, height, width)` of a firmware shape.
+    fn shape_of((c, h, w): (u32, u32, u32)) -> Shape {
+        (c as usize, h as usize, w as usize)
+    }
+
+    /// The inference layer of every layer in order, each on the output of
+    /// the one before: firmware's [`LayerSpec`] is the net's only geometry
+    /// (output sizes are [`LayerSpec::output_shape`]'s). Panics on a net that
+    /// [`Net::validate`] refuses (engines validate their net when built).
+    pub fn layer_specs(&self) -> Vec<LayerSpec> {
+        let mut input = self.input;
+        self.layers
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let spec = Self::spec_for(*l, input)
+                    .unwrap_or_else(|e| panic!("net `{}` layer {i}: {e}", self.name));
+                input = Self::shape_of(spec.output_shape());
+                spec
+            })
+            .collect()
+    }
+
+    /// The inference layer that runs layer `i` forward ([`Net::layer_specs`]).
+    pub fn layer_spec(&self, i: usize) -> LayerSpec {
+        self.layer_specs()[i]
+    }
+
+    /// Shapes `(maps, height, width)` of the input of every layer and of the
+    /// output: `layers.len() + 1` entries, the net's input then each
+    /// [`Net::layer_spec`]'s [`LayerSpec::output_shape`].
     pub fn shapes(&self) -> Vec<Shape> {
-        let mut s = vec![self.input];
-        for l in &self.layers {
-            let (c, h, w) = *s.last().expect("non-empty");
-            s.push(match *l {
-                TLayer::Conv { no, k, .. } => (no, h + 1 - k, w + 1 - k),
-                TLayer::MaxPool { k } => (c, h / k, w / k),
-                TLayer::Fc { no, .. } => (no, 1, 1),
-            });
-        }
-        s
+        std::iter::once(self.input)
+            .chain(
+                self.layer_specs()
+                    .iter()
+                    .map(|s| Self::shape_of(s.output_shape())),
+            )
+            .collect()
     }
 
     /// Classes (outputs of the last layer).
@@ -173,81 +252,54 @@ impl Net {
         c * h * w
     }
 
-    /// Check that consecutive shapes agree; the first problem, naming the layer.
+    /// Check that consecutive shapes agree and that every layer is one
+    /// firmware accepts ([`LayerSpec::validate`]); max-pool windows must tile
+    /// their input exactly. The first problem, naming the layer.
     pub fn validate(&self) -> Result<(), String> {
-        let shapes = self.shapes();
+        let mut input = self.input;
         for (i, l) in self.layers.iter().enumerate() {
-            let (c, h, w) = shapes[i];
-            match *l {
-                TLayer::Conv { ni, no, k } => {
-                    if ni != c || no == 0 || k == 0 || k > h || k > w {
-                        return Err(format!("layer {i} (conv): input is {c}x{h}x{w}"));
+            let (c, h, w) = input;
+            let what = match *l {
+                TLayer::Conv { ni, .. } => {
+                    let what = "conv".to_string();
+                    if ni != c {
+                        return Err(format!("layer {i} ({what}): input is {c}x{h}x{w}"));
                     }
+                    what
                 }
                 TLayer::MaxPool { k } => {
+                    let what = format!("maxpool {k}");
                     if k == 0 || h % k != 0 || w % k != 0 {
-                        return Err(format!("layer {i} (maxpool {k}): input is {c}x{h}x{w}"));
+                        return Err(format!("layer {i} ({what}): input is {c}x{h}x{w}"));
                     }
+                    what
                 }
-                TLayer::Fc { ni, no, .. } => {
-                    if ni != c * h * w || no == 0 {
-                        return Err(format!("layer {i} (fc): input has {} values", c * h * w));
+                TLayer::Fc { ni, .. } => {
+                    let what = "fc".to_string();
+                    if ni != c * h * w {
+                        return Err(format!(
+                            "layer {i} ({what}): input has {} values",
+                            c * h * w
+                        ));
                     }
+                    what
                 }
-            }
+            };
+            let spec = Self::spec_for(*l, input)
+                .and_then(|s| s.validate().map(|_| s).map_err(|e| e.to_string()))
+                .map_err(|e| format!("layer {i} ({what}): input is {c}x{h}x{w}: {e}"))?;
+            input = Self::shape_of(spec.output_shape());
         }
         Ok(())
     }
 
-    /// The inference layer that runs layer `i` forward (ReLU and biases as
-    /// described at the top of this module).
-    pub fn layer_spec(&self, i: usize) -> LayerSpec {
-        let (c, h, w) = self.shapes()[i];
-        let u = |x: usize| x as u32;
-        match self.layers[i] {
-            TLayer::Conv { ni, no, k } => LayerSpec::Conv(ConvSpec {
-                nx: u(w),
-                ny: u(h),
-                kx: u(k),
-                ky: u(k),
-                ni: u(ni),
-                no: u(no),
-                sx: 1,
-                sy: 1,
-                pad: 0,
-                act: Activation::Relu,
-                bias: true,
-            }),
-            TLayer::MaxPool { k } => LayerSpec::Pool(PoolSpec {
-                nx: u(w),
-                ny: u(h),
-                kx: u(k),
-                ky: u(k),
-                ni: u(c),
-                sx: u(k),
-                sy: u(k),
-                pad: 0,
-                kind: PoolKind::Max,
-            }),
-            TLayer::Fc { ni, no, relu } => LayerSpec::Classifier(ClassSpec {
-                ni: u(ni),
-                no: u(no),
-                act: if relu {
-                    Activation::Relu
-                } else {
-                    Activation::Identity
-                },
-                bias: true,
-            }),
-        }
-    }
-
-    /// Parameter tensors `(weights, bias)` lengths of layer `i` (None for pooling).
+    /// Parameter tensors `(weights, bias)` lengths of layer `i`, in values
+    /// ([`LayerSpec::weight_len`], [`LayerSpec::bias_len`]; None for pooling).
     pub fn param_lens(&self, i: usize) -> Option<(usize, usize)> {
-        match self.layers[i] {
-            TLayer::Conv { ni, no, k } => Some((no * ni * k * k, no)),
-            TLayer::Fc { ni, no, .. } => Some((no * ni, no)),
-            TLayer::MaxPool { .. } => None,
+        let spec = self.layer_spec(i);
+        match spec {
+            LayerSpec::Pool(_) => None,
+            _ => Some((spec.weight_len() as usize, spec.bias_len() as usize)),
         }
     }
 
@@ -290,6 +342,63 @@ mod tests {
         assert_eq!(n.classes(), 10);
         Net::micro().validate().unwrap();
         assert_eq!(Net::micro().shapes()[2], (4, 3, 3));
+    }
+
+    /// The net has no geometry of its own: every shape is firmware's
+    /// (`LayerSpec::input_shape` / `output_shape` of `layer_spec`), and so
+    /// are the parameter lengths.
+    #[test]
+    fn shapes_are_the_layer_specs_shapes() {
+        let u = |(c, h, w): (u32, u32, u32)| (c as usize, h as usize, w as usize);
+        for name in Net::NAMES {
+            let n = Net::by_name(name).unwrap();
+            n.validate().unwrap();
+            let s = n.shapes();
+            assert_eq!(s.len(), n.layers.len() + 1);
+            assert_eq!(s[0], n.input);
+            for i in 0..n.layers.len() {
+                let spec = n.layer_spec(i);
+                spec.validate().unwrap();
+                if let LayerSpec::Classifier(_) = spec {
+                    // a classifier reads its input flattened
+                    let (c, h, w) = s[i];
+                    assert_eq!(spec.input_len() as usize, c * h * w, "{name} layer {i}");
+                } else {
+                    assert_eq!(u(spec.input_shape()), s[i], "{name} layer {i}");
+                }
+                assert_eq!(u(spec.output_shape()), s[i + 1], "{name} layer {i}");
+                let lens = (spec.weight_len() as usize, spec.bias_len() as usize);
+                match n.layers[i] {
+                    TLayer::MaxPool { .. } => assert_eq!(n.param_lens(i), None),
+                    _ => assert_eq!(n.param_lens(i), Some(lens)),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn validate_names_the_layer() {
+        let mut n = Net::micro();
+        n.layers[0] = TLayer::Conv { ni: 1, no: 4, k: 9 };
+        let e = n.validate().unwrap_err();
+        assert!(
+            e.starts_with("layer 0 (conv): input is 1x8x8: field `kx`"),
+            "{e}"
+        );
+        let mut n = Net::micro();
+        n.layers[1] = TLayer::MaxPool { k: 4 };
+        let e = n.validate().unwrap_err();
+        assert_eq!(e, "layer 1 (maxpool 4): input is 4x6x6");
+        let mut n = Net::micro();
+        n.layers[2] = TLayer::Fc {
+            ni: 35,
+            no: 10,
+            relu: false,
+        };
+        assert_eq!(
+            n.validate().unwrap_err(),
+            "layer 2 (fc): input has 36 values"
+        );
     }
 
     #[test]
