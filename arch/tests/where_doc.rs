@@ -119,22 +119,34 @@ fn every_path_named_exists() {
             bad.push(path.to_string());
         }
     }
-    assert!(bad.is_empty(), "docs/where.md names paths that do not exist: {bad:?}");
+    assert!(
+        bad.is_empty(),
+        "docs/where.md names paths that do not exist: {bad:?}"
+    );
 }
 
 /// The `op` fields' descriptions (and so docs/isa.md) list every operation
 /// of their enum, in encoding order: a new opcode cannot be left out.
 #[test]
 fn op_field_docs_list_every_operation() {
-    use arch::isa::fields::{FIELDS, F};
+    use arch::isa::fields::{F, FIELDS};
     let list = |names: Vec<&str>| names.join(", ");
     let cases = [
-        (F::CP_OP, list(CpOp::ALL.iter().map(|o| o.mnemonic()).collect())),
-        (F::NFU_OP, list(NfuOp::ALL.iter().map(|o| o.mnemonic()).collect())),
+        (
+            F::CP_OP,
+            list(CpOp::ALL.iter().map(|o| o.mnemonic()).collect()),
+        ),
+        (
+            F::NFU_OP,
+            list(NfuOp::ALL.iter().map(|o| o.mnemonic()).collect()),
+        ),
     ];
     let mut cases = cases.to_vec();
     for (b, f) in Buffer::ALL.iter().zip([F::NBIN_OP, F::SB_OP, F::NBOUT_OP]) {
-        let ops = DmaOp::ALL.iter().filter(|o| b.allows(**o)).map(|o| o.mnemonic());
+        let ops = DmaOp::ALL
+            .iter()
+            .filter(|o| b.allows(**o))
+            .map(|o| o.mnemonic());
         cases.push((f, list(ops.collect())));
     }
     for (f, want) in cases {
@@ -169,7 +181,10 @@ fn instruction_rows_point_at_their_anchors() {
                 .collect();
             let anchored = files.iter().any(|f| {
                 std::fs::read_to_string(root().join(f))
-                    .map(|s| s.lines().any(|l| l.contains("isa:") && l.contains(m.as_str())))
+                    .map(|s| {
+                        s.lines()
+                            .any(|l| l.contains("isa:") && l.contains(m.as_str()))
+                    })
                     .unwrap_or(false)
             });
             assert!(

@@ -12,11 +12,11 @@
 //! hash of the Verilog and the harness.
 
 use arch::AccelConfig;
+use hdl::flow::eda;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use hdl::flow::eda;
 use std::process::{Child, ChildStdin, ChildStdout};
 use std::sync::Mutex;
 use thiserror::Error;

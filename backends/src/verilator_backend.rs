@@ -13,6 +13,7 @@ use crate::rtl::{dram_extent, dram_words, rtl_kind, status, window_bytes, RtlKin
 use crate::{Backend, BackendError, Outcome, Vector};
 use arch::isa::fields::INSTR_BITS;
 use arch::AccelConfig;
+use hdl::flow::eda::{self, EdaError, Tool};
 use hdl::top::{DiannaoTop, TinyTop};
 use rust_hdl::prelude::*;
 use std::collections::hash_map::DefaultHasher;
@@ -20,7 +21,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use hdl::flow::eda::{self, EdaError, Tool};
 use std::sync::{Mutex, OnceLock};
 
 const NAME: &str = "verilator";

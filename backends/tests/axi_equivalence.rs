@@ -124,10 +124,6 @@ fn slave_errors_set_the_sticky_bus_error_bit() {
     s.reg_write(o("ctrl"), 1).unwrap();
     assert!(s.wait_irq(1_000_000).unwrap().is_some(), "no halt");
     let st = s.reg_read(o("status")).unwrap();
-    assert_eq!(
-        arch::regmap::STATUS_BUS_ERROR.get(st),
-        1,
-        "status {st:#x}"
-    );
+    assert_eq!(arch::regmap::STATUS_BUS_ERROR.get(st), 1, "status {st:#x}");
     assert_eq!(s.stats().unwrap().violations, 0);
 }

@@ -6,10 +6,10 @@
 use arch::isa::fields::{self, F};
 use arch::isa::{CpOp, DmaOp, DmaSlot, Instruction};
 use arch::AccelConfig;
-use proptest::prelude::*;
 use backends::{
     compare, vectors, Backend, Outcome, RtlBackend, SimBackend, Status, Vector, VerilatorBackend,
 };
+use proptest::prelude::*;
 
 /// Run `v` on sim and on every backend in `rtl`; panic naming the first difference.
 fn agree(v: &Vector, rtl: &[&dyn Backend]) -> Outcome {
@@ -234,8 +234,8 @@ fn verify_backends_reports_agreement_and_rejects_unknown_names() {
         .runs
         .iter()
         .all(|x| x.outcome.cycles == r.runs[0].outcome.cycles));
-    let e = backends::verify_backends(&AccelConfig::tiny(), &spec, 1, 2, &["sim", "gpu"])
-        .unwrap_err();
+    let e =
+        backends::verify_backends(&AccelConfig::tiny(), &spec, 1, 2, &["sim", "gpu"]).unwrap_err();
     assert!(e.to_string().contains("gpu"), "{e}");
 }
 

@@ -11,15 +11,86 @@
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
-/// Default power of one busy core, W: the AMD EPYC 9654 (Zen 4 "Genoa", the
-/// family of this machine's CPU: family 25, model 17, AVX-512, 1 MiB L2 per
-/// core) has a 360 W TDP for 96 cores, 3.75 W per core including its share of
-/// the I/O die. TDP is a sustained all-core figure, so this is an upper-end
-/// estimate for a loaded core and ignores idle and DRAM power.
+/// Default power of one busy core, W: the reference CPU, the AMD EPYC 9654
+/// (Zen 4 "Genoa": x86 family 25, model 17, AVX-512, 1 MiB L2 per core), has
+/// a 360 W TDP for 96 cores, 3.75 W per core including its share of the I/O
+/// die. TDP is a sustained all-core figure, so this is an upper-end estimate
+/// for a loaded core and ignores idle and DRAM power. Reports say whether the
+/// machine that ran is that CPU ([`this_cpu`]).
 pub const DEFAULT_WATTS_PER_CORE: f64 = 3.75;
 
-/// Where [`DEFAULT_WATTS_PER_CORE`] comes from (printed in reports).
-pub const DEFAULT_SOURCE: &str = "AMD EPYC 9654 (Zen 4 Genoa, same family/model as this CPU): 360 W TDP / 96 cores = 3.75 W per busy core, times the threads used; DRAM and idle power not included";
+/// Where [`DEFAULT_WATTS_PER_CORE`] comes from (printed in reports, followed
+/// by what [`this_cpu`] read).
+pub const DEFAULT_SOURCE: &str = "AMD EPYC 9654 (Zen 4 Genoa) datasheet: 360 W TDP / 96 cores = 3.75 W per busy core, times the threads used; DRAM and idle power not included";
+
+/// The x86 vendor, family and model of the reference CPU of [`DEFAULT_SOURCE`].
+const REFERENCE_CPU: (&str, u32, u32) = ("AuthenticAMD", 25, 17);
+
+/// What `/proc/cpuinfo` says of the first CPU.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CpuIdentity {
+    /// `model name`, e.g. "AMD EPYC 9654 96-Core Processor".
+    pub model_name: String,
+    /// `vendor_id`, e.g. "AuthenticAMD".
+    pub vendor: String,
+    /// `cpu family`.
+    pub family: Option<u32>,
+    /// `model`.
+    pub model: Option<u32>,
+}
+
+impl CpuIdentity {
+    /// Parse the text of `/proc/cpuinfo` (the first processor's lines).
+    pub fn parse(cpuinfo: &str) -> Option<Self> {
+        let field = |key: &str| {
+            cpuinfo.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                (k.trim() == key).then(|| v.trim().to_string())
+            })
+        };
+        Some(CpuIdentity {
+            model_name: field("model name")?,
+            vendor: field("vendor_id").unwrap_or_default(),
+            family: field("cpu family").and_then(|v| v.parse().ok()),
+            model: field("model").and_then(|v| v.parse().ok()),
+        })
+    }
+
+    /// True when this is the reference CPU's vendor, family and model.
+    pub fn is_reference(&self) -> bool {
+        let (v, f, m) = REFERENCE_CPU;
+        self.vendor == v && self.family == Some(f) && self.model == Some(m)
+    }
+
+    /// How this CPU relates to the reference figure, for reports.
+    pub fn relation(&self) -> String {
+        if self.is_reference() {
+            format!(
+                "this machine: {} (the reference's family and model)",
+                self.model_name
+            )
+        } else {
+            format!(
+                "this machine: {} (not the reference CPU: the figure is the reference's, not measured here; give --cpu-watts for this CPU)",
+                self.model_name
+            )
+        }
+    }
+}
+
+/// The CPU this program runs on, from `/proc/cpuinfo` (None where it cannot be read).
+pub fn this_cpu() -> Option<CpuIdentity> {
+    CpuIdentity::parse(&std::fs::read_to_string("/proc/cpuinfo").ok()?)
+}
+
+/// The stated-power source text for `threads` threads on `cpu`.
+pub fn default_source(threads: usize, cpu: Option<&CpuIdentity>) -> String {
+    let relation = cpu.map_or_else(
+        || "this machine's CPU could not be read from /proc/cpuinfo".to_string(),
+        |c| c.relation(),
+    );
+    format!("{DEFAULT_SOURCE} ({threads} threads); {relation}")
+}
 
 /// Root of the powercap tree.
 pub const POWERCAP: &str = "/sys/class/powercap";
@@ -105,7 +176,7 @@ impl CpuEnergy {
         let t = threads.max(1);
         Ok(CpuEnergy::StatedPower {
             watts: DEFAULT_WATTS_PER_CORE * t as f64,
-            source: format!("{DEFAULT_SOURCE} ({t} threads)"),
+            source: default_source(t, this_cpu().as_ref()),
         })
     }
 
@@ -172,6 +243,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn reports_name_the_cpu_they_read() {
+        let amd = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\nmodel name\t: AMD EPYC 9654 96-Core Processor\n";
+        let c = CpuIdentity::parse(amd).unwrap();
+        assert!(c.is_reference());
+        let s = default_source(4, Some(&c));
+        assert!(
+            s.contains("(4 threads)") && s.contains("AMD EPYC 9654 96-Core Processor"),
+            "{s}"
+        );
+        assert!(s.contains("the reference's family and model"), "{s}");
+        let intel = "vendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 167\nmodel name\t: Intel(R) Xeon(R) Processor\n";
+        let c = CpuIdentity::parse(intel).unwrap();
+        assert!(!c.is_reference());
+        let s = default_source(2, Some(&c));
+        assert!(
+            s.contains("Intel(R) Xeon(R) Processor") && s.contains("not the reference CPU"),
+            "{s}"
+        );
+        assert!(!s.contains("same family"), "{s}");
+        assert!(default_source(1, None).contains("could not be read"));
+        assert_eq!(CpuIdentity::parse("flags: x\n"), None);
+    }
+
+    #[test]
     fn stated_power_and_rapl_detection() {
         let d = tempfile::tempdir().unwrap();
         let e = CpuEnergy::detect_in(d.path(), None, 2).unwrap();
@@ -179,7 +274,7 @@ mod tests {
             e,
             CpuEnergy::StatedPower {
                 watts: 7.5,
-                source: format!("{DEFAULT_SOURCE} (2 threads)")
+                source: default_source(2, this_cpu().as_ref())
             }
         );
         assert_eq!(e.joules(2.0, None), 15.0);

@@ -3,9 +3,9 @@
 //! computed memory figures, and one-line errors on bad input before any work.
 
 use arch::events::Event;
+use baseline::cpu_energy::CpuEnergy;
 use firmware::{ClassSpec, ConvSpec, EwOp, EwSpec, LayerSpec};
 use report::compare::{self, CompareOptions, CSV_HEADER};
-use baseline::cpu_energy::CpuEnergy;
 use report::{sig, OutDir};
 use serde_json::Value;
 use std::path::Path;
@@ -393,7 +393,15 @@ fn train_accelerator_step_is_the_sum_of_its_programs() {
     let (mut tot_cyc, mut tot_pj) = (0u64, 0f64);
     for (i, ml) in model.layers.iter().enumerate() {
         // the program list matches the hand-built one
-        let progs = train::schedule::layer_programs(&cfg, &ml.name, &ml.spec, 2, i == 0, &train::schedule::UpdateWords::nominal(&cfg)).unwrap();
+        let progs = train::schedule::layer_programs(
+            &cfg,
+            &ml.name,
+            &ml.spec,
+            2,
+            i == 0,
+            &train::schedule::UpdateWords::nominal(&cfg),
+        )
+        .unwrap();
         let want = &expected[i];
         assert_eq!(progs.len(), want.len(), "{}: {progs:#?}", ml.name);
         let (mut cyc, mut rd, mut wr, mut pj) = (0u64, 0u64, 0u64, 0f64);
@@ -522,10 +530,7 @@ fn train_inexpressible_layer_is_a_one_line_error_naming_it() {
     // the library says the same, typed
     let m = firmware::Model::load(model.to_str().unwrap()).unwrap();
     let e = train::schedule::model_programs(&arch::AccelConfig::tiny(), &m, 1).unwrap_err();
-    assert!(
-        e.layer == "rect2",
-        "{e}"
-    );
+    assert!(e.layer == "rect2", "{e}");
     // without --train the same model compares fine (forward only)
     let o = bin()
         .args(&args[..args.len() - 3])

@@ -11,7 +11,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_diannao");
 /// `diannao verify --preset P --model M --seed 1` must pass on every layer.
 fn verify(preset: &str, model: &str) {
     let o = Command::new(BIN)
-        .args(["verify", "--preset", preset, "--model", model, "--seed", "1"])
+        .args([
+            "verify", "--preset", preset, "--model", model, "--seed", "1",
+        ])
         .output()
         .expect("run diannao");
     let out = String::from_utf8_lossy(&o.stdout);
@@ -69,7 +71,9 @@ fn train_full(backend: &str, min_acc: f64) {
         String::from_utf8_lossy(&o.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON summary");
-    let acc = v["final_test_acc"].as_f64().expect("accuracy in the summary");
+    let acc = v["final_test_acc"]
+        .as_f64()
+        .expect("accuracy in the summary");
     assert!(acc >= min_acc, "held-out accuracy {acc} < {min_acc}");
 }
 

@@ -3,8 +3,8 @@
 //! (`train::cost`): what the accelerator runs for a weight gradient
 //! and for an input gradient.
 
-use arch::activation::Activation;
 use crate::{ClassSpec, ConvSpec, LayerSpec};
+use arch::activation::Activation;
 
 /// Weight (and bias) gradient as one classifier program: reduction over `p`
 /// (batch, or batch x output positions), `no` outputs; its "synapses" are

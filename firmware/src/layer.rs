@@ -631,8 +631,19 @@ mod tests {
         assert!(matches!(e, LayerError::TooLarge { field: "nx", .. }), "{e}");
         // `kind` defaults to max
         let p = "pool:nx=5,ny=5,k=2,ni=1".parse::<LayerSpec>().unwrap();
-        assert!(matches!(p, LayerSpec::Pool(PoolSpec { kind: PoolKind::Max, .. })), "{p:?}");
-        let e = "pool:nx=5,ny=5,k=2,ni=1,kind=min".parse::<LayerSpec>().unwrap_err();
+        assert!(
+            matches!(
+                p,
+                LayerSpec::Pool(PoolSpec {
+                    kind: PoolKind::Max,
+                    ..
+                })
+            ),
+            "{p:?}"
+        );
+        let e = "pool:nx=5,ny=5,k=2,ni=1,kind=min"
+            .parse::<LayerSpec>()
+            .unwrap_err();
         assert!(e.to_string().contains("kind"), "{e}");
         let e = "class:ni=5,no=5,foo=1".parse::<LayerSpec>().unwrap_err();
         assert!(e.to_string().contains("foo"), "{e}");

@@ -23,5 +23,3 @@ pub mod flow;
 pub mod tb;
 pub mod top;
 pub mod widths;
-
-

@@ -299,12 +299,12 @@ impl<
         self.mem_cmd_tag.next = self.port.cmd_tag.val();
         self.mem_cmd_words.next = self.port.cmd_words.val();
         self.mem_wdata.next = self.dma_nbout.wdata.val();
-        self.dma_nbin.resp_mine.next =
-            self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_value_owner() == self.k_owner_nbin.val());
-        self.dma_sb.resp_mine.next =
-            self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_value_owner() == self.k_owner_sb.val());
-        self.dma_nbout.resp_mine.next =
-            self.mem_resp_valid.val() && (self.mem_resp_tag.val().get_value_owner() == self.k_owner_nbout.val());
+        self.dma_nbin.resp_mine.next = self.mem_resp_valid.val()
+            && (self.mem_resp_tag.val().get_value_owner() == self.k_owner_nbin.val());
+        self.dma_sb.resp_mine.next = self.mem_resp_valid.val()
+            && (self.mem_resp_tag.val().get_value_owner() == self.k_owner_sb.val());
+        self.dma_nbout.resp_mine.next = self.mem_resp_valid.val()
+            && (self.mem_resp_tag.val().get_value_owner() == self.k_owner_nbout.val());
         self.dma_nbin.resp_tag.next = self.mem_resp_tag.val();
         self.dma_sb.resp_tag.next = self.mem_resp_tag.val();
         self.dma_nbout.resp_tag.next = self.mem_resp_tag.val();

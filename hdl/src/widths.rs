@@ -155,16 +155,28 @@ pub type Code = Bits<CODEW>;
 const _: () = assert!(SEGMENTS.is_power_of_two());
 const _: () = assert!(AVG_SCALE_SHIFT as usize + DW < XW);
 const _: () = assert!(SCW == DW, "avg scale multiply uses 16x16 multipliers");
-const _: () = assert!(CNTW <= MULW && ROWW <= MULW, "counts are multiplied by 16x16 multipliers");
-const _: () = assert!(DSW == 2 * MULW, "strides are multiplied in two 16-bit halves");
+const _: () = assert!(
+    CNTW <= MULW && ROWW <= MULW,
+    "counts are multiplied by 16x16 multipliers"
+);
+const _: () = assert!(
+    DSW == 2 * MULW,
+    "strides are multiplied in two 16-bit halves"
+);
 const _: () = assert!(PRODW <= DAW, "products fit the 32-bit address arithmetic");
 const _: () = assert!(CNT_BITS == 16, "modular compares test bit 15");
 const _: () = assert!(
     (1usize << (CNT_BITS - 1)) > 2 * arch::config::MAX_QUEUE_DEPTH as usize + HIST + 2,
     "outstanding ops must stay below half the counter range"
 );
-const _: () = assert!((1usize << PCW) > (1usize << F::COUNT_BITS), "PCW holds every imem index (imem_depth <= 2^COUNT_BITS)");
-const _: () = assert!(PCW == CNT_BITS, "cp's counters and the pc share 16-bit arithmetic");
+const _: () = assert!(
+    (1usize << PCW) > (1usize << F::COUNT_BITS),
+    "PCW holds every imem index (imem_depth <= 2^COUNT_BITS)"
+);
+const _: () = assert!(
+    PCW == CNT_BITS,
+    "cp's counters and the pc share 16-bit arithmetic"
+);
 const _: () = assert!((arch::config::MAX_QUEUE_DEPTH as usize) < (1usize << QCW));
 const _: () = assert!(
     DmaOp::ALL.len() < (1 << CODEW)
@@ -175,11 +187,19 @@ const _: () = assert!(
         && Rounding::ALL.len() < (1 << CODEW)
 );
 const _: () = assert!(
-    CP_OPW <= CODEW && DMA_OPW <= CODEW && OPW <= CODEW && INW <= CODEW && ACTW <= CODEW && RNDW <= CODEW
+    CP_OPW <= CODEW
+        && DMA_OPW <= CODEW
+        && OPW <= CODEW
+        && INW <= CODEW
+        && ACTW <= CODEW
+        && RNDW <= CODEW
 );
 const _: () = assert!(ERR_NO_END < (1 << ERRW));
 const _: () = assert!(IB < (1usize << OFFW));
-const _: () = assert!(((3 * arch::config::MAX_STAGE_DEPTH + 2) as usize) < (1usize << LATW), "the NFU latency fits the countdown");
+const _: () = assert!(
+    ((3 * arch::config::MAX_STAGE_DEPTH + 2) as usize) < (1usize << LATW),
+    "the NFU latency fits the countdown"
+);
 const _: () = assert!(OWNER_NBOUT < (1 << OWNERW));
 
 // ---------------------------------------------------------------- encodings
@@ -360,7 +380,10 @@ mod tests {
         for t in [dma_entry::FIELDS, nfu_entry::FIELDS, tag::FIELDS] {
             assert!(t.iter().all(|f| f.1 > 0));
         }
-        assert_eq!(dma_entry::lsb(dma_entry::Field::req) + CNT_BITS, DMA_ENTRY_BITS);
+        assert_eq!(
+            dma_entry::lsb(dma_entry::Field::req) + CNT_BITS,
+            DMA_ENTRY_BITS
+        );
         assert_eq!(nfu_entry::lsb(nfu_entry::Field::seq) + PCW, NFU_ENTRY_BITS);
     }
 

@@ -6,8 +6,13 @@ use hdl::flow::board::{self, module_ports, xdc_ports, BOARDS, WRAPPER_MODULE};
 use hdl::flow::eda;
 
 fn lint(dir: &std::path::Path) {
-    let out = eda::lint_unchecked(dir, WRAPPER_MODULE, &[], &["lint_waivers.vlt", "-f", "filelist.f"])
-        .unwrap_or_else(|e| panic!("{e}"));
+    let out = eda::lint_unchecked(
+        dir,
+        WRAPPER_MODULE,
+        &[],
+        &["lint_waivers.vlt", "-f", "filelist.f"],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let text = out.stderr.clone();
     assert!(
         out.success() && !text.contains("%Warning"),

@@ -38,10 +38,15 @@ fn buffers_behave_registered_read_first() {
     .iter()
     .map(|(n, w)| Port::new(n, *w))
     .collect();
-    let outs: Vec<Port> = [("nbin_rdata", 16), ("sb_rdata", 16), ("nbout_rdata_a", 32), ("nbout_rdata_b", 32)]
-        .iter()
-        .map(|(n, w)| Port::new(n, *w))
-        .collect();
+    let outs: Vec<Port> = [
+        ("nbin_rdata", 16),
+        ("sb_rdata", 16),
+        ("nbout_rdata_a", 32),
+        ("nbout_rdata_b", 32),
+    ]
+    .iter()
+    .map(|(n, w)| Port::new(n, *w))
+    .collect();
     #[rustfmt::skip]
     let t = [
         // write row 1 everywhere; read row 1 in the same cycle (gets the old, unwritten row)

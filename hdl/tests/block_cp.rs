@@ -91,7 +91,10 @@ fn read(c: &Cp<IA>) -> Vec<String> {
 #[test]
 fn cp_behaves_stall_dispatch_end() {
     let load = Instruction {
-        nbin: DmaSlot { wait: 0, ..DmaSlot::contiguous(DmaOp::Load, 2, 0x40, 3) },
+        nbin: DmaSlot {
+            wait: 0,
+            ..DmaSlot::contiguous(DmaOp::Load, 2, 0x40, 3)
+        },
         ..Default::default()
     };
     let prog = [load.encode().unwrap(), Instruction::end().encode().unwrap()];
@@ -124,7 +127,16 @@ fn cp_behaves_stall_dispatch_end() {
     ];
     let mut c = cp(&prog);
     // the first cycle's outputs depend on imem's read register before its first read (unknown in Verilog)
-    behaves_after(&mut c, &ins, &outs, &t, 1, |c, v| c.clock.next = Clock { clk: v }, apply, read);
+    behaves_after(
+        &mut c,
+        &ins,
+        &outs,
+        &t,
+        1,
+        |c, v| c.clock.next = Clock { clk: v },
+        apply,
+        read,
+    );
 }
 
 // ---------------------------------------------------------------- decode and range checks
@@ -147,7 +159,11 @@ fn put(w: &mut Word, f: F, v: u64) {
     let i = f as usize;
     let lsb = fields::lsb_at(i);
     let width = FIELDS[i].width;
-    let m = if width >= 64 { u64::MAX } else { (1 << width) - 1 };
+    let m = if width >= 64 {
+        u64::MAX
+    } else {
+        (1 << width) - 1
+    };
     // clear, then set
     for b in 0..width {
         let pos = lsb + b;
@@ -182,14 +198,28 @@ fn encodings(n: usize, seed: u64) -> Vec<Word> {
                 continue;
             }
             let legal = if bi == 2 { 4 } else { 1 };
-            let op = if r.gen_bool(0.9) { r.gen_range(1..=legal) } else { r.gen_range(0..8) };
+            let op = if r.gen_bool(0.9) {
+                r.gen_range(1..=legal)
+            } else {
+                r.gen_range(0..8)
+            };
             let rows = [cfg.nbin_rows(), cfg.sb_rows(), cfg.nbout_rows()][bi] as u64;
-            let count = |r: &mut ChaCha8Rng| if r.gen_bool(0.05) { 0 } else { r.gen_range(1..4) };
+            let count = |r: &mut ChaCha8Rng| {
+                if r.gen_bool(0.05) {
+                    0
+                } else {
+                    r.gen_range(1..4)
+                }
+            };
             let vals = [
                 op,
                 r.gen_range(0..8),
                 r.gen_range(0..rows + 2),
-                if r.gen_bool(0.2) { dram - r.gen_range(0..4) * 16 } else { 2 * r.gen_range(0..1024) + u64::from(r.gen_bool(0.05)) },
+                if r.gen_bool(0.2) {
+                    dram - r.gen_range(0..4) * 16
+                } else {
+                    2 * r.gen_range(0..1024) + u64::from(r.gen_bool(0.05))
+                },
                 count(&mut r),
                 count(&mut r),
                 2 * r.gen_range(0..64) + u64::from(r.gen_bool(0.05)),
@@ -201,13 +231,33 @@ fn encodings(n: usize, seed: u64) -> Vec<Word> {
             }
         }
         if r.gen_bool(0.6) {
-            let op = if r.gen_bool(0.9) { r.gen_range(1..5) } else { r.gen_range(0..8) };
-            let count = |r: &mut ChaCha8Rng| if r.gen_bool(0.04) { 0 } else { r.gen_range(1..4) };
-            let code = |r: &mut ChaCha8Rng, n: u64, max: u64| if r.gen_bool(0.93) { r.gen_range(0..n) } else { r.gen_range(0..=max) };
+            let op = if r.gen_bool(0.9) {
+                r.gen_range(1..5)
+            } else {
+                r.gen_range(0..8)
+            };
+            let count = |r: &mut ChaCha8Rng| {
+                if r.gen_bool(0.04) {
+                    0
+                } else {
+                    r.gen_range(1..4)
+                }
+            };
+            let code = |r: &mut ChaCha8Rng, n: u64, max: u64| {
+                if r.gen_bool(0.93) {
+                    r.gen_range(0..n)
+                } else {
+                    r.gen_range(0..=max)
+                }
+            };
             put(&mut w, F::NFU_OP, op);
             put(&mut w, F::NFU_IN, code(&mut r, 3, 3));
             put(&mut w, F::NFU_OUT, r.gen_range(0..2));
-            put(&mut w, F::NFU_ACT, code(&mut r, arch::activation::Activation::ALL.len() as u64, 15));
+            put(
+                &mut w,
+                F::NFU_ACT,
+                code(&mut r, arch::activation::Activation::ALL.len() as u64, 15),
+            );
             put(&mut w, F::NFU_ROUND, code(&mut r, 3, 3));
             put(&mut w, F::NFU_WAIT, r.gen_range(0..8));
             put(&mut w, F::NFU_TR, r.gen_range(0..2));
@@ -232,7 +282,16 @@ fn encodings(n: usize, seed: u64) -> Vec<Word> {
         if r.gen_bool(0.05) {
             let i = r.gen_range(0..NUM_FIELDS);
             let width = FIELDS[i].width;
-            fields::put(&mut w, fields::lsb_at(i), width, if width >= 64 { u64::MAX } else { (1 << width) - 1 });
+            fields::put(
+                &mut w,
+                fields::lsb_at(i),
+                width,
+                if width >= 64 {
+                    u64::MAX
+                } else {
+                    (1 << width) - 1
+                },
+            );
         }
         out.push(w);
     }
@@ -241,8 +300,22 @@ fn encodings(n: usize, seed: u64) -> Vec<Word> {
 
 /// The NFU fields after `op`, in table order (for single non-zero fields in a nop slot).
 const FIELDS_F: [F; 17] = [
-    F::NFU_IN, F::NFU_OUT, F::NFU_ACT, F::NFU_ROUND, F::NFU_WAIT, F::NFU_TR, F::NFU_NBIN, F::NFU_SB,
-    F::NFU_NBOUT, F::NFU_NPY, F::NFU_SPY, F::NFU_NPX, F::NFU_SPX, F::NFU_NKY, F::NFU_SKY, F::NFU_NI,
+    F::NFU_IN,
+    F::NFU_OUT,
+    F::NFU_ACT,
+    F::NFU_ROUND,
+    F::NFU_WAIT,
+    F::NFU_TR,
+    F::NFU_NBIN,
+    F::NFU_SB,
+    F::NFU_NBOUT,
+    F::NFU_NPY,
+    F::NFU_SPY,
+    F::NFU_NPX,
+    F::NFU_SPX,
+    F::NFU_NKY,
+    F::NFU_SKY,
+    F::NFU_NI,
     F::NFU_SCALE,
 ];
 
@@ -252,7 +325,10 @@ const FIELDS_F: [F; 17] = [
 fn rows_for(w: &Word) -> Vec<Vec<String>> {
     let wd = hex(word_bits(w));
     let row = |clr: &str, we: &str, wd: &str| -> Vec<String> {
-        [clr, "1", we, "0", wd, "0", "0", "0", "0"].iter().map(|s| s.to_string()).collect()
+        [clr, "1", we, "0", wd, "0", "0", "0", "0"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     };
     vec![
         row("1", "1", &wd),
@@ -294,7 +370,13 @@ fn cp_decode_and_range_checks_match_instruction_validate() {
         apply(&mut c, &rows[ROWS - 1]);
         clock(&mut c, false);
         let got = (c.err_class.val().to_u64(), c.err_index.val().to_u64());
-        assert_eq!(got, want[k], "rust-hdl, encoding {k}: {:x?} ({:?})", w, Instruction::decode(w).map(|i| i.check(&cfg)));
+        assert_eq!(
+            got,
+            want[k],
+            "rust-hdl, encoding {k}: {:x?} ({:?})",
+            w,
+            Instruction::decode(w).map(|i| i.check(&cfg))
+        );
         if want[k].0 == ERR_NONE {
             assert!(c.stopped.val(), "encoding {k}: END did not stop");
         }
@@ -308,6 +390,11 @@ fn cp_decode_and_range_checks_match_instruction_validate() {
         let g = &got[k * ROWS + ROWS - 1];
         let class = u64::from_str_radix(&g[4], 16).unwrap();
         let index = u64::from_str_radix(&g[5], 16).unwrap();
-        assert_eq!((class, index), *want, "icarus, encoding {k}: {:x?}", words[k]);
+        assert_eq!(
+            (class, index),
+            *want,
+            "icarus, encoding {k}: {:x?}",
+            words[k]
+        );
     }
 }

@@ -23,7 +23,17 @@ fn seq() -> Seq {
 /// A queue entry (layout `hdl::widths::nfu_entry`): op over npy x npx outputs
 /// of nky x ni steps, NBin strides spx, sky; requirements and sequence number.
 #[allow(clippy::too_many_arguments)]
-fn entry(op: NfuOp, npx: u64, spx: u64, ni: u64, nbin: u64, sb: u64, nbout: u64, req_nbin: u64, seq: u64) -> String {
+fn entry(
+    op: NfuOp,
+    npx: u64,
+    spx: u64,
+    ni: u64,
+    nbin: u64,
+    sb: u64,
+    nbout: u64,
+    req_nbin: u64,
+    seq: u64,
+) -> String {
     let mut e = Bits::<NFU_ENTRY_BITS>::default();
     e.set_value_op(op_code(op).into());
     e.set_value_acc_in(acc_in_code(AccIn::Zero).into());

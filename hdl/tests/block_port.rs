@@ -63,32 +63,47 @@ fn port_behaves_priority_beats_and_tags() {
     // clr, req nbin sb nbout, addr nbin sb nbout, beats nbin sb nbout, words nbin sb nbout, tag nbin sb nbout
     let t = [
         cyc(
-            &["1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"],
+            &[
+                "1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0",
+            ],
             &["0", "0", "0", "0", "0", "0", "0", "-", "-", "-"],
         ),
         // NBin and NBout request together: NBout wins; its first beat goes out in the grant cycle
         cyc(
-            &["0", "1", "0", "1", "100", "0", "200", "1", "0", "2", "4", "0", "3", nbin_tag, sb_tag, nbout_tag],
+            &[
+                "0", "1", "0", "1", "100", "0", "200", "1", "0", "2", "4", "0", "3", nbin_tag,
+                sb_tag, nbout_tag,
+            ],
             &["0", "0", "1", "3", "0", "1", "1", "200", "87", "4"],
         ),
         // second (last) beat from the registers; the port is busy, NBin waits
         cyc(
-            &["0", "1", "0", "0", "100", "0", "0", "1", "0", "0", "4", "0", "0", nbin_tag, sb_tag, "0"],
+            &[
+                "0", "1", "0", "0", "100", "0", "0", "1", "0", "0", "4", "0", "0", nbin_tag,
+                sb_tag, "0",
+            ],
             &["0", "0", "0", "0", "1", "1", "1", "208", "8f", "3"],
         ),
         // free again: NBin's one-beat row, tagged owner 1 and last beat
         cyc(
-            &["0", "1", "0", "0", "100", "0", "0", "1", "0", "0", "4", "0", "0", nbin_tag, sb_tag, "0"],
+            &[
+                "0", "1", "0", "0", "100", "0", "0", "1", "0", "0", "4", "0", "0", nbin_tag,
+                sb_tag, "0",
+            ],
             &["1", "0", "0", "1", "0", "1", "0", "100", "49", "4"],
         ),
         // SB alone: owner 2
         cyc(
-            &["0", "0", "1", "0", "0", "300", "0", "0", "1", "0", "0", "2", "0", "0", sb_tag, "0"],
+            &[
+                "0", "0", "1", "0", "0", "300", "0", "0", "1", "0", "0", "2", "0", "0", sb_tag, "0",
+            ],
             &["0", "1", "0", "2", "0", "1", "0", "300", "a", "2"],
         ),
         // idle
         cyc(
-            &["0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"],
+            &[
+                "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0",
+            ],
             &["0", "0", "0", "0", "0", "0", "-", "-", "-", "-"],
         ),
     ];
@@ -195,19 +210,28 @@ fn narrow_and_widen_behave_on_signed_words() {
     for (k, e) in entries.iter().enumerate() {
         n |= ((e & 0xffff) as u128) << (16 * k);
     }
-    let words: Vec<u16> = (0..4).map(|k| ((entries[k / 2] >> (16 * (k % 2))) & 0xffff) as u16).collect();
+    let words: Vec<u16> = (0..4)
+        .map(|k| ((entries[k / 2] >> (16 * (k % 2))) & 0xffff) as u16)
+        .collect();
     let mut w = 0u128;
     for (k, x) in words.iter().enumerate() {
         let e = ((*x as i16 as i32) << FRAC) as u32;
         w |= (e as u128) << (32 * k);
     }
-    let d: u128 = entries.iter().enumerate().map(|(k, e)| (*e as u128) << (32 * k)).sum();
+    let d: u128 = entries
+        .iter()
+        .enumerate()
+        .map(|(k, e)| (*e as u128) << (32 * k))
+        .sum();
     assert_eq!(format!("{d:x}"), din);
     // spot values from the definition: lane 0 of narrow is 0x8001, lane 0 of widen is 0xffff_8001 << 8
     assert_eq!(n & 0xffff, 0x8001);
     assert_eq!(w & 0xffff_ffff, 0xff80_0100);
     let t = [
-        cyc(&[&format!("{d:x}")], &[&format!("{n:x}"), &format!("{w:x}")]),
+        cyc(
+            &[&format!("{d:x}")],
+            &[&format!("{n:x}"), &format!("{w:x}")],
+        ),
         cyc(&["0"], &["0", "0"]),
     ];
     let mut b = bench();

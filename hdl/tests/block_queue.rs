@@ -18,7 +18,12 @@ fn queue_synthesizes() {
 
 #[test]
 fn queue_behaves_in_order_with_full_and_clear() {
-    let ins = [Port::new("clr", 1), Port::new("push", 1), Port::new("din", 8), Port::new("pop", 1)];
+    let ins = [
+        Port::new("clr", 1),
+        Port::new("push", 1),
+        Port::new("din", 8),
+        Port::new("pop", 1),
+    ];
     let outs = [
         Port::new("head", 8),
         Port::new("count", QCW),
@@ -54,6 +59,13 @@ fn queue_behaves_in_order_with_full_and_clear() {
             q.din.next = from_hex(&r[2]);
             q.pop.next = r[3] == "1";
         },
-        |q| vec![hex(q.head.val()), hex(q.count.val()), hb(q.full.val()), hb(q.nonempty.val())],
+        |q| {
+            vec![
+                hex(q.head.val()),
+                hex(q.count.val()),
+                hb(q.full.val()),
+                hb(q.nonempty.val()),
+            ]
+        },
     );
 }

@@ -5,11 +5,11 @@
 use arch::isa::fields::Word;
 use arch::isa::{CpOp, DmaOp, DmaSlot, Instruction, NfuOp, NfuSlot};
 use arch::AccelConfig;
+use hdl::flow::eda::{self, Tool};
 use hdl::tb::system::TinySystem;
 use rust_hdl::core::simulate::simulate;
 use rust_hdl::prelude::*;
 use std::collections::BTreeMap;
-use hdl::flow::eda::{self, Tool};
 
 const AW: usize = 12;
 
@@ -79,8 +79,12 @@ fn run_icarus(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: us
     );
     std::fs::write(dir.path().join("sys.v"), v).unwrap();
     std::fs::write(dir.path().join("tb.v"), tb).unwrap();
-    eda::run(Tool::Iverilog, &["-g2012", "-o", "sim", "tb.v", "sys.v"], Some(dir.path()))
-        .unwrap_or_else(|e| panic!("{e}"));
+    eda::run(
+        Tool::Iverilog,
+        &["-g2012", "-o", "sim", "tb.v", "sys.v"],
+        Some(dir.path()),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let out = eda::run_unchecked(Tool::Vvp, &["sim"], Some(dir.path()))
         .unwrap_or_else(|e| panic!("{e}"))
         .stdout;

@@ -4,8 +4,8 @@
 //! a Yosys check that the UNOPTFLAT waiver hides no combinational loop.
 
 use arch::AccelConfig;
-use hdl::flow::emit::{emit_verilog, HdlError, EMITTED_FILES, WAIVERS, WAIVER_FILE};
 use hdl::flow::eda::{self, Tool};
+use hdl::flow::emit::{emit_verilog, HdlError, EMITTED_FILES, WAIVERS, WAIVER_FILE};
 use std::path::Path;
 
 fn verilator(dir: &Path, vlt: &str) -> String {

@@ -6,13 +6,13 @@ use arch::activation::Activation;
 use arch::fixed::Rounding;
 use arch::isa::{AccIn, NfuOp};
 use arch::AccelConfig;
-use sim::functional::{NfuModel, NfuStep, NfuWrite};
-use hdl::widths::*;
 use hdl::core::nfu::NfuTiny;
 use hdl::tb::verilog_test::{lint_verilator, simulate_icarus, yosys, Port};
+use hdl::widths::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_hdl::prelude::*;
+use sim::functional::{NfuModel, NfuStep, NfuWrite};
 
 fn word(r: &mut ChaCha8Rng) -> i16 {
     match r.gen_range(0..4) {

@@ -130,8 +130,6 @@ fn activation(s: &firmware::LayerSpec) -> arch::activation::Activation {
     }
 }
 
-
-
 /// Markdown tables: parameters (Table 2 style) and inter-layer data per batch (Table 3 style).
 pub fn markdown(all: &[Analysis]) -> String {
     let mib = |b: u64| format!("{:.1}", b as f64 / MIB);
@@ -197,4 +195,3 @@ pub fn markdown(all: &[Analysis]) -> String {
     }
     s
 }
-

@@ -6,10 +6,10 @@
 //! ([`baseline`]: im2col + SGEMM, single thread and all cores), all
 //! from the same process; and the whole forward pass's wall time.
 
-use baseline::{self, Timing};
-use runtime::run::{self, RunError, Workload};
 use arch::AccelConfig;
+use baseline::{self, Timing};
 use firmware::LayerSpec;
+use runtime::run::{self, RunError, Workload};
 use serde::Serialize;
 use std::time::Instant;
 
@@ -268,7 +268,8 @@ fn bench_layer(
 
 /// Run the benchmark `args` describes.
 pub fn bench(args: &BenchOptions) -> Result<BenchReport, RunError> {
-    let cfg = runtime::configs::resolve(&args.preset).map_err(|e| RunError::Config(e.to_string()))?;
+    let cfg =
+        runtime::configs::resolve(&args.preset).map_err(|e| RunError::Config(e.to_string()))?;
     run::check_batch(args.batch)?;
     let model = match (&args.model, &args.layer) {
         (None, None) => Some("alexnet"),

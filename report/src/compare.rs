@@ -20,11 +20,11 @@
 //! * Energy ratio = CPU joules / accelerator joules; speedup = CPU median
 //!   time / accelerator time.
 
-use baseline::{self, Timing};
-use baseline::cpu_energy::CpuEnergy;
 use arch::activation::Activation;
 use arch::events::Event;
 use arch::AccelConfig;
+use baseline::cpu_energy::CpuEnergy;
+use baseline::{self, Timing};
 use firmware::{LayerSpec, Model};
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
@@ -858,6 +858,3 @@ pub fn write(
     out.write("energy_ratio.svg", svg2.as_bytes())?;
     out.commit()
 }
-
-
-

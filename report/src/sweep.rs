@@ -168,7 +168,6 @@ pub fn csv_rows(points: &[SweepPoint]) -> Vec<Vec<String>> {
         .collect()
 }
 
-
 /// Markdown report of a sweep.
 pub fn markdown(
     model: &str,
@@ -217,7 +216,6 @@ pub fn markdown(
     s
 }
 
-
 /// Write a sweep's outputs into `o` (sweep.csv, sweep.json, report.md and
 /// log-scale SVG plots of utilisation, time, DRAM traffic and energy) and
 /// commit the directory; returns its final path.
@@ -229,59 +227,59 @@ pub fn write(
     points: &[SweepPoint],
 ) -> Result<std::path::PathBuf, crate::ReportError> {
     let a_batch = batch;
-            let labels: Vec<String> = points.iter().map(|p| p.config.clone()).collect();
-            let chart = |title: &str, y: &str, v: Vec<f64>| {
-                crate::log_bar_chart(
-                    &format!("{} batch {}: {title}", model, a_batch),
-                    y,
-                    &labels,
-                    &v,
-                )
-            };
-            o.write(
-                "sweep.csv",
-                crate::csv(CSV_HEADER, &csv_rows(&points)).as_bytes(),
-            )?;
-            o.write(
-                "sweep.json",
-                (serde_json::to_string_pretty(&points)? + "\n").as_bytes(),
-            )?;
-            o.write("report.md", md.as_bytes())?;
-            o.write(
-                "utilisation.svg",
-                chart(
-                    "utilisation",
-                    "utilisation (log)",
-                    points.iter().map(|p| p.utilisation).collect(),
-                )?
-                .as_bytes(),
-            )?;
-            o.write(
-                "time.svg",
-                chart(
-                    "time (ms)",
-                    "ms (log)",
-                    points.iter().map(|p| p.seconds * 1e3).collect(),
-                )?
-                .as_bytes(),
-            )?;
-            o.write(
-                "dram.svg",
-                chart(
-                    "DRAM traffic (MB)",
-                    "MB (log)",
-                    points.iter().map(|p| p.dram_bytes as f64 / 1e6).collect(),
-                )?
-                .as_bytes(),
-            )?;
-            o.write(
-                "energy.svg",
-                chart(
-                    "energy (mJ)",
-                    "mJ (log)",
-                    points.iter().map(|p| p.energy_pj * 1e-9).collect(),
-                )?
-                .as_bytes(),
-            )?;
+    let labels: Vec<String> = points.iter().map(|p| p.config.clone()).collect();
+    let chart = |title: &str, y: &str, v: Vec<f64>| {
+        crate::log_bar_chart(
+            &format!("{} batch {}: {title}", model, a_batch),
+            y,
+            &labels,
+            &v,
+        )
+    };
+    o.write(
+        "sweep.csv",
+        crate::csv(CSV_HEADER, &csv_rows(&points)).as_bytes(),
+    )?;
+    o.write(
+        "sweep.json",
+        (serde_json::to_string_pretty(&points)? + "\n").as_bytes(),
+    )?;
+    o.write("report.md", md.as_bytes())?;
+    o.write(
+        "utilisation.svg",
+        chart(
+            "utilisation",
+            "utilisation (log)",
+            points.iter().map(|p| p.utilisation).collect(),
+        )?
+        .as_bytes(),
+    )?;
+    o.write(
+        "time.svg",
+        chart(
+            "time (ms)",
+            "ms (log)",
+            points.iter().map(|p| p.seconds * 1e3).collect(),
+        )?
+        .as_bytes(),
+    )?;
+    o.write(
+        "dram.svg",
+        chart(
+            "DRAM traffic (MB)",
+            "MB (log)",
+            points.iter().map(|p| p.dram_bytes as f64 / 1e6).collect(),
+        )?
+        .as_bytes(),
+    )?;
+    o.write(
+        "energy.svg",
+        chart(
+            "energy (mJ)",
+            "mJ (log)",
+            points.iter().map(|p| p.energy_pj * 1e-9).collect(),
+        )?
+        .as_bytes(),
+    )?;
     o.commit()
 }

@@ -14,8 +14,8 @@
 
 use arch::events::Event;
 use arch::isa::fields::{Word, INSTR_BYTES};
-use arch::AccelConfig;
 use arch::regmap::{self, counter_offset, ID_MAGIC};
+use arch::AccelConfig;
 use backends::axi_harness::{AxiSim, Timing};
 use thiserror::Error;
 

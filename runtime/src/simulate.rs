@@ -249,7 +249,15 @@ pub fn simulate(args: &SimulateOptions) -> Result<SimReport, RunError> {
                     limit: args.vcd_max_cycles,
                 });
             }
-            r = run::run_compiled(&cfg, spec, &compiled, &data, &table, Some(v.writer()?), &ename)?;
+            r = run::run_compiled(
+                &cfg,
+                spec,
+                &compiled,
+                &data,
+                &table,
+                Some(v.writer()?),
+                &ename,
+            )?;
         }
         counters.push(r.stats.counters.clone());
         rows.push(row(
@@ -309,4 +317,3 @@ fn report(
         total,
     }
 }
-

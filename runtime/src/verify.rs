@@ -165,7 +165,15 @@ pub fn command(args: &VerifyOptions, out: &mut dyn Write) -> Result<(), RunError
                     limit: run::VCD_MAX_CYCLES,
                 });
             }
-            run::run_compiled(&cfg, spec, &compiled, &data, &table, Some(v.writer()?), &ename)?;
+            run::run_compiled(
+                &cfg,
+                spec,
+                &compiled,
+                &data,
+                &table,
+                Some(v.writer()?),
+                &ename,
+            )?;
             v.persist()?;
         }
     }

@@ -4,9 +4,9 @@
 
 use arch::events::Event;
 use arch::AccelConfig;
-use runtime::device::{AxiDevice, Device, DeviceError, Halt, SimBus};
 use backends::axi_harness::Timing;
 use backends::{vectors, Backend, SimBackend, Status};
+use runtime::device::{AxiDevice, Device, DeviceError, Halt, SimBus};
 
 const BASE: u64 = 0x2000_0000;
 const BYTES: u64 = 1 << 24;

@@ -370,7 +370,10 @@ impl AccelEngine {
         let p = schedule::find(progs, role).ok_or_else(|| {
             comp_err(
                 step,
-                format!("the training schedule has no single {} program", role.what()),
+                format!(
+                    "the training schedule has no single {} program",
+                    role.what()
+                ),
             )
         })?;
         let name = format!("{step} {}", p.what);
@@ -418,7 +421,11 @@ impl AccelEngine {
         if out.len() != (k + 1) * no {
             return Err(comp_err(
                 step,
-                format!("weight gradient of {} words, expected {}", out.len(), (k + 1) * no),
+                format!(
+                    "weight gradient of {} words, expected {}",
+                    out.len(),
+                    (k + 1) * no
+                ),
             ));
         }
         // out is [k+1][no]
@@ -541,8 +548,16 @@ impl Engine for AccelEngine {
             let p = self.params[i].as_ref().map(|p| (p.w.clone(), p.b.clone()));
             let progs = self.schedule(i, batch, &UpdateWords::nominal(&self.opts.cfg))?;
             let fwd = schedule::find(&progs, Role::Forward).map(|p| p.program);
-            let Some(ProgramSpec::Layer { spec: fspec, batch: fb, round }) = fwd else {
-                return Err(comp_err(&step, "the training schedule has no forward program"));
+            let Some(ProgramSpec::Layer {
+                spec: fspec,
+                batch: fb,
+                round,
+            }) = fwd
+            else {
+                return Err(comp_err(
+                    &step,
+                    "the training schedule has no forward program",
+                ));
             };
             debug_assert_eq!((fspec, fb as usize), (spec, batch));
             let out = self.layer(

@@ -131,7 +131,8 @@ pub fn run_program(
             (c.program, 0)
         }
     };
-    let st = runtime::run::execute(cfg, &program, &mut dram, None).map_err(|e| serr(e.to_string()))?;
+    let st =
+        runtime::run::execute(cfg, &program, &mut dram, None).map_err(|e| serr(e.to_string()))?;
     Ok(ProgramRun {
         cycles: st.cycles,
         useful_macs: useful,

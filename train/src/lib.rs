@@ -20,19 +20,19 @@
 pub mod accel;
 pub mod checkpoint;
 pub mod cost;
-pub mod schedule;
 pub mod cpu;
 pub mod data;
 pub mod engine;
 pub mod net;
+pub mod schedule;
 
-use runtime::atomic;
 use checkpoint::{Checkpoint, CheckpointError, RngPosition};
 use data::Dataset;
 use engine::{AccelTotals, Engine, EngineError, Hyper};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use runtime::atomic;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -243,7 +243,10 @@ pub fn layer_programs(
     let act_back = |push: &mut dyn FnMut(Role, ProgramSpec), act: Activation| {
         if let Some((table, c)) = derivative(act) {
             let len = spec.output_len() * b;
-            push(Role::ActivationMask, ew(EwOp::AddConst { c }, len, table, near));
+            push(
+                Role::ActivationMask,
+                ew(EwOp::AddConst { c }, len, table, near),
+            );
             push(
                 Role::ActivationGradient,
                 ew(EwOp::Mul, len, Activation::Identity, near),

@@ -1,14 +1,14 @@
 //! Training on the f32 CPU engine: data-file errors, a short run on real
 //! digits, bit-identical resume, checkpoint refusal and divergence.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use train::checkpoint::CheckpointError;
 use train::cpu::CpuEngine;
 use train::data::{self, DataError, Dataset};
 use train::engine::{Engine, Tensor};
 use train::net::Net;
 use train::{train, Silent, TrainConfig, TrainError};
-use std::io::Write;
-use std::path::{Path, PathBuf};
 
 fn bundled() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/mnist")
@@ -343,11 +343,7 @@ impl Engine for Saturating {
     fn net(&self) -> &Net {
         self.0.net()
     }
-    fn forward(
-        &mut self,
-        x: &[f32],
-        b: usize,
-    ) -> Result<Vec<f32>, train::engine::EngineError> {
+    fn forward(&mut self, x: &[f32], b: usize) -> Result<Vec<f32>, train::engine::EngineError> {
         self.0.forward(x, b)
     }
     fn backward_update(

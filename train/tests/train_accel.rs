@@ -2,12 +2,12 @@
 //! (under Verilator) trains bit-identically to the simulator.
 
 use arch::AccelConfig;
-use train::accel::{AccelBackend, AccelEngine, AccelOptions};
-use train::engine::{Engine, Hyper};
-use train::net::Net;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sim::EnergyTable;
+use train::accel::{AccelBackend, AccelEngine, AccelOptions};
+use train::engine::{Engine, Hyper};
+use train::net::Net;
 
 fn cfg(preset: &str, frac: u32) -> AccelConfig {
     let mut c = AccelConfig::preset(preset).expect("preset");
@@ -128,9 +128,9 @@ fn verilator_trains_bit_identically_to_the_simulator() {
 
 mod digits {
     use super::*;
+    use std::path::Path;
     use train::data::{self, Dataset};
     use train::{train, Silent, TrainConfig};
-    use std::path::Path;
 
     fn subset(n_train: usize, n_test: usize, small: bool) -> (Dataset, Dataset) {
         let m = data::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/mnist"))
@@ -274,7 +274,13 @@ fn engine_runs_the_schedule_that_the_cost_model_simulates() {
         programs += c.breakdown.programs as u64;
         cycles += c.cycles;
     }
-    assert!(programs > 3 * net.layers.len() as u64, "{programs} programs");
-    assert_eq!(t.programs, programs, "programs run by the engine vs the schedule");
+    assert!(
+        programs > 3 * net.layers.len() as u64,
+        "{programs} programs"
+    );
+    assert_eq!(
+        t.programs, programs,
+        "programs run by the engine vs the schedule"
+    );
     assert_eq!(t.cycles, cycles, "engine cycles vs the cost model's");
 }

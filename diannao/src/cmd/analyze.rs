@@ -20,7 +20,6 @@ pub struct AnalyzeArgs {
     pub output: Option<std::path::PathBuf>,
 }
 
-
 /// `diannao analyze`.
 pub fn run(a: AnalyzeArgs) -> Result<()> {
     let batches = super::parse_list("--batch", &a.batch)?;
@@ -29,7 +28,10 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         .iter()
         .map(|m| Model::load(m))
         .collect::<Result<_, _>>()?;
-    let all: Vec<report::analyze::Analysis> = models.iter().map(|m| report::analyze::analyze(m, &batches)).collect();
+    let all: Vec<report::analyze::Analysis> = models
+        .iter()
+        .map(|m| report::analyze::analyze(m, &batches))
+        .collect();
     let text = if a.json {
         serde_json::to_string_pretty(&all)? + "\n"
     } else {

@@ -40,7 +40,6 @@ pub struct CompareArgs {
     pub out: std::path::PathBuf,
 }
 
-
 /// Threads to use: `Some(0)` is an error, `None` all available cores.
 pub fn resolve_threads(t: Option<usize>) -> Result<usize> {
     match t {

@@ -145,4 +145,3 @@ fn text(a: &HdlArgs) -> Result<String> {
         }
     }
 }
-

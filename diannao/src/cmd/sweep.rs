@@ -30,7 +30,6 @@ pub struct SweepArgs {
     pub out: Option<std::path::PathBuf>,
 }
 
-
 /// `diannao sweep`.
 pub fn run(a: SweepArgs) -> Result<()> {
     if a.batch == 0 {
@@ -42,14 +41,11 @@ pub fn run(a: SweepArgs) -> Result<()> {
     let model = Model::load(&a.model)?;
     let table = sim::EnergyTable::named(&a.energy_table)?;
     let cfgs = report::sweep::configs(&base, &tns, &sbs)?;
-    let out = a
-        .out
-        .as_deref()
-        .map(report::OutDir::prepare)
-        .transpose()?;
+    let out = a.out.as_deref().map(report::OutDir::prepare).transpose()?;
     // every layer must compile for every config before any simulation
     for c in &cfgs {
-        report::compare::compile_all(c, &model, a.batch).map_err(|e| anyhow::anyhow!("config {}: {e}", c.name))?;
+        report::compare::compile_all(c, &model, a.batch)
+            .map_err(|e| anyhow::anyhow!("config {}: {e}", c.name))?;
     }
     let points: Vec<report::sweep::SweepPoint> = cfgs
         .par_iter()

@@ -1,17 +1,17 @@
 //! `diannao train`: options, engine construction, progress display and the
 //! final summary (text, or JSON with `--json`).
 
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use train::accel::{AccelBackend, AccelEngine, AccelOptions};
 use train::cpu::CpuEngine;
 use train::data;
 use train::engine::{Engine, Hyper};
 use train::net::Net;
 use train::{train, EpochMetrics, LrDecay, Observer, TrainConfig, TrainSummary};
-use anyhow::{bail, Context, Result};
-use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
-use std::io::IsTerminal;
-use std::path::PathBuf;
 
 /// Default fraction bits of the training data format (sim/rtl).
 pub const DEFAULT_FRAC: u32 = 10;

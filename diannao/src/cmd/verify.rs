@@ -51,5 +51,8 @@ impl VerifyArgs {
 
 /// Run `diannao verify`.
 pub fn run(a: VerifyArgs) -> Result<()> {
-    Ok(runtime::verify::command(&a.options(), &mut std::io::stdout().lock())?)
+    Ok(runtime::verify::command(
+        &a.options(),
+        &mut std::io::stdout().lock(),
+    )?)
 }

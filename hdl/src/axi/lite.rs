@@ -4,8 +4,8 @@
 //! and `RVALID` are held until their ready. Responses are always OKAY
 //! (unmapped offsets read 0 and ignore writes). Byte strobes are honoured.
 
-use arch::regmap::{self, counter_offset, ID_MAGIC};
 use arch::events::Event;
+use arch::regmap::{self, counter_offset, ID_MAGIC};
 use arch::AccelConfig;
 use rust_hdl::prelude::*;
 

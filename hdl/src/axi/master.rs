@@ -456,8 +456,14 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize> Logic
         self.resp_pop.next = self.core_step.val() && !self.respq.empty.val();
         self.respq.read.next = self.resp_pop.val();
         self.cmdq.data_in.next = 0.into();
-        self.cmdq.data_in.next.set_value_write(self.c_cmd_write.val().into());
-        self.cmdq.data_in.next.set_value_words(self.c_cmd_words.val());
+        self.cmdq
+            .data_in
+            .next
+            .set_value_write(self.c_cmd_write.val().into());
+        self.cmdq
+            .data_in
+            .next
+            .set_value_words(self.c_cmd_words.val());
         self.cmdq.data_in.next.set_value_addr(self.c_cmd_addr.val());
         self.cmdq.data_in.next.set_value_tag(self.c_cmd_tag.val());
         self.cmdq.write.next = false;

@@ -8,8 +8,8 @@
 use super::gate::ClockGate;
 use super::lite::{AxiLiteSlave, LITE_ADDR_BITS};
 use super::master::{AxiMaster, MasterError};
-use arch::regmap::RegMapError;
 use crate::top::{DiannaoTop, TinyTop};
+use arch::regmap::RegMapError;
 use arch::AccelConfig;
 use rust_hdl::prelude::*;
 

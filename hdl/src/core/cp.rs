@@ -149,7 +149,8 @@ impl DmaCheck {
 impl Logic for DmaCheck {
     #[hdl_gen]
     fn update(&mut self) {
-        self.p01.next = bit_cast::<MULW, CNTW>(self.n0.val()) * bit_cast::<MULW, CNTW>(self.n1.val());
+        self.p01.next =
+            bit_cast::<MULW, CNTW>(self.n0.val()) * bit_cast::<MULW, CNTW>(self.n1.val());
         // n0 * n1 >= 2^ROWW: more rows than any buffer has (guards the 16-bit product below)
         self.big.next = self.p01.val() >= self.rows_lim.val();
         self.p012.next = self.p01.val().get_bits::<MULW>(0) * bit_cast::<MULW, CNTW>(self.n2.val());
@@ -254,7 +255,8 @@ impl Logic for NfuCheck {
             + bit_cast::<MULW, CNTW>(self.npx.val() - 1) * bit_cast::<MULW, CNTW>(self.spx.val())
             + bit_cast::<MULW, CNTW>(self.nky.val() - 1) * bit_cast::<MULW, CNTW>(self.sky.val())
             + bit_cast::<PRODW, CNTW>(self.ni.val());
-        self.steps.next = bit_cast::<MULW, CNTW>(self.nky.val()) * bit_cast::<MULW, CNTW>(self.ni.val());
+        self.steps.next =
+            bit_cast::<MULW, CNTW>(self.nky.val()) * bit_cast::<MULW, CNTW>(self.ni.val());
         self.used.next = 0.into();
         if self.mac.val() {
             self.used.next = self.steps.val();
@@ -262,11 +264,13 @@ impl Logic for NfuCheck {
         if self.bias.val() {
             self.used.next = self.steps.val() + 1;
         }
-        self.outs.next = bit_cast::<MULW, CNTW>(self.npy.val()) * bit_cast::<MULW, CNTW>(self.npx.val());
+        self.outs.next =
+            bit_cast::<MULW, CNTW>(self.npy.val()) * bit_cast::<MULW, CNTW>(self.npx.val());
         self.err.next = self.active.val()
             && ((self.nbin_end.val() > self.nbin_rows.val())
                 || ((self.used.val() != 0)
-                    && (bit_cast::<PRODW, ROWW>(self.sb.val()) + self.used.val() > self.sb_rows.val()))
+                    && (bit_cast::<PRODW, ROWW>(self.sb.val()) + self.used.val()
+                        > self.sb_rows.val()))
                 || (bit_cast::<PRODW, ROWW>(self.nbout.val()) + self.outs.val()
                     > self.nbout_rows.val()));
     }
@@ -675,7 +679,9 @@ impl<const IA: usize> Logic for Cp<IA> {
         self.ent_nbin.next.set_value_s1(self.dec.NBIN_S1.val());
         self.ent_nbin.next.set_value_n2(self.dec.NBIN_N2.val());
         self.ent_nbin.next.set_value_s2(self.dec.NBIN_S2.val());
-        self.ent_nbin.next.set_value_need(self.dec.NBIN_WAIT.val().any().into());
+        self.ent_nbin
+            .next
+            .set_value_need(self.dec.NBIN_WAIT.val().any().into());
         self.ent_nbin.next.set_value_req(self.w_nfu_nbin.val());
         self.ent_sb.next = 0.into();
         self.ent_sb.next.set_value_op(self.dec.SB_OP.val());
@@ -686,18 +692,24 @@ impl<const IA: usize> Logic for Cp<IA> {
         self.ent_sb.next.set_value_s1(self.dec.SB_S1.val());
         self.ent_sb.next.set_value_n2(self.dec.SB_N2.val());
         self.ent_sb.next.set_value_s2(self.dec.SB_S2.val());
-        self.ent_sb.next.set_value_need(self.dec.SB_WAIT.val().any().into());
+        self.ent_sb
+            .next
+            .set_value_need(self.dec.SB_WAIT.val().any().into());
         self.ent_sb.next.set_value_req(self.w_nfu_sb.val());
         self.ent_nbout.next = 0.into();
         self.ent_nbout.next.set_value_op(self.dec.NBOUT_OP.val());
         self.ent_nbout.next.set_value_row(self.dec.NBOUT_ROW.val());
-        self.ent_nbout.next.set_value_dram(self.dec.NBOUT_DRAM.val());
+        self.ent_nbout
+            .next
+            .set_value_dram(self.dec.NBOUT_DRAM.val());
         self.ent_nbout.next.set_value_n0(self.dec.NBOUT_N0.val());
         self.ent_nbout.next.set_value_n1(self.dec.NBOUT_N1.val());
         self.ent_nbout.next.set_value_s1(self.dec.NBOUT_S1.val());
         self.ent_nbout.next.set_value_n2(self.dec.NBOUT_N2.val());
         self.ent_nbout.next.set_value_s2(self.dec.NBOUT_S2.val());
-        self.ent_nbout.next.set_value_need(self.need_nbout.val().into());
+        self.ent_nbout
+            .next
+            .set_value_need(self.need_nbout.val().into());
         self.ent_nbout.next.set_value_req(self.w_nfu_nbout.val());
         // queue entry (layout crate::widths::nfu_entry)
         self.ent_nfu.next = 0.into();
@@ -721,7 +733,9 @@ impl<const IA: usize> Logic for Cp<IA> {
         self.ent_nfu.next.set_value_req_nbin(self.p_nbin.val());
         self.ent_nfu.next.set_value_req_sb(self.p_sb.val());
         self.ent_nfu.next.set_value_req_nbl(self.p_nbl.val());
-        self.ent_nfu.next.set_value_need_st(self.dec.NFU_WAIT.val().any().into());
+        self.ent_nfu
+            .next
+            .set_value_need_st(self.dec.NFU_WAIT.val().any().into());
         self.ent_nfu.next.set_value_req_st(self.w_nbs.val());
         self.ent_nfu.next.set_value_seq(self.pcr.q.val());
 

@@ -9,7 +9,6 @@ use crate::widths::*;
 use arch::isa::DmaOp;
 use rust_hdl::prelude::*;
 
-
 /// A DMA for a buffer of `2^A` rows of `W` bits; `BW` = port beat width in
 /// bits; `ASM` = assembly register width (a multiple of BW, >= W); `Q` = queue depth.
 #[derive(LogicBlock)]
@@ -330,9 +329,15 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
         self.req_write.next = self.write_op.val();
         // tag (layout crate::widths::tag; the port fills in owner and last_beat)
         self.req_tag.next = 0.into();
-        self.req_tag.next.set_value_write(self.write_op.val().into());
-        self.req_tag.next.set_value_last_row(self.last_row.val().into());
-        self.req_tag.next.set_value_narrow(self.narrow_op.val().into());
+        self.req_tag
+            .next
+            .set_value_write(self.write_op.val().into());
+        self.req_tag
+            .next
+            .set_value_last_row(self.last_row.val().into());
+        self.req_tag
+            .next
+            .set_value_narrow(self.narrow_op.val().into());
         self.req_tag.next.set_value_row(self.e_brow.val());
         self.rd_addr.next = bit_cast::<A, ROWW>(self.e_brow.val());
         self.busy.next = self.cur.q.val();

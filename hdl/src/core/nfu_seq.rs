@@ -10,7 +10,6 @@ use arch::isa::AccIn;
 use arch::AccelConfig;
 use rust_hdl::prelude::*;
 
-
 /// The sequencer. `Q` = queue depth, `D` = `AccelConfig::nfu_latency()`,
 /// `A*` = buffer address widths.
 #[derive(LogicBlock)]
@@ -345,7 +344,8 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
                 }
             }
             if self.last.val() {
-                self.wpipe[0].d.next = bit_cast::<WPW, ROWW>(self.e_outc.val()) | self.k_wvalid.val();
+                self.wpipe[0].d.next =
+                    bit_cast::<WPW, ROWW>(self.e_outc.val()) | self.k_wvalid.val();
             }
             if self.fin_issue.val() {
                 self.issuing.d.next = false;

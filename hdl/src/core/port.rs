@@ -213,7 +213,10 @@ impl Logic for Port {
 // pure wiring, written as custom Verilog with an equivalent Rust model
 // (rust-hdl's kernels cannot pack slices selected by a loop index).
 
-const _: () = assert!(DW == 16 && AW == 32, "the converters' Rust models use i16 words in i32 entries");
+const _: () = assert!(
+    DW == 16 && AW == 32,
+    "the converters' Rust models use i16 words in i32 entries"
+);
 
 /// `storen`: the low 16 bits of each 32-bit entry of `din`, packed into the
 /// low `W/2` bits of `dout` (upper half zero).

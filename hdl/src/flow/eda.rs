@@ -133,14 +133,14 @@ pub fn find(tool: Tool) -> Result<PathBuf, EdaError> {
 pub fn version(tool: Tool) -> Result<String, EdaError> {
     let o = run(tool, &[tool.version_arg()], None)?;
     let t = o.text();
-    Ok(t.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string())
+    Ok(t.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+        .to_string())
 }
 
-fn capture(
-    name: String,
-    package: &'static str,
-    cmd: &mut Command,
-) -> Result<Output, EdaError> {
+fn capture(name: String, package: &'static str, cmd: &mut Command) -> Result<Output, EdaError> {
     let out = cmd.output().map_err(|e| EdaError::Missing {
         tool: name,
         package,
@@ -216,7 +216,12 @@ pub fn spawn_built(exe: &Path) -> Result<Child, EdaError> {
 
 /// `verilator --lint-only -Wall --top-module top_module [extra...] files...`
 /// in `dir`; returns the output (empty when clean), or `Failed` with the warnings.
-pub fn lint(dir: &Path, top_module: &str, extra: &[&str], files: &[&str]) -> Result<Output, EdaError> {
+pub fn lint(
+    dir: &Path,
+    top_module: &str,
+    extra: &[&str],
+    files: &[&str],
+) -> Result<Output, EdaError> {
     let mut args = vec!["--lint-only", "-Wall", "--top-module", top_module];
     args.extend_from_slice(extra);
     args.extend_from_slice(files);
@@ -243,7 +248,12 @@ pub fn lint_text(verilog: &str, top_module: &str, extra: &[&str]) -> Result<Outp
     let dir = Scratch::new()?;
     dir.write("top.v", verilog)?;
     dir.write(super::emit::WAIVER_FILE, &super::emit::waiver_file())?;
-    lint(dir.path(), top_module, extra, &[super::emit::WAIVER_FILE, "top.v"])
+    lint(
+        dir.path(),
+        top_module,
+        extra,
+        &[super::emit::WAIVER_FILE, "top.v"],
+    )
 }
 
 /// Run Yosys `script` (one command per line) on one Verilog text, written as

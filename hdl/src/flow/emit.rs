@@ -85,8 +85,9 @@ pub fn block_verilog(cfg: &AccelConfig, block: Design) -> Result<String, HdlErro
     match block {
         Design::Top => top_verilog(cfg),
         Design::Nfu => {
-            let bad =
-                |e: crate::core::nfu::NfuError| HdlError::Unsupported(format!("{} ({e})", cfg.name));
+            let bad = |e: crate::core::nfu::NfuError| {
+                HdlError::Unsupported(format!("{} ({e})", cfg.name))
+            };
             if cfg.tn == 4 {
                 let mut n = crate::core::nfu::NfuTiny::new(cfg).map_err(bad)?;
                 n.connect_all();

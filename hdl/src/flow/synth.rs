@@ -166,8 +166,12 @@ pub fn run_yosys(
     let v = std::fs::canonicalize(verilog).map_err(io(verilog))?;
     let script = work.join("run.ys");
     std::fs::write(&script, opts.script(&v.display().to_string())).map_err(io(&script))?;
-    let out = eda::run_unchecked(Tool::Yosys, &["-q", "-l", "yosys.log", "-s", "run.ys"], Some(work))
-        .map_err(SynthError::Missing)?;
+    let out = eda::run_unchecked(
+        Tool::Yosys,
+        &["-q", "-l", "yosys.log", "-s", "run.ys"],
+        Some(work),
+    )
+    .map_err(SynthError::Missing)?;
     if !out.success() {
         let log = std::fs::read_to_string(work.join("yosys.log")).unwrap_or_default();
         let text = format!("{log}{}", out.stderr);

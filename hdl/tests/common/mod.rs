@@ -143,7 +143,8 @@ pub fn behaves_after<T: Block>(
         assert!(simulate(dut, 10_000), "did not settle");
     }
     let vecs: Vec<Vec<String>> = table.iter().map(|r| r.ins.clone()).collect();
-    let got = simulate_icarus_after(&v, inputs, outputs, &vecs, warmup).unwrap_or_else(|e| panic!("{e}"));
+    let got =
+        simulate_icarus_after(&v, inputs, outputs, &vecs, warmup).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(got.len(), table.len());
     for (c, (g, row)) in got.iter().zip(table).enumerate().skip(warmup) {
         compare("icarus", c, outputs, g, &row.outs);

@@ -59,13 +59,13 @@ pub mod nfu1;
 pub mod nfu2;
 pub mod nfu3;
 
+use crate::widths::*;
 use arch::isa::NfuOp;
 use arch::AccelConfig;
 use nfu1::Nfu1;
 use nfu2::Nfu2;
 use nfu3::{Nfu3, Nfu3Error};
 use rust_hdl::prelude::*;
-use crate::widths::*;
 
 /// Why an [`Nfu`] cannot be built for a configuration.
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]

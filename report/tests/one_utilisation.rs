@@ -1,0 +1,50 @@
+//! `simulate` and `compare` report the same utilisation for the same layer
+//! (they once disagreed on pooling): both go through
+//! `runtime::run::utilisation`, and this test would catch a second copy.
+
+use arch::AccelConfig;
+use firmware::LayerSpec;
+use runtime::simulate::{simulate, SimulateOptions};
+
+fn simulated(preset: &str, layer: &str) -> (f64, u64) {
+    let r = simulate(&SimulateOptions {
+        preset: preset.into(),
+        model: None,
+        layer: Some(layer.into()),
+        batch: 2,
+        json: false,
+        csv: false,
+        energy: runtime::run::DEFAULT_ENERGY_TABLE.into(),
+        plan: false,
+        quiet: true,
+        vcd: None,
+        vcd_max_cycles: runtime::run::VCD_MAX_CYCLES,
+        seed: 1,
+    })
+    .unwrap();
+    (r.layers[0].figures.utilisation, r.layers[0].figures.cycles)
+}
+
+#[test]
+fn simulate_and_compare_agree_on_every_layer_kind() {
+    let table = sim::EnergyTable::named(runtime::run::DEFAULT_ENERGY_TABLE).unwrap();
+    for preset in ["tiny", "diannao"] {
+        let cfg = AccelConfig::preset(preset).unwrap();
+        for layer in [
+            "conv:nx=12,ny=12,k=3,ni=8,no=8,act=relu",
+            "pool:nx=12,ny=12,k=2,ni=8,kind=max",
+            "pool:nx=13,ny=13,k=3,s=2,ni=8,kind=avg",
+            "class:ni=64,no=32",
+        ] {
+            let spec: LayerSpec = layer.parse().unwrap();
+            let compiled = firmware::compile(&cfg, &spec, 2).unwrap();
+            let c = report::compare::simulate(&cfg, "l", &spec, &compiled, &table).unwrap();
+            let (u, cycles) = simulated(preset, layer);
+            assert_eq!(c.cycles, cycles, "{preset} {layer}");
+            assert!(u > 0.0 && u <= 1.0, "{preset} {layer}: {u}");
+            assert_eq!(c.utilisation, u, "{preset} {layer}: compare vs simulate");
+            let want = runtime::run::utilisation(&cfg, &spec, compiled.useful_macs, cycles);
+            assert_eq!(u, want, "{preset} {layer}");
+        }
+    }
+}
