@@ -562,19 +562,26 @@ pub fn time<F: FnMut()>(warmup: usize, reps: usize, mut f: F) -> Timing {
     for _ in 0..warmup {
         f();
     }
-    let mut t: Vec<f64> = (0..reps.max(1))
+    let t: Vec<f64> = (0..reps.max(1))
         .map(|_| {
             let s = Instant::now();
             f();
             s.elapsed().as_secs_f64()
         })
         .collect();
-    t.sort_by(|a, b| a.total_cmp(b));
-    Timing {
-        median_s: t[t.len() / 2],
-        min_s: t[0],
-        max_s: t[t.len() - 1],
-        reps: t.len(),
+    Timing::of(t)
+}
+
+impl Timing {
+    /// Median, fastest and slowest of `samples` (seconds; at least one).
+    pub fn of(mut samples: Vec<f64>) -> Timing {
+        samples.sort_by(|a, b| a.total_cmp(b));
+        Timing {
+            median_s: samples[samples.len() / 2],
+            min_s: samples[0],
+            max_s: samples[samples.len() - 1],
+            reps: samples.len(),
+        }
     }
 }
 

@@ -132,15 +132,6 @@ pub fn thread_cpu_s() -> Option<f64> {
     None
 }
 
-fn median(mut t: Vec<f64>) -> Timing {
-    t.sort_by(|a, b| a.total_cmp(b));
-    Timing {
-        median_s: t[t.len() / 2],
-        min_s: t[0],
-        max_s: t[t.len() - 1],
-        reps: t.len(),
-    }
-}
 
 fn f32s(v: &[i16], frac: u32) -> Vec<f32> {
     let s = 1.0 / (1u64 << frac) as f32;
@@ -235,8 +226,8 @@ fn bench_layer(
         }
     }
     drop(dram);
-    let sim = median(times);
-    let sim_cpu_s = (!cpu.is_empty()).then(|| median(cpu).median_s);
+    let sim = Timing::of(times);
+    let sim_cpu_s = (!cpu.is_empty()).then(|| Timing::of(cpu).median_s);
     let macs = compiled.useful_macs;
     let (host_1t, host_all) = if args.no_host {
         (None, None)
