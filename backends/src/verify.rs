@@ -50,7 +50,7 @@ pub struct Report {
 #[derive(Debug, Error)]
 pub enum VerifyError {
     /// No such backend.
-    #[error("unknown backend `{0}` (known: sim, sim-stepped, rtl, verilator)")]
+    #[error("unknown backend `{0}` (known: {known})", known = BACKENDS.join(", "))]
     UnknownBackend(String),
     /// Fewer than one backend asked for.
     #[error("no backend given")]

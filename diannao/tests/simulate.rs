@@ -382,6 +382,20 @@ fn verify_backends_replays_a_layer_on_every_backend() {
         ],
         &["unknown backend `nope`"],
     );
+    // a backend that cannot run the layer is "could not run", not "differ"
+    let o = run(&[
+        "verify",
+        "--preset",
+        "diannao",
+        "--layer",
+        "pool:nx=4,ny=4,kx=2,ky=2,ni=4",
+        "--backends",
+        "sim,rtl",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!o.status.success(), "{out}");
+    assert!(out.contains("COULD NOT RUN") && out.contains("too slow"), "{out}");
+    assert!(!out.contains("DIFFER"), "{out}");
 }
 
 #[test]

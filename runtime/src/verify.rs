@@ -143,9 +143,16 @@ pub fn command(args: &VerifyOptions, out: &mut dyn Write) -> Result<(), RunError
                     )?;
                 }
                 Err(e) => {
+                    // a disagreement is a verdict; a backend that could not run is not
+                    let verdict = match e {
+                        backends::verify::VerifyError::Mismatch { .. } => "BACKENDS DIFFER",
+                        _ => "COULD NOT RUN",
+                    };
                     failed += 1;
-                    first.get_or_insert_with(|| format!("layer {}: backends: {e}", v.name));
-                    writeln!(out, "{:<width$}  {kind:<5}  BACKENDS DIFFER: {e}", v.name)?;
+                    first.get_or_insert_with(|| {
+                        format!("layer {}: backends: {} ({e})", v.name, verdict.to_lowercase())
+                    });
+                    writeln!(out, "{:<width$}  {kind:<5}  {verdict}: {e}", v.name)?;
                 }
             }
         }
