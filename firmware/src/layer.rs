@@ -252,8 +252,9 @@ impl LayerSpec {
             let py = ny as u64 + 2 * w.pad as u64;
             check_bytes("nx", "padded input", px * py * ni as u64)?;
         }
-        // pooling: no weights, and the output is not larger than the padded
-        // input; classifier: the output is not larger than the weights
+        // these two can only fail for a convolution: a pooling layer has no
+        // weights and an output no larger than its padded input, a
+        // classifier an output no larger than its weights
         check_bytes("no", "weights", self.weight_len())?;
         check_bytes("no", "output", self.output_len())?;
         Ok(())
