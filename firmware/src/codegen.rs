@@ -15,7 +15,7 @@
 
 use crate::layer::LayerSpec;
 use crate::layout::{groups, reduction_tiles, Layout};
-use crate::tiler::{capacities, choose, Geom, TilePlan};
+use crate::tiler::{capacities, choose, Geom, TilePlan, TileSizes};
 use crate::FwError;
 use arch::fixed::Rounding;
 use arch::isa::fields::WAIT_BITS;
@@ -27,27 +27,9 @@ use arch::AccelConfig;
 pub struct CompileOptions {
     /// Rounding of the output conversion.
     pub round: Rounding,
-    /// Force a tile plan instead of choosing one (must fit; checked).
-    pub plan: Option<ForcedPlan>,
-}
-
-/// Tile sizes imposed by the caller (tests, experiments).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ForcedPlan {
-    /// Output rows per tile.
-    pub toy: u32,
-    /// Output columns per tile.
-    pub tox: u32,
-    /// Output chunks per group.
-    pub to: u32,
-    /// Kernel rows per reduction tile.
-    pub tky: u32,
-    /// Kernel columns per reduction tile.
-    pub tkx: u32,
-    /// Input chunks per reduction tile.
-    pub tc: u32,
-    /// Buffer parts used in turn (1 single, 2 double buffering, ...).
-    pub parts: u32,
+    /// Force tile sizes instead of choosing them (clamped to the layer,
+    /// `parts` also used for NBout; must fit, checked).
+    pub plan: Option<TileSizes>,
 }
 
 impl Default for CompileOptions {
@@ -111,13 +93,15 @@ pub fn compile_with(
         Some(f) => {
             let dw = g.depthwise();
             let mut p = TilePlan {
-                toy: f.toy.clamp(1, g.oy),
-                tox: f.tox.clamp(1, g.ox),
-                to: if dw { 1 } else { f.to.clamp(1, g.oc) },
-                tky: f.tky.clamp(1, g.ky),
-                tkx: f.tkx.clamp(1, g.kx),
-                tc: if dw { 1 } else { f.tc.clamp(1, g.c) },
-                parts: f.parts.clamp(1, crate::tiler::MAX_PARTS),
+                sizes: TileSizes {
+                    toy: f.toy.clamp(1, g.oy),
+                    tox: f.tox.clamp(1, g.ox),
+                    to: if dw { 1 } else { f.to.clamp(1, g.oc) },
+                    tky: f.tky.clamp(1, g.ky),
+                    tkx: f.tkx.clamp(1, g.kx),
+                    tc: if dw { 1 } else { f.tc.clamp(1, g.c) },
+                    parts: f.parts.clamp(1, crate::tiler::MAX_PARTS),
+                },
                 out_parts: f.parts.clamp(1, crate::tiler::MAX_PARTS),
                 sb_resident: false,
                 cost: Default::default(),
@@ -291,12 +275,12 @@ fn generate(
     l: &Layout,
     round: Rounding,
 ) -> Vec<Instruction> {
-    let (nbc, sbc, _) = capacities(cfg, p.parts);
+    let (nbc, sbc, _) = capacities(cfg, p.sizes.parts);
     let (_, _, noc) = capacities(cfg, p.out_parts);
     let mut nbin_h = Ring {
         cap: nbc,
         next: 0,
-        parts: p.parts,
+        parts: p.sizes.parts,
     };
     let mut sb_h = if p.sb_resident {
         Ring {
@@ -308,7 +292,7 @@ fn generate(
         Ring {
             cap: sbc,
             next: 0,
-            parts: p.parts,
+            parts: p.sizes.parts,
         }
     };
     let mut out_h = Ring {
@@ -330,8 +314,8 @@ fn generate(
     // output tiles in program order: (img, oy0, toy, ox0, tox, group)
     let mut order = Vec::new();
     for img in 0..g.images {
-        for (oy0, toy) in walk(g.oy, p.toy) {
-            for (ox0, tox) in walk(g.ox, p.tox) {
+        for (oy0, toy) in walk(g.oy, p.sizes.toy) {
+            for (ox0, tox) in walk(g.ox, p.sizes.tox) {
                 for gi in 0..grps.len() {
                     order.push((img, oy0, toy, ox0, tox, gi));
                 }

@@ -81,6 +81,21 @@ pub struct PoolSpec {
     pub kind: PoolKind,
 }
 
+/// The sliding window of a convolution or pooling layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// Width.
+    pub kx: u32,
+    /// Height.
+    pub ky: u32,
+    /// Horizontal stride.
+    pub sx: u32,
+    /// Vertical stride.
+    pub sy: u32,
+    /// Border on every side (pixels).
+    pub pad: u32,
+}
+
 /// A fully connected (classifier) layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ClassSpec {
@@ -204,62 +219,66 @@ fn check_window(nx: u32, ny: u32, kx: u32, ky: u32, pad: u32) -> Result<(), Laye
 impl LayerSpec {
     /// Check every field; the error names the offending one.
     pub fn validate(&self) -> Result<(), LayerError> {
-        let nonzero = |fs: &[(&'static str, u32)]| -> Result<(), LayerError> {
-            for (f, v) in fs {
-                if *v == 0 {
-                    return Err(LayerError::Zero { field: f });
-                }
-            }
-            Ok(())
+        // every size, in field order: the first zero one is reported
+        let sizes: Vec<(&'static str, u32)> = match self {
+            LayerSpec::Conv(c) => vec![
+                ("nx", c.nx),
+                ("ny", c.ny),
+                ("kx", c.kx),
+                ("ky", c.ky),
+                ("ni", c.ni),
+                ("no", c.no),
+                ("sx", c.sx),
+                ("sy", c.sy),
+            ],
+            LayerSpec::Pool(p) => vec![
+                ("nx", p.nx),
+                ("ny", p.ny),
+                ("kx", p.kx),
+                ("ky", p.ky),
+                ("ni", p.ni),
+                ("sx", p.sx),
+                ("sy", p.sy),
+            ],
+            LayerSpec::Classifier(c) => vec![("ni", c.ni), ("no", c.no)],
         };
-        match self {
-            LayerSpec::Conv(c) => {
-                nonzero(&[
-                    ("nx", c.nx),
-                    ("ny", c.ny),
-                    ("kx", c.kx),
-                    ("ky", c.ky),
-                    ("ni", c.ni),
-                    ("no", c.no),
-                    ("sx", c.sx),
-                    ("sy", c.sy),
-                ])?;
-                check_window(c.nx, c.ny, c.kx, c.ky, c.pad)?;
-                let px = c.nx as u64 + 2 * c.pad as u64;
-                let py = c.ny as u64 + 2 * c.pad as u64;
-                check_bytes("nx", "padded input", px * py * c.ni as u64)?;
-                check_bytes(
-                    "no",
-                    "weights",
-                    c.kx as u64 * c.ky as u64 * c.ni as u64 * c.no as u64,
-                )?;
-                let (ox, oy) = (
-                    out_size(c.nx, c.kx, c.sx, c.pad) as u64,
-                    out_size(c.ny, c.ky, c.sy, c.pad) as u64,
-                );
-                check_bytes("no", "output", ox * oy * c.no as u64)?;
-            }
-            LayerSpec::Pool(p) => {
-                nonzero(&[
-                    ("nx", p.nx),
-                    ("ny", p.ny),
-                    ("kx", p.kx),
-                    ("ky", p.ky),
-                    ("ni", p.ni),
-                    ("sx", p.sx),
-                    ("sy", p.sy),
-                ])?;
-                check_window(p.nx, p.ny, p.kx, p.ky, p.pad)?;
-                let px = p.nx as u64 + 2 * p.pad as u64;
-                let py = p.ny as u64 + 2 * p.pad as u64;
-                check_bytes("nx", "padded input", px * py * p.ni as u64)?;
-            }
-            LayerSpec::Classifier(c) => {
-                nonzero(&[("ni", c.ni), ("no", c.no)])?;
-                check_bytes("no", "weights", c.ni as u64 * c.no as u64)?;
-            }
+        if let Some(&(field, _)) = sizes.iter().find(|(_, v)| *v == 0) {
+            return Err(LayerError::Zero { field });
         }
+        if let Some(w) = self.window() {
+            let (ni, ny, nx) = self.input_shape();
+            check_window(nx, ny, w.kx, w.ky, w.pad)?;
+            let px = nx as u64 + 2 * w.pad as u64;
+            let py = ny as u64 + 2 * w.pad as u64;
+            check_bytes("nx", "padded input", px * py * ni as u64)?;
+        }
+        // these two can only fail for a convolution: a pooling layer has no
+        // weights and an output no larger than its padded input, a
+        // classifier an output no larger than its weights
+        check_bytes("no", "weights", self.weight_len())?;
+        check_bytes("no", "output", self.output_len())?;
         Ok(())
+    }
+
+    /// The sliding window of a convolution or pooling layer (`None` for a classifier).
+    pub fn window(&self) -> Option<Window> {
+        match self {
+            LayerSpec::Conv(c) => Some(Window {
+                kx: c.kx,
+                ky: c.ky,
+                sx: c.sx,
+                sy: c.sy,
+                pad: c.pad,
+            }),
+            LayerSpec::Pool(p) => Some(Window {
+                kx: p.kx,
+                ky: p.ky,
+                sx: p.sx,
+                sy: p.sy,
+                pad: p.pad,
+            }),
+            LayerSpec::Classifier(_) => None,
+        }
     }
 
     /// Short type name (`conv`, `pool`, `class`).
@@ -282,18 +301,21 @@ impl LayerSpec {
 
     /// Output shape `(maps, height, width)` of one image (classifier: `(no, 1, 1)`).
     pub fn output_shape(&self) -> (u32, u32, u32) {
-        match self {
-            LayerSpec::Conv(c) => (
-                c.no,
-                out_size(c.ny, c.ky, c.sy, c.pad),
-                out_size(c.nx, c.kx, c.sx, c.pad),
-            ),
-            LayerSpec::Pool(p) => (
-                p.ni,
-                out_size(p.ny, p.ky, p.sy, p.pad),
-                out_size(p.nx, p.kx, p.sx, p.pad),
-            ),
-            LayerSpec::Classifier(c) => (c.no, 1, 1),
+        let maps = match self {
+            LayerSpec::Conv(c) => c.no,
+            LayerSpec::Pool(p) => p.ni,
+            LayerSpec::Classifier(c) => c.no,
+        };
+        match self.window() {
+            Some(w) => {
+                let (_, ny, nx) = self.input_shape();
+                (
+                    maps,
+                    out_size(ny, w.ky, w.sy, w.pad),
+                    out_size(nx, w.kx, w.sx, w.pad),
+                )
+            }
+            None => (maps, 1, 1),
         }
     }
 
@@ -425,6 +447,21 @@ impl Kv {
             .ok_or(LayerError::Missing(y))?;
         Ok((vx, vy))
     }
+    /// `act` (default identity) and `bias` (default true) of a conv or classifier.
+    fn act_bias(&mut self) -> Result<(Activation, bool), LayerError> {
+        let act = self
+            .take("act")
+            .map(|v| parse_act("act", &v))
+            .transpose()?
+            .unwrap_or(Activation::Identity);
+        let bias = self
+            .take("bias")
+            .map(|v| parse_bool("bias", &v))
+            .transpose()?
+            .unwrap_or(true);
+        Ok((act, bias))
+    }
+
     fn finish(self, kind: &'static str) -> Result<(), LayerError> {
         match self.0.into_keys().next() {
             Some(key) => Err(LayerError::UnknownField { key, kind }),
@@ -465,16 +502,7 @@ impl FromStr for LayerSpec {
                 let (ni, no) = (kv.u32_req("ni")?, kv.u32_req("no")?);
                 let (sx, sy) = kv.pair("s", "sx", "sy", Some(1))?;
                 let pad = kv.u32_opt("pad")?.unwrap_or(0);
-                let act = kv
-                    .take("act")
-                    .map(|v| parse_act("act", &v))
-                    .transpose()?
-                    .unwrap_or(Activation::Identity);
-                let bias = kv
-                    .take("bias")
-                    .map(|v| parse_bool("bias", &v))
-                    .transpose()?
-                    .unwrap_or(true);
+                let (act, bias) = kv.act_bias()?;
                 kv.finish("conv")?;
                 LayerSpec::Conv(ConvSpec {
                     nx,
@@ -518,16 +546,7 @@ impl FromStr for LayerSpec {
             }
             "class" | "classifier" | "fc" => {
                 let (ni, no) = (kv.u32_req("ni")?, kv.u32_req("no")?);
-                let act = kv
-                    .take("act")
-                    .map(|v| parse_act("act", &v))
-                    .transpose()?
-                    .unwrap_or(Activation::Identity);
-                let bias = kv
-                    .take("bias")
-                    .map(|v| parse_bool("bias", &v))
-                    .transpose()?
-                    .unwrap_or(true);
+                let (act, bias) = kv.act_bias()?;
                 kv.finish("class")?;
                 LayerSpec::Classifier(ClassSpec { ni, no, act, bias })
             }

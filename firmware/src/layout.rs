@@ -119,10 +119,10 @@ pub fn reduction_tiles(g: &Geom, p: &TilePlan) -> Vec<(u32, u32, u32, u32, u32, 
     let cs = if g.depthwise() {
         vec![(0, 1)]
     } else {
-        walk(g.c, p.tc)
+        walk(g.c, p.sizes.tc)
     };
-    for (ky0, tky) in walk(g.ky, p.tky) {
-        for (kx0, tkx) in walk(g.kx, p.tkx) {
+    for (ky0, tky) in walk(g.ky, p.sizes.tky) {
+        for (kx0, tkx) in walk(g.kx, p.sizes.tkx) {
             for &(c0, tc) in &cs {
                 v.push((ky0, tky, kx0, tkx, c0, tc));
             }
@@ -133,7 +133,7 @@ pub fn reduction_tiles(g: &Geom, p: &TilePlan) -> Vec<(u32, u32, u32, u32, u32, 
 
 /// Output-chunk groups in program order: (o0, to).
 pub fn groups(g: &Geom, p: &TilePlan) -> Vec<(u32, u32)> {
-    let t = if g.depthwise() { 1 } else { p.to };
+    let t = if g.depthwise() { 1 } else { p.sizes.to };
     let mut v = Vec::new();
     let mut o = 0;
     while o < g.oc {

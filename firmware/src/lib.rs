@@ -24,7 +24,7 @@ pub mod tiler;
 
 pub use codegen::{compile, compile_with, CompileOptions, CompiledLayer};
 pub use elementwise::{compile_ew, CompiledEw, EwLayout, EwOp, EwSpec};
-pub use layer::{ClassSpec, ConvSpec, LayerError, LayerSpec, PoolKind, PoolSpec};
+pub use layer::{ClassSpec, ConvSpec, LayerError, LayerSpec, PoolKind, PoolSpec, Window};
 pub use layout::{Layout, Region};
 pub use model::{Model, ModelError};
 pub use tiler::TilePlan;

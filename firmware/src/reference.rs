@@ -67,6 +67,15 @@ pub fn forward(
     })
 }
 
+/// The accumulator's start for output `o`: its bias shifted left by `frac`, or 0.
+fn start(has_bias: bool, bias: &[i16], o: usize, frac: u32) -> i32 {
+    if has_bias {
+        (bias[o] as i32) << frac
+    } else {
+        0
+    }
+}
+
 fn finish(acc: i32, frac: u32, round: Rounding, table: &Table, sat: &mut u64) -> i16 {
     let (x, s1) = fixed::convert(acc, frac, round, 0);
     let (y, s2) = table.apply(x, frac);
@@ -92,7 +101,7 @@ fn conv(
         for o in 0..no as usize {
             for y in 0..oy as i64 {
                 for x in 0..ox as i64 {
-                    let mut acc: i32 = if c.bias { (bias[o] as i32) << frac } else { 0 };
+                    let mut acc = start(c.bias, bias, o, frac);
                     for i in 0..ni {
                         for ky in 0..c.ky as i64 {
                             let iy = y * c.sy as i64 + ky - c.pad as i64;
@@ -188,9 +197,8 @@ fn classifier(
     let mut sat = 0;
     for b in 0..batch as usize {
         for o in 0..no {
-            let base: i32 = if c.bias { (bias[o] as i32) << frac } else { 0 };
             let acc = fixed::acc_add(
-                base,
+                start(c.bias, bias, o, frac),
                 fixed::dot(&input[b * ni..(b + 1) * ni], &w[o * ni..(o + 1) * ni]),
             );
             out.push(finish(acc, frac, round, &table, &mut sat));

@@ -133,7 +133,23 @@ impl Geom {
     pub fn new(cfg: &AccelConfig, layer: &LayerSpec, batch: u32) -> Self {
         let tn = cfg.tn;
         let ch = |n: u32| n.div_ceil(tn);
-        let base = |op, act, bias, scale, pad_value| Geom {
+        let (op, act, bias, scale, pad_value) = match layer {
+            LayerSpec::Conv(l) => (NfuOp::Mac, l.act, l.bias, 0, 0),
+            LayerSpec::Pool(p) => match p.kind {
+                PoolKind::Max => (NfuOp::Max, Activation::Identity, false, 0, i16::MIN),
+                PoolKind::Avg => (
+                    NfuOp::Avg,
+                    Activation::Identity,
+                    false,
+                    avg_scale(p.kx * p.ky) as u32,
+                    0,
+                ),
+            },
+            LayerSpec::Classifier(l) => (NfuOp::Mac, l.act, l.bias, 0, 0),
+        };
+        let (ni, ny, nx) = layer.input_shape();
+        let (no, oy, ox) = layer.output_shape();
+        let base = Geom {
             layer: *layer,
             op,
             act,
@@ -146,70 +162,35 @@ impl Geom {
             pad: 0,
             hp: 1,
             wp: 1,
-            ni: 0,
-            c: 0,
-            oy: 1,
-            ox: 1,
-            no: 0,
-            oc: 0,
+            ni,
+            c: ch(ni),
+            oy,
+            ox,
+            no,
+            oc: ch(no),
             ky: 1,
             kx: 1,
             sy: 1,
             sx: 1,
             pack: None,
         };
-        match layer {
-            LayerSpec::Conv(l) => {
-                let (_, oy, ox) = layer.output_shape();
-                Geom {
-                    pad: l.pad,
-                    hp: l.ny + 2 * l.pad,
-                    wp: l.nx + 2 * l.pad,
-                    ni: l.ni,
-                    c: ch(l.ni),
-                    oy,
-                    ox,
-                    no: l.no,
-                    oc: ch(l.no),
-                    ky: l.ky,
-                    kx: l.kx,
-                    sy: l.sy,
-                    sx: l.sx,
-                    ..base(NfuOp::Mac, l.act, l.bias, 0, 0)
-                }
-            }
-            LayerSpec::Pool(p) => {
-                let (_, oy, ox) = layer.output_shape();
-                let (op, scale, pv) = match p.kind {
-                    PoolKind::Max => (NfuOp::Max, 0, i16::MIN),
-                    PoolKind::Avg => (NfuOp::Avg, avg_scale(p.kx * p.ky) as u32, 0),
-                };
-                Geom {
-                    pad: p.pad,
-                    hp: p.ny + 2 * p.pad,
-                    wp: p.nx + 2 * p.pad,
-                    ni: p.ni,
-                    c: ch(p.ni),
-                    oy,
-                    ox,
-                    no: p.ni,
-                    oc: ch(p.ni),
-                    ky: p.ky,
-                    kx: p.kx,
-                    sy: p.sy,
-                    sx: p.sx,
-                    ..base(op, Activation::Identity, false, scale, pv)
-                }
-            }
-            LayerSpec::Classifier(l) => Geom {
+        match layer.window() {
+            Some(w) => Geom {
+                pad: w.pad,
+                hp: ny + 2 * w.pad,
+                wp: nx + 2 * w.pad,
+                ky: w.ky,
+                kx: w.kx,
+                sy: w.sy,
+                sx: w.sx,
+                ..base
+            },
+            // classifier: one run, the batch is the x axis
+            None => Geom {
                 images: 1,
                 wp: batch,
                 ox: batch,
-                ni: l.ni,
-                c: ch(l.ni),
-                no: l.no,
-                oc: ch(l.no),
-                ..base(NfuOp::Mac, l.act, l.bias, 0, 0)
+                ..base
             },
         }
     }
@@ -280,9 +261,10 @@ impl Geom {
     }
 }
 
-/// Tile sizes, loop order and the predicted cost of a compiled layer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TilePlan {
+/// The tile sizes of a plan (also what a caller may force:
+/// [`crate::codegen::CompileOptions::plan`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TileSizes {
     /// Output rows per tile.
     pub toy: u32,
     /// Output columns per tile (classifier: images).
@@ -298,6 +280,13 @@ pub struct TilePlan {
     /// NBin and SB each split into this many parts used in turn
     /// (1: single-buffered, 2: double-buffered, 3-4: deeper prefetch).
     pub parts: u32,
+}
+
+/// Tile sizes, loop order and the predicted cost of a compiled layer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TilePlan {
+    /// Tile sizes and NBin/SB ring depth.
+    pub sizes: TileSizes,
     /// NBout split into this many parts used in turn (1: an output tile
     /// may use the whole NBout, and the next tile waits for its stores).
     pub out_parts: u32,
@@ -357,35 +346,36 @@ pub fn capacities(cfg: &AccelConfig, parts: u32) -> (u32, u32, u32) {
 impl TilePlan {
     /// Whether the largest tile fits the buffers.
     pub fn fits(&self, cfg: &AccelConfig, g: &Geom) -> bool {
-        let (nb, sb, _) = capacities(cfg, self.parts);
+        let t = &self.sizes;
+        let (nb, sb, _) = capacities(cfg, t.parts);
         let (_, _, no) = capacities(cfg, self.out_parts);
-        let patch =
-            g.hin(self.toy, self.tky) as u64 * g.win(self.tox, self.tkx) as u64 * self.tc as u64;
+        let patch = g.hin(t.toy, t.tky) as u64 * g.win(t.tox, t.tkx) as u64 * t.tc as u64;
         let sbr = if g.depthwise() {
             0
         } else if self.sb_resident {
             return patch <= nb as u64
-                && self.to as u64 * (g.ky as u64 * g.kx as u64 * g.c as u64 + g.bias as u64)
+                && t.to as u64 * (g.ky as u64 * g.kx as u64 * g.c as u64 + g.bias as u64)
                     <= cfg.sb_rows() as u64
-                && self.to as u64 * self.toy as u64 * self.tox as u64 <= no as u64;
+                && t.to as u64 * t.toy as u64 * t.tox as u64 <= no as u64;
         } else {
-            self.to as u64 * (self.tky as u64 * self.tkx as u64 * self.tc as u64 + g.bias as u64)
+            t.to as u64 * (t.tky as u64 * t.tkx as u64 * t.tc as u64 + g.bias as u64)
         };
-        let out = self.to as u64 * self.toy as u64 * self.tox as u64;
+        let out = t.to as u64 * t.toy as u64 * t.tox as u64;
         patch <= nb as u64 && sbr <= sb as u64 && out <= no as u64
     }
 
     /// Reduction tiles (ky, kx, c classes with counts).
     fn reduction_classes(&self, g: &Geom) -> Vec<(u32, u32, u32, u64, bool)> {
+        let t = self.sizes;
         // (tky, tkx, tc, count, contains-first-tile)
         let mut v = Vec::new();
         let cs = if g.depthwise() {
             vec![(1, 1)]
         } else {
-            splits(g.c, self.tc)
+            splits(g.c, t.tc)
         };
-        for (a, na) in splits(g.ky, self.tky) {
-            for (b, nb) in splits(g.kx, self.tkx) {
+        for (a, na) in splits(g.ky, t.tky) {
+            for (b, nb) in splits(g.kx, t.tkx) {
                 for &(c, nc) in &cs {
                     v.push((a, b, c, na * nb * nc, false));
                 }
@@ -398,12 +388,13 @@ impl TilePlan {
 
     /// Closed-form cost of this plan (rows moved are exactly those of the generated program).
     pub fn predict(&mut self, cfg: &AccelConfig, g: &Geom) {
-        let ys = splits(g.oy, self.toy);
-        let xs = splits(g.ox, self.tox);
+        let t = self.sizes;
+        let ys = splits(g.oy, t.toy);
+        let xs = splits(g.ox, t.tox);
         let gs = if g.depthwise() {
             splits(g.oc, 1)
         } else {
-            splits(g.oc, self.to)
+            splits(g.oc, t.to)
         };
         let rs = self.reduction_classes(g);
         let n_r: u64 = rs.iter().map(|r| r.3).sum();
@@ -473,8 +464,8 @@ impl TilePlan {
         let (m, cc) = (c.port_cycles as f64 / steps, c.nfu_cycles as f64 / steps);
         let ops_per_step = c.ops as f64 / steps;
         let q = cfg.queue_depth as f64;
-        let ahead = ((self.parts as f64 - 1.0).min((q - 1.0) / ops_per_step)).max(0.0);
-        let per_step = if self.parts <= 1 {
+        let ahead = ((t.parts as f64 - 1.0).min((q - 1.0) / ops_per_step)).max(0.0);
+        let per_step = if t.parts <= 1 {
             cc + m + lat
         } else {
             cc.max(m).max((cc + m + lat) / (1.0 + ahead))
@@ -482,8 +473,7 @@ impl TilePlan {
         // a single NBout part: each output tile's first op waits for the previous tile's stores
         let out_tiles = imgs * tiles * n_og;
         let store_wait = if self.out_parts <= 1 && out_tiles > 1 {
-            (out_tiles - 1) as f64
-                * (lat + (self.to as u64 * self.toy as u64 * self.tox as u64) as f64)
+            (out_tiles - 1) as f64 * (lat + (t.to as u64 * t.toy as u64 * t.tox as u64) as f64)
         } else {
             0.0
         };
@@ -579,13 +569,15 @@ pub fn choose(cfg: &AccelConfig, g: &Geom) -> Result<TilePlan, FwError> {
                     let nt = g.oy.div_ceil(toy);
                     toy = g.oy.div_ceil(nt);
                     let mut p = TilePlan {
-                        toy,
-                        tox,
-                        to,
-                        tky,
-                        tkx,
-                        tc,
-                        parts: db,
+                        sizes: TileSizes {
+                            toy,
+                            tox,
+                            to,
+                            tky,
+                            tkx,
+                            tc,
+                            parts: db,
+                        },
                         out_parts: dout,
                         sb_resident: res,
                         cost: Cost::default(),
@@ -619,17 +611,17 @@ pub fn choose(cfg: &AccelConfig, g: &Geom) -> Result<TilePlan, FwError> {
 
 impl fmt::Display for TilePlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let c = &self.cost;
+        let (c, t) = (&self.cost, &self.sizes);
         writeln!(
             f,
             "tiles: output {}x{} px x {} chunk(s); reduction {} ky x {} kx x {} chunk(s); NBin/SB split in {} part(s), NBout in {}",
-            self.toy,
-            self.tox,
-            self.to,
-            self.tky,
-            self.tkx,
-            self.tc,
-            self.parts,
+            t.toy,
+            t.tox,
+            t.to,
+            t.tky,
+            t.tkx,
+            t.tc,
+            t.parts,
             self.out_parts
         )?;
         if let Some(p) = &self.pack {

@@ -8,7 +8,8 @@ mod common;
 use arch::fixed::Rounding;
 use arch::AccelConfig;
 use common::*;
-use firmware::codegen::{CompileOptions, ForcedPlan};
+use firmware::codegen::CompileOptions;
+use firmware::tiler::TileSizes;
 use firmware::{compile_with, reference, LayerSpec};
 use proptest::prelude::*;
 
@@ -146,7 +147,7 @@ fn forced_awkward_tilings_match() {
     ] {
         let opts = CompileOptions {
             round: Rounding::Nearest,
-            plan: Some(ForcedPlan {
+            plan: Some(TileSizes {
                 toy,
                 tox,
                 to,

@@ -2,9 +2,27 @@
 
 use crate::error::SimError;
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 /// Bytes per allocated page.
 pub const PAGE_BYTES: u64 = 64 * 1024;
+
+/// The byte range `addr..addr + len` cut at page boundaries: per piece,
+/// its page, its offset in the page and its range within `0..len`.
+fn pieces(addr: u64, len: usize) -> impl Iterator<Item = (u64, usize, Range<usize>)> {
+    let mut done = 0usize;
+    std::iter::from_fn(move || {
+        if done >= len {
+            return None;
+        }
+        let a = addr + done as u64;
+        let (page, off) = (a / PAGE_BYTES, (a % PAGE_BYTES) as usize);
+        let n = (PAGE_BYTES as usize - off).min(len - done);
+        let r = done..done + n;
+        done += n;
+        Some((page, off, r))
+    })
+}
 
 /// The external DRAM: pages of [`PAGE_BYTES`] allocated on first write;
 /// untouched memory reads as 0. Addresses are byte addresses below
@@ -44,16 +62,12 @@ impl Dram {
     /// Read `buf.len()` bytes starting at byte `addr`.
     pub fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), SimError> {
         self.check(addr, buf.len())?;
-        let mut done = 0usize;
-        while done < buf.len() {
-            let a = addr + done as u64;
-            let (page, off) = (a / PAGE_BYTES, (a % PAGE_BYTES) as usize);
-            let n = (PAGE_BYTES as usize - off).min(buf.len() - done);
+        for (page, off, r) in pieces(addr, buf.len()) {
+            let n = r.len();
             match self.pages.get(&page) {
-                Some(p) => buf[done..done + n].copy_from_slice(&p[off..off + n]),
-                None => buf[done..done + n].fill(0),
+                Some(p) => buf[r].copy_from_slice(&p[off..off + n]),
+                None => buf[r].fill(0),
             }
-            done += n;
         }
         Ok(())
     }
@@ -61,17 +75,13 @@ impl Dram {
     /// Write `data` starting at byte `addr`.
     pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), SimError> {
         self.check(addr, data.len())?;
-        let mut done = 0usize;
-        while done < data.len() {
-            let a = addr + done as u64;
-            let (page, off) = (a / PAGE_BYTES, (a % PAGE_BYTES) as usize);
-            let n = (PAGE_BYTES as usize - off).min(data.len() - done);
+        for (page, off, r) in pieces(addr, data.len()) {
+            let n = r.len();
             let p = self
                 .pages
                 .entry(page)
                 .or_insert_with(|| vec![0u8; PAGE_BYTES as usize].into_boxed_slice());
-            p[off..off + n].copy_from_slice(&data[done..done + n]);
-            done += n;
+            p[off..off + n].copy_from_slice(&data[r]);
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! counters) persists across runs.
 
 use crate::buffers::Buffers;
+use crate::core::Core;
 use crate::dram::Dram;
 use crate::error::SimError;
 use crate::nfu::NfuState;
@@ -151,16 +152,8 @@ impl Machine {
             Some(w) => Some(VcdTrace::new(w)?),
             None => None,
         };
-        let out = Scheduler::new(
-            &self.cfg,
-            &mut self.bufs,
-            &mut self.nfu,
-            dram,
-            program,
-            mode,
-            vcd,
-        )
-        .run()?;
+        let core = Core::new(&self.cfg, &mut self.bufs, &mut self.nfu, dram, program);
+        let out = Scheduler::new(core, mode, vcd).run()?;
         self.total.merge(&out.counters);
         let stats = RunStats {
             cycles: out.cycles,

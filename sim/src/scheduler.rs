@@ -5,16 +5,12 @@
 //! row write, NFU completion) and evaluates NFU issues and buffer writes
 //! lazily, in cycle order, just before anything observes them.
 
-use crate::buffers::Buffers;
 use crate::core::cp::Status;
-use crate::core::nfu::{Kernel, NfuState};
+use crate::core::nfu::Kernel;
 use crate::core::Core;
-use crate::dram::Dram;
 use crate::error::SimError;
 use crate::vcd::VcdTrace;
 use arch::events::{Counters, Event};
-use arch::isa::fields::Word;
-use arch::AccelConfig;
 
 /// How time advances.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,22 +39,10 @@ pub(crate) struct Scheduler<'a> {
 }
 
 impl<'a> Scheduler<'a> {
-    /// A run of `words` (imem) on the machine state `bufs`, `nfu_state`, `dram`.
-    pub fn new(
-        cfg: &'a AccelConfig,
-        bufs: &'a mut Buffers,
-        nfu_state: &'a mut NfuState,
-        dram: &'a mut Dram,
-        words: &[Word],
-        mode: Mode,
-        vcd: Option<VcdTrace>,
-    ) -> Self {
+    /// A run of `core` (blocks in their reset state, see [`Core::new`]).
+    pub fn new(core: Core<'a>, mode: Mode, vcd: Option<VcdTrace>) -> Self {
         let mode = if vcd.is_some() { Mode::Stepped } else { mode };
-        Scheduler {
-            core: Core::new(cfg, bufs, nfu_state, dram, words),
-            mode,
-            vcd,
-        }
+        Scheduler { core, mode, vcd }
     }
 
     /// Run to the halt cycle.
