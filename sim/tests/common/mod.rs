@@ -1,8 +1,6 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use arch::activation::Activation;
-use arch::fixed::Rounding;
 use arch::isa::{AccIn, DmaOp, DmaSlot, Instruction, NfuOp, NfuSlot};
 use arch::AccelConfig;
 use sim::{Dram, Machine, RunStats, SimError};
@@ -25,22 +23,11 @@ pub fn nfu(op: NfuOp, acc_in: AccIn, ni: u32) -> NfuSlot {
     NfuSlot {
         op,
         acc_in,
-        activate: false,
-        act: Activation::Identity,
-        round: Rounding::Truncate,
-        wait: 0,
-        transpose: false,
-        nbin: 0,
-        sb: 0,
-        nbout: 0,
         npy: 1,
-        spy: 0,
         npx: 1,
-        spx: 0,
         nky: 1,
-        sky: 0,
         ni,
-        scale: 0,
+        ..NfuSlot::NOP
     }
 }
 
