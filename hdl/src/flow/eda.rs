@@ -113,6 +113,18 @@ impl Output {
     }
 }
 
+/// The Verilator warnings that the simulation builds (the Verilator
+/// backend's testbench, the AXI harness) waive: the emitted Verilog is
+/// linted separately with `-Wall` and listed waivers (docs/hdl.md), so a
+/// simulation build only needs it to compile.
+pub const VERILATOR_SIM_WAIVERS: [&str; 5] = [
+    "-Wno-fatal",
+    "-Wno-lint",
+    "-Wno-style",
+    "-Wno-WIDTH",
+    "-Wno-UNOPTFLAT",
+];
+
 /// Where `tool` is on `PATH`.
 pub fn find(tool: Tool) -> Result<PathBuf, EdaError> {
     let path = std::env::var_os("PATH").unwrap_or_default();
