@@ -6,73 +6,25 @@ use arch::isa::fields::{self, F, INSTR_BYTES, INSTR_WORDS};
 use arch::isa::program::HEADER_BYTES;
 use arch::AccelConfig;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_diannao");
+mod common;
+
+use common::{ok, stderr, stdout};
 const SUBCOMMANDS: &[&str] = &["presets", "asm", "disasm", "isa-doc", "config"];
 
 fn hello() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/hello.s")
 }
 
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("run diannao")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn ok(args: &[&str]) -> String {
-    let o = run(args);
-    assert!(
-        o.status.success(),
-        "diannao {args:?} failed: {}",
-        stderr(&o)
-    );
-    stdout(&o)
-}
-
-/// The command must fail with exactly one line `error: ...` containing every
-/// one of `want`, exit code 1, nothing on stdout.
+/// [`common::fails`], and nothing on standard output.
 fn fails(args: &[&str], want: &[&str]) -> String {
-    let o = run(args);
-    let err = stderr(&o);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "diannao {args:?}: exit {:?}, stderr {err}",
-        o.status.code()
-    );
-    assert!(
-        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
-        "diannao {args:?} panicked: {err}"
-    );
-    assert_eq!(
-        err.lines().count(),
-        1,
-        "diannao {args:?}: not one line: {err:?}"
-    );
-    assert!(
-        err.starts_with("error: ") && err.ends_with('\n'),
-        "diannao {args:?}: {err:?}"
-    );
-    for w in want {
-        assert!(
-            err.contains(w),
-            "diannao {args:?}: {err:?} does not contain {w:?}"
-        );
-    }
+    let o = common::fails_output(args, want);
     assert!(
         o.stdout.is_empty(),
         "diannao {args:?} printed to stdout: {}",
         stdout(&o)
     );
-    err
+    stderr(&o)
 }
 
 fn files_in(dir: &Path) -> Vec<String> {

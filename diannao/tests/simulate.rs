@@ -6,52 +6,10 @@
 use arch::AccelConfig;
 use firmware::{LayerSpec, Model};
 use serde_json::Value;
-use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_diannao");
+mod common;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("run diannao")
-}
-
-fn ok(args: &[&str]) -> String {
-    let o = run(args);
-    assert!(
-        o.status.success(),
-        "diannao {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).expect("utf-8 output")
-}
-
-/// Exit code 1, one line `error: ...` containing every `want`, no panic.
-fn fails(args: &[&str], want: &[&str]) -> String {
-    let o = run(args);
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "diannao {args:?}: exit {:?}, stderr {err}",
-        o.status.code()
-    );
-    assert!(
-        !err.contains("panicked"),
-        "diannao {args:?} panicked: {err}"
-    );
-    assert_eq!(
-        err.lines().count(),
-        1,
-        "diannao {args:?}: not one line: {err:?}"
-    );
-    assert!(err.starts_with("error: "), "{err:?}");
-    for w in want {
-        assert!(
-            err.contains(w),
-            "diannao {args:?}: {err:?} does not contain {w:?}"
-        );
-    }
-    err
-}
+use common::{fails, ok, run};
 
 /// Cycles of `layer` compiled for `cfg`, run directly on `sim::Machine` (zero data: timing is data-independent).
 fn sim_cycles(cfg: &AccelConfig, layer: &LayerSpec, batch: u32) -> u64 {
@@ -394,7 +352,10 @@ fn verify_backends_replays_a_layer_on_every_backend() {
     ]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(!o.status.success(), "{out}");
-    assert!(out.contains("COULD NOT RUN") && out.contains("too slow"), "{out}");
+    assert!(
+        out.contains("COULD NOT RUN") && out.contains("too slow"),
+        "{out}"
+    );
     assert!(!out.contains("DIFFER"), "{out}");
 }
 
