@@ -143,6 +143,11 @@ fn train_bad_input_messages() {
         &["train", "--backend", "cpu", "--batch", "0"],
         "--batch must be at least 1",
     );
+    // `--epochs 0` used to exit 0 having done nothing
+    one_line_error(
+        &["train", "--backend", "cpu", "--epochs", "0"],
+        "--epochs must be at least 1",
+    );
     one_line_error(
         &["train", "--backend", "cpu", "--lr=-1"],
         "--lr must be a positive number",

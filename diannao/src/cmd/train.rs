@@ -137,6 +137,9 @@ pub fn config(a: &TrainArgs) -> Result<TrainConfig> {
     if a.batch == 0 {
         bail!("--batch must be at least 1");
     }
+    if a.epochs == 0 {
+        bail!("--epochs must be at least 1");
+    }
     if a.eval_batch == Some(0) {
         bail!("--eval-batch must be at least 1");
     }
