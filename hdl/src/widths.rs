@@ -15,7 +15,8 @@
 //! rust-hdl's `#[hdl_gen]` translates those calls (its `LogicStruct`
 //! convention) into Verilog part-selects whose offset is evaluated in Rust and
 //! emitted as a literal, so the offsets never appear as undeclared
-//! identifiers (docs/RUST-HDL.md item 6).
+//! identifiers (the sixth silently-wrong construct of rust-hdl 0.46: a Rust
+//! `const` used in `update` is emitted as an undeclared name).
 
 use arch::activation::{Activation, SEGMENTS};
 use arch::fixed::{Rounding, AVG_SCALE_SHIFT};
