@@ -234,10 +234,15 @@ pub fn lint(
     extra: &[&str],
     files: &[&str],
 ) -> Result<Output, EdaError> {
+    run(Tool::Verilator, &lint_args(top_module, extra, files), Some(dir))
+}
+
+/// The arguments of a `-Wall` lint run.
+fn lint_args<'a>(top_module: &'a str, extra: &[&'a str], files: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec!["--lint-only", "-Wall", "--top-module", top_module];
     args.extend_from_slice(extra);
     args.extend_from_slice(files);
-    run(Tool::Verilator, &args, Some(dir))
+    args
 }
 
 /// As [`lint`], returning the output whatever the status (for callers that
@@ -248,10 +253,7 @@ pub fn lint_unchecked(
     extra: &[&str],
     files: &[&str],
 ) -> Result<Output, EdaError> {
-    let mut args = vec!["--lint-only", "-Wall", "--top-module", top_module];
-    args.extend_from_slice(extra);
-    args.extend_from_slice(files);
-    run_unchecked(Tool::Verilator, &args, Some(dir))
+    run_unchecked(Tool::Verilator, &lint_args(top_module, extra, files), Some(dir))
 }
 
 /// Lint one Verilog text (top module `top_module`) in a scratch directory with
