@@ -132,9 +132,12 @@ fn compare_writes_consistent_files_matching_the_simulator() {
             st.counters.get(arch::events::Event::DramWriteBytes)
         );
         let lr = &r.layers[i];
-        assert_eq!(lr.accel.energy, e);
-        assert_eq!(lr.accel.cycles, st.cycles);
-        assert_eq!(lr.accel.seconds, st.cycles as f64 * cfg.seconds_per_cycle());
+        assert_eq!(lr.accel.figures.energy, e);
+        assert_eq!(lr.accel.figures.cycles, st.cycles);
+        assert_eq!(
+            lr.accel.figures.seconds,
+            st.cycles as f64 * cfg.seconds_per_cycle()
+        );
         assert!(
             (l["accel"]["energy"]["total_pj"].as_f64().unwrap() - e.total_pj).abs()
                 <= e.total_pj * 4.0 * f64::EPSILON
@@ -165,12 +168,12 @@ fn compare_writes_consistent_files_matching_the_simulator() {
             lr.cpu.timing.median_s,
             lr.cpu.timing.min_s,
             lr.cpu.timing.max_s,
-            lr.accel.seconds,
+            lr.accel.figures.seconds,
             lr.speedup,
             lr.cpu.joules,
-            lr.accel.energy.total_pj * 1e-12,
+            lr.accel.figures.energy.total_pj * 1e-12,
             lr.energy_ratio,
-            lr.accel.utilisation,
+            lr.accel.figures.utilisation,
         ];
         for ((name, v), x) in pairs.into_iter().zip(exact) {
             // CSV holds the report's value exactly (shortest round-trip form)
@@ -196,7 +199,10 @@ fn compare_writes_consistent_files_matching_the_simulator() {
         );
         // derived figures are what they claim to be
         let cpu_s = l["cpu"]["timing"]["median_s"].as_f64().unwrap();
-        assert_eq!(lr.speedup, lr.cpu.timing.median_s / lr.accel.seconds);
+        assert_eq!(
+            lr.speedup,
+            lr.cpu.timing.median_s / lr.accel.figures.seconds
+        );
         assert_eq!(
             lr.cpu.joules,
             lr.cpu.timing.median_s * 10.0,
@@ -461,8 +467,12 @@ fn train_accelerator_step_is_the_sum_of_its_programs() {
         let jpj = l["accel"]["energy"]["total_pj"].as_f64().unwrap();
         assert!((jpj - pj).abs() <= pj * 1e-12, "{}: {jpj} vs {pj}", ml.name);
         // more than the forward pass alone
-        assert!(cyc > fwd.layers[i].accel.cycles, "{}", ml.name);
-        assert!(pj > fwd.layers[i].accel.energy.total_pj, "{}", ml.name);
+        assert!(cyc > fwd.layers[i].accel.figures.cycles, "{}", ml.name);
+        assert!(
+            pj > fwd.layers[i].accel.figures.energy.total_pj,
+            "{}",
+            ml.name
+        );
         let bd = &l["train"];
         assert_eq!(
             bd["forward_cycles"].as_u64().unwrap()
@@ -472,7 +482,7 @@ fn train_accelerator_step_is_the_sum_of_its_programs() {
         );
         assert_eq!(
             bd["forward_cycles"].as_u64().unwrap(),
-            fwd.layers[i].accel.cycles
+            fwd.layers[i].accel.figures.cycles
         );
         // CSV = JSON
         let row = &csv[1 + i];

@@ -132,7 +132,6 @@ pub fn thread_cpu_s() -> Option<f64> {
     None
 }
 
-
 fn f32s(v: &[i16], frac: u32) -> Vec<f32> {
     let s = 1.0 / (1u64 << frac) as f32;
     v.iter().map(|&x| x as f32 * s).collect()

@@ -21,13 +21,13 @@
 //!   time / accelerator time.
 
 use arch::activation::Activation;
-use arch::events::Event;
 use arch::AccelConfig;
 use baseline::cpu_energy::CpuEnergy;
 use baseline::{self, Timing};
 use firmware::{LayerSpec, Model};
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
+use runtime::run::LayerFigures;
 use serde::Serialize;
 use thiserror::Error;
 
@@ -74,27 +74,16 @@ pub enum CompareError {
     },
 }
 
-/// The accelerator's figures for one layer (whole batch).
+/// The accelerator's figures for one layer (whole batch): runtime's
+/// [`LayerFigures`] and DianNao's operation count.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccelRun {
-    /// Simulated cycles.
-    pub cycles: u64,
-    /// Cycles / clock, seconds.
-    pub seconds: f64,
-    /// Useful multiply-accumulates (pooling: window operations).
-    pub useful_macs: u64,
+    /// Cycles, time, utilisation, DRAM traffic, energy, ... (one definition:
+    /// `runtime::run::LayerFigures`).
+    #[serde(flatten)]
+    pub figures: LayerFigures,
     /// Operations as DianNao counts them: per useful MAC, (Tn*Tn + Tn*(Tn-1)) / (Tn*Tn) (multiplication plus adder-tree addition); pooling: one per window operation.
     pub ops: f64,
-    /// `runtime::run::utilisation` (conv/classifier MACs / (Tn*Tn*cycles), pooling window ops / (Tn*cycles)).
-    pub utilisation: f64,
-    /// DRAM bytes read.
-    pub dram_read_bytes: u64,
-    /// DRAM bytes written.
-    pub dram_write_bytes: u64,
-    /// Energy, pJ, per unit and total.
-    pub energy: sim::EnergyReport,
-    /// Instructions in the program.
-    pub instructions: usize,
 }
 
 /// Compile `spec` for `batch` on `cfg` (error names the layer).
@@ -130,41 +119,19 @@ pub fn simulate(
     Ok(accel_run(
         cfg,
         spec,
-        st.cycles,
-        compiled.useful_macs,
-        &st.counters,
-        sim::energy(table, &st.counters, cfg),
-        compiled.program.len(),
+        LayerFigures::new(cfg, spec, compiled, &st, table),
     ))
 }
 
-/// The figures of `cycles` of accelerator work on `spec` that did `useful`
-/// useful operations (MACs; pooling: window operations).
-fn accel_run(
-    cfg: &AccelConfig,
-    spec: &LayerSpec,
-    cycles: u64,
-    useful: u64,
-    counters: &arch::events::Counters,
-    energy: sim::EnergyReport,
-    instructions: usize,
-) -> AccelRun {
+/// `figures` with DianNao's operation count for `spec`.
+fn accel_run(cfg: &AccelConfig, spec: &LayerSpec, figures: LayerFigures) -> AccelRun {
+    let useful = figures.useful_macs as f64;
     let ops = if matches!(spec, LayerSpec::Pool(_)) {
-        useful as f64
+        useful
     } else {
-        useful as f64 * cfg.peak_ops_per_cycle() as f64 / cfg.peak_macs_per_cycle() as f64
+        useful * cfg.peak_ops_per_cycle() as f64 / cfg.peak_macs_per_cycle() as f64
     };
-    AccelRun {
-        cycles,
-        seconds: cycles as f64 * cfg.seconds_per_cycle(),
-        useful_macs: useful,
-        ops,
-        utilisation: runtime::run::utilisation(cfg, spec, useful, cycles),
-        dram_read_bytes: counters.get(Event::DramReadBytes),
-        dram_write_bytes: counters.get(Event::DramWriteBytes),
-        energy,
-        instructions,
-    }
+    AccelRun { figures, ops }
 }
 
 /// The CPU's figures for one layer (whole batch).
@@ -433,9 +400,9 @@ pub fn compile_all(
 
 /// Totals of per-layer accelerator runs (CPU fields zero).
 pub fn accel_totals(cfg: &AccelConfig, runs: &[(&LayerSpec, &AccelRun)]) -> Totals {
-    let cycles: u64 = runs.iter().map(|(_, a)| a.cycles).sum();
-    let secs: f64 = runs.iter().map(|(_, a)| a.seconds).sum();
-    let pj: f64 = runs.iter().map(|(_, a)| a.energy.total_pj).sum();
+    let cycles: u64 = runs.iter().map(|(_, a)| a.figures.cycles).sum();
+    let secs: f64 = runs.iter().map(|(_, a)| a.figures.seconds).sum();
+    let pj: f64 = runs.iter().map(|(_, a)| a.figures.energy.total_pj).sum();
     let ops: f64 = runs.iter().map(|(_, a)| a.ops).sum();
     Totals {
         accel_cycles: cycles,
@@ -443,11 +410,12 @@ pub fn accel_totals(cfg: &AccelConfig, runs: &[(&LayerSpec, &AccelRun)]) -> Tota
         accel_energy_pj: pj,
         accel_utilisation: runtime::run::total_utilisation(
             cfg,
-            runs.iter().map(|(s, a)| (*s, a.useful_macs, a.cycles)),
+            runs.iter()
+                .map(|(s, a)| (*s, a.figures.useful_macs, a.figures.cycles)),
         ),
         dram_bytes: runs
             .iter()
-            .map(|(_, a)| a.dram_read_bytes + a.dram_write_bytes)
+            .map(|(_, a)| a.figures.dram_read_bytes + a.figures.dram_write_bytes)
             .sum(),
         accel_gops: if secs > 0.0 { ops / secs / 1e9 } else { 0.0 },
         accel_watts: if secs > 0.0 { pj * 1e-12 / secs } else { 0.0 },
@@ -471,14 +439,18 @@ pub fn train_layer(
     progress: &mut (dyn FnMut(&str) + Send),
 ) -> Result<(AccelRun, train::cost::TrainBreakdown), CompareError> {
     let t = train::cost::layer_cost(cfg, programs, table, 0x7a1e, &mut |m| progress(m))?;
+    let work = runtime::run::Work {
+        cycles: t.cycles,
+        useful_macs: t.useful_macs,
+        counters: &t.counters,
+        instructions: t.instructions,
+        segments: t.segments,
+        predicted_cycles: 0,
+    };
     let run = accel_run(
         cfg,
         spec,
-        t.cycles,
-        t.useful_macs,
-        &t.counters,
-        t.energy.clone(),
-        t.instructions,
+        LayerFigures::of(cfg, spec, &work, t.energy.clone()),
     );
     Ok((run, t.breakdown))
 }
@@ -502,7 +474,7 @@ pub fn compare(
             let (a, bd) = train_layer(cfg, &l.spec, ps, &table, progress)?;
             progress(&format!(
                 "accelerator {} training step: {} cycles",
-                l.name, a.cycles
+                l.name, a.figures.cycles
             ));
             accel.push(a);
             breakdowns.push(Some(bd));
@@ -511,7 +483,10 @@ pub fn compare(
         let compiled = compile_all(cfg, &opts.model, opts.batch)?;
         for (l, c) in opts.model.layers.iter().zip(&compiled) {
             let a = simulate(cfg, &l.name, &l.spec, c, &table)?;
-            progress(&format!("accelerator {}: {} cycles", l.name, a.cycles));
+            progress(&format!(
+                "accelerator {}: {} cycles",
+                l.name, a.figures.cycles
+            ));
             accel.push(a);
             breakdowns.push(None);
         }
@@ -554,8 +529,8 @@ pub fn compare(
             train,
             name: l.name.clone(),
             kind: l.spec.kind_name().to_string(),
-            speedup: c.timing.median_s / a.seconds,
-            energy_ratio: c.joules / (a.energy.total_pj * 1e-12),
+            speedup: c.timing.median_s / a.figures.seconds,
+            energy_ratio: c.joules / (a.figures.energy.total_pj * 1e-12),
             accel: a,
             cpu: c,
         })
@@ -677,26 +652,32 @@ pub fn csv_rows(r: &CompareReport) -> Vec<Vec<String>> {
                 &l.name,
                 &l.kind,
                 [t.median_s, t.min_s, t.max_s],
-                a.cycles,
-                a.seconds,
+                a.figures.cycles,
+                a.figures.seconds,
                 l.speedup,
                 l.cpu.joules,
-                a.energy.total_pj * 1e-12,
+                a.figures.energy.total_pj * 1e-12,
                 l.energy_ratio,
-                a.utilisation,
-                a.dram_read_bytes,
-                a.dram_write_bytes,
-                a.ops / a.seconds / 1e9,
-                a.useful_macs,
+                a.figures.utilisation,
+                a.figures.dram_read_bytes,
+                a.figures.dram_write_bytes,
+                a.ops / a.figures.seconds / 1e9,
+                a.figures.useful_macs,
             )
         })
         .collect();
     let t = &r.total;
     let (rd, wr): (u64, u64) = (
-        r.layers.iter().map(|l| l.accel.dram_read_bytes).sum(),
-        r.layers.iter().map(|l| l.accel.dram_write_bytes).sum(),
+        r.layers
+            .iter()
+            .map(|l| l.accel.figures.dram_read_bytes)
+            .sum(),
+        r.layers
+            .iter()
+            .map(|l| l.accel.figures.dram_write_bytes)
+            .sum(),
     );
-    let macs: u64 = r.layers.iter().map(|l| l.accel.useful_macs).sum();
+    let macs: u64 = r.layers.iter().map(|l| l.accel.figures.useful_macs).sum();
     rows.push(csv_row(
         "total",
         "",

@@ -122,7 +122,7 @@ pub fn run_point(
         utilisation: t.accel_utilisation,
         dram_bytes: t.dram_bytes,
         energy_pj: t.accel_energy_pj,
-        dram_energy_pj: runs.iter().map(|r| r.energy.dram_pj).sum(),
+        dram_energy_pj: runs.iter().map(|r| r.figures.energy.dram_pj).sum(),
         gops: t.accel_gops,
         layers: model
             .layers

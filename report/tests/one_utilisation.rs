@@ -40,9 +40,12 @@ fn simulate_and_compare_agree_on_every_layer_kind() {
             let compiled = firmware::compile(&cfg, &spec, 2).unwrap();
             let c = report::compare::simulate(&cfg, "l", &spec, &compiled, &table).unwrap();
             let (u, cycles) = simulated(preset, layer);
-            assert_eq!(c.cycles, cycles, "{preset} {layer}");
+            assert_eq!(c.figures.cycles, cycles, "{preset} {layer}");
             assert!(u > 0.0 && u <= 1.0, "{preset} {layer}: {u}");
-            assert_eq!(c.utilisation, u, "{preset} {layer}: compare vs simulate");
+            assert_eq!(
+                c.figures.utilisation, u,
+                "{preset} {layer}: compare vs simulate"
+            );
             let want = runtime::run::utilisation(&cfg, &spec, compiled.useful_macs, cycles);
             assert_eq!(u, want, "{preset} {layer}");
         }

@@ -284,12 +284,30 @@ pub struct LayerFigures {
     pub instructions: usize,
     /// imem loads.
     pub segments: usize,
-    /// Cycles predicted by the tiler.
+    /// Cycles predicted by the tiler (0 where nothing was predicted).
+    pub predicted_cycles: u64,
+}
+
+/// What a run (or a sum of runs) did, from which [`LayerFigures`] derive.
+#[derive(Clone, Copy, Debug)]
+pub struct Work<'a> {
+    /// Cycles from start to halt.
+    pub cycles: u64,
+    /// Useful multiply-accumulates (pooling: window operations).
+    pub useful_macs: u64,
+    /// The event counters of the run.
+    pub counters: &'a Counters,
+    /// Instructions run.
+    pub instructions: usize,
+    /// imem loads.
+    pub segments: usize,
+    /// Cycles the tiler predicted (0 where nothing was predicted, e.g. a
+    /// training step, which sums many programs).
     pub predicted_cycles: u64,
 }
 
 impl LayerFigures {
-    /// The figures of a finished run.
+    /// The figures of a finished run of a compiled layer.
     pub fn new(
         cfg: &AccelConfig,
         spec: &LayerSpec,
@@ -297,19 +315,38 @@ impl LayerFigures {
         stats: &RunStats,
         table: &EnergyTable,
     ) -> Self {
-        let c = &stats.counters;
+        Self::of(
+            cfg,
+            spec,
+            &Work {
+                cycles: stats.cycles,
+                useful_macs: compiled.useful_macs,
+                counters: &stats.counters,
+                instructions: compiled.program.len(),
+                segments: stats.segments,
+                predicted_cycles: compiled.plan.cost.cycles,
+            },
+            sim::energy(table, &stats.counters, cfg),
+        )
+    }
+
+    /// THE per-layer figures of `work` on `spec` with `energy` (the
+    /// energy of its counters, or the sum of its programs' energies): every
+    /// report builds its per-layer figures here.
+    pub fn of(cfg: &AccelConfig, spec: &LayerSpec, work: &Work, energy: EnergyReport) -> Self {
+        let c = work.counters;
         LayerFigures {
-            cycles: stats.cycles,
-            useful_macs: compiled.useful_macs,
-            utilisation: utilisation(cfg, spec, compiled.useful_macs, stats.cycles),
+            cycles: work.cycles,
+            useful_macs: work.useful_macs,
+            utilisation: utilisation(cfg, spec, work.useful_macs, work.cycles),
             dram_read_bytes: c.get(Event::DramReadBytes),
             dram_write_bytes: c.get(Event::DramWriteBytes),
-            energy: sim::energy(table, c, cfg),
-            seconds: stats.cycles as f64 * cfg.seconds_per_cycle(),
+            energy,
+            seconds: work.cycles as f64 * cfg.seconds_per_cycle(),
             saturations: c.get(Event::Saturations),
-            instructions: compiled.program.len(),
-            segments: stats.segments,
-            predicted_cycles: compiled.plan.cost.cycles,
+            instructions: work.instructions,
+            segments: work.segments,
+            predicted_cycles: work.predicted_cycles,
         }
     }
 }

@@ -150,7 +150,11 @@ pub fn command(args: &VerifyOptions, out: &mut dyn Write) -> Result<(), RunError
                     };
                     failed += 1;
                     first.get_or_insert_with(|| {
-                        format!("layer {}: backends: {} ({e})", v.name, verdict.to_lowercase())
+                        format!(
+                            "layer {}: backends: {} ({e})",
+                            v.name,
+                            verdict.to_lowercase()
+                        )
                     });
                     writeln!(out, "{:<width$}  {kind:<5}  {verdict}: {e}", v.name)?;
                 }

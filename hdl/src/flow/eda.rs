@@ -234,7 +234,11 @@ pub fn lint(
     extra: &[&str],
     files: &[&str],
 ) -> Result<Output, EdaError> {
-    run(Tool::Verilator, &lint_args(top_module, extra, files), Some(dir))
+    run(
+        Tool::Verilator,
+        &lint_args(top_module, extra, files),
+        Some(dir),
+    )
 }
 
 /// The arguments of a `-Wall` lint run.
@@ -253,7 +257,11 @@ pub fn lint_unchecked(
     extra: &[&str],
     files: &[&str],
 ) -> Result<Output, EdaError> {
-    run_unchecked(Tool::Verilator, &lint_args(top_module, extra, files), Some(dir))
+    run_unchecked(
+        Tool::Verilator,
+        &lint_args(top_module, extra, files),
+        Some(dir),
+    )
 }
 
 /// Lint one Verilog text (top module `top_module`) in a scratch directory with
