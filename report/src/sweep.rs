@@ -226,11 +226,10 @@ pub fn write(
     md: &str,
     points: &[SweepPoint],
 ) -> Result<std::path::PathBuf, crate::ReportError> {
-    let a_batch = batch;
     let labels: Vec<String> = points.iter().map(|p| p.config.clone()).collect();
     let chart = |title: &str, y: &str, v: Vec<f64>| {
         crate::log_bar_chart(
-            &format!("{} batch {}: {title}", model, a_batch),
+            &format!("{} batch {}: {title}", model, batch),
             y,
             &labels,
             &v,

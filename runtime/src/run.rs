@@ -355,17 +355,16 @@ impl LayerFigures {
 /// convolution and classifier `Tn * Tn` MACs (NFU-1's multipliers);
 /// pooling `Tn` window operations (NFU-2's Tn max/sum units each take one
 /// NBin element per cycle: docs/microarchitecture.md, "max step").
-pub fn peak_ops_per_cycle(cfg: &AccelConfig, spec: &LayerSpec) -> u64 {
-    let tn = cfg.tn as u64;
+pub fn peak_useful_per_cycle(cfg: &AccelConfig, spec: &LayerSpec) -> u64 {
     match spec {
-        LayerSpec::Pool(_) => tn,
-        LayerSpec::Conv(_) | LayerSpec::Classifier(_) => tn * tn,
+        LayerSpec::Pool(_) => cfg.tn as u64,
+        LayerSpec::Conv(_) | LayerSpec::Classifier(_) => cfg.peak_macs_per_cycle(),
     }
 }
 
 /// THE utilisation of one layer: `useful / (peak * cycles)`, 0..1, where
 /// `useful` is the layer's useful MACs (pooling: window operations) and
-/// `peak` is [`peak_ops_per_cycle`]: conv and classifier
+/// `peak` is [`peak_useful_per_cycle`]: conv and classifier
 /// `MACs / (Tn * Tn * cycles)`, pooling `window ops / (Tn * cycles)`.
 /// 0 for 0 cycles. Every report (simulate, compare, sweep, bench, the
 /// training cost) uses this function.
@@ -373,7 +372,7 @@ pub fn utilisation(cfg: &AccelConfig, spec: &LayerSpec, useful: u64, cycles: u64
     if cycles == 0 {
         0.0
     } else {
-        useful as f64 / (peak_ops_per_cycle(cfg, spec) as f64 * cycles as f64)
+        useful as f64 / (peak_useful_per_cycle(cfg, spec) as f64 * cycles as f64)
     }
 }
 
