@@ -66,6 +66,10 @@ events! {
     DmaStallPort = "dma_stall_port",
     /// Cycles a DMA head slot waited for the NFU (its `wait` dependency).
     DmaStallWait = "dma_stall_wait",
+    /// Cycles the control processor (after its start) waited for the instruction it holds to land in imem.
+    CpStallFetch = "cp_stall_fetch",
+    /// Instructions fetched from DRAM into imem (one port row each).
+    InstrFetches = "instr_fetches",
 }
 
 /// Number of counters.

@@ -75,7 +75,7 @@ pub const CTRL_START: Field = Field {
     name: "start",
     lsb: 0,
     bits: 1,
-    doc: "write 1: clear the core, fetch `prog_len` instructions from `prog_base` into the instruction memory, then run (ignored while busy)",
+    doc: "write 1: clear the core and run it; it fetches its `prog_len` instructions from `prog_base` itself (ignored while busy)",
 };
 /// `status.busy`.
 pub const STATUS_BUSY: Field = Field {
@@ -102,15 +102,8 @@ pub const STATUS_BUS_ERROR: Field = Field {
 pub const ERROR_CLASS: Field = Field {
     name: "class",
     lsb: 0,
-    bits: 2,
-    doc: "0 none, 1 decode, 2 range, 3 no_end (docs/microarchitecture.md, Errors)",
-};
-/// `error.index`.
-pub const ERROR_INDEX: Field = Field {
-    name: "index",
-    lsb: 16,
-    bits: 16,
-    doc: "index of the failing instruction",
+    bits: 3,
+    doc: "0 none, 1 decode, 2 range, 3 no_end, 4 fetch (docs/microarchitecture.md, Errors)",
 };
 
 /// Magic value of the `id` register (ASCII "DNAO").
@@ -136,7 +129,7 @@ pub const REGISTERS: &[Register] = &[
         name: "error",
         offset: 0x08,
         access: Access::Ro,
-        fields: &[ERROR_CLASS, ERROR_INDEX],
+        fields: &[ERROR_CLASS],
         doc: "halt status of the last run (valid when `status.done`)",
     },
     Register {
@@ -144,14 +137,14 @@ pub const REGISTERS: &[Register] = &[
         offset: 0x0C,
         access: Access::Rw,
         fields: &[],
-        doc: "AXI byte address of the program (instruction i at prog_base + i * INSTR_BYTES; 2-byte aligned)",
+        doc: "core DRAM byte address of the program (instruction i at prog_base + i * INSTR_BYTES, fetched by the core; odd or outside DRAM: error `fetch`)",
     },
     Register {
         name: "prog_len",
         offset: 0x10,
         access: Access::Rw,
         fields: &[],
-        doc: "program length, instructions (at most imem_depth; the low 16 bits are used)",
+        doc: "program length, instructions (any length that fits in DRAM)",
     },
     Register {
         name: "dram_base",
@@ -173,7 +166,7 @@ pub const REGISTERS: &[Register] = &[
         offset: 0x20,
         access: Access::Ro,
         fields: &[],
-        doc: "AXI clock cycles from `start` to halt, program fetch included (the core's own `cycles` counter excludes fetch and the cycles it was held for the bus)",
+        doc: "AXI clock cycles from `start` to halt (the core's own `cycles` counter excludes the cycles it was held for the bus)",
     },
     Register {
         name: "counters_implemented",
@@ -181,6 +174,13 @@ pub const REGISTERS: &[Register] = &[
         access: Access::Ro,
         fields: &[],
         doc: "bit i set: event counter i (arch::events index) is implemented",
+    },
+    Register {
+        name: "error_index",
+        offset: 0x28,
+        access: Access::Ro,
+        fields: &[],
+        doc: "index of the failing instruction of the last run (valid when `error.class` is not 0)",
     },
 ];
 
@@ -333,13 +333,10 @@ mod tests {
     #[test]
     fn fields_round_trip() {
         assert_eq!(
-            ERROR_INDEX.get(ERROR_INDEX.put(1234) | ERROR_CLASS.put(2)),
-            1234
+            STATUS_DONE.get(STATUS_DONE.put(1) | ERROR_CLASS.put(4)),
+            1
         );
-        assert_eq!(
-            ERROR_CLASS.get(ERROR_INDEX.put(1234) | ERROR_CLASS.put(2)),
-            2
-        );
+        assert_eq!(ERROR_CLASS.get(ERROR_CLASS.put(4) | STATUS_BUS_ERROR.put(1) << 8), 4);
         assert!(markdown().contains("`preset_hash`"));
     }
 }

@@ -1,6 +1,7 @@
 //! The AXI-wrapped accelerator under Verilator ([`crate::axi_harness`]) as a
-//! [`Backend`]: the DRAM image is placed at `dram_base + address` in the AXI
-//! memory model, the program at `prog_base`, the run is started and polled
+//! [`Backend`]: the DRAM image (the program included, at the vector's
+//! program base) is placed at `dram_base + address` in the AXI memory model;
+//! the core fetches its program through its AXI master. The run is started and polled
 //! through the AXI4-Lite register map (`arch::regmap`), and the halt
 //! status and DRAM window are read back. `Outcome::cycles` is the core's own
 //! `cycles` counter, which differs from the plain memory port's (the AXI
@@ -19,7 +20,7 @@ const NAME: &str = "axi";
 pub struct AxiRun {
     /// The outcome (status, DRAM window, core cycles).
     pub outcome: Outcome,
-    /// AXI clock cycles from start to halt (`bus_cycles`), program fetch included.
+    /// AXI clock cycles from start to halt (`bus_cycles`).
     pub bus_cycles: u64,
     /// `status.bus_error`.
     pub bus_error: bool,
@@ -32,8 +33,6 @@ pub struct AxiRun {
 pub struct AxiBackend {
     /// AXI model randomisation.
     pub timing: Timing,
-    /// AXI byte address of the program.
-    pub prog_base: u32,
     /// AXI byte address of the core's DRAM address 0.
     pub dram_base: u32,
     /// Give up after this many AXI cycles.
@@ -44,9 +43,8 @@ impl Default for AxiBackend {
     fn default() -> Self {
         AxiBackend {
             timing: Timing::default(),
-            // not bus-aligned and crossing 4 KB pages within instructions: exercises the loader's realignment
-            prog_base: 0x3000_0FC2,
-            dram_base: 0x1000_0000,
+            // not bus-aligned: every row (instruction fetches included) is realigned
+            dram_base: 0x1000_0FC2,
             max_cycles: 50_000_000,
         }
     }
@@ -63,24 +61,9 @@ fn off(name: &str) -> Result<u32, BackendError> {
     regmap::offset(name).map_err(fail)
 }
 
-/// Program words as bytes (each word little-endian 64-bit limbs, limb 0 first).
-pub fn program_bytes(program: &[arch::isa::fields::Word]) -> Vec<u8> {
-    program
-        .iter()
-        .flat_map(|w| w.iter().flat_map(|l| l.to_le_bytes()))
-        .collect()
-}
-
 impl AxiBackend {
     /// Run `v` and return the outcome with the bus statistics.
     pub fn run_full(&self, v: &Vector) -> Result<AxiRun, BackendError> {
-        if v.program.len() > v.cfg.imem_depth as usize {
-            return Err(fail(format!(
-                "{} instructions exceed the {}-entry imem",
-                v.program.len(),
-                v.cfg.imem_depth
-            )));
-        }
         let mut s = AxiSim::start(&v.cfg, self.timing).map_err(fail)?;
         let hash = s.reg_read(off("preset_hash")?).map_err(fail)?;
         if hash != regmap::preset_hash(&v.cfg) {
@@ -88,14 +71,13 @@ impl AxiBackend {
                 "preset hash {hash:#x} does not match the configuration"
             )));
         }
-        for (a, bytes) in &v.image {
+        for (a, bytes) in &v.dram_image() {
             s.mem_write(self.dram_base as u64 + a, bytes)
                 .map_err(fail)?;
         }
-        s.mem_write(self.prog_base as u64, &program_bytes(&v.program))
-            .map_err(fail)?;
-        s.reg_write(off("prog_base")?, self.prog_base)
-            .map_err(fail)?;
+        let base = u32::try_from(v.program_base())
+            .map_err(|_| fail(format!("program base {:#x} is beyond 32 bits", v.program_base())))?;
+        s.reg_write(off("prog_base")?, base).map_err(fail)?;
         s.reg_write(off("prog_len")?, v.program.len() as u32)
             .map_err(fail)?;
         s.reg_write(off("dram_base")?, self.dram_base)
@@ -113,6 +95,7 @@ impl AxiBackend {
             return Err(fail(format!("irq without status.done ({st:#x})")));
         }
         let err = s.reg_read(off("error")?).map_err(fail)?;
+        let err_index = s.reg_read(off("error_index")?).map_err(fail)?;
         let cycles = s.reg_read(counter_offset(Event::Cycles)).map_err(fail)? as u64;
         let bus_cycles = s.reg_read(off("bus_cycles")?).map_err(fail)? as u64;
         let dram = s
@@ -124,7 +107,7 @@ impl AxiBackend {
                 cycles,
                 status: status(
                     regmap::ERROR_CLASS.get(err) as u64,
-                    regmap::ERROR_INDEX.get(err) as u64,
+                    err_index as u64,
                 )
                 .map_err(fail)?,
                 dram,

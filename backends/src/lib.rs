@@ -14,7 +14,7 @@ use thiserror::Error;
 pub enum Status {
     /// Halted after `end` with no error.
     Done,
-    /// Halted on an error of `class` (`decode`, `range`, `no_end`) at instruction `index`.
+    /// Halted on an error of `class` (`decode`, `range`, `no_end`, `fetch`) at instruction `index`.
     Error {
         /// Error class name as in docs/microarchitecture.md.
         class: String,
@@ -42,11 +42,49 @@ pub struct Vector {
     /// Machine configuration.
     pub cfg: AccelConfig,
     /// Raw instruction words (may contain invalid encodings on purpose).
+    /// Every backend writes them into DRAM at [`Vector::program_base`] and
+    /// the machine fetches them from there.
     pub program: Vec<Word>,
+    /// DRAM byte address of the program; `None`: the default placement
+    /// (`arch::isa::program::default_base`, after the image and every byte
+    /// the program's DMA slots touch). Set it to test fetch errors (a
+    /// program running past the end of DRAM, an unmapped or odd base).
+    pub prog_base: Option<u64>,
     /// Initial DRAM contents as (address, bytes) chunks; the rest is zero.
     pub image: Vec<(u64, Vec<u8>)>,
     /// DRAM window compared after the run: (first byte, length in bytes).
     pub window: (u64, u64),
+}
+
+impl Vector {
+    /// DRAM byte address of instruction 0.
+    pub fn program_base(&self) -> u64 {
+        self.prog_base.unwrap_or_else(|| {
+            let end = self
+                .image
+                .iter()
+                .map(|(a, b)| a + b.len() as u64)
+                .max()
+                .unwrap_or(0);
+            arch::isa::program::default_base(&self.cfg, &self.program, end)
+        })
+    }
+
+    /// The initial DRAM: the image plus the program's bytes at
+    /// [`Vector::program_base`] (the part of them inside DRAM).
+    pub fn dram_image(&self) -> Vec<(u64, Vec<u8>)> {
+        let mut out = self.image.clone();
+        let base = self.program_base();
+        let size = self.cfg.dram.size_bytes;
+        if base < size {
+            let mut bytes = arch::isa::program::image(&self.program);
+            bytes.truncate((size - base).min(bytes.len() as u64) as usize);
+            if !bytes.is_empty() {
+                out.push((base, bytes));
+            }
+        }
+        out
+    }
 }
 
 /// A way to execute a vector.

@@ -3,7 +3,7 @@
 //! touch, and the status register decoding.
 
 use crate::{Status, Vector};
-use arch::isa::{Buffer, DmaOp, DmaSlot, Instruction};
+use arch::isa::{Buffer, Instruction};
 use arch::AccelConfig;
 use std::collections::BTreeMap;
 
@@ -57,7 +57,7 @@ pub fn rtl_kind(cfg: &AccelConfig) -> Result<RtlKind, String> {
 /// The vector's initial DRAM image as 16-bit little-endian words (word address -> value).
 pub fn dram_words(v: &Vector) -> BTreeMap<u64, u16> {
     let mut m: BTreeMap<u64, u16> = BTreeMap::new();
-    for (addr, bytes) in &v.image {
+    for (addr, bytes) in &v.dram_image() {
         for (k, b) in bytes.iter().enumerate() {
             let a = addr + k as u64;
             let w = m.entry(a >> 1).or_insert(0);
@@ -75,55 +75,40 @@ pub fn window_bytes(v: &Vector, mut word: impl FnMut(u64) -> u16) -> Vec<u8> {
         .collect()
 }
 
-/// Bytes of one DRAM row of `slot` on buffer `b`.
-fn row_bytes(cfg: &AccelConfig, b: Buffer, op: DmaOp) -> u64 {
-    match (b, op) {
-        (Buffer::Nbin, _) => cfg.nbin_row_bytes() as u64,
-        (Buffer::Sb, _) => cfg.sb_row_bytes() as u64,
-        (Buffer::Nbout, DmaOp::LoadWiden | DmaOp::StoreNarrow) => {
-            (cfg.tn * cfg.data_bytes()) as u64
-        }
-        (Buffer::Nbout, _) => cfg.nbout_row_bytes() as u64,
-    }
-}
-
-/// One past the last DRAM byte `slot` touches.
-fn slot_end(cfg: &AccelConfig, b: Buffer, s: &DmaSlot) -> u64 {
-    if s.op == DmaOp::Nop {
-        return 0;
-    }
-    s.dram as u64
-        + s.n2.saturating_sub(1) as u64 * s.s2 as u64
-        + s.n1.saturating_sub(1) as u64 * s.s1 as u64
-        + s.n0 as u64 * row_bytes(cfg, b, s.op)
-}
-
-/// One past the last DRAM byte the vector can touch: its image, its window
-/// and every DMA slot of every instruction that decodes.
+/// One past the last DRAM byte the vector can touch: its image (program
+/// included), its window, every DMA slot of every instruction that decodes,
+/// and the program's bytes even where they run past the end of DRAM
+/// (clipped to the DRAM).
 pub fn dram_extent(v: &Vector) -> u64 {
     let mut end = v.window.0 + v.window.1;
-    for (a, b) in &v.image {
+    for (a, b) in &v.dram_image() {
         end = end.max(a + b.len() as u64);
     }
+    let prog_end = v.program_base() + (v.program.len() * arch::isa::fields::INSTR_BYTES) as u64;
+    end = end.max(prog_end.min(v.cfg.dram.size_bytes));
     for w in &v.program {
         if let Ok(i) = Instruction::decode(w) {
             for b in Buffer::ALL {
-                end = end.max(slot_end(&v.cfg, b, i.dma(b)));
+                end = end.max(i.dram_end(b, &v.cfg));
             }
         }
     }
     end
 }
 
-/// Decode the RTL status register (`err_class`: 0 none, 1 decode, 2 range, 3 no_end).
+/// Decode the RTL status (`err_class`: `hdl::widths::ERR_*`; names as the simulator's `HaltClass`).
 pub fn status(err_class: u64, err_index: u64) -> Result<Status, String> {
+    use hdl::widths::{ERR_DECODE, ERR_FETCH, ERR_NONE, ERR_NO_END, ERR_RANGE};
+    use sim::HaltClass;
     let class = match err_class {
-        0 => return Ok(Status::Done),
-        1 => "decode",
-        2 => "range",
-        3 => "no_end",
+        ERR_NONE => return Ok(Status::Done),
+        ERR_DECODE => HaltClass::Decode,
+        ERR_RANGE => HaltClass::Range,
+        ERR_NO_END => HaltClass::NoEnd,
+        ERR_FETCH => HaltClass::Fetch,
         c => return Err(format!("unknown error class code {c}")),
     };
+    let class = class.name();
     Ok(Status::Error {
         class: class.into(),
         index: err_index as usize,

@@ -58,14 +58,7 @@ impl RtlBackend {
                 ))
             }
         }
-        if v.program.len() > v.cfg.imem_depth as usize {
-            return Err(fail(format!(
-                "{} instructions exceed the {}-entry imem",
-                v.program.len(),
-                v.cfg.imem_depth
-            )));
-        }
-        let mut sys = TinySystem::<AW>::build(&v.cfg, &v.program, dram_words(v));
+        let mut sys = TinySystem::<AW>::build(&v.cfg, dram_words(v));
         sys.connect_all();
         let tick = |sys: &mut TinySystem<AW>, level: bool| -> Result<(), BackendError> {
             sys.clock.next = Clock { clk: level };
@@ -76,6 +69,7 @@ impl RtlBackend {
             }
         };
         sys.run.next = false;
+        sys.prog_base.next = v.program_base().into();
         sys.prog_len.next = (v.program.len() as u64).into();
         for _ in 0..2 {
             tick(&mut sys, false)?;

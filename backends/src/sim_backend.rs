@@ -26,13 +26,14 @@ impl Backend for SimBackend {
         };
         let mut m = sim::Machine::new(v.cfg.clone()).map_err(|e| fail(e.to_string()))?;
         let mut dram = sim::Dram::new(v.cfg.dram.size_bytes);
-        for (addr, bytes) in &v.image {
+        for (addr, bytes) in &v.dram_image() {
             dram.write(*addr, bytes).map_err(|e| fail(e.to_string()))?;
         }
+        let (base, len) = (v.program_base(), v.program.len());
         let r = if self.stepped {
-            m.run_words_stepped(&v.program, &mut dram)
+            m.run_at_stepped(base, len, &mut dram)
         } else {
-            m.run_words(&v.program, &mut dram)
+            m.run_at(base, len, &mut dram)
         };
         let (cycles, status) = match r {
             Ok(stats) => (stats.cycles, Status::Done),

@@ -93,6 +93,7 @@ pub fn layer_vector(
         name: layer_name(spec, batch),
         cfg: cfg.clone(),
         program,
+        prog_base: None,
         image,
         window: (c.layout.output.addr, c.layout.output.bytes),
     })
@@ -230,6 +231,7 @@ pub fn random_program_vector(cfg: &AccelConfig, len: usize, seed: u64) -> Vector
             .iter()
             .map(|i| i.encode().expect("generated instructions encode"))
             .collect(),
+        prog_base: None,
         image: vec![(0, image)],
         window: (RANDOM_IMAGE_BYTES, RANDOM_WINDOW_BYTES),
     }
@@ -412,6 +414,7 @@ pub fn ew_mul_vector(cfg: &AccelConfig, m: &EwMul, seed: u64) -> Result<Vector, 
         name: m.name(cfg.tn),
         cfg: cfg.clone(),
         program,
+        prog_base: None,
         image,
         window: (a_out, m.rows as u64 * out_row as u64),
     })

@@ -1,17 +1,16 @@
 //! The emitted Verilog of the top under Verilator, as a [`Backend`].
 //!
-//! The top is emitted with an empty instruction memory; a generated Verilog
-//! testbench (`tb.v`) holds a DRAM model with the timing of
-//! `hdl::tb::dram` (so the RTL sees exactly what `RtlBackend` gives
-//! it), writes the program through the top's imem write port while `run` is
-//! low, loads the DRAM image with `$readmemh`, runs to `done` and dumps the
-//! status, cycle count and compared DRAM window. One executable is built per
+//! A generated Verilog testbench (`tb.v`) holds a DRAM model with the timing
+//! of `hdl::tb::dram` (so the RTL sees exactly what `RtlBackend` gives it),
+//! loads the DRAM image (the program included) with `$readmemh`, sets
+//! `prog_base` / `prog_len`, runs to `done` (the machine fetches its program
+//! itself) and dumps the status, cycle count and compared DRAM window. One executable is built per
 //! configuration (`verilator --binary`) and cached under the system temp dir
 //! in a directory named by a hash of the Verilog, so vectors do not rebuild.
 
 use crate::rtl::{dram_extent, dram_words, rtl_kind, status, window_bytes, RtlKind};
 use crate::{Backend, BackendError, Outcome, Vector};
-use arch::isa::fields::INSTR_BITS;
+use hdl::widths::{CNT_BITS, ERRW, OWNERW, PCW};
 use arch::AccelConfig;
 use hdl::flow::eda::{self, EdaError, Tool};
 use hdl::top::{DiannaoTop, TinyTop};
@@ -50,16 +49,16 @@ fn fail(m: impl Into<String>) -> BackendError {
     }
 }
 
-/// Verilog of the top for `cfg` with an empty instruction memory.
+/// Verilog of the top for `cfg`.
 pub fn top_verilog(cfg: &AccelConfig) -> Result<String, String> {
     Ok(match rtl_kind(cfg)? {
         RtlKind::Tiny => {
-            let mut t = TinyTop::new(cfg, &[]);
+            let mut t = TinyTop::new(cfg);
             t.connect_all();
             generate_verilog(&t)
         }
         RtlKind::Diannao => {
-            let mut t = DiannaoTop::new(cfg, &[]);
+            let mut t = DiannaoTop::new(cfg);
             t.connect_all();
             generate_verilog(&t)
         }
@@ -69,10 +68,6 @@ pub fn top_verilog(cfg: &AccelConfig) -> Result<String, String> {
 /// Compile-time parameters of the testbench.
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 struct TbParams {
-    /// log2 imem depth.
-    ia: u32,
-    /// imem depth.
-    imem: u32,
     /// Port beat width, bits.
     bw: u32,
     /// DRAM latency, cycles.
@@ -81,30 +76,20 @@ struct TbParams {
     daw: u32,
 }
 
-/// The testbench: DRAM model (same timing as `hdl::tb::dram`), program load, run, dump.
+/// The testbench: DRAM model (same timing as `hdl::tb::dram`), run, dump.
 fn testbench(p: &TbParams) -> String {
-    let ib = INSTR_BITS;
-    let TbParams {
-        ia,
-        imem,
-        bw,
-        lat,
-        daw,
-    } = *p;
+    let TbParams { bw, lat, daw } = *p;
     let nb = bw / 16;
     format!(
         r#"`timescale 1ns/1ns
 module tb;
-localparam IMEM = {imem};
 localparam L = {lat};
 localparam DEPTH = 1 << {daw};
 localparam [31:0] MASK = DEPTH - 1;
 reg clock = 0;
 reg run = 0;
-reg [15:0] prog_len = 0;
-reg imem_we = 0;
-reg [{iam1}:0] imem_waddr = 0;
-reg [{ibm1}:0] imem_wdata = 0;
+reg [31:0] prog_base = 0;
+reg [{pcm1}:0] prog_len = 0;
 wire mem_cmd_valid;
 wire mem_cmd_write;
 wire [31:0] mem_cmd_addr;
@@ -116,19 +101,18 @@ reg [31:0] resp_tag;
 reg [{bwm1}:0] resp_data;
 wire busy;
 wire done;
-wire [1:0] err_class;
-wire [15:0] err_index;
+wire [{errm1}:0] err_class;
+wire [{pcm1}:0] err_index;
 wire [31:0] cycles;
-wire [15:0] t_pc;
+wire [{pcm1}:0] t_pc;
 wire t_dispatch;
 wire t_nfu_busy;
-wire [15:0] t_nfu_seq;
-wire [1:0] t_grant;
-wire [15:0] t_row_nbin;
-wire [15:0] t_row_sb;
-wire [15:0] t_row_nbout;
-top dut(.clock(clock), .run(run), .prog_len(prog_len), .imem_we(imem_we), .imem_waddr(imem_waddr),
-  .imem_wdata(imem_wdata), .mem_cmd_valid(mem_cmd_valid), .mem_cmd_write(mem_cmd_write),
+wire [{pcm1}:0] t_nfu_seq;
+wire [{ownm1}:0] t_grant;
+wire [{cntm1}:0] t_row_nbin;
+wire [{cntm1}:0] t_row_sb;
+wire [{cntm1}:0] t_row_nbout;
+top dut(.clock(clock), .run(run), .prog_base(prog_base), .prog_len(prog_len), .mem_cmd_valid(mem_cmd_valid), .mem_cmd_write(mem_cmd_write),
   .mem_cmd_addr(mem_cmd_addr), .mem_cmd_tag(mem_cmd_tag), .mem_cmd_words(mem_cmd_words), .mem_wdata(mem_wdata),
   .mem_resp_valid(resp_valid), .mem_resp_tag(resp_tag), .mem_resp_data(resp_data),
   .busy(busy), .done(done), .err_class(err_class), .err_index(err_index), .cycles(cycles),
@@ -172,27 +156,24 @@ always @(*) begin
   for (r = 0; r < {nb}; r = r + 1) resp_data[16*r +: 16] = mem[((pa[L-1] >> 1) + r) & MASK];
 end
 always #5 clock = ~clock;
-reg [{ibm1}:0] prog [0:IMEM-1];
 integer k;
 integer f;
 integer w0;
 integer nw;
 integer plen;
+reg [31:0] pbase;
 integer maxc;
 integer t;
 initial begin
   if (!$value$plusargs("w0=%d", w0)) w0 = 0;
   if (!$value$plusargs("nw=%d", nw)) nw = 0;
   if (!$value$plusargs("plen=%d", plen)) plen = 0;
+  if (!$value$plusargs("pbase=%d", pbase)) pbase = 0;
   if (!$value$plusargs("maxc=%d", maxc)) maxc = 1000000;
   for (k = 0; k < DEPTH; k = k + 1) mem[k] = 0;
-  $readmemh("prog.hex", prog);
   $readmemh("dram.hex", mem);
-  prog_len = plen[15:0];
-  for (k = 0; k < IMEM; k = k + 1) begin
-    @(posedge clock); #1 imem_we = 1; imem_waddr = k[{iam1}:0]; imem_wdata = prog[k];
-  end
-  @(posedge clock); #1 imem_we = 0;
+  prog_len = plen;
+  prog_base = pbase;
   repeat (2) @(posedge clock);
   #1 run = 1;
   t = 0;
@@ -206,9 +187,11 @@ initial begin
 end
 endmodule
 "#,
-        iam1 = ia - 1,
-        ibm1 = ib - 1,
         bwm1 = bw - 1,
+        pcm1 = PCW - 1,
+        errm1 = ERRW - 1,
+        ownm1 = OWNERW - 1,
+        cntm1 = CNT_BITS - 1,
     )
 }
 
@@ -242,8 +225,6 @@ fn run_tool(tool: Tool, args: &[&str], dir: &Path) -> Result<eda::Output, Backen
 /// The testbench executable for `cfg` with a DRAM model of 2^daw words (built once, then cached).
 fn executable(cfg: &AccelConfig, daw: u32) -> Result<PathBuf, BackendError> {
     let p = TbParams {
-        ia: cfg.imem_depth.trailing_zeros(),
-        imem: cfg.imem_depth,
         bw: 8 * cfg.dram.bytes_per_cycle,
         lat: cfg.dram.latency_cycles,
         daw,
@@ -299,20 +280,6 @@ fn executable(cfg: &AccelConfig, daw: u32) -> Result<PathBuf, BackendError> {
     Ok(exe)
 }
 
-/// `$readmemh` text of 640-bit instruction words, `depth` lines.
-fn prog_hex(v: &Vector) -> String {
-    let mut s = String::new();
-    let zero = arch::isa::fields::Word::default();
-    for k in 0..v.cfg.imem_depth as usize {
-        let w = v.program.get(k).unwrap_or(&zero);
-        for limb in w.iter().rev() {
-            let _ = write!(s, "{limb:016x}");
-        }
-        s.push('\n');
-    }
-    s
-}
-
 /// Sparse `$readmemh` text of the DRAM image.
 fn dram_hex(words: &BTreeMap<u64, u16>) -> String {
     let mut s = String::new();
@@ -340,7 +307,6 @@ pub(crate) fn run_exe(
     };
     let dir = tempfile::tempdir().map_err(|e| fail(format!("temp dir: {e}")))?;
     let words = dram_words(v);
-    std::fs::write(dir.path().join("prog.hex"), prog_hex(v)).map_err(|e| fail(e.to_string()))?;
     std::fs::write(dir.path().join("dram.hex"), dram_hex(&words))
         .map_err(|e| fail(e.to_string()))?;
     let w0 = v.window.0 >> 1;
@@ -349,6 +315,7 @@ pub(crate) fn run_exe(
         format!("+w0={w0}"),
         format!("+nw={}", w_end - w0),
         format!("+plen={}", v.program.len()),
+        format!("+pbase={}", v.program_base()),
         format!("+maxc={max_cycles}"),
     ];
     eda::run_built(exe, &args, Some(dir.path())).map_err(|e| match e {
@@ -394,13 +361,6 @@ impl Backend for VerilatorBackend {
     }
 
     fn run(&self, v: &Vector) -> Result<Outcome, BackendError> {
-        if v.program.len() > v.cfg.imem_depth as usize {
-            return Err(fail(format!(
-                "{} instructions exceed the {}-entry imem",
-                v.program.len(),
-                v.cfg.imem_depth
-            )));
-        }
         let daw = daw_for(v);
         if daw > 28 {
             return Err(fail(format!("vector touches DRAM up to byte {:#x}; the Verilog DRAM model holds at most 512 MiB", dram_extent(v))));

@@ -112,14 +112,15 @@ fn slave_errors_set_the_sticky_bus_error_bit() {
     );
     let axi = AxiBackend::default();
     let mut s = backends::axi_harness::AxiSim::start(&v.cfg, Timing::default()).unwrap();
-    s.mem_error_region(axi.prog_base as u64, 16).unwrap();
-    s.mem_write(
-        axi.prog_base as u64,
-        &backends::axi_backend::program_bytes(&v.program),
-    )
-    .unwrap();
+    let dram_base = axi.dram_base as u64;
+    // the first instruction fetch answers SLVERR
+    s.mem_error_region(dram_base + v.program_base(), 16).unwrap();
+    for (a, bytes) in v.dram_image() {
+        s.mem_write(dram_base + a, &bytes).unwrap();
+    }
     let o = |n: &str| arch::regmap::offset(n).unwrap();
-    s.reg_write(o("prog_base"), axi.prog_base).unwrap();
+    s.reg_write(o("prog_base"), v.program_base() as u32).unwrap();
+    s.reg_write(o("dram_base"), axi.dram_base).unwrap();
     s.reg_write(o("prog_len"), v.program.len() as u32).unwrap();
     s.reg_write(o("ctrl"), 1).unwrap();
     assert!(s.wait_irq(1_000_000).unwrap().is_some(), "no halt");

@@ -152,6 +152,33 @@ fn range_error_halts_at_the_same_instruction_and_cycle() {
     );
 }
 
+/// Bad programs halt with the same error class, index and cycle on every
+/// backend: instructions running past the end of DRAM, an unmapped base, an
+/// odd base (`fetch`), and a program without `end` (`no_end`).
+#[test]
+fn fetch_errors_halt_at_the_same_instruction_and_cycle() {
+    let mut v = base();
+    // a 1 MiB DRAM, so the testbench's DRAM model covers all of it
+    v.cfg.dram.size_bytes = 1 << 20;
+    v.cfg.name = "tiny-1m".into();
+    let size = v.cfg.dram.size_bytes;
+    let ib = arch::isa::fields::INSTR_BYTES as u64;
+    assert!(v.program.len() >= 2);
+    // only instruction 0 fits: instruction 1 lies past the end of DRAM
+    v.prog_base = Some(size - ib);
+    let o = agree(&v, &BOTH);
+    assert_eq!(o.status, Status::Error { class: "fetch".into(), index: 1 });
+    for base in [size, size + 0x2000, 0x4001] {
+        v.prog_base = Some(base);
+        let o = agree(&v, &BOTH);
+        assert_eq!(
+            (o.status, o.cycles),
+            (Status::Error { class: "fetch".into(), index: 0 }, 2),
+            "base {base:#x}"
+        );
+    }
+}
+
 #[test]
 fn missing_end_and_lone_end() {
     let mut v = base();
@@ -168,9 +195,12 @@ fn missing_end_and_lone_end() {
             index: last + 1
         }
     );
-    // a lone end runs T = 2; an empty program halts with no_end at 0 in T = 2
+    // a lone end runs T = S + 2 with S = L + beats(INSTR_BYTES) (its fetch);
+    // an empty program halts with no_end at 0 in T = 2
     v.program = vec![Instruction::end().encode().unwrap()];
-    assert_eq!(agree(&v, &BOTH).cycles, 2);
+    let cfg = &v.cfg;
+    let s = cfg.dram.latency_cycles as u64 + cfg.beats(arch::isa::fields::INSTR_BYTES as u32) as u64;
+    assert_eq!(agree(&v, &BOTH).cycles, s + 2);
     v.program.clear();
     let o = agree(&v, &BOTH);
     assert_eq!(

@@ -6,6 +6,7 @@
 use crate::core::buffers::Buffers;
 use crate::core::cp::Cp;
 use crate::core::dma::Dma;
+use crate::core::fetch::Fetch;
 use crate::core::nfu::Nfu;
 use crate::core::nfu_seq::NfuSeq;
 use crate::core::port::Port;
@@ -31,19 +32,16 @@ pub struct Top<
     const ASM_S: usize,
     const ASM_O: usize,
     const PW: usize,
+    const FA: usize,
 > {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Run: low = clear (load imem / DRAM); the first cycle high is cycle 0.
+    /// Run: low = clear (load DRAM, set `prog_base` / `prog_len`); the first cycle high is cycle 0.
     pub run: Signal<In, bool>,
+    /// DRAM byte address of instruction 0 (held while `run` is high).
+    pub prog_base: Signal<In, DramAddr>,
     /// Program length, instructions.
     pub prog_len: Signal<In, Pc>,
-    /// Host imem write port (while `run` is low).
-    pub imem_we: Signal<In, bool>,
-    /// Host imem address.
-    pub imem_waddr: Signal<In, Bits<IA>>,
-    /// Host imem data.
-    pub imem_wdata: Signal<In, Bits<IB>>,
     /// Memory port: beat command valid.
     pub mem_cmd_valid: Signal<Out, bool>,
     /// Beat is a write.
@@ -66,7 +64,7 @@ pub struct Top<
     pub busy: Signal<Out, bool>,
     /// Halted.
     pub done: Signal<Out, bool>,
-    /// Error class: 0 none, 1 decode, 2 range, 3 no_end.
+    /// Error class: 0 none, 1 decode, 2 range, 3 no_end, 4 fetch.
     pub err_class: Signal<Out, ErrClass>,
     /// Failing instruction index.
     pub err_index: Signal<Out, Pc>,
@@ -90,6 +88,8 @@ pub struct Top<
     pub t_row_nbout: Signal<Out, Bits<CNT_BITS>>,
     /// Control processor.
     pub cp: Cp<IA>,
+    /// Instruction fetch unit.
+    pub fetch: Fetch<IA, BW, FA>,
     /// NBin DMA.
     pub dma_nbin: Dma<NBIN_W, ASM_I, BW, Q, AI>,
     /// SB DMA.
@@ -119,6 +119,7 @@ pub struct Top<
     k_owner_nbin: Constant<Bits<OWNERW>>,
     k_owner_sb: Constant<Bits<OWNERW>>,
     k_owner_nbout: Constant<Bits<OWNERW>>,
+    k_owner_fetch: Constant<Bits<OWNERW>>,
 }
 
 impl<
@@ -136,11 +137,12 @@ impl<
         const ASM_S: usize,
         const ASM_O: usize,
         const PW: usize,
-    > Top<IA, Q, D, AI, AS, AO, NBIN_W, SB_W, NBOUT_W, BW, ASM_I, ASM_S, ASM_O, PW>
+        const FA: usize,
+    > Top<IA, Q, D, AI, AS, AO, NBIN_W, SB_W, NBOUT_W, BW, ASM_I, ASM_S, ASM_O, PW, FA>
 {
-    /// Build for `cfg` with `program` (encoded words) preloaded in imem.
+    /// Build for `cfg` (the program is fetched from DRAM at `prog_base`).
     /// Panics if the type parameters do not match `cfg` (a programming error).
-    pub fn new(cfg: &AccelConfig, program: &[arch::isa::fields::Word]) -> Self {
+    pub fn new(cfg: &AccelConfig) -> Self {
         let tn = cfg.tn as usize;
         assert_eq!(NBIN_W, tn * 16, "NBIN_W");
         assert_eq!(SB_W, tn * tn * 16, "SB_W");
@@ -161,16 +163,13 @@ impl<
             "AO"
         );
         assert_eq!(BW as u32, 8 * cfg.dram.bytes_per_cycle, "BW");
-        let words: Vec<Bits<IB>> = program.iter().map(|w| word_bits(w)).collect();
         let bpc = cfg.dram.bytes_per_cycle;
         let frac = cfg.frac_bits;
         Self {
             clock: Default::default(),
             run: Default::default(),
+            prog_base: Default::default(),
             prog_len: Default::default(),
-            imem_we: Default::default(),
-            imem_waddr: Default::default(),
-            imem_wdata: Default::default(),
             mem_cmd_valid: Default::default(),
             mem_cmd_write: Default::default(),
             mem_cmd_addr: Default::default(),
@@ -193,7 +192,8 @@ impl<
             t_row_nbin: Default::default(),
             t_row_sb: Default::default(),
             t_row_nbout: Default::default(),
-            cp: Cp::new(cfg, &words),
+            cp: Cp::new(cfg),
+            fetch: Fetch::new(cfg),
             dma_nbin: Dma::new(cfg.nbin_row_bytes(), cfg.nbin_row_bytes(), bpc, frac),
             dma_sb: Dma::new(cfg.sb_row_bytes(), cfg.sb_row_bytes(), bpc, frac),
             dma_nbout: Dma::new(cfg.nbout_row_bytes(), cfg.tn * cfg.data_bytes(), bpc, frac),
@@ -214,6 +214,7 @@ impl<
             k_owner_nbin: Constant::new(OWNER_NBIN.into()),
             k_owner_sb: Constant::new(OWNER_SB.into()),
             k_owner_nbout: Constant::new(OWNER_NBOUT.into()),
+            k_owner_fetch: Constant::new(OWNER_FETCH.into()),
         }
     }
 }
@@ -242,19 +243,39 @@ impl<
         const ASM_S: usize,
         const ASM_O: usize,
         const PW: usize,
-    > Logic for Top<IA, Q, D, AI, AS, AO, NBIN_W, SB_W, NBOUT_W, BW, ASM_I, ASM_S, ASM_O, PW>
+        const FA: usize,
+    > Logic for Top<IA, Q, D, AI, AS, AO, NBIN_W, SB_W, NBOUT_W, BW, ASM_I, ASM_S, ASM_O, PW, FA>
 {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, cyc, fin, inflight, bias_reg, drow);
         self.clr.next = !self.run.val();
         // ---- control processor
-        clock!(self, clock, cp, dma_nbin, dma_sb, dma_nbout, port, nfu_seq, nfu, buffers);
+        clock!(self, clock, cp, fetch, dma_nbin, dma_sb, dma_nbout, port, nfu_seq, nfu, buffers);
         self.cp.clr.next = self.clr.val();
         self.cp.prog_len.next = self.prog_len.val();
-        self.cp.imem_we.next = self.imem_we.val();
-        self.cp.imem_waddr.next = self.imem_waddr.val();
-        self.cp.imem_wdata.next = self.imem_wdata.val();
+        self.cp.prog_base.next = self.prog_base.val();
+        self.cp.imem_we.next = self.fetch.imem_we.val();
+        self.cp.imem_waddr.next = self.fetch.imem_waddr.val();
+        self.cp.imem_wdata.next = self.fetch.imem_wdata.val();
+        self.cp.arrived.next = self.fetch.arrived.val();
+        self.cp.fetch_idle.next = self.fetch.idle.val();
+        // ---- instruction fetch
+        self.fetch.clr.next = self.clr.val();
+        self.fetch.prog_base.next = self.prog_base.val();
+        self.fetch.prog_len.next = self.prog_len.val();
+        self.fetch.pc.next = self.cp.pc.val();
+        self.fetch.stopped.next = self.cp.stopped.val();
+        self.fetch.grant.next = self.port.grant_fetch.val();
+        self.fetch.resp_mine.next = self.mem_resp_valid.val()
+            && (self.mem_resp_tag.val().get_value_owner() == self.k_owner_fetch.val());
+        self.fetch.resp_tag.next = self.mem_resp_tag.val();
+        self.fetch.resp_data.next = self.mem_resp_data.val();
+        self.port.req_fetch.next = self.fetch.req.val();
+        self.port.addr_fetch.next = self.fetch.req_addr.val();
+        self.port.beats_fetch.next = self.fetch.req_beats.val();
+        self.port.words_fetch.next = self.fetch.req_words.val();
+        self.port.tag_fetch.next = self.fetch.req_tag.val();
         self.cp.full_nbin.next = self.dma_nbin.full.val();
         self.cp.full_sb.next = self.dma_sb.full.val();
         self.cp.full_nbout.next = self.dma_nbout.full.val();
@@ -411,6 +432,6 @@ impl<
 }
 
 /// The tiny preset's top (Tn = 4). Widths checked by [`Top::new`].
-pub type TinyTop = Top<8, 2, 4, 5, 5, 4, 64, 256, 128, 64, 64, 256, 128, 512>;
+pub type TinyTop = Top<8, 2, 4, 5, 5, 4, 64, 256, 128, 64, 64, 256, 128, 512, 640>;
 /// The diannao preset's top (Tn = 16).
-pub type DiannaoTop = Top<10, 4, 9, 6, 6, 5, 256, 4096, 512, 512, 512, 4096, 512, 8192>;
+pub type DiannaoTop = Top<10, 4, 9, 6, 6, 5, 256, 4096, 512, 512, 512, 4096, 512, 8192, 1024>;

@@ -79,10 +79,11 @@ pub const HIST: usize = (1usize << WAITW) - 1;
 /// Width of the dependency counters (dispatch and completion counts, compared
 /// modulo 2^CNT_BITS: a difference's top bit is its sign).
 pub const CNT_BITS: usize = 16;
-/// Width of an instruction index / program length (`cp.pc`, `err_index`, `prog_len`).
-pub const PCW: usize = 16;
-/// Width of the error class (0 none, 1 decode, 2 range, 3 no_end).
-pub const ERRW: usize = 2;
+/// Width of an instruction index / program length (`cp.pc`, `err_index`,
+/// `prog_len`): every instruction of a program that fits in a 2^32-byte DRAM.
+pub const PCW: usize = 32;
+/// Width of the error class (0 none, 1 decode, 2 range, 3 no_end, 4 fetch).
+pub const ERRW: usize = 3;
 /// Width of a beat count of one row, and of a 16-bit-word count of one beat.
 pub const BEATW: usize = 16;
 /// Width of a queue's entry count.
@@ -106,8 +107,8 @@ pub const LATW: usize = 8;
 pub const CYCW: usize = 32;
 /// Width of the memory-port tag (the DRAM model and the AXI master carry 32 bits).
 pub const TAG_BITS: usize = 32;
-/// Width of the owner field of a tag (1 nbin, 2 sb, 3 nbout).
-pub const OWNERW: usize = 2;
+/// Width of the owner field of a tag (1 nbin, 2 sb, 3 nbout, 4 fetch).
+pub const OWNERW: usize = 3;
 /// Unused top bits of the tag.
 pub const TAG_PAD: usize = TAG_BITS - (OWNERW + 4 + ROWW);
 /// Width of a slot of the NFU sequencer's write pipe: NBout row plus a valid bit on top.
@@ -121,12 +122,16 @@ pub const ERR_DECODE: u64 = 1;
 pub const ERR_RANGE: u64 = 2;
 /// Error class: the program ends without `end`.
 pub const ERR_NO_END: u64 = 3;
+/// Error class: the instruction cannot be fetched (outside DRAM, or `prog_base` odd).
+pub const ERR_FETCH: u64 = 4;
 /// Owner code of the NBin DMA on the memory port (also `port.grant`).
 pub const OWNER_NBIN: u64 = 1;
 /// Owner code of the SB DMA.
 pub const OWNER_SB: u64 = 2;
 /// Owner code of the NBout DMA.
 pub const OWNER_NBOUT: u64 = 3;
+/// Owner code of the instruction fetch unit.
+pub const OWNER_FETCH: u64 = 4;
 
 /// Instruction word.
 pub type Instr = Bits<IB>;
@@ -175,9 +180,10 @@ const _: () = assert!(
     "PCW holds every imem index (imem_depth <= 2^COUNT_BITS)"
 );
 const _: () = assert!(
-    PCW == CNT_BITS,
-    "cp's counters and the pc share 16-bit arithmetic"
+    (1u64 << PCW) * arch::isa::fields::INSTR_BYTES as u64 >= 1u64 << DAW,
+    "PCW indexes every instruction of a program filling the DRAM address space"
 );
+const _: () = assert!((OWNER_FETCH as usize) < (1usize << OWNERW));
 const _: () = assert!((arch::config::MAX_QUEUE_DEPTH as usize) < (1usize << QCW));
 const _: () = assert!(
     DmaOp::ALL.len() < (1 << CODEW)

@@ -27,7 +27,7 @@ const IA: usize = 8;
 fn cp(words: &[Word]) -> Cp<IA> {
     let mut w: Vec<Instr> = words.iter().map(word_bits).collect();
     w.resize(1 << IA, Instr::default());
-    Cp::new(&AccelConfig::tiny(), &w)
+    Cp::preloaded(&AccelConfig::tiny(), &w)
 }
 
 #[test]
@@ -46,6 +46,9 @@ fn io_ports() -> (Vec<Port>, Vec<Port>) {
         ("full_sb", 1),
         ("full_nbout", 1),
         ("full_nfu", 1),
+        ("prog_base", DAW),
+        ("arrived", PCW),
+        ("fetch_idle", 1),
     ];
     let outs = [
         ("push_nbin", 1),
@@ -72,6 +75,9 @@ fn apply(c: &mut Cp<IA>, r: &[String]) {
     c.full_sb.next = r[6] == "1";
     c.full_nbout.next = r[7] == "1";
     c.full_nfu.next = r[8] == "1";
+    c.prog_base.next = from_hex(&r[9]);
+    c.arrived.next = from_hex(&r[10]);
+    c.fetch_idle.next = r[11] == "1";
 }
 
 fn read(c: &Cp<IA>) -> Vec<String> {
@@ -109,21 +115,23 @@ fn cp_behaves_stall_dispatch_end() {
     let ent = hex(e);
     let (ins, outs) = io_ports();
     let z = "0";
+    // the fetch unit is idle and every instruction has arrived (the CP alone)
+    const F: &str = "100";
     #[rustfmt::skip]
     let t = [
         //   clr len  we  wa  wd  full nbin sb nbout nfu | push_nbin push_nfu ent stopped class index pc dispatch stall
-        cyc(&["1", "2", z, z, z, "0", "0", "0", "0"], &["-", "-", "-", "-", "-", "-", "-", "-", "-"]),
+        cyc(&["1", "2", z, z, z, "0", "0", "0", "0", z, F, "1"], &["-", "-", "-", "-", "-", "-", "-", "-", "-"]),
         // cycle 0: instruction 0 is being fetched
-        cyc(&["0", "2", z, z, z, "1", "0", "0", "0"], &["0", "0", "-", "0", "0", "0", "0", "0", "0"]),
+        cyc(&["0", "2", z, z, z, "1", "0", "0", "0", z, F, "1"], &["0", "0", "-", "0", "0", "0", "0", "0", "0"]),
         // instruction 0 is held; its NBin queue is full: stall
-        cyc(&["0", "2", z, z, z, "1", "0", "0", "0"], &["0", "0", "-", "0", "0", "0", "0", "0", "1"]),
+        cyc(&["0", "2", z, z, z, "1", "0", "0", "0", z, F, "1"], &["0", "0", "-", "0", "0", "0", "0", "0", "1"]),
         // a full queue of another unit does not stall it
-        cyc(&["0", "2", z, z, z, "0", "1", "1", "1"], &["1", "0", &ent, "0", "0", "0", "0", "1", "0"]),
+        cyc(&["0", "2", z, z, z, "0", "1", "1", "1", z, F, "1"], &["1", "0", &ent, "0", "0", "0", "0", "1", "0"]),
         // END dispatches
-        cyc(&["0", "2", z, z, z, "0", "0", "0", "0"], &["0", "0", "-", "0", "0", "0", "1", "1", "0"]),
+        cyc(&["0", "2", z, z, z, "0", "0", "0", "0", z, F, "1"], &["0", "0", "-", "0", "0", "0", "1", "1", "0"]),
         // stopped, no error
-        cyc(&["0", "2", z, z, z, "0", "0", "0", "0"], &["0", "0", "-", "1", "0", "0", "2", "0", "0"]),
-        cyc(&["0", "2", z, z, z, "0", "0", "0", "0"], &["0", "0", "-", "1", "0", "0", "2", "0", "0"]),
+        cyc(&["0", "2", z, z, z, "0", "0", "0", "0", z, F, "1"], &["0", "0", "-", "1", "0", "0", "2", "0", "0"]),
+        cyc(&["0", "2", z, z, z, "0", "0", "0", "0", z, F, "1"], &["0", "0", "-", "1", "0", "0", "2", "0", "0"]),
     ];
     let mut c = cp(&prog);
     // the first cycle's outputs depend on imem's read register before its first read (unknown in Verilog)
@@ -325,7 +333,7 @@ const FIELDS_F: [F; 17] = [
 fn rows_for(w: &Word) -> Vec<Vec<String>> {
     let wd = hex(word_bits(w));
     let row = |clr: &str, we: &str, wd: &str| -> Vec<String> {
-        [clr, "1", we, "0", wd, "0", "0", "0", "0"]
+        [clr, "1", we, "0", wd, "0", "0", "0", "0", "0", "100", "1"]
             .iter()
             .map(|s| s.to_string())
             .collect()

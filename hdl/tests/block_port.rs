@@ -13,6 +13,16 @@ use rust_hdl::prelude::*;
 /// Bytes per beat of the tested port (the tiny preset's).
 const BPC: u32 = 8;
 
+/// A memory-port tag (layout `hdl::widths::tag`) as hex.
+fn tag(owner: u64, row: u64, write: bool, last: bool) -> String {
+    let mut t = Tag::default();
+    t.set_value_owner(owner.into());
+    t.set_value_row(row.into());
+    t.set_value_write(write.into());
+    t.set_value_last_beat(last.into());
+    hex(t)
+}
+
 #[test]
 fn port_synthesizes() {
     synthesizes(&mut MemPort::new(BPC));
@@ -37,6 +47,11 @@ fn port_behaves_priority_beats_and_tags() {
         ("tag_nbin", TAG_BITS),
         ("tag_sb", TAG_BITS),
         ("tag_nbout", TAG_BITS),
+        ("req_fetch", 1),
+        ("addr_fetch", DAW),
+        ("beats_fetch", BEATW),
+        ("words_fetch", BEATW),
+        ("tag_fetch", TAG_BITS),
     ]
     .iter()
     .map(|(n, w)| Port::new(n, *w))
@@ -52,60 +67,69 @@ fn port_behaves_priority_beats_and_tags() {
         ("cmd_addr", DAW),
         ("cmd_tag", TAG_BITS),
         ("cmd_words", BEATW),
+        ("grant_fetch", 1),
     ]
     .iter()
     .map(|(n, w)| Port::new(n, *w))
     .collect();
-    // tags as the DMAs build them (crate::widths::tag): write bit 2, row from bit 6
-    let nbin_tag = "40"; // row 1
-    let nbout_tag = "84"; // row 2, write
-    let sb_tag = "0";
-    // clr, req nbin sb nbout, addr nbin sb nbout, beats nbin sb nbout, words nbin sb nbout, tag nbin sb nbout
+    // tags as the DMAs build them (layout crate::widths::tag; the port sets the owner)
+    let nbin_tag = tag(0, 1, false, false); // row 1
+    let nbout_tag = tag(0, 2, true, false); // row 2, write
+    let z = "0".to_string();
+    let row = |v: &[&str]| -> Vec<String> { v.iter().map(|x| x.to_string()).collect() };
+    // clr, req nbin sb nbout, addr nbin sb nbout, beats nbin sb nbout, words nbin sb nbout,
+    // tag nbin sb nbout, req/addr/beats/words/tag fetch
+    let mut idle_in = row(&["0"; 21]);
+    idle_in[0] = "1".into();
     let t = [
-        cyc(
-            &[
-                "1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0",
-            ],
-            &["0", "0", "0", "0", "0", "0", "0", "-", "-", "-"],
-        ),
-        // NBin and NBout request together: NBout wins; its first beat goes out in the grant cycle
-        cyc(
-            &[
-                "0", "1", "0", "1", "100", "0", "200", "1", "0", "2", "4", "0", "3", nbin_tag,
-                sb_tag, nbout_tag,
-            ],
-            &["0", "0", "1", "3", "0", "1", "1", "200", "87", "4"],
+        cyc_owned(idle_in, row(&["0", "0", "0", "0", "0", "0", "0", "-", "-", "-", "0"])),
+        // NBin, NBout and fetch request together: NBout wins; its first beat goes out in the grant cycle
+        cyc_owned(
+            [
+                row(&["0", "1", "0", "1", "100", "0", "200", "1", "0", "2", "4", "0", "3"]),
+                vec![nbin_tag.clone(), z.clone(), nbout_tag.clone()],
+                row(&["1", "400", "1", "4", "0"]),
+            ]
+            .concat(),
+            [row(&["0", "0", "1", "3", "0", "1", "1", "200"]), vec![tag(3, 2, true, false)], row(&["4", "0"])].concat(),
         ),
         // second (last) beat from the registers; the port is busy, NBin waits
-        cyc(
-            &[
-                "0", "1", "0", "0", "100", "0", "0", "1", "0", "0", "4", "0", "0", nbin_tag,
-                sb_tag, "0",
-            ],
-            &["0", "0", "0", "0", "1", "1", "1", "208", "8f", "3"],
+        cyc_owned(
+            [
+                row(&["0", "1", "0", "0", "100", "0", "0", "1", "0", "0", "4", "0", "0"]),
+                vec![nbin_tag.clone(), z.clone(), z.clone()],
+                row(&["1", "400", "1", "4", "0"]),
+            ]
+            .concat(),
+            [row(&["0", "0", "0", "0", "1", "1", "1", "208"]), vec![tag(3, 2, true, true)], row(&["3", "0"])].concat(),
         ),
-        // free again: NBin's one-beat row, tagged owner 1 and last beat
-        cyc(
-            &[
-                "0", "1", "0", "0", "100", "0", "0", "1", "0", "0", "4", "0", "0", nbin_tag,
-                sb_tag, "0",
-            ],
-            &["1", "0", "0", "1", "0", "1", "0", "100", "49", "4"],
+        // free again: NBin's one-beat row, tagged owner 1 and last beat; fetch still waits
+        cyc_owned(
+            [
+                row(&["0", "1", "0", "0", "100", "0", "0", "1", "0", "0", "4", "0", "0"]),
+                vec![nbin_tag.clone(), z.clone(), z.clone()],
+                row(&["1", "400", "1", "4", "0"]),
+            ]
+            .concat(),
+            [row(&["1", "0", "0", "1", "0", "1", "0", "100"]), vec![tag(1, 1, false, true)], row(&["4", "0"])].concat(),
         ),
-        // SB alone: owner 2
-        cyc(
-            &[
-                "0", "0", "1", "0", "0", "300", "0", "0", "1", "0", "0", "2", "0", "0", sb_tag, "0",
-            ],
-            &["0", "1", "0", "2", "0", "1", "0", "300", "a", "2"],
+        // SB and fetch: SB (owner 2) wins
+        cyc_owned(
+            [
+                row(&["0", "0", "1", "0", "0", "300", "0", "0", "1", "0", "0", "2", "0"]),
+                vec![z.clone(), z.clone(), z.clone()],
+                row(&["1", "400", "1", "4", "0"]),
+            ]
+            .concat(),
+            [row(&["0", "1", "0", "2", "0", "1", "0", "300"]), vec![tag(2, 0, false, true)], row(&["2", "0"])].concat(),
+        ),
+        // the fetch unit alone: owner 4, lowest priority
+        cyc_owned(
+            [row(&["0"; 13]), vec![z.clone(), z.clone(), z.clone()], row(&["1", "400", "1", "4", "0"])].concat(),
+            [row(&["0", "0", "0", "4", "0", "1", "0", "400"]), vec![tag(4, 0, false, true)], row(&["4", "1"])].concat(),
         ),
         // idle
-        cyc(
-            &[
-                "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0",
-            ],
-            &["0", "0", "0", "0", "0", "0", "-", "-", "-", "-"],
-        ),
+        cyc_owned(row(&["0"; 21]), row(&["0", "0", "0", "0", "0", "0", "-", "-", "-", "-", "0"])),
     ];
     let mut p = MemPort::new(BPC);
     behaves(
@@ -131,6 +155,11 @@ fn port_behaves_priority_beats_and_tags() {
             p.tag_nbin.next = from_hex(&r[13]);
             p.tag_sb.next = from_hex(&r[14]);
             p.tag_nbout.next = from_hex(&r[15]);
+            p.req_fetch.next = r[16] == "1";
+            p.addr_fetch.next = from_hex(&r[17]);
+            p.beats_fetch.next = from_hex(&r[18]);
+            p.words_fetch.next = from_hex(&r[19]);
+            p.tag_fetch.next = from_hex(&r[20]);
         },
         |p| {
             vec![
@@ -144,6 +173,7 @@ fn port_behaves_priority_beats_and_tags() {
                 hex(p.cmd_addr.val()),
                 hex(p.cmd_tag.val()),
                 hex(p.cmd_words.val()),
+                hb(p.grant_fetch.val()),
             ]
         },
     );

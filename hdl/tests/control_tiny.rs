@@ -1,6 +1,9 @@
 //! Control-side behaviour of the tiny top (Tn = 4, L = 6, 8 B/cycle, D = 4,
 //! Q = 2): exact halt cycles derived from docs/microarchitecture.md, checked
-//! in rust-hdl's simulator and on the emitted Verilog under Icarus.
+//! in rust-hdl's simulator and on the emitted Verilog under Icarus. The
+//! program sits in the DRAM model at [`PROG_BASE`] and is fetched by the
+//! machine; the counts in the comments are cycles after the start S =
+//! [`fill`]`(n)` (docs/microarchitecture.md, "Instruction fetch").
 
 use arch::isa::fields::Word;
 use arch::isa::{CpOp, DmaOp, DmaSlot, Instruction, NfuOp, NfuSlot};
@@ -12,6 +15,24 @@ use rust_hdl::prelude::*;
 use std::collections::BTreeMap;
 
 const AW: usize = 12;
+/// DRAM byte address of the program (inside the 2^AW-word DRAM model).
+const PROG_BASE: u64 = 0x1000;
+
+/// Start cycle S of an n-instruction program: L + n * ceil(INSTR_BYTES / BPC).
+fn fill(n: u64) -> u64 {
+    let cfg = AccelConfig::tiny();
+    cfg.dram.latency_cycles as u64
+        + n * cfg.beats(arch::isa::fields::INSTR_BYTES as u32) as u64
+}
+
+/// The DRAM model's initial words: `init` plus the program at [`PROG_BASE`].
+fn with_program(prog: &[Word], init: &BTreeMap<u64, u16>) -> BTreeMap<u64, u16> {
+    let mut m = init.clone();
+    for (k, pair) in arch::isa::program::image(prog).chunks(2).enumerate() {
+        m.insert((PROG_BASE >> 1) + k as u64, u16::from_le_bytes([pair[0], pair[1]]));
+    }
+    m
+}
 
 struct Outcome {
     cycles: u64,
@@ -34,9 +55,10 @@ fn clock(sys: &mut TinySystem<AW>, v: bool) {
 /// Run in rust-hdl; read back `n` words of DRAM from byte address `at`.
 fn run_rust(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: usize) -> Outcome {
     let cfg = AccelConfig::tiny();
-    let mut sys = TinySystem::<AW>::build(&cfg, prog, init.clone());
+    let mut sys = TinySystem::<AW>::build(&cfg, with_program(prog, init));
     sys.connect_all();
     sys.run.next = false;
+    sys.prog_base.next = PROG_BASE.into();
     sys.prog_len.next = len.into();
     for _ in 0..2 {
         clock(&mut sys, false);
@@ -48,7 +70,7 @@ fn run_rust(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: usiz
         clock(&mut sys, false);
         clock(&mut sys, true);
         n_cyc += 1;
-        assert!(n_cyc < 2000, "no halt");
+        assert!(n_cyc < 4000, "no halt");
     }
     let dram = (0..n).map(|k| sys.dram.word(at + 2 * k as u64)).collect();
     Outcome {
@@ -62,17 +84,17 @@ fn run_rust(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: usiz
 /// Run the emitted Verilog under Icarus.
 fn run_icarus(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: usize) -> Outcome {
     let cfg = AccelConfig::tiny();
-    let mut sys = TinySystem::<AW>::build(&cfg, prog, init.clone());
+    let mut sys = TinySystem::<AW>::build(&cfg, with_program(prog, init));
     sys.connect_all();
     let v = generate_verilog(&sys);
     let dir = tempfile::tempdir().unwrap();
     let tb = format!(
-        "module tb;\nreg clock = 0; reg run = 0; reg [15:0] prog_len = {len};\n\
-         wire done; wire [1:0] err_class; wire [15:0] err_index; wire [31:0] cycles;\n\
-         top dut(.clock(clock), .run(run), .prog_len(prog_len), .done(done), .err_class(err_class), .err_index(err_index), .cycles(cycles));\n\
+        "module tb;\nreg clock = 0; reg run = 0; reg [31:0] prog_len = {len}; reg [31:0] prog_base = {PROG_BASE};\n\
+         wire done; wire [2:0] err_class; wire [31:0] err_index; wire [31:0] cycles;\n\
+         top dut(.clock(clock), .run(run), .prog_base(prog_base), .prog_len(prog_len), .done(done), .err_class(err_class), .err_index(err_index), .cycles(cycles));\n\
          always #5 clock = ~clock;\ninteger k;\n\
          initial begin\n  repeat (2) @(posedge clock);\n  #1 run = 1;\n\
-           repeat (4000) begin @(posedge clock); #1 if (done) begin\n\
+           repeat (8000) begin @(posedge clock); #1 if (done) begin\n\
              $display(\"RESULT %0d %0d %0d\", cycles, err_class, err_index);\n\
              for (k = 0; k < {n}; k = k + 1) $display(\"W %0d\", dut.dram.mem[({at} >> 1) + k]);\n\
              $finish; end end\n  $display(\"TIMEOUT\"); $finish;\nend\nendmodule\n"
@@ -145,7 +167,7 @@ fn nbin(row: u32, dram: u32, rows: u32) -> Instruction {
 fn dma_of_three_rows() {
     // dispatch 1, start 2, grants 2,3,4 (1 beat each), last row written end of 4+6 -> T = 11
     let p = words(&[nbin(0, 0, 3), Instruction::end()]);
-    check(&p, 2, &BTreeMap::new(), 0, 0, 11, (0, 0), &[]);
+    check(&p, 2, &BTreeMap::new(), 0, 0, fill(2) + 11, (0, 0), &[]);
 }
 
 #[test]
@@ -154,7 +176,7 @@ fn arbitration_nbin_before_sb() {
     let mut i = nbin(0, 0, 2);
     i.sb = DmaSlot::contiguous(DmaOp::Load, 0, 0x100, 1);
     let p = words(&[i, Instruction::end()]);
-    check(&p, 2, &BTreeMap::new(), 0, 0, 14, (0, 0), &[]);
+    check(&p, 2, &BTreeMap::new(), 0, 0, fill(2) + 14, (0, 0), &[]);
 }
 
 #[test]
@@ -167,7 +189,7 @@ fn queue_full_stall() {
         nbin(12, 192, 4),
         Instruction::end(),
     ]);
-    check(&p, 5, &BTreeMap::new(), 0, 0, 24, (0, 0), &[]);
+    check(&p, 5, &BTreeMap::new(), 0, 0, fill(5) + 24, (0, 0), &[]);
 }
 
 #[test]
@@ -195,7 +217,7 @@ fn loadw_then_storen_roundtrip() {
         &init,
         0x100,
         4,
-        16,
+        fill(p.len() as u64) + 16,
         (0, 0),
         &[0x0100, 0x8000, 0xFF00, 0x0000],
     );
@@ -225,7 +247,7 @@ fn store_waits_for_nfu() {
         Instruction::end(),
     ];
     let p = words(&prog);
-    check(&p, 4, &BTreeMap::new(), 0x200, 0, 21, (0, 0), &[]);
+    check(&p, 4, &BTreeMap::new(), 0x200, 0, fill(4) + 21, (0, 0), &[]);
 }
 
 #[test]
@@ -239,7 +261,7 @@ fn decode_error_halts() {
         &BTreeMap::new(),
         0,
         0,
-        2,
+        fill(2) + 2,
         (1, 0),
         &[],
     );
@@ -249,11 +271,11 @@ fn decode_error_halts() {
 fn range_error_and_no_end() {
     // nbin rows beyond the 32-row buffer: range error at instruction 1 (detected cycle 2) -> T = 3
     let p = words(&[Instruction::default(), nbin(30, 0, 4), Instruction::end()]);
-    check(&p, 3, &BTreeMap::new(), 0, 0, 3, (2, 1), &[]);
+    check(&p, 3, &BTreeMap::new(), 0, 0, fill(3) + 3, (2, 1), &[]);
     // one nop and no end: pc = 1 = length in cycle 2 -> T = 3
     let p = words(&[Instruction {
         cp: CpOp::Nop,
         ..Default::default()
     }]);
-    check(&p, 1, &BTreeMap::new(), 0, 0, 3, (3, 1), &[]);
+    check(&p, 1, &BTreeMap::new(), 0, 0, fill(1) + 3, (3, 1), &[]);
 }

@@ -444,7 +444,6 @@ pub fn train_layer(
         useful_macs: t.useful_macs,
         counters: &t.counters,
         instructions: t.instructions,
-        segments: t.segments,
         predicted_cycles: 0,
     };
     let run = accel_run(

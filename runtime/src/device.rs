@@ -13,7 +13,7 @@
 //!   AXI memory (`backends::axi_harness`), through the same registers.
 
 use arch::events::Event;
-use arch::isa::fields::{Word, INSTR_BYTES};
+use arch::isa::fields::Word;
 use arch::regmap::{self, counter_offset, ID_MAGIC};
 use arch::AccelConfig;
 use backends::axi_harness::{AxiSim, Timing};
@@ -37,13 +37,15 @@ pub enum DeviceError {
         /// That configuration's name.
         name: String,
     },
-    /// The program does not fit the instruction memory.
-    #[error("{len} instructions exceed the {depth}-entry instruction memory (split the program into segments)")]
+    /// The program does not fit in the DRAM buffer after the image.
+    #[error("the {len}-instruction program at DRAM byte {base:#x} does not fit in the {size:#x}-byte buffer")]
     ProgramTooLong {
         /// Instructions.
         len: usize,
-        /// imem depth.
-        depth: u32,
+        /// Where it would start (core DRAM byte address).
+        base: u64,
+        /// Buffer bytes.
+        size: u64,
     },
     /// A DRAM access falls outside the buffer.
     #[error("DRAM bytes [{addr:#x}, {end:#x}) are outside the {size:#x}-byte buffer")]
@@ -78,6 +80,9 @@ pub enum DeviceError {
     /// Register map.
     #[error(transparent)]
     RegMap(#[from] regmap::RegMapError),
+    /// The status registers hold an unknown error class.
+    #[error("status: {0}")]
+    Status(String),
 }
 
 /// How a run ended.
@@ -85,12 +90,12 @@ pub enum DeviceError {
 pub enum Halt {
     /// Halted after `end`.
     Done,
-    /// Halted on an error (`decode`, `range`, `no_end`) at instruction `index`.
+    /// Halted on an error (`decode`, `range`, `no_end`, `fetch`) at instruction `index`.
     Error {
         /// Class name.
-        class: &'static str,
+        class: String,
         /// Instruction index.
-        index: u32,
+        index: usize,
     },
 }
 
@@ -138,11 +143,13 @@ pub trait RegisterBus {
 }
 
 /// [`Device`] over the register map. Buffer layout: the core's DRAM at buffer
-/// offset 0 (`dram_base` = buffer base), the program in the last bytes of the buffer.
+/// offset 0 (`dram_base` = buffer base); the program after the image
+/// (`arch::isa::program::default_base`), fetched by the core itself.
 pub struct AxiDevice<B: RegisterBus> {
     bus: B,
     cfg: AccelConfig,
-    prog_off: u64,
+    /// Bytes of the core DRAM the buffer holds.
+    size: u64,
     loaded: bool,
     ran: bool,
 }
@@ -163,12 +170,11 @@ impl<B: RegisterBus> AxiDevice<B> {
                 name: cfg.name.clone(),
             });
         }
-        let prog_bytes = (cfg.imem_depth as u64) * INSTR_BYTES as u64;
-        let prog_off = bus.buffer_bytes().saturating_sub(prog_bytes) & !63;
+        let size = bus.buffer_bytes().min(cfg.dram.size_bytes);
         Ok(AxiDevice {
             bus,
             cfg: cfg.clone(),
-            prog_off,
+            size,
             loaded: false,
             ran: false,
         })
@@ -181,11 +187,11 @@ impl<B: RegisterBus> AxiDevice<B> {
 
     fn check(&self, addr: u64, len: u64) -> Result<(), DeviceError> {
         let end = addr.saturating_add(len);
-        if end > self.prog_off {
+        if end > self.size {
             return Err(DeviceError::OutOfBuffer {
                 addr,
                 end,
-                size: self.prog_off,
+                size: self.size,
             });
         }
         Ok(())
@@ -194,14 +200,19 @@ impl<B: RegisterBus> AxiDevice<B> {
 
 impl<B: RegisterBus> Device for AxiDevice<B> {
     fn load(&mut self, program: &[Word], image: &[(u64, Vec<u8>)]) -> Result<(), DeviceError> {
-        if program.len() > self.cfg.imem_depth as usize {
-            return Err(DeviceError::ProgramTooLong {
-                len: program.len(),
-                depth: self.cfg.imem_depth,
-            });
-        }
         for (a, b) in image {
             self.check(*a, b.len() as u64)?;
+        }
+        // the core fetches the program from its DRAM: put it after the image
+        let data_end = image.iter().map(|(a, b)| a + b.len() as u64).max().unwrap_or(0);
+        let prog_base = arch::isa::program::default_base(&self.cfg, program, data_end);
+        let bytes = arch::isa::program::image(program);
+        if prog_base + bytes.len() as u64 > self.size {
+            return Err(DeviceError::ProgramTooLong {
+                len: program.len(),
+                base: prog_base,
+                size: self.size,
+            });
         }
         let status = self.bus.read32(regmap::offset("status")?)?;
         if regmap::STATUS_BUSY.get(status) == 1 {
@@ -210,16 +221,12 @@ impl<B: RegisterBus> Device for AxiDevice<B> {
         for (a, b) in image {
             self.bus.mem_write(*a, b)?;
         }
-        let bytes: Vec<u8> = program
-            .iter()
-            .flat_map(|w| w.iter().flat_map(|l| l.to_le_bytes()))
-            .collect();
-        self.bus.mem_write(self.prog_off, &bytes)?;
+        self.bus.mem_write(prog_base, &bytes)?;
         let base = self.bus.buffer_base();
         self.bus
             .write32(regmap::offset("dram_base")?, base as u32)?;
         self.bus
-            .write32(regmap::offset("prog_base")?, (base + self.prog_off) as u32)?;
+            .write32(regmap::offset("prog_base")?, prog_base as u32)?;
         self.bus
             .write32(regmap::offset("prog_len")?, program.len() as u32)?;
         self.loaded = true;
@@ -261,16 +268,11 @@ impl<B: RegisterBus> Device for AxiDevice<B> {
             return Err(DeviceError::BusError);
         }
         let e = self.bus.read32(regmap::offset("error")?)?;
-        let halt = match regmap::ERROR_CLASS.get(e) {
-            0 => Halt::Done,
-            c => Halt::Error {
-                class: match c {
-                    1 => "decode",
-                    2 => "range",
-                    _ => "no_end",
-                },
-                index: regmap::ERROR_INDEX.get(e),
-            },
+        let index = self.bus.read32(regmap::offset("error_index")?)?;
+        let halt = match backends::rtl::status(regmap::ERROR_CLASS.get(e) as u64, index as u64) {
+            Ok(backends::Status::Done) => Halt::Done,
+            Ok(backends::Status::Error { class, index }) => Halt::Error { class, index },
+            Err(m) => return Err(DeviceError::Status(m)),
         };
         Ok(RunStatus {
             halt,

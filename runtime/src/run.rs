@@ -282,8 +282,6 @@ pub struct LayerFigures {
     pub saturations: u64,
     /// Program length (instructions).
     pub instructions: usize,
-    /// imem loads.
-    pub segments: usize,
     /// Cycles predicted by the tiler (0 where nothing was predicted).
     pub predicted_cycles: u64,
 }
@@ -299,8 +297,6 @@ pub struct Work<'a> {
     pub counters: &'a Counters,
     /// Instructions run.
     pub instructions: usize,
-    /// imem loads.
-    pub segments: usize,
     /// Cycles the tiler predicted (0 where nothing was predicted, e.g. a
     /// training step, which sums many programs).
     pub predicted_cycles: u64,
@@ -323,7 +319,6 @@ impl LayerFigures {
                 useful_macs: compiled.useful_macs,
                 counters: &stats.counters,
                 instructions: compiled.program.len(),
-                segments: stats.segments,
                 predicted_cycles: compiled.plan.cost.cycles,
             },
             sim::energy(table, &stats.counters, cfg),
@@ -345,7 +340,6 @@ impl LayerFigures {
             seconds: work.cycles as f64 * cfg.seconds_per_cycle(),
             saturations: c.get(Event::Saturations),
             instructions: work.instructions,
-            segments: work.segments,
             predicted_cycles: work.predicted_cycles,
         }
     }

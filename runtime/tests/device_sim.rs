@@ -56,13 +56,10 @@ fn a_layer_runs_through_the_register_map_like_the_simulator() {
     p.pop();
     d.load(&p, &v.image).unwrap();
     d.start().unwrap();
-    assert!(matches!(
-        d.wait(100_000).unwrap().halt,
-        Halt::Error {
-            class: "no_end",
-            ..
-        }
-    ));
+    match d.wait(100_000).unwrap().halt {
+        Halt::Error { class, index } => assert_eq!((class.as_str(), index), ("no_end", p.len())),
+        h => panic!("{h:?}"),
+    }
 }
 
 #[test]
@@ -80,7 +77,9 @@ fn oversized_programs_and_images_are_refused() {
     let cfg = AccelConfig::tiny();
     let bus = SimBus::new(&cfg, Timing::default(), BASE, BYTES).unwrap();
     let mut d = AxiDevice::new(bus, &cfg).unwrap();
-    let long = vec![arch::isa::fields::Word::default(); cfg.imem_depth as usize + 1];
+    // longer than the buffer holds after the image (any length that fits runs)
+    let n = BYTES as usize / arch::isa::fields::INSTR_BYTES + 1;
+    let long = vec![arch::isa::fields::Word::default(); n];
     assert!(matches!(
         d.load(&long, &[]),
         Err(DeviceError::ProgramTooLong { .. })

@@ -75,10 +75,10 @@ fn main() {
     let secs = t0.elapsed().as_secs_f64();
     let macs = s.counters.get(Event::Macs);
     println!(
-        "preset {}: {} instructions, {} segments",
+        "preset {}: {} instructions, {} fetched",
         cfg.name,
         prog.len(),
-        s.segments
+        s.counters.get(arch::events::Event::InstrFetches)
     );
     println!(
         "simulated {} cycles, {} MACs ({:.1}% of peak) in {:.3} s",

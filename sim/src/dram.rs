@@ -47,6 +47,19 @@ impl Dram {
         self.size
     }
 
+    /// One past the last non-zero byte, bytes (0 for an all-zero DRAM).
+    pub fn data_end(&self) -> u64 {
+        self.pages
+            .iter()
+            .rev()
+            .find_map(|(p, d)| {
+                d.iter()
+                    .rposition(|b| *b != 0)
+                    .map(|i| p * PAGE_BYTES + i as u64 + 1)
+            })
+            .unwrap_or(0)
+    }
+
     fn check(&self, addr: u64, len: usize) -> Result<(), SimError> {
         let end = addr.checked_add(len as u64);
         match end {

@@ -14,15 +14,18 @@ pub enum HaltClass {
     Range,
     /// `pc` reached the program length without an `end`.
     NoEnd,
+    /// The instruction cannot be fetched: outside DRAM, or `prog_base` odd.
+    Fetch,
 }
 
 impl HaltClass {
-    /// The class name used in messages and reports (`decode`, `range`, `no_end`).
+    /// The class name used in messages and reports (`decode`, `range`, `no_end`, `fetch`).
     pub fn name(self) -> &'static str {
         match self {
             HaltClass::Decode => "decode",
             HaltClass::Range => "range",
             HaltClass::NoEnd => "no_end",
+            HaltClass::Fetch => "fetch",
         }
     }
 }
@@ -41,7 +44,7 @@ pub enum SimError {
     Halted {
         /// Error class.
         class: HaltClass,
-        /// Index of the failing instruction (within its imem load).
+        /// Index of the failing instruction.
         index: usize,
         /// Halt cycle T (the run's length in cycles).
         cycle: u64,
@@ -69,13 +72,15 @@ pub enum SimError {
         /// DRAM size in bytes.
         size: u64,
     },
-    /// An imem load longer than the instruction memory.
-    #[error("program of {len} instructions exceeds the {depth}-instruction imem")]
-    ProgramTooLong {
-        /// Instructions given.
+    /// The program does not fit in DRAM at its base.
+    #[error("program of {len} instructions at DRAM byte {base:#x} does not fit in the {size:#x}-byte DRAM")]
+    ProgramDoesNotFit {
+        /// Instructions.
         len: usize,
-        /// imem depth.
-        depth: u32,
+        /// DRAM byte address of instruction 0.
+        base: u64,
+        /// DRAM size in bytes.
+        size: u64,
     },
     /// An instruction that cannot be encoded.
     #[error("instruction {index} cannot be encoded: {err}")]

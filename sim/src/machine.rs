@@ -8,21 +8,20 @@ use crate::error::SimError;
 use crate::nfu::NfuState;
 use crate::scheduler::{Mode, Scheduler};
 use crate::vcd::VcdTrace;
-use arch::events::{Counters, Event};
-use arch::isa::fields::{Word, INSTR_BYTES};
-use arch::isa::{CpOp, Instruction};
+use arch::events::Counters;
+use arch::isa::fields::Word;
+use arch::isa::program::{default_base, image as program_image};
+use arch::isa::Instruction;
 use arch::AccelConfig;
 use std::io::Write;
 
 /// Result of a run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunStats {
-    /// Cycles from start to halt (summed over segments, plus segment loads).
+    /// Cycles from start to halt (instruction fetch included).
     pub cycles: u64,
     /// Event counters of this run (`cycles` included).
     pub counters: Counters,
-    /// imem loads executed.
-    pub segments: usize,
 }
 
 /// One accelerator (see docs/microarchitecture.md). The buffers, the
@@ -108,22 +107,24 @@ impl Machine {
         &self.total
     }
 
-    /// Statistics of the last imem load, including one that ended in an error halt.
+    /// Statistics of the last run, including one that ended in an error halt.
     pub fn last_stats(&self) -> Option<&RunStats> {
         self.last.as_ref()
     }
 
-    /// Trace the next run (`run_words`, `run_words_stepped`, or all segments
-    /// of `run`) to `w` as VCD; a traced run is simulated in stepped mode.
+    /// Trace the next run to `w` as VCD; a traced run is simulated in stepped mode.
     pub fn set_vcd(&mut self, w: Option<Box<dyn Write>>) {
         self.vcd = w;
     }
 
-    /// One imem load of raw words (which may be invalid encodings: the
-    /// machine then halts with a [`SimError::Halted`] per the contract),
-    /// simulated event by event. `program.len()` must not exceed `imem_depth`.
+    /// Run a program given as raw words (which may be invalid encodings:
+    /// the machine then halts with a [`SimError::Halted`] per the
+    /// contract). The words are written into `dram` at
+    /// [`Machine::load_program`]'s base and fetched from there; simulated
+    /// event by event.
     pub fn run_words(&mut self, program: &[Word], dram: &mut Dram) -> Result<RunStats, SimError> {
-        self.run_mode(program, dram, Mode::Fast)
+        let base = self.load_program(program, dram)?;
+        self.run_mode(base, program.len(), dram, Mode::Fast)
     }
 
     /// Like [`Machine::run_words`], but evaluating every cycle literally (the
@@ -133,52 +134,16 @@ impl Machine {
         program: &[Word],
         dram: &mut Dram,
     ) -> Result<RunStats, SimError> {
-        self.run_mode(program, dram, Mode::Stepped)
+        let base = self.load_program(program, dram)?;
+        self.run_mode(base, program.len(), dram, Mode::Stepped)
     }
 
-    fn run_mode(
-        &mut self,
-        program: &[Word],
-        dram: &mut Dram,
-        mode: Mode,
-    ) -> Result<RunStats, SimError> {
-        if program.len() > self.cfg.imem_depth as usize {
-            return Err(SimError::ProgramTooLong {
-                len: program.len(),
-                depth: self.cfg.imem_depth,
-            });
-        }
-        let vcd = match self.vcd.take() {
-            Some(w) => Some(VcdTrace::new(w)?),
-            None => None,
-        };
-        let core = Core::new(&self.cfg, &mut self.bufs, &mut self.nfu, dram, program);
-        let out = Scheduler::new(core, mode, vcd).run()?;
-        self.total.merge(&out.counters);
-        let stats = RunStats {
-            cycles: out.cycles,
-            counters: out.counters,
-            segments: 1,
-        };
-        self.last = Some(stats.clone());
-        match out.error {
-            Some(e) => Err(e),
-            None => Ok(stats),
-        }
-    }
-
-    /// Run a program of any length. It is split into imem loads (segments)
-    /// of at most `imem_depth` instructions: a segment ends after each `end`
-    /// and when full; a segment that does not end with `end` gets one
-    /// appended (so a full segment holds `imem_depth - 1` program
-    /// instructions and the `end`). Segments run back to back on this
-    /// machine (each drains before the next starts). Loading each segment
-    /// after the first costs `L + ceil(words * INSTR_BYTES / BPC)` cycles
-    /// (`L` = `dram.latency_cycles`, `BPC` = `dram.bytes_per_cycle`, `words`
-    /// = the segment's instruction count), added to `cycles`, `port_busy`
-    /// (the `ceil` term) and `dram_read_bytes`.
+    /// Run a program of any length that fits in DRAM: it is encoded, written
+    /// into `dram` at [`Machine::load_program`]'s base, and fetched from
+    /// there by the machine (docs/microarchitecture.md, "Instruction fetch").
     pub fn run(&mut self, program: &[Instruction], dram: &mut Dram) -> Result<RunStats, SimError> {
-        self.run_segments(program, dram, Mode::Fast)
+        let words = encode(program)?;
+        self.run_words(&words, dram)
     }
 
     /// [`Machine::run`] in stepped mode.
@@ -187,115 +152,78 @@ impl Machine {
         program: &[Instruction],
         dram: &mut Dram,
     ) -> Result<RunStats, SimError> {
-        self.run_segments(program, dram, Mode::Stepped)
+        let words = encode(program)?;
+        self.run_words_stepped(&words, dram)
     }
 
-    fn run_segments(
+    /// Run the `len`-instruction program already in `dram` at byte address
+    /// `base` (`prog_base`, `prog_len`). Instructions outside DRAM, or an odd
+    /// `base`, halt the machine with the error `fetch` when reached.
+    pub fn run_at(&mut self, base: u64, len: usize, dram: &mut Dram) -> Result<RunStats, SimError> {
+        self.run_mode(base, len, dram, Mode::Fast)
+    }
+
+    /// [`Machine::run_at`] in stepped mode.
+    pub fn run_at_stepped(
         &mut self,
-        program: &[Instruction],
+        base: u64,
+        len: usize,
+        dram: &mut Dram,
+    ) -> Result<RunStats, SimError> {
+        self.run_mode(base, len, dram, Mode::Stepped)
+    }
+
+    /// Write `program` into `dram` at its default base
+    /// ([`arch::isa::program::default_base`]: after the DRAM's data and
+    /// every byte the program's DMA slots touch) and return that base,
+    /// bytes; fails if the program does not fit in DRAM.
+    pub fn load_program(&self, program: &[Word], dram: &mut Dram) -> Result<u64, SimError> {
+        let base = default_base(&self.cfg, program, dram.data_end());
+        let bytes = program_image(program);
+        let end = base + bytes.len() as u64;
+        if end > dram.size() {
+            return Err(SimError::ProgramDoesNotFit {
+                len: program.len(),
+                base,
+                size: dram.size(),
+            });
+        }
+        dram.write(base, &bytes)?;
+        Ok(base)
+    }
+
+    fn run_mode(
+        &mut self,
+        base: u64,
+        len: usize,
         dram: &mut Dram,
         mode: Mode,
     ) -> Result<RunStats, SimError> {
-        let words: Vec<Word> = program
-            .iter()
-            .enumerate()
-            .map(|(index, i)| i.encode().map_err(|err| SimError::Encode { index, err }))
-            .collect::<Result<_, _>>()?;
-        let end = Instruction::end()
-            .encode()
-            .map_err(|err| SimError::Encode {
-                index: program.len(),
-                err,
-            })?;
-        let segs = split_segments(program, &words, end, self.cfg.imem_depth as usize);
-        let mut stats = RunStats {
-            cycles: 0,
-            counters: Counters::new(),
-            segments: 0,
+        let vcd = match self.vcd.take() {
+            Some(w) => Some(VcdTrace::new(w)?),
+            None => None,
         };
-        let vcd = self.vcd.take();
-        let shared_vcd = vcd.map(|w| std::rc::Rc::new(std::cell::RefCell::new(w)));
-        for (k, seg) in segs.iter().enumerate() {
-            if k > 0 {
-                let bytes = (seg.len() * INSTR_BYTES) as u64;
-                let beats = bytes.div_ceil(self.cfg.dram.bytes_per_cycle as u64);
-                let load = self.cfg.dram.latency_cycles as u64 + beats;
-                let mut c = Counters::new();
-                c.add(Event::Cycles, load);
-                c.add(Event::PortBusy, beats);
-                c.add(Event::DramReadBytes, bytes);
-                stats.cycles += load;
-                stats.counters.merge(&c);
-                self.total.merge(&c);
-            }
-            if let Some(v) = &shared_vcd {
-                self.vcd = Some(Box::new(SharedWriter(v.clone())));
-            }
-            let r = self.run_mode(seg, dram, mode);
-            let seg_stats = self.last.clone().unwrap_or_default();
-            stats.cycles += seg_stats.cycles;
-            stats.counters.merge(&seg_stats.counters);
-            stats.segments += 1;
-            r?;
-        }
+        let core = Core::new(&self.cfg, &mut self.bufs, &mut self.nfu, dram, base, len);
+        let out = Scheduler::new(core, mode, vcd).run()?;
+        self.total.merge(&out.counters);
+        let stats = RunStats {
+            cycles: out.cycles,
+            counters: out.counters,
+        };
         self.last = Some(stats.clone());
-        Ok(stats)
-    }
-}
-
-/// Split a program into imem loads (see [`Machine::run`]).
-fn split_segments(
-    program: &[Instruction],
-    words: &[Word],
-    end: Word,
-    depth: usize,
-) -> Vec<Vec<Word>> {
-    let mut segs = Vec::new();
-    let mut cur: Vec<Word> = Vec::new();
-    for (ins, w) in program.iter().zip(words) {
-        cur.push(*w);
-        if ins.cp == CpOp::End {
-            segs.push(std::mem::take(&mut cur));
-        } else if cur.len() + 1 == depth {
-            cur.push(end);
-            segs.push(std::mem::take(&mut cur));
+        match out.error {
+            Some(e) => Err(e),
+            None => Ok(stats),
         }
     }
-    if !cur.is_empty() {
-        cur.push(end);
-        segs.push(cur);
-    }
-    segs
 }
 
-/// One VCD sink shared by the segments of a run (each segment writes its own
-/// header and timestamps from 0).
-struct SharedWriter(std::rc::Rc<std::cell::RefCell<Box<dyn Write>>>);
-
-impl Write for SharedWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.borrow_mut().flush()
-    }
+/// Encode every instruction; the first that cannot be is an error.
+fn encode(program: &[Instruction]) -> Result<Vec<Word>, SimError> {
+    program
+        .iter()
+        .enumerate()
+        .map(|(index, i)| i.encode().map_err(|err| SimError::Encode { index, err }))
+        .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn segments_split_at_end_and_capacity() {
-        let nop = Instruction::default();
-        let e = Instruction::end();
-        let w = |p: &[Instruction]| p.iter().map(|i| i.encode().unwrap()).collect::<Vec<_>>();
-        let endw = e.encode().unwrap();
-        let p = vec![nop; 5];
-        let s = split_segments(&p, &w(&p), endw, 3);
-        assert_eq!(s.iter().map(|x| x.len()).collect::<Vec<_>>(), vec![3, 3, 2]);
-        let p = vec![nop, e, nop, e];
-        let s = split_segments(&p, &w(&p), endw, 8);
-        assert_eq!(s.iter().map(|x| x.len()).collect::<Vec<_>>(), vec![2, 2]);
-    }
-}

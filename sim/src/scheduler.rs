@@ -1,8 +1,8 @@
 //! The event scheduler: decides in which cycles the blocks of
 //! [`crate::core`] are evaluated. Stepped mode evaluates every cycle
 //! literally; fast mode evaluates the control decisions only in cycles
-//! where something can change (time jumps to the next event: DMA request,
-//! row write, NFU completion) and evaluates NFU issues and buffer writes
+//! where something can change (time jumps to the next event: DMA or fetch
+//! request, row write, an instruction becoming readable, NFU completion) and evaluates NFU issues and buffer writes
 //! lazily, in cycle order, just before anything observes them.
 
 use crate::core::cp::Status;
@@ -47,10 +47,9 @@ impl<'a> Scheduler<'a> {
 
     /// Run to the halt cycle.
     pub fn run(mut self) -> Result<Outcome, SimError> {
-        self.trace(0)?;
-        let mut t = 1u64;
+        let mut t = 0u64;
         let cycles = loop {
-            if self.mode == Mode::Fast {
+            if self.mode == Mode::Fast && t > 0 {
                 self.catch_up(t - 1)?;
                 if self
                     .core
@@ -119,8 +118,14 @@ impl<'a> Scheduler<'a> {
     fn next_event(&self, t: u64) -> Result<u64, SimError> {
         let c = &self.core;
         let mut nx = u64::MAX;
-        if c.dmas.any_request() {
+        if c.dmas.any_request() || c.fetch.requests(c.cp.pc, c.cp.running()) {
             nx = nx.min(c.port.free.max(t + 1));
+        }
+        // the held instruction becomes readable two cycles after it landed
+        if c.cp.running() && c.cp.start.is_some() {
+            if let Some(w) = c.fetch.landed(c.cp.pc) {
+                nx = nx.min((w + 2).max(t + 1));
+            }
         }
         if let Some(w) = c.port.next_write() {
             nx = nx.min(w + 1);

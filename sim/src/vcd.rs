@@ -13,7 +13,7 @@ pub const SIGNALS: [(&str, &str, u32); 8] = [
     ("cp", "dispatch", 1),
     ("nfu", "busy", 1),
     ("nfu", "seq", 32),
-    ("port", "grant", 2),
+    ("port", "grant", 3),
     ("dma_nbin", "row", 32),
     ("dma_sb", "row", 32),
     ("dma_nbout", "row", 32),
@@ -33,7 +33,7 @@ pub(crate) struct SignalValues {
     pub nfu_busy: u64,
     /// `nfu.seq`: sequence number of the running op.
     pub nfu_seq: u64,
-    /// `port.grant`: 0 none, 1 nbin, 2 sb, 3 nbout (grant cycles only).
+    /// `port.grant`: 0 none, 1 nbin, 2 sb, 3 nbout, 4 fetch (grant cycles only).
     pub port_grant: u64,
     /// `dma_nbin.row`: transfer row index of the current slot.
     pub dma_nbin_row: u64,

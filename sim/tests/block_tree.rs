@@ -64,6 +64,7 @@ fn sim_core_holds_the_contract_blocks() {
         "mod.rs",
         "cp.rs",
         "dma.rs",
+        "fetch.rs",
         "port.rs",
         "queue.rs",
         "nfu_seq.rs",

@@ -279,10 +279,6 @@ fn layer_vector(
 ) -> (Vec<Word>, Dram, (u64, u64)) {
     let spec: firmware::LayerSpec = spec.parse().unwrap_or_else(|e| panic!("{spec}: {e}"));
     let c = firmware::compile(cfg, &spec, batch).unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        c.program.len() <= cfg.imem_depth as usize,
-        "layer too large for one imem load"
-    );
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut words =
         |n: u64, amp: i16| -> Vec<i16> { (0..n).map(|_| rng.gen_range(-amp..=amp)).collect() };

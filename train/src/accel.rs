@@ -244,6 +244,7 @@ impl AccelEngine {
                     name: step.to_string(),
                     cfg: cfg.clone(),
                     program: words,
+                    prog_base: None,
                     image: writes,
                     window: (0, extent),
                 };

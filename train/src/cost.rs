@@ -56,8 +56,6 @@ pub struct ProgramRun {
     pub counters: arch::events::Counters,
     /// Instructions in the program.
     pub instructions: usize,
-    /// imem loads of the run.
-    pub segments: usize,
 }
 
 fn rand_words(n: u64, rng: &mut rand_chacha::ChaCha8Rng, cfg: &AccelConfig) -> Vec<i16> {
@@ -140,7 +138,6 @@ pub fn run_program(
         useful_macs: useful,
         counters: st.counters,
         instructions: program.len(),
-        segments: st.segments,
     })
 }
 
@@ -179,8 +176,6 @@ pub struct LayerTrainCost {
     pub energy: sim::EnergyReport,
     /// Summed instruction counts.
     pub instructions: usize,
-    /// Summed imem loads.
-    pub segments: usize,
     /// Per phase.
     pub breakdown: TrainBreakdown,
 }
@@ -211,7 +206,6 @@ pub fn layer_cost(
         counters: arch::events::Counters::new(),
         energy: sim::energy(table, &arch::events::Counters::new(), cfg),
         instructions: 0,
-        segments: 0,
         breakdown: TrainBreakdown::default(),
     };
     for (i, p) in programs.iter().enumerate() {
@@ -238,7 +232,6 @@ pub fn layer_cost(
         total.counters.merge(&r.counters);
         add_energy(&mut total.energy, e);
         total.instructions += r.instructions;
-        total.segments += r.segments;
         let bd = &mut total.breakdown;
         match p.phase {
             Phase::Forward => {

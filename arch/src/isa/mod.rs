@@ -736,6 +736,20 @@ impl Instruction {
         Self::from_field_values(&v)
     }
 
+    /// One past the last DRAM byte that slot `b` touches, bytes (0 for a nop
+    /// slot): `dram + (n2-1)*s2 + (n1-1)*s1 + n0*row_bytes`.
+    pub fn dram_end(&self, b: Buffer, cfg: &AccelConfig) -> u64 {
+        let s = self.dma(b);
+        if s.op == DmaOp::Nop {
+            return 0;
+        }
+        let rb = b.dram_row_bytes(s.op, cfg);
+        s.dram as u64
+            + (s.n2 as u64).saturating_sub(1) * s.s2 as u64
+            + (s.n1 as u64).saturating_sub(1) * s.s1 as u64
+            + s.n0 as u64 * rb as u64
+    }
+
     /// Check buffer rows and DRAM addresses against a configuration (what
     /// the control processor checks at dispatch; an error halts the machine).
     pub fn check(&self, cfg: &AccelConfig) -> Result<(), RangeError> {
@@ -763,11 +777,7 @@ impl Instruction {
                     });
                 }
             }
-            let rb = b.dram_row_bytes(s.op, cfg);
-            let end = s.dram as u64
-                + (s.n2 as u64 - 1) * s.s2 as u64
-                + (s.n1 as u64 - 1) * s.s1 as u64
-                + s.n0 as u64 * rb as u64;
+            let end = self.dram_end(b, cfg);
             if end > cfg.dram.size_bytes {
                 return Err(RangeError::DramRange {
                     slot: b.name(),

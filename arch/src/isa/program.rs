@@ -107,11 +107,7 @@ pub fn from_bytes(b: &[u8]) -> Result<Program, ProgramError> {
     let mut prog = Vec::with_capacity(n);
     for index in 0..n {
         let offset = HEADER_BYTES + index * INSTR_BYTES;
-        let mut w: Word = [0; INSTR_WORDS];
-        for (k, x) in w.iter_mut().enumerate() {
-            let o = offset + k * 8;
-            *x = u64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes"));
-        }
+        let w = word_from_bytes(&b[offset..offset + INSTR_BYTES]);
         prog.push(Instruction::decode(&w).map_err(|err| ProgramError::Decode {
             index,
             offset,
@@ -119,4 +115,48 @@ pub fn from_bytes(b: &[u8]) -> Result<Program, ProgramError> {
         })?);
     }
     Ok(prog)
+}
+
+/// Alignment of the default program base in DRAM, bytes.
+pub const PROG_ALIGN: u64 = 4096;
+
+/// The DRAM bytes of one instruction word as the machine fetches them
+/// (`INSTR_WORDS` little-endian 64-bit words, `w0` first).
+pub fn word_bytes(w: &Word) -> [u8; INSTR_BYTES] {
+    let mut b = [0u8; INSTR_BYTES];
+    for (k, limb) in w.iter().enumerate() {
+        b[8 * k..8 * k + 8].copy_from_slice(&limb.to_le_bytes());
+    }
+    b
+}
+
+/// The instruction word whose bytes are `b` (the first `INSTR_BYTES` bytes;
+/// the inverse of [`word_bytes`]). Panics if `b` is shorter.
+pub fn word_from_bytes(b: &[u8]) -> Word {
+    let mut w: Word = [0; INSTR_WORDS];
+    for (k, x) in w.iter_mut().enumerate() {
+        *x = u64::from_le_bytes(b[8 * k..8 * k + 8].try_into().expect("8 bytes"));
+    }
+    w
+}
+
+/// The DRAM image of a program: its words' bytes, back to back.
+pub fn image(words: &[Word]) -> Vec<u8> {
+    words.iter().flat_map(word_bytes).collect()
+}
+
+/// Where a program goes in DRAM by default (the machine fetches instruction
+/// i from `base + i * INSTR_BYTES`): the first [`PROG_ALIGN`]-aligned byte
+/// address at or after `data_end` (one past the last byte of the initial
+/// DRAM data) and after every DRAM byte the program's own DMA slots touch
+/// (words that do not decode are skipped). Every backend runs a vector's
+/// program from the same base, so they compare the same DRAM.
+pub fn default_base(cfg: &crate::AccelConfig, words: &[Word], data_end: u64) -> u64 {
+    let used = words
+        .iter()
+        .filter_map(|w| Instruction::decode(w).ok())
+        .flat_map(|i| super::Buffer::ALL.map(|b| i.dram_end(b, cfg)))
+        .max()
+        .unwrap_or(0);
+    data_end.max(used).div_ceil(PROG_ALIGN) * PROG_ALIGN
 }

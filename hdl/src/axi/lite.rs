@@ -4,6 +4,7 @@
 //! and `RVALID` are held until their ready. Responses are always OKAY
 //! (unmapped offsets read 0 and ignore writes). Byte strobes are honoured.
 
+use crate::widths::{ErrClass, Pc, ERRW, PCW};
 use arch::events::Event;
 use arch::regmap::{self, counter_offset, ID_MAGIC};
 use arch::AccelConfig;
@@ -72,9 +73,9 @@ pub struct AxiLiteSlave {
     /// `status.bus_error`.
     pub st_bus_error: Signal<In, bool>,
     /// `error.class`.
-    pub err_class: Signal<In, Bits<2>>,
+    pub err_class: Signal<In, ErrClass>,
     /// `error.index`.
-    pub err_index: Signal<In, Bits<16>>,
+    pub err_index: Signal<In, Pc>,
     /// `bus_cycles`.
     pub bus_cycles: Signal<In, Bits<32>>,
     /// Counter `cycles`.
@@ -96,6 +97,10 @@ pub struct AxiLiteSlave {
     a_ctrl: Constant<Bits<LITE_ADDR_BITS>>,
     a_status: Constant<Bits<LITE_ADDR_BITS>>,
     a_error: Constant<Bits<LITE_ADDR_BITS>>,
+    a_error_index: Constant<Bits<LITE_ADDR_BITS>>,
+    k_lsb_done: Constant<Bits<8>>,
+    k_lsb_bus_error: Constant<Bits<8>>,
+    k_lsb_class: Constant<Bits<8>>,
     a_prog_base: Constant<Bits<LITE_ADDR_BITS>>,
     a_prog_len: Constant<Bits<LITE_ADDR_BITS>>,
     a_dram_base: Constant<Bits<LITE_ADDR_BITS>>,
@@ -168,6 +173,10 @@ impl AxiLiteSlave {
             a_ctrl: k(o("ctrl")?),
             a_status: k(o("status")?),
             a_error: k(o("error")?),
+            a_error_index: k(o("error_index")?),
+            k_lsb_done: Constant::new((regmap::STATUS_DONE.lsb as u64).into()),
+            k_lsb_bus_error: Constant::new((regmap::STATUS_BUS_ERROR.lsb as u64).into()),
+            k_lsb_class: Constant::new((regmap::ERROR_CLASS.lsb as u64).into()),
             a_prog_base: k(o("prog_base")?),
             a_prog_len: k(o("prog_len")?),
             a_dram_base: k(o("dram_base")?),
@@ -247,12 +256,14 @@ impl Logic for AxiLiteSlave {
         self.mux.next = 0.into();
         if (self.araddr.val() & self.addr_mask.val()) == self.a_status.val() {
             self.mux.next = bit_cast::<32, 1>(self.st_busy.val().into())
-                | (bit_cast::<32, 1>(self.st_done.val().into()) << 1)
-                | (bit_cast::<32, 1>(self.st_bus_error.val().into()) << 2);
+                | (bit_cast::<32, 1>(self.st_done.val().into()) << self.k_lsb_done.val())
+                | (bit_cast::<32, 1>(self.st_bus_error.val().into()) << self.k_lsb_bus_error.val());
         }
         if (self.araddr.val() & self.addr_mask.val()) == self.a_error.val() {
-            self.mux.next = bit_cast::<32, 2>(self.err_class.val())
-                | (bit_cast::<32, 16>(self.err_index.val()) << 16);
+            self.mux.next = bit_cast::<32, ERRW>(self.err_class.val()) << self.k_lsb_class.val();
+        }
+        if (self.araddr.val() & self.addr_mask.val()) == self.a_error_index.val() {
+            self.mux.next = bit_cast::<32, PCW>(self.err_index.val());
         }
         if (self.araddr.val() & self.addr_mask.val()) == self.a_prog_base.val() {
             self.mux.next = self.r_prog_base.q.val();

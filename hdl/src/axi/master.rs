@@ -1,4 +1,4 @@
-//! AXI4 master for the core's memory port, plus the program loader.
+//! AXI4 master for the core's memory port.
 //!
 //! The core issues one beat command per cycle with no stall input; the master
 //! queues the beats (command FIFO, write-data FIFO) and holds the core (its
@@ -16,11 +16,12 @@
 //! `AxVALID`/`WVALID` stay high, with their payload unchanged, until ready;
 //! `RREADY` drops only while a response has no room, `BREADY` is always high.
 //!
-//! Program loader: after `start`, `prog_len` instructions of `INSTR_BYTES`
-//! bytes are read from `prog_base` through the same read path and written
-//! into the core's instruction memory while its `run` input is low.
+//! The core fetches its own program through the same port (rows of the
+//! fetch unit, owner `OWNER_FETCH`, `INSTR_BYTES` bytes each), so the master
+//! has no loader: after `start` it clears the core for a few cycles, then
+//! runs it to `done`.
 
-use crate::widths::{AxiCmdFields, TagFields, AXI_CMD_BITS, IB, OWNERW, OWNER_NBIN, OWNER_NBOUT};
+use crate::widths::{AxiCmdFields, TagFields, AXI_CMD_BITS, OWNERW, OWNER_FETCH, OWNER_NBIN, OWNER_NBOUT};
 use arch::isa::fields::INSTR_BYTES;
 use arch::AccelConfig;
 use rust_hdl::prelude::*;
@@ -59,21 +60,12 @@ pub enum MasterError {
         /// Limit.
         max: u32,
     },
-    /// The loader's assembly width does not match.
-    #[error("loader assembly width {asm} bits, expected {expected}")]
-    Assembly {
-        /// Type-level width.
-        asm: usize,
-        /// Expected.
-        expected: usize,
-    },
 }
 
 /// The AXI4 master. `BW` bus width in bits (= 8 × bytes_per_cycle), `SW` = BW/8,
-/// `RW` = BW + 32 (response FIFO entry), `ASMW` = loader assembly width
-/// (ceil(INSTR_BYTES / bytes_per_cycle) × BW).
+/// `RW` = BW + 32 (response FIFO entry).
 #[derive(LogicBlock)]
-pub struct AxiMaster<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize> {
+pub struct AxiMaster<const BW: usize, const SW: usize, const RW: usize> {
     /// Clock (the AXI clock).
     pub clock: Signal<In, Clock>,
     /// Synchronous reset.
@@ -130,10 +122,6 @@ pub struct AxiMaster<const BW: usize, const SW: usize, const RW: usize, const AS
     pub rready: Signal<Out, bool>,
     /// Start pulse (`ctrl.start`).
     pub start: Signal<In, bool>,
-    /// Program address.
-    pub prog_base: Signal<In, Bits<32>>,
-    /// Program length, instructions.
-    pub prog_len: Signal<In, Bits<32>>,
     /// Added to every core address.
     pub dram_base: Signal<In, Bits<32>>,
     /// From `start` to halt.
@@ -146,12 +134,6 @@ pub struct AxiMaster<const BW: usize, const SW: usize, const RW: usize, const AS
     pub ce: Signal<Out, bool>,
     /// Core `run`.
     pub c_run: Signal<Out, bool>,
-    /// Core imem write.
-    pub c_imem_we: Signal<Out, bool>,
-    /// Core imem address.
-    pub c_imem_waddr: Signal<Out, Bits<16>>,
-    /// Core imem data.
-    pub c_imem_wdata: Signal<Out, Bits<IB>>,
     /// Core `done`.
     pub c_done: Signal<In, bool>,
     /// Core beat command valid.
@@ -183,7 +165,6 @@ pub struct AxiMaster<const BW: usize, const SW: usize, const RW: usize, const AS
     berr: DFF<bool>,
     credit: DFF<Bits<8>>,
     wpend: DFF<bool>,
-    src_ld: DFF<bool>,
     off: DFF<Bits<16>>,
     a_addr: DFF<Bits<32>>,
     a_left: DFF<Bits<16>>,
@@ -203,10 +184,6 @@ pub struct AxiMaster<const BW: usize, const SW: usize, const RW: usize, const AS
     w_nb: DFF<Bits<16>>,
     w_prev: DFF<Bits<BW>>,
     b_got: DFF<Bits<16>>,
-    l_i: DFF<Bits<16>>,
-    l_addr: DFF<Bits<32>>,
-    l_we: DFF<bool>,
-    l_asm: DFF<Bits<ASMW>>,
     // combinational
     head: Signal<Local, Bits<CMD_BITS>>,
     h_tag: Signal<Local, Bits<32>>,
@@ -218,7 +195,6 @@ pub struct AxiMaster<const BW: usize, const SW: usize, const RW: usize, const AS
     s_beats: Signal<Local, Bits<16>>,
     s_go: Signal<Local, bool>,
     s_write: Signal<Local, bool>,
-    s_ld: Signal<Local, bool>,
     s_off: Signal<Local, Bits<16>>,
     page_left: Signal<Local, Bits<16>>,
     blen: Signal<Local, Bits<16>>,
@@ -248,19 +224,17 @@ pub struct AxiMaster<const BW: usize, const SW: usize, const RW: usize, const AS
     k_nb_sb: Constant<Bits<16>>,
     k_nb_wide: Constant<Bits<16>>,
     k_nb_narrow: Constant<Bits<16>>,
-    k_asm_top: Constant<Bits<16>>,
-    k_bw: Constant<Bits<16>>,
     k_page: Constant<Bits<32>>,
     k_owner_nbin: Constant<Bits<OWNERW>>,
     k_owner_nbout: Constant<Bits<OWNERW>>,
+    k_owner_fetch: Constant<Bits<OWNERW>>,
 }
 
 fn c16(v: u32) -> Constant<Bits<16>> {
     Constant::new((v as u64).into())
 }
 
-impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize>
-    AxiMaster<BW, SW, RW, ASMW>
+impl<const BW: usize, const SW: usize, const RW: usize> AxiMaster<BW, SW, RW>
 {
     /// The master for `cfg` (checks the type-level widths against it).
     pub fn new(cfg: &AccelConfig) -> Result<Self, MasterError> {
@@ -278,12 +252,6 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize>
             });
         }
         let ib_beats = cfg.beats(INSTR_BYTES as u32);
-        if ASMW != ib_beats as usize * BW {
-            return Err(MasterError::Assembly {
-                asm: ASMW,
-                expected: ib_beats as usize * BW,
-            });
-        }
         let tn = cfg.tn;
         let by_nbin = cfg.nbin_row_bytes();
         let by_sb = cfg.sb_row_bytes();
@@ -325,17 +293,12 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize>
             rvalid: Default::default(),
             rready: Default::default(),
             start: Default::default(),
-            prog_base: Default::default(),
-            prog_len: Default::default(),
             dram_base: Default::default(),
             busy: Default::default(),
             done: Default::default(),
             bus_error: Default::default(),
             ce: Default::default(),
             c_run: Default::default(),
-            c_imem_we: Default::default(),
-            c_imem_waddr: Default::default(),
-            c_imem_wdata: Default::default(),
             c_done: Default::default(),
             c_cmd_valid: Default::default(),
             c_cmd_write: Default::default(),
@@ -357,7 +320,6 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize>
             berr: Default::default(),
             credit: Default::default(),
             wpend: Default::default(),
-            src_ld: Default::default(),
             off: Default::default(),
             a_addr: Default::default(),
             a_left: Default::default(),
@@ -377,10 +339,6 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize>
             w_nb: Default::default(),
             w_prev: Default::default(),
             b_got: Default::default(),
-            l_i: Default::default(),
-            l_addr: Default::default(),
-            l_we: Default::default(),
-            l_asm: Default::default(),
             head: Default::default(),
             h_tag: Default::default(),
             h_addr: Default::default(),
@@ -391,7 +349,6 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize>
             s_beats: Default::default(),
             s_go: Default::default(),
             s_write: Default::default(),
-            s_ld: Default::default(),
             s_off: Default::default(),
             page_left: Default::default(),
             blen: Default::default(),
@@ -421,26 +378,24 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize>
             k_nb_sb: c16(cfg.beats(by_sb)),
             k_nb_wide: c16(cfg.beats(by_wide)),
             k_nb_narrow: c16(cfg.beats(by_narrow)),
-            k_asm_top: c16((ASMW - BW) as u32),
-            k_bw: c16(BW as u32),
             k_page: Constant::new(4096u64.into()),
             k_owner_nbin: Constant::new(OWNER_NBIN.into()),
             k_owner_nbout: Constant::new(OWNER_NBOUT.into()),
+            k_owner_fetch: Constant::new(OWNER_FETCH.into()),
         })
     }
 }
 
-// mode: 0 idle, 1 clear (core run low), 2 load program, 3 run
+// mode: 0 idle, 1 clear (core run low), 3 run
 // eng: 0 idle, 1 read row, 2 write row, 3 answer write row
-impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize> Logic
-    for AxiMaster<BW, SW, RW, ASMW>
+impl<const BW: usize, const SW: usize, const RW: usize> Logic for AxiMaster<BW, SW, RW>
 {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, mode, eng, clr_n, run_q, done_q, berr, credit, wpend, src_ld, off, a_addr,
+            self, clock, mode, eng, clr_n, run_q, done_q, berr, credit, wpend, off, a_addr,
             a_left, a_valid, a_write, a_cur, a_len, a_bursts, r_left, r_first, prev, e_left,
-            w_left, w_addr, w_first, w_rem, w_nb, w_prev, b_got, l_i, l_addr, l_we, l_asm
+            w_left, w_addr, w_first, w_rem, w_nb, w_prev, b_got
         );
         clock!(self, clock, cmdq, wdq, respq);
         // ---- core side: clock enable, command and data capture, responses
@@ -485,10 +440,6 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize> Logic
             }
         }
         // ---- run control
-        self.c_imem_we.next = self.l_we.q.val();
-        self.c_imem_waddr.next = self.l_i.q.val() - 1;
-        self.c_imem_wdata.next = self.l_asm.q.val().get_bits::<IB>(0);
-        self.l_we.d.next = false;
         if self.start.val() && (self.mode.q.val() == 0) {
             self.mode.d.next = 1.into();
             self.clr_n.d.next = 3.into();
@@ -497,22 +448,13 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize> Logic
             self.berr.d.next = false;
             self.credit.d.next = 0.into();
             self.wpend.d.next = false;
-            self.l_i.d.next = 0.into();
-            self.l_addr.d.next = self.prog_base.val();
         }
         if self.mode.q.val() == 1 {
             self.clr_n.d.next = self.clr_n.q.val() - 1;
             if self.clr_n.q.val() == 0 {
-                self.mode.d.next = 2.into();
+                self.mode.d.next = 3.into();
+                self.run_q.d.next = true;
             }
-        }
-        if (self.mode.q.val() == 2)
-            && (self.eng.q.val() == 0)
-            && !self.l_we.q.val()
-            && (bit_cast::<32, 16>(self.l_i.q.val()) == self.prog_len.val())
-        {
-            self.mode.d.next = 3.into();
-            self.run_q.d.next = true;
         }
         if (self.mode.q.val() == 3) && self.c_done.val() {
             self.mode.d.next = 0.into();
@@ -531,6 +473,10 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize> Logic
             self.h_bytes.next = self.k_by_nbin.val();
             self.h_beats.next = self.k_nb_nbin.val();
         }
+        if self.h_tag.val().get_value_owner() == self.k_owner_fetch.val() {
+            self.h_bytes.next = bit_cast::<16, 32>(self.k_ib_bytes.val());
+            self.h_beats.next = self.k_ib_beats.val();
+        }
         if self.h_tag.val().get_value_owner() == self.k_owner_nbout.val() {
             self.h_bytes.next = self.k_by_wide.val();
             self.h_beats.next = self.k_nb_wide.val();
@@ -540,30 +486,16 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize> Logic
             }
         }
         self.s_go.next = false;
-        self.s_ld.next = false;
         self.s_write.next = false;
         self.s_addr.next = self.h_addr.val();
         self.s_bytes.next = self.h_bytes.val();
         self.s_beats.next = self.h_beats.val();
-        if self.eng.q.val() == 0 {
-            if (self.mode.q.val() == 2)
-                && !self.l_we.q.val()
-                && (bit_cast::<32, 16>(self.l_i.q.val()) != self.prog_len.val())
-            {
-                self.s_go.next = true;
-                self.s_ld.next = true;
-                self.s_addr.next = self.l_addr.q.val();
-                self.s_bytes.next = bit_cast::<16, 32>(self.k_ib_bytes.val());
-                self.s_beats.next = self.k_ib_beats.val();
-            }
-            if (self.mode.q.val() == 3) && !self.cmdq.empty.val() {
-                self.s_go.next = true;
-                self.s_write.next = self.head.val().get_value_write().any();
-            }
+        if (self.eng.q.val() == 0) && (self.mode.q.val() == 3) && !self.cmdq.empty.val() {
+            self.s_go.next = true;
+            self.s_write.next = self.head.val().get_value_write().any();
         }
         self.s_off.next = bit_cast::<16, 32>(self.s_addr.val() & self.k_lowmask.val());
         if self.s_go.val() {
-            self.src_ld.d.next = self.s_ld.val();
             self.off.d.next = self.s_off.val();
             self.a_addr.d.next = self.s_addr.val() & !self.k_lowmask.val();
             self.w_addr.d.next = self.s_addr.val() & !self.k_lowmask.val();
@@ -628,13 +560,11 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize> Logic
         self.awburst.next = 1.into();
         self.arvalid.next = self.a_valid.q.val() && !self.a_write.q.val();
         self.awvalid.next = self.a_valid.q.val() && self.a_write.q.val();
-        // ---- read data: realign to the row address, answer the core or fill the loader
+        // ---- read data: realign to the row address, answer the core
         self.need_emit.next = !(self.r_first.q.val() && (self.off.q.val() != 0));
         self.rready.next = (self.eng.q.val() == 1)
             && (self.r_left.q.val() != 0)
-            && (!self.need_emit.val()
-                || self.src_ld.q.val()
-                || (!self.cmdq.empty.val() && !self.respq.full.val()));
+            && (!self.need_emit.val() || (!self.cmdq.empty.val() && !self.respq.full.val()));
         self.r_hs.next = self.rready.val() && self.rvalid.val();
         self.beat.next = self.rdata.val();
         if self.off.q.val() != 0 {
@@ -653,15 +583,10 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize> Logic
             }
             if self.need_emit.val() {
                 self.e_left.d.next = self.e_left.q.val() - 1;
-                if self.src_ld.q.val() {
-                    self.l_asm.d.next = (self.l_asm.q.val() >> self.k_bw.val())
-                        | (bit_cast::<ASMW, BW>(self.beat.val()) << self.k_asm_top.val());
-                } else {
-                    self.respq.write.next = true;
-                    self.respq.data_in.next = bit_cast::<RW, 32>(self.h_tag.val())
-                        | (bit_cast::<RW, BW>(self.beat.val()) << 32);
-                    self.cmdq.read.next = true;
-                }
+                self.respq.write.next = true;
+                self.respq.data_in.next = bit_cast::<RW, 32>(self.h_tag.val())
+                    | (bit_cast::<RW, BW>(self.beat.val()) << 32);
+                self.cmdq.read.next = true;
             }
         }
         if (self.eng.q.val() == 1)
@@ -670,11 +595,6 @@ impl<const BW: usize, const SW: usize, const RW: usize, const ASMW: usize> Logic
             && !self.a_valid.q.val()
         {
             self.eng.d.next = 0.into();
-            if self.src_ld.q.val() {
-                self.l_we.d.next = true;
-                self.l_i.d.next = self.l_i.q.val() + 1;
-                self.l_addr.d.next = self.l_addr.q.val() + self.k_ib_bytes.val();
-            }
         }
         // ---- write data: shift to the row address, strobe exactly the row's bytes
         self.w_d.next = 0.into();

@@ -28,7 +28,7 @@ pub enum WrapError {
 }
 
 macro_rules! axi_top {
-    ($name:ident, $core:ty, $bw:expr, $sw:expr, $rw:expr, $asm:expr, $ia:expr) => {
+    ($name:ident, $core:ty, $bw:expr, $sw:expr, $rw:expr) => {
         /// The wrapped accelerator for one preset (see the module docs).
         #[derive(LogicBlock)]
         pub struct $name {
@@ -129,7 +129,7 @@ macro_rules! axi_top {
             /// Register slave.
             pub lite: AxiLiteSlave,
             /// Memory master.
-            pub master: AxiMaster<$bw, $sw, $rw, $asm>,
+            pub master: AxiMaster<$bw, $sw, $rw>,
             bus_cycles: DFF<Bits<32>>,
             n_instr: DFF<Bits<32>>,
             n_nfu: DFF<Bits<32>>,
@@ -185,7 +185,7 @@ macro_rules! axi_top {
                     m_axi_rvalid: Default::default(),
                     m_axi_rready: Default::default(),
                     irq: Default::default(),
-                    core: <$core>::new(cfg, &[]),
+                    core: <$core>::new(cfg),
                     gate: Default::default(),
                     lite: AxiLiteSlave::new(cfg)?,
                     master: AxiMaster::new(cfg)?,
@@ -259,8 +259,6 @@ macro_rules! axi_top {
                 self.master.rvalid.next = self.m_axi_rvalid.val();
                 self.m_axi_rready.next = self.master.rready.val();
                 self.master.start.next = self.lite.start.val();
-                self.master.prog_base.next = self.lite.prog_base.val();
-                self.master.prog_len.next = self.lite.prog_len.val();
                 self.master.dram_base.next = self.lite.dram_base.val();
                 self.irq.next = self.master.done.val();
                 // ---- core on the gated clock
@@ -268,10 +266,8 @@ macro_rules! axi_top {
                 self.gate.en.next = self.master.ce.val();
                 self.core.clock.next = self.gate.gclk.val();
                 self.core.run.next = self.master.c_run.val();
-                self.core.prog_len.next = self.lite.prog_len.val().get_bits::<16>(0);
-                self.core.imem_we.next = self.master.c_imem_we.val();
-                self.core.imem_waddr.next = self.master.c_imem_waddr.val().get_bits::<$ia>(0);
-                self.core.imem_wdata.next = self.master.c_imem_wdata.val();
+                self.core.prog_base.next = self.lite.prog_base.val();
+                self.core.prog_len.next = self.lite.prog_len.val();
                 self.master.c_done.next = self.core.done.val();
                 self.master.c_cmd_valid.next = self.core.mem_cmd_valid.val();
                 self.master.c_cmd_write.next = self.core.mem_cmd_write.val();
@@ -304,8 +300,8 @@ macro_rules! axi_top {
     };
 }
 
-axi_top!(TinyAxi, TinyTop, 64, 8, 96, 640, 8);
-axi_top!(DiannaoAxi, DiannaoTop, 512, 64, 544, 1024, 10);
+axi_top!(TinyAxi, TinyTop, 64, 8, 96);
+axi_top!(DiannaoAxi, DiannaoTop, 512, 64, 544);
 
 /// Verilog of the wrapped accelerator for `cfg` (root module `top`).
 pub fn axi_verilog(cfg: &AccelConfig) -> Result<String, WrapError> {

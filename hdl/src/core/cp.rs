@@ -1,8 +1,11 @@
-//! Control processor `cp`: instruction memory, fetch, decode (every field at
+//! Control processor `cp`: instruction memory (filled by [`super::fetch`]),
+//! start after the first fetch window, decode (every field at
 //! the position given by `arch::isa::fields`), the decode and range checks of
 //! `Instruction::decode` / `Instruction::check`, dispatch with queue-full
-//! stalls, cumulative dispatch counters with `wait` history, END and errors.
+//! stalls, cumulative dispatch counters with `wait` history, END and errors
+//! (docs/microarchitecture.md, "Instruction fetch" and "Control processor").
 
+use super::fetch::FEW;
 use crate::widths::*;
 use arch::activation::Activation;
 use arch::fixed::Rounding;
@@ -285,12 +288,18 @@ pub struct Cp<const IA: usize> {
     pub clr: Signal<In, bool>,
     /// Program length, instructions.
     pub prog_len: Signal<In, Pc>,
-    /// Host write port of the instruction memory (use while `clr` is high).
+    /// DRAM byte address of instruction 0 (for the `fetch` check).
+    pub prog_base: Signal<In, DramAddr>,
+    /// Write port of the instruction memory (driven by the fetch unit).
     pub imem_we: Signal<In, bool>,
-    /// Host write address.
+    /// imem write address.
     pub imem_waddr: Signal<In, Bits<IA>>,
-    /// Host write data.
+    /// imem write data.
     pub imem_wdata: Signal<In, Instr>,
+    /// Instructions written into imem so far (the fetch unit's count, registered).
+    pub arrived: Signal<In, Pc>,
+    /// The fetch unit neither requests nor has a row in flight (start condition).
+    pub fetch_idle: Signal<In, bool>,
     /// Queue full flags of the units (state at the start of the cycle).
     pub full_nbin: Signal<In, bool>,
     /// SB DMA queue full.
@@ -317,7 +326,7 @@ pub struct Cp<const IA: usize> {
     pub ent_nfu: Signal<Out, Bits<NFU_ENTRY_BITS>>,
     /// END dispatched or stopped on an error (registered).
     pub stopped: Signal<Out, bool>,
-    /// Error class: 0 none, 1 decode, 2 range, 3 no_end.
+    /// Error class: 0 none, 1 decode, 2 range, 3 no_end, 4 fetch.
     pub err_class: Signal<Out, ErrClass>,
     /// Index of the failing instruction.
     pub err_index: Signal<Out, Pc>,
@@ -327,6 +336,8 @@ pub struct Cp<const IA: usize> {
     pub dispatch: Signal<Out, bool>,
     /// 1 in a cycle stalled on a full queue (`cp_stall_queue_full`).
     pub stall_full: Signal<Out, bool>,
+    /// 1 in a cycle waiting for the held instruction to land (`cp_stall_fetch`).
+    pub stall_fetch: Signal<Out, bool>,
     /// Decoder.
     pub dec: Decoder,
     chk_nbin: DmaCheck,
@@ -339,6 +350,8 @@ pub struct Cp<const IA: usize> {
     pcr: DFF<Pc>,
     ecls: DFF<ErrClass>,
     eidx: DFF<Pc>,
+    rd_ok: DFF<bool>,
+    pend: DFF<Bits<FEW>>,
     c_nbin: DFF<Cnt>,
     c_sb: DFF<Cnt>,
     c_nbl: DFF<Cnt>,
@@ -347,6 +360,8 @@ pub struct Cp<const IA: usize> {
     // decoded flags
     valid: Signal<Local, bool>,
     at_end: Signal<Local, bool>,
+    fetch_err: Signal<Local, bool>,
+    raddr: Signal<Local, Pc>,
     dec_err: Signal<Local, bool>,
     rng_err: Signal<Local, bool>,
     a_nbin: Signal<Local, bool>,
@@ -384,6 +399,9 @@ pub struct Cp<const IA: usize> {
     k_err_decode: Constant<ErrClass>,
     k_err_range: Constant<ErrClass>,
     k_err_no_end: Constant<ErrClass>,
+    k_err_fetch: Constant<ErrClass>,
+    k_size: Constant<Bits<FEW>>,
+    k_ib: Constant<Bits<FEW>>,
 }
 
 fn c8(v: usize) -> Constant<Code> {
@@ -391,8 +409,19 @@ fn c8(v: usize) -> Constant<Code> {
 }
 
 impl<const IA: usize> Cp<IA> {
-    /// A control processor for `cfg` with the program `words` (instruction words) preloaded.
-    pub fn new(cfg: &AccelConfig, words: &[Instr]) -> Self {
+    /// A control processor for `cfg` with an empty instruction memory (the
+    /// fetch unit fills it).
+    pub fn new(cfg: &AccelConfig) -> Self {
+        Self::with_imem(cfg, RAM::default())
+    }
+
+    /// A control processor whose instruction memory starts with `words`
+    /// (block tests of the CP alone; the machine starts empty).
+    pub fn preloaded(cfg: &AccelConfig, words: &[Instr]) -> Self {
+        Self::with_imem(cfg, RAM::from(words.iter().copied()))
+    }
+
+    fn with_imem(cfg: &AccelConfig, imem: RAM<Instr, IA>) -> Self {
         assert_eq!(
             1usize << IA,
             cfg.imem_depth as usize,
@@ -406,9 +435,12 @@ impl<const IA: usize> Cp<IA> {
             clock: Default::default(),
             clr: Default::default(),
             prog_len: Default::default(),
+            prog_base: Default::default(),
             imem_we: Default::default(),
             imem_waddr: Default::default(),
             imem_wdata: Default::default(),
+            arrived: Default::default(),
+            fetch_idle: Default::default(),
             full_nbin: Default::default(),
             full_sb: Default::default(),
             full_nbout: Default::default(),
@@ -427,6 +459,7 @@ impl<const IA: usize> Cp<IA> {
             pc: Default::default(),
             dispatch: Default::default(),
             stall_full: Default::default(),
+            stall_fetch: Default::default(),
             dec: Default::default(),
             chk_nbin: DmaCheck::new(
                 cfg.nbin_rows(),
@@ -442,12 +475,14 @@ impl<const IA: usize> Cp<IA> {
                 size,
             ),
             chk_nfu: NfuCheck::new(cfg),
-            imem: RAM::from(words.iter().copied()),
+            imem,
             started: Default::default(),
             stop: Default::default(),
             pcr: Default::default(),
             ecls: Default::default(),
             eidx: Default::default(),
+            rd_ok: Default::default(),
+            pend: Default::default(),
             c_nbin: Default::default(),
             c_sb: Default::default(),
             c_nbl: Default::default(),
@@ -455,6 +490,8 @@ impl<const IA: usize> Cp<IA> {
             h_nbs: (0..HIST).map(|_| DFF::default()).collect(),
             valid: Default::default(),
             at_end: Default::default(),
+            fetch_err: Default::default(),
+            raddr: Default::default(),
             dec_err: Default::default(),
             rng_err: Default::default(),
             a_nbin: Default::default(),
@@ -491,6 +528,9 @@ impl<const IA: usize> Cp<IA> {
             k_err_decode: Constant::new(ERR_DECODE.into()),
             k_err_range: Constant::new(ERR_RANGE.into()),
             k_err_no_end: Constant::new(ERR_NO_END.into()),
+            k_err_fetch: Constant::new(ERR_FETCH.into()),
+            k_size: Constant::new(size.into()),
+            k_ib: Constant::new((arch::isa::fields::INSTR_BYTES as u64).into()),
         }
     }
 }
@@ -498,7 +538,7 @@ impl<const IA: usize> Cp<IA> {
 impl<const IA: usize> Logic for Cp<IA> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, started, stop, pcr, ecls, eidx, c_nbin, c_sb, c_nbl);
+        dff_setup!(self, clock, started, stop, pcr, ecls, eidx, rd_ok, pend, c_nbin, c_sb, c_nbl);
         for j in 0..HIST {
             self.h_nfu[j].clock.next = self.clock.val();
             self.h_nfu[j].d.next = self.h_nfu[j].q.val();
@@ -601,9 +641,12 @@ impl<const IA: usize> Logic for Cp<IA> {
             || self.chk_nbout.err.val()
             || self.chk_nfu.err.val();
 
-        // ---- dispatch
+        // ---- dispatch (the held instruction: no_end, fetch, still in flight, then decode)
         self.valid.next = self.started.q.val() && !self.stop.q.val();
         self.at_end.next = self.pcr.q.val() == self.prog_len.val();
+        // pend = prog_base + (pc + 1) * INSTR_BYTES: instruction pc lies outside DRAM, or prog_base is odd
+        self.fetch_err.next =
+            self.prog_base.val().get_bit(0) || (self.pend.q.val() > self.k_size.val());
         self.nbl.next = (bit_cast::<CODEW, DMA_OPW>(self.dec.NBOUT_OP.val()) == self.k_load.val())
             || (bit_cast::<CODEW, DMA_OPW>(self.dec.NBOUT_OP.val()) == self.k_loadw.val());
         self.nbs.next = (bit_cast::<CODEW, DMA_OPW>(self.dec.NBOUT_OP.val()) == self.k_store.val())
@@ -614,14 +657,20 @@ impl<const IA: usize> Logic for Cp<IA> {
             || (self.a_nfu.val() && self.full_nfu.val());
         self.go.next = self.valid.val()
             && !self.at_end.val()
+            && !self.fetch_err.val()
+            && self.rd_ok.q.val()
             && !self.dec_err.val()
             && !self.rng_err.val()
             && !self.stall.val();
         self.stall_full.next = self.valid.val()
             && !self.at_end.val()
+            && !self.fetch_err.val()
+            && self.rd_ok.q.val()
             && !self.dec_err.val()
             && !self.rng_err.val()
             && self.stall.val();
+        self.stall_fetch.next =
+            self.valid.val() && !self.at_end.val() && !self.fetch_err.val() && !self.rd_ok.q.val();
 
         // cumulative counts including this instruction
         self.p_nfu.next = self.h_nfu[0].q.val();
@@ -745,14 +794,16 @@ impl<const IA: usize> Logic for Cp<IA> {
         self.push_nfu.next = self.go.val() && self.a_nfu.val();
 
         // ---- state update
-        self.started.d.next = true;
-        self.imem.read_address.next = 0.into();
+        // start once the first fetch window has landed; the start cycle reads imem[0]
+        self.started.d.next = self.started.q.val() || self.fetch_idle.val();
+        self.raddr.next = 0.into();
         if self.started.q.val() {
-            self.imem.read_address.next = bit_cast::<IA, PCW>(self.pcr.q.val());
+            self.raddr.next = self.pcr.q.val();
         }
         if self.go.val() {
+            self.raddr.next = self.pcr.q.val() + 1;
             self.pcr.d.next = self.pcr.q.val() + 1;
-            self.imem.read_address.next = bit_cast::<IA, PCW>(self.pcr.q.val() + 1);
+            self.pend.d.next = self.pend.q.val() + self.k_ib.val();
             self.c_nbin.d.next = self.p_nbin.val();
             self.c_sb.d.next = self.p_sb.val();
             self.c_nbl.d.next = self.p_nbl.val();
@@ -767,15 +818,22 @@ impl<const IA: usize> Logic for Cp<IA> {
                 self.stop.d.next = true;
             }
         }
+        // the word read this cycle is valid next cycle if its instruction has landed
+        self.imem.read_address.next = self.raddr.val().get_bits::<IA>(0);
+        self.rd_ok.d.next = self.raddr.val() < self.arrived.val();
         if self.valid.val() && self.at_end.val() {
             self.stop.d.next = true;
             self.ecls.d.next = self.k_err_no_end.val();
             self.eidx.d.next = self.pcr.q.val();
-        } else if self.valid.val() && self.dec_err.val() {
+        } else if self.valid.val() && self.fetch_err.val() {
+            self.stop.d.next = true;
+            self.ecls.d.next = self.k_err_fetch.val();
+            self.eidx.d.next = self.pcr.q.val();
+        } else if self.valid.val() && self.rd_ok.q.val() && self.dec_err.val() {
             self.stop.d.next = true;
             self.ecls.d.next = self.k_err_decode.val();
             self.eidx.d.next = self.pcr.q.val();
-        } else if self.valid.val() && self.rng_err.val() {
+        } else if self.valid.val() && self.rd_ok.q.val() && self.rng_err.val() {
             self.stop.d.next = true;
             self.ecls.d.next = self.k_err_range.val();
             self.eidx.d.next = self.pcr.q.val();
@@ -786,6 +844,8 @@ impl<const IA: usize> Logic for Cp<IA> {
             self.pcr.d.next = 0.into();
             self.ecls.d.next = 0.into();
             self.eidx.d.next = 0.into();
+            self.rd_ok.d.next = false;
+            self.pend.d.next = bit_cast::<FEW, DAW>(self.prog_base.val()) + self.k_ib.val();
             self.c_nbin.d.next = 0.into();
             self.c_sb.d.next = 0.into();
             self.c_nbl.d.next = 0.into();

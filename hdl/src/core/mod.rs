@@ -3,9 +3,10 @@
 //!
 //! | file | block |
 //! |---|---|
-//! | [`cp`] | control processor: instruction memory, fetch, decode, checks, dispatch |
+//! | [`cp`] | control processor: instruction memory, start, decode, checks, dispatch |
+//! | [`fetch`] | instruction fetch: DRAM to `imem` (a prefetch buffer) through the port |
 //! | [`dma`] | one DMA (`dma_nbin`, `dma_sb`, `dma_nbout`): queue, address generation, row assembly |
-//! | [`port`] | memory port: arbiter and beat sequencer; the NBout row converters `Narrow` / `Widen` |
+//! | [`port`] | memory port: arbiter (DMAs, then fetch) and beat sequencer; the NBout row converters `Narrow` / `Widen` |
 //! | [`queue`] | the in-order queue of the DMAs and the NFU sequencer |
 //! | [`nfu_seq`] | NFU sequencer: op queue, start conditions, address generation, write timing |
 //! | [`buffers`] | NBin, SB and NBout (two copies: NFU port A, store port B) |
@@ -19,6 +20,7 @@
 pub mod buffers;
 pub mod cp;
 pub mod dma;
+pub mod fetch;
 pub mod nfu;
 pub mod nfu_seq;
 pub mod port;

@@ -1,4 +1,5 @@
-//! The memory port: fixed-priority arbiter (NBout, then NBin, then SB) and
+//! The memory port: fixed-priority arbiter (NBout, then NBin, then SB, then
+//! the instruction fetch unit) and
 //! beat sequencer. A grant in cycle g occupies the port until g + beats - 1;
 //! beat k's command is issued in cycle g + k with the owner, beat flags and
 //! the DMA's tag (layout [`crate::widths::tag`]). Responses are routed back
@@ -21,6 +22,18 @@ pub struct Port {
     pub req_sb: Signal<In, bool>,
     /// NBout request.
     pub req_nbout: Signal<In, bool>,
+    /// Fetch-unit request (lowest priority).
+    pub req_fetch: Signal<In, bool>,
+    /// Fetch address.
+    pub addr_fetch: Signal<In, DramAddr>,
+    /// Fetch beats.
+    pub beats_fetch: Signal<In, Beats>,
+    /// Fetch last-beat words.
+    pub words_fetch: Signal<In, Beats>,
+    /// Fetch tag.
+    pub tag_fetch: Signal<In, Tag>,
+    /// Fetch grant.
+    pub grant_fetch: Signal<Out, bool>,
     /// Request details, per DMA.
     pub addr_nbin: Signal<In, DramAddr>,
     /// SB address.
@@ -51,7 +64,7 @@ pub struct Port {
     pub grant_sb: Signal<Out, bool>,
     /// NBout grant.
     pub grant_nbout: Signal<Out, bool>,
-    /// `port.grant`: 0 none, 1 nbin, 2 sb, 3 nbout.
+    /// `port.grant`: 0 none, 1 nbin, 2 sb, 3 nbout, 4 fetch.
     pub grant: Signal<Out, Bits<OWNERW>>,
     /// A transfer is in progress or just granted (port not free next cycle).
     pub busy: Signal<Out, bool>,
@@ -80,6 +93,7 @@ pub struct Port {
     k_owner_nbin: Constant<Bits<OWNERW>>,
     k_owner_sb: Constant<Bits<OWNERW>>,
     k_owner_nbout: Constant<Bits<OWNERW>>,
+    k_owner_fetch: Constant<Bits<OWNERW>>,
 }
 
 impl Port {
@@ -91,6 +105,12 @@ impl Port {
             req_nbin: Default::default(),
             req_sb: Default::default(),
             req_nbout: Default::default(),
+            req_fetch: Default::default(),
+            addr_fetch: Default::default(),
+            beats_fetch: Default::default(),
+            words_fetch: Default::default(),
+            tag_fetch: Default::default(),
+            grant_fetch: Default::default(),
             addr_nbin: Default::default(),
             addr_sb: Default::default(),
             addr_nbout: Default::default(),
@@ -128,6 +148,7 @@ impl Port {
             k_owner_nbin: Constant::new(OWNER_NBIN.into()),
             k_owner_sb: Constant::new(OWNER_SB.into()),
             k_owner_nbout: Constant::new(OWNER_NBOUT.into()),
+            k_owner_fetch: Constant::new(OWNER_FETCH.into()),
         }
     }
 }
@@ -140,6 +161,7 @@ impl Logic for Port {
         self.grant_nbin.next = false;
         self.grant_sb.next = false;
         self.grant_nbout.next = false;
+        self.grant_fetch.next = false;
         self.grant.next = 0.into();
         self.any.next = false;
         self.g_beats.next = self.beats_sb.val();
@@ -170,6 +192,15 @@ impl Logic for Port {
                 self.grant_sb.next = true;
                 self.grant.next = 2.into();
                 self.any.next = true;
+            } else if self.req_fetch.val() {
+                self.grant_fetch.next = true;
+                self.grant.next = self.k_owner_fetch.val();
+                self.any.next = true;
+                self.g_beats.next = self.beats_fetch.val();
+                self.g_addr.next = self.addr_fetch.val();
+                self.g_tag.next = self.tag_fetch.val();
+                self.g_tag.next.set_value_owner(self.k_owner_fetch.val());
+                self.g_words.next = self.words_fetch.val();
             }
         }
         // beat commands: beat 0 in the grant cycle, the rest from the registers

@@ -59,11 +59,11 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> HdlError + '_ {
 /// Verilog of `top` for `cfg` (with an empty program).
 pub fn top_verilog(cfg: &AccelConfig) -> Result<String, HdlError> {
     if *cfg == AccelConfig::tiny() {
-        let mut t = TinyTop::new(cfg, &[]);
+        let mut t = TinyTop::new(cfg);
         t.connect_all();
         Ok(generate_verilog(&t))
     } else if *cfg == AccelConfig::diannao() {
-        let mut t = DiannaoTop::new(cfg, &[]);
+        let mut t = DiannaoTop::new(cfg);
         t.connect_all();
         Ok(generate_verilog(&t))
     } else {

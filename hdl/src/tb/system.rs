@@ -18,6 +18,8 @@ macro_rules! system_impl {
             pub clock: Signal<In, Clock>,
             /// Run.
             pub run: Signal<In, bool>,
+            /// DRAM byte address of instruction 0.
+            pub prog_base: Signal<In, DramAddr>,
             /// Program length.
             pub prog_len: Signal<In, Pc>,
             /// Halted.
@@ -34,21 +36,19 @@ macro_rules! system_impl {
             pub dram: Dram<$bw, AW>,
         }
         impl<const AW: usize> $name<AW> {
-            /// Build with a program and initial DRAM words (word address -> value).
-            pub fn build(
-                cfg: &AccelConfig,
-                program: &[arch::isa::fields::Word],
-                dram: BTreeMap<u64, u16>,
-            ) -> Self {
+            /// Build with initial DRAM words (word address -> value); the
+            /// program is among them, at `prog_base`.
+            pub fn build(cfg: &AccelConfig, dram: BTreeMap<u64, u16>) -> Self {
                 Self {
                     clock: Default::default(),
                     run: Default::default(),
+                    prog_base: Default::default(),
                     prog_len: Default::default(),
                     done: Default::default(),
                     err_class: Default::default(),
                     err_index: Default::default(),
                     cycles: Default::default(),
-                    top: <$top>::new(cfg, program),
+                    top: <$top>::new(cfg),
                     dram: Dram::new(cfg.dram.latency_cycles as usize, dram),
                 }
             }
@@ -58,10 +58,8 @@ macro_rules! system_impl {
             fn update(&mut self) {
                 clock!(self, clock, top, dram);
                 self.top.run.next = self.run.val();
+                self.top.prog_base.next = self.prog_base.val();
                 self.top.prog_len.next = self.prog_len.val();
-                self.top.imem_we.next = false;
-                self.top.imem_waddr.next = 0.into();
-                self.top.imem_wdata.next = 0.into();
                 self.dram.cmd_valid.next = self.top.mem_cmd_valid.val();
                 self.dram.cmd_write.next = self.top.mem_cmd_write.val();
                 self.dram.cmd_addr.next = self.top.mem_cmd_addr.val();

@@ -92,6 +92,12 @@ pub fn cyc(ins: &[&str], outs: &[&str]) -> Cycle {
     }
 }
 
+/// One clocked cycle from owned strings.
+#[allow(dead_code)]
+pub fn cyc_owned(ins: Vec<String>, outs: Vec<String>) -> Cycle {
+    Cycle { ins, outs }
+}
+
 fn compare(which: &str, c: usize, names: &[Port], got: &[String], want: &[String]) {
     for ((p, g), w) in names.iter().zip(got).zip(want) {
         if w != "-" {

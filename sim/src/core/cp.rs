@@ -1,12 +1,14 @@
-//! `cp`: the control processor: instruction memory, decode and check,
-//! dispatch into the unit queues, dependency bookkeeping (`nfu_disp(i)`, ...)
-//! and error status (docs/microarchitecture.md, "Control processor").
+//! `cp`: the control processor: start after the first fetch window, decode
+//! and check, dispatch into the unit queues, dependency bookkeeping
+//! (`nfu_disp(i)`, ...) and error status (docs/microarchitecture.md,
+//! "Instruction fetch" and "Control processor"). The instruction memory it
+//! reads is filled by [`super::fetch::Fetch`].
 
 use super::dma::Dmas;
+use super::fetch::Fetch;
 use super::queue::Queue;
 use crate::error::HaltClass;
 use arch::events::{Counters, Event};
-use arch::isa::fields::Word;
 use arch::isa::{Buffer, CpOp, DmaOp, Instruction, NfuOp, NfuSlot};
 use arch::AccelConfig;
 
@@ -46,7 +48,8 @@ pub(crate) type Held = Result<Instruction, (HaltClass, String)>;
 
 /// The control processor of one run.
 pub(crate) struct Cp {
-    words: Vec<Word>,
+    /// The cycle in which the control processor started (read `imem[0]`), once it has.
+    pub start: Option<u64>,
     /// Instruction held (next to dispatch).
     pub pc: usize,
     /// Running, ended or stopped on an error.
@@ -57,13 +60,13 @@ pub(crate) struct Cp {
 }
 
 impl Cp {
-    /// A control processor with `words` in imem.
-    pub fn new(words: &[Word]) -> Self {
+    /// A control processor in its reset state, for a program of `len` instructions.
+    pub fn new(len: usize) -> Self {
         Cp {
-            words: words.to_vec(),
+            start: None,
             pc: 0,
             status: Status::Running,
-            disp: Vec::with_capacity(words.len()),
+            disp: Vec::with_capacity(len.min(1 << 20)),
             held: None,
         }
     }
@@ -93,33 +96,40 @@ impl Cp {
         }
     }
 
-    /// Decode and check the held instruction (cached while it waits).
+    /// Check the held instruction in cycle `t` (docs/microarchitecture.md,
+    /// "Instruction fetch", Hold): `None` while it has not landed in
+    /// `imem`; else the decoded-and-checked instruction or its error
+    /// (cached while it waits).
     #[inline]
-    pub fn hold(&mut self, cfg: &AccelConfig) -> Result<Instruction, (HaltClass, String)> {
+    pub fn hold(&mut self, t: u64, cfg: &AccelConfig, fetch: &Fetch) -> Option<Held> {
         if let Some((pc, r)) = &self.held {
             if *pc == self.pc {
-                return r.clone();
+                return Some(r.clone());
             }
         }
-        let r = match self.words.get(self.pc) {
-            None => Err((
+        let r = if self.pc == fetch.len() {
+            Err((
                 HaltClass::NoEnd,
                 format!(
                     "instruction {} is past the end of the {}-instruction program",
                     self.pc,
-                    self.words.len()
+                    fetch.len()
                 ),
-            )),
-            Some(w) => match Instruction::decode(w) {
+            ))
+        } else if !fetch.is_fetchable(self.pc) {
+            Err((HaltClass::Fetch, fetch.unfetchable(self.pc, cfg)))
+        } else {
+            let w = fetch.word(self.pc, t)?;
+            match Instruction::decode(w) {
                 Err(e) => Err((HaltClass::Decode, e.to_string())),
                 Ok(ins) => match ins.check(cfg) {
                     Err(e) => Err((HaltClass::Range, e.to_string())),
                     Ok(()) => Ok(ins),
                 },
-            },
+            }
         };
         self.held = Some((self.pc, r.clone()));
-        r
+        Some(r)
     }
 
     /// Record the error status in cycle `t`.
@@ -158,6 +168,12 @@ impl Cp {
 pub(crate) enum CpStep {
     /// Stopped (end dispatched or error): nothing to do.
     Stopped,
+    /// Not started: the first fetch window is still arriving.
+    Filling,
+    /// Started in this cycle (reads `imem[0]`).
+    Started,
+    /// The held instruction has not landed in `imem` yet (`cp_stall_fetch`).
+    FetchWait,
     /// The held instruction failed decode or check; the status is set.
     Failed,
     /// A queue the held instruction needs is full (`cp_stall_queue_full`).
@@ -167,14 +183,19 @@ pub(crate) enum CpStep {
 }
 
 impl Cp {
-    /// Cycle `t`: decode and check the held instruction, then dispatch it if
-    /// every queue it needs has a free entry (the fullness is the one at the
-    /// start of `t`; the entries are appended at its end).
+    /// Cycle `t`: start once the first fetch window has landed
+    /// (`fetch_req`: the fetch unit requests the port in `t`); then check
+    /// the held instruction and dispatch it if every queue it needs has a
+    /// free entry (the fullness is the one at the start of `t`; the entries
+    /// are appended at its end).
+    #[allow(clippy::too_many_arguments)]
     #[inline]
     pub fn step(
         &mut self,
         t: u64,
         cfg: &AccelConfig,
+        fetch: &Fetch,
+        fetch_req: bool,
         dmas: &mut Dmas,
         nfu_queue: &mut Queue<NfuSlot>,
         cnt: &mut Counters,
@@ -182,12 +203,20 @@ impl Cp {
         if !self.running() {
             return CpStep::Stopped;
         }
-        let ins = match self.hold(cfg) {
-            Err((class, msg)) => {
+        if self.start.is_none() {
+            if !fetch_req && fetch.drained() {
+                self.start = Some(t);
+                return CpStep::Started;
+            }
+            return CpStep::Filling;
+        }
+        let ins = match self.hold(t, cfg, fetch) {
+            None => return CpStep::FetchWait,
+            Some(Err((class, msg))) => {
                 self.fail(t, class, msg);
                 return CpStep::Failed;
             }
-            Ok(ins) => ins,
+            Some(Ok(ins)) => ins,
         };
         let nfu = ins.nfu.op != NfuOp::Nop;
         let (nbin, sb, nbout) = (

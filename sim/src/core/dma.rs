@@ -168,7 +168,7 @@ impl Dma {
         dram: &mut Dram,
         cnt: &mut Counters,
     ) -> Result<(), SimError> {
-        debug_assert_eq!(w.unit, self.buf);
+        debug_assert_eq!(w.unit, super::port::Owner::Dma(self.buf));
         let tn = bufs.tn;
         let store = matches!(w.transfer, Transfer::Store { .. });
         match w.transfer {
@@ -204,6 +204,9 @@ impl Dma {
                     cnt.add(Event::DramReadBytes, 4 * tn as u64);
                 }
             },
+            Transfer::Fetch { .. } => {
+                return Err(SimError::Internal("a DMA given a fetch row".into()));
+            }
             Transfer::Store {
                 addr,
                 narrow: n,

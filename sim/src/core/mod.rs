@@ -3,22 +3,24 @@
 //!
 //! | file | block |
 //! |---|---|
-//! | [`cp`] | control processor: imem, decode, dispatch, dependency bookkeeping, error status |
+//! | [`cp`] | control processor: start, decode, dispatch, dependency bookkeeping, error status |
+//! | [`fetch`] | instruction fetch: DRAM to `imem` (a prefetch buffer) through the port |
 //! | [`queue`] | the instruction queues (Q entries) between the CP and each unit |
 //! | [`dma`] | `dma_nbin`, `dma_sb`, `dma_nbout`: start condition, row transfer, buffer/DRAM write |
-//! | [`port`] | the external memory port: arbiter, in-flight rows, width conversion |
+//! | [`port`] | the external memory port: arbiter (DMAs, then fetch), in-flight rows, width conversion |
 //! | [`nfu_seq`] | NFU sequencer: op queue, start condition, timing, address generation |
 //! | [`nfu`] | NFU datapath: `nfu1` multipliers, `nfu2` adder trees/accumulators, `nfu3` activation |
 //! | [`buffers`] | `nbin`, `sb`, `nbout` |
 //!
 //! [`Core`] wires the blocks: [`Core::control`] evaluates every block's
 //! decision of one cycle from the state at its start, in the contract's
-//! order (cp dispatch, DMA starts, port grant, NFU start). When and how
+//! order (fetch request, cp dispatch, DMA starts, port grant, NFU start). When and how
 //! often those are evaluated is the scheduler's business (`crate::scheduler`).
 
 pub mod buffers;
 pub(crate) mod cp;
 pub(crate) mod dma;
+pub(crate) mod fetch;
 pub mod nfu;
 pub mod nfu_seq;
 pub mod port;
@@ -27,14 +29,14 @@ pub(crate) mod queue;
 use self::buffers::Buffers;
 use self::cp::{Cp, CpStep};
 use self::dma::{Dmas, Start as DmaStart};
+use self::fetch::Fetch;
 use self::nfu::{Kernel, Nfu, NfuState};
 use self::nfu_seq::{NfuSeq, Start as NfuStart};
-use self::port::{grant_code, Port};
+use self::port::{grant_code, Owner, Port};
 use crate::dram::Dram;
 use crate::error::SimError;
 use crate::vcd::SignalValues;
 use arch::events::{Counters, Event};
-use arch::isa::fields::Word;
 use arch::isa::Buffer;
 use arch::AccelConfig;
 
@@ -43,6 +45,8 @@ use arch::AccelConfig;
 pub(crate) struct Stalls {
     /// `cp_stall_queue_full`.
     pub cp: bool,
+    /// `cp_stall_fetch`.
+    pub cp_fetch: bool,
     /// `dma_stall_wait` per DMA (nbin, sb, nbout).
     pub dma_wait: [bool; 3],
     /// `dma_stall_port` per DMA (nbin, sb, nbout).
@@ -57,6 +61,9 @@ impl Stalls {
     pub fn add_to(&self, cnt: &mut Counters, n: u64) {
         if self.cp {
             cnt.add(Event::CpStallQueueFull, n);
+        }
+        if self.cp_fetch {
+            cnt.add(Event::CpStallFetch, n);
         }
         for u in 0..3 {
             if self.dma_wait[u] {
@@ -95,6 +102,8 @@ pub(crate) struct Core<'a> {
     pub cnt: Counters,
     /// Control processor.
     pub cp: Cp,
+    /// Instruction fetch unit and `imem`.
+    pub fetch: Fetch,
     /// The three DMAs.
     pub dmas: Dmas,
     /// Memory port.
@@ -108,13 +117,15 @@ pub(crate) struct Core<'a> {
 }
 
 impl<'a> Core<'a> {
-    /// Blocks in their reset state with `words` in imem.
+    /// Blocks in their reset state, for the `len`-instruction program at
+    /// DRAM byte address `base`.
     pub fn new(
         cfg: &'a AccelConfig,
         bufs: &'a mut Buffers,
         nfu_state: &'a mut NfuState,
         dram: &'a mut Dram,
-        words: &[Word],
+        base: u64,
+        len: usize,
     ) -> Self {
         let q = cfg.queue_depth as usize;
         let tn = cfg.tn as usize;
@@ -124,7 +135,8 @@ impl<'a> Core<'a> {
             nfu_state,
             dram,
             cnt: Counters::new(),
-            cp: Cp::new(words),
+            cp: Cp::new(len),
+            fetch: Fetch::new(cfg, base, len),
             dmas: Dmas::new(q),
             port: Port::default(),
             nfu_seq: NfuSeq::new(q),
@@ -149,16 +161,21 @@ impl<'a> Core<'a> {
     pub fn control(&mut self, t: u64) -> (bool, Stalls) {
         let mut changed = false;
         let mut st = Stalls::default();
+        // fetch request, from the state at the start of the cycle
+        let fetch_req = self.fetch.requests(self.cp.pc, self.cp.running());
         // cp
         match self.cp.step(
             t,
             self.cfg,
+            &self.fetch,
+            fetch_req,
             &mut self.dmas,
             &mut self.nfu_seq.queue,
             &mut self.cnt,
         ) {
-            CpStep::Stopped => {}
-            CpStep::Failed => changed = true,
+            CpStep::Stopped | CpStep::Filling => {}
+            CpStep::FetchWait => st.cp_fetch = true,
+            CpStep::Started | CpStep::Failed => changed = true,
             CpStep::QueueFull => st.cp = true,
             CpStep::Dispatched => {
                 self.signals.cp_dispatch = 1;
@@ -180,16 +197,19 @@ impl<'a> Core<'a> {
         }
         // port
         let dmas = &self.dmas;
-        let granted = self.port.arbitrate(t, |b| dmas.get(b).requests());
-        if let Some(b) = granted {
-            let g = self.dmas.get_mut(b).grant(self.bufs, &mut self.cnt);
+        let granted = self.port.arbitrate(t, |b| dmas.get(b).requests(), fetch_req);
+        if let Some(o) = granted {
+            let g = match o {
+                Owner::Dma(b) => self.dmas.get_mut(b).grant(self.bufs, &mut self.cnt),
+                Owner::Fetch => self.fetch.grant(&mut self.cnt),
+            };
             let latency = self.cfg.dram.latency_cycles as u64;
-            self.port.accept(t, latency, b, g, &mut self.cnt);
-            self.signals.port_grant = grant_code(Some(b));
+            self.port.accept(t, latency, o, g, &mut self.cnt);
+            self.signals.port_grant = grant_code(Some(o));
             changed = true;
         }
         for b in Buffer::ALL {
-            if Some(b) != granted && self.dmas.get(b).requests() {
+            if Some(Owner::Dma(b)) != granted && self.dmas.get(b).requests() {
                 st.dma_port[slot(b)] = true;
             }
         }
@@ -238,9 +258,13 @@ impl<'a> Core<'a> {
         }
         let w = self.port.pop_written_by(c).expect("due row");
         let frac = self.cfg.frac_bits;
-        self.dmas
-            .get_mut(w.unit)
-            .write_row(w, frac, self.bufs, self.dram, &mut self.cnt)?;
+        match w.unit {
+            Owner::Dma(b) => self
+                .dmas
+                .get_mut(b)
+                .write_row(w, frac, self.bufs, self.dram, &mut self.cnt)?,
+            Owner::Fetch => self.fetch.write_row(w, self.dram, &mut self.cnt)?,
+        }
         Ok(true)
     }
 

@@ -1,4 +1,5 @@
-//! `port`: the one external memory port, its arbiter and the width
+//! `port`: the one external memory port, its arbiter (three DMAs and the
+//! fetch unit) and the width
 //! conversion between 32-bit NBout entries and 16-bit DRAM words. A row
 //! granted in cycle g holds the port for `beats` cycles (`free` = g + beats)
 //! and completes, in grant order, at the end of cycle `g + L + beats - 1`.
@@ -7,16 +8,27 @@ use arch::events::{Counters, Event};
 use arch::isa::{Buffer, DmaOp};
 use std::collections::VecDeque;
 
-/// Arbitration order, highest priority first: NBout, then NBin, then SB.
+/// Arbitration order of the DMAs, highest priority first: NBout, then NBin,
+/// then SB; the fetch unit comes after all of them.
 pub const PRIORITY: [Buffer; 3] = [Buffer::Nbout, Buffer::Nbin, Buffer::Sb];
 
-/// The `port.grant` VCD code: 0 none, 1 nbin, 2 sb, 3 nbout.
-pub fn grant_code(b: Option<Buffer>) -> u64 {
-    match b {
+/// A requester of the memory port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// The DMA of a buffer.
+    Dma(Buffer),
+    /// The instruction fetch unit.
+    Fetch,
+}
+
+/// The `port.grant` VCD code: 0 none, 1 nbin, 2 sb, 3 nbout, 4 fetch.
+pub fn grant_code(o: Option<Owner>) -> u64 {
+    match o {
         None => 0,
-        Some(Buffer::Nbin) => 1,
-        Some(Buffer::Sb) => 2,
-        Some(Buffer::Nbout) => 3,
+        Some(Owner::Dma(Buffer::Nbin)) => 1,
+        Some(Owner::Dma(Buffer::Sb)) => 2,
+        Some(Owner::Dma(Buffer::Nbout)) => 3,
+        Some(Owner::Fetch) => 4,
     }
 }
 
@@ -53,6 +65,13 @@ pub(crate) enum Transfer {
         /// The NBout entries read at grant (read port B).
         data: Vec<i32>,
     },
+    /// DRAM to `imem`: one instruction.
+    Fetch {
+        /// Instruction index.
+        index: usize,
+        /// DRAM byte address.
+        addr: u64,
+    },
 }
 
 /// A granted row: the transfer and its port occupancy.
@@ -70,8 +89,8 @@ pub(crate) struct Granted {
 pub(crate) struct InFlight {
     /// Cycle at whose end the row is written (buffer or DRAM).
     pub cycle: u64,
-    /// The DMA that requested it.
-    pub unit: Buffer,
+    /// The requester (a DMA or the fetch unit).
+    pub unit: Owner,
     /// The transfer.
     pub transfer: Transfer,
     /// Last row of its slot (the slot completes with this write).
@@ -88,21 +107,31 @@ pub(crate) struct Port {
 }
 
 impl Port {
-    /// The DMA granted in cycle `t`: the requesting one of highest
-    /// [`PRIORITY`] if the port is free, else none.
+    /// The requester granted in cycle `t`: the requesting DMA of highest
+    /// [`PRIORITY`], else the fetch unit if `fetch` requests, if the port is
+    /// free; else none.
     #[inline]
-    pub fn arbitrate(&self, t: u64, requests: impl Fn(Buffer) -> bool) -> Option<Buffer> {
+    pub fn arbitrate(
+        &self,
+        t: u64,
+        requests: impl Fn(Buffer) -> bool,
+        fetch: bool,
+    ) -> Option<Owner> {
         if t < self.free {
             return None;
         }
-        PRIORITY.into_iter().find(|b| requests(*b))
+        PRIORITY
+            .into_iter()
+            .find(|b| requests(*b))
+            .map(Owner::Dma)
+            .or(fetch.then_some(Owner::Fetch))
     }
 
     /// Accept row `row` granted to `unit` in cycle `g`, with memory latency
     /// `latency` cycles: the port is busy for the row's beats, and the row
     /// is written at the end of cycle `g + latency + beats - 1`.
     #[inline]
-    pub fn accept(&mut self, g: u64, latency: u64, unit: Buffer, row: Granted, cnt: &mut Counters) {
+    pub fn accept(&mut self, g: u64, latency: u64, unit: Owner, row: Granted, cnt: &mut Counters) {
         let Granted {
             transfer,
             beats,

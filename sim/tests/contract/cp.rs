@@ -1,16 +1,16 @@
 //! `cp`: `end`, dispatch stalls on full queues, error halts (decode, range,
-//! no_end), programs longer than imem, and the VCD trace.
+//! no_end, fetch), programs longer than imem, and the VCD trace.
 
 use super::*;
 
 #[test]
 fn end_alone_takes_2_cycles() {
-    // cycle 0 reads imem[0]; cycle 1 dispatches end; cycle 2 is the first
-    // cycle with the CP stopped and everything empty: T = 2.
+    // S = fill(1) reads imem[0]; S + 1 dispatches end; S + 2 is the first
+    // cycle with the CP stopped and everything empty: T = S + 2.
     let (mut m, mut d) = setup();
     let s = run(&mut m, &[end()], &mut d).unwrap();
-    assert_eq!(s.cycles, 2);
-    assert_eq!(get(&s, Event::Cycles), 2);
+    assert_eq!(s.cycles, fill(1) + 2);
+    assert_eq!(get(&s, Event::Cycles), fill(1) + 2);
     assert_eq!(get(&s, Event::Instructions), 1);
 }
 
@@ -32,7 +32,7 @@ fn dispatch_into_full_queues_stalls_takes_28_cycles() {
         .collect();
     p[4].cp = arch::isa::CpOp::End;
     let s = run(&mut m, &p, &mut d).unwrap();
-    assert_eq!(s.cycles, 28);
+    assert_eq!(s.cycles, fill(5) + 28);
     assert_eq!(get(&s, Event::CpStallQueueFull), 3);
     assert_eq!(get(&s, Event::DmaStallPort), 12);
     assert_eq!(get(&s, Event::Instructions), 5);
@@ -52,12 +52,12 @@ fn decode_error_halts_after_draining_takes_9_cycles() {
         Err(SimError::Halted {
             class: HaltClass::Decode,
             index: 1,
-            cycle: 9,
+            cycle,
             ..
-        }) => {}
+        }) => assert_eq!(cycle, fill(3) + 9),
         other => panic!("{other:?}"),
     }
-    assert_eq!(m.last_stats().unwrap().cycles, 9);
+    assert_eq!(m.last_stats().unwrap().cycles, fill(3) + 9);
     assert_eq!(m.last_stats().unwrap().counters.get(Event::Instructions), 1);
 }
 
@@ -72,9 +72,9 @@ fn range_error_takes_2_and_no_end_takes_3_or_2_cycles() {
         Err(SimError::Halted {
             class: HaltClass::Range,
             index: 0,
-            cycle: 2,
+            cycle,
             ..
-        }) => {}
+        }) => assert_eq!(cycle, fill(1) + 2),
         other => panic!("{other:?}"),
     }
     // One nop instruction: dispatched in 1; pc = 1 = length in 2: no_end,
@@ -83,9 +83,9 @@ fn range_error_takes_2_and_no_end_takes_3_or_2_cycles() {
         Err(SimError::Halted {
             class: HaltClass::NoEnd,
             index: 1,
-            cycle: 3,
+            cycle,
             ..
-        }) => {}
+        }) => assert_eq!(cycle, fill(1) + 3),
         other => panic!("{other:?}"),
     }
     // Empty imem: no_end at index 0 in cycle 1; T = 2.
@@ -101,20 +101,66 @@ fn range_error_takes_2_and_no_end_takes_3_or_2_cycles() {
 }
 
 #[test]
-fn program_longer_than_imem_runs_in_segments_takes_606_plus_load_cycles() {
-    // imem_depth 256 on tiny: 600 nop instructions -> segments of 255 + end,
-    // 255 + end, 90 + end. Each segment of k instructions takes k + 1 cycles
-    // (dispatch 1..k, halt k + 1). Loads of segments 2 and 3 cost
-    // L + ceil(k * INSTR_BYTES / 8) cycles.
+fn program_longer_than_imem_streams_through_the_prefetch_buffer_takes_6008_cycles() {
+    // imem_depth 256 on tiny, an instruction is 10 beats. 600 nops + end.
+    // Fill: instructions 0..255 granted in 0, 10, ..., 2550; the last lands
+    // at the end of 2550 + 6 + 10 - 1 = 2565: S = 2566 = fill(256).
+    // Instruction 0 dispatches in S + 1 (pc = 1 from S + 2); from then the
+    // fetch requests instruction 256 + k once pc > k, so the port streams one
+    // instruction every 10 cycles: instruction 256 is granted in S + 2 and
+    // lands at the end of S + 2 + 15 = S + 17, instruction j >= 256 lands at
+    // the end of S + 17 + 10 (j - 256) and is dispatched two cycles later
+    // (the CP dispatches 0..255 in S + 1 .. S + 256, long before). The end
+    // (j = 600) lands at the end of S + 17 + 3440, dispatches in S + 3459;
+    // T = S + 3460 = 6026.
     let (mut m, mut d) = setup();
-    let p = vec![ins(); 600];
+    let mut p = vec![ins(); 600];
+    p.push(end());
     let s = m.run(&p, &mut d).unwrap();
-    assert_eq!(s.segments, 3);
-    let ib = arch::isa::fields::INSTR_BYTES as u64;
-    let want = 257 + 257 + 92 + (L + (256 * ib).div_ceil(8)) + (L + (91 * ib).div_ceil(8));
-    assert_eq!(s.cycles, want);
-    assert_eq!(s.counters.get(Event::Cycles), want);
-    assert_eq!(m.total_counters().get(Event::Instructions), 603);
+    let start = fill(256);
+    assert_eq!(start, 2566);
+    assert_eq!(s.cycles, start + 3460);
+    assert_eq!(get(&s, Event::Instructions), 601);
+    assert_eq!(get(&s, Event::InstrFetches), 601);
+    assert_eq!(get(&s, Event::PortBusy), 601 * FETCH_BEATS);
+    // cycles after the start the CP waited for an instruction to land
+    assert_eq!(get(&s, Event::CpStallFetch), 3460 - 1 - 601);
+}
+
+#[test]
+fn fetch_errors_and_no_end_take_their_index() {
+    // A program whose instructions run past the end of DRAM: the first
+    // instruction outside DRAM is a `fetch` error at its index. Here the
+    // 4 nops fit and instruction 4 starts 40 bytes before the end.
+    let (mut m, mut d) = setup();
+    let size = d.size();
+    let base = size - 4 * INSTR_BYTES - 40;
+    let nop = ins().encode().unwrap();
+    for k in 0..4 {
+        d.write(base + k * INSTR_BYTES, &arch::isa::program::word_bytes(&nop)).unwrap();
+    }
+    // fill: 4 rows, S = L + 40; dispatches S+1..S+4, holds 4 in S+5: T = S + 6
+    match m.run_at(base, 6, &mut d) {
+        Err(SimError::Halted { class: HaltClass::Fetch, index: 4, cycle, .. }) => {
+            assert_eq!(cycle, fill(4) + 6)
+        }
+        other => panic!("{other:?}"),
+    }
+    // A base outside DRAM (an unmapped address): nothing is fetched, S = 0,
+    // fetch error at index 0 in cycle 1: T = 2. An odd base likewise.
+    for base in [size, size + 0x1000, 0x101] {
+        match m.run_at(base, 3, &mut d) {
+            Err(SimError::Halted { class: HaltClass::Fetch, index: 0, cycle: 2, .. }) => {}
+            other => panic!("base {base:#x}: {other:?}"),
+        }
+    }
+    // A program without `end`: no_end at its length (3 dispatches, T = S + 5).
+    match m.run_at(base, 3, &mut d) {
+        Err(SimError::Halted { class: HaltClass::NoEnd, index: 3, cycle, .. }) => {
+            assert_eq!(cycle, fill(3) + 5)
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

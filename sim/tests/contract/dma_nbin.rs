@@ -15,10 +15,10 @@ fn load_n_rows_takes_2_plus_n_plus_l_cycles() {
         let mut i = end();
         i.nbin = dma(DmaOp::Load, 0, 0x40, n);
         let s = run(&mut m, &[i], &mut d).unwrap();
-        assert_eq!(s.cycles, 2 + n as u64 + L, "n = {n}");
+        assert_eq!(s.cycles, fill(1) + 2 + n as u64 + L, "n = {n}");
         assert_eq!(get(&s, Event::NbinWrites), n as u64);
-        assert_eq!(get(&s, Event::PortBusy), n as u64);
-        assert_eq!(get(&s, Event::DramReadBytes), 8 * n as u64);
+        assert_eq!(get(&s, Event::PortBusy), n as u64 + FETCH_BEATS);
+        assert_eq!(get(&s, Event::DramReadBytes), 8 * n as u64 + INSTR_BYTES);
         assert_eq!(&m.buffers().nbin[..4 * n as usize], &words[..]);
     }
 }
@@ -36,7 +36,7 @@ fn load_wait_1_waits_for_previous_nfu_op_takes_17_cycles() {
         let mut i1 = end();
         i1.nbin = with_wait(dma(DmaOp::Load, 8, 0, 1), w);
         let s = run(&mut m, &[i0, i1], &mut d).unwrap();
-        assert_eq!(s.cycles, t, "wait {w}");
+        assert_eq!(s.cycles, fill(2) + t, "wait {w}");
         assert_eq!(get(&s, Event::DmaStallWait), stall);
     }
 }
@@ -58,7 +58,7 @@ fn load_overwriting_rows_of_a_running_op_takes_18_cycles() {
     let mut i1 = end();
     i1.nbin = dma(DmaOp::Load, 0, 0x7000, 1);
     let s = run(&mut m, &[i0, i1], &mut d).unwrap();
-    assert_eq!(s.cycles, 2 + 12 + D);
+    assert_eq!(s.cycles, fill(2) + 2 + 12 + D);
     let mut nbv = old.clone();
     nbv.extend_from_slice(&new);
     let rows: Vec<(usize, usize)> = (0..12).map(|k| (if k < 8 { 0 } else { 1 }, k)).collect();

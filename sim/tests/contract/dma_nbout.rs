@@ -10,7 +10,7 @@ fn loadw_takes_9_then_store_storen_take_11_cycles() {
     let mut i = end();
     i.nbout = dma(DmaOp::LoadWiden, 3, 0x100, 1);
     let s = run(&mut m, &[i], &mut d).unwrap();
-    assert_eq!(s.cycles, 9);
+    assert_eq!(s.cycles, fill(1) + 9);
     let widened: Vec<i32> = [1i32, -1, 300, -32768].iter().map(|x| x << 8).collect();
     assert_eq!(m.buffers().nbout_row(3), &widened[..]);
     // Run B: i0 store (2 beats): start 2, grant 2 (port_free 4), written end
@@ -21,7 +21,7 @@ fn loadw_takes_9_then_store_storen_take_11_cycles() {
     let mut i1 = end();
     i1.nbout = dma(DmaOp::StoreNarrow, 3, 0x300, 1);
     let s = run(&mut m, &[i0, i1], &mut d).unwrap();
-    assert_eq!(s.cycles, 11);
+    assert_eq!(s.cycles, fill(2) + 11);
     assert_eq!(get(&s, Event::DmaStallPort), 1);
     assert_eq!(get(&s, Event::DramWriteBytes), 16 + 8);
     assert_eq!(d.read_i32s(0x200, 4).unwrap(), widened);
@@ -42,7 +42,7 @@ fn store_reads_nbout_in_its_grant_cycle_takes_10_cycles() {
     d.write_i16s(0x200, &[9, 9, 9, 9]).unwrap();
     let s = run(&mut m, &[i0, i1], &mut d).unwrap();
     // i0 grant 2 (1 beat); i1 starts 3, grant 3, written end of 9; T = 10.
-    assert_eq!(s.cycles, 10);
+    assert_eq!(s.cycles, fill(2) + 10);
     assert_eq!(d.read_i16s(0x200, 4).unwrap(), vec![0, 0, 0, 0]);
 }
 
@@ -67,11 +67,11 @@ fn store_after_its_mac_takes_32_cycles() {
     i1.nfu = nfu(NfuOp::Mac, AccIn::Zero, 2);
     i1.nbout = dma(DmaOp::Store, 0, 0x2000, 1);
     let s = run(&mut m, &[i0, i1], &mut d).unwrap();
-    assert_eq!(s.cycles, 32);
+    assert_eq!(s.cycles, fill(2) + 32);
     assert_eq!(get(&s, Event::NfuStallLoad), 15);
     assert_eq!(get(&s, Event::DmaStallWait), 21);
     assert_eq!(get(&s, Event::DmaStallPort), 5);
-    assert_eq!(get(&s, Event::PortBusy), 12);
+    assert_eq!(get(&s, Event::PortBusy), 12 + 2 * FETCH_BEATS);
     assert_eq!(get(&s, Event::NfuBusy), 2);
     let want: Vec<i32> = (0..4)
         .map(|n| mac_ref(&nb, &sb, &[(0, 0), (1, 1)], 0, n, false))

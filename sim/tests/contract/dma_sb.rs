@@ -24,9 +24,9 @@ fn load_strided_takes_20_cycles() {
         s2: 0,
     };
     let s = run(&mut m, &[i], &mut d).unwrap();
-    assert_eq!(s.cycles, 20);
+    assert_eq!(s.cycles, fill(1) + 20);
     assert_eq!(get(&s, Event::SbWrites), 3);
-    assert_eq!(get(&s, Event::PortBusy), 12);
+    assert_eq!(get(&s, Event::PortBusy), 12 + FETCH_BEATS);
     for k in 0..3 {
         assert!(m
             .buffers()
@@ -50,8 +50,8 @@ fn load_loses_port_to_nbout_then_nbin_takes_16_cycles() {
     i.sb = dma(DmaOp::Load, 0, 0x100, 1);
     i.nbout = dma(DmaOp::Load, 7, 0x300, 1);
     let s = run(&mut m, &[i], &mut d).unwrap();
-    assert_eq!(s.cycles, 16);
+    assert_eq!(s.cycles, fill(1) + 16);
     assert_eq!(get(&s, Event::DmaStallPort), 6);
-    assert_eq!(get(&s, Event::PortBusy), 8);
+    assert_eq!(get(&s, Event::PortBusy), 8 + FETCH_BEATS);
     assert_eq!(m.buffers().nbout_row(7), &[1, -2, 3, -4]);
 }

@@ -19,6 +19,6 @@ fn avg_bias_is_not_shifted_takes_8_cycles() {
     let mut i = end();
     i.nfu = nfu(NfuOp::Avg, AccIn::Bias, 1);
     let s = run(&mut m, &[i], &mut d).unwrap();
-    assert_eq!(s.cycles, 2 + 1 + 1 + D);
+    assert_eq!(s.cycles, fill(1) + 2 + 1 + 1 + D);
     assert_eq!(m.buffers().nbout_row(0), &[11, -18, 27, -36]);
 }

@@ -13,7 +13,7 @@ fn max_bias_is_not_shifted_takes_8_cycles() {
     i.nfu = nfu(NfuOp::Max, AccIn::Bias, 1);
     i.nfu.sb = 0; // bias row = sb + nky*ni = 1
     let s = run(&mut m, &[i], &mut d).unwrap();
-    assert_eq!(s.cycles, 2 + 1 + 1 + D);
+    assert_eq!(s.cycles, fill(1) + 2 + 1 + 1 + D);
     assert_eq!(m.buffers().nbout_row(0), &[-5, -3, 1, 2]);
 }
 
