@@ -3,13 +3,16 @@
 //! program base) is placed at `dram_base + address` in the AXI memory model;
 //! the core fetches its program through its AXI master. The run is started and polled
 //! through the AXI4-Lite register map (`arch::regmap`), and the halt
-//! status and DRAM window are read back. `Outcome::cycles` is the core's own
-//! `cycles` counter, which differs from the plain memory port's (the AXI
-//! latencies differ from the contract's fixed `L`).
+//! status and the whole memory model are read back: the bytes in the core's
+//! DRAM window `[dram_base, dram_base + size)` (mod 2^32) become the
+//! outcome's image (the program included, as on every backend), and any
+//! other non-zero byte (a write outside the window) fails the run. `Outcome::cycles` is the
+//! core's own `cycles` counter, which differs from the plain memory port's
+//! (the AXI latencies differ from the contract's fixed `L`).
 
 use crate::axi_harness::{AxiSim, Stats, Timing};
 use crate::rtl::status;
-use crate::{Backend, BackendError, Outcome, Vector};
+use crate::{Backend, BackendError, Image, Outcome, Vector};
 use arch::events::Event;
 use arch::regmap::{self, counter_offset};
 
@@ -18,7 +21,7 @@ const NAME: &str = "axi";
 /// Result of one AXI run beyond the [`Outcome`].
 #[derive(Clone, Debug)]
 pub struct AxiRun {
-    /// The outcome (status, DRAM window, core cycles).
+    /// The outcome (status, whole DRAM image, core cycles).
     pub outcome: Outcome,
     /// AXI clock cycles from start to halt (`bus_cycles`).
     pub bus_cycles: u64,
@@ -98,9 +101,7 @@ impl AxiBackend {
         let err_index = s.reg_read(off("error_index")?).map_err(fail)?;
         let cycles = s.reg_read(counter_offset(Event::Cycles)).map_err(fail)? as u64;
         let bus_cycles = s.reg_read(off("bus_cycles")?).map_err(fail)? as u64;
-        let dram = s
-            .mem_read(self.dram_base as u64 + v.window.0, v.window.1)
-            .map_err(fail)?;
+        let dram = dram_image(&mut s, v, self.dram_base)?;
         let stats = s.stats().map_err(fail)?;
         Ok(AxiRun {
             outcome: Outcome {
@@ -117,6 +118,33 @@ impl AxiBackend {
             stats,
         })
     }
+}
+
+/// The core's DRAM (AXI `[dram_base, dram_base + size)`, mod 2^32) as the
+/// harness's memory holds it after a run of `v`; a non-zero byte elsewhere
+/// is an error.
+fn dram_image(s: &mut AxiSim, v: &Vector, dram_base: u32) -> Result<Image, BackendError> {
+    let size = v.cfg.dram.size_bytes;
+    let db = dram_base as u64;
+    let mut m = Image::new();
+    for (page, bytes) in s.mem_dump().map_err(fail)? {
+        for (i, b) in bytes.iter().enumerate() {
+            let a = page + i as u64;
+            if *b == 0 {
+                continue;
+            }
+            let core = a.wrapping_sub(db) & 0xffff_ffff;
+            if core >= size {
+                return Err(fail(format!(
+                    "{}: byte {b:#04x} at AXI address {a:#x}, outside the DRAM window \
+                     ({db:#x}, {size:#x} bytes)",
+                    v.name
+                )));
+            }
+            m.write(core, &[*b]);
+        }
+    }
+    Ok(m)
 }
 
 impl Backend for AxiBackend {

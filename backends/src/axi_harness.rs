@@ -231,6 +231,12 @@ int main(int argc, char** argv) {{
       std::cout << "ok" << std::endl; }}
     else if (cmd == "mr") {{ uint64_t a, n; in >> std::hex >> a >> n; std::string s; char buf[3];
       for (uint64_t i = 0; i < n; i++) {{ snprintf(buf, 3, "%02x", mrd(a + i)); s += buf; }} std::cout << s << std::endl; }}
+    else if (cmd == "dump") {{ char buf[3];
+      for (auto& p : pages) {{ bool nz = false; for (uint8_t b : p.second) if (b) {{ nz = true; break; }}
+        if (!nz) continue; std::string s; s.reserve(8192);
+        for (uint8_t b : p.second) {{ snprintf(buf, 3, "%02x", b); s += buf; }}
+        std::cout << "p " << std::hex << (p.first << 12) << std::dec << " " << s << "\n"; }}
+      std::cout << "end" << std::endl; }}
     else if (cmd == "bad") {{ uint64_t a, n; in >> std::hex >> a >> n; bad.push_back({{a, n}}); std::cout << "ok" << std::endl; }}
     else if (cmd == "rw") {{ uint32_t o, v; in >> std::hex >> o >> v; lite_write(o, v); std::cout << "ok" << std::endl; }}
     else if (cmd == "rr") {{ uint32_t o; in >> std::hex >> o; std::cout << lite_read(o) << std::endl; }}
@@ -374,6 +380,27 @@ impl AxiSim {
         (0..l.len() / 2)
             .map(|i| u8::from_str_radix(&l[2 * i..2 * i + 2], 16).map_err(perr))
             .collect()
+    }
+
+    /// The whole memory model: every page of 4096 bytes holding a non-zero
+    /// byte, ascending, as (AXI byte address of the page, its bytes).
+    pub fn mem_dump(&mut self) -> Result<Vec<(u64, Vec<u8>)>, HarnessError> {
+        let mut out = Vec::new();
+        let mut l = self.cmd("dump")?;
+        while l != "end" {
+            let mut f = l.split_whitespace();
+            let (Some("p"), Some(a), Some(h), None) = (f.next(), f.next(), f.next(), f.next())
+            else {
+                return Err(perr(format!("bad dump line `{l}`")));
+            };
+            let a = u64::from_str_radix(a, 16).map_err(perr)?;
+            let bytes = (0..h.len() / 2)
+                .map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).map_err(perr))
+                .collect::<Result<Vec<u8>, _>>()?;
+            out.push((a, bytes));
+            l = self.line()?;
+        }
+        Ok(out)
     }
 
     /// Make accesses to `[addr, addr + len)` answer SLVERR.

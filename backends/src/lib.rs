@@ -2,12 +2,127 @@
 //!
 //! A [`Vector`] is a program plus a DRAM image, named NVDLA-style by unit,
 //! shape, operation and type (`conv_8x8x4_relu_i16`). Every [`Backend`] runs
-//! the same vector; [`compare`] demands the same DRAM contents, the same cycle
-//! count and the same halt status, and names the first difference.
+//! the same vector; [`compare`] demands the same final DRAM [`Image`] (the
+//! whole memory, not only the output region), the same cycle count and the
+//! same halt status, and names the first difference.
 
 use arch::isa::fields::Word;
 use arch::AccelConfig;
+use std::collections::BTreeMap;
 use thiserror::Error;
+
+/// A whole DRAM image, sparse: byte-addressed memory in pages of
+/// [`Image::PAGE_BYTES`] bytes keyed by page index (byte address /
+/// `PAGE_BYTES`). Bytes of pages not held are zero, and an all-zero page is
+/// never held, so two images with the same contents have the same pages
+/// (`==` compares contents).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Image {
+    pages: BTreeMap<u64, Box<[u8]>>,
+}
+
+impl Image {
+    /// Bytes per page.
+    pub const PAGE_BYTES: u64 = 4096;
+
+    /// An all-zero image.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The image of (byte address, bytes) chunks, later chunks overwriting
+    /// earlier ones (the form of [`Vector::image`]).
+    pub fn from_chunks<'a>(chunks: impl IntoIterator<Item = &'a (u64, Vec<u8>)>) -> Self {
+        let mut m = Self::new();
+        for (a, b) in chunks {
+            m.write(*a, b);
+        }
+        m
+    }
+
+    /// Write `data` from byte address `addr` (addresses must not overflow `u64`).
+    pub fn write(&mut self, addr: u64, data: &[u8]) {
+        let p = Self::PAGE_BYTES;
+        let mut done = 0usize;
+        while done < data.len() {
+            let a = addr + done as u64;
+            let (page, off) = (a / p, (a % p) as usize);
+            let n = (p as usize - off).min(data.len() - done);
+            let piece = &data[done..done + n];
+            done += n;
+            let zero = piece.iter().all(|b| *b == 0);
+            match self.pages.get_mut(&page) {
+                Some(pg) => {
+                    pg[off..off + n].copy_from_slice(piece);
+                    if zero && pg.iter().all(|b| *b == 0) {
+                        self.pages.remove(&page);
+                    }
+                }
+                None if zero => {}
+                None => {
+                    let mut pg = vec![0u8; p as usize].into_boxed_slice();
+                    pg[off..off + n].copy_from_slice(piece);
+                    self.pages.insert(page, pg);
+                }
+            }
+        }
+    }
+
+    /// The byte at address `addr`.
+    pub fn byte(&self, addr: u64) -> u8 {
+        self.pages
+            .get(&(addr / Self::PAGE_BYTES))
+            .map_or(0, |pg| pg[(addr % Self::PAGE_BYTES) as usize])
+    }
+
+    /// `len` bytes from byte address `addr`.
+    pub fn read(&self, addr: u64, len: u64) -> Vec<u8> {
+        (addr..addr + len).map(|a| self.byte(a)).collect()
+    }
+
+    /// The pages held, ascending: (byte address of the page, its
+    /// [`Image::PAGE_BYTES`] bytes); every other byte is zero.
+    pub fn pages(&self) -> impl Iterator<Item = (u64, &[u8])> {
+        self.pages
+            .iter()
+            .map(|(k, pg)| (k * Self::PAGE_BYTES, &pg[..]))
+    }
+
+    /// Number of non-zero bytes.
+    pub fn nonzero_bytes(&self) -> u64 {
+        self.pages
+            .values()
+            .map(|pg| pg.iter().filter(|b| **b != 0).count() as u64)
+            .sum()
+    }
+
+    /// The lowest byte address at which the two images differ, if any.
+    pub fn first_difference(&self, other: &Image) -> Option<u64> {
+        let zero = [0u8; Self::PAGE_BYTES as usize];
+        let keys: std::collections::BTreeSet<u64> = self
+            .pages
+            .keys()
+            .chain(other.pages.keys())
+            .copied()
+            .collect();
+        keys.into_iter().find_map(|k| {
+            let x = self.pages.get(&k).map_or(&zero[..], |pg| &pg[..]);
+            let y = other.pages.get(&k).map_or(&zero[..], |pg| &pg[..]);
+            let i = x.iter().zip(y).position(|(p, q)| p != q)?;
+            Some(k * Self::PAGE_BYTES + i as u64)
+        })
+    }
+}
+
+impl std::fmt::Debug for Image {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pages: Vec<String> = self.pages().map(|(a, _)| format!("{a:#x}")).collect();
+        f.debug_struct("Image")
+            .field("pages", &pages)
+            .field("nonzero_bytes", &self.nonzero_bytes())
+            .finish()
+    }
+}
 
 /// How a run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,8 +145,9 @@ pub struct Outcome {
     pub cycles: u64,
     /// How it ended.
     pub status: Status,
-    /// Final contents of the compared DRAM window (bytes from `Vector::window.0`).
-    pub dram: Vec<u8>,
+    /// Final contents of the whole DRAM (all of the backend's memory; byte
+    /// addresses are the core's DRAM addresses).
+    pub dram: Image,
 }
 
 /// A test vector: one program and one DRAM image on one configuration.
@@ -52,7 +168,10 @@ pub struct Vector {
     pub prog_base: Option<u64>,
     /// Initial DRAM contents as (address, bytes) chunks; the rest is zero.
     pub image: Vec<(u64, Vec<u8>)>,
-    /// DRAM window compared after the run: (first byte, length in bytes).
+    /// The region the program's result is stored to: (first byte, length in
+    /// bytes). Not what [`compare`] compares (that is the whole DRAM); tests
+    /// and reports read the result from it, and the RTL backends' memory
+    /// models cover it.
     pub window: (u64, u64),
 }
 
@@ -157,7 +276,8 @@ pub enum Mismatch {
     },
 }
 
-/// Demand identical outcomes; name the first difference.
+/// Demand identical outcomes (status, then the whole DRAM image, then
+/// cycles); name the first difference (for DRAM, the lowest differing byte).
 pub fn compare(
     v: &Vector,
     a_name: &'static str,
@@ -174,25 +294,14 @@ pub fn compare(
             b: format!("{:?}", b.status),
         });
     }
-    if let Some(i) = a.dram.iter().zip(&b.dram).position(|(x, y)| x != y) {
+    if let Some(addr) = a.dram.first_difference(&b.dram) {
         return Err(Mismatch::Dram {
             vector: v.name.clone(),
-            addr: v.window.0 + i as u64,
+            addr,
             a_name,
-            a: a.dram[i],
+            a: a.dram.byte(addr),
             b_name,
-            b: b.dram[i],
-        });
-    }
-    if a.dram.len() != b.dram.len() {
-        let i = a.dram.len().min(b.dram.len());
-        return Err(Mismatch::Dram {
-            vector: v.name.clone(),
-            addr: v.window.0 + i as u64,
-            a_name,
-            a: a.dram.get(i).copied().unwrap_or(0),
-            b_name,
-            b: b.dram.get(i).copied().unwrap_or(0),
+            b: b.dram.byte(addr),
         });
     }
     if a.cycles != b.cycles {
@@ -222,3 +331,108 @@ pub use verify::{
     backend, verify_backends, verify_vector, BackendRun, Report, VerifyError, BACKENDS,
 };
 pub use verilator_backend::VerilatorBackend;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: u64 = Image::PAGE_BYTES;
+
+    fn vector() -> Vector {
+        Vector {
+            name: "v".into(),
+            cfg: AccelConfig::tiny(),
+            program: vec![],
+            prog_base: None,
+            image: vec![],
+            window: (0x100, 0x40),
+        }
+    }
+
+    fn outcome(dram: Image) -> Outcome {
+        Outcome {
+            cycles: 10,
+            status: Status::Done,
+            dram,
+        }
+    }
+
+    fn dram_mismatch(a: &Outcome, b: &Outcome) -> Option<(u64, u8, u8)> {
+        match compare(&vector(), "a", a, "b", b) {
+            Err(Mismatch::Dram { addr, a, b, .. }) => Some((addr, a, b)),
+            Ok(()) => None,
+            Err(m) => panic!("not a DRAM mismatch: {m}"),
+        }
+    }
+
+    #[test]
+    fn compare_names_the_first_stray_write_outside_the_output_window() {
+        let mut a = Image::from_chunks(&[(0x100, vec![7; 0x40])]);
+        let mut b = a.clone();
+        // equal output windows; stray writes far away, the lower one in a later-listed chunk of b
+        b.write(7 * P + 5, &[0x99]);
+        b.write(3 * P + 0x123, &[0, 0x5a]);
+        a.write(9 * P, &[1]);
+        let (a, b) = (outcome(a), outcome(b));
+        assert_eq!(a.dram.read(0x100, 0x40), b.dram.read(0x100, 0x40));
+        assert_eq!(dram_mismatch(&a, &b), Some((3 * P + 0x124, 0, 0x5a)));
+        assert_eq!(dram_mismatch(&b, &a), Some((3 * P + 0x124, 0x5a, 0)));
+        let e = compare(&vector(), "a", &a, "b", &b).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "v: DRAM differs first at 0x3124: a 0x00 vs b 0x5a"
+        );
+        // the order of checks: status before DRAM, DRAM before cycles
+        let mut c = b.clone();
+        c.cycles = 11;
+        assert!(matches!(
+            compare(&vector(), "a", &a, "c", &c),
+            Err(Mismatch::Dram { .. })
+        ));
+        c.status = Status::Error {
+            class: "range".into(),
+            index: 0,
+        };
+        assert!(matches!(
+            compare(&vector(), "a", &a, "c", &c),
+            Err(Mismatch::Status { .. })
+        ));
+        let mut d = a.clone();
+        d.cycles = 11;
+        assert!(matches!(
+            compare(&vector(), "a", &a, "d", &d),
+            Err(Mismatch::Cycles { a: 10, b: 11, .. })
+        ));
+    }
+
+    #[test]
+    fn zero_pages_held_or_not_compare_equal_and_a_lone_page_differs_where_it_is_nonzero() {
+        // a page written with zeros, a page zeroed after a write, a chunk straddling pages
+        let mut a = Image::from_chunks(&[(2 * P, vec![0; 2 * P as usize])]);
+        a.write(5 * P + 17, &[1, 2, 3]);
+        a.write(5 * P + 17, &[0, 0, 0]);
+        assert_eq!(a.pages().count(), 0);
+        assert_eq!(a, Image::new());
+        assert_eq!(a.first_difference(&Image::new()), None);
+        assert_eq!(
+            dram_mismatch(&outcome(a.clone()), &outcome(Image::new())),
+            None
+        );
+        // a page only one side holds: the difference is at its first non-zero byte
+        let mut b = Image::new();
+        b.write(P - 2, &[0, 0, 0, 0, 0, 0x44, 0x45]);
+        assert_eq!(b.pages().count(), 1, "the page of zeros is not held");
+        assert_eq!(b.nonzero_bytes(), 2);
+        assert_eq!(a.first_difference(&b), Some(P + 3));
+        assert_eq!(b.first_difference(&a), Some(P + 3));
+        assert_eq!(
+            dram_mismatch(&outcome(a), &outcome(b.clone())),
+            Some((P + 3, 0, 0x44))
+        );
+        // both hold the page, they differ after the first equal bytes
+        let mut c = b.clone();
+        c.write(P + 4, &[0x46]);
+        assert_eq!(b.first_difference(&c), Some(P + 4));
+        assert_eq!(c.read(P + 2, 4), vec![0, 0x44, 0x46, 0]);
+    }
+}

@@ -1,8 +1,9 @@
 //! What the RTL backends share: which RTL instantiation fits a
 //! configuration, the DRAM image as 16-bit words, the DRAM span a vector can
-//! touch, and the status register decoding.
+//! touch, the final image of a word-addressed memory model, and the status
+//! register decoding.
 
-use crate::{Status, Vector};
+use crate::{Image, Status, Vector};
 use arch::isa::{Buffer, Instruction};
 use arch::AccelConfig;
 use std::collections::BTreeMap;
@@ -68,11 +69,13 @@ pub fn dram_words(v: &Vector) -> BTreeMap<u64, u16> {
     m
 }
 
-/// The compared DRAM window read back through `word` (word address -> value).
-pub fn window_bytes(v: &Vector, mut word: impl FnMut(u64) -> u16) -> Vec<u8> {
-    (v.window.0..v.window.0 + v.window.1)
-        .map(|a| (word(a >> 1) >> (8 * (a & 1))) as u8)
-        .collect()
+/// The image of a memory model's 16-bit little-endian words (word address, value).
+pub fn words_image(words: impl IntoIterator<Item = (u64, u16)>) -> Image {
+    let mut m = Image::new();
+    for (wa, w) in words {
+        m.write(wa << 1, &w.to_le_bytes());
+    }
+    m
 }
 
 /// One past the last DRAM byte the vector can touch: its image (program

@@ -2,7 +2,7 @@
 //! the DRAM model) as a [`Backend`]. Tiny structure only: rust-hdl simulates
 //! about a few thousand cycles per second, so keep its vectors small.
 
-use crate::rtl::{dram_words, rtl_kind, status, window_bytes, RtlKind};
+use crate::rtl::{dram_words, rtl_kind, status, words_image, RtlKind};
 use crate::{Backend, BackendError, Outcome, Vector};
 use hdl::tb::system::TinySystem;
 use rust_hdl::core::simulate::simulate;
@@ -107,7 +107,7 @@ impl RtlBackend {
         }
         let st =
             status(sys.err_class.val().to_u64(), sys.err_index.val().to_u64()).map_err(fail)?;
-        let dram = window_bytes(v, |w| sys.dram.word(w << 1));
+        let dram = words_image(sys.dram.words());
         Ok(Outcome {
             cycles: sys.cycles.val().to_u64(),
             status: st,

@@ -1,6 +1,6 @@
 //! The cycle-accurate simulator as a [`Backend`].
 
-use crate::{Backend, BackendError, Outcome, Status, Vector};
+use crate::{Backend, BackendError, Image, Outcome, Status, Vector};
 
 /// Runs vectors on `sim::Machine` (event-driven fast mode, or the
 /// cycle-by-cycle stepped mode).
@@ -51,13 +51,19 @@ impl Backend for SimBackend {
             ),
             Err(e) => return Err(fail(e.to_string())),
         };
-        let mut out = vec![0u8; v.window.1 as usize];
-        dram.read(v.window.0, &mut out)
-            .map_err(|e| fail(e.to_string()))?;
         Ok(Outcome {
             cycles,
             status,
-            dram: out,
+            dram: image_of(&dram),
         })
     }
+}
+
+/// The whole of `dram` as an [`Image`].
+pub fn image_of(dram: &sim::Dram) -> Image {
+    let mut m = Image::new();
+    for (a, bytes) in dram.pages() {
+        m.write(a, bytes);
+    }
+    m
 }

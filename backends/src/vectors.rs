@@ -104,12 +104,39 @@ pub const RANDOM_IMAGE_BYTES: u64 = 0x800;
 /// Bytes of the DRAM window a [`random_program_vector`] stores into (right after the image).
 pub const RANDOM_WINDOW_BYTES: u64 = 0x400;
 
-/// A random valid program of `len` instructions plus a final `end`, on
-/// configuration `cfg`: random loads of every kind, NFU ops of every opcode,
-/// init, activation, rounding (stochastic included) and transposition with
-/// small loop counts and strides, stores into the compared window, random
-/// `wait` distances. Every instruction passes `Instruction::check`.
+/// A random valid program of `len` instructions, a store of NBout and a
+/// final `end`, on configuration `cfg`: random loads of every kind, NFU ops
+/// of every opcode, init, activation, rounding (stochastic included) and
+/// transposition with small loop counts and strides, stores into the
+/// window, random `wait` distances. Every instruction passes
+/// `Instruction::check`. The first instruction also fills NBin and SB from
+/// the image (as many rows as it holds), so NFU ops compute on data rather
+/// than on the zeros of unloaded rows; the store before `end` writes NBout's
+/// rows (as many as the window holds) after every NFU op, so the run leaves
+/// its results in DRAM (with random ops alone, four in five short programs
+/// stored nothing but zeros).
+///
+/// The waits are random, so the result may depend on the contract's exact
+/// memory timing (a load overwriting NBin rows an earlier NFU op still
+/// reads, a store reading an NBout row an earlier load still writes); for a
+/// backend with other memory timing use [`race_free_program_vector`].
 pub fn random_program_vector(cfg: &AccelConfig, len: usize, seed: u64) -> Vector {
+    random_program(cfg, len, seed, false)
+}
+
+/// A [`random_program_vector`] whose result does not depend on memory
+/// timing (for the AXI wrapper's randomised timing): NBin and SB loads wait
+/// for the previous instruction's NFU op (`wait = 1`), NFU ops for the
+/// previous instruction's stores (`wait = 1`), stores for every NFU op so far
+/// (`wait = 0`), and an NBout load comes only with an NFU op (which waits
+/// for it, so every later store does too). Loads read only the image and
+/// stores write only the window, so DRAM itself has no hazard. Named
+/// `random_rf_...`.
+pub fn race_free_program_vector(cfg: &AccelConfig, len: usize, seed: u64) -> Vector {
+    random_program(cfg, len, seed, true)
+}
+
+fn random_program(cfg: &AccelConfig, len: usize, seed: u64, race_free: bool) -> Vector {
     use arch::activation::Activation;
     use arch::fixed::Rounding;
     use arch::isa::{AccIn, CpOp, DmaOp, DmaSlot, Instruction, NfuOp, NfuSlot};
@@ -128,10 +155,32 @@ pub fn random_program_vector(cfg: &AccelConfig, len: usize, seed: u64) -> Vector
                 ..DmaSlot::contiguous(op, row, dram, n0)
             }
         };
+    // a load of as many leading rows of `rows` as the image holds, from a random even address
+    let fill = |r: &mut ChaCha8Rng, rows: u32, rb: u32| {
+        let n = rows.min((RANDOM_IMAGE_BYTES / rb as u64) as u32);
+        let dram = 2 * r.gen_range(0..=(RANDOM_IMAGE_BYTES - (n * rb) as u64) / 2);
+        DmaSlot::contiguous(DmaOp::Load, 0, dram as u32, n)
+    };
+    let fill_nbin = fill(&mut r, nbin_rows, cfg.nbin_row_bytes());
+    let fill_sb = fill(&mut r, sb_rows, cfg.sb_row_bytes());
     let mut prog = Vec::new();
-    for k in 0..=len {
+    for k in 0..=len + 1 {
         let mut i = Instruction::default();
         if k == len {
+            // wait = 0: after every NFU op dispatched so far
+            let (op, rb) = if r.gen_bool(0.5) {
+                (DmaOp::Store, cfg.nbout_row_bytes())
+            } else {
+                (DmaOp::StoreNarrow, narrow)
+            };
+            let n = nbout_rows.min((RANDOM_WINDOW_BYTES / rb as u64) as u32);
+            let dram = RANDOM_IMAGE_BYTES
+                + 2 * r.gen_range(0..=(RANDOM_WINDOW_BYTES - (n * rb) as u64) / 2);
+            i.nbout = DmaSlot::contiguous(op, 0, dram as u32, n);
+            prog.push(i);
+            continue;
+        }
+        if k == len + 1 {
             i.cp = CpOp::End;
             prog.push(i);
             break;
@@ -215,8 +264,29 @@ pub fn random_program_vector(cfg: &AccelConfig, len: usize, seed: u64) -> Vector
                 },
             };
         }
+        if k == 0 {
+            (i.nbin, i.sb) = (fill_nbin, fill_sb);
+        }
+        if race_free {
+            for s in [&mut i.nbin, &mut i.sb] {
+                if s.op != DmaOp::Nop {
+                    s.wait = 1;
+                }
+            }
+            if i.nbout.op.is_store() {
+                i.nbout.wait = 0;
+            } else if i.nfu.op == NfuOp::Nop {
+                i.nbout = DmaSlot::NOP;
+            }
+            if i.nfu.op != NfuOp::Nop {
+                i.nfu.wait = 1;
+            }
+        }
         if i.check(cfg).is_err() {
             i = Instruction::default();
+            if k == 0 {
+                (i.nbin, i.sb) = (fill_nbin, fill_sb);
+            }
         }
         prog.push(i);
     }
@@ -225,7 +295,10 @@ pub fn random_program_vector(cfg: &AccelConfig, len: usize, seed: u64) -> Vector
         .flat_map(|w| w.to_le_bytes())
         .collect();
     Vector {
-        name: format!("random_{len}i_s{seed}"),
+        name: format!(
+            "random_{}{len}i_s{seed}",
+            if race_free { "rf_" } else { "" }
+        ),
         cfg: cfg.clone(),
         program: prog
             .iter()

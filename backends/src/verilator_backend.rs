@@ -4,11 +4,12 @@
 //! of `hdl::tb::dram` (so the RTL sees exactly what `RtlBackend` gives it),
 //! loads the DRAM image (the program included) with `$readmemh`, sets
 //! `prog_base` / `prog_len`, runs to `done` (the machine fetches its program
-//! itself) and dumps the status, cycle count and compared DRAM window. One executable is built per
+//! itself) and dumps the status, cycle count and every non-zero word of the
+//! DRAM model (the whole final image). One executable is built per
 //! configuration (`verilator --binary`) and cached under the system temp dir
 //! in a directory named by a hash of the Verilog, so vectors do not rebuild.
 
-use crate::rtl::{dram_extent, dram_words, rtl_kind, status, window_bytes, RtlKind};
+use crate::rtl::{dram_extent, dram_words, rtl_kind, status, words_image, RtlKind};
 use crate::{Backend, BackendError, Outcome, Vector};
 use hdl::widths::{CNT_BITS, ERRW, OWNERW, PCW};
 use arch::AccelConfig;
@@ -158,15 +159,11 @@ end
 always #5 clock = ~clock;
 integer k;
 integer f;
-integer w0;
-integer nw;
 integer plen;
 reg [31:0] pbase;
 integer maxc;
 integer t;
 initial begin
-  if (!$value$plusargs("w0=%d", w0)) w0 = 0;
-  if (!$value$plusargs("nw=%d", nw)) nw = 0;
   if (!$value$plusargs("plen=%d", plen)) plen = 0;
   if (!$value$plusargs("pbase=%d", pbase)) pbase = 0;
   if (!$value$plusargs("maxc=%d", maxc)) maxc = 1000000;
@@ -181,7 +178,8 @@ initial begin
   f = $fopen("out.txt", "w");
   if (done) $fdisplay(f, "RESULT %0d %0d %0d", cycles, err_class, err_index);
   else $fdisplay(f, "TIMEOUT %0d", t);
-  for (k = 0; k < nw; k = k + 1) $fdisplay(f, "%h", mem[(w0 + k) & MASK]);
+  // the whole final DRAM: every non-zero word as `word-address word`, hex
+  for (k = 0; k < DEPTH; k = k + 1) if (mem[k] != 16'h0) $fdisplay(f, "%0h %h", k, mem[k]);
   $fclose(f);
   $finish;
 end
@@ -309,11 +307,7 @@ pub(crate) fn run_exe(
     let words = dram_words(v);
     std::fs::write(dir.path().join("dram.hex"), dram_hex(&words))
         .map_err(|e| fail(e.to_string()))?;
-    let w0 = v.window.0 >> 1;
-    let w_end = (v.window.0 + v.window.1).div_ceil(2);
     let args = [
-        format!("+w0={w0}"),
-        format!("+nw={}", w_end - w0),
         format!("+plen={}", v.program.len()),
         format!("+pbase={}", v.program_base()),
         format!("+maxc={max_cycles}"),
@@ -334,13 +328,19 @@ pub(crate) fn run_exe(
             .map_err(|e| fail(format!("bad output `{s}`: {e}")))
     };
     let (cycles, cls, idx) = (num(head[1])?, num(head[2])?, num(head[3])?);
-    let mut win = BTreeMap::new();
-    for (k, l) in lines.enumerate() {
-        let w = u16::from_str_radix(l.trim(), 16)
-            .map_err(|e| fail(format!("bad DRAM word `{l}`: {e}")))?;
-        win.insert(w0 + k as u64, w);
-    }
-    let dram = window_bytes(v, |a| *win.get(&a).unwrap_or(&0));
+    let dumped = lines
+        .map(|l| {
+            let bad = |e: String| fail(format!("bad DRAM line `{l}`: {e}"));
+            let (a, w) = l
+                .trim()
+                .split_once(' ')
+                .ok_or_else(|| bad("no address".into()))?;
+            let a = u64::from_str_radix(a, 16).map_err(|e| bad(e.to_string()))?;
+            let w = u16::from_str_radix(w, 16).map_err(|e| bad(e.to_string()))?;
+            Ok((a, w))
+        })
+        .collect::<Result<Vec<_>, BackendError>>()?;
+    let dram = words_image(dumped);
     Ok(Outcome {
         cycles,
         status: status(cls, idx).map_err(fail)?,

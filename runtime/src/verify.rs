@@ -135,11 +135,11 @@ pub fn command(args: &VerifyOptions, out: &mut dyn Write) -> Result<(), RunError
                         .collect();
                     writeln!(
                         out,
-                        "{:<width$}  {kind:<5}  IDENTICAL {} ({}; {} DRAM bytes compared)",
+                        "{:<width$}  {kind:<5}  IDENTICAL {} ({}; whole DRAM compared, {} non-zero bytes)",
                         v.name,
                         r.vector,
                         runs.join(", "),
-                        r.window_bytes
+                        r.nonzero_bytes
                     )?;
                 }
                 Err(e) => {

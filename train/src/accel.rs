@@ -194,7 +194,8 @@ impl AccelEngine {
     }
 
     /// Run `program` on a DRAM holding `writes`; returns the DRAM after the
-    /// run. `extent` bounds the bytes the program touches (Verilator window).
+    /// run. `extent` bounds the bytes the program touches (it sizes the
+    /// Verilator DRAM model).
     fn exec(
         &mut self,
         step: &str,
@@ -254,7 +255,10 @@ impl AccelEngine {
                 if out.status != Status::Done {
                     return Err(run_err(step, be, format!("halted with {:?}", out.status)));
                 }
-                dram.write(0, &out.dram).map_err(|e| run_err(step, be, e))?;
+                dram = Dram::new(cfg.dram.size_bytes);
+                for (a, page) in out.dram.pages() {
+                    dram.write(a, page).map_err(|e| run_err(step, be, e))?;
+                }
                 let mut c = Counters::new();
                 c.add(Event::Cycles, out.cycles);
                 c

@@ -80,6 +80,11 @@ impl<const BW: usize, const AW: usize> Dram<BW, AW> {
     pub fn word(&self, a: u64) -> u16 {
         *self._mem.get(&((a >> 1) & self.mask())).unwrap_or(&0)
     }
+    /// Every word the model holds, ascending: (word address = byte address / 2,
+    /// 16-bit word); words not listed are zero.
+    pub fn words(&self) -> impl Iterator<Item = (u64, u16)> + '_ {
+        self._mem.iter().map(|(a, w)| (*a, *w))
+    }
 }
 
 impl<const BW: usize, const AW: usize> Logic for Dram<BW, AW> {
