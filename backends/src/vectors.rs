@@ -67,13 +67,6 @@ pub fn layer_vector(
     seed: u64,
 ) -> Result<Vector, String> {
     let c = firmware::compile(cfg, spec, batch).map_err(|e| e.to_string())?;
-    if c.program.len() > cfg.imem_depth as usize {
-        return Err(format!(
-            "{} instructions exceed the {}-entry imem (use a smaller layer)",
-            c.program.len(),
-            cfg.imem_depth
-        ));
-    }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let input = random_words((spec.input_len() * batch as u64) as usize, 255, &mut rng);
     let weights = random_words(spec.weight_len() as usize, 64, &mut rng);

@@ -57,19 +57,6 @@ pub enum AsmFileError {
         end_line: usize,
     },
     /// More instructions than the instruction memory holds.
-    #[error(
-        "{path}: {len} instructions do not fit the {depth}-instruction memory of preset `{preset}`"
-    )]
-    TooLong {
-        /// Source file.
-        path: String,
-        /// Instructions in the program.
-        len: usize,
-        /// Instruction-memory depth.
-        depth: u32,
-        /// Configuration name.
-        preset: String,
-    },
     /// The program could not be encoded (not expected after a successful parse).
     #[error("{path}: {err}")]
     Encode {
@@ -127,14 +114,6 @@ pub fn assemble(
             });
         }
         Some(_) => {}
-    }
-    if lines.len() > cfg.imem_depth as usize {
-        return Err(AsmFileError::TooLong {
-            path: path.into(),
-            len: lines.len(),
-            depth: cfg.imem_depth,
-            preset: cfg.name.clone(),
-        });
     }
     Ok(lines.into_iter().map(|(_, i)| i).collect())
 }
@@ -214,10 +193,8 @@ mod tests {
             Err(AsmFileError::Empty { .. })
         ));
         let long = "nop\n".repeat(cfg.imem_depth as usize) + "end\n";
-        assert!(matches!(
-            assemble(&long, "p.s", &cfg),
-            Err(AsmFileError::TooLong { .. })
-        ));
+        // longer than the instruction memory: fine, the machine fetches it from DRAM
+        assert_eq!(assemble(&long, "p.s", &cfg).unwrap().len(), cfg.imem_depth as usize + 1);
     }
 
     #[test]

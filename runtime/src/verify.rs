@@ -125,9 +125,10 @@ pub fn command(args: &VerifyOptions, out: &mut dyn Write) -> Result<(), RunError
                         .iter()
                         .map(|b| {
                             format!(
-                                "{} {} cycles in {:.3} s = {:.0} cycles/s",
+                                "{} {} cycles{} in {:.3} s = {:.0} cycles/s",
                                 b.backend,
                                 b.outcome.cycles,
+                                if b.cycles_compared { "" } else { " (AXI timing, not compared)" },
                                 b.seconds,
                                 b.outcome.cycles as f64 / b.seconds.max(1e-9)
                             )
@@ -135,9 +136,11 @@ pub fn command(args: &VerifyOptions, out: &mut dyn Write) -> Result<(), RunError
                         .collect();
                     writeln!(
                         out,
-                        "{:<width$}  {kind:<5}  IDENTICAL {} ({}; whole DRAM compared, {} non-zero bytes)",
+                        "{:<width$}  {kind:<5}  IDENTICAL {} ({} instructions, imem {}; {}; whole DRAM compared, {} non-zero bytes)",
                         v.name,
                         r.vector,
+                        r.instructions,
+                        cfg.imem_depth,
                         runs.join(", "),
                         r.nonzero_bytes
                     )?;

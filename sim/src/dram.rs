@@ -72,6 +72,20 @@ impl Dram {
         }
     }
 
+    /// Zero `len` bytes from byte `addr`, freeing pages that become all zero.
+    pub fn zero(&mut self, addr: u64, len: usize) -> Result<(), SimError> {
+        self.check(addr, len)?;
+        for (page, off, r) in pieces(addr, len) {
+            if let Some(p) = self.pages.get_mut(&page) {
+                p[off..off + r.len()].fill(0);
+                if p.iter().all(|b| *b == 0) {
+                    self.pages.remove(&page);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Read `buf.len()` bytes starting at byte `addr`.
     pub fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), SimError> {
         self.check(addr, buf.len())?;

@@ -120,11 +120,10 @@ impl Machine {
     /// Run a program given as raw words (which may be invalid encodings:
     /// the machine then halts with a [`SimError::Halted`] per the
     /// contract). The words are written into `dram` at
-    /// [`Machine::load_program`]'s base and fetched from there; simulated
-    /// event by event.
+    /// [`Machine::load_program`]'s base and fetched from there (and zeroed
+    /// again after the run); simulated event by event.
     pub fn run_words(&mut self, program: &[Word], dram: &mut Dram) -> Result<RunStats, SimError> {
-        let base = self.load_program(program, dram)?;
-        self.run_mode(base, program.len(), dram, Mode::Fast)
+        self.run_loaded(program, dram, Mode::Fast)
     }
 
     /// Like [`Machine::run_words`], but evaluating every cycle literally (the
@@ -134,8 +133,18 @@ impl Machine {
         program: &[Word],
         dram: &mut Dram,
     ) -> Result<RunStats, SimError> {
+        self.run_loaded(program, dram, Mode::Stepped)
+    }
+
+    /// Load `program` at its default base, run it, then zero its bytes again
+    /// (they were zero before: the base lies after every byte of data and
+    /// every byte the program's DMAs touch), so repeated runs on one DRAM do
+    /// not pile programs up.
+    fn run_loaded(&mut self, program: &[Word], dram: &mut Dram, mode: Mode) -> Result<RunStats, SimError> {
         let base = self.load_program(program, dram)?;
-        self.run_mode(base, program.len(), dram, Mode::Stepped)
+        let r = self.run_mode(base, program.len(), dram, mode);
+        dram.zero(base, program.len() * arch::isa::fields::INSTR_BYTES)?;
+        r
     }
 
     /// Run a program of any length that fits in DRAM: it is encoded, written

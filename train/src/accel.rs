@@ -223,19 +223,6 @@ impl AccelEngine {
             }
             AccelBackend::Verilator => {
                 use backends::{Backend, Status, Vector, VerilatorBackend};
-                if program.len() > cfg.imem_depth as usize {
-                    return Err(run_err(
-                        step,
-                        be,
-                        format!(
-                            "program of {} instructions exceeds the {}-instruction imem; the RTL \
-                             backend cannot reload the imem, so it runs small networks only \
-                             (e.g. --net micro --preset tiny --batch 8)",
-                            program.len(),
-                            cfg.imem_depth
-                        ),
-                    ));
-                }
                 let words = program
                     .iter()
                     .map(|i| i.encode())
@@ -259,6 +246,9 @@ impl AccelEngine {
                 for (a, page) in out.dram.pages() {
                     dram.write(a, page).map_err(|e| run_err(step, be, e))?;
                 }
+                // the fetched program is in the image: drop it, as `Machine::run` does
+                dram.zero(v.program_base(), v.program.len() * arch::isa::fields::INSTR_BYTES)
+                    .map_err(|e| run_err(step, be, e))?;
                 let mut c = Counters::new();
                 c.add(Event::Cycles, out.cycles);
                 c
