@@ -1,9 +1,9 @@
-//! `diannao verify --backends sim,rtl,verilator`: one layer vector on several
+//! `diannao verify --backends sim,rtl,verilator,icarus`: one layer vector on several
 //! backends, demanding identical DRAM window, cycles and status.
 
 use crate::{
-    compare, vectors, Backend, BackendError, Mismatch, Outcome, RtlBackend, SimBackend, Vector,
-    VerilatorBackend,
+    compare, vectors, Backend, BackendError, IcarusBackend, Mismatch, Outcome, RtlBackend,
+    SimBackend, Vector, VerilatorBackend,
 };
 use arch::AccelConfig;
 use firmware::LayerSpec;
@@ -11,7 +11,7 @@ use std::time::Instant;
 use thiserror::Error;
 
 /// Backend names [`backend`] accepts.
-pub const BACKENDS: [&str; 4] = ["sim", "sim-stepped", "rtl", "verilator"];
+pub const BACKENDS: [&str; 5] = ["sim", "sim-stepped", "rtl", "verilator", "icarus"];
 
 /// The backend called `name` (see [`BACKENDS`]).
 pub fn backend(name: &str) -> Result<Box<dyn Backend>, VerifyError> {
@@ -20,6 +20,7 @@ pub fn backend(name: &str) -> Result<Box<dyn Backend>, VerifyError> {
         "sim-stepped" => Box::new(SimBackend { stepped: true }),
         "rtl" => Box::new(RtlBackend::default()),
         "verilator" => Box::new(VerilatorBackend::default()),
+        "icarus" => Box::new(IcarusBackend::default()),
         _ => return Err(VerifyError::UnknownBackend(name.to_string())),
     })
 }
