@@ -208,7 +208,7 @@ impl Vector {
 
 /// A way to execute a vector.
 pub trait Backend {
-    /// Short name used in reports (`sim`, `rtl`, `verilator`).
+    /// Short name used in reports (`sim`, `rtl`, `verilator`, `icarus`).
     fn name(&self) -> &'static str;
     /// Run the vector from reset to halt.
     fn run(&self, v: &Vector) -> Result<Outcome, BackendError>;
@@ -340,6 +340,7 @@ pub fn compare(
 
 pub mod axi_backend;
 pub mod axi_harness;
+pub mod icarus_backend;
 pub mod rtl;
 pub mod rtl_backend;
 pub mod sim_backend;
@@ -347,6 +348,7 @@ pub mod trace;
 pub mod vectors;
 pub mod verify;
 pub mod verilator_backend;
+pub use icarus_backend::IcarusBackend;
 pub use rtl_backend::RtlBackend;
 pub use sim_backend::SimBackend;
 pub use verify::{

@@ -1,9 +1,12 @@
-//! `diannao verify --backends sim,rtl,verilator`: one layer vector on several
-//! backends, demanding the identical whole DRAM image, cycles and status.
+//! `diannao verify --backends sim,rtl,verilator,icarus,verilator-axi`: one
+//! layer vector on several backends, demanding the identical whole DRAM
+//! image and status, and the identical cycle count from every backend that
+//! implements the contract's memory timing.
 
 use crate::axi_backend::AxiBackend;
 use crate::{
-    compare, compare_memory, vectors, Backend, BackendError, Mismatch, Outcome, RtlBackend,
+    compare, compare_memory, vectors, Backend, BackendError, IcarusBackend, Mismatch, Outcome,
+    RtlBackend,
     SimBackend, Vector, VerilatorBackend,
 };
 use arch::AccelConfig;
@@ -12,7 +15,14 @@ use std::time::Instant;
 use thiserror::Error;
 
 /// Backend names [`backend`] accepts.
-pub const BACKENDS: [&str; 5] = ["sim", "sim-stepped", "rtl", "verilator", "verilator-axi"];
+pub const BACKENDS: [&str; 6] = [
+    "sim",
+    "sim-stepped",
+    "rtl",
+    "verilator",
+    "icarus",
+    "verilator-axi",
+];
 
 /// The backend called `name` (see [`BACKENDS`]).
 pub fn backend(name: &str) -> Result<Box<dyn Backend>, VerifyError> {
@@ -21,6 +31,7 @@ pub fn backend(name: &str) -> Result<Box<dyn Backend>, VerifyError> {
         "sim-stepped" => Box::new(SimBackend { stepped: true }),
         "rtl" => Box::new(RtlBackend::default()),
         "verilator" => Box::new(VerilatorBackend::default()),
+        "icarus" => Box::new(IcarusBackend::default()),
         "verilator-axi" => Box::new(AxiBackend::default()),
         _ => return Err(VerifyError::UnknownBackend(name.to_string())),
     })

@@ -8,6 +8,9 @@
 //! DRAM model (the whole final image). One executable is built per
 //! configuration (`verilator --binary`) and cached under the system temp dir
 //! in a directory named by a hash of the Verilog, so vectors do not rebuild.
+//!
+//! The testbench, the build cache and the parser of its output are shared
+//! with [`crate::icarus_backend`] (the same `tb.v` and `top.v` under Icarus).
 
 use crate::rtl::{dram_extent, dram_words, rtl_kind, status, words_image, RtlKind};
 use crate::{Backend, BackendError, Outcome, Vector};
@@ -43,9 +46,10 @@ impl Default for VerilatorBackend {
     }
 }
 
-fn fail(m: impl Into<String>) -> BackendError {
+/// A failure of `backend`.
+pub(crate) fn fail_as(backend: &'static str, m: impl Into<String>) -> BackendError {
     BackendError::Failed {
-        backend: NAME,
+        backend,
         message: m.into(),
     }
 }
@@ -68,19 +72,48 @@ pub fn top_verilog(cfg: &AccelConfig) -> Result<String, String> {
 
 /// Compile-time parameters of the testbench.
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
-struct TbParams {
+pub(crate) struct TbParams {
     /// Port beat width, bits.
     bw: u32,
     /// DRAM latency, cycles.
     lat: u32,
     /// log2 of the DRAM model's 16-bit words.
     daw: u32,
+    /// Add [`X_MONITOR`] (four-state simulators).
+    x_monitor: bool,
 }
 
+/// Testbench lines of a four-state simulator (Icarus): the first cycle in
+/// which the NFU accumulates a value with X/Z bits (NFU-2's step value or
+/// accumulator base, lane 0) or converts one (NFU-3's input, every lane), or
+/// has an X/Z `valid`, is written to `xnfu.txt`. An `if` on an X condition
+/// takes its `else` branch, so NFU-2's `max` compare and NFU-3's saturation
+/// and activation would turn an X into a definite value; this watches
+/// before them. Hierarchical names: `Top::nfu`, `Nfu::nfu2` / `Nfu::nfu3`,
+/// their lane 0 (`lanes$0`) and NFU-3's `acc` input.
+const X_MONITOR: &str = r#"// X monitor: the first cycle the NFU accumulates or converts a value with X/Z bits, into xnfu.txt
+reg xseen = 0;
+integer xf;
+always @(posedge clock) if (run && !xseen && ($isunknown(dut.nfu.nfu2.lanes$0.valid)
+    || (dut.nfu.nfu2.lanes$0.valid && ($isunknown(dut.nfu.nfu2.lanes$0.step) || $isunknown(dut.nfu.nfu2.lanes$0.base)))
+    || $isunknown(dut.nfu.nfu3.lanes$0$valid) || (dut.nfu.nfu3.lanes$0$valid && $isunknown(dut.nfu.nfu3.acc)))) begin
+  xseen = 1; xf = $fopen("xnfu.txt", "w"); $fdisplay(xf, "%0d", cycles); $fclose(xf);
+end
+"#;
+
 /// The testbench: DRAM model (same timing as `hdl::tb::dram`), run, dump.
-fn testbench(p: &TbParams) -> String {
-    let TbParams { bw, lat, daw } = *p;
+/// `out.txt` is `RESULT cycles err_class err_index` or `TIMEOUT t done`, then
+/// one `word-address word` line (hex) per DRAM word that is not 0 (Icarus
+/// prints X/Z bits as `x`/`z`; see [`parse_out`]).
+pub(crate) fn testbench(p: &TbParams) -> String {
+    let TbParams {
+        bw,
+        lat,
+        daw,
+        x_monitor,
+    } = *p;
     let nb = bw / 16;
+    let xmon = if x_monitor { X_MONITOR } else { "" };
     format!(
         r#"`timescale 1ns/1ns
 module tb;
@@ -97,9 +130,9 @@ wire [31:0] mem_cmd_addr;
 wire [31:0] mem_cmd_tag;
 wire [15:0] mem_cmd_words;
 wire [{bwm1}:0] mem_wdata;
-reg resp_valid;
-reg [31:0] resp_tag;
-reg [{bwm1}:0] resp_data;
+wire resp_valid;
+wire [31:0] resp_tag;
+wire [{bwm1}:0] resp_data;
 wire busy;
 wire done;
 wire [{errm1}:0] err_class;
@@ -145,18 +178,18 @@ generate
   for (g = 1; g < L - 1; g = g + 1) begin : dat
     always @(posedge clock) pd[g] <= pd[g-1];
   end
+  // continuous reads, sensitive to the words read only (an `always @(*)` wakes on every DRAM write under Icarus)
+  for (g = 0; g < {nb}; g = g + 1) begin : rd
+    assign resp_data[16*g +: 16] = mem[((pa[L-1] >> 1) + g) & MASK];
+  end
 endgenerate
 always @(posedge clock) begin
   pv[0] <= mem_cmd_valid; pw[0] <= mem_cmd_write; pa[0] <= mem_cmd_addr; pt[0] <= mem_cmd_tag; pn[0] <= mem_cmd_words;
   pd[0] <= mem_wdata;
 end
-integer r;
-always @(*) begin
-  resp_valid = pv[L-1];
-  resp_tag = pt[L-1];
-  for (r = 0; r < {nb}; r = r + 1) resp_data[16*r +: 16] = mem[((pa[L-1] >> 1) + r) & MASK];
-end
-always #5 clock = ~clock;
+assign resp_valid = pv[L-1];
+assign resp_tag = pt[L-1];
+{xmon}always #5 clock = ~clock;
 integer k;
 integer f;
 integer plen;
@@ -177,9 +210,9 @@ initial begin
   while (!done && t <= maxc) begin @(posedge clock); #1 t = t + 1; end
   f = $fopen("out.txt", "w");
   if (done) $fdisplay(f, "RESULT %0d %0d %0d", cycles, err_class, err_index);
-  else $fdisplay(f, "TIMEOUT %0d", t);
-  // the whole final DRAM: every non-zero word as `word-address word`, hex
-  for (k = 0; k < DEPTH; k = k + 1) if (mem[k] != 16'h0) $fdisplay(f, "%0h %h", k, mem[k]);
+  else $fdisplay(f, "TIMEOUT %0d %b", t, done);
+  // the whole final DRAM: every word that is not 0 (X/Z words included) as `word-address word`, hex
+  for (k = 0; k < DEPTH; k = k + 1) if (mem[k] !== 16'h0) $fdisplay(f, "%0h %h", k, mem[k]);
   $fclose(f);
   $finish;
 end
@@ -193,9 +226,9 @@ endmodule
     )
 }
 
-/// Where builds are cached.
-fn cache_root() -> PathBuf {
-    std::env::temp_dir().join("diannao-verilator-cache")
+/// Where the builds of `backend` are cached.
+fn cache_root(backend: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("diannao-{backend}-cache"))
 }
 
 /// Built executables of this process, by configuration and testbench parameters.
@@ -204,7 +237,14 @@ fn memo() -> &'static Mutex<HashMap<String, PathBuf>> {
     M.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
-fn run_tool(tool: Tool, args: &[&str], dir: &Path) -> Result<eda::Output, BackendError> {
+/// Run `tool` for `backend`; a failure shows the tool's error lines (or its last 20 lines).
+pub(crate) fn run_tool(
+    backend: &'static str,
+    tool: Tool,
+    args: &[&str],
+    dir: &Path,
+) -> Result<eda::Output, BackendError> {
+    let fail = |m: String| fail_as(backend, m);
     let what = tool.exe();
     let out = eda::run_unchecked(tool, args, Some(dir)).map_err(|e| fail(e.to_string()))?;
     if !out.success() {
@@ -220,34 +260,21 @@ fn run_tool(tool: Tool, args: &[&str], dir: &Path) -> Result<eda::Output, Backen
     Ok(out)
 }
 
-/// The testbench executable for `cfg` with a DRAM model of 2^daw words (built once, then cached).
-fn executable(cfg: &AccelConfig, daw: u32) -> Result<PathBuf, BackendError> {
-    let p = TbParams {
+/// The testbench parameters for `cfg` with a DRAM model of 2^daw words.
+pub(crate) fn tb_params(cfg: &AccelConfig, daw: u32, x_monitor: bool) -> TbParams {
+    TbParams {
         bw: 8 * cfg.dram.bytes_per_cycle,
         lat: cfg.dram.latency_cycles,
         daw,
-    };
-    let key = format!("{cfg:?}/{p:?}");
-    let mut m = memo()
-        .lock()
-        .map_err(|_| fail("build cache lock poisoned"))?;
-    if let Some(x) = m.get(&key) {
-        return Ok(x.clone());
+        x_monitor,
     }
-    let top = top_verilog(cfg).map_err(fail)?;
-    let tb = testbench(&p);
-    let mut h = DefaultHasher::new();
-    top.hash(&mut h);
-    tb.hash(&mut h);
-    let dir = cache_root().join(format!("{}-{:016x}", cfg.name, h.finish()));
-    let exe = dir.join("obj").join("vtb");
-    if !exe.exists() {
-        let tmp = cache_root().join(format!("build-{}-{:016x}", std::process::id(), h.finish()));
-        let _ = std::fs::remove_dir_all(&tmp);
-        std::fs::create_dir_all(&tmp).map_err(|e| fail(format!("{}: {e}", tmp.display())))?;
-        std::fs::write(tmp.join("top.v"), &top).map_err(|e| fail(e.to_string()))?;
-        std::fs::write(tmp.join("tb.v"), &tb).map_err(|e| fail(e.to_string()))?;
+}
+
+/// The testbench executable for `cfg` with a DRAM model of 2^daw words (built once, then cached).
+fn executable(cfg: &AccelConfig, daw: u32) -> Result<PathBuf, BackendError> {
+    build_cached(NAME, cfg, tb_params(cfg, daw, false), "obj/vtb", |dir| {
         run_tool(
+            NAME,
             Tool::Verilator,
             &[
                 &["--binary", "--timing"][..],
@@ -266,8 +293,50 @@ fn executable(cfg: &AccelConfig, daw: u32) -> Result<PathBuf, BackendError> {
                 ],
             ]
             .concat(),
-            &tmp,
-        )?;
+            dir,
+        )
+        .map(|_| ())
+    })
+}
+
+/// `product` (a path relative to the build directory) of `backend`'s build of
+/// the testbench (`tb.v`, module `tb`, parameters `p`) and the top (`top.v`)
+/// for `cfg`: `build` makes it in a directory holding the two files. Built
+/// once per process and cached across processes under the system temp dir,
+/// in a directory named by a hash of both texts.
+pub(crate) fn build_cached(
+    backend: &'static str,
+    cfg: &AccelConfig,
+    p: TbParams,
+    product: &str,
+    build: impl FnOnce(&Path) -> Result<(), BackendError>,
+) -> Result<PathBuf, BackendError> {
+    let fail = |m: String| fail_as(backend, m);
+    let key = format!("{backend}/{cfg:?}/{p:?}");
+    let mut m = memo()
+        .lock()
+        .map_err(|_| fail("build cache lock poisoned".into()))?;
+    if let Some(x) = m.get(&key) {
+        return Ok(x.clone());
+    }
+    let top = top_verilog(cfg).map_err(fail)?;
+    let tb = testbench(&p);
+    let mut h = DefaultHasher::new();
+    top.hash(&mut h);
+    tb.hash(&mut h);
+    let root = cache_root(backend);
+    let dir = root.join(format!("{}-{:016x}", cfg.name, h.finish()));
+    let exe = dir.join(product);
+    if !exe.exists() {
+        let tmp = root.join(format!("build-{}-{:016x}", std::process::id(), h.finish()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).map_err(|e| fail(format!("{}: {e}", tmp.display())))?;
+        std::fs::write(tmp.join("top.v"), &top).map_err(|e| fail(e.to_string()))?;
+        std::fs::write(tmp.join("tb.v"), &tb).map_err(|e| fail(e.to_string()))?;
+        if let Err(e) = build(&tmp) {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
         let _ = std::fs::remove_dir_all(&dir);
         if std::fs::rename(&tmp, &dir).is_err() && !exe.exists() {
             return Err(fail(format!("cannot move the build to {}", dir.display())));
@@ -292,9 +361,10 @@ fn dram_hex(words: &BTreeMap<u64, u16>) -> String {
     s
 }
 
-/// Run the built testbench executable `exe` on `v` in a fresh directory.
+/// Run the built testbench on `v` in a fresh directory: `launch(plusargs, dir)`
+/// starts it (the Verilator executable, or `vvp` on the Icarus build).
 pub(crate) fn run_exe(
-    exe: &Path,
+    launch: impl FnOnce(&[String], &Path) -> Result<eda::Output, EdaError>,
     v: &Vector,
     max_cycles: u64,
     backend: &'static str,
@@ -312,29 +382,101 @@ pub(crate) fn run_exe(
         format!("+pbase={}", v.program_base()),
         format!("+maxc={max_cycles}"),
     ];
-    eda::run_built(exe, &args, Some(dir.path())).map_err(|e| match e {
+    launch(&args, dir.path()).map_err(|e| match e {
         EdaError::Failed { tool, output, .. } => fail(format!("{tool} failed: {output}")),
         e => fail(e.to_string()),
     })?;
     let text = std::fs::read_to_string(dir.path().join("out.txt"))
         .map_err(|e| fail(format!("no out.txt: {e}")))?;
+    let xnfu = std::fs::read_to_string(dir.path().join("xnfu.txt")).ok();
+    parse_out(&text, xnfu.as_deref(), backend)
+}
+
+/// Whether a value printed by Verilog (`%d`, `%h`, `%b`) has X or Z bits.
+fn has_xz(s: &str) -> bool {
+    s.bytes().any(|b| matches!(b, b'x' | b'X' | b'z' | b'Z'))
+}
+
+/// The outcome in the testbench's `out.txt` (see [`testbench`]). X or Z
+/// bits in the cycle count, the status, `done` or any DRAM byte are a
+/// failure naming each (a result that depends on uninitialised state),
+/// never read as a number; so is `xnfu`, the text of [`X_MONITOR`]'s
+/// `xnfu.txt` (if it was written).
+pub(crate) fn parse_out(
+    text: &str,
+    xnfu: Option<&str>,
+    backend: &'static str,
+) -> Result<Outcome, BackendError> {
+    let fail = |m: String| fail_as(backend, m);
+    let xz = |what: String| {
+        fail(format!(
+            "X/Z bits in the result (it depends on uninitialised state): {what}"
+        ))
+    };
     let mut lines = text.lines();
     let head: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
+    if head.first() == Some(&"TIMEOUT") && head.get(2).is_some_and(|d| has_xz(d)) {
+        return Err(xz(format!(
+            "done is `{}` after {} cycles",
+            head[2], head[1]
+        )));
+    }
     if head.first() != Some(&"RESULT") || head.len() != 4 {
         return Err(fail(format!("no halt: {}", head.join(" "))));
+    }
+    let words: Vec<&str> = lines.map(str::trim).collect();
+    let mut bad: Vec<String> = ["cycles", "err_class", "err_index"]
+        .iter()
+        .zip(&head[1..])
+        .filter(|(_, s)| has_xz(s))
+        .map(|(f, s)| format!("{f} is `{s}`"))
+        .collect();
+    // a dumped line is `word-address word`; the word's `%h` text is 4 digits, the high byte (odd address) first
+    let mut x_bytes: Vec<u64> = Vec::new();
+    for l in &words {
+        if let Some((a, w)) = l.split_once(' ') {
+            if has_xz(w) && w.len() == 4 {
+                let byte = u64::from_str_radix(a, 16).unwrap_or(0) << 1;
+                if has_xz(&w[2..]) {
+                    x_bytes.push(byte);
+                }
+                if has_xz(&w[..2]) {
+                    x_bytes.push(byte + 1);
+                }
+            } else if has_xz(w) {
+                x_bytes.push(u64::from_str_radix(a, 16).unwrap_or(0) << 1);
+            }
+        }
+    }
+    if let Some(&first) = x_bytes.first() {
+        let shown: Vec<String> = x_bytes.iter().take(4).map(|a| format!("{a:#x}")).collect();
+        bad.push(format!(
+            "DRAM byte{} {}{} ({} bytes with X/Z bits, the first at {first:#x})",
+            if x_bytes.len() > 1 { "s" } else { "" },
+            shown.join(", "),
+            if x_bytes.len() > 4 { ", ..." } else { "" },
+            x_bytes.len(),
+        ));
+    }
+    if let Some(c) = xnfu {
+        bad.push(format!(
+            "the NFU computed with X/Z bits from cycle {}",
+            c.trim()
+        ));
+    }
+    if !bad.is_empty() {
+        return Err(xz(bad.join("; ")));
     }
     let num = |s: &str| {
         s.parse::<u64>()
             .map_err(|e| fail(format!("bad output `{s}`: {e}")))
     };
     let (cycles, cls, idx) = (num(head[1])?, num(head[2])?, num(head[3])?);
-    let dumped = lines
+    let dumped = words
+        .iter()
         .map(|l| {
             let bad = |e: String| fail(format!("bad DRAM line `{l}`: {e}"));
-            let (a, w) = l
-                .trim()
-                .split_once(' ')
-                .ok_or_else(|| bad("no address".into()))?;
+            let (a, w) = l.split_once(' ').ok_or_else(|| bad("no address".into()))?;
             let a = u64::from_str_radix(a, 16).map_err(|e| bad(e.to_string()))?;
             let w = u16::from_str_radix(w, 16).map_err(|e| bad(e.to_string()))?;
             Ok((a, w))
@@ -355,17 +497,27 @@ fn daw_for(v: &Vector) -> u32 {
     bits.max(MIN_DAW).div_ceil(4) * 4
 }
 
+/// [`daw_for`] `v`, or why the testbench cannot run `v` on `backend`.
+pub(crate) fn checked_daw(v: &Vector, backend: &'static str) -> Result<u32, BackendError> {
+    let daw = daw_for(v);
+    if daw > 28 {
+        return Err(fail_as(backend, format!("vector touches DRAM up to byte {:#x}; the Verilog DRAM model holds at most 512 MiB", dram_extent(v))));
+    }
+    Ok(daw)
+}
+
 impl Backend for VerilatorBackend {
     fn name(&self) -> &'static str {
         NAME
     }
 
     fn run(&self, v: &Vector) -> Result<Outcome, BackendError> {
-        let daw = daw_for(v);
-        if daw > 28 {
-            return Err(fail(format!("vector touches DRAM up to byte {:#x}; the Verilog DRAM model holds at most 512 MiB", dram_extent(v))));
-        }
-        let exe = executable(&v.cfg, daw)?;
-        run_exe(&exe, v, self.max_cycles, NAME)
+        let exe = executable(&v.cfg, checked_daw(v, NAME)?)?;
+        run_exe(
+            |args, dir| eda::run_built(&exe, args, Some(dir)),
+            v,
+            self.max_cycles,
+            NAME,
+        )
     }
 }

@@ -20,7 +20,8 @@ pub struct VerifyOptions {
     pub batch: u32,
     /// Also replay every layer on these execution backends and demand the same
     /// DRAM, cycle count and status: sim, sim-stepped, rtl (rust-hdl simulation
-    /// of the top; tiny preset, small layers), verilator (the emitted Verilog).
+    /// of the top; tiny preset, small layers), verilator (the emitted Verilog),
+    /// icarus (the emitted Verilog under Icarus, buffers starting at X).
     pub backends: Vec<String>,
     /// Write the simulator's VCD trace of the layer (one layer only; signal
     /// names as the RTL's, see docs/microarchitecture.md).

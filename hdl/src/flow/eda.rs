@@ -2,7 +2,8 @@
 //! (`iverilog`, `vvp`) and Yosys. Every start of a tool in the workspace goes
 //! through here: tool discovery on `PATH` (an error names the missing tool and
 //! its Debian package), version queries, Verilator lint, Verilator builds,
-//! runs with captured output, and runs of the executables Verilator builds.
+//! Icarus compiles and `vvp` runs, runs with captured output, and runs of the
+//! executables Verilator builds.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -210,6 +211,28 @@ pub fn run_built(exe: &Path, args: &[String], dir: Option<&Path>) -> Result<Outp
     let name = exe.display().to_string();
     let o = capture(name.clone(), Tool::Verilator.package(), &mut c)?;
     checked(name, o)
+}
+
+/// The arguments of an Icarus compile: `iverilog -g2012 -o out -s top_module files...`
+/// (SystemVerilog 2012, the standard every Icarus run of the workspace uses).
+pub fn iverilog_args<'a>(out: &'a str, top_module: &'a str, files: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["-g2012", "-o", out, "-s", top_module];
+    args.extend_from_slice(files);
+    args
+}
+
+/// Run a compiled Icarus design: `vvp -n compiled plusargs...` in `dir`
+/// (`-n`: `$stop` ends the run instead of prompting); a failure status is an
+/// [`EdaError::Failed`].
+pub fn run_vvp(
+    compiled: &Path,
+    plusargs: &[String],
+    dir: Option<&Path>,
+) -> Result<Output, EdaError> {
+    let file = compiled.display().to_string();
+    let mut args = vec!["-n", file.as_str()];
+    args.extend(plusargs.iter().map(String::as_str));
+    run(Tool::Vvp, &args, dir)
 }
 
 /// Start an executable built by a tool with piped stdin and stdout (an
