@@ -8,12 +8,13 @@ use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_diannao");
 
-/// `diannao verify --preset P --model M --seed 1` must pass on every layer.
-fn verify(preset: &str, model: &str) {
+/// `diannao verify --preset P --model M --seed 1 [extra]` must pass on every layer.
+fn verify_with(preset: &str, model: &str, extra: &[&str]) {
     let o = Command::new(BIN)
         .args([
             "verify", "--preset", preset, "--model", model, "--seed", "1",
         ])
+        .args(extra)
         .output()
         .expect("run diannao");
     let out = String::from_utf8_lossy(&o.stdout);
@@ -23,6 +24,20 @@ fn verify(preset: &str, model: &str) {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(out.contains("layers OK"), "{out}");
+}
+
+/// `diannao verify --preset P --model M --seed 1` must pass on every layer.
+fn verify(preset: &str, model: &str) {
+    verify_with(preset, model, &[]);
+}
+
+/// Every AlexNet layer at `diannao` on the emitted Verilog under Verilator:
+/// the same whole DRAM image and cycle count as the simulator (programs of
+/// up to ~10,000 instructions, fetched from DRAM).
+#[test]
+#[ignore = "long tier: bash scripts/long.sh"]
+fn verify_alexnet_diannao_on_verilator() {
+    verify_with("diannao", "alexnet", &["--backends", "sim,verilator"]);
 }
 
 /// One `#[ignore]`d test per (model, preset), named `verify_<model>_<preset>`.
