@@ -7,9 +7,10 @@
 use arch::isa::fields::{self, F};
 use arch::isa::{CpOp, DmaOp, DmaSlot, Instruction};
 use arch::AccelConfig;
+use backends::axi_backend::AxiBackend;
 use backends::{
-    compare, vectors, Backend, Image, Outcome, RtlBackend, SimBackend, Status, Vector,
-    VerilatorBackend,
+    compare, vectors, Backend, IcarusBackend, Image, Outcome, RtlBackend, SimBackend, Status,
+    Vector, VerilatorBackend,
 };
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
@@ -56,6 +57,19 @@ fn layer(cfg: &AccelConfig, spec: &str, batch: u32, seed: u64) -> Vector {
     let spec = spec.parse().unwrap_or_else(|e| panic!("{spec}: {e}"));
     vectors::layer_vector(cfg, &spec, batch, seed).unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// rust-hdl, Verilator and Icarus (memories at X).
+const ALL: [&dyn Backend; 3] = [
+    &RtlBackend {
+        max_cycles: 100_000,
+    },
+    &VerilatorBackend {
+        max_cycles: 10_000_000,
+    },
+    &IcarusBackend {
+        max_cycles: 10_000_000,
+    },
+];
 
 const BOTH: [&dyn Backend; 2] = [
     &RtlBackend {
@@ -186,16 +200,42 @@ fn fetch_errors_halt_at_the_same_instruction_and_cycle() {
     assert!(v.program.len() >= 2);
     // only instruction 0 fits: instruction 1 lies past the end of DRAM
     v.prog_base = Some(size - ib);
-    let o = agree(&v, &BOTH);
+    let o = agree(&v, &ALL);
     assert_eq!(o.status, Status::Error { class: "fetch".into(), index: 1 });
     for base in [size, size + 0x2000, 0x4001] {
         v.prog_base = Some(base);
-        let o = agree(&v, &BOTH);
+        let o = agree(&v, &ALL);
         assert_eq!(
             (o.status, o.cycles),
             (Status::Error { class: "fetch".into(), index: 0 }, 2),
             "base {base:#x}"
         );
+    }
+    // without `end`
+    v.prog_base = None;
+    let last = v.program.len() - 1;
+    let mut i = Instruction::decode(&v.program[last]).unwrap();
+    i.cp = CpOp::Nop;
+    v.program[last] = i.encode().unwrap();
+    let o = agree(&v, &ALL);
+    assert_eq!(o.status, Status::Error { class: "no_end".into(), index: last + 1 });
+}
+
+/// The same fetch errors through the board top (the AXI backend builds the
+/// preset itself, so on `tiny`'s 256 MiB DRAM): the same class and index as
+/// the simulator.
+#[test]
+fn fetch_errors_through_axi() {
+    let mut v = base();
+    let size = v.cfg.dram.size_bytes;
+    let ib = arch::isa::fields::INSTR_BYTES as u64;
+    for (base, index) in [(size - ib, 1), (size, 0), (0x4001, 0)] {
+        v.prog_base = Some(base);
+        let s = SimBackend::default().run(&v).unwrap();
+        let a = AxiBackend::default().run(&v).unwrap();
+        assert_eq!(s.status, Status::Error { class: "fetch".into(), index }, "base {base:#x}");
+        backends::compare_memory(&v, "sim", &s, "verilator-axi", &a)
+            .unwrap_or_else(|m| panic!("base {base:#x}: {m}"));
     }
 }
 

@@ -89,3 +89,30 @@ fn oversized_programs_and_images_are_refused() {
         Err(DeviceError::OutOfBuffer { .. })
     ));
 }
+
+/// A program longer than the 256-entry instruction memory runs in one
+/// `start` through the driver: the core fetches it from the buffer.
+#[test]
+fn a_program_longer_than_the_instruction_memory_runs_through_the_driver() {
+    let cfg = AccelConfig::tiny();
+    let spec = "conv:nx=6,ny=6,k=3,ni=8,no=8,pad=1,act=relu".parse().unwrap();
+    let v = vectors::layer_vector(&cfg, &spec, 8, 9).unwrap();
+    assert!(
+        v.program.len() > cfg.imem_depth as usize,
+        "{} instructions",
+        v.program.len()
+    );
+    let want = SimBackend::default().run(&v).unwrap();
+    let bus = SimBus::new(&cfg, Timing::default(), BASE, BYTES).unwrap();
+    let mut d = AxiDevice::new(bus, &cfg).unwrap();
+    d.load(&v.program, &v.image).unwrap();
+    d.start().unwrap();
+    let st = d.wait(1_000_000).unwrap();
+    assert_eq!(st.halt, Halt::Done);
+    let got = d.read_dram(v.window.0, v.window.1).unwrap();
+    assert_eq!(got, want.dram.read(v.window.0, v.window.1), "output region");
+    assert!(got.iter().any(|b| *b != 0));
+    let c = d.counters().unwrap();
+    let get = |e: Event| c.iter().find(|(x, _)| *x == e).map(|(_, n)| *n);
+    assert_eq!(get(Event::Instructions), Some(v.program.len() as u64));
+}
