@@ -1,11 +1,18 @@
 //! The AXI-wrapped RTL (Verilator, randomised AXI timing, protocol checks)
 //! ends with the same whole DRAM image and halt status as the plain memory port
-//! (Verilator on the bare top) on equivalence-suite vectors.
+//! (Verilator on the bare top) on equivalence-suite vectors, at the tiny
+//! preset and at the `diannao` preset (a convolution, one whose program is
+//! longer than imem so the fetch unit refills it through AXI, a batched
+//! classifier).
 
+use arch::isa::Instruction;
 use arch::AccelConfig;
 use backends::axi_backend::AxiBackend;
 use backends::axi_harness::Timing;
-use backends::{vectors, Backend, Status, Vector, VerilatorBackend};
+use backends::{
+    compare, compare_memory, vectors, Backend, SimBackend, Status, Vector, VerilatorBackend,
+};
+use std::time::Instant;
 
 fn layer(cfg: &AccelConfig, spec: &str, batch: u32, seed: u64) -> Vector {
     let spec = spec.parse().unwrap_or_else(|e| panic!("{spec}: {e}"));
@@ -147,4 +154,141 @@ fn slave_errors_set_the_sticky_bus_error_bit() {
     let st = s.reg_read(o("status")).unwrap();
     assert_eq!(arch::regmap::STATUS_BUS_ERROR.get(st), 1, "status {st:#x}");
     assert_eq!(s.stats().unwrap().violations, 0);
+}
+
+/// The harsher AXI timing of the random-program test (READY 35 %, latencies
+/// 0-30, RVALID/BVALID 40 %), with the DRAM base 6 bytes below a 4 KB page.
+fn harsh(seed: u64) -> AxiBackend {
+    AxiBackend {
+        timing: Timing {
+            seed,
+            ready_pct: 35,
+            max_latency: 30,
+            valid_pct: 40,
+        },
+        dram_base: 0x1000_0FFA,
+        ..AxiBackend::default()
+    }
+}
+
+/// A `diannao`-preset vector: the simulator and Verilator on the bare top
+/// agree exactly (cycles included); then through AXI with the default random
+/// timing and with [`harsh`] timing, each with the same status and whole
+/// DRAM image as the plain port, no protocol violation and no bus error.
+/// Returns the simulator's outcome.
+fn diannao_case(v: &Vector, seed: u64) -> backends::Outcome {
+    let t0 = Instant::now();
+    let sim = SimBackend::default()
+        .run(v)
+        .unwrap_or_else(|e| panic!("{}: {e}", v.name));
+    assert_eq!(sim.status, Status::Done, "{}", v.name);
+    assert!(
+        sim.dram.read(v.window.0, v.window.1).iter().any(|b| *b != 0),
+        "{}: empty result",
+        v.name
+    );
+    let plain = VerilatorBackend::default()
+        .run(v)
+        .unwrap_or_else(|e| panic!("{}: {e}", v.name));
+    if let Err(m) = compare(v, "sim", &sim, "verilator", &plain) {
+        panic!("{m}");
+    }
+    eprintln!(
+        "{}: {} instructions (imem {}), sim and plain port {} cycles ({:.1} s)",
+        v.name,
+        v.program.len(),
+        v.cfg.imem_depth,
+        sim.cycles,
+        t0.elapsed().as_secs_f64()
+    );
+    for (what, axi) in [
+        (
+            "default timing",
+            AxiBackend {
+                timing: Timing {
+                    seed,
+                    ..Timing::default()
+                },
+                ..AxiBackend::default()
+            },
+        ),
+        ("READY 35 %, latency 0-30", harsh(seed)),
+    ] {
+        let t = Instant::now();
+        let r = axi
+            .run_full(v)
+            .unwrap_or_else(|e| panic!("{} ({what}): {e}", v.name));
+        assert_eq!(r.stats.violations, 0, "{}: {:?}", v.name, r.stats.messages);
+        assert!(!r.bus_error, "{} ({what}): bus error", v.name);
+        if let Err(m) = compare_memory(v, "sim", &sim, "verilator-axi", &r.outcome) {
+            panic!("{what}: {m}");
+        }
+        eprintln!(
+            "{} ({what}): plain port {} cycles; AXI core {} cycles, {} bus cycles, {} AR / {} AW bursts, longest {} ({:.1} s)",
+            v.name,
+            sim.cycles,
+            r.outcome.cycles,
+            r.bus_cycles,
+            r.stats.ar_bursts,
+            r.stats.aw_bursts,
+            r.stats.max_len,
+            t.elapsed().as_secs_f64()
+        );
+    }
+    sim
+}
+
+#[test]
+fn diannao_conv_matches_the_plain_port() {
+    let t = Instant::now();
+    let v = layer(
+        &AccelConfig::diannao(),
+        "conv:nx=4,ny=4,k=3,ni=32,no=32,pad=1,act=relu",
+        1,
+        31,
+    );
+    diannao_case(&v, 31);
+    eprintln!("{}: {:.1} s", v.name, t.elapsed().as_secs_f64());
+}
+
+/// The convolution above with `PAD` nops after each instruction but the
+/// final `end`: longer than imem, so the fetch unit refills imem entries
+/// through AXI while the convolution's DMAs are in flight. Nops change no
+/// state: the layer output equals the unpadded program's.
+#[test]
+fn diannao_conv_longer_than_imem_refills_through_axi() {
+    const PAD: usize = 72;
+    let t = Instant::now();
+    let cfg = AccelConfig::diannao();
+    let plain = layer(&cfg, "conv:nx=4,ny=4,k=3,ni=32,no=32,pad=1,act=relu", 1, 32);
+    let nop = Instruction::default().encode().unwrap();
+    let mut v = plain.clone();
+    let (end, body) = plain.program.split_last().unwrap();
+    v.program = body
+        .iter()
+        .flat_map(|w| std::iter::once(*w).chain(std::iter::repeat_n(nop, PAD)))
+        .chain(std::iter::once(*end))
+        .collect();
+    v.name = format!("{}_nop{PAD}", plain.name);
+    assert!(
+        v.program.len() > cfg.imem_depth as usize,
+        "{} instructions",
+        v.program.len()
+    );
+    let padded = diannao_case(&v, 32);
+    let unpadded = SimBackend::default().run(&plain).unwrap();
+    assert_eq!(
+        padded.dram.read(v.window.0, v.window.1),
+        unpadded.dram.read(plain.window.0, plain.window.1),
+        "the nops changed the result"
+    );
+    eprintln!("{}: {:.1} s", v.name, t.elapsed().as_secs_f64());
+}
+
+#[test]
+fn diannao_classifier_matches_the_plain_port() {
+    let t = Instant::now();
+    let v = layer(&AccelConfig::diannao(), "class:ni=256,no=64,act=relu", 2, 33);
+    diannao_case(&v, 33);
+    eprintln!("{}: {:.1} s", v.name, t.elapsed().as_secs_f64());
 }

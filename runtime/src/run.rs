@@ -97,10 +97,10 @@ pub enum RunError {
     /// `--vcd` with a model.
     #[error("--vcd traces one layer: use it with --layer, not --model")]
     VcdModel,
-    /// Sim and reference disagree (verify).
-    #[error("{failed} of {total} layers MISMATCH; first: {first}")]
+    /// Sim and reference disagree, or backends differ or could not run (verify).
+    #[error("{failed} of {total} layers FAILED; first: {first}")]
     Mismatch {
-        /// Layers that mismatched.
+        /// Layers that failed.
         failed: usize,
         /// Layers checked.
         total: usize,

@@ -303,8 +303,27 @@ macro_rules! axi_top {
 axi_top!(TinyAxi, TinyTop, 64, 8, 96);
 axi_top!(DiannaoAxi, DiannaoTop, 512, 64, 544);
 
-/// Verilog of the wrapped accelerator for `cfg` (root module `top`).
+/// Stack of the thread [`axi_verilog`] builds the design on: the `diannao`
+/// wrapper overflows a 2 MB stack (the default of spawned threads and of
+/// test threads).
+const EMIT_STACK_BYTES: usize = 256 << 20;
+
+/// Verilog of the wrapped accelerator for `cfg` (root module `top`). Built on
+/// a thread of its own with an [`EMIT_STACK_BYTES`] stack, so it works from
+/// any thread.
 pub fn axi_verilog(cfg: &AccelConfig) -> Result<String, WrapError> {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("axi_verilog".into())
+            .stack_size(EMIT_STACK_BYTES)
+            .spawn_scoped(s, || axi_verilog_here(cfg))
+            .expect("spawning the Verilog emission thread")
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
+}
+
+fn axi_verilog_here(cfg: &AccelConfig) -> Result<String, WrapError> {
     if *cfg == AccelConfig::tiny() {
         let mut t = TinyAxi::new(cfg)?;
         t.connect_all();
