@@ -95,7 +95,7 @@ pub struct EwLayout {
 /// A compiled element-wise program.
 #[derive(Clone, Debug)]
 pub struct CompiledEw {
-    /// Instructions, the last one `end` (may exceed imem; the runtime segments it).
+    /// Instructions, the last one `end` (may exceed imem: the machine fetches it from DRAM).
     pub program: Vec<Instruction>,
     /// Where operands, constants and the output live.
     pub layout: EwLayout,

@@ -172,7 +172,7 @@ fn every_op_matches_the_reference_on_tiny_and_diannao() {
     }
 }
 
-/// Programs longer than imem (segmented by the runtime), on both presets.
+/// Programs longer than imem (fetched from DRAM by the machine), on both presets.
 #[test]
 fn long_programs_match_on_tiny_and_diannao() {
     for (cfg, len) in [

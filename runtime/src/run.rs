@@ -263,7 +263,7 @@ pub fn random_data(
 /// Figures of one simulated layer.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LayerFigures {
-    /// Cycles from start to halt (all imem loads).
+    /// Cycles from start to halt (instruction fetch included).
     pub cycles: u64,
     /// Useful multiply-accumulates of the batch (pooling: window operations).
     pub useful_macs: u64,
