@@ -337,6 +337,43 @@ impl EwMul {
         }
     }
 
+    /// The hand-written cases every backend replays: planes, `in=nbout`
+    /// partials, `in=bias` with stochastic rounding, a trailing even step
+    /// with an activation, kernel-row pairing.
+    pub fn cases() -> [EwMul; 5] {
+        use arch::activation::Activation;
+        use arch::fixed::Rounding;
+        use arch::isa::AccIn;
+        let p = EwMul::planes;
+        [
+            p(16),
+            EwMul {
+                activate: false,
+                acc_in: AccIn::Nbout,
+                ..p(8)
+            },
+            EwMul {
+                acc_in: AccIn::Bias,
+                round: Rounding::Stochastic,
+                ..p(16)
+            },
+            EwMul {
+                nky: 1,
+                ni: 3,
+                acc_in: AccIn::Bias,
+                act: Activation::ALL[1],
+                round: Rounding::Nearest,
+                ..p(6)
+            },
+            EwMul {
+                nky: 2,
+                ni: 2,
+                activate: false,
+                ..p(5)
+            },
+        ]
+    }
+
     /// NVDLA-style name, e.g. `ew_mul_16x4_act_i16`,
     /// `ew_mul_8x4_k1x3_partial_nbout_i16`, `ew_mul_16x4_act_bias_stoch_i16`.
     pub fn name(&self, tn: u32) -> String {

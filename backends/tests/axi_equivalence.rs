@@ -86,16 +86,7 @@ fn random_programs_with_misaligned_rows_match() {
     for seed in 0..4u64 {
         let v = vectors::race_free_program_vector(&cfg, 30, 100 + seed);
         // DRAM base 6 bytes below a 4 KB page: rows straddle pages and bus words
-        let axi = AxiBackend {
-            timing: Timing {
-                seed,
-                ready_pct: 35,
-                max_latency: 30,
-                valid_pct: 40,
-            },
-            dram_base: 0x1000_0FFA,
-            ..AxiBackend::default()
-        };
+        let axi = harsh(seed);
         same(&v, &axi);
         let r = axi.run_full(&v).unwrap_or_else(|e| panic!("{e}"));
         assert!(

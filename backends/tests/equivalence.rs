@@ -403,39 +403,8 @@ fn vcd_traces_agree_cycle_by_cycle() {
 /// and status; the first is also checked against `arch::fixed` directly.
 #[test]
 fn ew_mul_vectors_on_every_backend() {
-    use arch::activation::Activation;
-    use arch::fixed::Rounding;
-    use arch::isa::AccIn;
-    use vectors::EwMul;
     let cfg = AccelConfig::tiny();
-    let p = EwMul::planes;
-    let cases = [
-        p(16),
-        EwMul {
-            activate: false,
-            acc_in: AccIn::Nbout,
-            ..p(8)
-        },
-        EwMul {
-            acc_in: AccIn::Bias,
-            round: Rounding::Stochastic,
-            ..p(16)
-        },
-        EwMul {
-            nky: 1,
-            ni: 3,
-            acc_in: AccIn::Bias,
-            act: Activation::ALL[1],
-            round: Rounding::Nearest,
-            ..p(6)
-        },
-        EwMul {
-            nky: 2,
-            ni: 2,
-            activate: false,
-            ..p(5)
-        },
-    ];
+    let cases = vectors::EwMul::cases();
     let names: Vec<String> = cases.iter().map(|c| c.name(cfg.tn)).collect();
     assert_eq!(names[0], "ew_mul_16x4_act_i16");
     assert_eq!(names[2], "ew_mul_16x4_act_bias_stoch_i16");
@@ -461,7 +430,7 @@ fn ew_mul_vectors_on_every_backend() {
             let want: Vec<u8> = (0..half)
                 .flat_map(|e| {
                     let acc = arch::fixed::mul(x[e], x[half + e]);
-                    let (y, _) = arch::fixed::convert(acc, cfg.frac_bits, Rounding::Truncate, 0);
+                    let (y, _) = arch::fixed::convert(acc, cfg.frac_bits, arch::fixed::Rounding::Truncate, 0);
                     y.to_le_bytes()
                 })
                 .collect();

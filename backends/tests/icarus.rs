@@ -105,39 +105,8 @@ fn diannao_conv_on_icarus() {
 /// The `nfu.mul` vectors of `equivalence.rs`.
 #[test]
 fn ew_mul_vectors_on_icarus() {
-    use vectors::EwMul;
     let cfg = AccelConfig::tiny();
-    let p = EwMul::planes;
-    for (k, c) in [
-        p(16),
-        EwMul {
-            activate: false,
-            acc_in: AccIn::Nbout,
-            ..p(8)
-        },
-        EwMul {
-            acc_in: AccIn::Bias,
-            round: Rounding::Stochastic,
-            ..p(16)
-        },
-        EwMul {
-            nky: 1,
-            ni: 3,
-            acc_in: AccIn::Bias,
-            act: Activation::ALL[1],
-            round: Rounding::Nearest,
-            ..p(6)
-        },
-        EwMul {
-            nky: 2,
-            ni: 2,
-            activate: false,
-            ..p(5)
-        },
-    ]
-    .iter()
-    .enumerate()
-    {
+    for (k, c) in vectors::EwMul::cases().iter().enumerate() {
         let v = vectors::ew_mul_vector(&cfg, c, 40 + k as u64).unwrap_or_else(|e| panic!("{e}"));
         done_with_data(&v, &agree(&v));
     }
