@@ -8,51 +8,19 @@ use arch::isa::{Buffer, Instruction};
 use arch::AccelConfig;
 use std::collections::BTreeMap;
 
-/// The RTL instantiations that exist (`hdl::top::TinyTop`, `hdl::top::DiannaoTop`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RtlKind {
-    /// Tn = 4 (`AccelConfig::tiny` structure).
-    Tiny,
-    /// Tn = 16 (`AccelConfig::diannao` structure).
-    Diannao,
-}
+pub use hdl::top::RtlKind;
 
-/// Whether `cfg` has the structure (widths, buffer sizes, pipeline depths,
-/// imem and queue depths, port width) compiled into one of the RTL tops.
-/// Run-time parameters may differ: name, clock, `frac_bits`, `lfsr_seed`,
-/// DRAM latency (>= 2) and DRAM size (<= 4 GiB).
+/// Which RTL top builds `cfg` ([`hdl::top::rtl_kind`]: the structure is
+/// compiled in, the other fields may differ), for the testbenches: their
+/// DRAM model also needs a latency of at least 2 cycles.
 pub fn rtl_kind(cfg: &AccelConfig) -> Result<RtlKind, String> {
-    let same = |p: &AccelConfig| {
-        cfg.tn == p.tn
-            && cfg.nbin_bytes == p.nbin_bytes
-            && cfg.sb_bytes == p.sb_bytes
-            && cfg.nbout_bytes == p.nbout_bytes
-            && cfg.data_bits == p.data_bits
-            && cfg.acc_bits == p.acc_bits
-            && cfg.pipeline == p.pipeline
-            && cfg.imem_depth == p.imem_depth
-            && cfg.queue_depth == p.queue_depth
-            && cfg.dram.bytes_per_cycle == p.dram.bytes_per_cycle
-    };
     if cfg.dram.latency_cycles < 2 {
         return Err(format!(
-            "the RTL DRAM model needs a latency of at least 2 cycles (configuration `{}` has {})",
+            "configuration `{}`: field `dram.latency_cycles` is {}; the testbenches' DRAM model needs at least 2",
             cfg.name, cfg.dram.latency_cycles
         ));
     }
-    if cfg.dram.size_bytes > 1 << 32 {
-        return Err(format!(
-            "the RTL has 32-bit DRAM addresses (configuration `{}` has {} bytes)",
-            cfg.name, cfg.dram.size_bytes
-        ));
-    }
-    if same(&AccelConfig::tiny()) {
-        Ok(RtlKind::Tiny)
-    } else if same(&AccelConfig::diannao()) {
-        Ok(RtlKind::Diannao)
-    } else {
-        Err(format!("no RTL instantiation has the structure of configuration `{}` (RTL exists for the tiny and diannao structures)", cfg.name))
-    }
+    hdl::top::rtl_kind(cfg).map_err(|e| e.to_string())
 }
 
 /// The vector's initial DRAM image as 16-bit little-endian words (word address -> value).

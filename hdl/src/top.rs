@@ -435,3 +435,100 @@ impl<
 pub type TinyTop = Top<8, 2, 4, 5, 5, 4, 64, 256, 128, 64, 64, 256, 128, 512, 640>;
 /// The diannao preset's top (Tn = 16).
 pub type DiannaoTop = Top<10, 4, 9, 6, 6, 5, 256, 4096, 512, 512, 512, 4096, 512, 8192, 1024>;
+
+/// The RTL tops that exist: one per structure, because the widths are const
+/// generics ([`TinyTop`], [`DiannaoTop`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RtlKind {
+    /// Tn = 4 (`AccelConfig::tiny`'s structure).
+    Tiny,
+    /// Tn = 16 (`AccelConfig::diannao`'s structure).
+    Diannao,
+}
+
+/// Why a configuration cannot be built as RTL (the field is named).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RtlError {
+    /// No top has this NFU width.
+    #[error("configuration `{name}`: field `tn` is {tn}; RTL tops exist for tn = 4 (the `tiny` structure) and tn = 16 (the `diannao` structure)")]
+    NoTop {
+        /// Configuration name.
+        name: String,
+        /// Its Tn.
+        tn: u32,
+    },
+    /// A structural field differs from the top of that Tn.
+    #[error("configuration `{name}`: field `{field}` is {value}, but the RTL top with tn = {tn} (the `{structure}` structure) is built with {want}; the structure (tn, buffer bytes, data and accumulator bits, pipeline depths, imem and queue depths, dram.bytes_per_cycle) is compiled into the RTL, the other fields may differ")]
+    Structure {
+        /// Configuration name.
+        name: String,
+        /// The differing field.
+        field: &'static str,
+        /// Its value.
+        value: String,
+        /// The value the RTL has.
+        want: String,
+        /// Tn of that top.
+        tn: u32,
+        /// The preset whose structure it is.
+        structure: &'static str,
+    },
+    /// The RTL's DRAM addresses are 32 bits.
+    #[error("configuration `{name}`: field `dram.size_bytes` is {size}; the RTL has 32-bit DRAM addresses (at most 4294967296 bytes)")]
+    DramSize {
+        /// Configuration name.
+        name: String,
+        /// Its DRAM size, bytes.
+        size: u64,
+    },
+}
+
+/// Which RTL top builds `cfg`: its structure (widths, buffer sizes,
+/// pipeline depths, imem and queue depths, port width) must be a top's;
+/// every other field (name, clock, `frac_bits`, `lfsr_seed`, activation
+/// tables, DRAM latency, DRAM size up to 4 GiB) is a constructor argument
+/// and may differ. The one check used by every emitter and RTL backend.
+pub fn rtl_kind(cfg: &AccelConfig) -> Result<RtlKind, RtlError> {
+    if cfg.dram.size_bytes > 1 << 32 {
+        return Err(RtlError::DramSize {
+            name: cfg.name.clone(),
+            size: cfg.dram.size_bytes,
+        });
+    }
+    let (kind, p) = match cfg.tn {
+        4 => (RtlKind::Tiny, AccelConfig::tiny()),
+        16 => (RtlKind::Diannao, AccelConfig::diannao()),
+        tn => {
+            return Err(RtlError::NoTop {
+                name: cfg.name.clone(),
+                tn,
+            })
+        }
+    };
+    let fields: [(&'static str, String, String); 9] = [
+        ("nbin_bytes", cfg.nbin_bytes.to_string(), p.nbin_bytes.to_string()),
+        ("sb_bytes", cfg.sb_bytes.to_string(), p.sb_bytes.to_string()),
+        ("nbout_bytes", cfg.nbout_bytes.to_string(), p.nbout_bytes.to_string()),
+        ("data_bits", cfg.data_bits.to_string(), p.data_bits.to_string()),
+        ("acc_bits", cfg.acc_bits.to_string(), p.acc_bits.to_string()),
+        ("pipeline", format!("{:?}", cfg.pipeline), format!("{:?}", p.pipeline)),
+        ("imem_depth", cfg.imem_depth.to_string(), p.imem_depth.to_string()),
+        ("queue_depth", cfg.queue_depth.to_string(), p.queue_depth.to_string()),
+        (
+            "dram.bytes_per_cycle",
+            cfg.dram.bytes_per_cycle.to_string(),
+            p.dram.bytes_per_cycle.to_string(),
+        ),
+    ];
+    match fields.into_iter().find(|(_, v, w)| v != w) {
+        None => Ok(kind),
+        Some((field, value, want)) => Err(RtlError::Structure {
+            name: cfg.name.clone(),
+            field,
+            value,
+            want,
+            tn: p.tn,
+            structure: if kind == RtlKind::Tiny { "tiny" } else { "diannao" },
+        }),
+    }
+}

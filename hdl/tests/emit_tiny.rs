@@ -165,7 +165,36 @@ fn bad_output_directories_are_one_line_errors() {
     let target = base.path().join("never");
     assert!(matches!(
         emit_verilog(&c, &target),
-        Err(HdlError::Unsupported(_))
+        Err(HdlError::Rtl(_))
     ));
     assert!(!target.exists());
+}
+
+/// Any configuration with an RTL top's structure builds (the training
+/// format Q5.10, another clock, seed or DRAM size); a structural field that
+/// no top has is refused by name.
+#[test]
+fn edited_presets_build_and_structural_changes_are_refused_by_field() {
+    let mut q = AccelConfig::diannao();
+    q.name = "diannao-q5.10".into();
+    q.frac_bits = 10;
+    q.clock_mhz = 200.0;
+    q.lfsr_seed ^= 0x55;
+    q.dram.size_bytes = 1 << 30;
+    let v = hdl::flow::emit::top_verilog(&q).unwrap();
+    assert!(v.contains("module top"));
+    assert!(hdl::axi::wrapper::axi_verilog(&q).is_ok());
+    let mut bad = AccelConfig::diannao();
+    bad.name = "deep-imem".into();
+    bad.imem_depth = 2048;
+    let e = hdl::flow::emit::top_verilog(&bad).unwrap_err().to_string();
+    assert!(e.contains("field `imem_depth` is 2048") && e.contains("1024"), "{e}");
+    let mut bad = AccelConfig::tiny();
+    bad.tn = 8;
+    let e = hdl::flow::emit::top_verilog(&bad).unwrap_err().to_string();
+    assert!(e.contains("field `tn` is 8"), "{e}");
+    let mut bad = AccelConfig::tiny();
+    bad.dram.bytes_per_cycle = 16;
+    let e = hdl::top::rtl_kind(&bad).unwrap_err().to_string();
+    assert!(e.contains("field `dram.bytes_per_cycle` is 16"), "{e}");
 }

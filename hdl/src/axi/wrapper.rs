@@ -22,9 +22,9 @@ pub enum WrapError {
     /// Register map.
     #[error(transparent)]
     RegMap(#[from] RegMapError),
-    /// No RTL for this configuration.
-    #[error("no AXI wrapper for configuration `{0}` (supported: tiny, diannao)")]
-    Unsupported(String),
+    /// No RTL for this configuration (the field is named).
+    #[error(transparent)]
+    Rtl(#[from] crate::top::RtlError),
 }
 
 macro_rules! axi_top {
@@ -324,15 +324,16 @@ pub fn axi_verilog(cfg: &AccelConfig) -> Result<String, WrapError> {
 }
 
 fn axi_verilog_here(cfg: &AccelConfig) -> Result<String, WrapError> {
-    if *cfg == AccelConfig::tiny() {
-        let mut t = TinyAxi::new(cfg)?;
-        t.connect_all();
-        Ok(generate_verilog(&t))
-    } else if *cfg == AccelConfig::diannao() {
-        let mut t = DiannaoAxi::new(cfg)?;
-        t.connect_all();
-        Ok(generate_verilog(&t))
-    } else {
-        Err(WrapError::Unsupported(cfg.name.clone()))
-    }
+    Ok(match crate::top::rtl_kind(cfg)? {
+        crate::top::RtlKind::Tiny => {
+            let mut t = TinyAxi::new(cfg)?;
+            t.connect_all();
+            generate_verilog(&t)
+        }
+        crate::top::RtlKind::Diannao => {
+            let mut t = DiannaoAxi::new(cfg)?;
+            t.connect_all();
+            generate_verilog(&t)
+        }
+    })
 }

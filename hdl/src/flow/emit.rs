@@ -25,9 +25,12 @@ pub const README_FILE: &str = "README.md";
 /// Errors of emission and synthesis.
 #[derive(Debug, Error)]
 pub enum HdlError {
-    /// No RTL instantiation exists for this configuration.
-    #[error("no RTL instantiation for configuration `{0}` (supported: tiny, diannao)")]
+    /// No RTL instantiation exists for this configuration (the field is named).
+    #[error("{0}")]
     Unsupported(String),
+    /// The configuration's structure is no RTL top's (the field is named).
+    #[error(transparent)]
+    Rtl(#[from] crate::top::RtlError),
     /// File system error (the OS error is the `source`, printed after the path by `{:#}`).
     #[error("{path}")]
     Io {
@@ -58,17 +61,18 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> HdlError + '_ {
 
 /// Verilog of `top` for `cfg` (with an empty program).
 pub fn top_verilog(cfg: &AccelConfig) -> Result<String, HdlError> {
-    if *cfg == AccelConfig::tiny() {
-        let mut t = TinyTop::new(cfg);
-        t.connect_all();
-        Ok(generate_verilog(&t))
-    } else if *cfg == AccelConfig::diannao() {
-        let mut t = DiannaoTop::new(cfg);
-        t.connect_all();
-        Ok(generate_verilog(&t))
-    } else {
-        Err(HdlError::Unsupported(cfg.name.clone()))
-    }
+    Ok(match crate::top::rtl_kind(cfg)? {
+        crate::top::RtlKind::Tiny => {
+            let mut t = TinyTop::new(cfg);
+            t.connect_all();
+            generate_verilog(&t)
+        }
+        crate::top::RtlKind::Diannao => {
+            let mut t = DiannaoTop::new(cfg);
+            t.connect_all();
+            generate_verilog(&t)
+        }
+    })
 }
 
 /// Which part of the design to emit or synthesize.
@@ -97,7 +101,9 @@ pub fn block_verilog(cfg: &AccelConfig, block: Design) -> Result<String, HdlErro
                 n.connect_all();
                 Ok(generate_verilog(&n))
             } else {
-                Err(HdlError::Unsupported(cfg.name.clone()))
+                Err(crate::top::rtl_kind(cfg).err().map(HdlError::from).unwrap_or_else(|| {
+                    HdlError::Unsupported(format!("configuration `{}`: no NFU block for tn = {}", cfg.name, cfg.tn))
+                }))
             }
         }
     }
