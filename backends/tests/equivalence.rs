@@ -63,6 +63,7 @@ const BOTH: [&dyn Backend; 2] = [
     },
     &VerilatorBackend {
         max_cycles: 10_000_000,
+        threads: 1,
     },
 ];
 
