@@ -33,6 +33,18 @@ impl Default for RtlBackend {
 }
 
 impl RtlBackend {
+    /// Whether rust-hdl's simulation can run vectors of `cfg`, or why not
+    /// (the tiny structure only; the Tn = 16 top is too slow).
+    pub fn can_run(cfg: &arch::AccelConfig) -> Result<(), String> {
+        match rtl_kind(cfg)? {
+            RtlKind::Tiny => Ok(()),
+            RtlKind::Diannao => Err(
+                "rust-hdl simulation of the Tn = 16 top is too slow; use the verilator backend"
+                    .into(),
+            ),
+        }
+    }
+
     /// Run `v`, also returning one [`TraceRow`] per cycle 0..T.
     pub fn run_traced(&self, v: &Vector) -> Result<(Outcome, Vec<TraceRow>), BackendError> {
         let mut rows = Vec::new();
@@ -49,15 +61,7 @@ impl RtlBackend {
             backend: "rtl",
             message: m,
         };
-        match rtl_kind(&v.cfg).map_err(fail)? {
-            RtlKind::Tiny => {}
-            RtlKind::Diannao => {
-                return Err(fail(
-                    "rust-hdl simulation of the Tn = 16 top is too slow; use the verilator backend"
-                        .into(),
-                ))
-            }
-        }
+        Self::can_run(&v.cfg).map_err(fail)?;
         let mut sys = TinySystem::<AW>::build(&v.cfg, dram_words(v));
         sys.connect_all();
         let tick = |sys: &mut TinySystem<AW>, level: bool| -> Result<(), BackendError> {

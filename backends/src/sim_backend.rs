@@ -20,6 +20,14 @@ impl Backend for SimBackend {
     }
 
     fn run(&self, v: &Vector) -> Result<Outcome, BackendError> {
+        self.run_timed(v).map(|(o, _)| o)
+    }
+}
+
+impl SimBackend {
+    /// [`Backend::run`], also returning the wall time of the machine's run
+    /// alone (not the DRAM image's loading or reading back), seconds.
+    pub fn run_timed(&self, v: &Vector) -> Result<(Outcome, f64), BackendError> {
         let fail = |m: String| BackendError::Failed {
             backend: self.name(),
             message: m,
@@ -30,11 +38,13 @@ impl Backend for SimBackend {
             dram.write(*addr, bytes).map_err(|e| fail(e.to_string()))?;
         }
         let (base, len) = (v.program_base(), v.program.len());
+        let t = std::time::Instant::now();
         let r = if self.stepped {
             m.run_at_stepped(base, len, &mut dram)
         } else {
             m.run_at(base, len, &mut dram)
         };
+        let seconds = t.elapsed().as_secs_f64();
         let (cycles, status) = match r {
             Ok(stats) => (stats.cycles, Status::Done),
             Err(sim::SimError::Halted {
@@ -51,11 +61,14 @@ impl Backend for SimBackend {
             ),
             Err(e) => return Err(fail(e.to_string())),
         };
-        Ok(Outcome {
-            cycles,
-            status,
-            dram: image_of(&dram),
-        })
+        Ok((
+            Outcome {
+                cycles,
+                status,
+                dram: image_of(&dram),
+            },
+            seconds,
+        ))
     }
 }
 

@@ -14,10 +14,10 @@
 
 use crate::rtl::{dram_extent, dram_words, rtl_kind, status, words_image, RtlKind};
 use crate::{Backend, BackendError, Outcome, Vector};
-use hdl::widths::{CNT_BITS, ERRW, OWNERW, PCW};
 use arch::AccelConfig;
 use hdl::flow::eda::{self, EdaError, Tool};
 use hdl::top::{DiannaoTop, TinyTop};
+use hdl::widths::{CNT_BITS, ERRW, OWNERW, PCW};
 use rust_hdl::prelude::*;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
@@ -36,13 +36,102 @@ const MIN_DAW: u32 = 16;
 pub struct VerilatorBackend {
     /// Give up after this many cycles (cycles).
     pub max_cycles: u64,
+    /// Threads of the generated model (`verilator --threads`); 1 (the
+    /// default) builds it without the option. Each count is its own cached build.
+    pub threads: usize,
 }
 
 impl Default for VerilatorBackend {
     fn default() -> Self {
         VerilatorBackend {
             max_cycles: 50_000_000,
+            threads: 1,
         }
+    }
+}
+
+/// The testbench executable of one configuration, DRAM model size and thread count.
+#[derive(Clone, Debug)]
+pub struct VerilatorBuild {
+    /// The executable.
+    pub exe: PathBuf,
+    /// It was already built (in this process or in the on-disk cache): no Verilator run.
+    pub cached: bool,
+    /// Wall time of getting it (the Verilator and C++ build when not cached), seconds.
+    pub seconds: f64,
+    /// Threads of the model.
+    pub threads: usize,
+}
+
+impl VerilatorBackend {
+    /// The default backend with a model of `threads` threads (at least 1).
+    pub fn with_threads(threads: usize) -> Self {
+        VerilatorBackend {
+            threads: threads.max(1),
+            ..Self::default()
+        }
+    }
+
+    /// The default backend with a model of as many threads as the host has
+    /// cores (`std::thread::available_parallelism`).
+    pub fn all_threads() -> Self {
+        Self::with_threads(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+
+    /// The testbench executable for `v` (its configuration and DRAM extent),
+    /// built once and cached (see [`VerilatorBuild::cached`]).
+    pub fn build(&self, v: &Vector) -> Result<VerilatorBuild, BackendError> {
+        let t = std::time::Instant::now();
+        let threads = self.threads.max(1);
+        let (exe, cached) = executable(&v.cfg, checked_daw(v, self.name())?, threads)?;
+        Ok(VerilatorBuild {
+            exe,
+            cached,
+            seconds: t.elapsed().as_secs_f64(),
+            threads,
+        })
+    }
+
+    /// Run `v` on `build` (from [`VerilatorBackend::build`] of the same
+    /// vector) as [`Backend::run`] does; also the wall time of the
+    /// executable's process alone, seconds.
+    pub fn run_built(
+        &self,
+        build: &VerilatorBuild,
+        v: &Vector,
+    ) -> Result<(Outcome, f64), BackendError> {
+        let name = self.name();
+        let r = launch_exe(
+            |args, dir| eda::run_built(&build.exe, args, Some(dir)),
+            v,
+            self.max_cycles,
+            name,
+        )?;
+        Ok((parse_out(&r.text, r.xnfu.as_deref(), name)?, r.seconds))
+    }
+
+    /// Start `build` on `v` with `+maxc=0`: the model starts, loads the DRAM
+    /// image (`dram.hex`), runs no cycle of the program (its time-out stops
+    /// it) and dumps the DRAM model as a full run does. Returns the wall time
+    /// of the process, seconds: the start-up and image-loading time that
+    /// every run of `v` pays beside its steady state. The testbench is the
+    /// one [`Backend::run`] uses; only the plusarg differs.
+    pub fn startup_probe(&self, build: &VerilatorBuild, v: &Vector) -> Result<f64, BackendError> {
+        let name = self.name();
+        let r = launch_exe(
+            |args, dir| eda::run_built(&build.exe, args, Some(dir)),
+            v,
+            0,
+            name,
+        )?;
+        let head = r.text.lines().next().unwrap_or("");
+        if !(head.starts_with("TIMEOUT ") || head.starts_with("RESULT ")) {
+            return Err(fail_as(
+                name,
+                format!("start-up probe: unexpected out.txt head `{head}`"),
+            ));
+        }
+        Ok(r.seconds)
     }
 }
 
@@ -270,33 +359,54 @@ pub(crate) fn tb_params(cfg: &AccelConfig, daw: u32, x_monitor: bool) -> TbParam
     }
 }
 
-/// The testbench executable for `cfg` with a DRAM model of 2^daw words (built once, then cached).
-fn executable(cfg: &AccelConfig, daw: u32) -> Result<PathBuf, BackendError> {
-    build_cached(NAME, cfg, tb_params(cfg, daw, false), "obj/vtb", |dir| {
-        run_tool(
-            NAME,
-            Tool::Verilator,
-            &[
-                &["--binary", "--timing"][..],
-                &hdl::flow::eda::VERILATOR_SIM_WAIVERS,
+/// The testbench executable for `cfg` with a DRAM model of 2^daw words and
+/// a model of `threads` threads (built once, then cached), and whether it
+/// was already built.
+fn executable(
+    cfg: &AccelConfig,
+    daw: u32,
+    threads: usize,
+) -> Result<(PathBuf, bool), BackendError> {
+    // threads = 1 builds exactly as before (no option, the same cache directory)
+    let threads_arg = threads.to_string();
+    let (variant, mt): (String, Vec<&str>) = if threads > 1 {
+        (format!("threads{threads}"), vec!["--threads", &threads_arg])
+    } else {
+        (String::new(), vec![])
+    };
+    build_cached_variant(
+        NAME,
+        cfg,
+        tb_params(cfg, daw, false),
+        &variant,
+        "obj/vtb",
+        |dir| {
+            run_tool(
+                NAME,
+                Tool::Verilator,
                 &[
-                    "--top-module",
-                    "tb",
-                    "-Mdir",
-                    "obj",
-                    "-o",
-                    "vtb",
-                    "-j",
-                    "2",
-                    "tb.v",
-                    "top.v",
-                ],
-            ]
-            .concat(),
-            dir,
-        )
-        .map(|_| ())
-    })
+                    &["--binary", "--timing"][..],
+                    &mt,
+                    &hdl::flow::eda::VERILATOR_SIM_WAIVERS,
+                    &[
+                        "--top-module",
+                        "tb",
+                        "-Mdir",
+                        "obj",
+                        "-o",
+                        "vtb",
+                        "-j",
+                        "2",
+                        "tb.v",
+                        "top.v",
+                    ],
+                ]
+                .concat(),
+                dir,
+            )
+            .map(|_| ())
+        },
+    )
 }
 
 /// `product` (a path relative to the build directory) of `backend`'s build of
@@ -311,23 +421,44 @@ pub(crate) fn build_cached(
     product: &str,
     build: impl FnOnce(&Path) -> Result<(), BackendError>,
 ) -> Result<PathBuf, BackendError> {
+    build_cached_variant(backend, cfg, p, "", product, build).map(|(exe, _)| exe)
+}
+
+/// [`build_cached`] of a build `variant` (e.g. `threads2`, naming build
+/// options that the two texts do not show; empty: the plain build, hashed
+/// and named as before): part of the process key, the hash and the
+/// directory name. Also returns whether the product was already built.
+fn build_cached_variant(
+    backend: &'static str,
+    cfg: &AccelConfig,
+    p: TbParams,
+    variant: &str,
+    product: &str,
+    build: impl FnOnce(&Path) -> Result<(), BackendError>,
+) -> Result<(PathBuf, bool), BackendError> {
     let fail = |m: String| fail_as(backend, m);
-    let key = format!("{backend}/{cfg:?}/{p:?}");
+    let key = format!("{backend}/{cfg:?}/{p:?}/{variant}");
     let mut m = memo()
         .lock()
         .map_err(|_| fail("build cache lock poisoned".into()))?;
     if let Some(x) = m.get(&key) {
-        return Ok(x.clone());
+        return Ok((x.clone(), true));
     }
     let top = top_verilog(cfg).map_err(fail)?;
     let tb = testbench(&p);
     let mut h = DefaultHasher::new();
     top.hash(&mut h);
     tb.hash(&mut h);
+    let mut name = cfg.name.clone();
+    if !variant.is_empty() {
+        variant.hash(&mut h);
+        name = format!("{name}-{variant}");
+    }
     let root = cache_root(backend);
-    let dir = root.join(format!("{}-{:016x}", cfg.name, h.finish()));
+    let dir = root.join(format!("{name}-{:016x}", h.finish()));
     let exe = dir.join(product);
-    if !exe.exists() {
+    let cached = exe.exists();
+    if !cached {
         let tmp = root.join(format!("build-{}-{:016x}", std::process::id(), h.finish()));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(|e| fail(format!("{}: {e}", tmp.display())))?;
@@ -344,7 +475,7 @@ pub(crate) fn build_cached(
         let _ = std::fs::remove_dir_all(&tmp);
     }
     m.insert(key, exe.clone());
-    Ok(exe)
+    Ok((exe, cached))
 }
 
 /// Sparse `$readmemh` text of the DRAM image.
@@ -369,6 +500,27 @@ pub(crate) fn run_exe(
     max_cycles: u64,
     backend: &'static str,
 ) -> Result<Outcome, BackendError> {
+    let r = launch_exe(launch, v, max_cycles, backend)?;
+    parse_out(&r.text, r.xnfu.as_deref(), backend)
+}
+
+/// What one run of the testbench left.
+struct ExeRun {
+    /// `out.txt`.
+    text: String,
+    /// `xnfu.txt`, if written.
+    xnfu: Option<String>,
+    /// Wall time of `launch` (the simulator process), seconds.
+    seconds: f64,
+}
+
+/// [`run_exe`] up to reading its files, unparsed.
+fn launch_exe(
+    launch: impl FnOnce(&[String], &Path) -> Result<eda::Output, EdaError>,
+    v: &Vector,
+    max_cycles: u64,
+    backend: &'static str,
+) -> Result<ExeRun, BackendError> {
     let fail = |m: String| BackendError::Failed {
         backend,
         message: m,
@@ -382,14 +534,20 @@ pub(crate) fn run_exe(
         format!("+pbase={}", v.program_base()),
         format!("+maxc={max_cycles}"),
     ];
+    let t = std::time::Instant::now();
     launch(&args, dir.path()).map_err(|e| match e {
         EdaError::Failed { tool, output, .. } => fail(format!("{tool} failed: {output}")),
         e => fail(e.to_string()),
     })?;
+    let seconds = t.elapsed().as_secs_f64();
     let text = std::fs::read_to_string(dir.path().join("out.txt"))
         .map_err(|e| fail(format!("no out.txt: {e}")))?;
     let xnfu = std::fs::read_to_string(dir.path().join("xnfu.txt")).ok();
-    parse_out(&text, xnfu.as_deref(), backend)
+    Ok(ExeRun {
+        text,
+        xnfu,
+        seconds,
+    })
 }
 
 /// Whether a value printed by Verilog (`%d`, `%h`, `%b`) has X or Z bits.
@@ -507,17 +665,17 @@ pub(crate) fn checked_daw(v: &Vector, backend: &'static str) -> Result<u32, Back
 }
 
 impl Backend for VerilatorBackend {
+    /// `verilator`; `verilator-mt` for a model of more than one thread.
     fn name(&self) -> &'static str {
-        NAME
+        if self.threads > 1 {
+            "verilator-mt"
+        } else {
+            NAME
+        }
     }
 
     fn run(&self, v: &Vector) -> Result<Outcome, BackendError> {
-        let exe = executable(&v.cfg, checked_daw(v, NAME)?)?;
-        run_exe(
-            |args, dir| eda::run_built(&exe, args, Some(dir)),
-            v,
-            self.max_cycles,
-            NAME,
-        )
+        let b = self.build(v)?;
+        self.run_built(&b, v).map(|(o, _)| o)
     }
 }

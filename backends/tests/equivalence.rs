@@ -77,6 +77,7 @@ const BOTH: [&dyn Backend; 2] = [
     },
     &VerilatorBackend {
         max_cycles: 10_000_000,
+        threads: 1,
     },
 ];
 

@@ -204,6 +204,97 @@ fn bench_reports_speed() {
 }
 
 #[test]
+fn bench_backends_times_one_vector_on_each_backend() {
+    // plumbing only (no timed assertion): a tiny layer on the simulator,
+    // rust-hdl and Verilator (its start-up probe included)
+    let l = "pool:nx=4,ny=4,kx=2,ky=2,ni=4,kind=max";
+    let v = json(&[
+        "bench",
+        "--preset",
+        "tiny",
+        "--layer",
+        l,
+        "--backends",
+        "sim,sim-stepped,rtl,verilator",
+        "--json",
+    ]);
+    let runs = v["runs"].as_array().unwrap();
+    let names: Vec<&str> = runs
+        .iter()
+        .map(|r| r["backend"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["sim", "sim-stepped", "rtl", "verilator"]);
+    assert_eq!(v["reference"], "sim");
+    let cycles = runs[0]["cycles"].as_u64().unwrap();
+    assert!(cycles > 0);
+    for r in runs {
+        assert_eq!(r["cycles"].as_u64(), Some(cycles), "{r}");
+        assert!(
+            r["cannot_run"].is_null() && r["wall_s"].as_f64().unwrap() >= 0.0,
+            "{r}"
+        );
+    }
+    assert_eq!(runs[0]["sim_ratio"].as_f64(), Some(1.0));
+    let t = &runs[3]["verilator"];
+    assert_eq!(t["threads"], 1);
+    assert!(t["build_cached"].is_boolean(), "{t}");
+    assert!(t["startup_s"].as_f64().unwrap() > 0.0, "{t}");
+    assert!(t["full_s"].as_f64().unwrap() > 0.0, "{t}");
+
+    // the table; rust-hdl cannot run the diannao structure: a row, not a failure
+    let out = ok(&[
+        "bench",
+        "--preset",
+        "diannao",
+        "--layer",
+        "conv:nx=4,ny=4,k=3,ni=16,no=16,pad=1",
+        "--backends",
+        "sim,rtl",
+    ]);
+    assert!(out.contains("bench backends: layer (conv:"), "{out}");
+    let rtl = out
+        .lines()
+        .find(|l| l.starts_with("rtl "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        rtl.contains("cannot run: rust-hdl") && rtl.contains("too slow"),
+        "{out}"
+    );
+    assert!(out.contains("agrees with sim"), "{out}");
+
+    fails(
+        &[
+            "bench",
+            "--preset",
+            "tiny",
+            "--layer",
+            l,
+            "--backends",
+            "sim,nope",
+        ],
+        &["unknown backend `nope`", "verilator-mt"],
+    );
+    fails(
+        &[
+            "bench",
+            "--preset",
+            "tiny",
+            "--layer",
+            "conv99",
+            "--backends",
+            "sim",
+        ],
+        &["alexnet has no layer `conv99`"],
+    );
+    fails(
+        &[
+            "bench", "--preset", "tiny", "--model", "alexnet", "--layer", l,
+        ],
+        &["give exactly one of --model and --layer"],
+    );
+}
+
+#[test]
 fn bad_inputs_are_one_line_errors() {
     let l = "conv:nx=8,ny=8,k=3,ni=4,no=4";
     for sub in ["simulate", "verify"] {

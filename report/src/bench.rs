@@ -5,6 +5,12 @@
 //! beside the host's native f32 throughput on the same layer's arithmetic
 //! ([`baseline`]: im2col + SGEMM, single thread and all cores), all
 //! from the same process; and the whole forward pass's wall time.
+//!
+//! With `--backends` ([`backend_speed`]): one layer vector on several
+//! execution backends (simulator fast and stepped, Verilator on 1 and all
+//! threads, rust-hdl), their simulated cycles per second side by side.
+
+pub mod backend_speed;
 
 use arch::AccelConfig;
 use baseline::{self, Timing};
@@ -37,6 +43,18 @@ pub struct BenchOptions {
     pub no_host: bool,
     /// Print JSON instead of a table.
     pub json: bool,
+    /// Benchmark these execution backends on one layer instead
+    /// ([`backend_speed::BENCH_BACKENDS`]); empty: the simulator benchmark.
+    pub backends: Vec<String>,
+    /// Print a line to stderr as each backend starts (backends mode).
+    pub progress: bool,
+}
+
+/// The 1-minute load average (Linux `/proc/loadavg`).
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
 }
 
 /// Measurements of one layer.
@@ -298,9 +316,7 @@ pub fn bench(args: &BenchOptions) -> Result<BenchReport, RunError> {
             .sum(),
         cycles_per_s: total_cycles as f64 / total_sim_s,
         total_sim_cpu_s: layers.iter().map(|l| l.sim_cpu_s).sum::<Option<f64>>(),
-        load_average: std::fs::read_to_string("/proc/loadavg")
-            .ok()
-            .and_then(|s| s.split_whitespace().next()?.parse().ok()),
+        load_average: load_average(),
         host_1t_s: host(|l| l.host_1t),
         host_all_s: host(|l| l.host_all),
         layers,
@@ -378,13 +394,28 @@ pub fn table(r: &BenchReport) -> String {
     s
 }
 
-/// Run `bench` and render it.
+fn to_json(r: &impl Serialize) -> Result<String, RunError> {
+    let mut s = serde_json::to_string_pretty(r).map_err(|e| RunError::Io(e.into()))?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// Run `bench` (or, with `args.backends`, [`backend_speed::bench_backends`]) and render it.
 pub fn command(args: &BenchOptions) -> Result<String, RunError> {
+    if !args.backends.is_empty() {
+        let cfg =
+            runtime::configs::resolve(&args.preset).map_err(|e| RunError::Config(e.to_string()))?;
+        run::check_batch(args.batch)?;
+        let r = backend_speed::bench_backends(&cfg, args)?;
+        return if args.json {
+            to_json(&r)
+        } else {
+            Ok(backend_speed::table(&r))
+        };
+    }
     let r = bench(args)?;
     if args.json {
-        let mut s = serde_json::to_string_pretty(&r).map_err(|e| RunError::Io(e.into()))?;
-        s.push('\n');
-        Ok(s)
+        to_json(&r)
     } else {
         Ok(table(&r))
     }

@@ -5,7 +5,6 @@ use report::bench::BenchOptions;
 
 /// Options of `diannao bench`.
 #[derive(Debug, Clone, clap::Args)]
-#[command(group(clap::ArgGroup::new("workload").args(["model", "layer"])))]
 pub struct BenchArgs {
     /// Preset name or config file (.toml/.json) of the accelerator.
     #[arg(long, value_name = "NAME|FILE", default_value = "diannao")]
@@ -13,10 +12,19 @@ pub struct BenchArgs {
     /// Built-in model or model file (default alexnet unless --layer is given).
     #[arg(long, value_name = "NAME|FILE")]
     pub model: Option<String>,
-    /// One layer instead of a model.
-    #[arg(long, value_name = "SPEC")]
+    /// One layer instead of a model. With --backends: a layer spec, or the
+    /// name of a layer of --model (default alexnet); default conv3 of alexnet.
+    #[arg(long, value_name = "SPEC|NAME")]
     pub layer: Option<String>,
-    /// Timed repetitions per measurement (the median is reported).
+    /// Instead of the simulator benchmark: run one layer vector on each of
+    /// these backends (sim, sim-stepped, verilator, verilator-mt = Verilator
+    /// with one thread per core, rtl = rust-hdl, tiny preset only), once
+    /// each, demanding identical results, and print their simulated cycles
+    /// per second (Verilator's build and start-up timed apart).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub backends: Vec<String>,
+    /// Timed repetitions per measurement (the median is reported; with
+    /// --backends each backend runs once).
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub repeat: usize,
     /// Images per run.
@@ -45,6 +53,8 @@ impl BenchArgs {
             seed: self.seed.clone(),
             no_host: self.no_host.clone(),
             json: self.json.clone(),
+            backends: self.backends.clone(),
+            progress: true,
         }
     }
 }
