@@ -65,6 +65,7 @@ const ALL: [&dyn Backend; 3] = [
     },
     &VerilatorBackend {
         max_cycles: 10_000_000,
+        threads: 1,
     },
     &IcarusBackend {
         max_cycles: 10_000_000,
