@@ -76,6 +76,15 @@ fn stat_parser_counts_primitives() {
     );
     assert_eq!(r.ramb18_equiv(), 3 + 18);
     assert!(parse_stat("no statistics here").is_err());
+    // a summary whose cell list cannot be read is an error, never "fits"
+    assert!(matches!(
+        parse_stat("   Number of cells:              12\n\n"),
+        Err(hdl::flow::synth::SynthError::NoCells)
+    ));
+    assert!(matches!(
+        parse_stat("   Number of cells: 5\n     ??? garbled line here\n"),
+        Err(hdl::flow::synth::SynthError::NoCells)
+    ));
 }
 
 #[test]

@@ -24,6 +24,9 @@ pub enum SynthError {
     /// The log has no `stat` summary.
     #[error("no cell statistics (`Number of cells`) in the Yosys output")]
     NoStat,
+    /// The `stat` summary lists no cell that could be read.
+    #[error("the Yosys statistics list no cells (a design of nothing cannot be said to fit)")]
+    NoCells,
     /// File I/O (the OS error is the `source`).
     #[error("{path}")]
     Io {
@@ -110,6 +113,9 @@ pub fn parse_stat(text: &str) -> Result<Resources, SynthError> {
                 }
             }
         }
+    }
+    if r.cells.iter().all(|(_, n)| *n == 0) {
+        return Err(SynthError::NoCells);
     }
     Ok(r)
 }

@@ -351,12 +351,19 @@ update_compile_order -fileset sources_1
 launch_runs synth_1 -jobs 4
 wait_on_run synth_1
 if {{[get_property PROGRESS [get_runs synth_1]] != "100%"}} {{ error "synthesis failed" }}
-launch_runs impl_1 -to_step write_bitstream -jobs 4
+launch_runs impl_1 -jobs 4
 wait_on_run impl_1
 if {{[get_property PROGRESS [get_runs impl_1]] != "100%"}} {{ error "implementation failed" }}
 open_run impl_1
 report_utilization -file $here/utilization.rpt
 report_timing_summary -file $here/timing.rpt
+# no bitstream for a design that misses timing: it would fail silently on the board
+set wns [get_property STATS.WNS [get_runs impl_1]]
+set tns [get_property STATS.TNS [get_runs impl_1]]
+if {{$wns < 0 || $tns < 0}} {{ error "timing not met at pl_clk0 = {mhz} MHz: WNS $wns ns, TNS $tns ns (see $here/timing.rpt); no bitstream written" }}
+launch_runs impl_1 -to_step write_bitstream -jobs 4
+wait_on_run impl_1
+if {{[get_property PROGRESS [get_runs impl_1]] != "100%"}} {{ error "bitstream generation failed" }}
 write_hw_platform -fixed -include_bit -force $here/$proj.xsa
 puts "DONE: $here/vivado/$proj.runs/impl_1/system_wrapper.bit"
 "#,
