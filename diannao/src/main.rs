@@ -34,6 +34,8 @@ enum Cmd {
     Verify(cmd::verify::VerifyArgs),
     /// Measure the simulator's speed (simulated cycles and MACs per wall second, one core) beside the host's f32 throughput.
     Bench(cmd::bench::BenchArgs),
+    /// Run a model or layer on an accelerator through the driver (a real board, or `--sim`: the Verilator model of the AXI-wrapped RTL): load, check the preset hash, start, wait with a timeout, read status, counters and the output (which must equal the simulator's); cycles and time per layer.
+    Board(cmd::board::BoardArgs),
     /// FPGA flow: emit the Verilog (`hdl emit`), list parts (`hdl parts`), estimate resources with Yosys against a part (`hdl report`).
     Hdl(cmd::hdl::HdlArgs),
     /// Train a network on MNIST digits (forward, backward and update on the chosen backend; loss on the host): per-epoch accuracy, metrics and checkpoints.
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Cmd::Simulate(a) => cmd::simulate::run(a),
         Cmd::Verify(a) => cmd::verify::run(a),
         Cmd::Bench(a) => cmd::bench::run(a),
+        Cmd::Board(a) => cmd::board::run(a),
         Cmd::Hdl(a) => cmd::hdl::run(a),
         Cmd::Train(a) => cmd::train::run(a),
         Cmd::Presets(a) => cmd::presets::run(a),

@@ -19,6 +19,7 @@
 
 pub mod assembly;
 pub mod atomic;
+pub mod board;
 pub mod configs;
 pub mod device;
 pub mod presets;

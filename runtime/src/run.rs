@@ -44,6 +44,9 @@ pub enum RunError {
     /// Two execution backends disagreed, or one could not run (`verify --backends`).
     #[error("{0}")]
     Backends(String),
+    /// Driving an accelerator (`diannao board`) failed.
+    #[error("board: {0}")]
+    Board(String),
     /// The model could not be loaded (file, line and field are in the message).
     #[error("{0}")]
     Model(ModelError),

@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod asm;
 pub mod bench;
+pub mod board;
 pub mod compare;
 pub mod config;
 pub mod disasm;
