@@ -303,6 +303,18 @@ fn random_program(cfg: &AccelConfig, len: usize, seed: u64, race_free: bool) -> 
     }
 }
 
+/// The small `tiny` layers every backend replays (spec, batch): each pool
+/// kind, classifiers with an activation and a batch, a batched conv, a conv
+/// without bias.
+pub const TINY_LAYERS: &[(&str, u32)] = &[
+    ("pool:nx=4,ny=4,k=2,ni=4,kind=max", 1),
+    ("pool:nx=5,ny=5,k=3,s=2,ni=5,kind=avg", 1),
+    ("class:ni=10,no=6,act=tanh", 1),
+    ("class:ni=9,no=5,act=relu", 2),
+    ("conv:nx=3,ny=3,k=2,ni=3,no=5,act=sigmoid", 2),
+    ("conv:nx=3,ny=3,k=2,ni=4,no=4,bias=false", 1),
+];
+
 /// An element-wise multiply (`nfu.mul`) vector: see [`ew_mul_vector`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EwMul {

@@ -102,17 +102,7 @@ fn conv_with_every_activation() {
 
 #[test]
 fn pool_classifier_batch_and_bias() {
-    for (k, (spec, batch)) in [
-        ("pool:nx=4,ny=4,k=2,ni=4,kind=max", 1),
-        ("pool:nx=5,ny=5,k=3,s=2,ni=5,kind=avg", 1),
-        ("class:ni=10,no=6,act=tanh", 1),
-        ("class:ni=9,no=5,act=relu", 2),
-        ("conv:nx=3,ny=3,k=2,ni=3,no=5,act=sigmoid", 2),
-        ("conv:nx=3,ny=3,k=2,ni=4,no=4,bias=false", 1),
-    ]
-    .iter()
-    .enumerate()
-    {
+    for (k, (spec, batch)) in vectors::TINY_LAYERS.iter().enumerate() {
         let v = layer(&AccelConfig::tiny(), spec, *batch, 10 + k as u64);
         let o = agree(&v, &BOTH);
         assert!(
