@@ -332,11 +332,11 @@ mod tests {
 
     #[test]
     fn fields_round_trip() {
+        assert_eq!(STATUS_DONE.get(STATUS_DONE.put(1) | ERROR_CLASS.put(4)), 1);
         assert_eq!(
-            STATUS_DONE.get(STATUS_DONE.put(1) | ERROR_CLASS.put(4)),
-            1
+            ERROR_CLASS.get(ERROR_CLASS.put(4) | STATUS_BUS_ERROR.put(1) << 8),
+            4
         );
-        assert_eq!(ERROR_CLASS.get(ERROR_CLASS.put(4) | STATUS_BUS_ERROR.put(1) << 8), 4);
         assert!(markdown().contains("`preset_hash`"));
     }
 }

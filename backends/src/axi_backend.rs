@@ -78,8 +78,12 @@ impl AxiBackend {
             s.mem_write(self.dram_base as u64 + a, bytes)
                 .map_err(fail)?;
         }
-        let base = u32::try_from(v.program_base())
-            .map_err(|_| fail(format!("program base {:#x} is beyond 32 bits", v.program_base())))?;
+        let base = u32::try_from(v.program_base()).map_err(|_| {
+            fail(format!(
+                "program base {:#x} is beyond 32 bits",
+                v.program_base()
+            ))
+        })?;
         s.reg_write(off("prog_base")?, base).map_err(fail)?;
         s.reg_write(off("prog_len")?, v.program.len() as u32)
             .map_err(fail)?;
@@ -106,11 +110,8 @@ impl AxiBackend {
         Ok(AxiRun {
             outcome: Outcome {
                 cycles,
-                status: status(
-                    regmap::ERROR_CLASS.get(err) as u64,
-                    err_index as u64,
-                )
-                .map_err(fail)?,
+                status: status(regmap::ERROR_CLASS.get(err) as u64, err_index as u64)
+                    .map_err(fail)?,
                 dram,
             },
             bus_cycles,

@@ -6,8 +6,7 @@
 use crate::axi_backend::AxiBackend;
 use crate::{
     compare, compare_memory, vectors, Backend, BackendError, IcarusBackend, Mismatch, Outcome,
-    RtlBackend,
-    SimBackend, Vector, VerilatorBackend,
+    RtlBackend, SimBackend, Vector, VerilatorBackend,
 };
 use arch::AccelConfig;
 use firmware::LayerSpec;

@@ -132,12 +132,14 @@ fn slave_errors_set_the_sticky_bus_error_bit() {
     let mut s = backends::axi_harness::AxiSim::start(&v.cfg, Timing::default()).unwrap();
     let dram_base = axi.dram_base as u64;
     // the first instruction fetch answers SLVERR
-    s.mem_error_region(dram_base + v.program_base(), 16).unwrap();
+    s.mem_error_region(dram_base + v.program_base(), 16)
+        .unwrap();
     for (a, bytes) in v.dram_image() {
         s.mem_write(dram_base + a, &bytes).unwrap();
     }
     let o = |n: &str| arch::regmap::offset(n).unwrap();
-    s.reg_write(o("prog_base"), v.program_base() as u32).unwrap();
+    s.reg_write(o("prog_base"), v.program_base() as u32)
+        .unwrap();
     s.reg_write(o("dram_base"), axi.dram_base).unwrap();
     s.reg_write(o("prog_len"), v.program.len() as u32).unwrap();
     s.reg_write(o("ctrl"), 1).unwrap();
@@ -174,7 +176,10 @@ fn diannao_case(v: &Vector, seed: u64) -> backends::Outcome {
         .unwrap_or_else(|e| panic!("{}: {e}", v.name));
     assert_eq!(sim.status, Status::Done, "{}", v.name);
     assert!(
-        sim.dram.read(v.window.0, v.window.1).iter().any(|b| *b != 0),
+        sim.dram
+            .read(v.window.0, v.window.1)
+            .iter()
+            .any(|b| *b != 0),
         "{}: empty result",
         v.name
     );
@@ -279,7 +284,12 @@ fn diannao_conv_longer_than_imem_refills_through_axi() {
 #[test]
 fn diannao_classifier_matches_the_plain_port() {
     let t = Instant::now();
-    let v = layer(&AccelConfig::diannao(), "class:ni=256,no=64,act=relu", 2, 33);
+    let v = layer(
+        &AccelConfig::diannao(),
+        "class:ni=256,no=64,act=relu",
+        2,
+        33,
+    );
     diannao_case(&v, 33);
     eprintln!("{}: {:.1} s", v.name, t.elapsed().as_secs_f64());
 }

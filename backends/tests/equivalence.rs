@@ -193,13 +193,25 @@ fn fetch_errors_halt_at_the_same_instruction_and_cycle() {
     // only instruction 0 fits: instruction 1 lies past the end of DRAM
     v.prog_base = Some(size - ib);
     let o = agree(&v, &ALL);
-    assert_eq!(o.status, Status::Error { class: "fetch".into(), index: 1 });
+    assert_eq!(
+        o.status,
+        Status::Error {
+            class: "fetch".into(),
+            index: 1
+        }
+    );
     for base in [size, size + 0x2000, 0x4001] {
         v.prog_base = Some(base);
         let o = agree(&v, &ALL);
         assert_eq!(
             (o.status, o.cycles),
-            (Status::Error { class: "fetch".into(), index: 0 }, 2),
+            (
+                Status::Error {
+                    class: "fetch".into(),
+                    index: 0
+                },
+                2
+            ),
             "base {base:#x}"
         );
     }
@@ -210,7 +222,13 @@ fn fetch_errors_halt_at_the_same_instruction_and_cycle() {
     i.cp = CpOp::Nop;
     v.program[last] = i.encode().unwrap();
     let o = agree(&v, &ALL);
-    assert_eq!(o.status, Status::Error { class: "no_end".into(), index: last + 1 });
+    assert_eq!(
+        o.status,
+        Status::Error {
+            class: "no_end".into(),
+            index: last + 1
+        }
+    );
 }
 
 /// The same fetch errors through the board top (the AXI backend builds the
@@ -225,7 +243,14 @@ fn fetch_errors_through_axi() {
         v.prog_base = Some(base);
         let s = SimBackend::default().run(&v).unwrap();
         let a = AxiBackend::default().run(&v).unwrap();
-        assert_eq!(s.status, Status::Error { class: "fetch".into(), index }, "base {base:#x}");
+        assert_eq!(
+            s.status,
+            Status::Error {
+                class: "fetch".into(),
+                index
+            },
+            "base {base:#x}"
+        );
         backends::compare_memory(&v, "sim", &s, "verilator-axi", &a)
             .unwrap_or_else(|m| panic!("base {base:#x}: {m}"));
     }
@@ -251,7 +276,8 @@ fn missing_end_and_lone_end() {
     // an empty program halts with no_end at 0 in T = 2
     v.program = vec![Instruction::end().encode().unwrap()];
     let cfg = &v.cfg;
-    let s = cfg.dram.latency_cycles as u64 + cfg.beats(arch::isa::fields::INSTR_BYTES as u32) as u64;
+    let s =
+        cfg.dram.latency_cycles as u64 + cfg.beats(arch::isa::fields::INSTR_BYTES as u32) as u64;
     assert_eq!(agree(&v, &BOTH).cycles, s + 2);
     v.program.clear();
     let o = agree(&v, &BOTH);
@@ -422,7 +448,12 @@ fn ew_mul_vectors_on_every_backend() {
             let want: Vec<u8> = (0..half)
                 .flat_map(|e| {
                     let acc = arch::fixed::mul(x[e], x[half + e]);
-                    let (y, _) = arch::fixed::convert(acc, cfg.frac_bits, arch::fixed::Rounding::Truncate, 0);
+                    let (y, _) = arch::fixed::convert(
+                        acc,
+                        cfg.frac_bits,
+                        arch::fixed::Rounding::Truncate,
+                        0,
+                    );
                     y.to_le_bytes()
                 })
                 .collect();

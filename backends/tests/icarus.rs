@@ -180,7 +180,10 @@ fn random_programs_read_unloaded_rows_and_agree_once_the_buffers_are_loaded() {
     for seed in 1000..1004 {
         let v = vectors::random_program_vector(&cfg, 6, seed);
         let e = ICARUS.run(&v).unwrap_err().to_string();
-        assert!(e.contains("X/Z bits") && e.contains("DRAM byte"), "seed {seed}: {e}");
+        assert!(
+            e.contains("X/Z bits") && e.contains("DRAM byte"),
+            "seed {seed}: {e}"
+        );
     }
     for seed in [1000, 1001, 1002, 1003, 1004, 1005, 1007] {
         let mut v = vectors::random_program_vector(&cfg, 6, seed);

@@ -28,7 +28,11 @@ fn agree(v: &Vector) -> usize {
     }
     assert_eq!(s.status, backends::Status::Done, "{}", v.name);
     let out = s.dram.read(v.window.0, v.window.1);
-    assert!(out.iter().any(|b| *b != 0), "{}: output region all zero", v.name);
+    assert!(
+        out.iter().any(|b| *b != 0),
+        "{}: output region all zero",
+        v.name
+    );
     eprintln!(
         "{}: {} instructions, {} cycles; sim {:.2} s, verilator {:.1} s",
         v.name,
@@ -65,7 +69,10 @@ fn every_lenet5_layer_batch_16() {
         let v = vectors::layer_vector(&AccelConfig::diannao(), &l.spec, 16, 7).unwrap();
         longer += (agree(&v) > imem) as usize;
     }
-    assert!(longer >= 3, "only {longer} LeNet-5 programs exceed the imem");
+    assert!(
+        longer >= 3,
+        "only {longer} LeNet-5 programs exceed the imem"
+    );
 }
 
 #[test]

@@ -25,15 +25,47 @@ fn lenet5_runs_through_the_driver_on_the_simulated_board() {
 #[test]
 fn bad_board_inputs_are_one_line_errors() {
     fails(
-        &["board", "--preset", "tiny", "--layer", "conv:nx=4,ny=4,k=3,ni=4,no=4", "--regs", "/nonexistent/uio0", "--buf", "/dev/mem", "--buf-phys", "0x70000000", "--buf-bytes", "0x100000"],
+        &[
+            "board",
+            "--preset",
+            "tiny",
+            "--layer",
+            "conv:nx=4,ny=4,k=3,ni=4,no=4",
+            "--regs",
+            "/nonexistent/uio0",
+            "--buf",
+            "/dev/mem",
+            "--buf-phys",
+            "0x70000000",
+            "--buf-bytes",
+            "0x100000",
+        ],
         &["/nonexistent/uio0"],
     );
     fails(
-        &["board", "--preset", "tiny", "--layer", "conv:nx=4,ny=4,k=3,ni=4,no=4", "--sim", "--clock-mhz", "0"],
+        &[
+            "board",
+            "--preset",
+            "tiny",
+            "--layer",
+            "conv:nx=4,ny=4,k=3,ni=4,no=4",
+            "--sim",
+            "--clock-mhz",
+            "0",
+        ],
         &["--clock-mhz"],
     );
     fails(
-        &["board", "--preset", "tiny", "--layer", "conv:nx=4,ny=4,k=3,ni=4,no=4", "--sim", "--timeout-polls", "1"],
+        &[
+            "board",
+            "--preset",
+            "tiny",
+            "--layer",
+            "conv:nx=4,ny=4,k=3,ni=4,no=4",
+            "--sim",
+            "--timeout-polls",
+            "1",
+        ],
         &["no halt after 1 status polls"],
     );
 }

@@ -506,14 +506,38 @@ pub fn rtl_kind(cfg: &AccelConfig) -> Result<RtlKind, RtlError> {
         }
     };
     let fields: [(&'static str, String, String); 9] = [
-        ("nbin_bytes", cfg.nbin_bytes.to_string(), p.nbin_bytes.to_string()),
+        (
+            "nbin_bytes",
+            cfg.nbin_bytes.to_string(),
+            p.nbin_bytes.to_string(),
+        ),
         ("sb_bytes", cfg.sb_bytes.to_string(), p.sb_bytes.to_string()),
-        ("nbout_bytes", cfg.nbout_bytes.to_string(), p.nbout_bytes.to_string()),
-        ("data_bits", cfg.data_bits.to_string(), p.data_bits.to_string()),
+        (
+            "nbout_bytes",
+            cfg.nbout_bytes.to_string(),
+            p.nbout_bytes.to_string(),
+        ),
+        (
+            "data_bits",
+            cfg.data_bits.to_string(),
+            p.data_bits.to_string(),
+        ),
         ("acc_bits", cfg.acc_bits.to_string(), p.acc_bits.to_string()),
-        ("pipeline", format!("{:?}", cfg.pipeline), format!("{:?}", p.pipeline)),
-        ("imem_depth", cfg.imem_depth.to_string(), p.imem_depth.to_string()),
-        ("queue_depth", cfg.queue_depth.to_string(), p.queue_depth.to_string()),
+        (
+            "pipeline",
+            format!("{:?}", cfg.pipeline),
+            format!("{:?}", p.pipeline),
+        ),
+        (
+            "imem_depth",
+            cfg.imem_depth.to_string(),
+            p.imem_depth.to_string(),
+        ),
+        (
+            "queue_depth",
+            cfg.queue_depth.to_string(),
+            p.queue_depth.to_string(),
+        ),
         (
             "dram.bytes_per_cycle",
             cfg.dram.bytes_per_cycle.to_string(),
@@ -528,7 +552,11 @@ pub fn rtl_kind(cfg: &AccelConfig) -> Result<RtlKind, RtlError> {
             value,
             want,
             tn: p.tn,
-            structure: if kind == RtlKind::Tiny { "tiny" } else { "diannao" },
+            structure: if kind == RtlKind::Tiny {
+                "tiny"
+            } else {
+                "diannao"
+            },
         }),
     }
 }

@@ -62,7 +62,10 @@ fn check(cfg: &AccelConfig) {
         // timing is checked on the routed design before any bitstream is written
         let check = tcl.find("STATS.WNS").expect("WNS check");
         assert!(tcl.contains("STATS.TNS") && tcl.contains("timing not met"));
-        assert!(check < tcl.find("write_bitstream").unwrap(), "the check comes first");
+        assert!(
+            check < tcl.find("write_bitstream").unwrap(),
+            "the check comes first"
+        );
         // a second emission replaces the first
         board::emit_board(cfg, b, &out).unwrap();
     }

@@ -79,25 +79,67 @@ fn fetch_behaves_requests_assembly_start_and_limits() {
     .collect();
     let s = |x: &str| x.to_string();
     // inputs: clr base len pc stopped grant resp_mine resp_tag resp_data
-    let i = |clr: &str, base: &str, len: &str, pc: &str, stop: &str, grant: &str, rm: &str, rt: String, rd: String| {
-        vec![s(clr), s(base), s(len), s(pc), s(stop), s(grant), s(rm), rt, rd]
+    let i = |clr: &str,
+             base: &str,
+             len: &str,
+             pc: &str,
+             stop: &str,
+             grant: &str,
+             rm: &str,
+             rt: String,
+             rd: String| {
+        vec![
+            s(clr),
+            s(base),
+            s(len),
+            s(pc),
+            s(stop),
+            s(grant),
+            s(rm),
+            rt,
+            rd,
+        ]
     };
     // outputs: req addr beats we waddr wdata arrived idle
     let o = |req: &str, addr: &str, we: &str, waddr: &str, wdata: String, arr: &str, idle: &str| {
-        vec![s(req), s(addr), s("a"), s(we), s(waddr), wdata, s(arr), s(idle)]
+        vec![
+            s(req),
+            s(addr),
+            s("a"),
+            s(we),
+            s(waddr),
+            wdata,
+            s(arr),
+            s(idle),
+        ]
     };
     let d = s("-");
     let z = || s("0");
     let mut t = vec![];
     // clear with a two-instruction program at 0x1000
-    t.push(cyc_owned(i("1", "1000", "2", "0", "0", "0", "0", z(), z()), vec![d.clone(); 8]));
+    t.push(cyc_owned(
+        i("1", "1000", "2", "0", "0", "0", "0", z(), z()),
+        vec![d.clone(); 8],
+    ));
     // instruction 0 requested, not yet granted
-    t.push(cyc_owned(i("0", "1000", "2", "0", "0", "0", "0", z(), z()), o("1", "1000", "0", "-", d.clone(), "0", "0")));
+    t.push(cyc_owned(
+        i("0", "1000", "2", "0", "0", "0", "0", z(), z()),
+        o("1", "1000", "0", "-", d.clone(), "0", "0"),
+    ));
     // granted; the next cycle requests instruction 1 (80 bytes on)
-    t.push(cyc_owned(i("0", "1000", "2", "0", "0", "1", "0", z(), z()), o("1", "1000", "0", "-", d.clone(), "0", "0")));
-    t.push(cyc_owned(i("0", "1000", "2", "0", "0", "1", "0", z(), z()), o("1", "1050", "0", "-", d.clone(), "0", "0")));
+    t.push(cyc_owned(
+        i("0", "1000", "2", "0", "0", "1", "0", z(), z()),
+        o("1", "1000", "0", "-", d.clone(), "0", "0"),
+    ));
+    t.push(cyc_owned(
+        i("0", "1000", "2", "0", "0", "1", "0", z(), z()),
+        o("1", "1050", "0", "-", d.clone(), "0", "0"),
+    ));
     // both granted: no request, rows in flight: not idle
-    t.push(cyc_owned(i("0", "1000", "2", "0", "0", "0", "0", z(), z()), o("0", "-", "0", "-", d.clone(), "0", "0")));
+    t.push(cyc_owned(
+        i("0", "1000", "2", "0", "0", "0", "0", z(), z()),
+        o("0", "-", "0", "-", d.clone(), "0", "0"),
+    ));
     // the responses: ten beats per instruction, written into imem on the last
     for n in 0..2u64 {
         for k in 0..10u64 {
@@ -110,23 +152,54 @@ fn fetch_behaves_requests_assembly_start_and_limits() {
             let mut out = o("0", "-", we, "", wd, &format!("{n}"), "0");
             out[4] = wa;
             t.push(cyc_owned(
-                i("0", "1000", "2", "0", "0", "0", "1", tag(last), format!("{:x}", beat(n, k))),
+                i(
+                    "0",
+                    "1000",
+                    "2",
+                    "0",
+                    "0",
+                    "0",
+                    "1",
+                    tag(last),
+                    format!("{:x}", beat(n, k)),
+                ),
                 out,
             ));
         }
     }
     // every row landed: idle (the control processor may start)
-    t.push(cyc_owned(i("0", "1000", "2", "0", "0", "0", "0", z(), z()), o("0", "-", "0", "-", d.clone(), "2", "1")));
+    t.push(cyc_owned(
+        i("0", "1000", "2", "0", "0", "0", "0", z(), z()),
+        o("0", "-", "0", "-", d.clone(), "2", "1"),
+    ));
     // a longer program, but the control processor stopped: no request
-    t.push(cyc_owned(i("0", "1000", "5", "0", "1", "0", "0", z(), z()), o("0", "-", "0", "-", d.clone(), "2", "1")));
+    t.push(cyc_owned(
+        i("0", "1000", "5", "0", "1", "0", "0", z(), z()),
+        o("0", "-", "0", "-", d.clone(), "2", "1"),
+    ));
     // an odd base is not fetchable: no request, idle at once
-    t.push(cyc_owned(i("1", "1001", "2", "0", "0", "0", "0", z(), z()), vec![d.clone(); 8]));
-    t.push(cyc_owned(i("0", "1001", "2", "0", "0", "0", "0", z(), z()), o("0", "-", "0", "-", d.clone(), "0", "1")));
+    t.push(cyc_owned(
+        i("1", "1001", "2", "0", "0", "0", "0", z(), z()),
+        vec![d.clone(); 8],
+    ));
+    t.push(cyc_owned(
+        i("0", "1001", "2", "0", "0", "0", "0", z(), z()),
+        o("0", "-", "0", "-", d.clone(), "0", "1"),
+    ));
     // only the first instruction inside the 2^28-byte DRAM: one request, then none
     let end = format!("{:x}", (1u64 << 28) - 80);
-    t.push(cyc_owned(i("1", &end, "2", "0", "0", "0", "0", z(), z()), vec![d.clone(); 8]));
-    t.push(cyc_owned(i("0", &end, "2", "0", "0", "1", "0", z(), z()), o("1", &end, "0", "-", d.clone(), "0", "0")));
-    t.push(cyc_owned(i("0", &end, "2", "0", "0", "0", "0", z(), z()), o("0", "-", "0", "-", d.clone(), "0", "0")));
+    t.push(cyc_owned(
+        i("1", &end, "2", "0", "0", "0", "0", z(), z()),
+        vec![d.clone(); 8],
+    ));
+    t.push(cyc_owned(
+        i("0", &end, "2", "0", "0", "1", "0", z(), z()),
+        o("1", &end, "0", "-", d.clone(), "0", "0"),
+    ));
+    t.push(cyc_owned(
+        i("0", &end, "2", "0", "0", "0", "0", z(), z()),
+        o("0", "-", "0", "-", d.clone(), "0", "0"),
+    ));
     let mut f = unit();
     behaves(
         &mut f,

@@ -82,54 +82,98 @@ fn port_behaves_priority_beats_and_tags() {
     let mut idle_in = row(&["0"; 21]);
     idle_in[0] = "1".into();
     let t = [
-        cyc_owned(idle_in, row(&["0", "0", "0", "0", "0", "0", "0", "-", "-", "-", "0"])),
+        cyc_owned(
+            idle_in,
+            row(&["0", "0", "0", "0", "0", "0", "0", "-", "-", "-", "0"]),
+        ),
         // NBin, NBout and fetch request together: NBout wins; its first beat goes out in the grant cycle
         cyc_owned(
             [
-                row(&["0", "1", "0", "1", "100", "0", "200", "1", "0", "2", "4", "0", "3"]),
+                row(&[
+                    "0", "1", "0", "1", "100", "0", "200", "1", "0", "2", "4", "0", "3",
+                ]),
                 vec![nbin_tag.clone(), z.clone(), nbout_tag.clone()],
                 row(&["1", "400", "1", "4", "0"]),
             ]
             .concat(),
-            [row(&["0", "0", "1", "3", "0", "1", "1", "200"]), vec![tag(3, 2, true, false)], row(&["4", "0"])].concat(),
+            [
+                row(&["0", "0", "1", "3", "0", "1", "1", "200"]),
+                vec![tag(3, 2, true, false)],
+                row(&["4", "0"]),
+            ]
+            .concat(),
         ),
         // second (last) beat from the registers; the port is busy, NBin waits
         cyc_owned(
             [
-                row(&["0", "1", "0", "0", "100", "0", "0", "1", "0", "0", "4", "0", "0"]),
+                row(&[
+                    "0", "1", "0", "0", "100", "0", "0", "1", "0", "0", "4", "0", "0",
+                ]),
                 vec![nbin_tag.clone(), z.clone(), z.clone()],
                 row(&["1", "400", "1", "4", "0"]),
             ]
             .concat(),
-            [row(&["0", "0", "0", "0", "1", "1", "1", "208"]), vec![tag(3, 2, true, true)], row(&["3", "0"])].concat(),
+            [
+                row(&["0", "0", "0", "0", "1", "1", "1", "208"]),
+                vec![tag(3, 2, true, true)],
+                row(&["3", "0"]),
+            ]
+            .concat(),
         ),
         // free again: NBin's one-beat row, tagged owner 1 and last beat; fetch still waits
         cyc_owned(
             [
-                row(&["0", "1", "0", "0", "100", "0", "0", "1", "0", "0", "4", "0", "0"]),
+                row(&[
+                    "0", "1", "0", "0", "100", "0", "0", "1", "0", "0", "4", "0", "0",
+                ]),
                 vec![nbin_tag.clone(), z.clone(), z.clone()],
                 row(&["1", "400", "1", "4", "0"]),
             ]
             .concat(),
-            [row(&["1", "0", "0", "1", "0", "1", "0", "100"]), vec![tag(1, 1, false, true)], row(&["4", "0"])].concat(),
+            [
+                row(&["1", "0", "0", "1", "0", "1", "0", "100"]),
+                vec![tag(1, 1, false, true)],
+                row(&["4", "0"]),
+            ]
+            .concat(),
         ),
         // SB and fetch: SB (owner 2) wins
         cyc_owned(
             [
-                row(&["0", "0", "1", "0", "0", "300", "0", "0", "1", "0", "0", "2", "0"]),
+                row(&[
+                    "0", "0", "1", "0", "0", "300", "0", "0", "1", "0", "0", "2", "0",
+                ]),
                 vec![z.clone(), z.clone(), z.clone()],
                 row(&["1", "400", "1", "4", "0"]),
             ]
             .concat(),
-            [row(&["0", "1", "0", "2", "0", "1", "0", "300"]), vec![tag(2, 0, false, true)], row(&["2", "0"])].concat(),
+            [
+                row(&["0", "1", "0", "2", "0", "1", "0", "300"]),
+                vec![tag(2, 0, false, true)],
+                row(&["2", "0"]),
+            ]
+            .concat(),
         ),
         // the fetch unit alone: owner 4, lowest priority
         cyc_owned(
-            [row(&["0"; 13]), vec![z.clone(), z.clone(), z.clone()], row(&["1", "400", "1", "4", "0"])].concat(),
-            [row(&["0", "0", "0", "4", "0", "1", "0", "400"]), vec![tag(4, 0, false, true)], row(&["4", "1"])].concat(),
+            [
+                row(&["0"; 13]),
+                vec![z.clone(), z.clone(), z.clone()],
+                row(&["1", "400", "1", "4", "0"]),
+            ]
+            .concat(),
+            [
+                row(&["0", "0", "0", "4", "0", "1", "0", "400"]),
+                vec![tag(4, 0, false, true)],
+                row(&["4", "1"]),
+            ]
+            .concat(),
         ),
         // idle
-        cyc_owned(row(&["0"; 21]), row(&["0", "0", "0", "0", "0", "0", "-", "-", "-", "-", "0"])),
+        cyc_owned(
+            row(&["0"; 21]),
+            row(&["0", "0", "0", "0", "0", "0", "-", "-", "-", "-", "0"]),
+        ),
     ];
     let mut p = MemPort::new(BPC);
     behaves(

@@ -21,15 +21,17 @@ const PROG_BASE: u64 = 0x1000;
 /// Start cycle S of an n-instruction program: L + n * ceil(INSTR_BYTES / BPC).
 fn fill(n: u64) -> u64 {
     let cfg = AccelConfig::tiny();
-    cfg.dram.latency_cycles as u64
-        + n * cfg.beats(arch::isa::fields::INSTR_BYTES as u32) as u64
+    cfg.dram.latency_cycles as u64 + n * cfg.beats(arch::isa::fields::INSTR_BYTES as u32) as u64
 }
 
 /// The DRAM model's initial words: `init` plus the program at [`PROG_BASE`].
 fn with_program(prog: &[Word], init: &BTreeMap<u64, u16>) -> BTreeMap<u64, u16> {
     let mut m = init.clone();
     for (k, pair) in arch::isa::program::image(prog).chunks(2).enumerate() {
-        m.insert((PROG_BASE >> 1) + k as u64, u16::from_le_bytes([pair[0], pair[1]]));
+        m.insert(
+            (PROG_BASE >> 1) + k as u64,
+            u16::from_le_bytes([pair[0], pair[1]]),
+        );
     }
     m
 }

@@ -163,10 +163,7 @@ fn bad_output_directories_are_one_line_errors() {
     c.name = "custom".into();
     c.tn = 8;
     let target = base.path().join("never");
-    assert!(matches!(
-        emit_verilog(&c, &target),
-        Err(HdlError::Rtl(_))
-    ));
+    assert!(matches!(emit_verilog(&c, &target), Err(HdlError::Rtl(_))));
     assert!(!target.exists());
 }
 
@@ -188,7 +185,10 @@ fn edited_presets_build_and_structural_changes_are_refused_by_field() {
     bad.name = "deep-imem".into();
     bad.imem_depth = 2048;
     let e = hdl::flow::emit::top_verilog(&bad).unwrap_err().to_string();
-    assert!(e.contains("field `imem_depth` is 2048") && e.contains("1024"), "{e}");
+    assert!(
+        e.contains("field `imem_depth` is 2048") && e.contains("1024"),
+        "{e}"
+    );
     let mut bad = AccelConfig::tiny();
     bad.tn = 8;
     let e = hdl::flow::emit::top_verilog(&bad).unwrap_err().to_string();

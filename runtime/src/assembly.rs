@@ -194,7 +194,10 @@ mod tests {
         ));
         let long = "nop\n".repeat(cfg.imem_depth as usize) + "end\n";
         // longer than the instruction memory: fine, the machine fetches it from DRAM
-        assert_eq!(assemble(&long, "p.s", &cfg).unwrap().len(), cfg.imem_depth as usize + 1);
+        assert_eq!(
+            assemble(&long, "p.s", &cfg).unwrap().len(),
+            cfg.imem_depth as usize + 1
+        );
     }
 
     #[test]

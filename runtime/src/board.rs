@@ -106,7 +106,14 @@ pub fn command(opts: &BoardOptions, out: &mut dyn Write) -> Result<Vec<LayerRun>
                 cfg.dram.size_bytes.min(1 << 28),
             )
             .map_err(device_err)?;
-            drive(&cfg, &work, opts, bus, "simulated board (Verilator model of the AXI-wrapped RTL)", out)
+            drive(
+                &cfg,
+                &work,
+                opts,
+                bus,
+                "simulated board (Verilator model of the AXI-wrapped RTL)",
+                out,
+            )
         }
         Target::Mmio {
             regs,
@@ -116,8 +123,15 @@ pub fn command(opts: &BoardOptions, out: &mut dyn Write) -> Result<Vec<LayerRun>
             buf_phys,
             buf_bytes,
         } => {
-            let bus = MmioBus::open(regs, *reg_phys, buf, *buf_offset, *buf_phys, *buf_bytes as usize)
-                .map_err(device_err)?;
+            let bus = MmioBus::open(
+                regs,
+                *reg_phys,
+                buf,
+                *buf_offset,
+                *buf_phys,
+                *buf_bytes as usize,
+            )
+            .map_err(device_err)?;
             drive(&cfg, &work, opts, bus, &format!("board at {regs}"), out)
         }
     }
@@ -201,7 +215,9 @@ fn drive<B: RegisterBus>(
         )?;
         runs.push(r);
     }
-    let (c, b): (u64, u64) = runs.iter().fold((0, 0), |(c, b), r| (c + r.cycles, b + r.bus_cycles));
+    let (c, b): (u64, u64) = runs
+        .iter()
+        .fold((0, 0), |(c, b), r| (c + r.cycles, b + r.bus_cycles));
     writeln!(
         out,
         "all {} layers ran: {c} core cycles, {b} AXI cycles, {:.3} ms at {} MHz",

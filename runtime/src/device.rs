@@ -204,7 +204,11 @@ impl<B: RegisterBus> Device for AxiDevice<B> {
             self.check(*a, b.len() as u64)?;
         }
         // the core fetches the program from its DRAM: put it after the image
-        let data_end = image.iter().map(|(a, b)| a + b.len() as u64).max().unwrap_or(0);
+        let data_end = image
+            .iter()
+            .map(|(a, b)| a + b.len() as u64)
+            .max()
+            .unwrap_or(0);
         let prog_base = arch::isa::program::default_base(&self.cfg, program, data_end);
         let bytes = arch::isa::program::image(program);
         if prog_base + bytes.len() as u64 > self.size {

@@ -129,7 +129,11 @@ pub fn command(args: &VerifyOptions, out: &mut dyn Write) -> Result<(), RunError
                                 "{} {} cycles{} in {:.3} s = {:.0} cycles/s",
                                 b.backend,
                                 b.outcome.cycles,
-                                if b.cycles_compared { "" } else { " (not compared: AXI timing)" },
+                                if b.cycles_compared {
+                                    ""
+                                } else {
+                                    " (not compared: AXI timing)"
+                                },
                                 b.seconds,
                                 b.outcome.cycles as f64 / b.seconds.max(1e-9)
                             )

@@ -95,7 +95,9 @@ fn oversized_programs_and_images_are_refused() {
 #[test]
 fn a_program_longer_than_the_instruction_memory_runs_through_the_driver() {
     let cfg = AccelConfig::tiny();
-    let spec = "conv:nx=6,ny=6,k=3,ni=8,no=8,pad=1,act=relu".parse().unwrap();
+    let spec = "conv:nx=6,ny=6,k=3,ni=8,no=8,pad=1,act=relu"
+        .parse()
+        .unwrap();
     let v = vectors::layer_vector(&cfg, &spec, 8, 9).unwrap();
     assert!(
         v.program.len() > cfg.imem_depth as usize,

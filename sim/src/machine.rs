@@ -140,7 +140,12 @@ impl Machine {
     /// (they were zero before: the base lies after every byte of data and
     /// every byte the program's DMAs touch), so repeated runs on one DRAM do
     /// not pile programs up.
-    fn run_loaded(&mut self, program: &[Word], dram: &mut Dram, mode: Mode) -> Result<RunStats, SimError> {
+    fn run_loaded(
+        &mut self,
+        program: &[Word],
+        dram: &mut Dram,
+        mode: Mode,
+    ) -> Result<RunStats, SimError> {
         let base = self.load_program(program, dram)?;
         let r = self.run_mode(base, program.len(), dram, mode);
         dram.zero(base, program.len() * arch::isa::fields::INSTR_BYTES)?;
@@ -235,4 +240,3 @@ fn encode(program: &[Instruction]) -> Result<Vec<Word>, SimError> {
         .map(|(index, i)| i.encode().map_err(|err| SimError::Encode { index, err }))
         .collect()
 }
-

@@ -247,8 +247,11 @@ impl AccelEngine {
                     dram.write(a, page).map_err(|e| run_err(step, be, e))?;
                 }
                 // the fetched program is in the image: drop it, as `Machine::run` does
-                dram.zero(v.program_base(), v.program.len() * arch::isa::fields::INSTR_BYTES)
-                    .map_err(|e| run_err(step, be, e))?;
+                dram.zero(
+                    v.program_base(),
+                    v.program.len() * arch::isa::fields::INSTR_BYTES,
+                )
+                .map_err(|e| run_err(step, be, e))?;
                 let mut c = Counters::new();
                 c.add(Event::Cycles, out.cycles);
                 c

@@ -21,7 +21,9 @@
 //! has no loader: after `start` it clears the core for a few cycles, then
 //! runs it to `done`.
 
-use crate::widths::{AxiCmdFields, TagFields, AXI_CMD_BITS, OWNERW, OWNER_FETCH, OWNER_NBIN, OWNER_NBOUT};
+use crate::widths::{
+    AxiCmdFields, TagFields, AXI_CMD_BITS, OWNERW, OWNER_FETCH, OWNER_NBIN, OWNER_NBOUT,
+};
 use arch::isa::fields::INSTR_BYTES;
 use arch::AccelConfig;
 use rust_hdl::prelude::*;
@@ -234,8 +236,7 @@ fn c16(v: u32) -> Constant<Bits<16>> {
     Constant::new((v as u64).into())
 }
 
-impl<const BW: usize, const SW: usize, const RW: usize> AxiMaster<BW, SW, RW>
-{
+impl<const BW: usize, const SW: usize, const RW: usize> AxiMaster<BW, SW, RW> {
     /// The master for `cfg` (checks the type-level widths against it).
     pub fn new(cfg: &AccelConfig) -> Result<Self, MasterError> {
         let bpc = cfg.dram.bytes_per_cycle;
@@ -388,14 +389,13 @@ impl<const BW: usize, const SW: usize, const RW: usize> AxiMaster<BW, SW, RW>
 
 // mode: 0 idle, 1 clear (core run low), 3 run
 // eng: 0 idle, 1 read row, 2 write row, 3 answer write row
-impl<const BW: usize, const SW: usize, const RW: usize> Logic for AxiMaster<BW, SW, RW>
-{
+impl<const BW: usize, const SW: usize, const RW: usize> Logic for AxiMaster<BW, SW, RW> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, mode, eng, clr_n, run_q, done_q, berr, credit, wpend, off, a_addr,
-            a_left, a_valid, a_write, a_cur, a_len, a_bursts, r_left, r_first, prev, e_left,
-            w_left, w_addr, w_first, w_rem, w_nb, w_prev, b_got
+            self, clock, mode, eng, clr_n, run_q, done_q, berr, credit, wpend, off, a_addr, a_left,
+            a_valid, a_write, a_cur, a_len, a_bursts, r_left, r_first, prev, e_left, w_left,
+            w_addr, w_first, w_rem, w_nb, w_prev, b_got
         );
         clock!(self, clock, cmdq, wdq, respq);
         // ---- core side: clock enable, command and data capture, responses

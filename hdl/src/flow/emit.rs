@@ -101,9 +101,15 @@ pub fn block_verilog(cfg: &AccelConfig, block: Design) -> Result<String, HdlErro
                 n.connect_all();
                 Ok(generate_verilog(&n))
             } else {
-                Err(crate::top::rtl_kind(cfg).err().map(HdlError::from).unwrap_or_else(|| {
-                    HdlError::Unsupported(format!("configuration `{}`: no NFU block for tn = {}", cfg.name, cfg.tn))
-                }))
+                Err(crate::top::rtl_kind(cfg)
+                    .err()
+                    .map(HdlError::from)
+                    .unwrap_or_else(|| {
+                        HdlError::Unsupported(format!(
+                            "configuration `{}`: no NFU block for tn = {}",
+                            cfg.name, cfg.tn
+                        ))
+                    }))
             }
         }
     }

@@ -67,7 +67,10 @@ impl Fetch {
     pub fn unfetchable(&self, i: usize, cfg: &AccelConfig) -> String {
         let addr = self.base + (i * INSTR_BYTES) as u64;
         if !self.base.is_multiple_of(2) {
-            format!("prog_base {:#x} is odd (instructions are fetched in 16-bit words)", self.base)
+            format!(
+                "prog_base {:#x} is odd (instructions are fetched in 16-bit words)",
+                self.base
+            )
         } else {
             format!(
                 "instruction {i} at DRAM bytes {addr:#x}..{:#x} lies outside the {:#x}-byte DRAM",
@@ -111,7 +114,12 @@ impl Fetch {
 
     /// End of the write cycle of fetch row `w`: read the instruction from
     /// DRAM into its `imem` entry.
-    pub fn write_row(&mut self, w: InFlight, dram: &Dram, cnt: &mut Counters) -> Result<(), SimError> {
+    pub fn write_row(
+        &mut self,
+        w: InFlight,
+        dram: &Dram,
+        cnt: &mut Counters,
+    ) -> Result<(), SimError> {
         let Transfer::Fetch { index, addr } = w.transfer else {
             return Err(SimError::Internal("fetch unit given a DMA row".into()));
         };

@@ -197,7 +197,9 @@ impl<'a> Core<'a> {
         }
         // port
         let dmas = &self.dmas;
-        let granted = self.port.arbitrate(t, |b| dmas.get(b).requests(), fetch_req);
+        let granted = self
+            .port
+            .arbitrate(t, |b| dmas.get(b).requests(), fetch_req);
         if let Some(o) = granted {
             let g = match o {
                 Owner::Dma(b) => self.dmas.get_mut(b).grant(self.bufs, &mut self.cnt),
@@ -259,10 +261,11 @@ impl<'a> Core<'a> {
         let w = self.port.pop_written_by(c).expect("due row");
         let frac = self.cfg.frac_bits;
         match w.unit {
-            Owner::Dma(b) => self
-                .dmas
-                .get_mut(b)
-                .write_row(w, frac, self.bufs, self.dram, &mut self.cnt)?,
+            Owner::Dma(b) => {
+                self.dmas
+                    .get_mut(b)
+                    .write_row(w, frac, self.bufs, self.dram, &mut self.cnt)?
+            }
             Owner::Fetch => self.fetch.write_row(w, self.dram, &mut self.cnt)?,
         }
         Ok(true)

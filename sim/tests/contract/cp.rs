@@ -137,11 +137,20 @@ fn fetch_errors_and_no_end_take_their_index() {
     let base = size - 4 * INSTR_BYTES - 40;
     let nop = ins().encode().unwrap();
     for k in 0..4 {
-        d.write(base + k * INSTR_BYTES, &arch::isa::program::word_bytes(&nop)).unwrap();
+        d.write(
+            base + k * INSTR_BYTES,
+            &arch::isa::program::word_bytes(&nop),
+        )
+        .unwrap();
     }
     // fill: 4 rows, S = L + 40; dispatches S+1..S+4, holds 4 in S+5: T = S + 6
     match m.run_at(base, 6, &mut d) {
-        Err(SimError::Halted { class: HaltClass::Fetch, index: 4, cycle, .. }) => {
+        Err(SimError::Halted {
+            class: HaltClass::Fetch,
+            index: 4,
+            cycle,
+            ..
+        }) => {
             assert_eq!(cycle, fill(4) + 6)
         }
         other => panic!("{other:?}"),
@@ -150,13 +159,23 @@ fn fetch_errors_and_no_end_take_their_index() {
     // fetch error at index 0 in cycle 1: T = 2. An odd base likewise.
     for base in [size, size + 0x1000, 0x101] {
         match m.run_at(base, 3, &mut d) {
-            Err(SimError::Halted { class: HaltClass::Fetch, index: 0, cycle: 2, .. }) => {}
+            Err(SimError::Halted {
+                class: HaltClass::Fetch,
+                index: 0,
+                cycle: 2,
+                ..
+            }) => {}
             other => panic!("base {base:#x}: {other:?}"),
         }
     }
     // A program without `end`: no_end at its length (3 dispatches, T = S + 5).
     match m.run_at(base, 3, &mut d) {
-        Err(SimError::Halted { class: HaltClass::NoEnd, index: 3, cycle, .. }) => {
+        Err(SimError::Halted {
+            class: HaltClass::NoEnd,
+            index: 3,
+            cycle,
+            ..
+        }) => {
             assert_eq!(cycle, fill(3) + 5)
         }
         other => panic!("{other:?}"),
