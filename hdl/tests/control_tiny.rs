@@ -91,15 +91,19 @@ fn run_icarus(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: us
     let v = generate_verilog(&sys);
     let dir = tempfile::tempdir().unwrap();
     let tb = format!(
-        "module tb;\nreg clock = 0; reg run = 0; reg [31:0] prog_len = {len}; reg [31:0] prog_base = {PROG_BASE};\n\
-         wire done; wire [2:0] err_class; wire [31:0] err_index; wire [31:0] cycles;\n\
+        "module tb;\nreg clock = 0; reg run = 0; reg [{pcm1}:0] prog_len = {len}; reg [{dam1}:0] prog_base = {PROG_BASE};\n\
+         wire done; wire [{errm1}:0] err_class; wire [{pcm1}:0] err_index; wire [{cycm1}:0] cycles;\n\
          top dut(.clock(clock), .run(run), .prog_base(prog_base), .prog_len(prog_len), .done(done), .err_class(err_class), .err_index(err_index), .cycles(cycles));\n\
          always #5 clock = ~clock;\ninteger k;\n\
          initial begin\n  repeat (2) @(posedge clock);\n  #1 run = 1;\n\
            repeat (8000) begin @(posedge clock); #1 if (done) begin\n\
              $display(\"RESULT %0d %0d %0d\", cycles, err_class, err_index);\n\
              for (k = 0; k < {n}; k = k + 1) $display(\"W %0d\", dut.dram.mem[({at} >> 1) + k]);\n\
-             $finish; end end\n  $display(\"TIMEOUT\"); $finish;\nend\nendmodule\n"
+             $finish; end end\n  $display(\"TIMEOUT\"); $finish;\nend\nendmodule\n",
+        pcm1 = hdl::widths::PCW - 1,
+        dam1 = hdl::widths::DAW - 1,
+        errm1 = hdl::widths::ERRW - 1,
+        cycm1 = hdl::widths::CYCW - 1,
     );
     std::fs::write(dir.path().join("sys.v"), v).unwrap();
     std::fs::write(dir.path().join("tb.v"), tb).unwrap();
