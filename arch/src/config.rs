@@ -24,6 +24,16 @@ pub const MAX_STAGE_DEPTH: u32 = 8;
 pub const MAX_DRAM_LATENCY: u32 = 4096;
 /// Largest DMA queue depth, in slots.
 pub const MAX_QUEUE_DEPTH: u32 = 64;
+/// Cycles the AXI master (`hdl::axi::master`) adds to the memory latency the
+/// core sees: a board preset's `dram.latency_cycles` is the DDR path's
+/// latency (`ARVALID` accepted to first `RVALID`, PL cycles) plus these
+/// (docs/boards.md, "AXI behaviour"; `backends/tests/axi_equivalence.rs`
+/// checks the sum is tight).
+pub const AXI_MASTER_CYCLES: u32 = 5;
+/// The board presets' assumed DDR read latency through the PS's HP port,
+/// PL cycles at 187.5 MHz from `ARVALID` accepted to the first `RVALID`
+/// (about 235 ns; an assumption, not a measurement: docs/boards.md).
+pub const BOARD_DDR_CYCLES: u32 = 44;
 
 /// The external-memory timing model, shared by `sim/` and the RTL testbench
 /// memory (see docs/microarchitecture.md, "Memory port").
@@ -121,7 +131,7 @@ pub enum ConfigError {
 }
 
 /// Names of the built-in presets, in the order `diannao presets` lists them.
-pub const PRESET_NAMES: &[&str] = &["diannao", "tiny", "zcu104"];
+pub const PRESET_NAMES: &[&str] = &["diannao", "tiny", "zcu104", "kv260"];
 
 fn field(field: &'static str, reason: impl Into<String>) -> ConfigError {
     ConfigError::Field {
@@ -185,24 +195,31 @@ impl AccelConfig {
         }
     }
 
-    /// A machine sized for the Xilinx XCZU7EV (ZCU104 board): 1,728 DSP48E2,
-    /// 312 RAMB36E2 (11 Mb), 96 URAM288 (27 Mb), 230,400 LUTs, 460,800 FFs.
-    /// Tn = 32 uses 1,024 multipliers (59% of the DSPs); SB 256 KB fits in
-    /// 8 URAM288 blocks' worth of capacity; 200 MHz; memory through one
-    /// 128-bit AXI HP port (16 B/cycle = 3.2 GB/s at 200 MHz).
+    /// The ZCU104 board's machine (XCZU7EV-2: 1,728 DSP48E2, 312 RAMB36E2,
+    /// 96 URAM288, 230,400 LUTs): Tn = 32 (1,024 multipliers, the largest
+    /// power of two the DSPs hold); each buffer 512 rows, the depth of one
+    /// RAMB36E2 in its 72-bit mode, so SB (16,384-bit rows) takes 228 of the
+    /// 312 RAMB36E2 and NBin, both NBout copies and imem most of the rest
+    /// (docs/boards.md, "Board presets", has the Yosys figures).
+    /// Clock and memory are the board project's: `pl_clk0` at 187.5 MHz
+    /// (the PS IOPLL's 1,500 MHz / 8) and one 128-bit `S_AXI_HP0_FPD` port
+    /// (16 B per PL cycle, 3.0 GB/s, well below the 19.2 GB/s of the PS's
+    /// 64-bit DDR4-2400). The latency is the one the core sees through
+    /// `hdl::axi::master`: [`AXI_MASTER_CYCLES`] plus an assumed
+    /// 44 PL cycles (about 235 ns) from `ARVALID` to the first `RVALID`.
     pub fn zcu104() -> Self {
         AccelConfig {
             name: "zcu104".into(),
             tn: 32,
-            nbin_bytes: 8 * 1024,
-            sb_bytes: 256 * 1024,
-            nbout_bytes: 8 * 1024,
+            nbin_bytes: 512 * 64,
+            sb_bytes: 512 * 2048,
+            nbout_bytes: 512 * 128,
             data_bits: DATA_BITS,
             frac_bits: 8,
             acc_bits: ACC_BITS,
-            clock_mhz: 200.0,
+            clock_mhz: 187.5,
             dram: DramTiming {
-                latency_cycles: 60,
+                latency_cycles: BOARD_DDR_CYCLES + AXI_MASTER_CYCLES,
                 bytes_per_cycle: 16,
                 size_bytes: 1 << 31,
             },
@@ -211,11 +228,50 @@ impl AccelConfig {
                 nfu2: 3,
                 nfu3: 3,
             },
-            imem_depth: 2048,
+            imem_depth: 512,
             queue_depth: 4,
             lfsr_seed: 0x1234_5678,
-            notes: "XCZU7EV (ZCU104): 1728 DSP48E2, 312 RAMB36E2, 96 URAM288, 230k LUT; \
-                    Tn=32 = 1024 DSPs; 128-bit AXI HP port at 200 MHz"
+            notes: "ZCU104 board (XCZU7EV-2): Tn=32 = 1024 of 1728 DSP48E2; 512-row buffers \
+                    (SB 1 MiB = 228 of 312 RAMB36E2); pl_clk0 187.5 MHz; 128-bit AXI HP port \
+                    (16 B/cycle); latency = 44 assumed DDR cycles + the AXI master's pipeline"
+                .into(),
+        }
+    }
+
+    /// The KV260 board's machine (K26 SOM, XCK26-2LV: 1,248 DSP48E2, 144
+    /// RAMB36E2, 64 URAM288, 117,120 LUTs): Tn = 16, because Tn = 32's
+    /// 16,384-bit SB rows need 228 RAMB36E2 (or as many URAM288) for width
+    /// alone, and its NFU's LUTs exceed the part (docs/boards.md); each
+    /// buffer 512 rows (SB 256 KiB in 57 RAMB36E2). Clock and memory as
+    /// [`AccelConfig::zcu104`]: 187.5 MHz `pl_clk0`, 128-bit HP port, the
+    /// same PS DDR4 path.
+    pub fn kv260() -> Self {
+        AccelConfig {
+            name: "kv260".into(),
+            tn: 16,
+            nbin_bytes: 512 * 32,
+            sb_bytes: 512 * 512,
+            nbout_bytes: 512 * 64,
+            data_bits: DATA_BITS,
+            frac_bits: 8,
+            acc_bits: ACC_BITS,
+            clock_mhz: 187.5,
+            dram: DramTiming {
+                latency_cycles: BOARD_DDR_CYCLES + AXI_MASTER_CYCLES,
+                bytes_per_cycle: 16,
+                size_bytes: 1 << 31,
+            },
+            pipeline: PipelineDepths {
+                nfu1: 3,
+                nfu2: 2,
+                nfu3: 3,
+            },
+            imem_depth: 1024,
+            queue_depth: 4,
+            lfsr_seed: 0x1234_5678,
+            notes: "KV260 board (XCK26-2LV): Tn=16 (Tn=32's SB rows do not fit 144 RAMB36E2); \
+                    512-row buffers (SB 256 KiB = 57 RAMB36E2); pl_clk0 187.5 MHz; 128-bit AXI \
+                    HP port; latency = 44 assumed DDR cycles + the AXI master's pipeline"
                 .into(),
         }
     }
@@ -226,6 +282,7 @@ impl AccelConfig {
             "diannao" => Ok(Self::diannao()),
             "tiny" => Ok(Self::tiny()),
             "zcu104" => Ok(Self::zcu104()),
+            "kv260" => Ok(Self::kv260()),
             other => Err(ConfigError::UnknownPreset(other.to_string())),
         }
     }

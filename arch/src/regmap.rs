@@ -166,7 +166,7 @@ pub const REGISTERS: &[Register] = &[
         offset: 0x20,
         access: Access::Ro,
         fields: &[],
-        doc: "AXI clock cycles from `start` to halt (the core's own `cycles` counter excludes the cycles it was held for the bus)",
+        doc: "AXI clock cycles from `start` to `status.done` (the core's own `cycles` counter excludes the cycles it was held for the bus, see `held_cycles`)",
     },
     Register {
         name: "counters_implemented",
@@ -181,6 +181,13 @@ pub const REGISTERS: &[Register] = &[
         access: Access::Ro,
         fields: &[],
         doc: "index of the failing instruction of the last run (valid when `error.class` is not 0)",
+    },
+    Register {
+        name: "held_cycles",
+        offset: 0x2C,
+        access: Access::Ro,
+        fields: &[],
+        doc: "AXI clock cycles of the last run in which the core was held because read data was late (0 when the bus met `dram.latency_cycles`; `bus_cycles` - `cycles` - `held_cycles` is the start and write-drain overhead)",
     },
 ];
 

@@ -6,9 +6,12 @@
 //! status and the whole memory model are read back: the bytes in the core's
 //! DRAM window `[dram_base, dram_base + size)` (mod 2^32) become the
 //! outcome's image (the program included, as on every backend), and any
-//! other non-zero byte (a write outside the window) fails the run. `Outcome::cycles` is the
-//! core's own `cycles` counter, which differs from the plain memory port's
-//! (the AXI latencies differ from the contract's fixed `L`).
+//! other non-zero byte (a write outside the window) fails the run.
+//! `Outcome::cycles` is the core's own `cycles` counter: the AXI master
+//! answers every beat exactly `L` core cycles after its command (holding the
+//! core when data is late), so it equals the simulator's for every bus
+//! timing; how long the run took on the bus is [`AxiRun::bus_cycles`], and
+//! [`AxiRun::held_cycles`] of it the core spent waiting.
 
 use crate::axi_harness::{AxiSim, Stats, Timing};
 use crate::rtl::status;
@@ -23,19 +26,21 @@ const NAME: &str = "verilator-axi";
 pub struct AxiRun {
     /// The outcome (status, whole DRAM image, core cycles).
     pub outcome: Outcome,
-    /// AXI clock cycles from start to halt (`bus_cycles`).
+    /// AXI clock cycles from start to done (`bus_cycles`).
     pub bus_cycles: u64,
+    /// AXI clock cycles the core was held for late read data (`held_cycles`).
+    pub held_cycles: u64,
     /// `status.bus_error`.
     pub bus_error: bool,
     /// Protocol statistics of the harness.
     pub stats: Stats,
 }
 
-/// The AXI-wrapped RTL under Verilator with randomised AXI timing.
+/// The AXI-wrapped RTL under Verilator, with the board's DDR model or randomised AXI timing.
 #[derive(Clone, Copy, Debug)]
 pub struct AxiBackend {
-    /// AXI model randomisation.
-    pub timing: Timing,
+    /// AXI memory timing; `None`: the vector's configuration's board DDR model ([`Timing::board`]).
+    pub timing: Option<Timing>,
     /// AXI byte address of the core's DRAM address 0.
     pub dram_base: u32,
     /// Give up after this many AXI cycles.
@@ -45,9 +50,9 @@ pub struct AxiBackend {
 impl Default for AxiBackend {
     fn default() -> Self {
         AxiBackend {
-            timing: Timing::default(),
-            // not bus-aligned: every row (instruction fetches included) is realigned
-            dram_base: 0x1000_0FC2,
+            timing: None,
+            // page-aligned, as the board driver's buffer is
+            dram_base: 0x1000_0000,
             max_cycles: 50_000_000,
         }
     }
@@ -67,7 +72,8 @@ fn off(name: &str) -> Result<u32, BackendError> {
 impl AxiBackend {
     /// Run `v` and return the outcome with the bus statistics.
     pub fn run_full(&self, v: &Vector) -> Result<AxiRun, BackendError> {
-        let mut s = AxiSim::start(&v.cfg, self.timing).map_err(fail)?;
+        let timing = self.timing.unwrap_or_else(|| Timing::board(&v.cfg));
+        let mut s = AxiSim::start(&v.cfg, timing).map_err(fail)?;
         let hash = s.reg_read(off("preset_hash")?).map_err(fail)?;
         if hash != regmap::preset_hash(&v.cfg) {
             return Err(fail(format!(
@@ -105,6 +111,7 @@ impl AxiBackend {
         let err_index = s.reg_read(off("error_index")?).map_err(fail)?;
         let cycles = s.reg_read(counter_offset(Event::Cycles)).map_err(fail)? as u64;
         let bus_cycles = s.reg_read(off("bus_cycles")?).map_err(fail)? as u64;
+        let held_cycles = s.reg_read(off("held_cycles")?).map_err(fail)? as u64;
         let dram = dram_image(&mut s, v, self.dram_base)?;
         let stats = s.stats().map_err(fail)?;
         Ok(AxiRun {
@@ -115,6 +122,7 @@ impl AxiBackend {
                 dram,
             },
             bus_cycles,
+            held_cycles,
             bus_error: regmap::STATUS_BUS_ERROR.get(st) == 1,
             stats,
         })
@@ -153,9 +161,9 @@ impl Backend for AxiBackend {
         NAME
     }
 
-    /// The AXI slave's latencies are not the contract's `L`: same DRAM and status, other cycles.
+    /// The core's cycles equal the contract's whatever the bus does (the master answers at `L`).
     fn cycle_exact(&self) -> bool {
-        false
+        true
     }
 
     /// Runs the vector and fails on any protocol violation or bus error.

@@ -38,10 +38,11 @@ impl RtlBackend {
     pub fn can_run(cfg: &arch::AccelConfig) -> Result<(), String> {
         match rtl_kind(cfg)? {
             RtlKind::Tiny => Ok(()),
-            RtlKind::Diannao => Err(
-                "rust-hdl simulation of the Tn = 16 top is too slow; use the verilator backend"
-                    .into(),
-            ),
+            k => Err(format!(
+                "rust-hdl simulation of the Tn = {} top (`{}` structure) is too slow; use the verilator backend",
+                cfg.tn,
+                k.name()
+            )),
         }
     }
 

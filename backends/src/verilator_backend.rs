@@ -12,13 +12,11 @@
 //! The testbench, the build cache and the parser of its output are shared
 //! with [`crate::icarus_backend`] (the same `tb.v` and `top.v` under Icarus).
 
-use crate::rtl::{dram_extent, dram_words, rtl_kind, status, words_image, RtlKind};
+use crate::rtl::{dram_extent, dram_words, status, words_image};
 use crate::{Backend, BackendError, Outcome, Vector};
 use arch::AccelConfig;
 use hdl::flow::eda::{self, EdaError, Tool};
-use hdl::top::{DiannaoTop, TinyTop};
 use hdl::widths::{CNT_BITS, ERRW, OWNERW, PCW};
-use rust_hdl::prelude::*;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -145,18 +143,7 @@ pub(crate) fn fail_as(backend: &'static str, m: impl Into<String>) -> BackendErr
 
 /// Verilog of the top for `cfg`.
 pub fn top_verilog(cfg: &AccelConfig) -> Result<String, String> {
-    Ok(match rtl_kind(cfg)? {
-        RtlKind::Tiny => {
-            let mut t = TinyTop::new(cfg);
-            t.connect_all();
-            generate_verilog(&t)
-        }
-        RtlKind::Diannao => {
-            let mut t = DiannaoTop::new(cfg);
-            t.connect_all();
-            generate_verilog(&t)
-        }
-    })
+    hdl::top::top_verilog(cfg).map_err(|e| e.to_string())
 }
 
 /// Compile-time parameters of the testbench.

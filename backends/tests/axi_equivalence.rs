@@ -1,25 +1,28 @@
 //! The AXI-wrapped RTL (Verilator, randomised AXI timing, protocol checks)
-//! ends with the same whole DRAM image and halt status as the plain memory port
-//! (Verilator on the bare top) on equivalence-suite vectors, at the tiny
-//! preset and at the `diannao` preset (a convolution, one whose program is
-//! longer than imem so the fetch unit refills it through AXI, a batched
-//! classifier).
+//! ends with the same whole DRAM image, halt status and core cycle count as
+//! the plain memory port (Verilator on the bare top) and the simulator on
+//! equivalence-suite vectors, at the tiny preset and at the `diannao` preset
+//! (a convolution, one whose program is longer than imem so the fetch unit
+//! refills it through AXI, a batched classifier): the master answers every
+//! beat exactly `L` core cycles after its command, holding the core when the
+//! bus is late. Under the board presets' DDR model the core is never held.
 
 use arch::isa::Instruction;
 use arch::AccelConfig;
 use backends::axi_backend::AxiBackend;
 use backends::axi_harness::Timing;
-use backends::{
-    compare, compare_memory, vectors, Backend, SimBackend, Status, Vector, VerilatorBackend,
-};
+use backends::{compare, vectors, Backend, SimBackend, Status, Vector, VerilatorBackend};
 use std::time::Instant;
+
+/// A DRAM base that is not bus-aligned: every row (instruction fetches included) is realigned.
+const MISALIGNED_BASE: u32 = 0x1000_0FC2;
 
 fn layer(cfg: &AccelConfig, spec: &str, batch: u32, seed: u64) -> Vector {
     let spec = spec.parse().unwrap_or_else(|e| panic!("{spec}: {e}"));
     vectors::layer_vector(cfg, &spec, batch, seed).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Run on the plain port and through AXI; demand equal DRAM and status; return (plain, axi) cycles.
+/// Run on the plain port and through AXI; demand equal DRAM, status and core cycles; return (plain, axi) cycles.
 fn same(v: &Vector, axi: &AxiBackend) -> (u64, u64, Status) {
     let p = VerilatorBackend::default()
         .run(v)
@@ -29,18 +32,12 @@ fn same(v: &Vector, axi: &AxiBackend) -> (u64, u64, Status) {
         .unwrap_or_else(|e| panic!("{}: {e}", v.name));
     assert_eq!(r.stats.violations, 0, "{}: {:?}", v.name, r.stats.messages);
     assert!(!r.bus_error, "{}: bus error", v.name);
-    assert_eq!(r.outcome.status, p.status, "{}: status", v.name);
-    if let Some(a) = p.dram.first_difference(&r.outcome.dram) {
-        panic!(
-            "{}: DRAM differs first at {a:#x}: plain {:#04x} vs axi {:#04x}",
-            v.name,
-            p.dram.byte(a),
-            r.outcome.dram.byte(a)
-        );
+    if let Err(m) = compare(v, "verilator", &p, "verilator-axi", &r.outcome) {
+        panic!("{m}");
     }
     eprintln!(
-        "{}: plain port {} cycles; AXI core {} cycles, {} bus cycles, {} AR / {} AW bursts, longest {}",
-        v.name, p.cycles, r.outcome.cycles, r.bus_cycles, r.stats.ar_bursts, r.stats.aw_bursts, r.stats.max_len
+        "{}: plain port {} cycles; AXI core {} cycles, {} bus cycles ({} held), {} AR / {} AW bursts, longest {}",
+        v.name, p.cycles, r.outcome.cycles, r.bus_cycles, r.held_cycles, r.stats.ar_bursts, r.stats.aw_bursts, r.stats.max_len
     );
     (p.cycles, r.outcome.cycles, p.status)
 }
@@ -58,10 +55,11 @@ fn layers_match_the_plain_port_under_random_axi_timing() {
     {
         let v = layer(&cfg, spec, *batch, 10 + k as u64);
         let axi = AxiBackend {
-            timing: Timing {
+            timing: Some(Timing {
                 seed: 7 + k as u64,
                 ..Timing::default()
-            },
+            }),
+            dram_base: MISALIGNED_BASE,
             ..AxiBackend::default()
         };
         let (_, _, st) = same(&v, &axi);
@@ -113,7 +111,7 @@ fn error_halt_matches() {
     );
     // the program without its final `end`: halts with no_end after draining
     v.program.pop();
-    let (_, _, st) = same(&v, &AxiBackend::default());
+    let (_, _, st) = same(&v, &harsh(5));
     assert!(
         matches!(st, Status::Error { ref class, .. } if class == "no_end"),
         "{st:?}"
@@ -153,12 +151,13 @@ fn slave_errors_set_the_sticky_bus_error_bit() {
 /// 0-30, RVALID/BVALID 40 %), with the DRAM base 6 bytes below a 4 KB page.
 fn harsh(seed: u64) -> AxiBackend {
     AxiBackend {
-        timing: Timing {
+        timing: Some(Timing {
             seed,
             ready_pct: 35,
+            min_latency: 0,
             max_latency: 30,
             valid_pct: 40,
-        },
+        }),
         dram_base: 0x1000_0FFA,
         ..AxiBackend::default()
     }
@@ -201,10 +200,11 @@ fn diannao_case(v: &Vector, seed: u64) -> backends::Outcome {
         (
             "default timing",
             AxiBackend {
-                timing: Timing {
+                timing: Some(Timing {
                     seed,
                     ..Timing::default()
-                },
+                }),
+                dram_base: MISALIGNED_BASE,
                 ..AxiBackend::default()
             },
         ),
@@ -216,15 +216,16 @@ fn diannao_case(v: &Vector, seed: u64) -> backends::Outcome {
             .unwrap_or_else(|e| panic!("{} ({what}): {e}", v.name));
         assert_eq!(r.stats.violations, 0, "{}: {:?}", v.name, r.stats.messages);
         assert!(!r.bus_error, "{} ({what}): bus error", v.name);
-        if let Err(m) = compare_memory(v, "sim", &sim, "verilator-axi", &r.outcome) {
+        if let Err(m) = compare(v, "sim", &sim, "verilator-axi", &r.outcome) {
             panic!("{what}: {m}");
         }
         eprintln!(
-            "{} ({what}): plain port {} cycles; AXI core {} cycles, {} bus cycles, {} AR / {} AW bursts, longest {} ({:.1} s)",
+            "{} ({what}): plain port {} cycles; AXI core {} cycles, {} bus cycles ({} held), {} AR / {} AW bursts, longest {} ({:.1} s)",
             v.name,
             sim.cycles,
             r.outcome.cycles,
             r.bus_cycles,
+            r.held_cycles,
             r.stats.ar_bursts,
             r.stats.aw_bursts,
             r.stats.max_len,
@@ -292,4 +293,75 @@ fn diannao_classifier_matches_the_plain_port() {
     );
     diannao_case(&v, 33);
     eprintln!("{}: {:.1} s", v.name, t.elapsed().as_secs_f64());
+}
+
+/// Under the board DDR model ([`Timing::board`]: first `RVALID` exactly
+/// `L - AXI_MASTER_CYCLES` cycles after `AR`, every channel streaming) the
+/// core is never held: the run on the bus takes the simulator's cycles plus
+/// the fixed start and drain overhead. One cycle less of latency budget
+/// holds it: `AXI_MASTER_CYCLES` is tight.
+fn board_model_case(v: &Vector) {
+    let sim = SimBackend::default()
+        .run(v)
+        .unwrap_or_else(|e| panic!("{}: {e}", v.name));
+    let board = AxiBackend::default();
+    let r = board
+        .run_full(v)
+        .unwrap_or_else(|e| panic!("{}: {e}", v.name));
+    assert_eq!(r.stats.violations, 0, "{}: {:?}", v.name, r.stats.messages);
+    if let Err(m) = compare(v, "sim", &sim, "verilator-axi", &r.outcome) {
+        panic!("{m}");
+    }
+    assert_eq!(
+        r.held_cycles, 0,
+        "{}: the board model held the core",
+        v.name
+    );
+    let overhead = r.bus_cycles - r.outcome.cycles;
+    eprintln!(
+        "{}: sim {} cycles = AXI core cycles; bus {} cycles (start and drain {overhead}), 0 held",
+        v.name, sim.cycles, r.bus_cycles
+    );
+    assert!(
+        overhead <= 8 + v.cfg.dram.latency_cycles as u64,
+        "{}: overhead {overhead}",
+        v.name
+    );
+    let mut slow = Timing::board(&v.cfg);
+    slow.min_latency += 1;
+    slow.max_latency += 1;
+    let r = AxiBackend {
+        timing: Some(slow),
+        ..AxiBackend::default()
+    }
+    .run_full(v)
+    .unwrap_or_else(|e| panic!("{}: {e}", v.name));
+    if let Err(m) = compare(
+        v,
+        "sim",
+        &sim,
+        "verilator-axi (one cycle slower)",
+        &r.outcome,
+    ) {
+        panic!("{m}");
+    }
+    assert!(
+        r.held_cycles > 0,
+        "{}: one cycle more DDR latency held nothing",
+        v.name
+    );
+}
+
+#[test]
+fn tiny_board_model_never_holds_the_core() {
+    let cfg = AccelConfig::tiny();
+    for (k, (spec, batch)) in [
+        ("conv:nx=3,ny=3,k=2,ni=4,no=4,act=relu", 1),
+        ("class:ni=9,no=5,act=relu", 2),
+    ]
+    .iter()
+    .enumerate()
+    {
+        board_model_case(&layer(&cfg, spec, *batch, 40 + k as u64));
+    }
 }

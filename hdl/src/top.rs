@@ -435,22 +435,95 @@ impl<
 pub type TinyTop = Top<8, 2, 4, 5, 5, 4, 64, 256, 128, 64, 64, 256, 128, 512, 640>;
 /// The diannao preset's top (Tn = 16).
 pub type DiannaoTop = Top<10, 4, 9, 6, 6, 5, 256, 4096, 512, 512, 512, 4096, 512, 8192, 1024>;
+/// The zcu104 board preset's top (Tn = 32, 512-row buffers, 128-bit port).
+pub type Zcu104Top = Top<9, 4, 10, 9, 9, 9, 512, 16384, 1024, 128, 512, 16384, 1024, 32768, 640>;
+/// The kv260 board preset's top (Tn = 16, 512-row buffers, 128-bit port).
+pub type Kv260Top = Top<10, 4, 9, 9, 9, 9, 256, 4096, 512, 128, 256, 4096, 512, 8192, 640>;
 
 /// The RTL tops that exist: one per structure, because the widths are const
-/// generics ([`TinyTop`], [`DiannaoTop`]).
+/// generics ([`TinyTop`], [`DiannaoTop`], [`Zcu104Top`], [`Kv260Top`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RtlKind {
     /// Tn = 4 (`AccelConfig::tiny`'s structure).
     Tiny,
-    /// Tn = 16 (`AccelConfig::diannao`'s structure).
+    /// Tn = 16, 64 B port (`AccelConfig::diannao`'s structure).
     Diannao,
+    /// Tn = 32, 16 B port (`AccelConfig::zcu104`'s structure).
+    Zcu104,
+    /// Tn = 16, 16 B port (`AccelConfig::kv260`'s structure).
+    Kv260,
+}
+
+/// Stack of the thread [`top_verilog`] emits on: rust-hdl's emitter recurses
+/// deeply on the wide NFUs (the `diannao` and `zcu104` tops overflow the
+/// 2 MB default stack of spawned and test threads).
+pub const EMIT_STACK_BYTES: usize = 512 << 20;
+
+/// Run `f` on a thread with an [`EMIT_STACK_BYTES`] stack (for emitting or
+/// building the wide tops from any thread).
+pub fn on_big_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("rtl_emit".into())
+            .stack_size(EMIT_STACK_BYTES)
+            .spawn_scoped(s, f)
+            .expect("spawning the Verilog emission thread")
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
+}
+
+/// Verilog of the bare top for `cfg` (root module `top`): the one dispatch
+/// from a configuration to its top type ([`rtl_kind`]).
+pub fn top_verilog(cfg: &AccelConfig) -> Result<String, RtlError> {
+    fn emit<T: Block>(mut t: T) -> String {
+        t.connect_all();
+        generate_verilog(&t)
+    }
+    let kind = rtl_kind(cfg)?;
+    Ok(on_big_stack(|| match kind {
+        RtlKind::Tiny => emit(TinyTop::new(cfg)),
+        RtlKind::Diannao => emit(DiannaoTop::new(cfg)),
+        RtlKind::Zcu104 => emit(Zcu104Top::new(cfg)),
+        RtlKind::Kv260 => emit(Kv260Top::new(cfg)),
+    }))
+}
+
+impl RtlKind {
+    /// Every top, in the order errors list them.
+    pub const ALL: [RtlKind; 4] = [
+        RtlKind::Tiny,
+        RtlKind::Diannao,
+        RtlKind::Zcu104,
+        RtlKind::Kv260,
+    ];
+
+    /// The preset whose structure this top has.
+    pub fn preset(self) -> AccelConfig {
+        match self {
+            RtlKind::Tiny => AccelConfig::tiny(),
+            RtlKind::Diannao => AccelConfig::diannao(),
+            RtlKind::Zcu104 => AccelConfig::zcu104(),
+            RtlKind::Kv260 => AccelConfig::kv260(),
+        }
+    }
+
+    /// The preset's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            RtlKind::Tiny => "tiny",
+            RtlKind::Diannao => "diannao",
+            RtlKind::Zcu104 => "zcu104",
+            RtlKind::Kv260 => "kv260",
+        }
+    }
 }
 
 /// Why a configuration cannot be built as RTL (the field is named).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RtlError {
     /// No top has this NFU width.
-    #[error("configuration `{name}`: field `tn` is {tn}; RTL tops exist for tn = 4 (the `tiny` structure) and tn = 16 (the `diannao` structure)")]
+    #[error("configuration `{name}`: field `tn` is {tn}; RTL tops exist for tn = 4 (the `tiny` structure), 16 (`diannao`, `kv260`) and 32 (`zcu104`)")]
     NoTop {
         /// Configuration name.
         name: String,
@@ -495,16 +568,38 @@ pub fn rtl_kind(cfg: &AccelConfig) -> Result<RtlKind, RtlError> {
             size: cfg.dram.size_bytes,
         });
     }
-    let (kind, p) = match cfg.tn {
-        4 => (RtlKind::Tiny, AccelConfig::tiny()),
-        16 => (RtlKind::Diannao, AccelConfig::diannao()),
-        tn => {
-            return Err(RtlError::NoTop {
-                name: cfg.name.clone(),
-                tn,
-            })
+    let mut best: Option<(RtlKind, usize, (&'static str, String, String))> = None;
+    for kind in RtlKind::ALL {
+        let p = kind.preset();
+        if p.tn != cfg.tn {
+            continue;
         }
-    };
+        let diffs = structure_diffs(cfg, &p);
+        let Some(first) = diffs.first().cloned() else {
+            return Ok(kind);
+        };
+        if best.as_ref().map_or(true, |(_, n, _)| diffs.len() < *n) {
+            best = Some((kind, diffs.len(), first));
+        }
+    }
+    match best {
+        None => Err(RtlError::NoTop {
+            name: cfg.name.clone(),
+            tn: cfg.tn,
+        }),
+        Some((kind, _, (field, value, want))) => Err(RtlError::Structure {
+            name: cfg.name.clone(),
+            field,
+            value,
+            want,
+            tn: cfg.tn,
+            structure: kind.name(),
+        }),
+    }
+}
+
+/// The structural fields of `cfg` that differ from top `p`'s: (field, value, the top's).
+fn structure_diffs(cfg: &AccelConfig, p: &AccelConfig) -> Vec<(&'static str, String, String)> {
     let fields: [(&'static str, String, String); 9] = [
         (
             "nbin_bytes",
@@ -544,19 +639,5 @@ pub fn rtl_kind(cfg: &AccelConfig) -> Result<RtlKind, RtlError> {
             p.dram.bytes_per_cycle.to_string(),
         ),
     ];
-    match fields.into_iter().find(|(_, v, w)| v != w) {
-        None => Ok(kind),
-        Some((field, value, want)) => Err(RtlError::Structure {
-            name: cfg.name.clone(),
-            field,
-            value,
-            want,
-            tn: p.tn,
-            structure: if kind == RtlKind::Tiny {
-                "tiny"
-            } else {
-                "diannao"
-            },
-        }),
-    }
+    fields.into_iter().filter(|(_, v, w)| v != w).collect()
 }

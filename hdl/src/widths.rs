@@ -374,6 +374,35 @@ entry_layout! {
     tag [get_value_tag set_value_tag get_my_width_tag get_my_offset_tag] : TAG_BITS; "the core's beat tag (layout [`tag`])",
 }
 
+/// Width of the AXI master's row counters (beats, transfers, bytes, offsets), bits.
+pub const AXW: usize = 16;
+/// Width of the AXI master's core-cycle stamp (due times compare modulo 2^DUEW), bits.
+pub const DUEW: usize = 16;
+
+entry_layout! {
+    axi_due, AxiDueFields, AXI_DUE_BITS;
+    tag [get_value_tag set_value_tag get_my_width_tag get_my_offset_tag] : TAG_BITS; "the core's beat tag (layout [`tag`])",
+    write [get_value_write set_value_write get_my_width_write get_my_offset_write] : 1; "store beat (answered without data)",
+    due [get_value_due set_value_due get_my_width_due get_my_offset_due] : DUEW; "core cycle, modulo 2^DUEW, in which the beat is answered",
+}
+
+entry_layout! {
+    axi_rrow, AxiRrowFields, AXI_RROW_BITS;
+    off [get_value_off set_value_off get_my_width_off get_my_offset_off] : AXW; "row address modulo the bus bytes",
+    beats [get_value_beats set_value_beats get_my_width_beats get_my_offset_beats] : AXW; "core beats of the row",
+    xfers [get_value_xfers set_value_xfers get_my_width_xfers get_my_offset_xfers] : AXW; "AXI transfers of the row",
+    owner [get_value_owner set_value_owner get_my_width_owner get_my_offset_owner] : OWNERW; "port owner of the row (layout [`tag`])",
+}
+
+entry_layout! {
+    axi_wrow, AxiWrowFields, AXI_WROW_BITS;
+    off [get_value_off set_value_off get_my_width_off get_my_offset_off] : AXW; "row address modulo the bus bytes",
+    bytes [get_value_bytes set_value_bytes get_my_width_bytes get_my_offset_bytes] : AXW; "bytes of the row",
+    beats [get_value_beats set_value_beats get_my_width_beats get_my_offset_beats] : AXW; "core beats of the row",
+    xfers [get_value_xfers set_value_xfers get_my_width_xfers get_my_offset_xfers] : AXW; "AXI transfers of the row",
+    page [get_value_page set_value_page get_my_width_page get_my_offset_page] : 12; "first transfer's address modulo 4096",
+}
+
 const _: () = assert!(TAG_LAYOUT_BITS == TAG_BITS, "the tag table fills the tag");
 const _: () = assert!(dma_entry::width(dma_entry::Field::row) == ROWW);
 const _: () = assert!(nfu_entry::width(nfu_entry::Field::seq) == PCW);

@@ -18,8 +18,22 @@ fn tiny_axi_verilog_has_the_axi_ports() {
 }
 
 #[test]
-fn other_configurations_are_refused() {
-    assert!(axi_verilog(&AccelConfig::zcu104()).is_err());
+fn configurations_without_a_top_are_refused_by_field() {
+    let mut c = AccelConfig::diannao();
+    c.tn = 8;
+    let e = axi_verilog(&c).unwrap_err().to_string();
+    assert!(e.contains("field `tn` is 8"), "{e}");
+    let mut c = AccelConfig::kv260();
+    c.sb_bytes /= 2;
+    let e = axi_verilog(&c).unwrap_err().to_string();
+    assert!(
+        e.contains("field `sb_bytes`") && e.contains("`kv260`"),
+        "{e}"
+    );
+    let mut c = AccelConfig::zcu104();
+    c.dram.latency_cycles = 400;
+    let e = axi_verilog(&c).unwrap_err().to_string();
+    assert!(e.contains("field `dram.latency_cycles` is 400"), "{e}");
 }
 
 #[test]

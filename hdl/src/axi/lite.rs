@@ -78,6 +78,8 @@ pub struct AxiLiteSlave {
     pub err_index: Signal<In, Pc>,
     /// `bus_cycles`.
     pub bus_cycles: Signal<In, Bits<32>>,
+    /// `held_cycles`.
+    pub held_cycles: Signal<In, Bits<32>>,
     /// Counter `cycles`.
     pub c_cycles: Signal<In, Bits<32>>,
     /// Counter `instructions`.
@@ -107,6 +109,7 @@ pub struct AxiLiteSlave {
     a_hash: Constant<Bits<LITE_ADDR_BITS>>,
     a_id: Constant<Bits<LITE_ADDR_BITS>>,
     a_bus_cycles: Constant<Bits<LITE_ADDR_BITS>>,
+    a_held_cycles: Constant<Bits<LITE_ADDR_BITS>>,
     a_impl: Constant<Bits<LITE_ADDR_BITS>>,
     a_c_cycles: Constant<Bits<LITE_ADDR_BITS>>,
     a_c_instructions: Constant<Bits<LITE_ADDR_BITS>>,
@@ -157,6 +160,7 @@ impl AxiLiteSlave {
             err_class: Default::default(),
             err_index: Default::default(),
             bus_cycles: Default::default(),
+            held_cycles: Default::default(),
             c_cycles: Default::default(),
             c_instructions: Default::default(),
             c_nfu_busy: Default::default(),
@@ -183,6 +187,7 @@ impl AxiLiteSlave {
             a_hash: k(o("preset_hash")?),
             a_id: k(o("id")?),
             a_bus_cycles: k(o("bus_cycles")?),
+            a_held_cycles: k(o("held_cycles")?),
             a_impl: k(o("counters_implemented")?),
             a_c_cycles: k(counter_offset(Event::Cycles)),
             a_c_instructions: k(counter_offset(Event::Instructions)),
@@ -282,6 +287,9 @@ impl Logic for AxiLiteSlave {
         }
         if (self.araddr.val() & self.addr_mask.val()) == self.a_bus_cycles.val() {
             self.mux.next = self.bus_cycles.val();
+        }
+        if (self.araddr.val() & self.addr_mask.val()) == self.a_held_cycles.val() {
+            self.mux.next = self.held_cycles.val();
         }
         if (self.araddr.val() & self.addr_mask.val()) == self.a_impl.val() {
             self.mux.next = self.v_impl.val();

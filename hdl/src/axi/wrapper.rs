@@ -8,7 +8,7 @@
 use super::gate::ClockGate;
 use super::lite::{AxiLiteSlave, LITE_ADDR_BITS};
 use super::master::{AxiMaster, MasterError};
-use crate::top::{DiannaoTop, TinyTop};
+use crate::top::{DiannaoTop, Kv260Top, TinyTop, Zcu104Top};
 use arch::regmap::RegMapError;
 use arch::AccelConfig;
 use rust_hdl::prelude::*;
@@ -28,7 +28,7 @@ pub enum WrapError {
 }
 
 macro_rules! axi_top {
-    ($name:ident, $core:ty, $bw:expr, $sw:expr, $rw:expr) => {
+    ($name:ident, $core:ty, $bw:expr, $sw:expr) => {
         /// The wrapped accelerator for one preset (see the module docs).
         #[derive(LogicBlock)]
         pub struct $name {
@@ -129,8 +129,9 @@ macro_rules! axi_top {
             /// Register slave.
             pub lite: AxiLiteSlave,
             /// Memory master.
-            pub master: AxiMaster<$bw, $sw, $rw>,
+            pub master: AxiMaster<$bw, $sw>,
             bus_cycles: DFF<Bits<32>>,
+            held_cycles: DFF<Bits<32>>,
             n_instr: DFF<Bits<32>>,
             n_nfu: DFF<Bits<32>>,
             counting: Signal<Local, bool>,
@@ -190,6 +191,7 @@ macro_rules! axi_top {
                     lite: AxiLiteSlave::new(cfg)?,
                     master: AxiMaster::new(cfg)?,
                     bus_cycles: Default::default(),
+                    held_cycles: Default::default(),
                     n_instr: Default::default(),
                     n_nfu: Default::default(),
                     counting: Default::default(),
@@ -200,7 +202,7 @@ macro_rules! axi_top {
         impl Logic for $name {
             #[hdl_gen]
             fn update(&mut self) {
-                dff_setup!(self, clock, bus_cycles, n_instr, n_nfu);
+                dff_setup!(self, clock, bus_cycles, held_cycles, n_instr, n_nfu);
                 // ---- register slave
                 clock!(self, clock, lite);
                 self.lite.reset.next = self.reset.val();
@@ -227,6 +229,7 @@ macro_rules! axi_top {
                 self.lite.err_class.next = self.core.err_class.val();
                 self.lite.err_index.next = self.core.err_index.val();
                 self.lite.bus_cycles.next = self.bus_cycles.q.val();
+                self.lite.held_cycles.next = self.held_cycles.q.val();
                 self.lite.c_cycles.next = self.core.cycles.val();
                 self.lite.c_instructions.next = self.n_instr.q.val();
                 self.lite.c_nfu_busy.next = self.n_nfu.q.val();
@@ -284,6 +287,9 @@ macro_rules! axi_top {
                 if self.master.busy.val() {
                     self.bus_cycles.d.next = self.bus_cycles.q.val() + 1;
                 }
+                if self.master.held.val() {
+                    self.held_cycles.d.next = self.held_cycles.q.val() + 1;
+                }
                 if self.counting.val() && self.core.t_dispatch.val() {
                     self.n_instr.d.next = self.n_instr.q.val() + 1;
                 }
@@ -292,6 +298,7 @@ macro_rules! axi_top {
                 }
                 if self.lite.start.val() && !self.master.busy.val() {
                     self.bus_cycles.d.next = 0.into();
+                    self.held_cycles.d.next = 0.into();
                     self.n_instr.d.next = 0.into();
                     self.n_nfu.d.next = 0.into();
                 }
@@ -300,40 +307,27 @@ macro_rules! axi_top {
     };
 }
 
-axi_top!(TinyAxi, TinyTop, 64, 8, 96);
-axi_top!(DiannaoAxi, DiannaoTop, 512, 64, 544);
+axi_top!(TinyAxi, TinyTop, 64, 8);
+axi_top!(DiannaoAxi, DiannaoTop, 512, 64);
 
-/// Stack of the thread [`axi_verilog`] builds the design on: the `diannao`
-/// wrapper overflows a 2 MB stack (the default of spawned threads and of
-/// test threads).
-const EMIT_STACK_BYTES: usize = 256 << 20;
+axi_top!(Zcu104Axi, Zcu104Top, 128, 16);
+axi_top!(Kv260Axi, Kv260Top, 128, 16);
 
 /// Verilog of the wrapped accelerator for `cfg` (root module `top`). Built on
-/// a thread of its own with an [`EMIT_STACK_BYTES`] stack, so it works from
-/// any thread.
+/// a thread with a large stack ([`crate::top::on_big_stack`]), so it works
+/// from any thread.
 pub fn axi_verilog(cfg: &AccelConfig) -> Result<String, WrapError> {
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .name("axi_verilog".into())
-            .stack_size(EMIT_STACK_BYTES)
-            .spawn_scoped(s, || axi_verilog_here(cfg))
-            .expect("spawning the Verilog emission thread")
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p))
-    })
-}
-
-fn axi_verilog_here(cfg: &AccelConfig) -> Result<String, WrapError> {
-    Ok(match crate::top::rtl_kind(cfg)? {
-        crate::top::RtlKind::Tiny => {
-            let mut t = TinyAxi::new(cfg)?;
-            t.connect_all();
-            generate_verilog(&t)
-        }
-        crate::top::RtlKind::Diannao => {
-            let mut t = DiannaoAxi::new(cfg)?;
-            t.connect_all();
-            generate_verilog(&t)
-        }
+    fn emit<T: Block>(mut t: T) -> String {
+        t.connect_all();
+        generate_verilog(&t)
+    }
+    let kind = crate::top::rtl_kind(cfg)?;
+    crate::top::on_big_stack(|| {
+        Ok(match kind {
+            crate::top::RtlKind::Tiny => emit(TinyAxi::new(cfg)?),
+            crate::top::RtlKind::Diannao => emit(DiannaoAxi::new(cfg)?),
+            crate::top::RtlKind::Zcu104 => emit(Zcu104Axi::new(cfg)?),
+            crate::top::RtlKind::Kv260 => emit(Kv260Axi::new(cfg)?),
+        })
     })
 }

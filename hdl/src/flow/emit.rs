@@ -4,7 +4,6 @@
 //! and `README.md`. The directory is written atomically: into a temporary
 //! sibling directory first, then renamed into place.
 
-use crate::top::{DiannaoTop, TinyTop};
 use arch::AccelConfig;
 use rust_hdl::prelude::*;
 use std::fmt::Write as _;
@@ -61,18 +60,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> HdlError + '_ {
 
 /// Verilog of `top` for `cfg` (with an empty program).
 pub fn top_verilog(cfg: &AccelConfig) -> Result<String, HdlError> {
-    Ok(match crate::top::rtl_kind(cfg)? {
-        crate::top::RtlKind::Tiny => {
-            let mut t = TinyTop::new(cfg);
-            t.connect_all();
-            generate_verilog(&t)
-        }
-        crate::top::RtlKind::Diannao => {
-            let mut t = DiannaoTop::new(cfg);
-            t.connect_all();
-            generate_verilog(&t)
-        }
-    })
+    Ok(crate::top::top_verilog(cfg)?)
 }
 
 /// Which part of the design to emit or synthesize.
@@ -99,7 +87,11 @@ pub fn block_verilog(cfg: &AccelConfig, block: Design) -> Result<String, HdlErro
             } else if cfg.tn == 16 {
                 let mut n = crate::core::nfu::NfuDiannao::new(cfg).map_err(bad)?;
                 n.connect_all();
-                Ok(generate_verilog(&n))
+                Ok(crate::top::on_big_stack(|| generate_verilog(&n)))
+            } else if cfg.tn == 32 {
+                let mut n = crate::core::nfu::NfuZcu104::new(cfg).map_err(bad)?;
+                n.connect_all();
+                Ok(crate::top::on_big_stack(|| generate_verilog(&n)))
             } else {
                 Err(crate::top::rtl_kind(cfg)
                     .err()
