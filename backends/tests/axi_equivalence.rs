@@ -365,3 +365,30 @@ fn tiny_board_model_never_holds_the_core() {
         board_model_case(&layer(&cfg, spec, *batch, 40 + k as u64));
     }
 }
+
+#[test]
+fn kv260_board_model_never_holds_the_core() {
+    let t = Instant::now();
+    let cfg = AccelConfig::kv260();
+    board_model_case(&layer(
+        &cfg,
+        "conv:nx=4,ny=4,k=3,ni=32,no=32,pad=1,act=relu",
+        1,
+        50,
+    ));
+    board_model_case(&layer(&cfg, "class:ni=256,no=64,act=relu", 2, 51));
+    eprintln!("kv260: {:.1} s", t.elapsed().as_secs_f64());
+}
+
+#[test]
+fn zcu104_board_model_never_holds_the_core() {
+    let t = Instant::now();
+    let cfg = AccelConfig::zcu104();
+    board_model_case(&layer(
+        &cfg,
+        "conv:nx=4,ny=4,k=3,ni=64,no=64,pad=1,act=relu",
+        1,
+        60,
+    ));
+    eprintln!("zcu104: {:.1} s", t.elapsed().as_secs_f64());
+}

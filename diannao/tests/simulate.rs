@@ -450,6 +450,35 @@ fn verify_backends_replays_a_layer_on_every_backend() {
     assert!(!out.contains("DIFFER"), "{out}");
 }
 
+/// The board presets: the AXI-wrapped RTL under the board's DDR model gives
+/// the simulator's whole DRAM, status and cycle count.
+#[test]
+fn verify_board_presets_on_verilator_axi_with_equal_cycles() {
+    fn cycles(out: &str, backend: &str) -> u64 {
+        let k = out
+            .find(&format!(" {backend} "))
+            .unwrap_or_else(|| panic!("no {backend} in {out}"));
+        let rest = &out[k + backend.len() + 2..];
+        rest.split_whitespace().next().unwrap().parse().unwrap()
+    }
+    for (preset, layer) in [
+        ("zcu104", "conv:nx=6,ny=6,k=3,ni=32,no=64,act=relu"),
+        ("kv260", "pool:nx=8,ny=8,k=2,s=2,ni=32,kind=max"),
+    ] {
+        let out = ok(&[
+            "verify",
+            "--preset",
+            preset,
+            "--layer",
+            layer,
+            "--backends",
+            "sim,verilator-axi",
+        ]);
+        assert!(out.contains("IDENTICAL"), "{preset}: {out}");
+        assert_eq!(cycles(&out, "sim"), cycles(&out, "verilator-axi"), "{out}");
+    }
+}
+
 #[test]
 fn verify_writes_the_simulators_vcd_for_one_layer() {
     let dir = tempfile::tempdir().unwrap();

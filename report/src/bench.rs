@@ -10,6 +10,7 @@
 //! execution backends (simulator fast and stepped, Verilator on 1 and all
 //! threads, rust-hdl), their simulated cycles per second side by side.
 
+pub mod axi_ideal;
 pub mod backend_speed;
 
 use arch::AccelConfig;
@@ -48,6 +49,9 @@ pub struct BenchOptions {
     pub backends: Vec<String>,
     /// Print a line to stderr as each backend starts (backends mode).
     pub progress: bool,
+    /// Instead: the AXI path against an ideal port, every layer of the model
+    /// ([`axi_ideal::bench_axi`]); `Some(true)` also runs Verilator.
+    pub axi: Option<bool>,
 }
 
 /// The 1-minute load average (Linux `/proc/loadavg`).
@@ -402,6 +406,26 @@ fn to_json(r: &impl Serialize) -> Result<String, RunError> {
 
 /// Run `bench` (or, with `args.backends`, [`backend_speed::bench_backends`]) and render it.
 pub fn command(args: &BenchOptions) -> Result<String, RunError> {
+    if let Some(verilator) = args.axi {
+        let cfg =
+            runtime::configs::resolve(&args.preset).map_err(|e| RunError::Config(e.to_string()))?;
+        run::check_batch(args.batch)?;
+        let only: Vec<String> = args.layer.iter().cloned().collect();
+        let r = axi_ideal::bench_axi(
+            &cfg,
+            args.model.as_deref().unwrap_or("lenet5"),
+            &only,
+            args.batch,
+            args.seed,
+            verilator,
+            args.progress,
+        )?;
+        return if args.json {
+            to_json(&r)
+        } else {
+            Ok(axi_ideal::table(&r))
+        };
+    }
     if !args.backends.is_empty() {
         let cfg =
             runtime::configs::resolve(&args.preset).map_err(|e| RunError::Config(e.to_string()))?;

@@ -62,8 +62,9 @@ pub struct BoardOptions {
     pub target: Target,
     /// Give up a run after this many status polls.
     pub max_polls: u64,
-    /// The board's fabric clock (the PS's `pl_clk0`), MHz: converts AXI cycles to time.
-    pub clock_mhz: f64,
+    /// The board's fabric clock (the PS's `pl_clk0`), MHz: converts AXI cycles
+    /// to time; `None`: the preset's `clock_mhz` (what the board project asks the PS for).
+    pub clock_mhz: Option<f64>,
 }
 
 /// One layer's run on the device.
@@ -87,12 +88,16 @@ pub struct LayerRun {
 pub fn command(opts: &BoardOptions, out: &mut dyn Write) -> Result<Vec<LayerRun>, RunError> {
     let cfg = crate::configs::resolve(&opts.preset).map_err(|e| RunError::Config(e.to_string()))?;
     run::check_batch(opts.batch)?;
-    if opts.clock_mhz.is_nan() || opts.clock_mhz <= 0.0 {
+    let clock_mhz = opts.clock_mhz.unwrap_or(cfg.clock_mhz);
+    if clock_mhz.is_nan() || clock_mhz <= 0.0 {
         return Err(RunError::Board(format!(
-            "--clock-mhz must be positive (got {})",
-            opts.clock_mhz
+            "--clock-mhz must be positive (got {clock_mhz})"
         )));
     }
+    let opts = &BoardOptions {
+        clock_mhz: Some(clock_mhz),
+        ..opts.clone()
+    };
     let work = Workload::resolve(opts.model.as_deref(), opts.layer.as_deref())?;
     match &opts.target {
         Target::Sim { timing_seed } => {
@@ -137,6 +142,11 @@ pub fn command(opts: &BoardOptions, out: &mut dyn Write) -> Result<Vec<LayerRun>
     }
 }
 
+/// The clock `command` settled on (always set by then).
+fn clock_mhz(opts: &BoardOptions) -> f64 {
+    opts.clock_mhz.unwrap_or(f64::NAN)
+}
+
 fn device_err(e: DeviceError) -> RunError {
     RunError::Board(e.to_string())
 }
@@ -153,7 +163,11 @@ fn drive<B: RegisterBus>(
     writeln!(
         out,
         "board: {} on preset {} ({what}; preset hash checked), batch {}, seed {}, clock {} MHz",
-        work.name, cfg.name, opts.batch, opts.seed, opts.clock_mhz
+        work.name,
+        cfg.name,
+        opts.batch,
+        opts.seed,
+        clock_mhz(opts)
     )?;
     writeln!(
         out,
@@ -200,7 +214,7 @@ fn drive<B: RegisterBus>(
             instructions: v.program.len(),
             cycles: st.cycles,
             bus_cycles: st.bus_cycles,
-            seconds: st.bus_cycles as f64 / (opts.clock_mhz * 1e6),
+            seconds: st.bus_cycles as f64 / (clock_mhz(opts) * 1e6),
             counters,
         };
         writeln!(
@@ -222,8 +236,8 @@ fn drive<B: RegisterBus>(
         out,
         "all {} layers ran: {c} core cycles, {b} AXI cycles, {:.3} ms at {} MHz",
         runs.len(),
-        b as f64 / (opts.clock_mhz * 1e3),
-        opts.clock_mhz
+        b as f64 / (clock_mhz(opts) * 1e3),
+        clock_mhz(opts)
     )?;
     Ok(runs)
 }

@@ -23,6 +23,16 @@ pub struct BenchArgs {
     /// per second (Verilator's build and start-up timed apart).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub backends: Vec<String>,
+    /// Instead: the board's AXI path against an ideal memory port of the
+    /// same width and the DDR latency alone, every layer of --model
+    /// (default lenet5; --layer NAME keeps one), simulator cycles; add
+    /// --verilator to run each layer through the AXI-wrapped RTL under
+    /// Verilator with the board's DDR model (docs/boards.md).
+    #[arg(long, conflicts_with = "backends")]
+    pub axi: bool,
+    /// With --axi: also run the AXI-wrapped RTL under Verilator.
+    #[arg(long, requires = "axi")]
+    pub verilator: bool,
     /// Timed repetitions per measurement (the median is reported; with
     /// --backends each backend runs once).
     #[arg(long, default_value_t = 3, value_name = "N")]
@@ -55,6 +65,7 @@ impl BenchArgs {
             json: self.json.clone(),
             backends: self.backends.clone(),
             progress: true,
+            axi: self.axi.then_some(self.verilator),
         }
     }
 }

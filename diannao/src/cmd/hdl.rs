@@ -29,9 +29,9 @@ pub enum BlockArg {
 enum HdlCmd {
     /// Write the Verilog of a preset into a directory (top.v, filelist.f, lint_waivers.vlt, README.md), atomically.
     Emit {
-        /// Preset name or config file (RTL exists for tiny and diannao).
-        #[arg(long, value_name = "NAME|FILE", default_value = "diannao")]
-        preset: String,
+        /// Preset name or config file (default: the board's preset with --board, else diannao); any configuration with the structure of a top (tiny, diannao, zcu104, kv260) builds, a structural field that differs is refused by name.
+        #[arg(long, value_name = "NAME|FILE")]
+        preset: Option<String>,
         /// Output directory: must not exist, be empty, or hold an earlier emission (replaced).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
@@ -41,9 +41,9 @@ enum HdlCmd {
     },
     /// Estimate FPGA resources with Yosys `synth_xilinx -family xcup` and compare with a part (minutes for diannao).
     Report {
-        /// Preset name or config file.
-        #[arg(long, value_name = "NAME|FILE", default_value = "diannao")]
-        preset: String,
+        /// Preset name or config file (default: the board's preset with --board, else diannao).
+        #[arg(long, value_name = "NAME|FILE")]
+        preset: Option<String>,
         /// Part, board or part number (see `diannao hdl parts`).
         #[arg(long, default_value = "xczu7ev")]
         part: String,
@@ -84,11 +84,17 @@ pub fn run(a: HdlArgs) -> Result<()> {
     super::emit(&text(&a)?, None)
 }
 
+/// The preset a command uses: the one given, else the board's own preset
+/// (a board project builds the machine its preset describes), else `diannao`.
+fn default_preset<'a>(preset: &'a Option<String>, board: Option<&'a str>) -> &'a str {
+    preset.as_deref().or(board).unwrap_or("diannao")
+}
+
 /// The text `diannao hdl ...` prints on standard output.
 fn text(a: &HdlArgs) -> Result<String> {
     match &a.cmd {
         HdlCmd::Emit { preset, out, board } => {
-            let cfg = runtime::configs::resolve(preset)?;
+            let cfg = runtime::configs::resolve(default_preset(preset, board.as_deref()))?;
             let files = match board {
                 Some(b) => hdl::flow::board::emit_board(&cfg, board_named(b)?, out)?,
                 None => emit::emit_verilog(&cfg, out)?,
@@ -107,7 +113,7 @@ fn text(a: &HdlArgs) -> Result<String> {
         } => {
             let board = board.as_deref().map(board_named).transpose()?;
             let part = parts::lookup(board.map_or(part.as_str(), |b| b.device))?;
-            let cfg = runtime::configs::resolve(preset)?;
+            let cfg = runtime::configs::resolve(default_preset(preset, board.map(|b| b.name)))?;
             let block = match block {
                 BlockArg::Top => Design::Top,
                 BlockArg::Nfu => Design::Nfu,
