@@ -8,12 +8,13 @@
 //! outcome's image (the program included, as on every backend), and any
 //! other non-zero byte (a write outside the window) fails the run. `Outcome::cycles` is the
 //! core's own `cycles` counter, which differs from the plain memory port's
-//! (the AXI latencies differ from the contract's fixed `L`).
+//! (the AXI latencies differ from the contract's fixed `L`); `Outcome::counters`
+//! are every event counter, read as 64-bit values (low word, then high word).
 
 use crate::axi_harness::{AxiSim, Stats, Timing};
 use crate::rtl::status;
 use crate::{Backend, BackendError, Image, Outcome, Vector};
-use arch::events::Event;
+use arch::events::{Counters, Event};
 use arch::regmap::{self, counter_offset};
 
 const NAME: &str = "verilator-axi";
@@ -23,7 +24,7 @@ const NAME: &str = "verilator-axi";
 pub struct AxiRun {
     /// The outcome (status, whole DRAM image, core cycles).
     pub outcome: Outcome,
-    /// AXI clock cycles from start to halt (`bus_cycles`).
+    /// AXI clock cycles from start to halt (`bus_cycles`, 64 bits).
     pub bus_cycles: u64,
     /// `status.bus_error`.
     pub bus_error: bool,
@@ -62,6 +63,14 @@ fn fail(m: impl std::fmt::Display) -> BackendError {
 
 fn off(name: &str) -> Result<u32, BackendError> {
     regmap::offset(name).map_err(fail)
+}
+
+/// The 64-bit value whose low word is at `lo` (`arch::regmap`'s read
+/// sequence: the low word, then the high word it latched).
+fn read64(s: &mut AxiSim, lo: u32) -> Result<u64, BackendError> {
+    let l = s.reg_read(lo).map_err(fail)? as u64;
+    let h = s.reg_read(lo + regmap::HI_WORD).map_err(fail)? as u64;
+    Ok(h << 32 | l)
 }
 
 impl AxiBackend {
@@ -103,8 +112,12 @@ impl AxiBackend {
         }
         let err = s.reg_read(off("error")?).map_err(fail)?;
         let err_index = s.reg_read(off("error_index")?).map_err(fail)?;
-        let cycles = s.reg_read(counter_offset(Event::Cycles)).map_err(fail)? as u64;
-        let bus_cycles = s.reg_read(off("bus_cycles")?).map_err(fail)? as u64;
+        let mut counters = Counters::new();
+        for e in Event::ALL {
+            counters.add(*e, read64(&mut s, counter_offset(*e))?);
+        }
+        let cycles = counters.get(Event::Cycles);
+        let bus_cycles = read64(&mut s, off("bus_cycles")?)?;
         let dram = dram_image(&mut s, v, self.dram_base)?;
         let stats = s.stats().map_err(fail)?;
         Ok(AxiRun {
@@ -113,6 +126,7 @@ impl AxiBackend {
                 status: status(regmap::ERROR_CLASS.get(err) as u64, err_index as u64)
                     .map_err(fail)?,
                 dram,
+                counters: Some(counters),
             },
             bus_cycles,
             bus_error: regmap::STATUS_BUS_ERROR.get(st) == 1,
