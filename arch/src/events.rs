@@ -14,7 +14,7 @@ macro_rules! events {
             /// All events, in counter-index order.
             pub const ALL: &'static [Event] = &[ $( Event::$v ),* ];
             /// The counter's name, as printed in reports, CSV columns and VCDs.
-            pub fn name(self) -> &'static str { match self { $( Event::$v => $name ),* } }
+            pub const fn name(self) -> &'static str { match self { $( Event::$v => $name ),* } }
             /// Look an event up by name.
             pub fn from_name(s: &str) -> Option<Event> { match s { $( $name => Some(Event::$v), )* _ => None } }
         }
@@ -74,6 +74,43 @@ events! {
 
 /// Number of counters.
 pub const NUM_EVENTS: usize = Event::ALL.len();
+
+impl Event {
+    /// Whether the counter's value over a run is fixed by the program and the
+    /// DRAM contents alone, whatever the memory's latencies and throughput
+    /// (docs/microarchitecture.md, "Counter definitions"). `cycles` and every
+    /// stall counter depend on the timing. `instr_fetches`, `port_busy` and
+    /// `dram_read_bytes` include the instruction prefetch, which runs ahead of
+    /// the instruction that stops the machine by a timing-dependent amount
+    /// unless the whole program fits in `imem`: pass `fits_imem` =
+    /// `prog_len <= imem_depth`. Every other counter never depends on it.
+    pub fn timing_independent(self, fits_imem: bool) -> bool {
+        match self {
+            Event::Cycles
+            | Event::CpStallQueueFull
+            | Event::NfuStallLoad
+            | Event::NfuStallStore
+            | Event::NfuStallDrain
+            | Event::DmaStallPort
+            | Event::DmaStallWait
+            | Event::CpStallFetch => false,
+            Event::InstrFetches | Event::PortBusy | Event::DramReadBytes => fits_imem,
+            Event::Instructions
+            | Event::NfuBusy
+            | Event::Macs
+            | Event::Nfu2Ops
+            | Event::Nfu3Ops
+            | Event::Saturations
+            | Event::NbinReads
+            | Event::NbinWrites
+            | Event::SbReads
+            | Event::SbWrites
+            | Event::NboutReads
+            | Event::NboutWrites
+            | Event::DramWriteBytes => true,
+        }
+    }
+}
 
 /// A bank of event counters indexed by [`Event`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

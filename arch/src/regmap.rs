@@ -2,10 +2,17 @@
 //! slave (`hdl::axi::lite`), the docs ([`markdown`]) and the host driver
 //! (`host::device`) all read [`REGISTERS`].
 //!
-//! Every register is 32 bits wide at a 4-byte-aligned byte offset. The event
-//! counters sit at [`COUNTER_BASE`] + 4 × the counter's index in
-//! [`crate::events::Event::ALL`]; those the wrapper does not count read 0 and
-//! are absent from [`COUNTERS_IMPLEMENTED`].
+//! Every register is 32 bits wide at a 4-byte-aligned byte offset. Every
+//! event counter of [`crate::events::Event::ALL`] is implemented, 64 bits
+//! wide: counter i's low word sits at [`COUNTER_BASE`] + [`COUNTER_BYTES`] × i
+//! ([`counter_offset`]), its high word 4 bytes above ([`counter_hi_offset`]).
+//! `bus_cycles` is 64 bits too (`bus_cycles`, `bus_cycles_hi`).
+//!
+//! **64-bit read sequence:** reading a low word (`bus_cycles` or a counter's
+//! low word) latches the value's high word in the slave in the same read;
+//! reading any high word returns the word latched by the last low-word read.
+//! So read the low word, then the high word of the same value: the pair is
+//! one snapshot even while the core runs.
 
 use crate::events::{Event, NUM_EVENTS};
 use crate::AccelConfig;
@@ -112,8 +119,11 @@ pub const ID_MAGIC: u32 = 0x444E_414F;
 /// Byte offset of the first event counter.
 pub const COUNTER_BASE: u32 = 0x100;
 
-/// The counters the wrapper implements (the others read 0).
-pub const COUNTERS_IMPLEMENTED: &[Event] = &[Event::Cycles, Event::Instructions, Event::NfuBusy];
+/// Bytes of one event counter in the register window (a 64-bit counter: low word, then high word).
+pub const COUNTER_BYTES: u32 = 8;
+
+/// Byte distance from a 64-bit value's low word to its high word.
+pub const HI_WORD: u32 = 4;
 
 /// The register table (counters excluded: see [`counter_offset`]).
 pub const REGISTERS: &[Register] = &[
@@ -166,14 +176,14 @@ pub const REGISTERS: &[Register] = &[
         offset: 0x20,
         access: Access::Ro,
         fields: &[],
-        doc: "AXI clock cycles from `start` to `status.done` (the core's own `cycles` counter excludes the cycles it was held for the bus, see `held_cycles`)",
+        doc: "AXI clock cycles from `start` to `status.done`, bits 31:0 (reading it latches bits 63:32 for `bus_cycles_hi`); the core's own `cycles` counter excludes the cycles it was held for the bus, see `held_cycles`",
     },
     Register {
-        name: "counters_implemented",
+        name: "bus_cycles_hi",
         offset: 0x24,
         access: Access::Ro,
         fields: &[],
-        doc: "bit i set: event counter i (arch::events index) is implemented",
+        doc: "bits 63:32 of the 64-bit value whose low word was read last (`bus_cycles`, or a counter's low word)",
     },
     Register {
         name: "error_index",
@@ -212,21 +222,26 @@ pub fn offset(name: &str) -> Result<u32, RegMapError> {
     register(name).map(|r| r.offset)
 }
 
-/// Byte offset of event counter `e`.
+/// Byte offset of event counter `e`'s low word (bits 31:0; reading it
+/// latches bits 63:32, read next at [`counter_hi_offset`]).
 pub fn counter_offset(e: Event) -> u32 {
-    COUNTER_BASE + 4 * e as u32
+    COUNTER_BASE + COUNTER_BYTES * e as u32
+}
+
+/// Byte offset of event counter `e`'s high word (bits 63:32, as latched by
+/// the last low-word read).
+pub fn counter_hi_offset(e: Event) -> u32 {
+    counter_offset(e) + HI_WORD
+}
+
+/// One past the last byte of the counters.
+pub fn counters_end() -> u32 {
+    COUNTER_BASE + COUNTER_BYTES * NUM_EVENTS as u32
 }
 
 /// Bytes of the register window (a power of two covering every register and counter).
 pub fn window_bytes() -> u32 {
-    (COUNTER_BASE + 4 * NUM_EVENTS as u32).next_power_of_two()
-}
-
-/// The `counters_implemented` value.
-pub fn counters_mask() -> u32 {
-    COUNTERS_IMPLEMENTED
-        .iter()
-        .fold(0, |m, e| m | 1 << (*e as u32))
+    counters_end().next_power_of_two()
 }
 
 /// A canonical text of the configuration fields that the hardware depends on
@@ -294,17 +309,17 @@ pub fn markdown() -> String {
         );
     }
     for e in Event::ALL {
-        let implemented = COUNTERS_IMPLEMENTED.contains(e);
         s += &format!(
-            "| {:#05x} | `{}` | RO | | event counter {} ({}) |\n",
+            "| {:#05x} | `{}` | RO | | event counter {}, bits 31:0 (reading latches bits 63:32) |\n",
             counter_offset(*e),
             e.name(),
             *e as usize,
-            if implemented {
-                "counted, low 32 bits"
-            } else {
-                "not counted by the wrapper: reads 0"
-            }
+        );
+        s += &format!(
+            "| {:#05x} | `{}` high | RO | | event counter {}, bits 63:32 (latched by the last low-word read) |\n",
+            counter_hi_offset(*e),
+            e.name(),
+            *e as usize,
         );
     }
     s
@@ -322,7 +337,17 @@ mod tests {
             assert!(r.offset < COUNTER_BASE, "{}", r.name);
             assert!(seen.insert(r.offset), "{}", r.name);
         }
-        assert!(window_bytes() >= COUNTER_BASE + 4 * NUM_EVENTS as u32);
+        assert!(window_bytes() >= counters_end());
+        // every counter's two words are distinct, aligned and inside the window
+        let mut words = std::collections::BTreeSet::new();
+        for e in Event::ALL {
+            for o in [counter_offset(*e), counter_hi_offset(*e)] {
+                assert_eq!(o % 4, 0, "{}", e.name());
+                assert!(o >= COUNTER_BASE && o < counters_end(), "{}", e.name());
+                assert!(words.insert(o), "{}", e.name());
+            }
+        }
+        assert_eq!(words.len(), 2 * NUM_EVENTS);
     }
 
     #[test]

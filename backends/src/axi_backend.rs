@@ -9,14 +9,15 @@
 //! other non-zero byte (a write outside the window) fails the run.
 //! `Outcome::cycles` is the core's own `cycles` counter: the AXI master
 //! answers every beat exactly `L` core cycles after its command (holding the
-//! core when data is late), so it equals the simulator's for every bus
-//! timing; how long the run took on the bus is [`AxiRun::bus_cycles`], and
-//! [`AxiRun::held_cycles`] of it the core spent waiting.
+//! core when data is late), so it and every event counter (`Outcome::counters`,
+//! read as 64-bit values, low word then high word) equal the simulator's for
+//! every bus timing; how long the run took on the bus is
+//! [`AxiRun::bus_cycles`], and [`AxiRun::held_cycles`] of it the core spent waiting.
 
 use crate::axi_harness::{AxiSim, Stats, Timing};
 use crate::rtl::status;
 use crate::{Backend, BackendError, Image, Outcome, Vector};
-use arch::events::Event;
+use arch::events::{Counters, Event};
 use arch::regmap::{self, counter_offset};
 
 const NAME: &str = "verilator-axi";
@@ -26,7 +27,7 @@ const NAME: &str = "verilator-axi";
 pub struct AxiRun {
     /// The outcome (status, whole DRAM image, core cycles).
     pub outcome: Outcome,
-    /// AXI clock cycles from start to done (`bus_cycles`).
+    /// AXI clock cycles from start to done (`bus_cycles`, 64 bits).
     pub bus_cycles: u64,
     /// AXI clock cycles the core was held for late read data (`held_cycles`).
     pub held_cycles: u64,
@@ -69,6 +70,14 @@ fn off(name: &str) -> Result<u32, BackendError> {
     regmap::offset(name).map_err(fail)
 }
 
+/// The 64-bit value whose low word is at `lo` (`arch::regmap`'s read
+/// sequence: the low word, then the high word it latched).
+fn read64(s: &mut AxiSim, lo: u32) -> Result<u64, BackendError> {
+    let l = s.reg_read(lo).map_err(fail)? as u64;
+    let h = s.reg_read(lo + regmap::HI_WORD).map_err(fail)? as u64;
+    Ok(h << 32 | l)
+}
+
 impl AxiBackend {
     /// Run `v` and return the outcome with the bus statistics.
     pub fn run_full(&self, v: &Vector) -> Result<AxiRun, BackendError> {
@@ -109,8 +118,12 @@ impl AxiBackend {
         }
         let err = s.reg_read(off("error")?).map_err(fail)?;
         let err_index = s.reg_read(off("error_index")?).map_err(fail)?;
-        let cycles = s.reg_read(counter_offset(Event::Cycles)).map_err(fail)? as u64;
-        let bus_cycles = s.reg_read(off("bus_cycles")?).map_err(fail)? as u64;
+        let mut counters = Counters::new();
+        for e in Event::ALL {
+            counters.add(*e, read64(&mut s, counter_offset(*e))?);
+        }
+        let cycles = counters.get(Event::Cycles);
+        let bus_cycles = read64(&mut s, off("bus_cycles")?)?;
         let held_cycles = s.reg_read(off("held_cycles")?).map_err(fail)? as u64;
         let dram = dram_image(&mut s, v, self.dram_base)?;
         let stats = s.stats().map_err(fail)?;
@@ -120,6 +133,7 @@ impl AxiBackend {
                 status: status(regmap::ERROR_CLASS.get(err) as u64, err_index as u64)
                     .map_err(fail)?,
                 dram,
+                counters: Some(counters),
             },
             bus_cycles,
             held_cycles,

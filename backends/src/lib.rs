@@ -3,9 +3,11 @@
 //! A [`Vector`] is a program plus a DRAM image, named NVDLA-style by unit,
 //! shape, operation and type (`conv_8x8x4_relu_i16`). Every [`Backend`] runs
 //! the same vector; [`compare`] demands the same final DRAM [`Image`] (the
-//! whole memory, not only the output region), the same cycle count and the
-//! same halt status, and names the first difference.
+//! whole memory, not only the output region), the same cycle count, the
+//! same halt status and the same value of every event counter, and names the
+//! first difference.
 
+use arch::events::{Counters, Event};
 use arch::isa::fields::Word;
 use arch::AccelConfig;
 use std::collections::BTreeMap;
@@ -148,6 +150,9 @@ pub struct Outcome {
     /// Final contents of the whole DRAM (all of the backend's memory; byte
     /// addresses are the core's DRAM addresses).
     pub dram: Image,
+    /// Every event counter of the run (`arch::events::Event::ALL`), if the
+    /// backend reads them (every backend of this crate does).
+    pub counters: Option<Counters>,
 }
 
 /// A test vector: one program and one DRAM image on one configuration.
@@ -264,6 +269,22 @@ pub enum Mismatch {
         /// Its status.
         b: String,
     },
+    /// Different values of an event counter.
+    #[error("{vector}: counter `{event}` differs: {a_name} {a} vs {b_name} {b}")]
+    Counter {
+        /// Vector name.
+        vector: String,
+        /// The counter's name (`arch::events::Event::name`).
+        event: &'static str,
+        /// First backend.
+        a_name: &'static str,
+        /// Its value.
+        a: u64,
+        /// Second backend.
+        b_name: &'static str,
+        /// Its value.
+        b: u64,
+    },
     /// Different DRAM contents.
     #[error("{vector}: DRAM differs first at {addr:#x}: {a_name} {a:#04x} vs {b_name} {b:#04x}")]
     Dram {
@@ -282,8 +303,10 @@ pub enum Mismatch {
     },
 }
 
-/// Demand the same status and DRAM image, not the cycle count (for a
-/// backend that is not [`Backend::cycle_exact`]); name the first difference.
+/// Demand the same status and DRAM image, and the same value of every
+/// counter that does not depend on the memory timing
+/// (`Event::timing_independent`), not the cycle count (for a backend that
+/// is not [`Backend::cycle_exact`]); name the first difference.
 pub fn compare_memory(
     v: &Vector,
     a_name: &'static str,
@@ -291,21 +314,31 @@ pub fn compare_memory(
     b_name: &'static str,
     b: &Outcome,
 ) -> Result<(), Mismatch> {
-    let same_cycles = Outcome {
-        cycles: a.cycles,
-        ..b.clone()
-    };
-    compare(v, a_name, a, b_name, &same_cycles)
+    compare_with(v, a_name, a, b_name, b, false)
 }
 
 /// Demand identical outcomes (status, then the whole DRAM image, then
-/// cycles); name the first difference (for DRAM, the lowest differing byte).
+/// cycles, then every event counter in `Event::ALL` order, when both
+/// outcomes hold counters); name the first difference (for DRAM, the lowest
+/// differing byte).
 pub fn compare(
     v: &Vector,
     a_name: &'static str,
     a: &Outcome,
     b_name: &'static str,
     b: &Outcome,
+) -> Result<(), Mismatch> {
+    compare_with(v, a_name, a, b_name, b, true)
+}
+
+/// [`compare`] (`exact`) or [`compare_memory`].
+fn compare_with(
+    v: &Vector,
+    a_name: &'static str,
+    a: &Outcome,
+    b_name: &'static str,
+    b: &Outcome,
+    exact: bool,
 ) -> Result<(), Mismatch> {
     if a.status != b.status {
         return Err(Mismatch::Status {
@@ -326,7 +359,7 @@ pub fn compare(
             b: b.dram.byte(addr),
         });
     }
-    if a.cycles != b.cycles {
+    if exact && a.cycles != b.cycles {
         return Err(Mismatch::Cycles {
             vector: v.name.clone(),
             a_name,
@@ -334,6 +367,24 @@ pub fn compare(
             b_name,
             b: b.cycles,
         });
+    }
+    if let (Some(ca), Some(cb)) = (&a.counters, &b.counters) {
+        let fits_imem = v.program.len() <= v.cfg.imem_depth as usize;
+        for e in Event::ALL {
+            if !exact && !e.timing_independent(fits_imem) {
+                continue;
+            }
+            if ca.get(*e) != cb.get(*e) {
+                return Err(Mismatch::Counter {
+                    vector: v.name.clone(),
+                    event: e.name(),
+                    a_name,
+                    a: ca.get(*e),
+                    b_name,
+                    b: cb.get(*e),
+                });
+            }
+        }
     }
     Ok(())
 }
@@ -378,6 +429,7 @@ mod tests {
             cycles: 10,
             status: Status::Done,
             dram,
+            counters: None,
         }
     }
 
@@ -427,6 +479,51 @@ mod tests {
             compare(&vector(), "a", &a, "d", &d),
             Err(Mismatch::Cycles { a: 10, b: 11, .. })
         ));
+    }
+
+    #[test]
+    fn counters_are_compared_after_cycles_and_only_timing_independent_ones_without_exact_timing() {
+        let v = vector();
+        let mut a = outcome(Image::new());
+        a.counters = Some(Counters::new());
+        let mut b = a.clone();
+        b.counters.as_mut().unwrap().add(Event::Macs, 16);
+        match compare(&v, "a", &a, "b", &b) {
+            Err(Mismatch::Counter {
+                event: "macs",
+                a: 0,
+                b: 16,
+                ..
+            }) => {}
+            r => panic!("{r:?}"),
+        }
+        assert_eq!(
+            compare(&v, "a", &a, "b", &b).unwrap_err().to_string(),
+            "v: counter `macs` differs: a 0 vs b 16"
+        );
+        assert!(compare_memory(&v, "a", &a, "b", &b).is_err());
+        // a stall counter and the cycles differ: only an exact comparison fails
+        let mut c = a.clone();
+        c.cycles = 12;
+        c.counters.as_mut().unwrap().add(Event::DmaStallPort, 3);
+        c.counters.as_mut().unwrap().add(Event::Cycles, 12);
+        assert!(matches!(
+            compare(&v, "a", &a, "c", &c),
+            Err(Mismatch::Cycles { .. })
+        ));
+        c.cycles = a.cycles;
+        assert!(matches!(
+            compare(&v, "a", &a, "c", &c),
+            Err(Mismatch::Counter {
+                event: "cycles",
+                ..
+            })
+        ));
+        assert_eq!(compare_memory(&v, "a", &a, "c", &c), Ok(()));
+        // an outcome without counters is compared on the rest only
+        let mut d = b.clone();
+        d.counters = None;
+        assert_eq!(compare(&v, "a", &a, "d", &d), Ok(()));
     }
 
     #[test]

@@ -117,6 +117,7 @@ impl RtlBackend {
             cycles: sys.cycles.val().to_u64(),
             status: st,
             dram,
+            counters: Some(arch::events::Counters(sys.top.counters.values())),
         })
     }
 }

@@ -45,6 +45,8 @@ impl SimBackend {
             m.run_at(base, len, &mut dram)
         };
         let seconds = t.elapsed().as_secs_f64();
+        // the counters of this run, also after an error halt
+        let counters = m.last_stats().map(|s| s.counters.clone());
         let (cycles, status) = match r {
             Ok(stats) => (stats.cycles, Status::Done),
             Err(sim::SimError::Halted {
@@ -66,6 +68,7 @@ impl SimBackend {
                 cycles,
                 status,
                 dram: image_of(&dram),
+                counters,
             },
             seconds,
         ))

@@ -4,8 +4,9 @@
 //! of `hdl::tb::dram` (so the RTL sees exactly what `RtlBackend` gives it),
 //! loads the DRAM image (the program included) with `$readmemh`, sets
 //! `prog_base` / `prog_len`, runs to `done` (the machine fetches its program
-//! itself) and dumps the status, cycle count and every non-zero word of the
-//! DRAM model (the whole final image). One executable is built per
+//! itself) and dumps the status, cycle count, every event counter (read
+//! through the top's `ctr_sel` / `ctr_value` after the halt) and every
+//! non-zero word of the DRAM model (the whole final image). One executable is built per
 //! configuration (`verilator --binary`) and cached under the system temp dir
 //! in a directory named by a hash of the Verilog, so vectors do not rebuild.
 //!
@@ -14,9 +15,10 @@
 
 use crate::rtl::{dram_extent, dram_words, status, words_image};
 use crate::{Backend, BackendError, Outcome, Vector};
+use arch::events::{Counters, NUM_EVENTS};
 use arch::AccelConfig;
 use hdl::flow::eda::{self, EdaError, Tool};
-use hdl::widths::{CNT_BITS, ERRW, OWNERW, PCW};
+use hdl::widths::{CNT_BITS, CTRW, CYCW, ERRW, EVSELW, OWNERW, PCW};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -178,9 +180,10 @@ end
 "#;
 
 /// The testbench: DRAM model (same timing as `hdl::tb::dram`), run, dump.
-/// `out.txt` is `RESULT cycles err_class err_index` or `TIMEOUT t done`, then
-/// one `word-address word` line (hex) per DRAM word that is not 0 (Icarus
-/// prints X/Z bits as `x`/`z`; see [`parse_out`]).
+/// `out.txt` is `RESULT cycles err_class err_index` then `COUNTERS c0 c1 ...`
+/// (every event counter in `Event::ALL` order, decimal), or `TIMEOUT t
+/// done`; then one `word-address word` line (hex) per DRAM word that is not
+/// 0 (Icarus prints X/Z bits as `x`/`z`; see [`parse_out`]).
 pub(crate) fn testbench(p: &TbParams) -> String {
     let TbParams {
         bw,
@@ -196,6 +199,7 @@ module tb;
 localparam L = {lat};
 localparam DEPTH = 1 << {daw};
 localparam [31:0] MASK = DEPTH - 1;
+localparam NEV = {nev};
 reg clock = 0;
 reg run = 0;
 reg [31:0] prog_base = 0;
@@ -213,7 +217,9 @@ wire busy;
 wire done;
 wire [{errm1}:0] err_class;
 wire [{pcm1}:0] err_index;
-wire [31:0] cycles;
+wire [{cycm1}:0] cycles;
+reg [{selm1}:0] ctr_sel = 0;
+wire [{ctrm1}:0] ctr_value;
 wire [{pcm1}:0] t_pc;
 wire t_dispatch;
 wire t_nfu_busy;
@@ -226,6 +232,7 @@ top dut(.clock(clock), .run(run), .prog_base(prog_base), .prog_len(prog_len), .m
   .mem_cmd_addr(mem_cmd_addr), .mem_cmd_tag(mem_cmd_tag), .mem_cmd_words(mem_cmd_words), .mem_wdata(mem_wdata),
   .mem_resp_valid(resp_valid), .mem_resp_tag(resp_tag), .mem_resp_data(resp_data),
   .busy(busy), .done(done), .err_class(err_class), .err_index(err_index), .cycles(cycles),
+  .ctr_sel(ctr_sel), .ctr_value(ctr_value),
   .t_pc(t_pc), .t_dispatch(t_dispatch), .t_nfu_busy(t_nfu_busy), .t_nfu_seq(t_nfu_seq), .t_grant(t_grant),
   .t_row_nbin(t_row_nbin), .t_row_sb(t_row_sb), .t_row_nbout(t_row_nbout));
 // DRAM model: a beat command in cycle c is answered in c + L; write data follows its command by one cycle;
@@ -285,7 +292,13 @@ initial begin
   t = 0;
   while (!done && t <= maxc) begin @(posedge clock); #1 t = t + 1; end
   f = $fopen("out.txt", "w");
-  if (done) $fdisplay(f, "RESULT %0d %0d %0d", cycles, err_class, err_index);
+  if (done) begin
+    $fdisplay(f, "RESULT %0d %0d %0d", cycles, err_class, err_index);
+    // every event counter (they hold after the halt), through the top's read select
+    $fwrite(f, "COUNTERS");
+    for (k = 0; k < NEV; k = k + 1) begin ctr_sel = k; #1 $fwrite(f, " %0d", ctr_value); end
+    $fwrite(f, "\n");
+  end
   else $fdisplay(f, "TIMEOUT %0d %b", t, done);
   // the whole final DRAM: every word that is not 0 (X/Z words included) as `word-address word`, hex
   for (k = 0; k < DEPTH; k = k + 1) if (mem[k] !== 16'h0) $fdisplay(f, "%0h %h", k, mem[k]);
@@ -299,6 +312,10 @@ endmodule
         errm1 = ERRW - 1,
         ownm1 = OWNERW - 1,
         cntm1 = CNT_BITS - 1,
+        cycm1 = CYCW - 1,
+        selm1 = EVSELW - 1,
+        ctrm1 = CTRW - 1,
+        nev = NUM_EVENTS,
     )
 }
 
@@ -558,7 +575,7 @@ pub(crate) fn parse_out(
             "X/Z bits in the result (it depends on uninitialised state): {what}"
         ))
     };
-    let mut lines = text.lines();
+    let mut lines = text.lines().peekable();
     let head: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
     if head.first() == Some(&"TIMEOUT") && head.get(2).is_some_and(|d| has_xz(d)) {
         return Err(xz(format!(
@@ -569,6 +586,16 @@ pub(crate) fn parse_out(
     if head.first() != Some(&"RESULT") || head.len() != 4 {
         return Err(fail(format!("no halt: {}", head.join(" "))));
     }
+    let ctr: Vec<&str> = match lines.next_if(|l| l.starts_with("COUNTERS")) {
+        Some(l) => l.split_whitespace().skip(1).collect(),
+        None => return Err(fail("no COUNTERS line after RESULT".into())),
+    };
+    if ctr.len() != NUM_EVENTS {
+        return Err(fail(format!(
+            "{} counters in the COUNTERS line, {NUM_EVENTS} events",
+            ctr.len()
+        )));
+    }
     let words: Vec<&str> = lines.map(str::trim).collect();
     let mut bad: Vec<String> = ["cycles", "err_class", "err_index"]
         .iter()
@@ -576,6 +603,13 @@ pub(crate) fn parse_out(
         .filter(|(_, s)| has_xz(s))
         .map(|(f, s)| format!("{f} is `{s}`"))
         .collect();
+    bad.extend(
+        arch::events::Event::ALL
+            .iter()
+            .zip(&ctr)
+            .filter(|(_, s)| has_xz(s))
+            .map(|(e, s)| format!("counter {} is `{s}`", e.name())),
+    );
     // a dumped line is `word-address word`; the word's `%h` text is 4 digits, the high byte (odd address) first
     let mut x_bytes: Vec<u64> = Vec::new();
     for l in &words {
@@ -617,6 +651,7 @@ pub(crate) fn parse_out(
             .map_err(|e| fail(format!("bad output `{s}`: {e}")))
     };
     let (cycles, cls, idx) = (num(head[1])?, num(head[2])?, num(head[3])?);
+    let counters = Counters(ctr.iter().map(|s| num(s)).collect::<Result<_, _>>()?);
     let dumped = words
         .iter()
         .map(|l| {
@@ -632,6 +667,7 @@ pub(crate) fn parse_out(
         cycles,
         status: status(cls, idx).map_err(fail)?,
         dram,
+        counters: Some(counters),
     })
 }
 

@@ -1,5 +1,6 @@
 //! The AXI-wrapped RTL (Verilator, randomised AXI timing, protocol checks)
-//! ends with the same whole DRAM image, halt status and core cycle count as
+//! ends with the same whole DRAM image, halt status, core cycle count and
+//! value of every event counter (read over AXI-Lite as 64-bit values) as
 //! the plain memory port (Verilator on the bare top) and the simulator on
 //! equivalence-suite vectors, at the tiny preset and at the `diannao` preset
 //! (a convolution, one whose program is longer than imem so the fetch unit

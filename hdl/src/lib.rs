@@ -6,7 +6,7 @@
 //!   DMAs, memory port with its row converters, queue, NFU sequencer,
 //!   buffers, NFU-1/2/3), the same tree as the simulator's `sim/src/core/`;
 //! * [`top`]: the blocks wired into the accelerator ([`top::TinyTop`],
-//!   [`top::DiannaoTop`]);
+//!   [`top::DiannaoTop`]), with the event counter bank [`counters`];
 //! * [`axi`]: the AXI4-Lite register slave, AXI4 memory master, clock gate and
 //!   the wrapped top (the register map itself is [`arch::regmap`]);
 //! * [`flow`]: Verilog emission, the EDA tool runner ([`flow::eda`]), Yosys
@@ -19,6 +19,7 @@
 
 pub mod axi;
 pub mod core;
+pub mod counters;
 pub mod flow;
 pub mod tb;
 pub mod top;

@@ -10,6 +10,7 @@ use crate::core::fetch::Fetch;
 use crate::core::nfu::Nfu;
 use crate::core::nfu_seq::NfuSeq;
 use crate::core::port::Port;
+use crate::counters::Counters;
 use crate::widths::*;
 use arch::AccelConfig;
 use rust_hdl::prelude::*;
@@ -68,8 +69,12 @@ pub struct Top<
     pub err_class: Signal<Out, ErrClass>,
     /// Failing instruction index.
     pub err_index: Signal<Out, Pc>,
-    /// Cycle counter; after halt, the halt cycle T (the run's length).
+    /// Cycle counter (event counter `cycles`); after halt, the halt cycle T (the run's length).
     pub cycles: Signal<Out, Bits<CYCW>>,
+    /// Event counter shown on `ctr_value`: an `arch::events::Event` index.
+    pub ctr_sel: Signal<In, Bits<EVSELW>>,
+    /// Event counter `ctr_sel` (combinational); the counters count cycles 0 ... T-1 and hold after the halt.
+    pub ctr_value: Signal<Out, Bits<CTRW>>,
     /// Trace: `cp.pc`.
     pub t_pc: Signal<Out, Pc>,
     /// Trace: `cp.dispatch`.
@@ -108,7 +113,8 @@ pub struct Top<
     drow: DFF<Row>,
     /// NBin, SB and NBout.
     pub buffers: Buffers<AI, AS, AO, NBIN_W, SB_W, NBOUT_W>,
-    cyc: DFF<Bits<CYCW>>,
+    /// Event counters (docs/microarchitecture.md, "Counter definitions").
+    pub counters: Counters,
     fin: DFF<bool>,
     inflight: DFF<Bits<BEATW>>,
     clr: Signal<Local, bool>,
@@ -116,6 +122,20 @@ pub struct Top<
     nbo_we: Signal<Local, bool>,
     nbo_wa: Signal<Local, Bits<AO>>,
     nbo_wd: Signal<Local, Bits<NBOUT_W>>,
+    inc: Signal<Local, Bits<EVENT_INC_BITS>>,
+    i_macs: Signal<Local, Bits<INCW>>,
+    i_nfu2: Signal<Local, Bits<INCW>>,
+    i_sb_reads: Signal<Local, Bits<INCW>>,
+    i_nbout_reads: Signal<Local, Bits<INCW>>,
+    i_nbout_writes: Signal<Local, Bits<INCW>>,
+    i_rd_bytes: Signal<Local, Bits<INCW>>,
+    i_wr_bytes: Signal<Local, Bits<INCW>>,
+    i_stall_port: Signal<Local, Bits<INCW>>,
+    i_stall_wait: Signal<Local, Bits<INCW>>,
+    k_one: Constant<Bits<INCW>>,
+    k_tn: Constant<Bits<INCW>>,
+    k_tn2: Constant<Bits<INCW>>,
+    k_instr_bytes: Constant<Bits<INCW>>,
     k_owner_nbin: Constant<Bits<OWNERW>>,
     k_owner_sb: Constant<Bits<OWNERW>>,
     k_owner_nbout: Constant<Bits<OWNERW>>,
@@ -184,6 +204,8 @@ impl<
             err_class: Default::default(),
             err_index: Default::default(),
             cycles: Default::default(),
+            ctr_sel: Default::default(),
+            ctr_value: Default::default(),
             t_pc: Default::default(),
             t_dispatch: Default::default(),
             t_nfu_busy: Default::default(),
@@ -203,7 +225,7 @@ impl<
             bias_reg: Default::default(),
             drow: Default::default(),
             buffers: Default::default(),
-            cyc: Default::default(),
+            counters: Default::default(),
             fin: Default::default(),
             inflight: Default::default(),
             clr: Default::default(),
@@ -211,6 +233,20 @@ impl<
             nbo_we: Default::default(),
             nbo_wa: Default::default(),
             nbo_wd: Default::default(),
+            inc: Default::default(),
+            i_macs: Default::default(),
+            i_nfu2: Default::default(),
+            i_sb_reads: Default::default(),
+            i_nbout_reads: Default::default(),
+            i_nbout_writes: Default::default(),
+            i_rd_bytes: Default::default(),
+            i_wr_bytes: Default::default(),
+            i_stall_port: Default::default(),
+            i_stall_wait: Default::default(),
+            k_one: Constant::new(1u64.into()),
+            k_tn: Constant::new((tn as u64).into()),
+            k_tn2: Constant::new(((tn * tn) as u64).into()),
+            k_instr_bytes: Constant::new((arch::isa::fields::INSTR_BYTES as u64).into()),
             k_owner_nbin: Constant::new(OWNER_NBIN.into()),
             k_owner_sb: Constant::new(OWNER_SB.into()),
             k_owner_nbout: Constant::new(OWNER_NBOUT.into()),
@@ -248,10 +284,13 @@ impl<
 {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, cyc, fin, inflight, bias_reg, drow);
+        dff_setup!(self, clock, fin, inflight, bias_reg, drow);
         self.clr.next = !self.run.val();
         // ---- control processor
-        clock!(self, clock, cp, fetch, dma_nbin, dma_sb, dma_nbout, port, nfu_seq, nfu, buffers);
+        clock!(
+            self, clock, cp, fetch, dma_nbin, dma_sb, dma_nbout, port, nfu_seq, nfu, buffers,
+            counters
+        );
         self.cp.clr.next = self.clr.val();
         self.cp.prog_len.next = self.prog_len.val();
         self.cp.prog_base.next = self.prog_base.val();
@@ -405,21 +444,163 @@ impl<
             && !self.nfu_seq.active.val()
             && !self.port.busy.val()
             && (self.inflight.q.val() == 0);
-        self.cyc.d.next = self.cyc.q.val() + 1;
-        if self.fin.q.val() || self.halt.val() {
-            self.cyc.d.next = self.cyc.q.val();
+        if self.halt.val() {
             self.fin.d.next = true;
         }
         if self.clr.val() {
-            self.cyc.d.next = 0.into();
             self.fin.d.next = false;
             self.inflight.d.next = 0.into();
         }
+        // ---- event counters: this cycle's increments (docs/microarchitecture.md, "Counter definitions")
+        self.i_macs.next = 0.into();
+        if self.nfu_seq.ev_mac.val() {
+            self.i_macs.next = self.k_tn2.val();
+        }
+        if self.nfu_seq.ev_mul_odd.val() {
+            self.i_macs.next = self.k_tn.val();
+        }
+        self.i_nfu2.next = 0.into();
+        if self.nfu_seq.ev_issue.val() {
+            self.i_nfu2.next = self.k_tn.val();
+        }
+        if self.nfu_seq.ev_mac.val() {
+            self.i_nfu2.next = self.k_tn2.val();
+        }
+        self.i_sb_reads.next = 0.into();
+        if self.nfu_seq.ev_mac.val() || self.nfu_seq.ev_bias.val() {
+            self.i_sb_reads.next = self.k_one.val();
+        }
+        self.i_nbout_reads.next = 0.into();
+        if self.nfu_seq.ev_nbout_read.val() {
+            self.i_nbout_reads.next = self.k_one.val();
+        }
+        if self.port.grant_nbout.val() && self.dma_nbout.req_write.val() {
+            self.i_nbout_reads.next = self.i_nbout_reads.val() + self.k_one.val();
+        }
+        self.i_nbout_writes.next = 0.into();
+        if self.nfu_seq.wr_en.val() {
+            self.i_nbout_writes.next = self.k_one.val();
+        }
+        if self.dma_nbout.wr_en.val() {
+            self.i_nbout_writes.next = self.i_nbout_writes.val() + self.k_one.val();
+        }
+        // DRAM bytes of the row granted this cycle (at most one grant per cycle)
+        self.i_rd_bytes.next = 0.into();
+        self.i_wr_bytes.next = 0.into();
+        if self.port.grant_nbin.val() {
+            self.i_rd_bytes.next = self.dma_nbin.req_bytes.val().get_bits::<INCW>(0);
+        }
+        if self.port.grant_sb.val() {
+            self.i_rd_bytes.next = self.dma_sb.req_bytes.val().get_bits::<INCW>(0);
+        }
+        if self.port.grant_nbout.val() && !self.dma_nbout.req_write.val() {
+            self.i_rd_bytes.next = self.dma_nbout.req_bytes.val().get_bits::<INCW>(0);
+        }
+        if self.port.grant_nbout.val() && self.dma_nbout.req_write.val() {
+            self.i_wr_bytes.next = self.dma_nbout.req_bytes.val().get_bits::<INCW>(0);
+        }
+        if self.port.grant_fetch.val() {
+            self.i_rd_bytes.next = self.k_instr_bytes.val();
+        }
+        self.i_stall_port.next = 0.into();
+        if self.dma_nbin.req.val() && !self.port.grant_nbin.val() {
+            self.i_stall_port.next = self.k_one.val();
+        }
+        if self.dma_sb.req.val() && !self.port.grant_sb.val() {
+            self.i_stall_port.next = self.i_stall_port.val() + self.k_one.val();
+        }
+        if self.dma_nbout.req.val() && !self.port.grant_nbout.val() {
+            self.i_stall_port.next = self.i_stall_port.val() + self.k_one.val();
+        }
+        self.i_stall_wait.next = 0.into();
+        if self.dma_nbin.stall_wait.val() {
+            self.i_stall_wait.next = self.k_one.val();
+        }
+        if self.dma_sb.stall_wait.val() {
+            self.i_stall_wait.next = self.i_stall_wait.val() + self.k_one.val();
+        }
+        if self.dma_nbout.stall_wait.val() {
+            self.i_stall_wait.next = self.i_stall_wait.val() + self.k_one.val();
+        }
+        // packed in Event::ALL order (layout widths::event_inc)
+        self.inc.next = 0.into();
+        self.inc.next.set_value_cycles(self.k_one.val());
+        if self.cp.dispatch.val() {
+            self.inc.next.set_value_instructions(self.k_one.val());
+        }
+        if self.cp.stall_full.val() {
+            self.inc
+                .next
+                .set_value_cp_stall_queue_full(self.k_one.val());
+        }
+        if self.nfu_seq.busy.val() {
+            self.inc.next.set_value_nfu_busy(self.k_one.val());
+        }
+        if self.nfu_seq.stall_load.val() {
+            self.inc.next.set_value_nfu_stall_load(self.k_one.val());
+        }
+        if self.nfu_seq.stall_store.val() {
+            self.inc.next.set_value_nfu_stall_store(self.k_one.val());
+        }
+        if self.nfu_seq.stall_drain.val() {
+            self.inc.next.set_value_nfu_stall_drain(self.k_one.val());
+        }
+        self.inc.next.set_value_macs(self.i_macs.val());
+        self.inc.next.set_value_nfu2_ops(self.i_nfu2.val());
+        if self.nfu_seq.ev_act_out.val() {
+            self.inc.next.set_value_nfu3_ops(self.k_tn.val());
+        }
+        self.inc
+            .next
+            .set_value_saturations(bit_cast::<INCW, SATW>(self.nfu.sat_count.val()));
+        if self.nfu_seq.ev_issue.val() {
+            self.inc.next.set_value_nbin_reads(self.k_one.val());
+        }
+        if self.dma_nbin.wr_en.val() {
+            self.inc.next.set_value_nbin_writes(self.k_one.val());
+        }
+        self.inc.next.set_value_sb_reads(self.i_sb_reads.val());
+        if self.dma_sb.wr_en.val() {
+            self.inc.next.set_value_sb_writes(self.k_one.val());
+        }
+        self.inc
+            .next
+            .set_value_nbout_reads(self.i_nbout_reads.val());
+        self.inc
+            .next
+            .set_value_nbout_writes(self.i_nbout_writes.val());
+        self.inc
+            .next
+            .set_value_dram_read_bytes(self.i_rd_bytes.val());
+        self.inc
+            .next
+            .set_value_dram_write_bytes(self.i_wr_bytes.val());
+        if self.port.cmd_valid.val() {
+            self.inc.next.set_value_port_busy(self.k_one.val());
+        }
+        self.inc
+            .next
+            .set_value_dma_stall_port(self.i_stall_port.val());
+        self.inc
+            .next
+            .set_value_dma_stall_wait(self.i_stall_wait.val());
+        if self.cp.stall_fetch.val() {
+            self.inc.next.set_value_cp_stall_fetch(self.k_one.val());
+        }
+        if self.port.grant_fetch.val() {
+            self.inc.next.set_value_instr_fetches(self.k_one.val());
+        }
+        self.counters.clr.next = self.clr.val();
+        // cycles 0 ... T-1: running, not halted before, not the halt cycle
+        self.counters.en.next = !self.clr.val() && !self.fin.q.val() && !self.halt.val();
+        self.counters.inc.next = self.inc.val();
+        self.counters.sel.next = self.ctr_sel.val();
+        self.ctr_value.next = self.counters.value.val();
         self.busy.next = self.run.val() && !self.fin.q.val();
         self.done.next = self.fin.q.val();
         self.err_class.next = self.cp.err_class.val();
         self.err_index.next = self.cp.err_index.val();
-        self.cycles.next = self.cyc.q.val();
+        self.cycles.next = self.counters.cycles.val();
         self.t_pc.next = self.cp.pc.val();
         self.t_dispatch.next = self.cp.dispatch.val();
         self.t_nfu_busy.next = self.nfu_seq.busy.val();

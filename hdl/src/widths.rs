@@ -103,8 +103,15 @@ pub const OFFW: usize = 16;
 pub const XFERW: usize = 16;
 /// Width of the NFU sequencer's completion countdown (counts the NFU latency).
 pub const LATW: usize = 8;
-/// Width of the cycle counter.
-pub const CYCW: usize = 32;
+/// Width of an event counter (`arch::regmap::COUNTER_BYTES`: 64 bits, so
+/// `macs`, the DRAM bytes and `cycles` of long runs do not wrap).
+pub const CTRW: usize = 8 * arch::regmap::COUNTER_BYTES as usize;
+/// Width of the cycle counter (the `cycles` event counter).
+pub const CYCW: usize = CTRW;
+/// Width of one event's per-cycle increment (layout [`event_inc`]).
+pub const INCW: usize = 16;
+/// Width of a counter index (the counter bank's read select).
+pub const EVSELW: usize = 5;
 /// Width of the memory-port tag (the DRAM model and the AXI master carry 32 bits).
 pub const TAG_BITS: usize = 32;
 /// Width of the owner field of a tag (1 nbin, 2 sb, 3 nbout, 4 fetch).
@@ -208,6 +215,15 @@ const _: () = assert!(
     "the NFU latency fits the countdown"
 );
 const _: () = assert!(OWNER_NBOUT < (1 << OWNERW));
+const _: () = assert!(
+    arch::events::NUM_EVENTS <= 1 << EVSELW,
+    "EVSELW indexes every event counter"
+);
+const _: () = assert!(
+    2 * (arch::config::MAX_TN as usize) * (arch::config::MAX_TN as usize) < (1 << INCW)
+        && arch::isa::fields::INSTR_BYTES < (1 << INCW),
+    "INCW holds the largest per-cycle increment (an SB row's bytes, 2 * Tn^2; Tn^2 MACs)"
+);
 
 // ---------------------------------------------------------------- encodings
 
@@ -403,6 +419,71 @@ entry_layout! {
     page [get_value_page set_value_page get_my_width_page get_my_offset_page] : 12; "first transfer's address modulo 4096",
 }
 
+entry_layout! {
+    event_inc, EventIncFields, EVENT_INC_BITS;
+    cycles [get_value_cycles set_value_cycles get_my_width_cycles get_my_offset_cycles] : INCW; "`cycles`",
+    instructions [get_value_instructions set_value_instructions get_my_width_instructions get_my_offset_instructions] : INCW; "`instructions`",
+    cp_stall_queue_full [get_value_cp_stall_queue_full set_value_cp_stall_queue_full get_my_width_cp_stall_queue_full get_my_offset_cp_stall_queue_full] : INCW; "`cp_stall_queue_full`",
+    nfu_busy [get_value_nfu_busy set_value_nfu_busy get_my_width_nfu_busy get_my_offset_nfu_busy] : INCW; "`nfu_busy`",
+    nfu_stall_load [get_value_nfu_stall_load set_value_nfu_stall_load get_my_width_nfu_stall_load get_my_offset_nfu_stall_load] : INCW; "`nfu_stall_load`",
+    nfu_stall_store [get_value_nfu_stall_store set_value_nfu_stall_store get_my_width_nfu_stall_store get_my_offset_nfu_stall_store] : INCW; "`nfu_stall_store`",
+    nfu_stall_drain [get_value_nfu_stall_drain set_value_nfu_stall_drain get_my_width_nfu_stall_drain get_my_offset_nfu_stall_drain] : INCW; "`nfu_stall_drain`",
+    macs [get_value_macs set_value_macs get_my_width_macs get_my_offset_macs] : INCW; "`macs`",
+    nfu2_ops [get_value_nfu2_ops set_value_nfu2_ops get_my_width_nfu2_ops get_my_offset_nfu2_ops] : INCW; "`nfu2_ops`",
+    nfu3_ops [get_value_nfu3_ops set_value_nfu3_ops get_my_width_nfu3_ops get_my_offset_nfu3_ops] : INCW; "`nfu3_ops`",
+    saturations [get_value_saturations set_value_saturations get_my_width_saturations get_my_offset_saturations] : INCW; "`saturations`",
+    nbin_reads [get_value_nbin_reads set_value_nbin_reads get_my_width_nbin_reads get_my_offset_nbin_reads] : INCW; "`nbin_reads`",
+    nbin_writes [get_value_nbin_writes set_value_nbin_writes get_my_width_nbin_writes get_my_offset_nbin_writes] : INCW; "`nbin_writes`",
+    sb_reads [get_value_sb_reads set_value_sb_reads get_my_width_sb_reads get_my_offset_sb_reads] : INCW; "`sb_reads`",
+    sb_writes [get_value_sb_writes set_value_sb_writes get_my_width_sb_writes get_my_offset_sb_writes] : INCW; "`sb_writes`",
+    nbout_reads [get_value_nbout_reads set_value_nbout_reads get_my_width_nbout_reads get_my_offset_nbout_reads] : INCW; "`nbout_reads`",
+    nbout_writes [get_value_nbout_writes set_value_nbout_writes get_my_width_nbout_writes get_my_offset_nbout_writes] : INCW; "`nbout_writes`",
+    dram_read_bytes [get_value_dram_read_bytes set_value_dram_read_bytes get_my_width_dram_read_bytes get_my_offset_dram_read_bytes] : INCW; "`dram_read_bytes`",
+    dram_write_bytes [get_value_dram_write_bytes set_value_dram_write_bytes get_my_width_dram_write_bytes get_my_offset_dram_write_bytes] : INCW; "`dram_write_bytes`",
+    port_busy [get_value_port_busy set_value_port_busy get_my_width_port_busy get_my_offset_port_busy] : INCW; "`port_busy`",
+    dma_stall_port [get_value_dma_stall_port set_value_dma_stall_port get_my_width_dma_stall_port get_my_offset_dma_stall_port] : INCW; "`dma_stall_port`",
+    dma_stall_wait [get_value_dma_stall_wait set_value_dma_stall_wait get_my_width_dma_stall_wait get_my_offset_dma_stall_wait] : INCW; "`dma_stall_wait`",
+    cp_stall_fetch [get_value_cp_stall_fetch set_value_cp_stall_fetch get_my_width_cp_stall_fetch get_my_offset_cp_stall_fetch] : INCW; "`cp_stall_fetch`",
+    instr_fetches [get_value_instr_fetches set_value_instr_fetches get_my_width_instr_fetches get_my_offset_instr_fetches] : INCW; "`instr_fetches`",
+}
+
+/// True if `a` and `b` are the same string (usable in constant assertions).
+const fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// True if field i of [`event_inc`] is named after `Event::ALL[i]`, for every i.
+const fn event_inc_matches_events() -> bool {
+    let ev = arch::events::Event::ALL;
+    if event_inc::FIELDS.len() != ev.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < ev.len() {
+        if !same_name(event_inc::FIELDS[i].0, ev[i].name()) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const _: () = assert!(
+    event_inc_matches_events(),
+    "event_inc lists the events of arch::events::Event::ALL, in its order"
+);
+const _: () = assert!(EVENT_INC_BITS == arch::events::NUM_EVENTS * INCW);
 const _: () = assert!(TAG_LAYOUT_BITS == TAG_BITS, "the tag table fills the tag");
 const _: () = assert!(dma_entry::width(dma_entry::Field::row) == ROWW);
 const _: () = assert!(nfu_entry::width(nfu_entry::Field::seq) == PCW);
@@ -421,6 +502,14 @@ mod tests {
             DMA_ENTRY_BITS
         );
         assert_eq!(nfu_entry::lsb(nfu_entry::Field::seq) + PCW, NFU_ENTRY_BITS);
+    }
+
+    #[test]
+    fn event_inc_is_the_event_list() {
+        for (i, e) in arch::events::Event::ALL.iter().enumerate() {
+            assert_eq!(event_inc::FIELDS[i].0, e.name());
+            assert_eq!(event_inc::lsb_at(i), i * INCW);
+        }
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub struct LayerRun {
     pub bus_cycles: u64,
     /// `bus_cycles` at the fabric clock, seconds.
     pub seconds: f64,
-    /// The counters the hardware implements.
+    /// Every event counter of the run (`Event::ALL` order, core cycles).
     pub counters: Vec<(Event, u64)>,
 }
 

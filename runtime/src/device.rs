@@ -118,7 +118,7 @@ pub trait Device {
     fn start(&mut self) -> Result<(), DeviceError>;
     /// Poll until the run halts (at most `max_polls` polls).
     fn wait(&mut self, max_polls: u64) -> Result<RunStatus, DeviceError>;
-    /// The event counters the hardware implements, after a run.
+    /// Every event counter (`Event::ALL` order, 64 bits, in core cycles), after a run.
     fn counters(&mut self) -> Result<Vec<(Event, u64)>, DeviceError>;
     /// Read `len` bytes of DRAM at core address `addr`.
     fn read_dram(&mut self, addr: u64, len: u64) -> Result<Vec<u8>, DeviceError>;
@@ -130,6 +130,14 @@ pub trait RegisterBus {
     fn read32(&mut self, off: u32) -> Result<u32, DeviceError>;
     /// Write the 32-bit register at byte offset `off`.
     fn write32(&mut self, off: u32, v: u32) -> Result<(), DeviceError>;
+    /// Read the 64-bit value whose low word is at byte offset `lo`, in the
+    /// register map's read sequence (`arch::regmap`): the low word (which
+    /// latches the high word), then the high word.
+    fn read64(&mut self, lo: u32) -> Result<u64, DeviceError> {
+        let l = self.read32(lo)? as u64;
+        let h = self.read32(lo + regmap::HI_WORD)? as u64;
+        Ok(h << 32 | l)
+    }
     /// Write bytes at DRAM offset `off` of the accelerator's buffer.
     fn mem_write(&mut self, off: u64, bytes: &[u8]) -> Result<(), DeviceError>;
     /// Read bytes at DRAM offset `off` of the buffer.
@@ -280,18 +288,15 @@ impl<B: RegisterBus> Device for AxiDevice<B> {
         };
         Ok(RunStatus {
             halt,
-            cycles: self.bus.read32(counter_offset(Event::Cycles))? as u64,
-            bus_cycles: self.bus.read32(regmap::offset("bus_cycles")?)? as u64,
+            cycles: self.bus.read64(counter_offset(Event::Cycles))?,
+            bus_cycles: self.bus.read64(regmap::offset("bus_cycles")?)?,
         })
     }
 
     fn counters(&mut self) -> Result<Vec<(Event, u64)>, DeviceError> {
-        let mask = self.bus.read32(regmap::offset("counters_implemented")?)?;
-        let mut v = Vec::new();
+        let mut v = Vec::with_capacity(Event::ALL.len());
         for e in Event::ALL {
-            if mask >> (*e as u32) & 1 == 1 {
-                v.push((*e, self.bus.read32(counter_offset(*e))? as u64));
-            }
+            v.push((*e, self.bus.read64(counter_offset(*e))?));
         }
         Ok(v)
     }

@@ -1,11 +1,13 @@
 //! The driver layer against the simulated board (Verilator model of the
 //! AXI-wrapped RTL, randomised AXI timing): same output region and halt status
-//! as the cycle-accurate simulator; mismatched hardware is refused.
+//! as the cycle-accurate simulator, every event counter read over AXI-Lite
+//! equal to the simulator's; mismatched hardware is refused.
 
-use arch::events::Event;
+use arch::events::{Counters, Event, NUM_EVENTS};
 use arch::AccelConfig;
+use backends::axi_backend::AxiBackend;
 use backends::axi_harness::Timing;
-use backends::{vectors, Backend, SimBackend, Status};
+use backends::{vectors, Backend, SimBackend, Status, Vector};
 use runtime::device::{AxiDevice, Device, DeviceError, Halt, SimBus};
 
 const BASE: u64 = 0x2000_0000;
@@ -117,4 +119,112 @@ fn a_program_longer_than_the_instruction_memory_runs_through_the_driver() {
     let c = d.counters().unwrap();
     let get = |e: Event| c.iter().find(|(x, _)| *x == e).map(|(_, n)| *n);
     assert_eq!(get(Event::Instructions), Some(v.program.len() as u64));
+}
+
+/// Every event counter of `Event::ALL`, read through the driver (64-bit,
+/// low word then high word), equals the simulator's count for the same
+/// program, on a convolution, both pools, a batched classifier, a saturating
+/// element-wise multiply with stochastic rounding and a random program of
+/// every opcode, each under random AXI timing. The AXI master answers every
+/// beat exactly `L` core cycles after its command, so every counter, the
+/// timing-dependent ones (`cycles`, the stalls) included, must be exact; the
+/// bounds below are what they must satisfy whatever the timing.
+#[test]
+fn every_counter_reads_the_simulators_count_through_the_driver() {
+    let cfg = AccelConfig::tiny();
+    let exact = AxiBackend::default().cycle_exact();
+    assert!(exact, "the AXI master answers at L: the device is cycle-exact");
+    let layer = |spec: &str, batch: u32, seed: u64| {
+        vectors::layer_vector(&cfg, &spec.parse().unwrap(), batch, seed).unwrap()
+    };
+    let stoch = vectors::EwMul::cases()
+        .into_iter()
+        .find(|m| m.round == arch::fixed::Rounding::Stochastic)
+        .expect("a stochastic-rounding case");
+    let vs: Vec<Vector> = vec![
+        layer("conv:nx=4,ny=4,k=2,ni=4,no=4,act=relu", 1, 5),
+        layer("pool:nx=4,ny=4,k=2,ni=4,kind=max", 1, 6),
+        layer("pool:nx=5,ny=5,k=3,s=2,ni=5,kind=avg", 1, 7),
+        layer("class:ni=9,no=5,act=tanh", 2, 8),
+        vectors::ew_mul_vector(&cfg, &stoch, 9).unwrap(),
+        vectors::race_free_program_vector(&cfg, 20, 10),
+    ];
+    let mut seen = Counters::new();
+    let mut exact_checks = 0;
+    for (k, v) in vs.iter().enumerate() {
+        let want = SimBackend::default().run(v).unwrap();
+        let wc = want.counters.clone().expect("the simulator's counters");
+        let bus = SimBus::new(
+            &cfg,
+            Timing {
+                seed: 40 + k as u64,
+                ..Timing::default()
+            },
+            BASE,
+            BYTES,
+        )
+        .unwrap();
+        let mut d = AxiDevice::new(bus, &cfg).unwrap();
+        d.load(&v.program, &v.image).unwrap();
+        d.start().unwrap();
+        let st = d.wait(1_000_000).unwrap();
+        assert_eq!(st.halt, Halt::Done, "{}", v.name);
+        assert_eq!(want.status, Status::Done, "{}", v.name);
+        let got = d.counters().unwrap();
+        assert_eq!(got.len(), NUM_EVENTS, "{}: every counter is read", v.name);
+        let fits = v.program.len() <= cfg.imem_depth as usize;
+        let n = |e: Event| got[e as usize].1;
+        let cycles = n(Event::Cycles);
+        eprintln!(
+            "{}: sim {} cycles, AXI core {} cycles, {} bus cycles",
+            v.name, want.cycles, cycles, st.bus_cycles
+        );
+        for (i, (e, value)) in got.iter().enumerate() {
+            assert_eq!(*e, Event::ALL[i], "counters in Event::ALL order");
+            let sim = wc.get(*e);
+            eprintln!("  {:20} sim {sim:8}  device {value:8}", e.name());
+            if exact || e.timing_independent(fits) {
+                assert_eq!(*value, sim, "{}: counter `{}`", v.name, e.name());
+                exact_checks += 1;
+            }
+            seen.add(*e, *value);
+        }
+        // the timing-dependent ones, whatever the timing
+        assert_eq!(
+            cycles, st.cycles,
+            "{}: `cycles` is the core's cycles",
+            v.name
+        );
+        assert!(st.bus_cycles >= cycles, "{}: {st:?}", v.name);
+        for e in [
+            Event::CpStallQueueFull,
+            Event::CpStallFetch,
+            Event::NfuBusy,
+            Event::PortBusy,
+        ] {
+            assert!(
+                n(e) <= cycles,
+                "{}: `{}` {} > cycles {cycles}",
+                v.name,
+                e.name(),
+                n(e)
+            );
+        }
+        let nfu_stalls = n(Event::NfuStallLoad) + n(Event::NfuStallStore) + n(Event::NfuStallDrain);
+        assert!(nfu_stalls <= cycles, "{}: NFU stalls {nfu_stalls}", v.name);
+        for e in [Event::DmaStallPort, Event::DmaStallWait] {
+            assert!(n(e) <= 3 * cycles, "{}: `{}` {}", v.name, e.name(), n(e));
+        }
+    }
+    // the programs exercise every program-determined counter
+    for e in Event::ALL {
+        if e.timing_independent(true) {
+            assert!(seen.get(*e) > 0, "no program counted `{}`", e.name());
+        }
+    }
+    assert_eq!(
+        exact_checks,
+        vs.len() * NUM_EVENTS,
+        "{exact_checks} exact comparisons"
+    );
 }

@@ -3,10 +3,13 @@
 //! `AWVALID` and `WVALID` are high and no write response is pending; `BVALID`
 //! and `RVALID` are held until their ready. Responses are always OKAY
 //! (unmapped offsets read 0 and ignore writes). Byte strobes are honoured.
+//! The 64-bit values (`bus_cycles`, the event counters of the core's bank,
+//! read through `ctr_sel` / `ctr_value`) follow `arch::regmap`'s read
+//! sequence: a low-word read latches the high word that the next high-word
+//! read returns.
 
-use crate::widths::{ErrClass, Pc, ERRW, PCW};
-use arch::events::Event;
-use arch::regmap::{self, counter_offset, ID_MAGIC};
+use crate::widths::{ErrClass, Pc, CTRW, ERRW, EVSELW, PCW};
+use arch::regmap::{self, ID_MAGIC};
 use arch::AccelConfig;
 use rust_hdl::prelude::*;
 
@@ -76,22 +79,25 @@ pub struct AxiLiteSlave {
     pub err_class: Signal<In, ErrClass>,
     /// `error.index`.
     pub err_index: Signal<In, Pc>,
-    /// `bus_cycles`.
-    pub bus_cycles: Signal<In, Bits<32>>,
+    /// `bus_cycles` (64 bits).
+    pub bus_cycles: Signal<In, Bits<CTRW>>,
     /// `held_cycles`.
     pub held_cycles: Signal<In, Bits<32>>,
-    /// Counter `cycles`.
-    pub c_cycles: Signal<In, Bits<32>>,
-    /// Counter `instructions`.
-    pub c_instructions: Signal<In, Bits<32>>,
-    /// Counter `nfu_busy`.
-    pub c_nfu_busy: Signal<In, Bits<32>>,
+    /// Event counter to show on `ctr_value` (from the read address; an `arch::events::Event` index).
+    pub ctr_sel: Signal<Out, Bits<EVSELW>>,
+    /// Event counter `ctr_sel` (the core's counter bank, combinational).
+    pub ctr_value: Signal<In, Bits<CTRW>>,
     r_prog_base: DFF<Bits<32>>,
     r_prog_len: DFF<Bits<32>>,
     r_dram_base: DFF<Bits<32>>,
     bv: DFF<bool>,
     rv: DFF<bool>,
     rd: DFF<Bits<32>>,
+    hi: DFF<Bits<32>>,
+    ar: Signal<Local, Bits<LITE_ADDR_BITS>>,
+    in_ctr: Signal<Local, bool>,
+    ctr_idx: Signal<Local, Bits<LITE_ADDR_BITS>>,
+    hi_word: Signal<Local, bool>,
     wr: Signal<Local, bool>,
     wmask: Signal<Local, Bits<32>>,
     mux: Signal<Local, Bits<32>>,
@@ -109,14 +115,14 @@ pub struct AxiLiteSlave {
     a_hash: Constant<Bits<LITE_ADDR_BITS>>,
     a_id: Constant<Bits<LITE_ADDR_BITS>>,
     a_bus_cycles: Constant<Bits<LITE_ADDR_BITS>>,
+    a_bus_cycles_hi: Constant<Bits<LITE_ADDR_BITS>>,
     a_held_cycles: Constant<Bits<LITE_ADDR_BITS>>,
-    a_impl: Constant<Bits<LITE_ADDR_BITS>>,
-    a_c_cycles: Constant<Bits<LITE_ADDR_BITS>>,
-    a_c_instructions: Constant<Bits<LITE_ADDR_BITS>>,
-    a_c_nfu_busy: Constant<Bits<LITE_ADDR_BITS>>,
+    a_ctr_base: Constant<Bits<LITE_ADDR_BITS>>,
+    a_ctr_end: Constant<Bits<LITE_ADDR_BITS>>,
+    k_hi_word: Constant<Bits<LITE_ADDR_BITS>>,
+    k_ctr_shift: Constant<Bits<8>>,
     v_hash: Constant<Bits<32>>,
     v_id: Constant<Bits<32>>,
-    v_impl: Constant<Bits<32>>,
     k_b0: Constant<Bits<32>>,
     k_b1: Constant<Bits<32>>,
     k_b2: Constant<Bits<32>>,
@@ -127,9 +133,14 @@ impl AxiLiteSlave {
     /// The slave for hardware built for `cfg` (its `preset_hash`).
     pub fn new(cfg: &AccelConfig) -> Result<Self, regmap::RegMapError> {
         let o = regmap::offset;
-        for e in [Event::Cycles, Event::Instructions, Event::NfuBusy] {
-            debug_assert!(regmap::COUNTERS_IMPLEMENTED.contains(&e));
-        }
+        assert!(
+            regmap::COUNTER_BYTES.is_power_of_two()
+                && regmap::HI_WORD.is_power_of_two()
+                && regmap::HI_WORD < regmap::COUNTER_BYTES
+                && regmap::COUNTER_BASE.is_multiple_of(regmap::COUNTER_BYTES)
+                && regmap::window_bytes() <= 1 << LITE_ADDR_BITS,
+            "the register map's counter layout is decoded by address bits"
+        );
         Ok(Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -161,15 +172,19 @@ impl AxiLiteSlave {
             err_index: Default::default(),
             bus_cycles: Default::default(),
             held_cycles: Default::default(),
-            c_cycles: Default::default(),
-            c_instructions: Default::default(),
-            c_nfu_busy: Default::default(),
+            ctr_sel: Default::default(),
+            ctr_value: Default::default(),
             r_prog_base: Default::default(),
             r_prog_len: Default::default(),
             r_dram_base: Default::default(),
             bv: Default::default(),
             rv: Default::default(),
             rd: Default::default(),
+            hi: Default::default(),
+            ar: Default::default(),
+            in_ctr: Default::default(),
+            ctr_idx: Default::default(),
+            hi_word: Default::default(),
             wr: Default::default(),
             wmask: Default::default(),
             mux: Default::default(),
@@ -187,14 +202,14 @@ impl AxiLiteSlave {
             a_hash: k(o("preset_hash")?),
             a_id: k(o("id")?),
             a_bus_cycles: k(o("bus_cycles")?),
+            a_bus_cycles_hi: k(o("bus_cycles_hi")?),
             a_held_cycles: k(o("held_cycles")?),
-            a_impl: k(o("counters_implemented")?),
-            a_c_cycles: k(counter_offset(Event::Cycles)),
-            a_c_instructions: k(counter_offset(Event::Instructions)),
-            a_c_nfu_busy: k(counter_offset(Event::NfuBusy)),
+            a_ctr_base: k(regmap::COUNTER_BASE),
+            a_ctr_end: k(regmap::counters_end()),
+            k_hi_word: k(regmap::HI_WORD),
+            k_ctr_shift: Constant::new((regmap::COUNTER_BYTES.trailing_zeros() as u64).into()),
             v_hash: Constant::new((regmap::preset_hash(cfg) as u64).into()),
             v_id: Constant::new((ID_MAGIC as u64).into()),
-            v_impl: Constant::new((regmap::counters_mask() as u64).into()),
             k_b0: Constant::new(0xFFu64.into()),
             k_b1: Constant::new(0xFF00u64.into()),
             k_b2: Constant::new(0xFF_0000u64.into()),
@@ -214,7 +229,8 @@ impl Logic for AxiLiteSlave {
             r_dram_base,
             bv,
             rv,
-            rd
+            rd,
+            hi
         );
         // ---- writes
         self.wr.next = self.awvalid.val() && self.wvalid.val() && !self.bv.q.val();
@@ -259,54 +275,65 @@ impl Logic for AxiLiteSlave {
         self.bresp.next = 0.into();
         // ---- reads
         self.mux.next = 0.into();
-        if (self.araddr.val() & self.addr_mask.val()) == self.a_status.val() {
+        self.ar.next = self.araddr.val() & self.addr_mask.val();
+        self.in_ctr.next =
+            (self.ar.val() >= self.a_ctr_base.val()) && (self.ar.val() < self.a_ctr_end.val());
+        self.hi_word.next = (self.ar.val() & self.k_hi_word.val()).any();
+        // (a part-select of an expression is not Verilog: shift into a signal first)
+        self.ctr_idx.next = (self.ar.val() - self.a_ctr_base.val()) >> self.k_ctr_shift.val();
+        self.ctr_sel.next = self.ctr_idx.val().get_bits::<EVSELW>(0);
+        if self.ar.val() == self.a_status.val() {
             self.mux.next = bit_cast::<32, 1>(self.st_busy.val().into())
                 | (bit_cast::<32, 1>(self.st_done.val().into()) << self.k_lsb_done.val())
                 | (bit_cast::<32, 1>(self.st_bus_error.val().into()) << self.k_lsb_bus_error.val());
         }
-        if (self.araddr.val() & self.addr_mask.val()) == self.a_error.val() {
+        if self.ar.val() == self.a_error.val() {
             self.mux.next = bit_cast::<32, ERRW>(self.err_class.val()) << self.k_lsb_class.val();
         }
-        if (self.araddr.val() & self.addr_mask.val()) == self.a_error_index.val() {
+        if self.ar.val() == self.a_error_index.val() {
             self.mux.next = bit_cast::<32, PCW>(self.err_index.val());
         }
-        if (self.araddr.val() & self.addr_mask.val()) == self.a_prog_base.val() {
+        if self.ar.val() == self.a_prog_base.val() {
             self.mux.next = self.r_prog_base.q.val();
         }
-        if (self.araddr.val() & self.addr_mask.val()) == self.a_prog_len.val() {
+        if self.ar.val() == self.a_prog_len.val() {
             self.mux.next = self.r_prog_len.q.val();
         }
-        if (self.araddr.val() & self.addr_mask.val()) == self.a_dram_base.val() {
+        if self.ar.val() == self.a_dram_base.val() {
             self.mux.next = self.r_dram_base.q.val();
         }
-        if (self.araddr.val() & self.addr_mask.val()) == self.a_hash.val() {
+        if self.ar.val() == self.a_hash.val() {
             self.mux.next = self.v_hash.val();
         }
-        if (self.araddr.val() & self.addr_mask.val()) == self.a_id.val() {
+        if self.ar.val() == self.a_id.val() {
             self.mux.next = self.v_id.val();
         }
-        if (self.araddr.val() & self.addr_mask.val()) == self.a_bus_cycles.val() {
-            self.mux.next = self.bus_cycles.val();
+        if self.ar.val() == self.a_bus_cycles.val() {
+            self.mux.next = self.bus_cycles.val().get_bits::<32>(0);
         }
-        if (self.araddr.val() & self.addr_mask.val()) == self.a_held_cycles.val() {
+        if self.ar.val() == self.a_held_cycles.val() {
             self.mux.next = self.held_cycles.val();
         }
-        if (self.araddr.val() & self.addr_mask.val()) == self.a_impl.val() {
-            self.mux.next = self.v_impl.val();
+        if self.ar.val() == self.a_bus_cycles_hi.val() {
+            self.mux.next = self.hi.q.val();
         }
-        if (self.araddr.val() & self.addr_mask.val()) == self.a_c_cycles.val() {
-            self.mux.next = self.c_cycles.val();
-        }
-        if (self.araddr.val() & self.addr_mask.val()) == self.a_c_instructions.val() {
-            self.mux.next = self.c_instructions.val();
-        }
-        if (self.araddr.val() & self.addr_mask.val()) == self.a_c_nfu_busy.val() {
-            self.mux.next = self.c_nfu_busy.val();
+        if self.in_ctr.val() {
+            self.mux.next = self.ctr_value.val().get_bits::<32>(0);
+            if self.hi_word.val() {
+                self.mux.next = self.hi.q.val();
+            }
         }
         self.arready.next = !self.rv.q.val();
         if self.arvalid.val() && !self.rv.q.val() {
             self.rv.d.next = true;
             self.rd.d.next = self.mux.val();
+            // a low-word read latches the high word for the next high-word read
+            if self.ar.val() == self.a_bus_cycles.val() {
+                self.hi.d.next = self.bus_cycles.val().get_bits::<32>(32);
+            }
+            if self.in_ctr.val() && !self.hi_word.val() {
+                self.hi.d.next = self.ctr_value.val().get_bits::<32>(32);
+            }
         }
         if self.rv.q.val() && self.rready.val() {
             self.rv.d.next = false;

@@ -3,12 +3,15 @@
 //! counters. Ports (module `top` in the emitted Verilog): `clock`, `reset`
 //! (synchronous, active high), `s_axi_*` (AXI4-Lite slave), `m_axi_*` (AXI4
 //! master, no ID/CACHE/PROT/LOCK/QOS signals: the block design ties them off),
-//! `irq` (= `status.done`).
+//! `irq` (= `status.done`). The event counters are the core's own bank
+//! (`crate::counters`, counting core cycles); the slave reads them through
+//! the core's `ctr_sel` / `ctr_value`.
 
 use super::gate::ClockGate;
 use super::lite::{AxiLiteSlave, LITE_ADDR_BITS};
 use super::master::{AxiMaster, MasterError};
 use crate::top::{DiannaoTop, Kv260Top, TinyTop, Zcu104Top};
+use crate::widths::CTRW;
 use arch::regmap::RegMapError;
 use arch::AccelConfig;
 use rust_hdl::prelude::*;
@@ -130,11 +133,8 @@ macro_rules! axi_top {
             pub lite: AxiLiteSlave,
             /// Memory master.
             pub master: AxiMaster<$bw, $sw>,
-            bus_cycles: DFF<Bits<32>>,
+            bus_cycles: DFF<Bits<CTRW>>,
             held_cycles: DFF<Bits<32>>,
-            n_instr: DFF<Bits<32>>,
-            n_nfu: DFF<Bits<32>>,
-            counting: Signal<Local, bool>,
         }
 
         impl $name {
@@ -192,9 +192,6 @@ macro_rules! axi_top {
                     master: AxiMaster::new(cfg)?,
                     bus_cycles: Default::default(),
                     held_cycles: Default::default(),
-                    n_instr: Default::default(),
-                    n_nfu: Default::default(),
-                    counting: Default::default(),
                 })
             }
         }
@@ -202,7 +199,7 @@ macro_rules! axi_top {
         impl Logic for $name {
             #[hdl_gen]
             fn update(&mut self) {
-                dff_setup!(self, clock, bus_cycles, held_cycles, n_instr, n_nfu);
+                dff_setup!(self, clock, bus_cycles, held_cycles);
                 // ---- register slave
                 clock!(self, clock, lite);
                 self.lite.reset.next = self.reset.val();
@@ -230,9 +227,8 @@ macro_rules! axi_top {
                 self.lite.err_index.next = self.core.err_index.val();
                 self.lite.bus_cycles.next = self.bus_cycles.q.val();
                 self.lite.held_cycles.next = self.held_cycles.q.val();
-                self.lite.c_cycles.next = self.core.cycles.val();
-                self.lite.c_instructions.next = self.n_instr.q.val();
-                self.lite.c_nfu_busy.next = self.n_nfu.q.val();
+                self.core.ctr_sel.next = self.lite.ctr_sel.val();
+                self.lite.ctr_value.next = self.core.ctr_value.val();
                 // ---- memory master
                 clock!(self, clock, master);
                 self.master.reset.next = self.reset.val();
@@ -281,26 +277,16 @@ macro_rules! axi_top {
                 self.core.mem_resp_valid.next = self.master.c_resp_valid.val();
                 self.core.mem_resp_tag.next = self.master.c_resp_tag.val();
                 self.core.mem_resp_data.next = self.master.c_resp_data.val();
-                // ---- counters (core steps while running; bus cycles from start to halt)
-                self.counting.next =
-                    self.master.ce.val() && self.master.c_run.val() && !self.core.done.val();
+                // ---- bus cycles from start to halt (the event counters are the core's, in core cycles)
                 if self.master.busy.val() {
                     self.bus_cycles.d.next = self.bus_cycles.q.val() + 1;
                 }
                 if self.master.held.val() {
                     self.held_cycles.d.next = self.held_cycles.q.val() + 1;
                 }
-                if self.counting.val() && self.core.t_dispatch.val() {
-                    self.n_instr.d.next = self.n_instr.q.val() + 1;
-                }
-                if self.counting.val() && self.core.t_nfu_busy.val() {
-                    self.n_nfu.d.next = self.n_nfu.q.val() + 1;
-                }
                 if self.lite.start.val() && !self.master.busy.val() {
                     self.bus_cycles.d.next = 0.into();
                     self.held_cycles.d.next = 0.into();
-                    self.n_instr.d.next = 0.into();
-                    self.n_nfu.d.next = 0.into();
                 }
             }
         }

@@ -36,6 +36,8 @@ pub struct Dma<const W: usize, const ASM: usize, const BW: usize, const Q: usize
     pub req_write: Signal<Out, bool>,
     /// Beats of the requested row.
     pub req_beats: Signal<Out, Beats>,
+    /// DRAM bytes of the requested row (events `dram_read_bytes` / `dram_write_bytes`).
+    pub req_bytes: Signal<Out, DramAddr>,
     /// 16-bit words of the requested row in its last beat (the rest of that beat is not written).
     pub req_words: Signal<Out, Beats>,
     /// Tag bits for the row (write, last_row, narrow, row; the port adds owner and beat).
@@ -169,6 +171,7 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
             req_addr: Default::default(),
             req_write: Default::default(),
             req_beats: Default::default(),
+            req_bytes: Default::default(),
             req_words: Default::default(),
             req_tag: Default::default(),
             grant: Default::default(),
@@ -325,6 +328,7 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
             && (self.e_k1.val() + 1 == self.e_n1.val())
             && (self.e_k2.val() + 1 == self.e_n2.val());
         self.req.next = self.start.val() || self.cur.q.val();
+        self.req_bytes.next = self.rb.val();
         self.req_addr.next = self.e_addr.val();
         self.req_write.next = self.write_op.val();
         // tag (layout crate::widths::tag; the port fills in owner and last_beat)

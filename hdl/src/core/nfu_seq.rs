@@ -6,7 +6,7 @@
 
 use super::queue::Queue;
 use crate::widths::*;
-use arch::isa::AccIn;
+use arch::isa::{AccIn, NfuOp};
 use arch::AccelConfig;
 use rust_hdl::prelude::*;
 
@@ -78,6 +78,24 @@ pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usi
     pub busy: Signal<Out, bool>,
     /// `nfu.seq`: sequence number of the running op (from its start cycle to the cycle before its completion cycle, as the simulator traces it), else 0.
     pub seq: Signal<Out, Pc>,
+    /// A visible head op waits for the previous op to complete (`nfu_stall_drain`).
+    pub stall_drain: Signal<Out, bool>,
+    /// A visible head op waits for a load (`nfu_stall_load`; the drain is done).
+    pub stall_load: Signal<Out, bool>,
+    /// A visible head op waits for its store wait (`nfu_stall_store`; drain and loads are done).
+    pub stall_store: Signal<Out, bool>,
+    /// An issue cycle (one row pair; `nbin_reads`).
+    pub ev_issue: Signal<Out, bool>,
+    /// A bias cycle (its SB row read; `sb_reads`, `nfu_busy`).
+    pub ev_bias: Signal<Out, bool>,
+    /// A `mac` issue (`macs`, `nfu2_ops` Tn x Tn; `sb_reads`).
+    pub ev_mac: Signal<Out, bool>,
+    /// The issue of an odd `mul` step (`macs` Tn).
+    pub ev_mul_odd: Signal<Out, bool>,
+    /// The first step of an `in=nbout` output issues (an NBout port-A read).
+    pub ev_nbout_read: Signal<Out, bool>,
+    /// The last step of an `out=act` output issues (`nfu3_ops` Tn).
+    pub ev_act_out: Signal<Out, bool>,
     act: DFF<bool>,
     issuing: DFF<bool>,
     ent: DFF<Bits<NFU_ENTRY_BITS>>,
@@ -121,7 +139,12 @@ pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usi
     first: Signal<Local, bool>,
     last: Signal<Local, bool>,
     fin_issue: Signal<Local, bool>,
+    loads_ok: Signal<Local, bool>,
+    store_ok: Signal<Local, bool>,
     k_bias: Constant<Bits<INW>>,
+    k_in_nbout: Constant<Bits<INW>>,
+    k_mac: Constant<Bits<OPW>>,
+    k_mul: Constant<Bits<OPW>>,
     k_d: Constant<Bits<LATW>>,
     k_wvalid: Constant<Bits<WPW>>,
 }
@@ -166,6 +189,15 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
             active: Default::default(),
             busy: Default::default(),
             seq: Default::default(),
+            stall_drain: Default::default(),
+            stall_load: Default::default(),
+            stall_store: Default::default(),
+            ev_issue: Default::default(),
+            ev_bias: Default::default(),
+            ev_mac: Default::default(),
+            ev_mul_odd: Default::default(),
+            ev_nbout_read: Default::default(),
+            ev_act_out: Default::default(),
             act: Default::default(),
             issuing: Default::default(),
             ent: Default::default(),
@@ -209,9 +241,12 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
             first: Default::default(),
             last: Default::default(),
             fin_issue: Default::default(),
-            k_bias: Constant::new(
-                (AccIn::ALL.iter().position(|x| *x == AccIn::Bias).unwrap() as u64).into(),
-            ),
+            loads_ok: Default::default(),
+            store_ok: Default::default(),
+            k_bias: Constant::new(acc_in_code(AccIn::Bias).into()),
+            k_in_nbout: Constant::new(acc_in_code(AccIn::Nbout).into()),
+            k_mac: Constant::new(op_code(NfuOp::Mac).into()),
+            k_mul: Constant::new(op_code(NfuOp::Mul).into()),
             k_d: Constant::new((D as u64).into()),
             k_wvalid: Constant::new((1u64 << ROWW).into()),
         }
@@ -246,12 +281,21 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
         self.d3.next = self.nbl_done.val() - self.q.head.val().get_value_req_nbl();
         self.d4.next = self.nbs_done.val() - self.q.head.val().get_value_req_st();
         // ---- start: previous op complete, loads done, store wait
+        self.loads_ok.next =
+            !self.d1.val().get_bit(15) && !self.d2.val().get_bit(15) && !self.d3.val().get_bit(15);
+        self.store_ok.next =
+            !self.q.head.val().get_value_need_st().any() || !self.d4.val().get_bit(15);
         self.start.next = !self.act.q.val()
             && self.q.nonempty.val()
-            && !self.d1.val().get_bit(15)
-            && !self.d2.val().get_bit(15)
-            && !self.d3.val().get_bit(15)
-            && (!self.q.head.val().get_value_need_st().any() || !self.d4.val().get_bit(15));
+            && self.loads_ok.val()
+            && self.store_ok.val();
+        // stall events: the first reason the visible head does not start (drain, load, store)
+        self.stall_drain.next = self.act.q.val() && self.q.nonempty.val();
+        self.stall_load.next = !self.act.q.val() && self.q.nonempty.val() && !self.loads_ok.val();
+        self.stall_store.next = !self.act.q.val()
+            && self.q.nonempty.val()
+            && self.loads_ok.val()
+            && !self.store_ok.val();
         self.q.pop.next = self.start.val();
         self.e.next = self.ent.q.val();
         if self.start.val() {
@@ -384,6 +428,18 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
         self.d_tr.next = self.ent.q.val().get_value_tr().any();
         self.d_scale.next = self.ent.q.val().get_value_scale();
         self.busy.next = self.issue.val() || (self.start.val() && self.bias_in.val());
+        // events of the issue (or bias) cycle
+        self.ev_issue.next = self.issue.val();
+        self.ev_bias.next = self.start.val() && self.bias_in.val();
+        self.ev_mac.next = self.issue.val() && (self.e.val().get_value_op() == self.k_mac.val());
+        self.ev_mul_odd.next = self.issue.val()
+            && (self.e.val().get_value_op() == self.k_mul.val())
+            && self.e_par.val();
+        self.ev_nbout_read.next = self.issue.val()
+            && self.first.val()
+            && (self.e.val().get_value_acc_in() == self.k_in_nbout.val());
+        self.ev_act_out.next =
+            self.issue.val() && self.last.val() && self.e.val().get_value_out().any();
         self.seq.next = 0.into();
         if self.start.val() || (self.act.q.val() && (self.fin.q.val() != 1)) {
             self.seq.next = self.e.val().get_value_seq();

@@ -30,6 +30,10 @@ macro_rules! system_impl {
             pub err_index: Signal<Out, Pc>,
             /// Cycles.
             pub cycles: Signal<Out, Bits<CYCW>>,
+            /// Event counter shown on `ctr_value` (the top's read select).
+            pub ctr_sel: Signal<In, Bits<EVSELW>>,
+            /// Event counter `ctr_sel`.
+            pub ctr_value: Signal<Out, Bits<CTRW>>,
             /// The accelerator.
             pub top: $top,
             /// DRAM model.
@@ -48,6 +52,8 @@ macro_rules! system_impl {
                     err_class: Default::default(),
                     err_index: Default::default(),
                     cycles: Default::default(),
+                    ctr_sel: Default::default(),
+                    ctr_value: Default::default(),
                     top: <$top>::new(cfg),
                     dram: Dram::new(cfg.dram.latency_cycles as usize, dram),
                 }
@@ -73,6 +79,8 @@ macro_rules! system_impl {
                 self.err_class.next = self.top.err_class.val();
                 self.err_index.next = self.top.err_index.val();
                 self.cycles.next = self.top.cycles.val();
+                self.top.ctr_sel.next = self.ctr_sel.val();
+                self.ctr_value.next = self.top.ctr_value.val();
             }
         }
     };

@@ -450,6 +450,7 @@ mod tests {
             cycles,
             status: Status::Done,
             dram: Image::new(),
+            counters: None,
         };
         assert!(check_agreement(&v, ("sim", &o(10)), ("verilator", &o(10))).is_ok());
         let e = check_agreement(&v, ("sim", &o(10)), ("verilator", &o(11)))
