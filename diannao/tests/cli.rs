@@ -341,3 +341,62 @@ fn unknown_boards_are_named() {
         &["--board", "--part"],
     );
 }
+
+/// `hdl emit` builds any configuration with a top's structure from a file
+/// (the training format Q5.10, an edited clock and latency) and refuses a
+/// structural field it cannot build, by name; a board project builds its
+/// board's preset by default.
+#[test]
+fn hdl_emit_accepts_edited_configurations_and_names_what_it_cannot_build() {
+    let d = tempfile::tempdir().unwrap();
+    let write = |name: &str, c: &AccelConfig| {
+        let p = d.path().join(name);
+        std::fs::write(&p, toml::to_string(c).unwrap()).unwrap();
+        p
+    };
+    let mut q = AccelConfig::kv260();
+    q.name = "kv260-q5.10".into();
+    q.frac_bits = 10;
+    q.clock_mhz = 150.0;
+    q.dram.latency_cycles = 80;
+    let f = write("q510.toml", &q);
+    let out = d.path().join("q510");
+    let listed = ok(&["hdl", "emit", "--preset", s(&f), "--out", s(&out)]);
+    assert!(listed.contains("top.v"), "{listed}");
+    let v = std::fs::read_to_string(out.join("top.v")).unwrap();
+    assert!(v.contains("module top"), "no top module");
+    let mut bad = AccelConfig::diannao();
+    bad.name = "wide".into();
+    bad.tn = 8;
+    let f = write("tn8.toml", &bad);
+    fails(
+        &[
+            "hdl",
+            "emit",
+            "--preset",
+            s(&f),
+            "--out",
+            s(&d.path().join("x")),
+        ],
+        &["field `tn` is 8"],
+    );
+    let mut bad = AccelConfig::zcu104();
+    bad.nbin_bytes /= 2;
+    let f = write("nbin.toml", &bad);
+    fails(
+        &[
+            "hdl",
+            "emit",
+            "--preset",
+            s(&f),
+            "--out",
+            s(&d.path().join("y")),
+        ],
+        &["field `nbin_bytes`", "`zcu104`"],
+    );
+    assert!(!d.path().join("x").exists() && !d.path().join("y").exists());
+    let b = d.path().join("board");
+    ok(&["hdl", "emit", "--board", "kv260", "--out", s(&b)]);
+    let readme = std::fs::read_to_string(b.join("README.md")).unwrap();
+    assert!(readme.contains("kv260"), "{readme}");
+}

@@ -133,7 +133,10 @@ fn a_program_longer_than_the_instruction_memory_runs_through_the_driver() {
 fn every_counter_reads_the_simulators_count_through_the_driver() {
     let cfg = AccelConfig::tiny();
     let exact = AxiBackend::default().cycle_exact();
-    assert!(exact, "the AXI master answers at L: the device is cycle-exact");
+    assert!(
+        exact,
+        "the AXI master answers at L: the device is cycle-exact"
+    );
     let layer = |spec: &str, batch: u32, seed: u64| {
         vectors::layer_vector(&cfg, &spec.parse().unwrap(), batch, seed).unwrap()
     };
