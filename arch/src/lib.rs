@@ -5,7 +5,7 @@
 //! and only here:
 //!
 //! * [`config`]: the parameter set ([`AccelConfig`]) with derived figures and
-//!   validation, and the named presets (`diannao`, `tiny`, `zcu104`);
+//!   validation, and the named presets (`diannao`, `tiny`, `zcu104`, `kv260`);
 //! * [`fixed`]: the fixed-point arithmetic (multiply, accumulate, rounding,
 //!   saturation, the stochastic-rounding LFSR, output conversion);
 //! * [`activation`]: NFU-3's 16-segment piecewise-linear tables;

@@ -40,6 +40,44 @@ fn verify_alexnet_diannao_on_verilator() {
     verify_with("diannao", "alexnet", &["--backends", "sim,verilator"]);
 }
 
+/// `diannao bench --axi --verilator` on a board preset and model: every
+/// layer through the AXI-wrapped RTL with the board DDR model, core cycles
+/// equal to the simulator's (the bench fails otherwise), no held cycle, and
+/// at most 1.25 times the cycles of an ideal port of the DDR latency.
+fn axi_against_ideal(preset: &str, model: &str) {
+    let o = Command::new(BIN)
+        .args([
+            "bench", "--axi", "--verilator", "--preset", preset, "--model", model, "--json",
+        ])
+        .output()
+        .expect("run diannao");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "bench --axi {model} on {preset} failed:\n{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let layers = v["layers"].as_array().expect("layers");
+    assert!(!layers.is_empty());
+    for l in layers {
+        assert_eq!(l["held_cycles"].as_u64(), Some(0), "{l}");
+        assert!(l["ratio"].as_f64().unwrap() <= 1.25, "{l}");
+    }
+}
+
+#[test]
+#[ignore = "long tier: bash scripts/long.sh"]
+fn axi_alexnet_zcu104_within_1_25x_of_an_ideal_port() {
+    axi_against_ideal("zcu104", "alexnet");
+}
+
+#[test]
+#[ignore = "long tier: bash scripts/long.sh"]
+fn axi_alexnet_kv260_within_1_25x_of_an_ideal_port() {
+    axi_against_ideal("kv260", "alexnet");
+}
+
 /// One `#[ignore]`d test per (model, preset), named `verify_<model>_<preset>`.
 macro_rules! verify_cases {
     ($($name:ident: $model:literal on $preset:literal,)*) => {$(
@@ -55,18 +93,23 @@ verify_cases! {
     verify_lenet5_diannao: "lenet5" on "diannao",
     verify_lenet5_tiny: "lenet5" on "tiny",
     verify_lenet5_zcu104: "lenet5" on "zcu104",
+    verify_lenet5_kv260: "lenet5" on "kv260",
     verify_alexnet_diannao: "alexnet" on "diannao",
     verify_alexnet_tiny: "alexnet" on "tiny",
     verify_alexnet_zcu104: "alexnet" on "zcu104",
+    verify_alexnet_kv260: "alexnet" on "kv260",
     verify_nin_diannao: "nin" on "diannao",
     verify_nin_tiny: "nin" on "tiny",
     verify_nin_zcu104: "nin" on "zcu104",
+    verify_nin_kv260: "nin" on "kv260",
     verify_googlenet_diannao: "googlenet" on "diannao",
     verify_googlenet_tiny: "googlenet" on "tiny",
     verify_googlenet_zcu104: "googlenet" on "zcu104",
+    verify_googlenet_kv260: "googlenet" on "kv260",
     verify_diannao_bench_diannao: "diannao_bench" on "diannao",
     verify_diannao_bench_tiny: "diannao_bench" on "tiny",
     verify_diannao_bench_zcu104: "diannao_bench" on "zcu104",
+    verify_diannao_bench_kv260: "diannao_bench" on "kv260",
 }
 
 /// The full default training run (8 epochs, 8,000 / 2,000 digits) on
