@@ -521,9 +521,16 @@ impl<const BW: usize, const SW: usize> Logic for AxiMaster<BW, SW> {
         self.running.next = self.running_c.val();
         self.held.next = self.hold.val();
         self.c_run.next = self.run_q.q.val();
+        // the response bus is zero unless a response is due (no FIFO garbage on it)
         self.c_resp_valid.next = self.due_now.val();
-        self.c_resp_tag.next = self.d_head.val().get_value_tag();
-        self.c_resp_data.next = self.rdq.data_out.val();
+        self.c_resp_tag.next = 0.into();
+        self.c_resp_data.next = 0.into();
+        if self.due_now.val() {
+            self.c_resp_tag.next = self.d_head.val().get_value_tag();
+            if !self.d_head.val().get_value_write().any() && !self.rdq.empty.val() {
+                self.c_resp_data.next = self.rdq.data_out.val();
+            }
+        }
         self.dueq.read.next = false;
         self.rdq.read.next = false;
         self.cmdq.write.next = false;
