@@ -1,11 +1,12 @@
 //! `diannao hdl report` on a real Yosys run (tiny preset, KV260 board
-//! project's AXI-wrapped top; about a minute).
+//! project's AXI-wrapped top; about a minute), and the board projects'
+//! clock refusal.
 
 use std::path::Path;
 
 mod common;
 
-use common::ok;
+use common::{fails, ok};
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 temp path")
@@ -101,4 +102,25 @@ fn tiny_kv260_report_groups_add_up_and_the_clock_is_checked() {
         "{ys}"
     );
     assert!(work.join("yosys/netlist.json").is_file());
+}
+
+/// A board project for the `diannao` preset (980 MHz) is refused, naming clock_mhz; nothing is written.
+#[test]
+fn board_emission_refuses_a_clock_the_ps_cannot_supply() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("zcu104");
+    fails(
+        &[
+            "hdl",
+            "emit",
+            "--preset",
+            "diannao",
+            "--board",
+            "zcu104",
+            "--out",
+            s(&out),
+        ],
+        &["clock_mhz = 980 MHz", "pl_clk0", "10..=333 MHz"],
+    );
+    assert!(!out.exists());
 }

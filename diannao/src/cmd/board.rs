@@ -52,7 +52,7 @@ pub struct BoardArgs {
     /// Give up a run after this many status polls.
     #[arg(long, default_value_t = 1_000_000, value_name = "N")]
     pub timeout_polls: u64,
-    /// The fabric clock the board runs at (the PS's pl_clk0; the board projects ask for 100 MHz), MHz.
+    /// The fabric clock the board runs at (the PS's pl_clk0: the board project asks the PS for the preset's clock_mhz), MHz.
     #[arg(long, default_value_t = 100.0, value_name = "MHZ")]
     pub clock_mhz: f64,
 }
