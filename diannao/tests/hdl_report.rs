@@ -79,6 +79,15 @@ fn tiny_kv260_report_groups_add_up_and_the_clock_is_checked() {
     assert!((t["fmax_mhz"].as_f64().unwrap() - 1000.0 / ns).abs() < 1e-9);
     assert!(t["levels"].as_u64().unwrap() > 0);
     assert!(t["method"].as_str().unwrap().contains("per cell"));
+    // the longest path ending in each block; the worst of them is the critical path
+    let per = t["groups"].as_array().unwrap();
+    let names: Vec<&str> = per.iter().map(|g| g["group"].as_str().unwrap()).collect();
+    assert_eq!(names, ["NFU", "buffers", "control", "AXI"]);
+    let worst = per
+        .iter()
+        .map(|g| g["critical_ns"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    assert!((worst - ns).abs() < 1e-9, "{per:?}");
     let c = &v["clock"];
     assert_eq!(c["clock_mhz"].as_f64(), Some(100.0));
     assert!((c["slack_ns"].as_f64().unwrap() - (10.0 - ns)).abs() < 1e-9);

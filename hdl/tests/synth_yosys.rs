@@ -135,6 +135,18 @@ fn tiny_kv260_fixture_groups_add_up_to_the_total() {
         Some(Group::Axi)
     );
     assert_eq!(hdl::flow::synth::group_of("dn_axi", &blocks), None);
+    // timing endpoints are grouped by the instance path in their names
+    use hdl::flow::synth::endpoint_module;
+    assert_eq!(
+        endpoint_module("core.nfu.<internal>", "top"),
+        "top$core$nfu"
+    );
+    assert_eq!(
+        endpoint_module("core.cp.pcr.q[3]", "top"),
+        "top$core$cp$pcr"
+    );
+    assert_eq!(endpoint_module("m_axi_awaddr[3]", "top"), "top");
+    assert_eq!(endpoint_module("<internal>", "top"), "top");
 }
 
 fn err(text: &str) -> SynthError {
@@ -244,6 +256,17 @@ fn queue_fixture_netlist_timing() {
         "{}",
         t.end
     );
+    // every endpoint is listed, the worst first and equal to the critical path
+    assert_eq!(t.endpoints[0].ns, t.critical_ns);
+    assert!(
+        t.endpoints[0].from.ends_with("(FDRE)") && t.endpoints[0].net.ends_with("(FDRE)"),
+        "{:?}",
+        t.endpoints[0]
+    );
+    assert!(t.endpoints.len() >= 24, "{}", t.endpoints.len());
+    assert!(t.endpoints.windows(2).all(|w| w[0].ns >= w[1].ns));
+    let per = hdl::flow::synth::group_timing(&t, &Layout::Nfu.blocks("top"), "top");
+    assert_eq!(per, vec![(Group::Nfu, t.endpoints[0].clone())]);
     let c = timing::check_clock(&t, 100.0);
     assert_eq!(c.verdict, timing::ClockVerdict::Plausible);
     assert!(c.sentence(&t).contains("clock_mhz = 100 MHz"));

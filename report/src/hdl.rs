@@ -166,6 +166,23 @@ pub fn report_text(
         t.start,
         t.end
     );
+    if !rep.group_timing.is_empty() {
+        let per: Vec<String> = rep
+            .group_timing
+            .iter()
+            .map(|(g, e)| {
+                format!(
+                    "  {:<8} {:>6.2} ns ({:>4.0} MHz): from {} to {}\n",
+                    g.name(),
+                    e.ns,
+                    1000.0 / e.ns,
+                    e.from,
+                    e.net
+                )
+            })
+            .collect();
+        s += &format!("Longest path ending in each block:\n{}", per.concat());
+    }
     let c = timing::check_clock(t, clock_mhz);
     s += &format!("Preset clock: {}\n", c.sentence(t));
     if part.part_number.contains("-2lv") {
@@ -266,6 +283,9 @@ pub fn report_json(
             "path_cells": path_kinds(t).iter().map(|(k, n)| (k.clone(), serde_json::json!(n))).collect::<serde_json::Map<_, _>>(),
             "start": t.start,
             "end": t.end,
+            "groups": rep.group_timing.iter().map(|(g, e)| serde_json::json!({
+                "group": g.name(), "critical_ns": e.ns, "fmax_mhz": 1000.0 / e.ns, "end_cell": e.cell, "end": e.net, "start": e.from,
+            })).collect::<Vec<_>>(),
         },
         "clock": {
             "clock_mhz": clock_mhz,
@@ -312,7 +332,7 @@ pub fn parts_json() -> String {
 mod tests {
     use super::*;
     use hdl::flow::synth::{group_resources, parse_stat_modules, Layout};
-    use hdl::flow::timing::{PathStep, Timing, ULTRASCALE_PLUS_2};
+    use hdl::flow::timing::{Endpoint, PathStep, Timing, ULTRASCALE_PLUS_2};
 
     fn report() -> SynthReport {
         let stat = parse_stat_modules(include_str!("../../hdl/tests/fixtures/stat_tiny_kv260.txt"))
@@ -323,19 +343,33 @@ mod tests {
             ns,
             net: "x".into(),
         };
+        let timing = Timing {
+            critical_ns: 12.5,
+            start: "a (FDRE)".into(),
+            end: "b (FDRE)".into(),
+            start_ns: 0.1,
+            end_ns: 0.4,
+            path: vec![lut(0.45), lut(0.45)],
+            model: ULTRASCALE_PLUS_2,
+            endpoints: [
+                ("core.nfu.<internal>", "core.nfu.nfu3.d[1]", 12.5),
+                ("core.cp.pcr.q", "core.cp.pcr.d[2]", 6.0),
+                ("m_axi_awaddr[3]", "m_axi_awaddr[3]", 2.0),
+            ]
+            .map(|(c, n, ns)| Endpoint {
+                cell: c.into(),
+                net: n.into(),
+                from: "s (FDRE)".into(),
+                ns,
+            })
+            .to_vec(),
+        };
         SynthReport {
             groups: group_resources(&stat, &blocks).unwrap(),
             total: stat.total,
+            group_timing: hdl::flow::synth::group_timing(&timing, &blocks, "top"),
             blocks,
-            timing: Timing {
-                critical_ns: 12.5,
-                start: "a (FDRE)".into(),
-                end: "b (FDRE)".into(),
-                start_ns: 0.1,
-                end_ns: 0.4,
-                path: vec![lut(0.45), lut(0.45)],
-                model: ULTRASCALE_PLUS_2,
-            },
+            timing,
         }
     }
 
@@ -374,6 +408,14 @@ mod tests {
             t.contains("critical path 12.50 ns, estimated fmax 80.0 MHz; 2 logic levels (2 LUT)")
         );
         assert!(t.contains("Preset clock: clock_mhz = 100 MHz (period 10.00 ns)"));
+        assert!(
+            t.contains(
+                "Longest path ending in each block:\n  NFU       12.50 ns (  80 MHz): from s (FDRE) to core.nfu.nfu3.d[1]\n  \
+                 control    6.00 ns ( 167 MHz): from s (FDRE) to core.cp.pcr.d[2]\n  \
+                 AXI        2.00 ns ( 500 MHz): from s (FDRE) to m_axi_awaddr[3]\n"
+            ),
+            "{t}"
+        );
         assert!(t.contains("NOT plausible"));
         assert!(t.contains("Method: static timing analysis"));
         let ok = report_text("tiny", part, &report(), &opts, "Yosys 0.23", 50.0);

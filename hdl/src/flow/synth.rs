@@ -1,6 +1,6 @@
 //! Resource estimates with Yosys `synth_xilinx -family xcup`: run it on a
 //! Verilog file, parse its `stat` output into UltraScale+ primitive counts,
-//! and compare them with a part's capacity ([`crate::parts`]).
+//! and compare them with a part's capacity ([`super::parts`]).
 //!
 //! Per block: rust-hdl emits one module per instance (`top$core$nfu`), so
 //! the report gives the block modules of a table ([`CORE_BLOCKS`],
@@ -20,7 +20,7 @@
 
 use super::eda::{self, EdaError, Tool};
 use super::parts::Part;
-use super::timing::{self, Timing, TimingError, ULTRASCALE_PLUS_2};
+use super::timing::{self, Endpoint, Timing, TimingError, ULTRASCALE_PLUS_2};
 use std::path::Path;
 use thiserror::Error;
 
@@ -658,6 +658,39 @@ pub struct SynthReport {
     pub blocks: Vec<(String, Group, &'static str)>,
     /// Critical-path estimate of the flattened netlist.
     pub timing: Timing,
+    /// Per group: the longest path ending in one of its cells, from `timing`.
+    pub group_timing: Vec<(Group, Endpoint)>,
+}
+
+/// The module of an endpoint cell named as in [`Endpoint::cell`] (`core.nfu.<internal>` ->
+/// `top$core$nfu`): its instance path below `top`.
+pub fn endpoint_module(name: &str, top: &str) -> String {
+    let base = name.split('[').next().unwrap_or(name);
+    let mut parts: Vec<&str> = base.split('.').collect();
+    parts.pop();
+    std::iter::once(top)
+        .chain(parts.into_iter().filter(|p| !p.starts_with('<')))
+        .collect::<Vec<_>>()
+        .join("$")
+}
+
+/// For each group of `blocks` ([`Group::ALL`] order) the longest path ending in one of its
+/// cells. Groups without an endpoint are left out.
+pub fn group_timing(
+    t: &Timing,
+    blocks: &[(String, Group, &'static str)],
+    top: &str,
+) -> Vec<(Group, Endpoint)> {
+    Group::ALL
+        .iter()
+        .filter_map(|g| {
+            // endpoints are sorted worst first
+            t.endpoints
+                .iter()
+                .find(|e| group_of(&endpoint_module(&e.cell, top), blocks) == Some(*g))
+                .map(|e| (*g, e.clone()))
+        })
+        .collect()
 }
 
 /// Synthesize `verilog` (root module `opts.top`, block table `layout`) in
@@ -688,11 +721,13 @@ pub fn run_report(
     let stat = run_stat(verilog, work, &opts)?;
     let groups = group_resources(&stat, &blocks)?;
     let timing = timing::analyze_file(&work.join(NETLIST_FILE), &opts.top, &ULTRASCALE_PLUS_2)?;
+    let group_timing = group_timing(&timing, &blocks, &opts.top);
     Ok(SynthReport {
         groups,
         total: stat.total,
         blocks,
         timing,
+        group_timing,
     })
 }
 

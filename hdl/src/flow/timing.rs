@@ -251,6 +251,24 @@ pub struct Timing {
     pub path: Vec<PathStep>,
     /// The delay model used.
     pub model: DelayModel,
+    /// Every endpoint (cell or top-level output) with the longest path into it, the worst first.
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// One timing endpoint and the longest path into it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    /// The endpoint cell's readable name (`core.nfu.<internal>`, `core.cp.pcr.q`), or a
+    /// top-level output's net name: it starts with the cell's instance path, so endpoints
+    /// can be grouped by block.
+    pub cell: String,
+    /// For display: the cell's output net if it has a public name (a register:
+    /// `core.cp.pcr.q[3] (FDRE)`), else the net of its worst input, with the cell type.
+    pub net: String,
+    /// Start point of the longest path into it (net and cell type), for display.
+    pub from: String,
+    /// Longest path into it, clock uncertainty included, ns.
+    pub ns: f64,
 }
 
 impl Timing {
@@ -936,6 +954,66 @@ fn analyze_module(m: &JModule, model: &DelayModel) -> Result<Timing, TimingError
     );
     let end = format!("{} ({})", describe(end_node), cell_type(end_cell));
     let critical_ns = arrival[end_node as usize] + end_ns + model.clock_uncertainty_ns;
+    // the worst input of each endpoint cell (each top-level output bit on its own)
+    let mut worst: HashMap<(u32, u32), (f64, u32)> = HashMap::new();
+    for &(n, extra, ci) in &g.ends {
+        let key = if ci == PORT { (ci, n) } else { (ci, 0) };
+        let ns = arrival[n as usize] + extra + model.clock_uncertainty_ns;
+        let w = worst.entry(key).or_insert((ns, n));
+        if ns > w.0 {
+            *w = (ns, n);
+        }
+    }
+    // where the worst path into `n` starts
+    let origin = |mut n: u32| -> String {
+        while pred[n as usize] != u32::MAX {
+            n = g.edges[pred[n as usize] as usize].0;
+        }
+        format!(
+            "{} ({})",
+            describe(n),
+            g.start_cell[n as usize]
+                .map(cell_type)
+                .unwrap_or_else(|| "undriven".to_string())
+        )
+    };
+    // a register is best named by its output (`core.cp.pcr.q[3]`), if that name is public
+    let label = |ci: u32, n: u32| -> String {
+        let c = cells[ci as usize].1;
+        let public = c
+            .connections
+            .iter()
+            .filter(|(p, _)| c.port_directions.get(*p).map(String::as_str) == Some("output"))
+            .flat_map(|(_, bits)| nets(bits).map(|(_, b)| b).collect::<Vec<_>>())
+            .filter_map(|b| names.get(&b))
+            .find(|name| !name.contains("<internal>"));
+        match public {
+            Some(q) => format!("{q} ({})", c.cell_type),
+            None => format!("{} ({} input)", describe(n), c.cell_type),
+        }
+    };
+    let mut endpoints: Vec<Endpoint> = worst
+        .into_iter()
+        .map(|((ci, _), (ns, n))| Endpoint {
+            cell: if ci == PORT {
+                describe(n)
+            } else {
+                readable(cells[ci as usize].0)
+            },
+            net: if ci == PORT {
+                format!("{} (port)", describe(n))
+            } else {
+                label(ci, n)
+            },
+            from: origin(n),
+            ns,
+        })
+        .collect();
+    endpoints.sort_by(|a, b| {
+        b.ns.partial_cmp(&a.ns)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.cell.cmp(&b.cell))
+    });
     Ok(Timing {
         critical_ns,
         start,
@@ -944,6 +1022,7 @@ fn analyze_module(m: &JModule, model: &DelayModel) -> Result<Timing, TimingError
         end_ns,
         path,
         model: *model,
+        endpoints,
     })
 }
 
