@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use hdl::flow::emit::{self, Design};
 use hdl::flow::parts;
-use hdl::flow::synth::{self, SynthOptions};
+use hdl::flow::synth::{self, Layout, SynthOptions};
 use report::hdl::{parts_json, parts_table, report_json, report_text};
 use std::path::PathBuf;
 
@@ -39,7 +39,7 @@ enum HdlCmd {
         #[arg(long, value_name = "BOARD")]
         board: Option<String>,
     },
-    /// Estimate FPGA resources with Yosys `synth_xilinx -family xcup` and compare with a part (minutes for diannao).
+    /// Estimate FPGA resources per block (NFU, buffers, control, AXI) with Yosys `synth_xilinx -family xcup` against a part, and the critical path against the preset's clock_mhz (minutes for diannao).
     Report {
         /// Preset name or config file (default: the board's preset with --board, else diannao).
         #[arg(long, value_name = "NAME|FILE")]
@@ -127,26 +127,44 @@ fn text(a: &HdlArgs) -> Result<String> {
                 }
             };
             let vdir = work.join("verilog");
-            let what = match board {
-                // the board project's top.v: the accelerator with its AXI wrappers (module `top`)
+            let (what, layout) = match board {
+                // the board project's top.v: the accelerator with its AXI wrappers (module `top`);
+                // only the Verilog is needed, so a clock the board project would refuse is reported on
                 Some(b) => {
-                    hdl::flow::board::emit_board(&cfg, b, &vdir)?;
-                    format!("preset `{}`, board {} (AXI-wrapped top)", cfg.name, b.name)
+                    let v = hdl::axi::wrapper::axi_verilog(&cfg)?;
+                    std::fs::create_dir_all(&vdir)
+                        .with_context(|| format!("cannot create {}", vdir.display()))?;
+                    let f = vdir.join(emit::VERILOG_FILE);
+                    std::fs::write(&f, v)
+                        .with_context(|| format!("cannot write {}", f.display()))?;
+                    (
+                        format!("preset `{}`, board {} (AXI-wrapped top)", cfg.name, b.name),
+                        Layout::Wrapped,
+                    )
                 }
                 None => {
                     emit::emit_block(&cfg, block, &vdir)?;
-                    let b = if block == Design::Top { "top" } else { "nfu" };
-                    format!("preset `{}`, block {b}", cfg.name)
+                    let (b, l) = if block == Design::Top {
+                        ("top", Layout::Core)
+                    } else {
+                        ("nfu", Layout::Nfu)
+                    };
+                    (format!("preset `{}`, block {b}", cfg.name), l)
                 }
             };
-            let mut opts = SynthOptions::new(emit::TOP_MODULE);
+            let mut opts = SynthOptions::report(emit::TOP_MODULE, layout);
             opts.flatten = !no_flatten;
             let version = synth::yosys_version()?;
-            let res = synth::run_yosys(&vdir.join(emit::VERILOG_FILE), &work.join("yosys"), &opts)?;
+            let rep = synth::run_report(
+                &vdir.join(emit::VERILOG_FILE),
+                &work.join("yosys"),
+                &opts,
+                layout,
+            )?;
             Ok(if *json {
-                report_json(&what, part, &res, &opts, &version)
+                report_json(&what, part, &rep, &opts, &version, cfg.clock_mhz)
             } else {
-                report_text(&what, part, &res, &opts, &version)
+                report_text(&what, part, &rep, &opts, &version, cfg.clock_mhz)
             })
         }
     }

@@ -41,6 +41,18 @@ pub enum HdlError {
     /// The output directory exists and is not an earlier emission (it is not replaced).
     #[error("{0}: exists and is neither empty nor an earlier `hdl emit` output (it must contain {FILELIST_FILE} and {WAIVER_FILE} only besides emitted files); choose another --out")]
     NotOurs(String),
+    /// The preset's clock cannot be a board project's fabric clock (the PS supplies `pl_clk0`).
+    #[error("preset `{preset}`: clock_mhz = {mhz} MHz cannot be the board's fabric clock: the Zynq UltraScale+ PS supplies pl_clk0, accepted here in {min}..={max} MHz; set clock_mhz in the preset")]
+    Clock {
+        /// Preset name.
+        preset: String,
+        /// Its `clock_mhz`.
+        mhz: f64,
+        /// Lowest accepted clock, MHz.
+        min: f64,
+        /// Highest accepted clock, MHz.
+        max: f64,
+    },
     /// An external tool failed or is missing.
     #[error("{tool}: {msg}")]
     Tool {
