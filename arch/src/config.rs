@@ -29,11 +29,24 @@ pub const MAX_QUEUE_DEPTH: u32 = 64;
 /// latency (`ARVALID` accepted to first `RVALID`, PL cycles) plus these
 /// (docs/boards.md, "AXI behaviour"; `backends/tests/axi_equivalence.rs`
 /// checks the sum is tight).
+///
+/// ```
+/// assert_eq!(arch::config::board_ddr_cycles(50_000), 12);
+/// assert_eq!(arch::AccelConfig::zcu104().dram.latency_cycles, 12 + arch::config::AXI_MASTER_CYCLES);
+/// ```
 pub const AXI_MASTER_CYCLES: u32 = 5;
+/// The board presets' PL clock (`pl_clk0`), kHz: the PS IOPLL's 1,500 MHz
+/// divided by 30, so the PS produces it exactly. Chosen from `hdl report`'s
+/// critical-path estimate (about 19 ns, through NFU-3: docs/boards.md).
+pub const BOARD_CLOCK_KHZ: u32 = 50_000;
 /// The board presets' assumed DDR read latency through the PS's HP port,
-/// PL cycles at 187.5 MHz from `ARVALID` accepted to the first `RVALID`
-/// (about 235 ns; an assumption, not a measurement: docs/boards.md).
-pub const BOARD_DDR_CYCLES: u32 = 44;
+/// nanoseconds from `ARVALID` accepted to the first `RVALID` (an
+/// assumption, not a measurement: docs/boards.md).
+pub const BOARD_DDR_NS: u32 = 235;
+/// [`BOARD_DDR_NS`] in PL cycles at `clock_khz`, rounded up.
+pub const fn board_ddr_cycles(clock_khz: u32) -> u32 {
+    (BOARD_DDR_NS * clock_khz).div_ceil(1_000_000)
+}
 
 /// The external-memory timing model, shared by `sim/` and the RTL testbench
 /// memory (see docs/microarchitecture.md, "Memory port").
@@ -201,12 +214,12 @@ impl AccelConfig {
     /// RAMB36E2 in its 72-bit mode, so SB (16,384-bit rows) takes 228 of the
     /// 312 RAMB36E2 and NBin, both NBout copies and imem most of the rest
     /// (docs/boards.md, "Board presets", has the Yosys figures).
-    /// Clock and memory are the board project's: `pl_clk0` at 187.5 MHz
-    /// (the PS IOPLL's 1,500 MHz / 8) and one 128-bit `S_AXI_HP0_FPD` port
-    /// (16 B per PL cycle, 3.0 GB/s, well below the 19.2 GB/s of the PS's
+    /// Clock and memory are the board project's: `pl_clk0` at
+    /// [`BOARD_CLOCK_KHZ`] and one 128-bit `S_AXI_HP0_FPD` port (16 B per PL
+    /// cycle, 0.8 GB/s at 50 MHz, well below the 19.2 GB/s of the PS's
     /// 64-bit DDR4-2400). The latency is the one the core sees through
-    /// `hdl::axi::master`: [`AXI_MASTER_CYCLES`] plus an assumed
-    /// 44 PL cycles (about 235 ns) from `ARVALID` to the first `RVALID`.
+    /// `hdl::axi::master`: [`AXI_MASTER_CYCLES`] plus the assumed
+    /// [`BOARD_DDR_NS`] from `ARVALID` to the first `RVALID` in PL cycles.
     pub fn zcu104() -> Self {
         AccelConfig {
             name: "zcu104".into(),
@@ -217,9 +230,9 @@ impl AccelConfig {
             data_bits: DATA_BITS,
             frac_bits: 8,
             acc_bits: ACC_BITS,
-            clock_mhz: 187.5,
+            clock_mhz: BOARD_CLOCK_KHZ as f64 / 1000.0,
             dram: DramTiming {
-                latency_cycles: BOARD_DDR_CYCLES + AXI_MASTER_CYCLES,
+                latency_cycles: board_ddr_cycles(BOARD_CLOCK_KHZ) + AXI_MASTER_CYCLES,
                 bytes_per_cycle: 16,
                 size_bytes: 1 << 31,
             },
@@ -232,8 +245,8 @@ impl AccelConfig {
             queue_depth: 4,
             lfsr_seed: 0x1234_5678,
             notes: "ZCU104 board (XCZU7EV-2): Tn=32 = 1024 of 1728 DSP48E2; 512-row buffers \
-                    (SB 1 MiB = 228 of 312 RAMB36E2); pl_clk0 187.5 MHz; 128-bit AXI HP port \
-                    (16 B/cycle); latency = 44 assumed DDR cycles + the AXI master's pipeline"
+                    (SB 1 MiB = 228 of 312 RAMB36E2); pl_clk0 50 MHz (IOPLL/30); 128-bit AXI HP \
+                    port (16 B/cycle); latency = 235 ns assumed DDR (12 cycles) + 5 of the AXI master"
                 .into(),
         }
     }
@@ -243,8 +256,8 @@ impl AccelConfig {
     /// 16,384-bit SB rows need 228 RAMB36E2 (or as many URAM288) for width
     /// alone, and its NFU's LUTs exceed the part (docs/boards.md); each
     /// buffer 512 rows (SB 256 KiB in 57 RAMB36E2). Clock and memory as
-    /// [`AccelConfig::zcu104`]: 187.5 MHz `pl_clk0`, 128-bit HP port, the
-    /// same PS DDR4 path.
+    /// [`AccelConfig::zcu104`]: [`BOARD_CLOCK_KHZ`] `pl_clk0`, 128-bit HP
+    /// port, the same PS DDR4 path.
     pub fn kv260() -> Self {
         AccelConfig {
             name: "kv260".into(),
@@ -255,9 +268,9 @@ impl AccelConfig {
             data_bits: DATA_BITS,
             frac_bits: 8,
             acc_bits: ACC_BITS,
-            clock_mhz: 187.5,
+            clock_mhz: BOARD_CLOCK_KHZ as f64 / 1000.0,
             dram: DramTiming {
-                latency_cycles: BOARD_DDR_CYCLES + AXI_MASTER_CYCLES,
+                latency_cycles: board_ddr_cycles(BOARD_CLOCK_KHZ) + AXI_MASTER_CYCLES,
                 bytes_per_cycle: 16,
                 size_bytes: 1 << 31,
             },
@@ -270,8 +283,8 @@ impl AccelConfig {
             queue_depth: 4,
             lfsr_seed: 0x1234_5678,
             notes: "KV260 board (XCK26-2LV): Tn=16 (Tn=32's SB rows do not fit 144 RAMB36E2); \
-                    512-row buffers (SB 256 KiB = 57 RAMB36E2); pl_clk0 187.5 MHz; 128-bit AXI \
-                    HP port; latency = 44 assumed DDR cycles + the AXI master's pipeline"
+                    512-row buffers (SB 256 KiB = 57 RAMB36E2); pl_clk0 50 MHz (IOPLL/30); 128-bit \
+                    AXI HP port; latency = 235 ns assumed DDR (12 cycles) + 5 of the AXI master"
                 .into(),
         }
     }

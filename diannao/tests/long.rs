@@ -47,7 +47,14 @@ fn verify_alexnet_diannao_on_verilator() {
 fn axi_against_ideal(preset: &str, model: &str) {
     let o = Command::new(BIN)
         .args([
-            "bench", "--axi", "--verilator", "--preset", preset, "--model", model, "--json",
+            "bench",
+            "--axi",
+            "--verilator",
+            "--preset",
+            preset,
+            "--model",
+            model,
+            "--json",
         ])
         .output()
         .expect("run diannao");

@@ -138,27 +138,21 @@ fn axi_master_answers_at_l_and_holds_the_core_for_late_data() {
     let any = || vec![d(); 10];
     // outputs: c_run ce held arvalid araddr arlen rready resp_valid resp_tag resp_data
     #[allow(clippy::too_many_arguments)]
-    let o = |run: &str,
-             ce: &str,
-             held: &str,
-             arv: &str,
-             ara: &str,
-             rv: &str,
-             rt: String,
-             rd: &str| {
-        vec![
-            run.to_string(),
-            ce.to_string(),
-            held.to_string(),
-            arv.to_string(),
-            ara.to_string(),
-            if arv == "1" { "0".into() } else { d() },
-            d(),
-            rv.to_string(),
-            rt,
-            rd.to_string(),
-        ]
-    };
+    let o =
+        |run: &str, ce: &str, held: &str, arv: &str, ara: &str, rv: &str, rt: String, rd: &str| {
+            vec![
+                run.to_string(),
+                ce.to_string(),
+                held.to_string(),
+                arv.to_string(),
+                ara.to_string(),
+                if arv == "1" { "0".into() } else { d() },
+                d(),
+                rv.to_string(),
+                rt,
+                rd.to_string(),
+            ]
+        };
     let (a, b) = (0xAAAA_0001u64, 0xBBBB_0002u64);
     let mut t = vec![];
     // reset, then start: four clear cycles with the core's run low
