@@ -94,9 +94,10 @@ fn default_preset<'a>(preset: &'a Option<String>, board: Option<&'a str>) -> &'a
 fn text(a: &HdlArgs) -> Result<String> {
     match &a.cmd {
         HdlCmd::Emit { preset, out, board } => {
-            let cfg = runtime::configs::resolve(default_preset(preset, board.as_deref()))?;
+            let board = board.as_deref().map(board_named).transpose()?;
+            let cfg = runtime::configs::resolve(default_preset(preset, board.map(|b| b.name)))?;
             let files = match board {
-                Some(b) => hdl::flow::board::emit_board(&cfg, board_named(b)?, out)?,
+                Some(b) => hdl::flow::board::emit_board(&cfg, b, out)?,
                 None => emit::emit_verilog(&cfg, out)?,
             };
             Ok(files.iter().map(|f| format!("{}\n", f.display())).collect())
