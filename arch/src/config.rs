@@ -32,13 +32,17 @@ pub const MAX_QUEUE_DEPTH: u32 = 64;
 ///
 /// ```
 /// assert_eq!(arch::config::board_ddr_cycles(50_000), 12);
-/// assert_eq!(arch::AccelConfig::zcu104().dram.latency_cycles, 12 + arch::config::AXI_MASTER_CYCLES);
+/// assert_eq!(arch::AccelConfig::kv260().dram.latency_cycles, 12 + arch::config::AXI_MASTER_CYCLES);
+/// assert_eq!(arch::AccelConfig::zcu104().dram.latency_cycles, 9 + arch::config::AXI_MASTER_CYCLES);
 /// ```
 pub const AXI_MASTER_CYCLES: u32 = 5;
-/// The board presets' PL clock (`pl_clk0`), kHz: the PS IOPLL's 1,500 MHz
+/// The kv260 preset's PL clock (`pl_clk0`), kHz: the PS IOPLL's 1,500 MHz
 /// divided by 30, so the PS produces it exactly. Chosen from `hdl report`'s
-/// critical-path estimate (about 19 ns, through NFU-3: docs/boards.md).
-pub const BOARD_CLOCK_KHZ: u32 = 50_000;
+/// critical-path estimate (19.5 ns, through NFU-3: docs/boards.md).
+pub const KV260_CLOCK_KHZ: u32 = 50_000;
+/// The zcu104 preset's PL clock, kHz: the IOPLL divided by 40. Its Tn = 32
+/// NFU's longest estimated path is longer (docs/boards.md).
+pub const ZCU104_CLOCK_KHZ: u32 = 37_500;
 /// The board presets' assumed DDR read latency through the PS's HP port,
 /// nanoseconds from `ARVALID` accepted to the first `RVALID` (an
 /// assumption, not a measurement: docs/boards.md).
@@ -215,8 +219,8 @@ impl AccelConfig {
     /// 312 RAMB36E2 and NBin, both NBout copies and imem most of the rest
     /// (docs/boards.md, "Board presets", has the Yosys figures).
     /// Clock and memory are the board project's: `pl_clk0` at
-    /// [`BOARD_CLOCK_KHZ`] and one 128-bit `S_AXI_HP0_FPD` port (16 B per PL
-    /// cycle, 0.8 GB/s at 50 MHz, well below the 19.2 GB/s of the PS's
+    /// [`ZCU104_CLOCK_KHZ`] and one 128-bit `S_AXI_HP0_FPD` port (16 B per PL
+    /// cycle, 0.6 GB/s at 37.5 MHz, well below the 19.2 GB/s of the PS's
     /// 64-bit DDR4-2400). The latency is the one the core sees through
     /// `hdl::axi::master`: [`AXI_MASTER_CYCLES`] plus the assumed
     /// [`BOARD_DDR_NS`] from `ARVALID` to the first `RVALID` in PL cycles.
@@ -230,9 +234,9 @@ impl AccelConfig {
             data_bits: DATA_BITS,
             frac_bits: 8,
             acc_bits: ACC_BITS,
-            clock_mhz: BOARD_CLOCK_KHZ as f64 / 1000.0,
+            clock_mhz: ZCU104_CLOCK_KHZ as f64 / 1000.0,
             dram: DramTiming {
-                latency_cycles: board_ddr_cycles(BOARD_CLOCK_KHZ) + AXI_MASTER_CYCLES,
+                latency_cycles: board_ddr_cycles(ZCU104_CLOCK_KHZ) + AXI_MASTER_CYCLES,
                 bytes_per_cycle: 16,
                 size_bytes: 1 << 31,
             },
@@ -245,8 +249,8 @@ impl AccelConfig {
             queue_depth: 4,
             lfsr_seed: 0x1234_5678,
             notes: "ZCU104 board (XCZU7EV-2): Tn=32 = 1024 of 1728 DSP48E2; 512-row buffers \
-                    (SB 1 MiB = 228 of 312 RAMB36E2); pl_clk0 50 MHz (IOPLL/30); 128-bit AXI HP \
-                    port (16 B/cycle); latency = 235 ns assumed DDR (12 cycles) + 5 of the AXI master"
+                    (SB 1 MiB = 228 of 312 RAMB36E2); pl_clk0 37.5 MHz (IOPLL/40); 128-bit AXI HP \
+                    port (16 B/cycle); latency = 235 ns assumed DDR (9 cycles) + 5 of the AXI master"
                 .into(),
         }
     }
@@ -256,7 +260,7 @@ impl AccelConfig {
     /// 16,384-bit SB rows need 228 RAMB36E2 (or as many URAM288) for width
     /// alone, and its NFU's LUTs exceed the part (docs/boards.md); each
     /// buffer 512 rows (SB 256 KiB in 57 RAMB36E2). Clock and memory as
-    /// [`AccelConfig::zcu104`]: [`BOARD_CLOCK_KHZ`] `pl_clk0`, 128-bit HP
+    /// [`AccelConfig::zcu104`]: `pl_clk0` at [`KV260_CLOCK_KHZ`], 128-bit HP
     /// port, the same PS DDR4 path.
     pub fn kv260() -> Self {
         AccelConfig {
@@ -268,9 +272,9 @@ impl AccelConfig {
             data_bits: DATA_BITS,
             frac_bits: 8,
             acc_bits: ACC_BITS,
-            clock_mhz: BOARD_CLOCK_KHZ as f64 / 1000.0,
+            clock_mhz: KV260_CLOCK_KHZ as f64 / 1000.0,
             dram: DramTiming {
-                latency_cycles: board_ddr_cycles(BOARD_CLOCK_KHZ) + AXI_MASTER_CYCLES,
+                latency_cycles: board_ddr_cycles(KV260_CLOCK_KHZ) + AXI_MASTER_CYCLES,
                 bytes_per_cycle: 16,
                 size_bytes: 1 << 31,
             },

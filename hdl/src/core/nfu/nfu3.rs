@@ -379,10 +379,9 @@ pub struct Nfu3<const RW: usize> {
     lanes: Vec<Nfu3Lane<RW>>,
     row: Signal<Local, Bits<RW>>,
     cnt: Signal<Local, Bits<SATW>>,
-    flags: Signal<Local, Bits<RW>>,
-    /// The lanes' saturation flags, one cycle later (bit n = lane n): the
-    /// count is taken from registers, off the conversion's critical path.
-    dflags: Delay<Bits<RW>>,
+    /// Each lane's saturation flag, one cycle later: the count is taken from
+    /// registers, off the conversion's critical path.
+    dflags: Vec<Delay<Bit>>,
     dctl: Delay<Ctl>,
     ddata: Delay<Bits<RW>>,
     dsat: Delay<Bits<SATW>>,
@@ -408,8 +407,7 @@ impl<const RW: usize> Nfu3<RW> {
                 .collect::<Result<_, _>>()?,
             row: Default::default(),
             cnt: Default::default(),
-            flags: Default::default(),
-            dflags: Delay::new(1),
+            dflags: (0..tn).map(|_| Delay::new(1)).collect(),
             dctl: Delay::new(d3),
             ddata: Delay::new(d3),
             dsat: Delay::new(d3 - 1),
@@ -420,9 +418,8 @@ impl<const RW: usize> Nfu3<RW> {
 impl<const RW: usize> Logic for Nfu3<RW> {
     #[hdl_gen]
     fn update(&mut self) {
-        clock!(self, clock, dflags, dctl, ddata, dsat);
+        clock!(self, clock, dctl, ddata, dsat);
         self.row.next = 0.into();
-        self.flags.next = 0.into();
         self.cnt.next = 0.into();
         for n in 0..self.lanes.len() {
             self.lanes[n].clock.next = self.clock.val();
@@ -435,14 +432,12 @@ impl<const RW: usize> Logic for Nfu3<RW> {
             self.lanes[n].round.next = self.ctl.val().round;
             self.lanes[n].scale.next = self.ctl.val().scale;
             self.row.next = self.row.val() | self.lanes[n].y.val();
-            if self.lanes[n].sat.val() {
-                self.flags.next = self.flags.val().replace_bit(n, true);
-            }
-            if self.dflags.q.val().get_bit(n) {
+            self.dflags[n].clock.next = self.clock.val();
+            self.dflags[n].d.next = self.lanes[n].sat.val();
+            if self.dflags[n].q.val() {
                 self.cnt.next = self.cnt.val() + self.k_one.val();
             }
         }
-        self.dflags.d.next = self.flags.val();
         self.dctl.d.next = self.ctl.val();
         self.ddata.d.next = self.row.val();
         self.dsat.d.next = self.cnt.val();
