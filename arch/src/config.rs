@@ -41,7 +41,8 @@ pub const AXI_MASTER_CYCLES: u32 = 5;
 /// critical-path estimate (19.5 ns, through NFU-3: docs/boards.md).
 pub const KV260_CLOCK_KHZ: u32 = 50_000;
 /// The zcu104 preset's PL clock, kHz: the IOPLL divided by 40. Its Tn = 32
-/// NFU's longest estimated path is longer (docs/boards.md).
+/// NFU's longest estimated path is 26.0 ns, the saturation count over 32
+/// lanes (docs/boards.md).
 pub const ZCU104_CLOCK_KHZ: u32 = 37_500;
 /// The board presets' assumed DDR read latency through the PS's HP port,
 /// nanoseconds from `ARVALID` accepted to the first `RVALID` (an
