@@ -28,7 +28,11 @@ pub fn layer_name(spec: &LayerSpec, batch: u32) -> String {
             c.pad,
             c.no,
             c.act.mnemonic(),
-            b
+            if c.groups > 1 {
+                format!("_g{}{b}", c.groups)
+            } else {
+                b
+            }
         ),
         LayerSpec::Pool(p) => format!(
             "pool_{}x{}x{}_k{}x{}s{}x{}p{}_{}{}_i16",
@@ -50,6 +54,15 @@ pub fn layer_name(spec: &LayerSpec, batch: u32) -> String {
         LayerSpec::Classifier(c) => {
             format!("class_{}x{}_{}{}_i16", c.ni, c.no, c.act.mnemonic(), b)
         }
+        LayerSpec::Eltwise(e) => format!(
+            "{}_{}x{}x{}_{}{}_i16",
+            spec.kind_name(),
+            e.w,
+            e.h,
+            e.c,
+            e.act.mnemonic(),
+            b
+        ),
     }
 }
 

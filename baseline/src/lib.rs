@@ -49,7 +49,7 @@ impl Win {
         let (kx, ky, sx, sy, pad) = match spec {
             LayerSpec::Conv(c) => (c.kx, c.ky, c.sx, c.sy, c.pad),
             LayerSpec::Pool(p) => (p.kx, p.ky, p.sx, p.sy, p.pad),
-            LayerSpec::Classifier(_) => (1, 1, 1, 1, 0),
+            LayerSpec::Classifier(_) | LayerSpec::Eltwise(_) => (1, 1, 1, 1, 0),
         };
         let u = |v: u32| v as usize;
         Win {
@@ -289,6 +289,77 @@ pub fn conv_forward(
     y.par_chunks_mut(n)
         .zip(bias.par_iter())
         .for_each(|(r, b)| r.iter_mut().for_each(|v| *v += b));
+}
+
+/// Forward of one layer over `batch` images in f32, activation included
+/// (exactly: [`arch::activation::Activation::eval_f64`], not NFU-3's
+/// piecewise-linear table): input `[batch][operand][maps][h][w]`, weights
+/// `[no][ni/groups][ky][kx]` (classifier `[no][ni]`), bias `[no]` (may be
+/// empty). A grouped convolution runs each group as its own convolution.
+/// Returns `[batch][no][oy][ox]`.
+pub fn layer_forward(
+    spec: &LayerSpec,
+    batch: usize,
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+) -> Vec<f32> {
+    let out_len = spec.output_len() as usize;
+    let in_len = spec.input_len() as usize;
+    let mut y = vec![0.0f32; out_len * batch];
+    let act = match spec {
+        LayerSpec::Conv(c) => {
+            let g = c.groups.max(1) as usize;
+            let sub = ConvSpec {
+                ni: c.ni / c.groups.max(1),
+                no: c.no / c.groups.max(1),
+                groups: 1,
+                ..*c
+            };
+            let (sin, sout) = (
+                LayerSpec::Conv(sub).input_len() as usize,
+                LayerSpec::Conv(sub).output_len() as usize,
+            );
+            let sw = LayerSpec::Conv(sub).weight_len() as usize;
+            let mut col = Vec::new();
+            let zero = vec![0.0f32; sub.no as usize];
+            for b in 0..batch {
+                for k in 0..g {
+                    let xb = &x[b * in_len + k * sin..][..sin];
+                    let yb = &mut y[b * out_len + k * sout..][..sout];
+                    let bb = if bias.is_empty() {
+                        &zero[..]
+                    } else {
+                        &bias[k * sub.no as usize..][..sub.no as usize]
+                    };
+                    conv_forward(&sub, xb, &w[k * sw..][..sw], bb, &mut col, yb);
+                }
+            }
+            c.act
+        }
+        LayerSpec::Classifier(c) => {
+            fc_forward(c, batch, x, w, bias, &mut y);
+            c.act
+        }
+        LayerSpec::Pool(p) => {
+            pool_forward(p, x, &mut y);
+            arch::activation::Activation::Identity
+        }
+        LayerSpec::Eltwise(e) => {
+            let ops = e.inputs as usize;
+            for b in 0..batch {
+                for i in 0..out_len {
+                    y[b * out_len + i] = (0..ops).map(|k| x[(b * ops + k) * out_len + i]).sum();
+                }
+            }
+            e.act
+        }
+    };
+    if act != arch::activation::Activation::Identity {
+        y.par_iter_mut()
+            .for_each(|v| *v = act.eval_f64(*v as f64) as f32);
+    }
+    y
 }
 
 /// Convolution backward of one image: input gradient `dx` `[ni][ny][nx]`

@@ -337,6 +337,7 @@ fn lenet5_train_programs(
                 pad: 4,
                 act: Identity,
                 bias: false,
+                groups: 1,
             }),
             b,
             None,

@@ -62,6 +62,7 @@ pub fn conv_input_grad(c: &ConvSpec, oh: u32, ow: u32) -> Result<LayerSpec, Stri
         pad: pad as u32,
         act: Activation::Identity,
         bias: false,
+        groups: 1,
     });
     spec.validate().map_err(|e| {
         format!("input gradient convolution (dilated dZ, pad {pad}, flipped kernels): {e}")

@@ -68,6 +68,19 @@ pub fn compile_with(
 ) -> Result<CompiledLayer, FwError> {
     cfg.validate().map_err(|e| FwError::Config(e.to_string()))?;
     layer.validate()?;
+    match layer {
+        LayerSpec::Conv(c) if c.groups > 1 => {
+            return Err(FwError::Unsupported(
+                "a grouped convolution is several programs: firmware::compile_node".into(),
+            ))
+        }
+        LayerSpec::Eltwise(_) => {
+            return Err(FwError::Unsupported(
+                "an element-wise layer is an element-wise program: firmware::compile_node".into(),
+            ))
+        }
+        _ => {}
+    }
     if batch == 0 {
         return Err(FwError::ZeroBatch);
     }

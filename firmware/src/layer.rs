@@ -10,7 +10,9 @@
 //! `conv:nx=..,ny=..,kx=..,ky=..,ni=..,no=..[,sx=..,sy=..,s=..,pad=..,act=relu,bias=0|1]`,
 //! `pool:nx=..,ny=..,kx=..,ky=..,ni=..[,sx=..,sy=..,s=..,pad=..,kind=max|avg]`
 //! (`kind` defaults to `max`),
-//! `class:ni=..,no=..[,act=..,bias=0|1]`. `k=` sets both `kx` and `ky`, `s=`
+//! `class:ni=..,no=..[,act=..,bias=0|1]`, `add:c=..,h=..,w=..[,act=..]` (two
+//! operands), `act:c=..,h=..,w=..,act=..` (one). A convolution takes
+//! `groups=` (default 1; `groups = ni = no` is depthwise). `k=` sets both `kx` and `ky`, `s=`
 //! both strides. Defaults: conv stride 1, pool stride = window, pad 0,
 //! act identity, bias on.
 
@@ -56,6 +58,32 @@ pub struct ConvSpec {
     pub act: Activation,
     /// Whether the layer adds a bias per output map.
     pub bias: bool,
+    /// Groups (ONNX `group`): input and output maps split into `groups`
+    /// equal parts, output part g reading only input part g. 1 = dense;
+    /// `groups = ni = no` is a depthwise convolution.
+    #[serde(default = "one")]
+    pub groups: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// An element-wise layer over `inputs` tensors of one shape: with two
+/// inputs `act(A + B)` (a residual add), with one `act(A)` (an activation
+/// that could not be fused into its producer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EltwiseSpec {
+    /// Maps.
+    pub c: u32,
+    /// Height (pixels; 1 for a vector).
+    pub h: u32,
+    /// Width (pixels; 1 for a vector).
+    pub w: u32,
+    /// Operand tensors: 2 (add) or 1 (activation only).
+    pub inputs: u32,
+    /// Activation applied by NFU-3 to the sum.
+    pub act: Activation,
 }
 
 /// A pooling layer (each map pooled separately).
@@ -118,6 +146,8 @@ pub enum LayerSpec {
     Pool(PoolSpec),
     /// Classifier.
     Classifier(ClassSpec),
+    /// Element-wise add or activation.
+    Eltwise(EltwiseSpec),
 }
 
 /// Why a layer description is invalid; names the field.
@@ -170,6 +200,16 @@ pub enum LayerError {
         key: String,
         /// Layer type.
         kind: &'static str,
+    },
+    /// The groups do not divide the maps.
+    #[error("field `groups`: {groups} does not divide ni = {ni} and no = {no}")]
+    Groups {
+        /// Groups.
+        groups: u32,
+        /// Input maps.
+        ni: u32,
+        /// Output maps.
+        no: u32,
     },
     /// A value does not parse.
     #[error("field `{field}`: cannot parse `{value}`")]
@@ -241,9 +281,31 @@ impl LayerSpec {
                 ("sy", p.sy),
             ],
             LayerSpec::Classifier(c) => vec![("ni", c.ni), ("no", c.no)],
+            LayerSpec::Eltwise(e) => vec![("c", e.c), ("h", e.h), ("w", e.w), ("inputs", e.inputs)],
         };
         if let Some(&(field, _)) = sizes.iter().find(|(_, v)| *v == 0) {
             return Err(LayerError::Zero { field });
+        }
+        if let LayerSpec::Conv(c) = self {
+            if c.groups == 0 {
+                return Err(LayerError::Zero { field: "groups" });
+            }
+            if c.ni % c.groups != 0 || c.no % c.groups != 0 {
+                return Err(LayerError::Groups {
+                    groups: c.groups,
+                    ni: c.ni,
+                    no: c.no,
+                });
+            }
+        }
+        if let LayerSpec::Eltwise(e) = self {
+            if e.inputs > 2 {
+                return Err(LayerError::Syntax(format!(
+                    "field `inputs`: {} operands (an element-wise layer takes 1 or 2)",
+                    e.inputs
+                )));
+            }
+            check_bytes("c", "operands", self.input_len())?;
         }
         if let Some(w) = self.window() {
             let (ni, ny, nx) = self.input_shape();
@@ -277,25 +339,47 @@ impl LayerSpec {
                 sy: p.sy,
                 pad: p.pad,
             }),
-            LayerSpec::Classifier(_) => None,
+            LayerSpec::Classifier(_) | LayerSpec::Eltwise(_) => None,
         }
     }
 
-    /// Short type name (`conv`, `pool`, `class`).
+    /// Short type name (`conv`, `pool`, `class`, `add`, `act`).
     pub fn kind_name(&self) -> &'static str {
         match self {
             LayerSpec::Conv(_) => "conv",
             LayerSpec::Pool(_) => "pool",
             LayerSpec::Classifier(_) => "class",
+            LayerSpec::Eltwise(e) if e.inputs == 1 => "act",
+            LayerSpec::Eltwise(_) => "add",
         }
     }
 
-    /// Input shape `(maps, height, width)` of one image (classifier: `(ni, 1, 1)`).
+    /// Input shape `(maps, height, width)` of one image (classifier: `(ni, 1, 1)`;
+    /// element-wise: the shape of one operand).
     pub fn input_shape(&self) -> (u32, u32, u32) {
         match self {
             LayerSpec::Conv(c) => (c.ni, c.ny, c.nx),
             LayerSpec::Pool(p) => (p.ni, p.ny, p.nx),
             LayerSpec::Classifier(c) => (c.ni, 1, 1),
+            LayerSpec::Eltwise(e) => (e.c, e.h, e.w),
+        }
+    }
+
+    /// The activation NFU-3 applies (identity for pooling).
+    pub fn act(&self) -> Activation {
+        match self {
+            LayerSpec::Conv(c) => c.act,
+            LayerSpec::Classifier(c) => c.act,
+            LayerSpec::Eltwise(e) => e.act,
+            LayerSpec::Pool(_) => Activation::Identity,
+        }
+    }
+
+    /// Operand tensors of one image (2 for an add, else 1).
+    pub fn operands(&self) -> u32 {
+        match self {
+            LayerSpec::Eltwise(e) => e.inputs,
+            _ => 1,
         }
     }
 
@@ -305,6 +389,7 @@ impl LayerSpec {
             LayerSpec::Conv(c) => c.no,
             LayerSpec::Pool(p) => p.ni,
             LayerSpec::Classifier(c) => c.no,
+            LayerSpec::Eltwise(e) => return (e.c, e.h, e.w),
         };
         match self.window() {
             Some(w) => {
@@ -319,10 +404,11 @@ impl LayerSpec {
         }
     }
 
-    /// Input values per image (`ni * ny * nx`).
+    /// Input values per image (`ni * ny * nx`; element-wise: every operand,
+    /// stored `[operand][c][h][w]`).
     pub fn input_len(&self) -> u64 {
         let (c, h, w) = self.input_shape();
-        c as u64 * h as u64 * w as u64
+        c as u64 * h as u64 * w as u64 * self.operands() as u64
     }
 
     /// Output values per image (`no * oy * ox`).
@@ -331,11 +417,14 @@ impl LayerSpec {
         c as u64 * h as u64 * w as u64
     }
 
-    /// Weight values (`no * ni * ky * kx`; 0 for pooling).
+    /// Weight values (`no * ni/groups * ky * kx`, ONNX's `[no][ni/groups][ky][kx]`;
+    /// 0 for pooling and element-wise layers).
     pub fn weight_len(&self) -> u64 {
         match self {
-            LayerSpec::Conv(c) => c.no as u64 * c.ni as u64 * c.ky as u64 * c.kx as u64,
-            LayerSpec::Pool(_) => 0,
+            LayerSpec::Conv(c) => {
+                c.no as u64 * (c.ni / c.groups.max(1)) as u64 * c.ky as u64 * c.kx as u64
+            }
+            LayerSpec::Pool(_) | LayerSpec::Eltwise(_) => 0,
             LayerSpec::Classifier(c) => c.no as u64 * c.ni as u64,
         }
     }
@@ -360,12 +449,15 @@ impl LayerSpec {
     }
 
     /// Useful multiply-accumulates per image (pooling: window operations,
-    /// `oy * ox * ni * ky * kx`).
+    /// `oy * ox * ni * ky * kx`; element-wise: output elements).
     pub fn macs(&self) -> u64 {
         let (no, oy, ox) = self.output_shape();
         let o = oy as u64 * ox as u64;
         match self {
-            LayerSpec::Conv(c) => o * no as u64 * c.ni as u64 * c.ky as u64 * c.kx as u64,
+            LayerSpec::Conv(c) => {
+                o * no as u64 * (c.ni / c.groups.max(1)) as u64 * c.ky as u64 * c.kx as u64
+            }
+            LayerSpec::Eltwise(_) => o * no as u64,
             LayerSpec::Pool(p) => o * p.ni as u64 * p.ky as u64 * p.kx as u64,
             LayerSpec::Classifier(c) => c.ni as u64 * c.no as u64,
         }
@@ -502,6 +594,7 @@ impl FromStr for LayerSpec {
                 let (ni, no) = (kv.u32_req("ni")?, kv.u32_req("no")?);
                 let (sx, sy) = kv.pair("s", "sx", "sy", Some(1))?;
                 let pad = kv.u32_opt("pad")?.unwrap_or(0);
+                let groups = kv.u32_opt("groups")?.unwrap_or(1);
                 let (act, bias) = kv.act_bias()?;
                 kv.finish("conv")?;
                 LayerSpec::Conv(ConvSpec {
@@ -516,6 +609,7 @@ impl FromStr for LayerSpec {
                     pad,
                     act,
                     bias,
+                    groups,
                 })
             }
             "pool" => {
@@ -550,9 +644,25 @@ impl FromStr for LayerSpec {
                 kv.finish("class")?;
                 LayerSpec::Classifier(ClassSpec { ni, no, act, bias })
             }
+            k @ ("add" | "act") => {
+                let (c, h, w) = (kv.u32_req("c")?, kv.u32_opt("h")?, kv.u32_opt("w")?);
+                let act = kv
+                    .take("act")
+                    .map(|v| parse_act("act", &v))
+                    .transpose()?
+                    .unwrap_or(Activation::Identity);
+                kv.finish(if k == "add" { "add" } else { "act" })?;
+                LayerSpec::Eltwise(EltwiseSpec {
+                    c,
+                    h: h.unwrap_or(1),
+                    w: w.unwrap_or(1),
+                    inputs: if k == "add" { 2 } else { 1 },
+                    act,
+                })
+            }
             other => {
                 return Err(LayerError::Syntax(format!(
-                    "unknown layer type `{other}` (conv, pool, class)"
+                    "unknown layer type `{other}` (conv, pool, class, add, act)"
                 )))
             }
         };
@@ -567,7 +677,7 @@ impl fmt::Display for LayerSpec {
         match self {
             LayerSpec::Conv(c) => write!(
                 f,
-                "conv:nx={},ny={},kx={},ky={},ni={},no={},sx={},sy={},pad={},act={},bias={}",
+                "conv:nx={},ny={},kx={},ky={},ni={},no={},sx={},sy={},pad={},act={},bias={}{}",
                 c.nx,
                 c.ny,
                 c.kx,
@@ -578,7 +688,12 @@ impl fmt::Display for LayerSpec {
                 c.sy,
                 c.pad,
                 c.act.mnemonic(),
-                c.bias as u8
+                c.bias as u8,
+                if c.groups > 1 {
+                    format!(",groups={}", c.groups)
+                } else {
+                    String::new()
+                }
             ),
             LayerSpec::Pool(p) => write!(
                 f,
@@ -603,6 +718,15 @@ impl fmt::Display for LayerSpec {
                 c.no,
                 c.act.mnemonic(),
                 c.bias as u8
+            ),
+            LayerSpec::Eltwise(e) => write!(
+                f,
+                "{}:c={},h={},w={},act={}",
+                self.kind_name(),
+                e.c,
+                e.h,
+                e.w,
+                e.act.mnemonic()
             ),
         }
     }

@@ -19,14 +19,18 @@ pub mod elementwise;
 pub mod layer;
 pub mod layout;
 pub mod model;
+pub mod node;
 pub mod reference;
 pub mod tiler;
 
 pub use codegen::{compile, compile_with, CompileOptions, CompiledLayer};
 pub use elementwise::{compile_ew, CompiledEw, EwLayout, EwOp, EwSpec};
-pub use layer::{ClassSpec, ConvSpec, LayerError, LayerSpec, PoolKind, PoolSpec, Window};
+pub use layer::{
+    ClassSpec, ConvSpec, EltwiseSpec, LayerError, LayerSpec, PoolKind, PoolSpec, Window,
+};
 pub use layout::{Layout, Region};
-pub use model::{Model, ModelError};
+pub use model::{LayerParams, Model, ModelError, Params};
+pub use node::{compile_node, CompiledNode, Piece, PieceProgram};
 pub use tiler::TilePlan;
 
 use thiserror::Error;

@@ -21,12 +21,37 @@
 //! kind = "max"                 # max | avg
 //! ```
 //!
-//! A layer's input shape is the previous layer's output shape, unless it
-//! says `input = [c, h, w]` (e.g. an inception branch after a concatenation,
-//! or one group of a grouped convolution) or `from = "name"` (the output
-//! shape of an earlier layer, e.g. a parallel branch). A classifier takes
-//! `ni = c*h*w` of its input (or an explicit `ni`). Parse and validation
-//! errors name the file, the line and the field.
+//! # Graphs
+//!
+//! A layer reads the previous layer's output (the model input for the
+//! first layer), unless it says `from = "name"` (an earlier layer's output,
+//! or `"input"`, the model input) or `from = ["a", "b", ...]`: the
+//! **concatenation** of those outputs along the maps, in that order (they
+//! must agree in height and width). More types:
+//!
+//! ```toml
+//! [[layer]]
+//! name = "res1"
+//! type = "add"                 # act(A + B): a residual add
+//! from = ["conv2b", "pool1"]   # exactly two inputs of one shape
+//! act = "relu"
+//!
+//! [[layer]]
+//! name = "gap"
+//! type = "gap"                 # global average pooling (an avg pool over the whole map)
+//!
+//! [[layer]]
+//! name = "relu3"
+//! type = "act"                 # an activation alone
+//! act = "relu"
+//! ```
+//!
+//! A convolution takes `groups = G` (ONNX `group`; `groups = ni = no` is
+//! depthwise). A layer may instead say `input = [c, h, w]`: a detached
+//! layer of that input shape with no producer (it can be simulated, not
+//! run on data). A classifier takes `ni = c*h*w` of its input (or an
+//! explicit `ni`). Parse and validation errors name the file, the line and
+//! the field.
 
 use crate::layer::{parse_act, parse_kind, ClassSpec, ConvSpec, LayerError, LayerSpec, PoolSpec};
 use serde::Deserialize;
@@ -74,13 +99,36 @@ pub enum ModelError {
     },
 }
 
-/// One named layer of a model, with its input shape.
+/// Real (f32) parameters of one layer, e.g. imported from ONNX: weights
+/// `[no][ni/groups][ky][kx]` (classifier `[no][ni]`, `ni` in the order of
+/// the flattened `[c][h][w]` input), bias `[no]` (empty when the layer has
+/// no bias).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LayerParams {
+    /// Weights.
+    pub weights: Vec<f32>,
+    /// Biases.
+    pub bias: Vec<f32>,
+}
+
+/// Parameters of a model's layers by layer name (layers without parameters
+/// are absent).
+pub type Params = std::collections::BTreeMap<String, LayerParams>;
+
+/// The name of the model's input tensor in `from` lists.
+pub const INPUT: &str = "input";
+
+/// One named layer of a model, with its input shape and producers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModelLayer {
     /// Layer name.
     pub name: String,
     /// The layer.
     pub spec: LayerSpec,
+    /// Producers: earlier layer names or [`INPUT`]. Several inputs of a
+    /// convolution, pooling or classifier are concatenated along the maps;
+    /// an add takes two. Empty for a detached layer (`input = [c, h, w]`).
+    pub inputs: Vec<String>,
 }
 
 /// A network: a name, the input shape, and layers in order.
@@ -104,13 +152,21 @@ struct RawModel {
 }
 
 #[derive(Deserialize)]
+#[serde(untagged)]
+enum From {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLayer {
     name: String,
     #[serde(rename = "type")]
     kind: String,
     input: Option<[u32; 3]>,
-    from: Option<String>,
+    from: Option<From>,
+    groups: Option<u32>,
     k: Option<u32>,
     kx: Option<u32>,
     ky: Option<u32>,
@@ -168,6 +224,7 @@ fn layer_error_field(e: &LayerError) -> Option<String> {
         | LayerError::KernelTooLarge { field, .. }
         | LayerError::TooLarge { field, .. } => Some(field.to_string()),
         LayerError::PadTooLarge { .. } => Some("pad".into()),
+        LayerError::Groups { .. } => Some("groups".into()),
         LayerError::Missing(f) => Some(f.to_string()),
         LayerError::BadValue { field, .. } => Some(field.clone()),
         LayerError::UnknownField { key, .. } => Some(key.clone()),
@@ -202,7 +259,9 @@ impl Model {
             }
         })?;
         let mut shapes: Vec<(String, (u32, u32, u32))> = Vec::new();
-        let mut prev = (raw.input[0], raw.input[1], raw.input[2]);
+        let input = (raw.input[0], raw.input[1], raw.input[2]);
+        let mut prev = input;
+        let mut prev_name = INPUT.to_string();
         let mut layers = Vec::new();
         for sl in &raw.layer {
             let span = sl.span();
@@ -213,20 +272,86 @@ impl Model {
                 field: Some(field.to_string()),
                 msg,
             };
-            if shapes.iter().any(|(n, _)| *n == l.name) {
-                return Err(err("name", format!("layer `{}` defined twice", l.name)));
+            if shapes.iter().any(|(n, _)| *n == l.name) || l.name == INPUT {
+                return Err(err(
+                    "name",
+                    if l.name == INPUT {
+                        format!("`{INPUT}` names the model input")
+                    } else {
+                        format!("layer `{}` defined twice", l.name)
+                    },
+                ));
             }
-            let (c, h, w) = match (&l.input, &l.from) {
-                (Some(_), Some(_)) => {
+            let from: Vec<String> = match &l.from {
+                None => Vec::new(),
+                Some(From::One(f)) => vec![f.clone()],
+                Some(From::Many(v)) => v.clone(),
+            };
+            if matches!(&l.from, Some(From::Many(v)) if v.is_empty()) {
+                return Err(err("from", "lists no inputs".into()));
+            }
+            let shape_of = |f: &str| -> Result<(u32, u32, u32), ModelError> {
+                if f == INPUT {
+                    return Ok(input);
+                }
+                match shapes.iter().find(|(n, _)| n == f) {
+                    Some((_, s)) => Ok(*s),
+                    None => Err(err("from", format!("no earlier layer named `{f}`"))),
+                }
+            };
+            let (inputs, (c, h, w)) = match (&l.input, from.is_empty()) {
+                (Some(_), false) => {
                     return Err(err("from", "give `input` or `from`, not both".into()))
                 }
-                (Some(i), None) => (i[0], i[1], i[2]),
-                (None, Some(f)) => match shapes.iter().find(|(n, _)| n == f) {
-                    Some((_, s)) => *s,
-                    None => return Err(err("from", format!("no earlier layer named `{f}`"))),
-                },
-                (None, None) => prev,
+                (Some(i), true) => (Vec::new(), (i[0], i[1], i[2])),
+                (None, true) => (vec![prev_name.clone()], prev),
+                (None, false) => {
+                    let mut sh = Vec::new();
+                    for f in &from {
+                        sh.push(shape_of(f)?);
+                    }
+                    let joined = if l.kind == "add" {
+                        if sh.len() != 2 || sh[0] != sh[1] {
+                            return Err(err(
+                                "from",
+                                format!(
+                                    "an add takes two inputs of one shape, got {}",
+                                    sh.iter()
+                                        .map(|s| format!("{}x{}x{}", s.0, s.1, s.2))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                            ));
+                        }
+                        sh[0]
+                    } else {
+                        let (h0, w0) = (sh[0].1, sh[0].2);
+                        if let Some((k, s)) =
+                            sh.iter().enumerate().find(|(_, s)| (s.1, s.2) != (h0, w0))
+                        {
+                            return Err(err(
+                                "from",
+                                format!(
+                                    "cannot concatenate `{}` ({}x{}) with `{}` ({}x{}): heights and widths differ",
+                                    from[0], h0, w0, from[k], s.1, s.2
+                                ),
+                            ));
+                        }
+                        let c: u64 = sh.iter().map(|s| s.0 as u64).sum();
+                        (c.min(u32::MAX as u64) as u32, h0, w0)
+                    };
+                    (from.clone(), joined)
+                }
             };
+            if l.kind == "add" && inputs.len() != 2 && l.input.is_none() {
+                return Err(err(
+                    "from",
+                    "an add takes two inputs: `from = [\"a\", \"b\"]`".into(),
+                ));
+            }
+            if l.groups.is_some() && l.kind != "conv" {
+                return Err(err("groups", "only convolutions have groups".into()));
+            }
             let act = l
                 .act
                 .as_deref()
@@ -257,6 +382,52 @@ impl Model {
                         pad: l.pad.unwrap_or(0),
                         act,
                         bias: l.bias.unwrap_or(true),
+                        groups: l.groups.unwrap_or(1),
+                    })
+                }
+                "add" | "act" => {
+                    for (f, set) in [
+                        ("k", l.k.is_some() || l.kx.is_some() || l.ky.is_some()),
+                        ("s", l.s.is_some() || l.sx.is_some() || l.sy.is_some()),
+                        ("pad", l.pad.is_some()),
+                        ("no", l.no.is_some()),
+                        ("bias", l.bias.is_some()),
+                        ("kind", l.pool.is_some()),
+                    ] {
+                        if set {
+                            return Err(err(f, format!("{} layers have no such field", l.kind)));
+                        }
+                    }
+                    LayerSpec::Eltwise(crate::layer::EltwiseSpec {
+                        c,
+                        h,
+                        w,
+                        inputs: if l.kind == "add" { 2 } else { 1 },
+                        act,
+                    })
+                }
+                "gap" => {
+                    for (f, set) in [
+                        ("k", l.k.is_some() || l.kx.is_some() || l.ky.is_some()),
+                        ("s", l.s.is_some() || l.sx.is_some() || l.sy.is_some()),
+                        ("pad", l.pad.is_some()),
+                        ("no", l.no.is_some()),
+                        ("kind", l.pool.is_some()),
+                    ] {
+                        if set {
+                            return Err(err(f, "gap layers have no such field".into()));
+                        }
+                    }
+                    LayerSpec::Pool(PoolSpec {
+                        nx: w,
+                        ny: h,
+                        kx: w,
+                        ky: h,
+                        ni: c,
+                        sx: 1,
+                        sy: 1,
+                        pad: 0,
+                        kind: crate::layer::PoolKind::Avg,
                     })
                 }
                 "pool" => {
@@ -316,10 +487,12 @@ impl Model {
                 err(&f, format!("layer `{}`: {e}", l.name))
             })?;
             prev = spec.output_shape();
+            prev_name = l.name.clone();
             shapes.push((l.name.clone(), prev));
             layers.push(ModelLayer {
                 name: l.name.clone(),
                 spec,
+                inputs,
             });
         }
         if layers.is_empty() {
@@ -340,6 +513,17 @@ impl Model {
     /// Useful MACs per image over all layers.
     pub fn macs(&self) -> u64 {
         self.layers.iter().map(|l| l.spec.macs()).sum()
+    }
+
+    /// The layer named `name`.
+    pub fn layer(&self, name: &str) -> Option<&ModelLayer> {
+        self.layers.iter().find(|l| l.name == name)
+    }
+
+    /// Whether every layer has producers (the model can run on data, not
+    /// only be simulated layer by layer).
+    pub fn is_graph(&self) -> bool {
+        self.layers.iter().all(|l| !l.inputs.is_empty())
     }
 
     /// Parameter bytes over all layers (16-bit words).

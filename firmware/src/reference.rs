@@ -12,7 +12,7 @@
 //! LFSRs are stepped, i.e. on the tiling; it has no CPU reference and is
 //! checked only on the simulator against itself ([`forward`] rejects it).
 
-use crate::layer::{ClassSpec, ConvSpec, LayerSpec, PoolKind, PoolSpec};
+use crate::layer::{ClassSpec, ConvSpec, EltwiseSpec, LayerSpec, PoolKind, PoolSpec};
 use crate::FwError;
 use arch::activation::{Activation, Table};
 use arch::fixed::{self, Rounding};
@@ -38,8 +38,9 @@ fn check_len(what: &'static str, got: usize, expected: u64) -> Result<(), FwErro
     Ok(())
 }
 
-/// Run one layer on `batch` images: input `[batch][ni][ny][nx]`, weights
-/// `[no][ni][ky][kx]`, bias `[no]` (empty if the layer has none), data
+/// Run one layer on `batch` images: input `[batch][ni][ny][nx]`
+/// (element-wise: `[batch][operand][c][h][w]`), weights
+/// `[no][ni/groups][ky][kx]`, bias `[no]` (empty if the layer has none), data
 /// words with `frac` fraction bits.
 pub fn forward(
     layer: &LayerSpec,
@@ -64,7 +65,31 @@ pub fn forward(
         LayerSpec::Conv(c) => conv(c, batch, input, weights, bias, frac, round),
         LayerSpec::Pool(p) => pool(p, batch, input, round),
         LayerSpec::Classifier(c) => classifier(c, batch, input, weights, bias, frac, round),
+        LayerSpec::Eltwise(e) => eltwise(e, batch, input, frac),
     })
+}
+
+/// `act(A + B)` (or `act(A)`): the sum is exact, then saturated to 16 bits,
+/// as the element-wise program's `Lincomb` with 1.0 coefficients computes it.
+fn eltwise(e: &EltwiseSpec, batch: u32, input: &[i16], frac: u32) -> RefOutput {
+    let n = e.c as usize * e.h as usize * e.w as usize;
+    let ops = e.inputs as usize;
+    let table = Table::new(e.act, frac);
+    let mut out = Vec::with_capacity(n * batch as usize);
+    let mut sat = 0;
+    for b in 0..batch as usize {
+        for i in 0..n {
+            let acc: i64 = (0..ops).map(|k| input[(b * ops + k) * n + i] as i64).sum();
+            let (x, s1) = fixed::saturate(acc);
+            let (y, s2) = table.apply(x, frac);
+            sat += (s1 || s2) as u64;
+            out.push(y);
+        }
+    }
+    RefOutput {
+        output: out,
+        saturations: sat,
+    }
 }
 
 /// The accumulator's start for output `o`: its bias shifted left by `frac`, or 0.
@@ -95,14 +120,18 @@ fn conv(
     let (no, oy, ox) = LayerSpec::Conv(*c).output_shape();
     let table = Table::new(c.act, frac);
     let (nx, ny, ni) = (c.nx as i64, c.ny as i64, c.ni as usize);
+    let cin = ni / c.groups as usize;
+    let cout = no as usize / c.groups as usize;
     let mut out = Vec::with_capacity((batch * no * oy * ox) as usize);
     let mut sat = 0;
     for b in 0..batch as usize {
         for o in 0..no as usize {
+            let g = o / cout;
             for y in 0..oy as i64 {
                 for x in 0..ox as i64 {
                     let mut acc = start(c.bias, bias, o, frac);
-                    for i in 0..ni {
+                    for gi in 0..cin {
+                        let i = g * cin + gi;
                         for ky in 0..c.ky as i64 {
                             let iy = y * c.sy as i64 + ky - c.pad as i64;
                             if iy < 0 || iy >= ny {
@@ -116,7 +145,7 @@ fn conv(
                                 let a = input[((b * ni + i) * ny as usize + iy as usize)
                                     * nx as usize
                                     + ix as usize];
-                                let k = w[((o * ni + i) * c.ky as usize + ky as usize)
+                                let k = w[((o * cin + gi) * c.ky as usize + ky as usize)
                                     * c.kx as usize
                                     + kx as usize];
                                 acc = fixed::acc_add(acc, fixed::mul(a, k));

@@ -146,6 +146,8 @@ impl Geom {
                 ),
             },
             LayerSpec::Classifier(l) => (NfuOp::Mac, l.act, l.bias, 0, 0),
+            // not lowered here (firmware::compile refuses it): a harmless placeholder
+            LayerSpec::Eltwise(e) => (NfuOp::Mac, e.act, false, 0, 0),
         };
         let (ni, ny, nx) = layer.input_shape();
         let (no, oy, ox) = layer.output_shape();

@@ -123,11 +123,7 @@ pub fn analyze(model: &Model, batches: &[u64]) -> Analysis {
 }
 
 fn activation(s: &firmware::LayerSpec) -> arch::activation::Activation {
-    match s {
-        firmware::LayerSpec::Conv(c) => c.act,
-        firmware::LayerSpec::Classifier(c) => c.act,
-        firmware::LayerSpec::Pool(_) => arch::activation::Activation::Identity,
-    }
+    s.act()
 }
 
 /// Markdown tables: parameters (Table 2 style) and inter-layer data per batch (Table 3 style).

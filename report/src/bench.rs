@@ -179,6 +179,12 @@ fn host_time(
         let mut col = Vec::new();
         let per_out = layer.output_len() as usize;
         match layer {
+            LayerSpec::Conv(c) if c.groups > 1 => baseline::time(1, repeat, || {
+                std::hint::black_box(baseline::layer_forward(layer, batch, &x, &w, &b));
+            }),
+            LayerSpec::Eltwise(_) => baseline::time(1, repeat, || {
+                std::hint::black_box(baseline::layer_forward(layer, batch, &x, &w, &b));
+            }),
             LayerSpec::Conv(c) => baseline::time(1, repeat, || {
                 for i in 0..batch {
                     baseline::conv_forward(
@@ -221,7 +227,9 @@ fn bench_layer(
     let compile_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let data = run::random_data(cfg, spec, args.batch, args.seed, i as u64);
-    let dram = run::load_dram(cfg, &compiled, &data, &ename)?;
+    let drams = (0..compiled.pieces.len())
+        .map(|p| run::load_dram(cfg, &compiled, p, &data, &ename))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut data_s = t1.elapsed().as_secs_f64();
     let serr = |source| RunError::Sim {
         layer: ename.clone(),
@@ -231,22 +239,31 @@ fn bench_layer(
     let mut cpu = Vec::new();
     let mut cycles = 0;
     for rep in 0..args.repeat.max(1) {
-        let mut d = dram.clone();
+        let mut ds = drams.clone();
         let c0 = thread_cpu_s();
         let t = Instant::now();
-        let stats = run::execute(cfg, &compiled.program, &mut d, None).map_err(serr)?;
+        let mut c = 0;
+        for (p, d) in compiled.pieces.iter().zip(ds.iter_mut()) {
+            c += run::execute(cfg, p.instructions(), d, None)
+                .map_err(serr)?
+                .cycles;
+        }
         times.push(t.elapsed().as_secs_f64());
         if let (Some(a), Some(b)) = (c0, thread_cpu_s()) {
             cpu.push(b - a);
         }
-        cycles = stats.cycles;
+        cycles = c;
         if rep == 0 {
             let t2 = Instant::now();
-            std::hint::black_box(run::read_output(&compiled, &d, &ename)?);
+            let mut out = vec![0i16; (spec.output_len() * args.batch as u64) as usize];
+            for (p, d) in ds.iter().enumerate() {
+                run::read_output(&compiled, p, d, &ename, &mut out)?;
+            }
+            std::hint::black_box(out);
             data_s += t2.elapsed().as_secs_f64();
         }
     }
-    drop(dram);
+    drop(drams);
     let sim = Timing::of(times);
     let sim_cpu_s = (!cpu.is_empty()).then(|| Timing::of(cpu).median_s);
     let macs = compiled.useful_macs;

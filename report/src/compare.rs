@@ -1,7 +1,7 @@
 //! `diannao compare`: the accelerator (cycle simulator) against the CPU
 //! baseline, layer by layer.
 //!
-//! * Accelerator: each layer compiled by [`firmware::compile`] for the batch
+//! * Accelerator: each layer compiled by [`firmware::compile_node`] for the batch
 //!   and run on a fresh [`sim::Machine`] with a zero-filled [`sim::Dram`]
 //!   (the contract's timing and every event counter are independent of data
 //!   values); time = cycles / clock; energy = [`sim::energy`] with a named
@@ -92,8 +92,8 @@ pub fn compile_layer(
     name: &str,
     spec: &LayerSpec,
     batch: u32,
-) -> Result<firmware::CompiledLayer, CompareError> {
-    firmware::compile(cfg, spec, batch).map_err(|e| CompareError::Compile {
+) -> Result<firmware::CompiledNode, CompareError> {
+    firmware::compile_node(cfg, spec, batch).map_err(|e| CompareError::Compile {
         layer: name.into(),
         preset: cfg.name.clone(),
         reason: e.to_string(),
@@ -106,16 +106,20 @@ pub fn simulate(
     cfg: &AccelConfig,
     name: &str,
     spec: &LayerSpec,
-    compiled: &firmware::CompiledLayer,
+    compiled: &firmware::CompiledNode,
     table: &sim::EnergyTable,
 ) -> Result<AccelRun, CompareError> {
-    let mut dram = sim::Dram::new(cfg.dram.size_bytes);
-    let st = runtime::run::execute(cfg, &compiled.program, &mut dram, None).map_err(|e| {
-        CompareError::Sim {
-            layer: name.into(),
-            reason: e.to_string(),
-        }
-    })?;
+    let mut st = sim::RunStats::default();
+    for p in &compiled.pieces {
+        let mut dram = sim::Dram::new(cfg.dram.size_bytes);
+        let one = runtime::run::execute(cfg, p.instructions(), &mut dram, None).map_err(|e| {
+            CompareError::Sim {
+                layer: name.into(),
+                reason: e.to_string(),
+            }
+        })?;
+        st.add(&one);
+    }
     Ok(accel_run(
         cfg,
         spec,
@@ -204,28 +208,76 @@ pub fn cpu_layer(
         LayerSpec::Conv(c) => {
             let zero = vec![0f32; c.no as usize];
             let b = if c.bias { &bias[..] } else { &zero[..] };
+            // a grouped convolution is one convolution per group
+            let g = c.groups.max(1) as usize;
+            let sub = firmware::ConvSpec {
+                ni: c.ni / c.groups.max(1),
+                no: c.no / c.groups.max(1),
+                groups: 1,
+                ..*c
+            };
+            let sl = LayerSpec::Conv(sub);
+            let (sin, sout, sw, sno) = (
+                sl.input_len() as usize,
+                sl.output_len() as usize,
+                sl.weight_len() as usize,
+                sub.no as usize,
+            );
             for i in 0..batch {
-                let yi = &mut y[i * out_len..][..out_len];
-                baseline::conv_forward(c, &x[i * in_len..][..in_len], &w, b, &mut col, yi);
-                activate(c.act, yi);
+                for k in 0..g {
+                    let yi = &mut y[i * out_len + k * sout..][..sout];
+                    baseline::conv_forward(
+                        &sub,
+                        &x[i * in_len + k * sin..][..sin],
+                        &w[k * sw..][..sw],
+                        &b[k * sno..][..sno],
+                        &mut col,
+                        yi,
+                    );
+                }
+                activate(c.act, &mut y[i * out_len..][..out_len]);
             }
             if train {
                 dw.iter_mut().for_each(|v| *v = 0.0);
                 for i in 0..batch {
-                    let dyi = &mut dy[i * out_len..][..out_len];
-                    activate_back(c.act, &y[i * out_len..][..out_len], dyi);
-                    baseline::conv_backward(
-                        c,
-                        &x[i * in_len..][..in_len],
-                        &w,
-                        dyi,
-                        &mut col,
-                        &mut dcol,
-                        input_grad.then(|| &mut dx[i * in_len..][..in_len]),
-                        &mut dw,
+                    activate_back(
+                        c.act,
+                        &y[i * out_len..][..out_len],
+                        &mut dy[i * out_len..][..out_len],
                     );
+                    for k in 0..g {
+                        baseline::conv_backward(
+                            &sub,
+                            &x[i * in_len + k * sin..][..sin],
+                            &w[k * sw..][..sw],
+                            &dy[i * out_len + k * sout..][..sout],
+                            &mut col,
+                            &mut dcol,
+                            input_grad.then(|| &mut dx[i * in_len + k * sin..][..sin]),
+                            &mut dw[k * sw..][..sw],
+                        );
+                    }
                 }
                 baseline::sgd_momentum(&mut w, &mut vel, &dw, 0.9, 0.01);
+            }
+        }
+        LayerSpec::Eltwise(e) => {
+            let ops = e.inputs as usize;
+            for i in 0..batch {
+                for j in 0..out_len {
+                    y[i * out_len + j] = (0..ops).map(|k| x[(i * ops + k) * out_len + j]).sum();
+                }
+                activate(e.act, &mut y[i * out_len..][..out_len]);
+            }
+            if train {
+                activate_back(e.act, &y, &mut dy);
+                // the gradient of a sum reaches every operand unchanged
+                for i in 0..batch {
+                    for k in 0..ops {
+                        dx[(i * ops + k) * out_len..][..out_len]
+                            .copy_from_slice(&dy[i * out_len..][..out_len]);
+                    }
+                }
             }
         }
         LayerSpec::Classifier(c) => {
@@ -387,7 +439,7 @@ pub fn compile_all(
     cfg: &AccelConfig,
     model: &Model,
     batch: u32,
-) -> Result<Vec<firmware::CompiledLayer>, CompareError> {
+) -> Result<Vec<firmware::CompiledNode>, CompareError> {
     if batch == 0 {
         return Err(CompareError::ZeroBatch);
     }

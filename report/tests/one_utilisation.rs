@@ -37,7 +37,7 @@ fn simulate_and_compare_agree_on_every_layer_kind() {
             "class:ni=64,no=32",
         ] {
             let spec: LayerSpec = layer.parse().unwrap();
-            let compiled = firmware::compile(&cfg, &spec, 2).unwrap();
+            let compiled = firmware::compile_node(&cfg, &spec, 2).unwrap();
             let c = report::compare::simulate(&cfg, "l", &spec, &compiled, &table).unwrap();
             let (u, cycles) = simulated(preset, layer);
             assert_eq!(c.figures.cycles, cycles, "{preset} {layer}");

@@ -22,7 +22,7 @@
 
 use arch::events::{Counters, Event};
 use arch::AccelConfig;
-use firmware::{CompiledLayer, FwError, LayerError, LayerSpec, Model, ModelError};
+use firmware::{CompiledNode, FwError, LayerError, LayerSpec, Model, ModelError};
 use rand::distributions::{Distribution, Uniform};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -41,6 +41,12 @@ pub const VCD_MAX_CYCLES: u64 = 200_000;
 /// Why a simulation, verification or benchmark run failed.
 #[derive(Debug, Error)]
 pub enum RunError {
+    /// `--vcd` on a layer that is several programs.
+    #[error("--vcd traces one program; this layer is {pieces} programs (a grouped convolution)")]
+    VcdPieces {
+        /// Programs of the layer.
+        pieces: usize,
+    },
     /// Two execution backends disagreed, or one could not run (`verify --backends`).
     #[error("{0}")]
     Backends(String),
@@ -244,7 +250,7 @@ pub fn random_data(
     let fan_in = match layer {
         LayerSpec::Conv(c) => c.ni as u64 * c.ky as u64 * c.kx as u64,
         LayerSpec::Classifier(c) => c.ni as u64,
-        LayerSpec::Pool(_) => 1,
+        LayerSpec::Pool(_) | LayerSpec::Eltwise(_) => 1,
     };
     let a = ((one as f64 * (3.0 / fan_in as f64).sqrt()).round() as i32).clamp(1, i16::MAX as i32);
     let uw = Uniform::new_inclusive(-a, a);
@@ -310,7 +316,7 @@ impl LayerFigures {
     pub fn new(
         cfg: &AccelConfig,
         spec: &LayerSpec,
-        compiled: &CompiledLayer,
+        compiled: &CompiledNode,
         stats: &RunStats,
         table: &EnergyTable,
     ) -> Self {
@@ -321,8 +327,8 @@ impl LayerFigures {
                 cycles: stats.cycles,
                 useful_macs: compiled.useful_macs,
                 counters: &stats.counters,
-                instructions: compiled.program.len(),
-                predicted_cycles: compiled.plan.cost.cycles,
+                instructions: compiled.pieces.iter().map(|p| p.instructions().len()).sum(),
+                predicted_cycles: compiled.pieces.iter().map(|p| p.predicted_cycles()).sum(),
             },
             sim::energy(table, &stats.counters, cfg),
         )
@@ -349,12 +355,14 @@ impl LayerFigures {
 }
 
 /// Peak useful operations per cycle of the NFU on a layer of this kind:
-/// convolution and classifier `Tn * Tn` MACs (NFU-1's multipliers);
-/// pooling `Tn` window operations (NFU-2's Tn max/sum units each take one
-/// NBin element per cycle: docs/microarchitecture.md, "max step").
+/// convolution and classifier `Tn * Tn` MACs (NFU-1's multipliers; a
+/// depthwise convolution therefore reaches at most 1/Tn of it, one lane of
+/// each output's adder tree); pooling `Tn` window operations (NFU-2's Tn
+/// max/sum units each take one NBin element per cycle:
+/// docs/microarchitecture.md, "max step"); element-wise `Tn` outputs.
 pub fn peak_useful_per_cycle(cfg: &AccelConfig, spec: &LayerSpec) -> u64 {
     match spec {
-        LayerSpec::Pool(_) => cfg.tn as u64,
+        LayerSpec::Pool(_) | LayerSpec::Eltwise(_) => cfg.tn as u64,
         LayerSpec::Conv(_) | LayerSpec::Classifier(_) => cfg.peak_macs_per_cycle(),
     }
 }
@@ -375,7 +383,7 @@ pub fn utilisation(cfg: &AccelConfig, spec: &LayerSpec, useful: u64, cycles: u64
 
 /// THE utilisation of a sequence of layers run one after another: the
 /// convolution and classifier MACs over `Tn * Tn` times all cycles
-/// (pooling layers add their cycles but no MACs). `layers` yields
+/// (pooling and element-wise layers add their cycles but no MACs). `layers` yields
 /// `(layer, useful, cycles)`. 0 for 0 cycles.
 pub fn total_utilisation<'a>(
     cfg: &AccelConfig,
@@ -384,7 +392,7 @@ pub fn total_utilisation<'a>(
     let (mut macs, mut cycles) = (0u64, 0u64);
     for (spec, useful, c) in layers {
         cycles += c;
-        if !matches!(spec, LayerSpec::Pool(_)) {
+        if !matches!(spec, LayerSpec::Pool(_) | LayerSpec::Eltwise(_)) {
             macs += useful;
         }
     }
@@ -422,23 +430,26 @@ pub struct LayerRun {
     pub output: Vec<i16>,
 }
 
-/// Compile `layer` for `cfg` (default options: truncating rounding, chosen tiles).
+/// Compile `layer` for `cfg` into its programs ([`firmware::compile_node`]:
+/// default options, truncating rounding, chosen tiles).
 pub fn compile(
     cfg: &AccelConfig,
     layer: &LayerSpec,
     batch: u32,
     name: &str,
-) -> Result<CompiledLayer, RunError> {
-    firmware::compile(cfg, layer, batch).map_err(|source| RunError::Compile {
+) -> Result<CompiledNode, RunError> {
+    firmware::compile_node(cfg, layer, batch).map_err(|source| RunError::Compile {
         layer: name.into(),
         error: source,
     })
 }
 
-/// A DRAM of the configuration's size holding the layer's packed tensors.
+/// A DRAM of the configuration's size holding piece `piece`'s image of the
+/// layer's tensors.
 pub fn load_dram(
     cfg: &AccelConfig,
-    compiled: &CompiledLayer,
+    compiled: &CompiledNode,
+    piece: usize,
     data: &LayerData,
     name: &str,
 ) -> Result<Dram, RunError> {
@@ -451,58 +462,80 @@ pub fn load_dram(
         error: source,
     };
     let mut dram = Dram::new(cfg.dram.size_bytes);
-    for (a, bytes) in compiled.layout.pack_input(&data.input).map_err(cerr)? {
-        dram.write(a, &bytes).map_err(serr)?;
-    }
-    for (a, bytes) in compiled
-        .layout
-        .pack_params(&data.weights, &data.bias)
-        .map_err(cerr)?
-    {
+    let chunks = compiled.pieces[piece]
+        .pack(
+            &compiled.spec,
+            compiled.batch,
+            &data.input,
+            &data.weights,
+            &data.bias,
+        )
+        .map_err(cerr)?;
+    for (a, bytes) in chunks {
         dram.write(a, &bytes).map_err(serr)?;
     }
     Ok(dram)
 }
 
-/// Read the outputs of a finished run back from DRAM.
+/// Read piece `piece`'s outputs back from DRAM into the layer's output
+/// tensor `out` (`[batch][no][oy][ox]`).
 pub fn read_output(
-    compiled: &CompiledLayer,
+    compiled: &CompiledNode,
+    piece: usize,
     dram: &Dram,
     name: &str,
-) -> Result<Vec<i16>, RunError> {
+    out: &mut [i16],
+) -> Result<(), RunError> {
     let mut err = None;
-    let out = compiled.layout.unpack_output(|a, buf| {
-        if let Err(e) = dram.read(a, buf) {
-            err.get_or_insert(e);
-        }
-    });
+    compiled.pieces[piece].unpack_into(
+        &compiled.spec,
+        compiled.batch,
+        |a, buf| {
+            if let Err(e) = dram.read(a, buf) {
+                err.get_or_insert(e);
+            }
+        },
+        out,
+    );
     match err {
         Some(source) => Err(RunError::Sim {
             layer: name.into(),
             error: source,
         }),
-        None => Ok(out),
+        None => Ok(()),
     }
 }
 
-/// Run a compiled layer on a fresh machine with `data`; `vcd` traces the run
-/// (stepped mode). `name` labels errors (empty for a single layer).
+/// Run a compiled layer's programs one after another, each on a fresh
+/// machine with its DRAM image of `data`; cycles and counters add up.
+/// `vcd` traces the run (stepped mode; a layer of one program only).
+/// `name` labels errors (empty for a single layer).
 pub fn run_compiled(
     cfg: &AccelConfig,
     spec: &LayerSpec,
-    compiled: &CompiledLayer,
+    compiled: &CompiledNode,
     data: &LayerData,
     table: &EnergyTable,
-    vcd: Option<Box<dyn Write>>,
+    mut vcd: Option<Box<dyn Write>>,
     name: &str,
 ) -> Result<LayerRun, RunError> {
-    let mut dram = load_dram(cfg, compiled, data, name)?;
+    if vcd.is_some() && compiled.pieces.len() > 1 {
+        return Err(RunError::VcdPieces {
+            pieces: compiled.pieces.len(),
+        });
+    }
     let serr = |source| RunError::Sim {
         layer: name.into(),
         error: source,
     };
-    let stats = execute(cfg, &compiled.program, &mut dram, vcd).map_err(serr)?;
-    let output = read_output(compiled, &dram, name)?;
+    let mut output = vec![0i16; (spec.output_len() * compiled.batch as u64) as usize];
+    let mut stats = RunStats::default();
+    for (i, p) in compiled.pieces.iter().enumerate() {
+        let mut dram = load_dram(cfg, compiled, i, data, name)?;
+        let st = execute(cfg, p.instructions(), &mut dram, vcd.take()).map_err(serr)?;
+        read_output(compiled, i, &dram, name, &mut output)?;
+        stats.add(&st);
+    }
     Ok(LayerRun {
         figures: LayerFigures::new(cfg, spec, compiled, &stats, table),
         stats,

@@ -260,13 +260,7 @@ pub fn simulate(args: &SimulateOptions) -> Result<SimReport, RunError> {
             )?;
         }
         counters.push(r.stats.counters.clone());
-        rows.push(row(
-            name,
-            spec,
-            r.figures,
-            &r.stats,
-            compiled.plan.to_string(),
-        ));
+        rows.push(row(name, spec, r.figures, &r.stats, compiled.plan_text()));
         pb.inc(1);
     }
     pb.finish_and_clear();

@@ -24,6 +24,15 @@ pub struct RunStats {
     pub counters: Counters,
 }
 
+impl RunStats {
+    /// Add a run that followed this one (programs of one layer): cycles and
+    /// every counter add up.
+    pub fn add(&mut self, other: &RunStats) {
+        self.cycles += other.cycles;
+        self.counters.merge(&other.counters);
+    }
+}
+
 /// One accelerator (see docs/microarchitecture.md). The buffers, the
 /// stochastic-rounding LFSRs and the cumulative counters persist across runs;
 /// nothing is reset between runs.

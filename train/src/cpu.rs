@@ -210,6 +210,9 @@ impl CpuEngine {
                     baseline::pool_backward(&p, x, y, &dy, &mut dx);
                     dy = dx;
                 }
+                LayerSpec::Eltwise(_) => {
+                    unreachable!("Net::new builds no element-wise layers")
+                }
                 LayerSpec::Conv(s) => {
                     let no = s.no as usize;
                     let (kk, n) = im2col_dims(&s);
@@ -319,6 +322,9 @@ impl Engine for CpuEngine {
                     cols[i] = col;
                 }
                 LayerSpec::Pool(p) => baseline::pool_forward(&p, x, &mut y),
+                LayerSpec::Eltwise(_) => {
+                    unreachable!("Net::new builds no element-wise layers")
+                }
                 LayerSpec::Classifier(s) => {
                     let (ni, no) = (s.ni as usize, s.no as usize);
                     let r = is_relu(s.act);

@@ -178,6 +178,7 @@ impl Net {
                 sx: 1,
                 sy: 1,
                 pad: 0,
+                groups: 1,
                 act: Activation::Relu,
                 bias: true,
             }),

@@ -258,6 +258,16 @@ pub fn layer_programs(
         reason,
     };
     match *spec {
+        LayerSpec::Conv(c) if c.groups > 1 => {
+            return Err(bad(
+                "training a grouped convolution is not implemented".into()
+            ))
+        }
+        LayerSpec::Eltwise(_) => {
+            return Err(bad(
+                "training through an element-wise layer is not implemented".into(),
+            ))
+        }
         LayerSpec::Conv(c) => {
             act_back(&mut push, c.act);
             let (_, oh, ow) = spec.output_shape();
