@@ -28,6 +28,8 @@ enum Cmd {
     Analyze(cmd::analyze::AnalyzeArgs),
     /// Sweep accelerator configurations (Tn, SB size) over a model: utilisation, DRAM traffic, energy, time.
     Sweep(cmd::sweep::SweepArgs),
+    /// Run a whole model (ONNX, with its own weights) on a .npy input: fixed point on the cycle-accurate simulator, layer after layer on real data, or f32 on the CPU (`--backend cpu`); cycles, time, energy and saturations per layer; the output as .npy.
+    Run(cmd::run::RunArgs),
     /// Run a model or layer on the cycle-accurate simulator with random data: cycles, utilisation, DRAM traffic, energy (table named in the output; default horowitz45), time, saturations.
     Simulate(cmd::simulate::SimulateArgs),
     /// Check the simulator against the fixed-point CPU reference bit for bit, layer by layer (exit 1 on any mismatch).
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         Cmd::Compare(a) => cmd::compare::run(a),
         Cmd::Analyze(a) => cmd::analyze::run(a),
         Cmd::Sweep(a) => cmd::sweep::run(a),
+        Cmd::Run(a) => cmd::run::run(a),
         Cmd::Simulate(a) => cmd::simulate::run(a),
         Cmd::Verify(a) => cmd::verify::run(a),
         Cmd::Bench(a) => cmd::bench::run(a),

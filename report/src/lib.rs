@@ -5,6 +5,7 @@
 //! * [`sweep`]: design-space sweeps over Tn and buffer sizes;
 //! * [`analyze`]: parameter memory and inter-layer data (the seed paper's
 //!   Tables 2 and 3);
+//! * [`inference`]: `diannao run`, a whole model with its own weights on a `.npy` input;
 //! * [`bench`]: the simulator's own speed beside the host's f32 throughput;
 //! * [`simulate`] and [`hdl`]: the text, CSV and JSON renderings of a
 //!   simulation and of a synthesis report;
@@ -17,6 +18,7 @@ pub mod analyze;
 pub mod bench;
 pub mod compare;
 pub mod hdl;
+pub mod inference;
 pub mod output;
 pub mod simulate;
 pub mod sweep;

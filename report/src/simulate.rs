@@ -68,7 +68,7 @@ pub fn csv(r: &SimReport) -> String {
 }
 
 /// Right-align columns (the first two left-aligned).
-fn columns(rows: &[Vec<String>]) -> String {
+pub(crate) fn columns(rows: &[Vec<String>]) -> String {
     let n = rows.iter().map(Vec::len).max().unwrap_or(0);
     let w: Vec<usize> = (0..n)
         .map(|c| {

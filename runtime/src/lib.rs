@@ -6,6 +6,11 @@
 //!   and measure it, with ONE definition of the per-layer figures
 //!   ([`run::LayerFigures`]) and of utilisation ([`run::utilisation`]);
 //! * [`simulate`]: a model or layer through [`run`], per layer and in total;
+//! * [`graph`]: inference of a whole model graph with its own weights, on
+//!   the simulator in fixed point or on the CPU in f32, and the error bound
+//!   between the two;
+//! * [`npy`]: `.npy` tensors in and out;
+//! * [`models`]: load a model by name or file in any format (TOML, SCALE-Sim CSV, ONNX);
 //! * [`verify`]: the simulator against the fixed-point reference, and
 //!   against the other backends;
 //! * [`device`]: the [`device::Device`] trait and its drivers (the board's
@@ -22,6 +27,9 @@ pub mod atomic;
 pub mod board;
 pub mod configs;
 pub mod device;
+pub mod graph;
+pub mod models;
+pub mod npy;
 pub mod presets;
 pub mod run;
 pub mod simulate;

@@ -22,7 +22,7 @@
 
 use arch::events::{Counters, Event};
 use arch::AccelConfig;
-use firmware::{CompiledNode, FwError, LayerError, LayerSpec, Model, ModelError};
+use firmware::{CompiledNode, FwError, LayerError, LayerSpec, ModelError};
 use rand::distributions::{Distribution, Uniform};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -41,6 +41,20 @@ pub const VCD_MAX_CYCLES: u64 = 200_000;
 /// Why a simulation, verification or benchmark run failed.
 #[derive(Debug, Error)]
 pub enum RunError {
+    /// An ONNX file cannot be imported (file, node and op are in the message).
+    #[error("{0}")]
+    Onnx(String),
+    /// A `.npy` tensor cannot be read or written.
+    #[error("{0}")]
+    Npy(#[from] crate::npy::NpyError),
+    /// A model graph cannot run on data (names the layer, or `input`).
+    #[error("layer `{layer}`: {reason}")]
+    Graph {
+        /// Layer name (or `input`).
+        layer: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// `--vcd` on a layer that is several programs.
     #[error("--vcd traces one program; this layer is {pieces} programs (a grouped convolution)")]
     VcdPieces {
@@ -166,7 +180,7 @@ impl Workload {
     pub fn resolve(model: Option<&str>, layer: Option<&str>) -> Result<Self, RunError> {
         match (model, layer) {
             (Some(m), None) => {
-                let m = Model::load(m)?;
+                let m = crate::models::load_model(m)?;
                 Ok(Workload {
                     name: m.name,
                     is_model: true,

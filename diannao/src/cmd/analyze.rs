@@ -26,7 +26,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
     let models: Vec<Model> = a
         .models
         .iter()
-        .map(|m| Model::load(m))
+        .map(|m| runtime::models::load_model(m))
         .collect::<Result<_, _>>()?;
     let all: Vec<report::analyze::Analysis> = models
         .iter()

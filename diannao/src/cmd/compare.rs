@@ -1,7 +1,6 @@
 //! `diannao compare`: the accelerator against the CPU baseline, per layer.
 
 use anyhow::{bail, Result};
-use firmware::Model;
 
 /// Arguments of `diannao compare`.
 #[derive(Debug, Clone, clap::Args)]
@@ -60,7 +59,7 @@ pub fn run(a: CompareArgs) -> Result<()> {
         bail!("--reps must be at least 1");
     }
     let cfg = runtime::configs::resolve(&a.preset)?;
-    let model = Model::load(&a.model)?;
+    let model = runtime::models::load_model(&a.model)?;
     sim::EnergyTable::named(&a.energy_table)?;
     if a.train {
         // every layer's training step must be expressible before any work

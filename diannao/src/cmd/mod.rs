@@ -11,6 +11,7 @@ pub mod disasm;
 pub mod hdl;
 pub mod isa_doc;
 pub mod presets;
+pub mod run;
 pub mod simulate;
 pub mod sweep;
 pub mod train;

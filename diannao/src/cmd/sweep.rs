@@ -1,7 +1,6 @@
 //! `diannao sweep`: a design-space sweep over Tn and SB sizes.
 
 use anyhow::{bail, Result};
-use firmware::Model;
 use rayon::prelude::*;
 
 /// Arguments of `diannao sweep`.
@@ -38,7 +37,7 @@ pub fn run(a: SweepArgs) -> Result<()> {
     let tns = super::parse_list("--tn", &a.tn)?;
     let sbs = super::parse_list("--sb-kb", &a.sb_kb)?;
     let base = runtime::configs::resolve(&a.preset)?;
-    let model = Model::load(&a.model)?;
+    let model = runtime::models::load_model(&a.model)?;
     let table = sim::EnergyTable::named(&a.energy_table)?;
     let cfgs = report::sweep::configs(&base, &tns, &sbs)?;
     let out = a.out.as_deref().map(report::OutDir::prepare).transpose()?;

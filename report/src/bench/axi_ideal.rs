@@ -22,7 +22,6 @@ use arch::config::AXI_MASTER_CYCLES;
 use arch::AccelConfig;
 use backends::axi_backend::AxiBackend;
 use backends::{vectors, Backend, SimBackend};
-use firmware::Model;
 use runtime::run::RunError;
 use serde::Serialize;
 use std::time::Instant;
@@ -91,7 +90,7 @@ pub fn bench_axi(
     verilator: bool,
     progress: bool,
 ) -> Result<AxiIdealReport, RunError> {
-    let m = Model::load(model)?;
+    let m = runtime::models::load_model(model)?;
     let l = cfg.dram.latency_cycles;
     if l <= AXI_MASTER_CYCLES {
         return Err(err(format!(

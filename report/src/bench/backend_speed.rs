@@ -21,7 +21,7 @@
 use super::BenchOptions;
 use arch::AccelConfig;
 use backends::{vectors, Backend, Outcome, RtlBackend, SimBackend, Vector, VerilatorBackend};
-use firmware::{LayerSpec, Model};
+use firmware::LayerSpec;
 use runtime::run::RunError;
 use serde::Serialize;
 use std::time::Instant;
@@ -116,7 +116,7 @@ pub fn resolve_layer(
                 (None, None) => (DEFAULT_LAYER.0, Some(DEFAULT_LAYER.1)),
                 (m, l) => (m.unwrap_or(DEFAULT_LAYER.0), l),
             };
-            let model = Model::load(m)?;
+            let model = runtime::models::load_model(m)?;
             let names = || {
                 model
                     .layers

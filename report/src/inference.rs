@@ -1,0 +1,230 @@
+//! `diannao run`: inference of a whole model with its own weights on a
+//! `.npy` input, per layer (cycles, time, energy, saturations) and in total,
+//! with the output written as `.npy`.
+
+use runtime::graph::{self, Backend, GraphRun};
+use runtime::run::{self, RunError};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Options of [`command`].
+#[derive(Clone, Debug)]
+pub struct InferOptions {
+    /// Preset name or configuration file.
+    pub preset: String,
+    /// ONNX file.
+    pub model: String,
+    /// Input `.npy` (float32, `[N, C, H, W]` or `[N, F]`).
+    pub input: PathBuf,
+    /// Output `.npy` to write.
+    pub out: Option<PathBuf>,
+    /// Where the graph runs.
+    pub backend: Backend,
+    /// Energy table name or file.
+    pub energy: String,
+    /// JSON instead of a table.
+    pub json: bool,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+/// What `diannao run` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct InferReport {
+    /// Preset.
+    pub preset: String,
+    /// Tn.
+    pub tn: u32,
+    /// Clock, MHz.
+    pub clock_mhz: f64,
+    /// Fraction bits of the data format.
+    pub frac_bits: u32,
+    /// Model name.
+    pub model: String,
+    /// Energy table.
+    pub energy_table: String,
+    /// The run (per-layer figures and the output).
+    pub run: GraphRun,
+    /// Energy of the whole run, pJ (Sim).
+    pub energy_pj: f64,
+    /// Time at the preset's clock, seconds (Sim).
+    pub seconds: f64,
+    /// Worst-case |sim - f32| of any output value ([`graph::error_bound`]);
+    /// `None` on the CPU backend or when a value saturated.
+    pub error_bound: Option<f64>,
+    /// Output shape written: `[N, maps]` for a vector output, else `[N, C, H, W]`.
+    pub output_shape: Vec<usize>,
+    /// Index of the largest output of each image (a classifier's prediction).
+    pub argmax: Vec<usize>,
+}
+
+/// Run inference and render it.
+pub fn command(o: &InferOptions) -> Result<String, RunError> {
+    let cfg = runtime::configs::resolve(&o.preset).map_err(|e| RunError::Config(e.to_string()))?;
+    let table = run::energy_table(&o.energy)?;
+    let net = runtime::models::load_network(&o.model)?;
+    let x = runtime::npy::read(&o.input)?;
+    let batch = runtime::npy::batch_of(&x, &o.input, net.model.input)?;
+    let pb = runtime::simulate::progress(net.model.layers.len(), !o.quiet);
+    let r = graph::run_graph(&cfg, &net, &x.data, batch, o.backend, &table, |_, _, name| {
+        pb.set_message(name.to_string());
+        pb.inc(1);
+    })?;
+    pb.finish_and_clear();
+    let [c, h, w] = r.output_shape;
+    let output_shape = if h == 1 && w == 1 {
+        vec![batch as usize, c as usize]
+    } else {
+        vec![batch as usize, c as usize, h as usize, w as usize]
+    };
+    let error_bound = if o.backend == Backend::Sim
+        && r.saturations() == 0
+        && r.input_saturations == 0
+        && r.param_saturations == 0
+    {
+        let m = graph::input_maxima(&net, &x.data, batch)?;
+        Some(graph::error_bound(&cfg, &net, &m))
+    } else {
+        None
+    };
+    let per = (c * h * w) as usize;
+    let argmax = r
+        .output
+        .chunks(per.max(1))
+        .map(|v| {
+            v.iter()
+                .enumerate()
+                .fold((0, f32::NEG_INFINITY), |b, (i, &x)| if x > b.1 { (i, x) } else { b })
+                .0
+        })
+        .collect();
+    let energy_pj = r
+        .layers
+        .iter()
+        .filter_map(|l| l.figures.as_ref())
+        .map(|f| f.energy.total_pj)
+        .sum();
+    let seconds = r.cycles() as f64 * cfg.seconds_per_cycle();
+    if let Some(p) = &o.out {
+        runtime::npy::write(p, &output_shape, &r.output)?;
+    }
+    let rep = InferReport {
+        preset: cfg.name.clone(),
+        tn: cfg.tn,
+        clock_mhz: cfg.clock_mhz,
+        frac_bits: cfg.frac_bits,
+        model: net.model.name.clone(),
+        energy_table: table.name.clone(),
+        run: r,
+        energy_pj,
+        seconds,
+        error_bound,
+        output_shape,
+        argmax,
+    };
+    if o.json {
+        let mut s = serde_json::to_string_pretty(&rep).map_err(|e| RunError::Io(e.into()))?;
+        s.push('\n');
+        Ok(s)
+    } else {
+        Ok(text(&rep, o))
+    }
+}
+
+fn text(r: &InferReport, o: &InferOptions) -> String {
+    let sim = r.run.backend == Backend::Sim;
+    let mut s = format!(
+        "{} ({}) on {}, batch {}: {}\n",
+        r.model,
+        o.model,
+        if sim {
+            format!(
+                "the simulator, preset {} (Tn={}, {} MHz, {} fraction bits), energy table {}",
+                r.preset, r.tn, r.clock_mhz, r.frac_bits, r.energy_table
+            )
+        } else {
+            "the CPU in f32".to_string()
+        },
+        r.run.batch,
+        if sim {
+            "fixed point, every layer on its real input"
+        } else {
+            "exact activations"
+        }
+    );
+    let mut rows = vec![if sim {
+        vec![
+            "layer", "type", "output", "programs", "cycles", "time us", "energy uJ", "saturations",
+        ]
+    } else {
+        vec!["layer", "type", "output", "host ms"]
+    }
+    .into_iter()
+    .map(String::from)
+    .collect::<Vec<_>>()];
+    for l in &r.run.layers {
+        let shape = format!("{}x{}x{}", l.output[0], l.output[1], l.output[2]);
+        rows.push(match &l.figures {
+            Some(f) => vec![
+                l.name.clone(),
+                l.kind.clone(),
+                shape,
+                l.programs.to_string(),
+                f.cycles.to_string(),
+                format!("{:.2}", f.seconds * 1e6),
+                format!("{:.3}", f.energy.total_pj / 1e6),
+                f.saturations.to_string(),
+            ],
+            None => vec![
+                l.name.clone(),
+                l.kind.clone(),
+                shape,
+                format!("{:.3}", l.wall_s * 1e3),
+            ],
+        });
+    }
+    if sim {
+        rows.push(vec![
+            "total".into(),
+            String::new(),
+            String::new(),
+            r.run.layers.iter().map(|l| l.programs).sum::<usize>().to_string(),
+            r.run.cycles().to_string(),
+            format!("{:.2}", r.seconds * 1e6),
+            format!("{:.3}", r.energy_pj / 1e6),
+            r.run.saturations().to_string(),
+        ]);
+    } else {
+        rows.push(vec![
+            "total".into(),
+            String::new(),
+            String::new(),
+            format!(
+                "{:.3}",
+                r.run.layers.iter().map(|l| l.wall_s).sum::<f64>() * 1e3
+            ),
+        ]);
+    }
+    s += &crate::simulate::columns(&rows);
+    if sim {
+        s += &format!(
+            "rounding to the format: {} input and {} parameter values saturated\n",
+            r.run.input_saturations, r.run.param_saturations
+        );
+        s += &match r.error_bound {
+            Some(b) => format!("worst-case difference from f32 of any output value: {b:.4} (runtime::graph::error_bound)\n"),
+            None => "no error bound: values saturated\n".into(),
+        };
+    }
+    let am: Vec<String> = r.argmax.iter().map(|a| a.to_string()).collect();
+    s += &format!(
+        "output {:?}{}; argmax per image: {}\n",
+        r.output_shape,
+        o.out
+            .as_ref()
+            .map(|p| format!(" written to {}", p.display()))
+            .unwrap_or_default(),
+        am.join(" ")
+    );
+    s
+}

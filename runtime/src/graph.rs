@@ -1,0 +1,460 @@
+//! Inference of a whole model graph with the model's own weights.
+//!
+//! * [`Backend::Sim`]: fixed point on the cycle-accurate simulator. The
+//!   input and the parameters are rounded to the configuration's format
+//!   (`frac_bits` fraction bits, saturating); each layer's programs run on a
+//!   fresh machine whose DRAM holds the layer's real input, which is the
+//!   output its producers left in their DRAM, read back and laid out by the
+//!   host for the consumer (zero border materialised for padding, channel
+//!   concatenation by placing each producer's maps in the joined tensor:
+//!   the DMAs have no padding engine). Nothing is random.
+//! * [`Backend::Cpu`]: the same graph in f32 ([`baseline::layer_forward`],
+//!   exact activations).
+//!
+//! A final Softmax (ONNX import) runs on the host in f64 in both backends.
+//!
+//! [`error_bound`] is the worst-case difference between the two backends'
+//! outputs that the fixed-point format allows, derived layer by layer (see
+//! its documentation); a run with saturations has no such bound.
+
+use crate::run::{self, LayerData, LayerFigures, RunError};
+use arch::activation::{Activation, Table};
+use arch::fixed;
+use arch::AccelConfig;
+use firmware::model::INPUT;
+use firmware::{LayerSpec, Model, Params};
+use serde::Serialize;
+use sim::EnergyTable;
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// Where the graph runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// Fixed point on the cycle-accurate simulator.
+    Sim,
+    /// f32 on the host CPU.
+    Cpu,
+}
+
+/// A model with its parameters, ready to run.
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// The graph.
+    pub model: Model,
+    /// Real parameters of every layer that has weights.
+    pub params: Params,
+    /// Whether a Softmax follows the last layer (run on the host).
+    pub softmax: bool,
+}
+
+/// One layer of a graph run.
+#[derive(Clone, Debug, Serialize)]
+pub struct LayerResult {
+    /// Layer name.
+    pub name: String,
+    /// Layer type (`conv`, `pool`, `class`, `add`, `act`).
+    pub kind: String,
+    /// Output shape `[maps, height, width]` of one image.
+    pub output: [u32; 3],
+    /// Simulator figures (cycles, time, energy, saturations); `None` on the CPU backend.
+    pub figures: Option<LayerFigures>,
+    /// Programs the layer ran as (0 on the CPU backend).
+    pub programs: usize,
+    /// Host wall time of the layer, seconds (simulation or f32 compute).
+    pub wall_s: f64,
+}
+
+/// The result of [`run_graph`].
+#[derive(Clone, Debug, Serialize)]
+pub struct GraphRun {
+    /// Backend.
+    pub backend: Backend,
+    /// Images.
+    pub batch: u32,
+    /// Output of every image `[batch][maps][h][w]` (softmax applied if the network has one).
+    pub output: Vec<f32>,
+    /// Output shape of one image.
+    pub output_shape: [u32; 3],
+    /// Per layer, in execution order.
+    pub layers: Vec<LayerResult>,
+    /// Input values that saturated when rounded to the fixed-point format (Sim).
+    pub input_saturations: u64,
+    /// Parameter values that saturated when rounded (Sim).
+    pub param_saturations: u64,
+}
+
+impl GraphRun {
+    /// Total cycles (Sim; 0 on the CPU).
+    pub fn cycles(&self) -> u64 {
+        self.layers
+            .iter()
+            .filter_map(|l| l.figures.as_ref())
+            .map(|f| f.cycles)
+            .sum()
+    }
+
+    /// Output values that saturated on the accelerator (Sim; 0 on the CPU).
+    pub fn saturations(&self) -> u64 {
+        self.layers
+            .iter()
+            .filter_map(|l| l.figures.as_ref())
+            .map(|f| f.saturations)
+            .sum()
+    }
+}
+
+fn graph_err(layer: &str, reason: impl Into<String>) -> RunError {
+    RunError::Graph {
+        layer: layer.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Check that `net` can run on data: every layer has producers and every
+/// layer with weights has parameters of the right sizes.
+pub fn check(net: &Network) -> Result<(), RunError> {
+    for l in &net.model.layers {
+        if l.inputs.is_empty() {
+            return Err(graph_err(
+                &l.name,
+                "has no producer (`input = [c, h, w]`): the model can be simulated layer by layer, not run on data",
+            ));
+        }
+        let (nw, nb) = (l.spec.weight_len(), l.spec.bias_len());
+        if nw == 0 && nb == 0 {
+            continue;
+        }
+        let p = net
+            .params
+            .get(&l.name)
+            .ok_or_else(|| graph_err(&l.name, "has no parameters (weights)"))?;
+        if p.weights.len() as u64 != nw || p.bias.len() as u64 != nb {
+            return Err(graph_err(
+                &l.name,
+                format!(
+                    "parameters have {} weights and {} biases, the layer needs {nw} and {nb}",
+                    p.weights.len(),
+                    p.bias.len()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The input of layer `i` gathered from its producers' outputs: one
+/// producer as is; several concatenated along the maps; an add's two
+/// operands as `[batch][operand][c][h][w]`.
+fn gather<T: Copy>(
+    net: &Network,
+    i: usize,
+    batch: usize,
+    tensors: &HashMap<String, Vec<T>>,
+) -> Result<Vec<T>, RunError> {
+    let l = &net.model.layers[i];
+    let per = |name: &str| -> u64 {
+        if name == INPUT {
+            let (c, h, w) = net.model.input;
+            c as u64 * h as u64 * w as u64
+        } else {
+            net.model
+                .layer(name)
+                .map(|p| p.spec.output_len())
+                .unwrap_or(0)
+        }
+    };
+    let mut parts = Vec::new();
+    for name in &l.inputs {
+        let t = tensors
+            .get(name)
+            .ok_or_else(|| graph_err(&l.name, format!("input `{name}` is not computed yet")))?;
+        parts.push((t, per(name) as usize));
+    }
+    let want = l.spec.input_len() as usize;
+    let have: usize = parts.iter().map(|p| p.1).sum();
+    if have != want {
+        return Err(graph_err(
+            &l.name,
+            format!(
+                "its inputs hold {have} values per image, the layer reads {want} ({})",
+                l.spec
+            ),
+        ));
+    }
+    if parts.len() == 1 {
+        return Ok(parts[0].0.clone());
+    }
+    // per image, the parts one after another (maps concatenated; an add's operands)
+    let mut v = Vec::with_capacity(want * batch);
+    for b in 0..batch {
+        for (t, n) in &parts {
+            v.extend_from_slice(&t[b * n..(b + 1) * n]);
+        }
+    }
+    Ok(v)
+}
+
+/// For each tensor, the index of the last layer that reads it.
+fn last_uses(model: &Model) -> HashMap<String, usize> {
+    let mut m = HashMap::new();
+    for (i, l) in model.layers.iter().enumerate() {
+        for n in &l.inputs {
+            m.insert(n.clone(), i);
+        }
+    }
+    m
+}
+
+fn quantize(v: &[f32], frac: u32, saturated: &mut u64) -> Vec<i16> {
+    let max = fixed::to_f64(i16::MAX, frac);
+    let min = fixed::to_f64(i16::MIN, frac);
+    v.iter()
+        .map(|&x| {
+            let x = x as f64;
+            if x > max + 0.5 * fixed::to_f64(1, frac) || x < min - 0.5 * fixed::to_f64(1, frac) {
+                *saturated += 1;
+            }
+            fixed::from_f64(x, frac)
+        })
+        .collect()
+}
+
+fn softmax(v: &mut [f32], per: usize) {
+    for row in v.chunks_mut(per.max(1)) {
+        let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+        let e: Vec<f64> = row.iter().map(|&x| (x as f64 - m).exp()).collect();
+        let s: f64 = e.iter().sum();
+        for (x, e) in row.iter_mut().zip(e) {
+            *x = (e / s) as f32;
+        }
+    }
+}
+
+/// Run `net` on `input` (`[batch][c][h][w]` real values, the model's input
+/// shape) on `backend`. `on_layer(i, n, name)` is called before layer `i`
+/// of `n` (progress).
+pub fn run_graph(
+    cfg: &AccelConfig,
+    net: &Network,
+    input: &[f32],
+    batch: u32,
+    backend: Backend,
+    table: &EnergyTable,
+    mut on_layer: impl FnMut(usize, usize, &str),
+) -> Result<GraphRun, RunError> {
+    run::check_batch(batch)?;
+    check(net)?;
+    let (c, h, w) = net.model.input;
+    let per_image = c as usize * h as usize * w as usize;
+    if input.len() != per_image * batch as usize {
+        return Err(graph_err(
+            INPUT,
+            format!(
+                "{} values for {batch} images of {c}x{h}x{w}",
+                input.len()
+            ),
+        ));
+    }
+    let last = last_uses(&net.model);
+    let n = net.model.layers.len();
+    let mut layers = Vec::with_capacity(n);
+    let (mut in_sat, mut par_sat) = (0, 0);
+    let b = batch as usize;
+    let frac = cfg.frac_bits;
+    let out_values: Vec<f32> = match backend {
+        Backend::Cpu => {
+            let mut t: HashMap<String, Vec<f32>> = HashMap::new();
+            t.insert(INPUT.into(), input.to_vec());
+            for (i, l) in net.model.layers.iter().enumerate() {
+                on_layer(i, n, &l.name);
+                let t0 = Instant::now();
+                let x = gather(net, i, b, &t)?;
+                let p = net.params.get(&l.name).cloned().unwrap_or_default();
+                let y = baseline::layer_forward(&l.spec, b, &x, &p.weights, &p.bias);
+                layers.push(result(l, None, 0, t0));
+                t.retain(|k, _| last.get(k).is_some_and(|&u| u > i));
+                t.insert(l.name.clone(), y);
+            }
+            t.remove(&net.model.layers[n - 1].name).unwrap_or_default()
+        }
+        Backend::Sim => {
+            let mut t: HashMap<String, Vec<i16>> = HashMap::new();
+            t.insert(INPUT.into(), quantize(input, frac, &mut in_sat));
+            for (i, l) in net.model.layers.iter().enumerate() {
+                on_layer(i, n, &l.name);
+                let t0 = Instant::now();
+                let x = gather(net, i, b, &t)?;
+                let p = net.params.get(&l.name).cloned().unwrap_or_default();
+                let data = LayerData {
+                    input: x,
+                    weights: quantize(&p.weights, frac, &mut par_sat),
+                    bias: quantize(&p.bias, frac, &mut par_sat),
+                };
+                let compiled = run::compile(cfg, &l.spec, batch, &l.name)?;
+                let r = run::run_compiled(cfg, &l.spec, &compiled, &data, table, None, &l.name)?;
+                layers.push(result(l, Some(r.figures), compiled.pieces.len(), t0));
+                t.retain(|k, _| last.get(k).is_some_and(|&u| u > i));
+                t.insert(l.name.clone(), r.output);
+            }
+            t.remove(&net.model.layers[n - 1].name)
+                .unwrap_or_default()
+                .iter()
+                .map(|&v| fixed::to_f64(v, frac) as f32)
+                .collect()
+        }
+    };
+    let out_shape = net.model.layers[n - 1].spec.output_shape();
+    let mut output = out_values;
+    if net.softmax {
+        softmax(&mut output, (out_shape.0 * out_shape.1 * out_shape.2) as usize);
+    }
+    Ok(GraphRun {
+        backend,
+        batch,
+        output,
+        output_shape: [out_shape.0, out_shape.1, out_shape.2],
+        layers,
+        input_saturations: in_sat,
+        param_saturations: par_sat,
+    })
+}
+
+fn result(
+    l: &firmware::model::ModelLayer,
+    figures: Option<LayerFigures>,
+    programs: usize,
+    t0: Instant,
+) -> LayerResult {
+    let (c, h, w) = l.spec.output_shape();
+    LayerResult {
+        name: l.name.clone(),
+        kind: l.spec.kind_name().into(),
+        output: [c, h, w],
+        figures,
+        programs,
+        wall_s: t0.elapsed().as_secs_f64(),
+    }
+}
+
+/// Largest difference, over every data word, between NFU-3's
+/// piecewise-linear table and the exact function (real units).
+pub fn table_error(act: Activation, frac: u32) -> f64 {
+    if act == Activation::Identity {
+        return 0.0;
+    }
+    let t = Table::new(act, frac);
+    (i16::MIN..=i16::MAX)
+        .map(|x| {
+            let (y, _) = t.apply(x, frac);
+            let exact = act.eval_f64(fixed::to_f64(x, frac));
+            (fixed::to_f64(y, frac) - exact).abs()
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Lipschitz constant of an activation (identity, ReLU, tanh 1; sigmoid 1/4).
+fn lipschitz(act: Activation) -> f64 {
+    match act {
+        Activation::Sigmoid => 0.25,
+        _ => 1.0,
+    }
+}
+
+/// The worst-case difference `|sim - f32|` over every output value of a
+/// run without saturations, with `q = 2^-frac_bits`, derived layer by
+/// layer from `run`'s fixed-point activations (`acts`: the largest input
+/// magnitude `M` each layer saw) and the rounded parameters:
+///
+/// * input rounding: `q/2`;
+/// * convolution / classifier with input error `e`: `L * (R e + F (M + e) q/2
+///   + q/2 + q) + T`, where `R` is the largest row sum of |weights| of an
+///   output, `F` the fan-in (weights per output), `q/2` the weight and bias
+///   rounding, `q` the truncating output conversion, `L` the activation's
+///   Lipschitz constant and `T` [`table_error`] of its NFU-3 table;
+/// * max pooling `e`; average pooling `e + k (M + e) 2^-16 + q` (the scale
+///   `round(2^15/k)` is within `2^-16` of `1/k` for a `k`-element window);
+/// * add `L (e_a + e_b) + T`; activation `L e + T`;
+/// * a final softmax multiplies by 1/2 (its Jacobian's rows sum to at most 1/2 in absolute value).
+///
+/// `maxima[i]` is the largest |input| of layer `i` in real units.
+pub fn error_bound(cfg: &AccelConfig, net: &Network, maxima: &[f64]) -> f64 {
+    let frac = cfg.frac_bits;
+    let q = fixed::to_f64(1, frac);
+    let mut e: HashMap<&str, f64> = HashMap::new();
+    e.insert(INPUT, q / 2.0);
+    let mut last = q / 2.0;
+    for (i, l) in net.model.layers.iter().enumerate() {
+        let ein = l
+            .inputs
+            .iter()
+            .map(|n| e.get(n.as_str()).copied().unwrap_or(0.0))
+            .fold(0.0, f64::max);
+        let m = maxima.get(i).copied().unwrap_or(0.0) + ein;
+        let act = l.spec.act();
+        let (lc, tab) = (lipschitz(act), table_error(act, frac));
+        let out = match &l.spec {
+            LayerSpec::Conv(_) | LayerSpec::Classifier(_) => {
+                let p = net.params.get(&l.name).cloned().unwrap_or_default();
+                let no = l.spec.output_shape().0.max(1) as usize;
+                let fan = p.weights.len() / no;
+                let r = p
+                    .weights
+                    .chunks(fan.max(1))
+                    .map(|row| {
+                        row.iter()
+                            .map(|&w| fixed::to_f64(fixed::from_f64(w as f64, frac), frac).abs())
+                            .sum::<f64>()
+                    })
+                    .fold(0.0, f64::max);
+                lc * (r * ein + fan as f64 * m * q / 2.0 + q / 2.0 + q) + tab
+            }
+            LayerSpec::Pool(p) => match p.kind {
+                firmware::PoolKind::Max => ein,
+                firmware::PoolKind::Avg => {
+                    ein + (p.kx * p.ky) as f64 * m * 2f64.powi(-16) + q
+                }
+            },
+            LayerSpec::Eltwise(el) => {
+                let s: f64 = if el.inputs == 2 {
+                    l.inputs
+                        .iter()
+                        .map(|n| e.get(n.as_str()).copied().unwrap_or(0.0))
+                        .sum()
+                } else {
+                    ein
+                };
+                lc * s + tab
+            }
+        };
+        e.insert(l.name.as_str(), out);
+        last = out;
+    }
+    if net.softmax {
+        last * 0.5
+    } else {
+        last
+    }
+}
+
+/// The largest |input| of every layer in a fixed-point run's activations,
+/// computed by running `net` on the CPU in f32 (an upper estimate would
+/// also do; these are the values the bound is stated for).
+pub fn input_maxima(net: &Network, input: &[f32], batch: u32) -> Result<Vec<f64>, RunError> {
+    check(net)?;
+    let b = batch as usize;
+    let last = last_uses(&net.model);
+    let mut t: HashMap<String, Vec<f32>> = HashMap::new();
+    t.insert(INPUT.into(), input.to_vec());
+    let mut out = Vec::new();
+    for (i, l) in net.model.layers.iter().enumerate() {
+        let x = gather(net, i, b, &t)?;
+        out.push(x.iter().map(|v| v.abs() as f64).fold(0.0, f64::max));
+        let p = net.params.get(&l.name).cloned().unwrap_or_default();
+        let y = baseline::layer_forward(&l.spec, b, &x, &p.weights, &p.bias);
+        t.retain(|k, _| last.get(k).is_some_and(|&u| u > i));
+        t.insert(l.name.clone(), y);
+    }
+    Ok(out)
+}

@@ -1,0 +1,144 @@
+//! `.npy` tensors in and out (float32, C order), through `ndarray-npy`.
+
+use ndarray::{ArrayD, IxDyn};
+use ndarray_npy::{ReadNpyError, ReadNpyExt, WriteNpyExt};
+use std::path::Path;
+use thiserror::Error;
+
+/// Why a `.npy` file cannot be read or written.
+#[derive(Debug, Error)]
+pub enum NpyError {
+    /// The file cannot be opened.
+    #[error("{path}: {reason}")]
+    Io {
+        /// File.
+        path: String,
+        /// OS error.
+        reason: String,
+    },
+    /// The file is not a float32 array.
+    #[error("{path}: not a float32 array ({reason}); save it with numpy as np.float32")]
+    Dtype {
+        /// File.
+        path: String,
+        /// The reader's message.
+        reason: String,
+    },
+    /// The file is not a valid `.npy` file.
+    #[error("{path}: not a valid .npy file: {reason}")]
+    Format {
+        /// File.
+        path: String,
+        /// The reader's message.
+        reason: String,
+    },
+    /// The array does not have the shape the model takes.
+    #[error("{path}: shape {got:?} does not match the model input {want}")]
+    Shape {
+        /// File.
+        path: String,
+        /// Shape in the file.
+        got: Vec<usize>,
+        /// The model's input, e.g. `[N, 3, 32, 32]`.
+        want: String,
+    },
+    /// Writing failed (no partial file is left).
+    #[error("{0}")]
+    Write(String),
+}
+
+/// A float32 tensor: shape and values in C order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tensor {
+    /// Dimensions.
+    pub shape: Vec<usize>,
+    /// Values.
+    pub data: Vec<f32>,
+}
+
+/// Read a float32 `.npy` file.
+pub fn read(path: &Path) -> Result<Tensor, NpyError> {
+    let p = path.display().to_string();
+    let f = std::fs::File::open(path).map_err(|e| NpyError::Io {
+        path: p.clone(),
+        reason: e.to_string(),
+    })?;
+    let a = ArrayD::<f32>::read_npy(std::io::BufReader::new(f)).map_err(|e| match e {
+        ReadNpyError::WrongDescriptor(_) => NpyError::Dtype {
+            path: p.clone(),
+            reason: e.to_string(),
+        },
+        ReadNpyError::Io(io) => NpyError::Io {
+            path: p.clone(),
+            reason: io.to_string(),
+        },
+        other => NpyError::Format {
+            path: p.clone(),
+            reason: other.to_string(),
+        },
+    })?;
+    let shape = a.shape().to_vec();
+    let data = a.as_standard_layout().iter().copied().collect();
+    Ok(Tensor { shape, data })
+}
+
+/// Check a tensor read from `path` against a model input of
+/// `(c, h, w)` per image: `[N, c, h, w]`, or `[N, c]` when `h = w = 1`.
+/// Returns the batch `N` (at least 1).
+pub fn batch_of(t: &Tensor, path: &Path, (c, h, w): (u32, u32, u32)) -> Result<u32, NpyError> {
+    let (c, h, w) = (c as usize, h as usize, w as usize);
+    let ok = match t.shape.as_slice() {
+        [n, cc, hh, ww] => *n > 0 && (*cc, *hh, *ww) == (c, h, w),
+        [n, cc] => *n > 0 && h == 1 && w == 1 && *cc == c,
+        _ => false,
+    };
+    if !ok || t.shape[0] > u32::MAX as usize {
+        return Err(NpyError::Shape {
+            path: path.display().to_string(),
+            got: t.shape.clone(),
+            want: if h == 1 && w == 1 {
+                format!("[N, {c}] or [N, {c}, 1, 1]")
+            } else {
+                format!("[N, {c}, {h}, {w}]")
+            },
+        });
+    }
+    Ok(t.shape[0] as u32)
+}
+
+/// Write a float32 `.npy` file atomically (temporary file, then rename).
+pub fn write(path: &Path, shape: &[usize], data: &[f32]) -> Result<(), NpyError> {
+    let a = ArrayD::from_shape_vec(IxDyn(shape), data.to_vec())
+        .map_err(|e| NpyError::Write(format!("{}: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    a.write_npy(&mut bytes)
+        .map_err(|e| NpyError::Write(format!("{}: {e}", path.display())))?;
+    crate::atomic::write(path, &bytes).map_err(|e| NpyError::Write(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_errors() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.npy");
+        write(&p, &[2, 3, 1, 1], &[1., 2., 3., 4., 5., 6.]).unwrap();
+        let t = read(&p).unwrap();
+        assert_eq!(t.shape, vec![2, 3, 1, 1]);
+        assert_eq!(t.data[5], 6.0);
+        assert_eq!(batch_of(&t, &p, (3, 1, 1)).unwrap(), 2);
+        let e = batch_of(&t, &p, (3, 2, 2)).unwrap_err().to_string();
+        assert!(e.contains("x.npy") && e.contains("[N, 3, 2, 2]"), "{e}");
+        // an int64 array
+        let a = ArrayD::<i64>::zeros(IxDyn(&[2, 2]));
+        let mut b = Vec::new();
+        a.write_npy(&mut b).unwrap();
+        std::fs::write(&p, &b).unwrap();
+        let e = read(&p).unwrap_err();
+        assert!(matches!(e, NpyError::Dtype { .. }), "{e}");
+        std::fs::write(&p, b"not numpy").unwrap();
+        assert!(matches!(read(&p).unwrap_err(), NpyError::Format { .. }));
+    }
+}
