@@ -2,7 +2,7 @@
 //!
 //! [`load`] / [`parse`] read an `.onnx` file (opsets 11 to 18 of the
 //! default domain) into a [`firmware::Model`] with its real-valued
-//! [`firmware::Params`]; [`write`] / [`save`] write a model back (opset 13).
+//! [`firmware::Params`]; [`write()`] / [`save`] write a model back (opset 13).
 //! The protobuf messages are hand-written for `prost` ([`proto`]), so no
 //! `protoc` is needed.
 //!
@@ -31,6 +31,8 @@
 //! * `Softmax` as the final node: sets [`Imported::softmax`].
 //!
 //! Anything else is an [`OnnxError`] that names the file and the node.
+
+#![warn(missing_docs)]
 
 mod error;
 mod export;
@@ -96,7 +98,7 @@ pub fn write(model: &Model, params: &Params, softmax: bool) -> Result<Vec<u8>, O
     export::write(model, params, softmax)
 }
 
-/// [`write`] to a file: the bytes go to a temporary file in the same
+/// [`write()`] to a file: the bytes go to a temporary file in the same
 /// directory, which is then renamed, so no half-written file is left.
 pub fn save(path: &Path, model: &Model, params: &Params, softmax: bool) -> Result<(), OnnxError> {
     let bytes = write(model, params, softmax)?;

@@ -55,7 +55,7 @@ fn check_type(t: &TensorProto, want: DataType, name: &'static str) -> Result<(),
 pub(crate) fn floats(t: &TensorProto) -> Result<Vec<f32>, TensorIssue> {
     check_type(t, DataType::Float, "FLOAT")?;
     let v: Vec<f32> = if !t.raw_data.is_empty() {
-        if t.raw_data.len() % 4 != 0 {
+        if !t.raw_data.chunks_exact(4).remainder().is_empty() {
             return Err(TensorIssue::Length(format!(
                 "tensor `{}`: raw_data of {} bytes is not a whole number of floats",
                 t.name,
@@ -77,7 +77,7 @@ pub(crate) fn floats(t: &TensorProto) -> Result<Vec<f32>, TensorIssue> {
 pub(crate) fn int64s(t: &TensorProto) -> Result<Vec<i64>, TensorIssue> {
     check_type(t, DataType::Int64, "INT64")?;
     let v: Vec<i64> = if !t.raw_data.is_empty() {
-        if t.raw_data.len() % 8 != 0 {
+        if !t.raw_data.chunks_exact(8).remainder().is_empty() {
             return Err(TensorIssue::Length(format!(
                 "tensor `{}`: raw_data of {} bytes is not a whole number of int64s",
                 t.name,
