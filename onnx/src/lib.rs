@@ -30,7 +30,11 @@
 //!   `Dropout`, `Identity`: removed; `Constant`: a constant operand;
 //! * `Softmax` as the final node: sets [`Imported::softmax`].
 //!
-//! Anything else is an [`OnnxError`] that names the file and the node.
+//! Anything else is an [`OnnxError`] that names the file and the node
+//! (its name, or first output when unnamed, its op type and its index).
+//! Nodes the graph output does not depend on are ignored. A `Reshape`
+//! needs a constant shape: the `Shape`/`Gather`/`Concat` chains some
+//! exporters emit for a dynamic batch are unsupported operators.
 
 #![warn(missing_docs)]
 
@@ -91,7 +95,8 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<Imported, OnnxError> {
 /// [`parse`] of the result gives back the same model and parameters, except
 /// that an `act` layer whose producer could absorb it (a conv, classifier or
 /// add with identity activation and no other consumer) comes back fused
-/// into that producer. Errors: a detached layer, an activation without an
+/// into that producer, and layers that do not lead to the last layer are
+/// dropped (import keeps only what the graph output depends on). Errors: a detached layer, an activation without an
 /// ONNX operator (the derivatives), an identity `act` layer, missing or
 /// wrongly sized parameters, a conv or pool reading a classifier's output.
 pub fn write(model: &Model, params: &Params, softmax: bool) -> Result<Vec<u8>, OnnxError> {
