@@ -34,6 +34,10 @@ pub fn load_network(path: &str) -> Result<Network, RunError> {
             ),
         });
     }
-    // ONNX_IMPORT_PENDING
-    Err(RunError::Onnx(format!("{path}: ONNX import is not built in yet")))
+    let i = onnx_import::load(Path::new(path)).map_err(RunError::Onnx)?;
+    Ok(Network {
+        model: i.model,
+        params: i.params,
+        softmax: i.softmax,
+    })
 }
