@@ -58,6 +58,26 @@ for t in "${TOOLS[@]}"; do
     echo "test.sh: $t: $v"
 done
 
+# Python packages: onnxruntime (the independent ONNX runtime the `diannao run`
+# tests compare against, scripts/ort_run.py) and numpy
+command -v python3 >/dev/null 2>&1 || { echo "test.sh: python3 not found (install Debian's python3 and python3-pip)" >&2; exit 1; }
+PYPKGS=(numpy onnxruntime)
+pymissing=()
+for m in "${PYPKGS[@]}"; do
+    python3 -c "import $m" >/dev/null 2>&1 || pymissing+=("$m")
+done
+if [ "${#pymissing[@]}" -gt 0 ]; then
+    echo "test.sh: installing missing Python packages: ${pymissing[*]} (PyPI)"
+    python3 -m pip install --quiet "${pymissing[@]}" \
+        || python3 -m pip install --quiet --user "${pymissing[@]}" \
+        || python3 -m pip install --quiet --user --break-system-packages "${pymissing[@]}" \
+        || { echo "test.sh: pip install ${pymissing[*]} failed; install them by hand" >&2; exit 1; }
+    for m in "${pymissing[@]}"; do
+        python3 -c "import $m" >/dev/null 2>&1 || { echo "test.sh: Python package $m is still missing after pip install" >&2; exit 1; }
+    done
+fi
+echo "test.sh: python: $(python3 -c 'import numpy, onnxruntime; print("numpy", numpy.__version__, "onnxruntime", onnxruntime.__version__)')"
+
 command -v cargo >/dev/null 2>&1 || { echo "test.sh: cargo not found (install Rust from https://rustup.rs)" >&2; exit 1; }
 echo "test.sh: $(cargo --version)"
 

@@ -49,7 +49,7 @@ pub struct InferReport {
     pub energy_pj: f64,
     /// Time at the preset's clock, seconds (Sim).
     pub seconds: f64,
-    /// Worst-case |sim - f32| of any output value ([`graph::error_bound`]);
+    /// Largest worst-case |sim - f32| over the output values ([`graph::error_bound`]);
     /// `None` on the CPU backend or when a value saturated.
     pub error_bound: Option<f64>,
     /// Output shape written: `[N, maps]` for a vector output, else `[N, C, H, W]`.
@@ -66,10 +66,18 @@ pub fn command(o: &InferOptions) -> Result<String, RunError> {
     let x = runtime::npy::read(&o.input)?;
     let batch = runtime::npy::batch_of(&x, &o.input, net.model.input)?;
     let pb = runtime::simulate::progress(net.model.layers.len(), !o.quiet);
-    let r = graph::run_graph(&cfg, &net, &x.data, batch, o.backend, &table, |_, _, name| {
-        pb.set_message(name.to_string());
-        pb.inc(1);
-    })?;
+    let r = graph::run_graph(
+        &cfg,
+        &net,
+        &x.data,
+        batch,
+        o.backend,
+        &table,
+        |_, _, name| {
+            pb.set_message(name.to_string());
+            pb.inc(1);
+        },
+    )?;
     pb.finish_and_clear();
     let [c, h, w] = r.output_shape;
     let output_shape = if h == 1 && w == 1 {
@@ -82,8 +90,8 @@ pub fn command(o: &InferOptions) -> Result<String, RunError> {
         && r.input_saturations == 0
         && r.param_saturations == 0
     {
-        let m = graph::input_maxima(&net, &x.data, batch)?;
-        Some(graph::error_bound(&cfg, &net, &m))
+        let b = graph::error_bound(&cfg, &net, &x.data, batch)?;
+        Some(b.iter().copied().fold(0.0, f64::max))
     } else {
         None
     };
@@ -94,7 +102,10 @@ pub fn command(o: &InferOptions) -> Result<String, RunError> {
         .map(|v| {
             v.iter()
                 .enumerate()
-                .fold((0, f32::NEG_INFINITY), |b, (i, &x)| if x > b.1 { (i, x) } else { b })
+                .fold(
+                    (0, f32::NEG_INFINITY),
+                    |b, (i, &x)| if x > b.1 { (i, x) } else { b },
+                )
                 .0
         })
         .collect();
@@ -142,19 +153,31 @@ fn text(r: &InferReport, o: &InferOptions) -> String {
                 "the simulator, preset {} (Tn={}, {} MHz, {} fraction bits), energy table {}",
                 r.preset, r.tn, r.clock_mhz, r.frac_bits, r.energy_table
             )
-        } else {
+        } else if r.run.backend == Backend::Cpu {
             "the CPU in f32".to_string()
+        } else {
+            format!(
+                "the fixed-point CPU reference ({} fraction bits)",
+                r.frac_bits
+            )
         },
         r.run.batch,
-        if sim {
-            "fixed point, every layer on its real input"
-        } else {
-            "exact activations"
+        match r.run.backend {
+            Backend::Sim => "fixed point, every layer on its real input",
+            Backend::Cpu => "exact activations",
+            Backend::Reference => "bit for bit what the simulator computes",
         }
     );
     let mut rows = vec![if sim {
         vec![
-            "layer", "type", "output", "programs", "cycles", "time us", "energy uJ", "saturations",
+            "layer",
+            "type",
+            "output",
+            "programs",
+            "cycles",
+            "time us",
+            "energy uJ",
+            "saturations",
         ]
     } else {
         vec!["layer", "type", "output", "host ms"]
@@ -188,7 +211,12 @@ fn text(r: &InferReport, o: &InferOptions) -> String {
             "total".into(),
             String::new(),
             String::new(),
-            r.run.layers.iter().map(|l| l.programs).sum::<usize>().to_string(),
+            r.run
+                .layers
+                .iter()
+                .map(|l| l.programs)
+                .sum::<usize>()
+                .to_string(),
             r.run.cycles().to_string(),
             format!("{:.2}", r.seconds * 1e6),
             format!("{:.3}", r.energy_pj / 1e6),

@@ -10,12 +10,16 @@
 //!   the DMAs have no padding engine). Nothing is random.
 //! * [`Backend::Cpu`]: the same graph in f32 ([`baseline::layer_forward`],
 //!   exact activations).
+//! * [`Backend::Reference`]: the same fixed-point graph on firmware's plain
+//!   CPU reference (`firmware::reference`), which the simulator must equal
+//!   bit for bit.
 //!
 //! A final Softmax (ONNX import) runs on the host in f64 in both backends.
 //!
 //! [`error_bound`] is the worst-case difference between the two backends'
-//! outputs that the fixed-point format allows, derived layer by layer (see
-//! its documentation); a run with saturations has no such bound.
+//! outputs that the fixed-point format allows, per output value, derived
+//! layer by layer (see its documentation); a run with saturations has no
+//! such bound.
 
 use crate::run::{self, LayerData, LayerFigures, RunError};
 use arch::activation::{Activation, Table};
@@ -36,6 +40,9 @@ pub enum Backend {
     Sim,
     /// f32 on the host CPU.
     Cpu,
+    /// Fixed point on the host: firmware's plain CPU reference of the
+    /// NFU's arithmetic (bit for bit what [`Backend::Sim`] must compute).
+    Reference,
 }
 
 /// A model with its parameters, ready to run.
@@ -251,10 +258,7 @@ pub fn run_graph(
     if input.len() != per_image * batch as usize {
         return Err(graph_err(
             INPUT,
-            format!(
-                "{} values for {batch} images of {c}x{h}x{w}",
-                input.len()
-            ),
+            format!("{} values for {batch} images of {c}x{h}x{w}", input.len()),
         ));
     }
     let last = last_uses(&net.model);
@@ -279,7 +283,7 @@ pub fn run_graph(
             }
             t.remove(&net.model.layers[n - 1].name).unwrap_or_default()
         }
-        Backend::Sim => {
+        Backend::Sim | Backend::Reference => {
             let mut t: HashMap<String, Vec<i16>> = HashMap::new();
             t.insert(INPUT.into(), quantize(input, frac, &mut in_sat));
             for (i, l) in net.model.layers.iter().enumerate() {
@@ -292,11 +296,19 @@ pub fn run_graph(
                     weights: quantize(&p.weights, frac, &mut par_sat),
                     bias: quantize(&p.bias, frac, &mut par_sat),
                 };
-                let compiled = run::compile(cfg, &l.spec, batch, &l.name)?;
-                let r = run::run_compiled(cfg, &l.spec, &compiled, &data, table, None, &l.name)?;
-                layers.push(result(l, Some(r.figures), compiled.pieces.len(), t0));
+                let y = if backend == Backend::Sim {
+                    let compiled = run::compile(cfg, &l.spec, batch, &l.name)?;
+                    let r =
+                        run::run_compiled(cfg, &l.spec, &compiled, &data, table, None, &l.name)?;
+                    layers.push(result(l, Some(r.figures), compiled.pieces.len(), t0));
+                    r.output
+                } else {
+                    let r = run::reference(cfg, &l.spec, batch, &data, &l.name)?;
+                    layers.push(result(l, None, 0, t0));
+                    r.output
+                };
                 t.retain(|k, _| last.get(k).is_some_and(|&u| u > i));
-                t.insert(l.name.clone(), r.output);
+                t.insert(l.name.clone(), y);
             }
             t.remove(&net.model.layers[n - 1].name)
                 .unwrap_or_default()
@@ -308,7 +320,10 @@ pub fn run_graph(
     let out_shape = net.model.layers[n - 1].spec.output_shape();
     let mut output = out_values;
     if net.softmax {
-        softmax(&mut output, (out_shape.0 * out_shape.1 * out_shape.2) as usize);
+        softmax(
+            &mut output,
+            (out_shape.0 * out_shape.1 * out_shape.2) as usize,
+        );
     }
     Ok(GraphRun {
         backend,
@@ -362,99 +377,126 @@ fn lipschitz(act: Activation) -> f64 {
     }
 }
 
-/// The worst-case difference `|sim - f32|` over every output value of a
-/// run without saturations, with `q = 2^-frac_bits`, derived layer by
-/// layer from `run`'s fixed-point activations (`acts`: the largest input
-/// magnitude `M` each layer saw) and the rounded parameters:
+/// The worst-case difference `|sim - f32|` of every output value of a
+/// run without saturations, with `q = 2^-frac_bits`: an error bound per
+/// value, propagated layer by layer from the f32 activations `x` and the
+/// rounded parameters `w_q` (interval-style, every rounding error taken at
+/// its worst and of one sign):
 ///
-/// * input rounding: `q/2`;
-/// * convolution / classifier with input error `e`: `L * (R e + F (M + e) q/2
-///   + q/2 + q) + T`, where `R` is the largest row sum of |weights| of an
-///   output, `F` the fan-in (weights per output), `q/2` the weight and bias
-///   rounding, `q` the truncating output conversion, `L` the activation's
-///   Lipschitz constant and `T` [`table_error`] of its NFU-3 table;
-/// * max pooling `e`; average pooling `e + k (M + e) 2^-16 + q` (the scale
-///   `round(2^15/k)` is within `2^-16` of `1/k` for a `k`-element window);
+/// * input rounding: `q/2` per value;
+/// * convolution / classifier, input bound `e`: per output o,
+///   `L (sum_i |w_q[o,i]| e[i] + q/2 sum_i |x[i]| + q/2 + q) + T`: the
+///   propagated input error, the weight rounding (`|w_q - w| <= q/2`), the
+///   bias rounding, the truncating output conversion (`< q`), then the
+///   activation's Lipschitz constant `L` (1; sigmoid 1/4) and `T`, the
+///   largest error of its NFU-3 piecewise-linear table ([`table_error`]);
+/// * max pooling: the largest `e` in the window; average pooling: the
+///   window's average of `e`, plus `k 2^-16 max|x|` (the scale
+///   `round(2^15/k)` is within `2^-16` of `1/k` for a `k`-value window) and `q`;
 /// * add `L (e_a + e_b) + T`; activation `L e + T`;
-/// * a final softmax multiplies by 1/2 (its Jacobian's rows sum to at most 1/2 in absolute value).
+/// * a final softmax halves the bound (its Jacobian's rows sum to at most
+///   1/2 in absolute value).
 ///
-/// `maxima[i]` is the largest |input| of layer `i` in real units.
-pub fn error_bound(cfg: &AccelConfig, net: &Network, maxima: &[f64]) -> f64 {
-    let frac = cfg.frac_bits;
-    let q = fixed::to_f64(1, frac);
-    let mut e: HashMap<&str, f64> = HashMap::new();
-    e.insert(INPUT, q / 2.0);
-    let mut last = q / 2.0;
-    for (i, l) in net.model.layers.iter().enumerate() {
-        let ein = l
-            .inputs
-            .iter()
-            .map(|n| e.get(n.as_str()).copied().unwrap_or(0.0))
-            .fold(0.0, f64::max);
-        let m = maxima.get(i).copied().unwrap_or(0.0) + ein;
-        let act = l.spec.act();
-        let (lc, tab) = (lipschitz(act), table_error(act, frac));
-        let out = match &l.spec {
-            LayerSpec::Conv(_) | LayerSpec::Classifier(_) => {
-                let p = net.params.get(&l.name).cloned().unwrap_or_default();
-                let no = l.spec.output_shape().0.max(1) as usize;
-                let fan = p.weights.len() / no;
-                let r = p
-                    .weights
-                    .chunks(fan.max(1))
-                    .map(|row| {
-                        row.iter()
-                            .map(|&w| fixed::to_f64(fixed::from_f64(w as f64, frac), frac).abs())
-                            .sum::<f64>()
-                    })
-                    .fold(0.0, f64::max);
-                lc * (r * ein + fan as f64 * m * q / 2.0 + q / 2.0 + q) + tab
-            }
-            LayerSpec::Pool(p) => match p.kind {
-                firmware::PoolKind::Max => ein,
-                firmware::PoolKind::Avg => {
-                    ein + (p.kx * p.ky) as f64 * m * 2f64.powi(-16) + q
-                }
-            },
-            LayerSpec::Eltwise(el) => {
-                let s: f64 = if el.inputs == 2 {
-                    l.inputs
-                        .iter()
-                        .map(|n| e.get(n.as_str()).copied().unwrap_or(0.0))
-                        .sum()
-                } else {
-                    ein
-                };
-                lc * s + tab
-            }
-        };
-        e.insert(l.name.as_str(), out);
-        last = out;
-    }
-    if net.softmax {
-        last * 0.5
-    } else {
-        last
-    }
-}
-
-/// The largest |input| of every layer in a fixed-point run's activations,
-/// computed by running `net` on the CPU in f32 (an upper estimate would
-/// also do; these are the values the bound is stated for).
-pub fn input_maxima(net: &Network, input: &[f32], batch: u32) -> Result<Vec<f64>, RunError> {
+/// Returns one bound per output value (`[batch][maps][h][w]`).
+pub fn error_bound(
+    cfg: &AccelConfig,
+    net: &Network,
+    input: &[f32],
+    batch: u32,
+) -> Result<Vec<f64>, RunError> {
     check(net)?;
+    let frac = cfg.frac_bits;
+    let q = fixed::to_f64(1, frac) as f32;
     let b = batch as usize;
     let last = last_uses(&net.model);
-    let mut t: HashMap<String, Vec<f32>> = HashMap::new();
-    t.insert(INPUT.into(), input.to_vec());
-    let mut out = Vec::new();
+    let round = |v: &[f32]| -> Vec<f32> {
+        v.iter()
+            .map(|&w| fixed::to_f64(fixed::from_f64(w as f64, frac), frac) as f32)
+            .collect()
+    };
+    let abs = |v: &[f32]| -> Vec<f32> { v.iter().map(|x| x.abs()).collect() };
+    // (f32 activations, error bounds) per tensor
+    let mut x: HashMap<String, Vec<f32>> = HashMap::new();
+    let mut e: HashMap<String, Vec<f32>> = HashMap::new();
+    x.insert(INPUT.into(), input.to_vec());
+    e.insert(INPUT.into(), vec![q / 2.0; input.len()]);
     for (i, l) in net.model.layers.iter().enumerate() {
-        let x = gather(net, i, b, &t)?;
-        out.push(x.iter().map(|v| v.abs() as f64).fold(0.0, f64::max));
+        let xi = gather(net, i, b, &x)?;
+        let ei = gather(net, i, b, &e)?;
         let p = net.params.get(&l.name).cloned().unwrap_or_default();
-        let y = baseline::layer_forward(&l.spec, b, &x, &p.weights, &p.bias);
-        t.retain(|k, _| last.get(k).is_some_and(|&u| u > i));
-        t.insert(l.name.clone(), y);
+        let act = l.spec.act();
+        let (lc, tab) = (lipschitz(act) as f32, table_error(act, frac) as f32);
+        let y = baseline::layer_forward(&l.spec, b, &xi, &p.weights, &p.bias);
+        let linear = |spec: &LayerSpec| -> LayerSpec {
+            // the same layer without its activation (bounds are propagated through linear maps)
+            let mut s = *spec;
+            match &mut s {
+                LayerSpec::Conv(c) => c.act = Activation::Identity,
+                LayerSpec::Classifier(c) => c.act = Activation::Identity,
+                LayerSpec::Eltwise(el) => el.act = Activation::Identity,
+                LayerSpec::Pool(_) => {}
+            }
+            s
+        };
+        let lin = linear(&l.spec);
+        let eo: Vec<f32> = match &l.spec {
+            LayerSpec::Conv(_) | LayerSpec::Classifier(_) => {
+                let wq = abs(&round(&p.weights));
+                let no_bias: Vec<f32> = Vec::new();
+                let prop = baseline::layer_forward(&lin, b, &ei, &wq, &no_bias);
+                let ones = vec![q / 2.0; p.weights.len()];
+                let wr = baseline::layer_forward(&lin, b, &abs(&xi), &ones, &no_bias);
+                let fixed_terms = if p.bias.is_empty() { q } else { q / 2.0 + q };
+                prop.iter()
+                    .zip(&wr)
+                    .map(|(a, c)| lc * (a + c + fixed_terms) + tab)
+                    .collect()
+            }
+            LayerSpec::Pool(pl) => {
+                let pe = baseline::layer_forward(&lin, b, &ei, &[], &[]);
+                match pl.kind {
+                    firmware::PoolKind::Max => pe,
+                    firmware::PoolKind::Avg => {
+                        let m = xi.iter().map(|v| v.abs()).fold(0.0, f32::max)
+                            + ei.iter().copied().fold(0.0, f32::max);
+                        let extra = (pl.kx * pl.ky) as f32 * m * 2f32.powi(-16) + q;
+                        pe.iter().map(|v| v + extra).collect()
+                    }
+                }
+            }
+            LayerSpec::Eltwise(_) => baseline::layer_forward(&lin, b, &ei, &[], &[])
+                .iter()
+                .map(|v| lc * v + tab)
+                .collect(),
+        };
+        x.retain(|k, _| last.get(k).is_some_and(|&u| u > i));
+        e.retain(|k, _| last.get(k).is_some_and(|&u| u > i));
+        if std::env::var_os("DN_BOUND_TRACE").is_some() {
+            eprintln!(
+                "bound {}: max e {:.5} (table {tab:.5})",
+                l.name,
+                eo.iter().copied().fold(0.0, f32::max)
+            );
+        }
+        x.insert(l.name.clone(), y);
+        e.insert(l.name.clone(), eo);
     }
-    Ok(out)
+    let out = e
+        .remove(&net.model.layers[net.model.layers.len() - 1].name)
+        .unwrap_or_default();
+    if net.softmax {
+        // |dp_i| <= sum_j |J_ij| |dz_j| <= max_j |dz_j| / 2, per image
+        let (c, h, w) = net.model.layers[net.model.layers.len() - 1]
+            .spec
+            .output_shape();
+        let per = (c * h * w).max(1) as usize;
+        return Ok(out
+            .chunks(per)
+            .flat_map(|img| {
+                let m = img.iter().copied().fold(0.0, f32::max) as f64 * 0.5;
+                std::iter::repeat(m).take(img.len())
+            })
+            .collect());
+    }
+    Ok(out.iter().map(|&v| v as f64).collect())
 }

@@ -68,6 +68,12 @@ pub fn read(path: &Path) -> Result<Tensor, NpyError> {
             path: p.clone(),
             reason: e.to_string(),
         },
+        ReadNpyError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            NpyError::Format {
+                path: p.clone(),
+                reason: "the file ends early".into(),
+            }
+        }
         ReadNpyError::Io(io) => NpyError::Io {
             path: p.clone(),
             reason: io.to_string(),

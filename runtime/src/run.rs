@@ -45,7 +45,7 @@ pub enum RunError {
     #[error("{0}")]
     Onnx(onnx_import::OnnxError),
     /// A `.npy` tensor cannot be read or written.
-    #[error("{0}")]
+    #[error(transparent)]
     Npy(#[from] crate::npy::NpyError),
     /// A model graph cannot run on data (names the layer, or `input`).
     #[error("layer `{layer}`: {reason}")]

@@ -13,6 +13,8 @@ pub enum BackendArg {
     Sim,
     /// f32 on the host CPU.
     Cpu,
+    /// Fixed point on the host (the CPU reference the simulator equals bit for bit).
+    Reference,
 }
 
 /// Options of `diannao run`.
@@ -30,7 +32,8 @@ pub struct RunArgs {
     /// Write the output tensor here (.npy, float32).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// sim: fixed point on the cycle-accurate simulator; cpu: f32 on the host.
+    /// sim: fixed point on the cycle-accurate simulator; cpu: f32 on the host;
+    /// reference: fixed point on the host (what sim must equal bit for bit).
     #[arg(long, value_enum, default_value = "sim")]
     pub backend: BackendArg,
     /// Energy table: horowitz45 (default), dnnsim, or a table file (.toml).
@@ -54,6 +57,7 @@ pub fn run(a: RunArgs) -> Result<()> {
         backend: match a.backend {
             BackendArg::Sim => Backend::Sim,
             BackendArg::Cpu => Backend::Cpu,
+            BackendArg::Reference => Backend::Reference,
         },
         energy: a.energy,
         json: a.json,
