@@ -132,7 +132,7 @@ pub fn parse(text: &str, file: &str) -> Result<Model, ModelError> {
             1,
             None,
             format!(
-                "empty topology: expected the header `{}, `",
+                "empty topology: expected the header `{},`",
                 COLUMNS.join(", ")
             ),
         ));
@@ -143,7 +143,7 @@ pub fn parse(text: &str, file: &str) -> Result<Model, ModelError> {
             hline,
             None,
             format!(
-                "the header has {} columns, expected {}: `{}, `",
+                "the header has {} columns, expected {}: `{},`",
                 h.len(),
                 COLUMNS.len(),
                 COLUMNS.join(", ")
@@ -176,7 +176,7 @@ pub fn parse(text: &str, file: &str) -> Result<Model, ModelError> {
                     COLUMNS.len(),
                     COLUMNS.join(", "),
                     if f.len() < COLUMNS.len() {
-                        " : this column is missing"
+                        "; this column is missing"
                     } else {
                         ""
                     }
