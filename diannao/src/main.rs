@@ -52,6 +52,8 @@ enum Cmd {
     IsaDoc(cmd::isa_doc::IsaDocArgs),
     /// Print a configuration as a file you can edit and pass back with `--preset FILE`.
     Config(cmd::config::ConfigArgs),
+    /// Write a model in another tool's format: `--format scalesim`, a SCALE-Sim topology CSV (convolutions and classifiers; the layers left out are named on stderr).
+    Export(cmd::export::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
         Cmd::Disasm(a) => cmd::disasm::run(a),
         Cmd::IsaDoc(a) => cmd::isa_doc::run(a),
         Cmd::Config(a) => cmd::config::run(a),
+        Cmd::Export(a) => cmd::export::run(a),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 mod common;
 
 use common::{ok, stderr, stdout};
-const SUBCOMMANDS: &[&str] = &["presets", "asm", "disasm", "isa-doc", "config"];
+const SUBCOMMANDS: &[&str] = &["presets", "asm", "disasm", "isa-doc", "config", "export"];
 
 fn hello() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/hello.s")
@@ -399,4 +399,162 @@ fn hdl_emit_accepts_edited_configurations_and_names_what_it_cannot_build() {
     ok(&["hdl", "emit", "--board", "kv260", "--out", s(&b)]);
     let readme = std::fs::read_to_string(b.join("README.md")).unwrap();
     assert!(readme.contains("kv260"), "{readme}");
+}
+
+/// Convolutions and classifiers of a model, the layers a SCALE-Sim topology holds.
+fn scalesim_rows(m: &firmware::Model) -> Vec<&firmware::model::ModelLayer> {
+    m.layers
+        .iter()
+        .filter(|l| {
+            matches!(
+                l.spec,
+                firmware::LayerSpec::Conv(_) | firmware::LayerSpec::Classifier(_)
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn export_scalesim_reads_back() {
+    let d = tempfile::tempdir().unwrap();
+    // to a file: the skipped layers on stderr, in one line
+    let f = d.path().join("alexnet.csv");
+    let o = common::run(&[
+        "export",
+        "--model",
+        "alexnet",
+        "--format",
+        "scalesim",
+        "--out",
+        s(&f),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "{}", stdout(&o));
+    assert_eq!(
+        stderr(&o),
+        "skipped (no SCALE-Sim equivalent): pool1, pool2, pool5\n"
+    );
+    let text = std::fs::read_to_string(&f).unwrap();
+    assert!(text.starts_with(
+        "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+    ));
+    assert!(
+        text.contains("\nconv1, 227, 227, 11, 11, 3, 96, 4,\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nconv2a, 31, 31, 5, 5, 48, 128, 1,\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nfc6, 1, 1, 1, 1, 9216, 4096, 1,\n"),
+        "{text}"
+    );
+    let back = firmware::Model::load(s(&f)).unwrap();
+    let orig = firmware::Model::load("alexnet").unwrap();
+    let rows = scalesim_rows(&orig);
+    assert_eq!(back.layers.len(), rows.len());
+    for (b, a) in back.layers.iter().zip(rows) {
+        assert_eq!(b.name, a.name);
+        assert_eq!(b.spec.macs(), a.spec.macs(), "{}", a.name);
+        assert_eq!(b.spec.output_shape(), a.spec.output_shape(), "{}", a.name);
+    }
+
+    // to stdout: MobileNet's depthwise rows are marked `DP`
+    let o = common::run(&["export", "--model", "mobilenet_v1", "--format", "scalesim"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "skipped (no SCALE-Sim equivalent): gap\n");
+    let text = stdout(&o);
+    assert!(
+        text.contains("\ndw1_DP, 114, 114, 3, 3, 32, 1, 1,\n"),
+        "{text}"
+    );
+    let f = d.path().join("mobilenet.csv");
+    std::fs::write(&f, &text).unwrap();
+    let back = firmware::Model::load(s(&f)).unwrap();
+    let orig = firmware::Model::load("mobilenet_v1").unwrap();
+    assert_eq!(back.layers.len(), scalesim_rows(&orig).len());
+    assert_eq!(
+        back.macs(),
+        orig.macs() - orig.layer("gap").unwrap().spec.macs()
+    );
+    let ours = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware/tests/data/mobilenet_scalesim.csv"),
+    )
+    .unwrap();
+    let theirs = firmware::scalesim::parse(&ours, "mobilenet_scalesim.csv").unwrap();
+    let specs = |m: &firmware::Model| m.layers.iter().map(|l| l.spec).collect::<Vec<_>>();
+    assert_eq!(specs(&back), specs(&theirs));
+
+    // a small exported model simulates: every row one layer
+    let f = d.path().join("lenet5.csv");
+    ok(&[
+        "export",
+        "--model",
+        "lenet5",
+        "--format",
+        "scalesim",
+        "-o",
+        s(&f),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&ok(&[
+        "simulate",
+        "--preset",
+        "tiny",
+        "--model",
+        s(&f),
+        "--json",
+        "--quiet",
+    ]))
+    .expect("valid JSON");
+    let layers = v["layers"].as_array().unwrap();
+    let names: Vec<&str> = layers.iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["conv1", "conv2", "ip1", "ip2"]);
+    assert!(v["total"]["cycles"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn export_errors_are_one_line() {
+    let d = tempfile::tempdir().unwrap();
+    fails(
+        &["export", "--model", "alexnet", "--format", "onnx"],
+        &["onnx", "scalesim"],
+    );
+    fails(&["export", "--model", "alexnet"], &["--format"]);
+    fails(
+        &["export", "--model", "nosuch", "--format", "scalesim"],
+        &["nosuch"],
+    );
+    // a grouped convolution that is not depthwise
+    let m = d.path().join("g.toml");
+    std::fs::write(
+        &m,
+        "name = \"g\"\ninput = [8, 8, 8]\n[[layer]]\nname = \"grp\"\ntype = \"conv\"\nk = 3\ngroups = 2\nno = 8\n",
+    )
+    .unwrap();
+    let out = d.path().join("g.csv");
+    fails(
+        &[
+            "export",
+            "--model",
+            s(&m),
+            "--format",
+            "scalesim",
+            "--out",
+            s(&out),
+        ],
+        &["layer `grp`", "grouped"],
+    );
+    assert!(!out.exists());
+    // a bad topology names file, line and column
+    let bad = d.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nC1, 8, 8, 9, 3, 1, 1, 1,\n",
+    )
+    .unwrap();
+    fails(
+        &["simulate", "--preset", "tiny", "--model", s(&bad)],
+        &["bad.csv:2: field `Filter Height`"],
+    );
 }

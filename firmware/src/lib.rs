@@ -8,7 +8,8 @@
 //! * [`codegen`]: [`compile`], which turns a layer into an instruction program;
 //! * [`elementwise`]: [`compile_ew`], element-wise programs over flat arrays (training);
 //! * [`reference`]: a plain fixed-point CPU implementation of the same arithmetic;
-//! * [`model`]: networks as TOML model files, with built-in models.
+//! * [`model`]: networks as TOML model files, with built-in models;
+//! * [`scalesim`]: SCALE-Sim topology files (CSV), import and export.
 //!
 //! This crate depends only on `arch` at run time (the simulator is a test
 //! dependency).
@@ -21,6 +22,7 @@ pub mod layout;
 pub mod model;
 pub mod node;
 pub mod reference;
+pub mod scalesim;
 pub mod tiler;
 
 pub use codegen::{compile, compile_with, CompileOptions, CompiledLayer};

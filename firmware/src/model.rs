@@ -6,7 +6,7 @@
 //!
 //! [[layer]]
 //! name = "conv1"               # unique
-//! type = "conv"                # conv | pool | class
+//! type = "conv"                # conv | pool | class | add | act | gap
 //! k = 5                        # kernel (or kx = .., ky = ..)
 //! no = 20                      # output maps (conv, class)
 //! s = 1                        # stride (or sx, sy); conv default 1, pool default = kernel
@@ -52,6 +52,9 @@
 //! run on data). A classifier takes `ni = c*h*w` of its input (or an
 //! explicit `ni`). Parse and validation errors name the file, the line and
 //! the field.
+//!
+//! [`Model::load`] also reads SCALE-Sim topology files (`*.csv`, see
+//! [`crate::scalesim`]): every row a detached convolution.
 
 use crate::layer::{parse_act, parse_kind, ClassSpec, ConvSpec, LayerError, LayerSpec, PoolSpec};
 use serde::Deserialize;
@@ -60,7 +63,15 @@ use thiserror::Error;
 use toml::Spanned;
 
 /// Built-in model names.
-pub const BUILTIN: &[&str] = &["lenet5", "alexnet", "nin", "googlenet", "diannao_bench"];
+pub const BUILTIN: &[&str] = &[
+    "lenet5",
+    "alexnet",
+    "nin",
+    "googlenet",
+    "diannao_bench",
+    "resnet18",
+    "mobilenet_v1",
+];
 
 /// The text of a built-in model file.
 pub fn builtin(name: &str) -> Option<&'static str> {
@@ -70,6 +81,8 @@ pub fn builtin(name: &str) -> Option<&'static str> {
         "nin" => include_str!("../models/nin.toml"),
         "googlenet" => include_str!("../models/googlenet.toml"),
         "diannao_bench" => include_str!("../models/diannao_bench.toml"),
+        "resnet18" => include_str!("../models/resnet18.toml"),
+        "mobilenet_v1" => include_str!("../models/mobilenet_v1.toml"),
         _ => return None,
     })
 }
@@ -233,17 +246,27 @@ fn layer_error_field(e: &LayerError) -> Option<String> {
 }
 
 impl Model {
-    /// Load a built-in model by name, or a model file by path.
+    /// Load a built-in model by name, or a model file by path: a SCALE-Sim
+    /// topology ([`crate::scalesim::parse`]) when the path ends in `.csv`
+    /// (any case), else a TOML model file.
     pub fn load(path_or_name: &str) -> Result<Self, ModelError> {
         if let Some(text) = builtin(path_or_name) {
             return Self::parse(text, &format!("{path_or_name}.toml (built-in)"));
         }
-        let text =
-            std::fs::read_to_string(Path::new(path_or_name)).map_err(|e| ModelError::Io {
-                path: path_or_name.to_string(),
-                reason: e.to_string(),
-            })?;
-        Self::parse(&text, path_or_name)
+        let path = Path::new(path_or_name);
+        let text = std::fs::read_to_string(path).map_err(|e| ModelError::Io {
+            path: path_or_name.to_string(),
+            reason: e.to_string(),
+        })?;
+        let csv = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if csv {
+            crate::scalesim::parse(&text, path_or_name)
+        } else {
+            Self::parse(&text, path_or_name)
+        }
     }
 
     /// Parse model text; `file` names the source in errors.
@@ -478,7 +501,7 @@ impl Model {
                 other => {
                     return Err(err(
                         "type",
-                        format!("unknown layer type `{other}` (conv, pool, class)"),
+                        format!("unknown layer type `{other}` (conv, pool, class, add, act, gap)"),
                     ))
                 }
             };
@@ -530,6 +553,14 @@ impl Model {
     pub fn param_bytes(&self) -> u64 {
         self.layers.iter().map(|l| l.spec.param_bytes()).sum()
     }
+
+    /// Parameters (weights and biases) over all layers.
+    pub fn params(&self) -> u64 {
+        self.layers
+            .iter()
+            .map(|l| l.spec.weight_len() + l.spec.bias_len())
+            .sum()
+    }
 }
 
 #[cfg(test)]
@@ -566,6 +597,83 @@ mod tests {
             "{}",
             g.macs()
         );
+    }
+
+    /// Useful MACs of the convolutions and classifiers only (the papers'
+    /// multiply-adds; [`Model::macs`] also counts pooling windows and adds).
+    fn conv_fc_macs(m: &Model) -> u64 {
+        m.layers
+            .iter()
+            .filter(|l| matches!(l.spec, LayerSpec::Conv(_) | LayerSpec::Classifier(_)))
+            .map(|l| l.spec.macs())
+            .sum()
+    }
+
+    fn within(what: &str, got: u64, paper: f64, tolerance: f64) {
+        let r = got as f64 / paper;
+        eprintln!("{what}: {got} = {r:.4} x the paper's {paper}");
+        assert!(
+            (1.0 - tolerance..=1.0 + tolerance).contains(&r),
+            "{what}: {got} is {r:.4} x the paper's {paper}"
+        );
+    }
+
+    #[test]
+    fn resnet18_matches_the_paper() {
+        let m = Model::load("resnet18").unwrap();
+        assert!(m.is_graph());
+        assert_eq!(m.layers.last().unwrap().spec.output_shape(), (1000, 1, 1));
+        assert_eq!(m.layer("gap").unwrap().spec.input_shape(), (512, 7, 7));
+        assert_eq!(m.layer("pool1").unwrap().spec.output_shape(), (64, 56, 56));
+        let res = m
+            .layers
+            .iter()
+            .filter(|l| l.spec.kind_name() == "add")
+            .count();
+        assert_eq!(res, 8, "two basic blocks in each of four stages");
+        let convs = m
+            .layers
+            .iter()
+            .filter(|l| l.spec.kind_name() == "conv")
+            .count();
+        assert_eq!(
+            convs,
+            1 + 16 + 3,
+            "conv1, 16 block convolutions, 3 projections"
+        );
+        assert_eq!(
+            m.layer("conv3_1s").unwrap().inputs,
+            ["res2_2"],
+            "the projection reads the block input"
+        );
+        assert_eq!(m.layer("res3_1").unwrap().inputs, ["conv3_1b", "conv3_1s"]);
+        // He et al. 2016, Table 1: 1.8 x 10^9 FLOPs (multiply-adds); the
+        // usual parameter count (torchvision, BN folded away) is 11.7 M
+        within("ResNet-18 MACs", conv_fc_macs(&m), 1.8e9, 0.03);
+        within("ResNet-18 parameters", m.params(), 11.7e6, 0.03);
+    }
+
+    #[test]
+    fn mobilenet_v1_matches_the_paper() {
+        let m = Model::load("mobilenet_v1").unwrap();
+        assert!(m.is_graph());
+        assert_eq!(m.layers.last().unwrap().spec.output_shape(), (1000, 1, 1));
+        assert_eq!(m.layer("gap").unwrap().spec.input_shape(), (1024, 7, 7));
+        let dw: Vec<ConvSpec> = m
+            .layers
+            .iter()
+            .filter_map(|l| match l.spec {
+                LayerSpec::Conv(c) if c.groups > 1 => Some(c),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(dw.len(), 13);
+        assert!(dw.iter().all(|c| c.groups == c.ni && c.ni == c.no));
+        let strided: Vec<u32> = dw.iter().map(|c| c.sx).collect();
+        assert_eq!(strided, [1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1]);
+        // Howard et al. 2017 (Tables 2 and 8): 569 M multiply-adds, 4.2 M parameters
+        within("MobileNet v1 MACs", conv_fc_macs(&m), 569e6, 0.03);
+        within("MobileNet v1 parameters", m.params(), 4.2e6, 0.03);
     }
 
     #[test]

@@ -8,7 +8,8 @@ pub struct CompareArgs {
     /// Preset name or config file of the accelerator.
     #[arg(long, value_name = "NAME|FILE", default_value = "diannao")]
     pub preset: String,
-    /// Built-in model name (lenet5, alexnet, nin, googlenet, diannao_bench) or model file.
+    /// Built-in model name (lenet5, alexnet, nin, googlenet, diannao_bench, resnet18,
+    /// mobilenet_v1) or model file (.toml, or .csv: a SCALE-Sim topology).
     #[arg(long, value_name = "NAME|FILE")]
     pub model: String,
     /// Images per run.

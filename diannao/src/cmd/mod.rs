@@ -8,6 +8,7 @@ pub mod board;
 pub mod compare;
 pub mod config;
 pub mod disasm;
+pub mod export;
 pub mod hdl;
 pub mod isa_doc;
 pub mod presets;
