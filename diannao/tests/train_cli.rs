@@ -183,3 +183,67 @@ fn train_bad_input_messages() {
         "10 training examples make no batch of 32",
     );
 }
+
+/// `train --export` writes a valid ONNX file; `diannao run` on it (f32 and
+/// the simulator in the training format) reproduces the training's
+/// held-out accuracy on the same digits (`--export-test`).
+#[test]
+fn exported_network_reproduces_the_held_out_accuracy() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("lenet.onnx");
+    let t = dir.path().join("test.npy");
+    let mut args = QUICK.to_vec();
+    args.extend([
+        "--json",
+        "--export",
+        m.to_str().unwrap(),
+        "--export-test",
+        t.to_str().unwrap(),
+    ]);
+    let (code, stdout, stderr) = diannao(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let acc = v["final_test_acc"].as_f64().unwrap();
+    let labels = dir.path().join("test.labels.npy");
+    assert!(labels.is_file());
+    for extra in [
+        &["--backend", "cpu"][..],
+        &["--backend", "sim", "--frac", "10"][..],
+    ] {
+        let mut args = vec![
+            "run",
+            "--model",
+            m.to_str().unwrap(),
+            "--input",
+            t.to_str().unwrap(),
+            "--labels",
+            labels.to_str().unwrap(),
+            "--json",
+            "--quiet",
+        ];
+        args.extend(extra);
+        let (code, stdout, stderr) = diannao(&args);
+        assert_eq!(code, 0, "{extra:?}: {stderr}");
+        let r: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let got = r["accuracy"].as_f64().unwrap();
+        assert_eq!(r["output_shape"], serde_json::json!([128, 10]));
+        // the same 128 digits: at most one prediction may flip on the fixed-point run
+        let tol = if extra[1] == "cpu" { 0.0 } else { 1.0 / 128.0 };
+        assert!(
+            (got - acc).abs() <= tol + 1e-12,
+            "{extra:?}: run accuracy {got} vs training {acc}"
+        );
+    }
+    // an export directory that does not exist is refused before training
+    let (code, _, stderr) = diannao(&[
+        "train",
+        "--backend",
+        "cpu",
+        "--epochs",
+        "1",
+        "--export",
+        "/nonexistent/dir/m.onnx",
+    ]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("/nonexistent/dir"), "{stderr}");
+}

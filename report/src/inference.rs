@@ -26,6 +26,10 @@ pub struct InferOptions {
     pub json: bool,
     /// No progress bar.
     pub quiet: bool,
+    /// Class labels (`.npy`, one per image): report the accuracy of the argmax.
+    pub labels: Option<PathBuf>,
+    /// Fraction bits of the data format instead of the preset's.
+    pub frac: Option<u32>,
 }
 
 /// What `diannao run` reports.
@@ -56,15 +60,38 @@ pub struct InferReport {
     pub output_shape: Vec<usize>,
     /// Index of the largest output of each image (a classifier's prediction).
     pub argmax: Vec<usize>,
+    /// Fraction of images whose argmax equals its label (with `labels`).
+    pub accuracy: Option<f64>,
 }
 
 /// Run inference and render it.
 pub fn command(o: &InferOptions) -> Result<String, RunError> {
-    let cfg = runtime::configs::resolve(&o.preset).map_err(|e| RunError::Config(e.to_string()))?;
+    let mut cfg =
+        runtime::configs::resolve(&o.preset).map_err(|e| RunError::Config(e.to_string()))?;
+    if let Some(f) = o.frac {
+        cfg.frac_bits = f;
+        cfg.validate()
+            .map_err(|e| RunError::Config(format!("--frac {f}: {e}")))?;
+    }
     let table = run::energy_table(&o.energy)?;
     let net = runtime::models::load_network(&o.model)?;
     let x = runtime::npy::read(&o.input)?;
     let batch = runtime::npy::batch_of(&x, &o.input, net.model.input)?;
+    let labels = o
+        .labels
+        .as_ref()
+        .map(|p| {
+            let l = runtime::npy::read_labels(p)?;
+            if l.len() != batch as usize {
+                return Err(RunError::Npy(runtime::npy::NpyError::Shape {
+                    path: p.display().to_string(),
+                    got: vec![l.len()],
+                    want: format!("[{batch}] (one label per input image)"),
+                }));
+            }
+            Ok(l)
+        })
+        .transpose()?;
     let pb = runtime::simulate::progress(net.model.layers.len(), !o.quiet);
     let r = graph::run_graph(
         &cfg,
@@ -108,7 +135,11 @@ pub fn command(o: &InferOptions) -> Result<String, RunError> {
                 )
                 .0
         })
-        .collect();
+        .collect::<Vec<usize>>();
+    let accuracy = labels.map(|l| {
+        let hit = l.iter().zip(&argmax).filter(|(a, b)| a == b).count();
+        hit as f64 / l.len().max(1) as f64
+    });
     let energy_pj = r
         .layers
         .iter()
@@ -132,6 +163,7 @@ pub fn command(o: &InferOptions) -> Result<String, RunError> {
         error_bound,
         output_shape,
         argmax,
+        accuracy,
     };
     if o.json {
         let mut s = serde_json::to_string_pretty(&rep).map_err(|e| RunError::Io(e.into()))?;
@@ -244,7 +276,18 @@ fn text(r: &InferReport, o: &InferOptions) -> String {
             None => "no error bound: values saturated\n".into(),
         };
     }
-    let am: Vec<String> = r.argmax.iter().map(|a| a.to_string()).collect();
+    if let Some(a) = r.accuracy {
+        s += &format!(
+            "accuracy {:.2}% ({} of {} images: argmax = label)\n",
+            a * 100.0,
+            (a * r.argmax.len() as f64).round() as usize,
+            r.argmax.len()
+        );
+    }
+    let mut am: Vec<String> = r.argmax.iter().take(32).map(|a| a.to_string()).collect();
+    if r.argmax.len() > 32 {
+        am.push(format!("... ({} more)", r.argmax.len() - 32));
+    }
     s += &format!(
         "output {:?}{}; argmax per image: {}\n",
         r.output_shape,

@@ -493,7 +493,8 @@ pub fn error_bound(
         return Ok(out
             .chunks(per)
             .flat_map(|img| {
-                let m = img.iter().copied().fold(0.0, f32::max) as f64 * 0.5;
+                // and probabilities never differ by more than 1
+                let m = (img.iter().copied().fold(0.0, f32::max) as f64 * 0.5).min(1.0);
                 std::iter::repeat(m).take(img.len())
             })
             .collect());

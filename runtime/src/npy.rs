@@ -112,6 +112,52 @@ pub fn batch_of(t: &Tensor, path: &Path, (c, h, w): (u32, u32, u32)) -> Result<u
     Ok(t.shape[0] as u32)
 }
 
+/// Read class labels: a 1-D `.npy` array of int64 (or of float32 holding
+/// whole numbers), e.g. what `diannao train --export-test` writes.
+pub fn read_labels(path: &Path) -> Result<Vec<usize>, NpyError> {
+    let p = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| NpyError::Io {
+        path: p.clone(),
+        reason: e.to_string(),
+    })?;
+    let bad = |reason: String| NpyError::Format {
+        path: p.clone(),
+        reason,
+    };
+    let vals: Vec<f64> = match ArrayD::<i64>::read_npy(&bytes[..]) {
+        Ok(a) => a.iter().map(|&v| v as f64).collect(),
+        Err(ReadNpyError::WrongDescriptor(_)) => match ArrayD::<f32>::read_npy(&bytes[..]) {
+            Ok(a) => a.iter().map(|&v| v as f64).collect(),
+            Err(e) => {
+                return Err(NpyError::Dtype {
+                    path: p.clone(),
+                    reason: format!("labels must be int64 or float32: {e}"),
+                })
+            }
+        },
+        Err(e) => return Err(bad(e.to_string())),
+    };
+    vals.iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            if v >= 0.0 && v.fract() == 0.0 && v < u32::MAX as f64 {
+                Ok(v as usize)
+            } else {
+                Err(bad(format!("label {i} is {v}, not a class index")))
+            }
+        })
+        .collect()
+}
+
+/// Write class labels as a 1-D int64 `.npy` file atomically.
+pub fn write_labels(path: &Path, labels: &[i64]) -> Result<(), NpyError> {
+    let a = ndarray::Array1::from(labels.to_vec());
+    let mut bytes = Vec::new();
+    a.write_npy(&mut bytes)
+        .map_err(|e| NpyError::Write(format!("{}: {e}", path.display())))?;
+    crate::atomic::write(path, &bytes).map_err(|e| NpyError::Write(e.to_string()))
+}
+
 /// Write a float32 `.npy` file atomically (temporary file, then rename).
 pub fn write(path: &Path, shape: &[usize], data: &[f32]) -> Result<(), NpyError> {
     let a = ArrayD::from_shape_vec(IxDyn(shape), data.to_vec())

@@ -761,4 +761,17 @@ impl Engine for AccelEngine {
     fn accel(&self) -> Option<AccelTotals> {
         Some(self.totals)
     }
+
+    fn params_f32(&self) -> Vec<Option<(Vec<f32>, Vec<f32>)>> {
+        let f = self.opts.cfg.frac_bits;
+        let real = |v: &[i16]| -> Vec<f32> {
+            v.iter()
+                .map(|&x| arch::fixed::to_f64(x, f) as f32)
+                .collect()
+        };
+        self.params
+            .iter()
+            .map(|p| p.as_ref().map(|p| (real(&p.w), real(&p.b))))
+            .collect()
+    }
 }

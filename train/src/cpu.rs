@@ -430,6 +430,13 @@ impl Engine for CpuEngine {
     fn accel(&self) -> Option<AccelTotals> {
         None
     }
+
+    fn params_f32(&self) -> Vec<Option<(Vec<f32>, Vec<f32>)>> {
+        self.params
+            .iter()
+            .map(|(w, b)| (!w.is_empty()).then(|| (w.clone(), b.clone())))
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -122,4 +122,8 @@ pub trait Engine {
     fn restore(&mut self, s: &EngineState) -> Result<(), EngineError>;
     /// Accelerator totals (None for the CPU engine).
     fn accel(&self) -> Option<AccelTotals>;
+    /// The real-valued weights and biases of every layer of the net (`None`
+    /// for a layer without parameters), in firmware's layouts; a
+    /// fixed-point engine's words divided by `2^frac_bits`, exactly.
+    fn params_f32(&self) -> Vec<Option<(Vec<f32>, Vec<f32>)>>;
 }

@@ -23,6 +23,7 @@ pub mod cost;
 pub mod cpu;
 pub mod data;
 pub mod engine;
+pub mod export;
 pub mod net;
 pub mod schedule;
 

@@ -39,6 +39,12 @@ pub struct RunArgs {
     /// Energy table: horowitz45 (default), dnnsim, or a table file (.toml).
     #[arg(long, default_value = DEFAULT_ENERGY_TABLE, value_name = "NAME|FILE")]
     pub energy: String,
+    /// Class labels (.npy, int64 or float32, one per image): print the accuracy of the argmax.
+    #[arg(long, value_name = "FILE")]
+    pub labels: Option<PathBuf>,
+    /// Fraction bits of the data format instead of the preset's (e.g. 10 for a net trained with `train --frac 10`).
+    #[arg(long, value_name = "F")]
+    pub frac: Option<u32>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -62,6 +68,8 @@ pub fn run(a: RunArgs) -> Result<()> {
         energy: a.energy,
         json: a.json,
         quiet: a.quiet,
+        labels: a.labels,
+        frac: a.frac,
     };
     super::emit(&report::inference::command(&o)?, None)
 }

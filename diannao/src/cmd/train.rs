@@ -106,6 +106,12 @@ pub struct TrainArgs {
     /// Print the final summary as JSON on standard output.
     #[arg(long)]
     pub json: bool,
+    /// After training, write the trained network (f32 weights; a fixed-point engine's words exactly) as an ONNX file, for `diannao run` and other runtimes.
+    #[arg(long, value_name = "FILE.onnx")]
+    pub export: Option<PathBuf>,
+    /// Write the held-out digits as FILE (float32 [N, 1, H, W]) and their labels beside it as FILE with `.labels.npy` (int64), for `diannao run --input FILE --labels ...`.
+    #[arg(long, value_name = "FILE.npy")]
+    pub export_test: Option<PathBuf>,
 }
 
 /// Build the engine the options name.
@@ -276,6 +282,12 @@ pub fn summary_json(a: &TrainArgs, s: &TrainSummary) -> serde_json::Value {
     })
 }
 
+/// Where `--export-test FILE.npy` writes the labels: `FILE.labels.npy`.
+pub fn labels_path(p: &std::path::Path) -> PathBuf {
+    let stem = p.with_extension("");
+    PathBuf::from(format!("{}.labels.npy", stem.display()))
+}
+
 /// Run `diannao train`.
 pub fn run(a: TrainArgs) -> Result<()> {
     let net = Net::by_name(&a.net).with_context(|| format!("unknown net {}", a.net))?;
@@ -289,7 +301,25 @@ pub fn run(a: TrainArgs) -> Result<()> {
         to_stderr: a.json,
         epochs: cfg.epochs,
     };
+    // refuse an export destination that cannot be written before a long run
+    for p in a.export.iter().chain(&a.export_test) {
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(d) = dir {
+            if !d.is_dir() {
+                bail!("{}: directory {} does not exist", p.display(), d.display());
+            }
+        }
+    }
     let s = train(&cfg, eng.as_mut(), &tr, &te, &mut obs)?;
+    if let Some(p) = &a.export {
+        let (model, params) = train::export::network(eng.net(), &eng.params_f32());
+        onnx_import::save(p, &model, &params, true)?;
+    }
+    if let Some(p) = &a.export_test {
+        runtime::npy::write(p, &[te.len(), 1, te.rows, te.cols], &te.images)?;
+        let labels: Vec<i64> = te.labels.iter().map(|&l| l as i64).collect();
+        runtime::npy::write_labels(&labels_path(p), &labels)?;
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&summary_json(&a, &s))?);
     } else {

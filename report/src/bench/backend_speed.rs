@@ -418,7 +418,7 @@ mod tests {
     fn the_default_layer_is_alexnet_conv3_and_names_are_looked_up() {
         let (label, spec) = resolve_layer(None, None).unwrap();
         assert_eq!(label, "alexnet/conv3");
-        let m = Model::load("alexnet").unwrap();
+        let m = firmware::Model::load("alexnet").unwrap();
         assert_eq!(
             spec,
             m.layers.iter().find(|l| l.name == "conv3").unwrap().spec
