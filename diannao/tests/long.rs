@@ -117,6 +117,10 @@ verify_cases! {
     verify_diannao_bench_tiny: "diannao_bench" on "tiny",
     verify_diannao_bench_zcu104: "diannao_bench" on "zcu104",
     verify_diannao_bench_kv260: "diannao_bench" on "kv260",
+    verify_resnet18_diannao: "resnet18" on "diannao",
+    verify_resnet18_tiny: "resnet18" on "tiny",
+    verify_mobilenet_v1_diannao: "mobilenet_v1" on "diannao",
+    verify_mobilenet_v1_tiny: "mobilenet_v1" on "tiny",
 }
 
 /// The full default training run (8 epochs, 8,000 / 2,000 digits) on

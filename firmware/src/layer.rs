@@ -109,6 +109,24 @@ pub struct PoolSpec {
     pub kind: PoolKind,
 }
 
+impl PoolSpec {
+    /// Global pooling of `c` maps of `h` x `w`: one window over the whole
+    /// map (stride 1, no padding), ONNX's GlobalAveragePool / GlobalMaxPool.
+    pub fn global(c: u32, h: u32, w: u32, kind: PoolKind) -> Self {
+        PoolSpec {
+            nx: w,
+            ny: h,
+            kx: w,
+            ky: h,
+            ni: c,
+            sx: 1,
+            sy: 1,
+            pad: 0,
+            kind,
+        }
+    }
+}
+
 /// The sliding window of a convolution or pooling layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {

@@ -441,17 +441,7 @@ impl Model {
                             return Err(err(f, "gap layers have no such field".into()));
                         }
                     }
-                    LayerSpec::Pool(PoolSpec {
-                        nx: w,
-                        ny: h,
-                        kx: w,
-                        ky: h,
-                        ni: c,
-                        sx: 1,
-                        sy: 1,
-                        pad: 0,
-                        kind: crate::layer::PoolKind::Avg,
-                    })
+                    LayerSpec::Pool(PoolSpec::global(c, h, w, crate::layer::PoolKind::Avg))
                 }
                 "pool" => {
                     let kx = need_k(l.kx, l.k, "kx")?;

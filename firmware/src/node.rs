@@ -21,6 +21,7 @@
 use crate::codegen::{compile, CompiledLayer};
 use crate::elementwise::{compile_ew, CompiledEw, EwOp, EwSpec};
 use crate::layer::{ConvSpec, LayerSpec};
+use crate::reference::check_len;
 use crate::FwError;
 use arch::fixed::Rounding;
 use arch::isa::Instruction;
@@ -191,17 +192,6 @@ impl Piece {
             out[d..d + m * hw].copy_from_slice(&got[b * m * hw..(b + 1) * m * hw]);
         }
     }
-}
-
-fn check_len(what: &'static str, got: usize, expected: u64) -> Result<(), FwError> {
-    if got as u64 != expected {
-        return Err(FwError::TensorLength {
-            what,
-            expected: expected as usize,
-            got,
-        });
-    }
-    Ok(())
 }
 
 /// The dense weights `[sub.no][sub.ni][ky][kx]` and bias of one block of a

@@ -27,7 +27,8 @@ pub struct RefOutput {
     pub saturations: u64,
 }
 
-fn check_len(what: &'static str, got: usize, expected: u64) -> Result<(), FwError> {
+/// A tensor of `got` values where `expected` are needed is an error naming it.
+pub(crate) fn check_len(what: &'static str, got: usize, expected: u64) -> Result<(), FwError> {
     if got as u64 != expected {
         return Err(FwError::TensorLength {
             what,

@@ -244,17 +244,7 @@ impl Importer<'_> {
         } else {
             PoolKind::Avg
         };
-        let spec = LayerSpec::Pool(PoolSpec {
-            nx: w,
-            ny: h,
-            kx: w,
-            ky: h,
-            ni: c,
-            sx: 1,
-            sy: 1,
-            pad: 0,
-            kind,
-        });
+        let spec = LayerSpec::Pool(PoolSpec::global(c, h, w, kind));
         self.push_layer(r, out, spec, x.srcs, None, false)
     }
 }
