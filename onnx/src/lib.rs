@@ -32,7 +32,8 @@
 //!
 //! Anything else is an [`OnnxError`] that names the file and the node
 //! (its name, or first output when unnamed, its op type and its index).
-//! Nodes the graph output does not depend on are ignored. A `Reshape`
+//! Nodes the graph output does not depend on are not imported; they are
+//! listed in [`Imported::ignored`] for the caller to report. A `Reshape`
 //! needs a constant shape: the `Shape`/`Gather`/`Concat` chains some
 //! exporters emit for a dynamic batch are unsupported operators.
 
@@ -68,6 +69,9 @@ pub struct Imported {
     pub output_name: String,
     /// The batch size, if the file fixes it (`None` when symbolic).
     pub batch: Option<u32>,
+    /// Nodes the graph output does not depend on, not imported:
+    /// `name (Op at index i)` (callers report them: nothing is dropped silently).
+    pub ignored: Vec<String>,
 }
 
 /// Read and import an ONNX file.

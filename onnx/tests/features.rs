@@ -323,6 +323,8 @@ fn nodes_out_of_order_dead_nodes_and_names() {
             ("input_2".into(), "conv", s(&["c"]), Relu),
         ]
     );
+    // the dead LRN is not imported, and it is said
+    assert_eq!(im.ignored, vec!["dead (LRN at index 2)".to_string()]);
     // duplicate names are made unique; an unnamed layer takes its output's name
     let n = vec![
         node("Conv", "c", &["x", "w"], &["t1"], vec![]),

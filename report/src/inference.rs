@@ -62,6 +62,8 @@ pub struct InferReport {
     pub argmax: Vec<usize>,
     /// Fraction of images whose argmax equals its label (with `labels`).
     pub accuracy: Option<f64>,
+    /// Nodes of the file the output does not depend on (not run).
+    pub ignored: Vec<String>,
 }
 
 /// Run inference and render it.
@@ -164,6 +166,7 @@ pub fn command(o: &InferOptions) -> Result<String, RunError> {
         output_shape,
         argmax,
         accuracy,
+        ignored: net.ignored.clone(),
     };
     if o.json {
         let mut s = serde_json::to_string_pretty(&rep).map_err(|e| RunError::Io(e.into()))?;
@@ -176,7 +179,15 @@ pub fn command(o: &InferOptions) -> Result<String, RunError> {
 
 fn text(r: &InferReport, o: &InferOptions) -> String {
     let sim = r.run.backend == Backend::Sim;
-    let mut s = format!(
+    let mut s = String::new();
+    if !r.ignored.is_empty() {
+        s += &format!(
+            "not run: {} node(s) the output does not depend on: {}\n",
+            r.ignored.len(),
+            r.ignored.join(", ")
+        );
+    }
+    s += &format!(
         "{} ({}) on {}, batch {}: {}\n",
         r.model,
         o.model,

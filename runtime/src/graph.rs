@@ -54,6 +54,8 @@ pub struct Network {
     pub params: Params,
     /// Whether a Softmax follows the last layer (run on the host).
     pub softmax: bool,
+    /// Nodes of the source file that the output does not depend on, not run.
+    pub ignored: Vec<String>,
 }
 
 /// One layer of a graph run.

@@ -39,5 +39,6 @@ pub fn load_network(path: &str) -> Result<Network, RunError> {
         model: i.model,
         params: i.params,
         softmax: i.softmax,
+        ignored: i.ignored,
     })
 }

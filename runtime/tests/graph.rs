@@ -108,6 +108,7 @@ fn network() -> Network {
         model,
         params,
         softmax: false,
+        ignored: Vec::new(),
     }
 }
 

@@ -171,6 +171,18 @@ pub(crate) fn import(bytes: &[u8], file: &str) -> Result<Imported, OnnxError> {
     let output = g.output[0].name.clone();
     let input::InputShape { shape, flat, batch } = input::input_shape(file, input)?;
     let order = graph::order(g, &output).map_err(gerr)?;
+    let ignored: Vec<String> = (0..g.node.len())
+        .filter(|i| !order.nodes.contains(i))
+        .map(|i| {
+            let n = &g.node[i];
+            let name = if n.name.is_empty() {
+                n.output.first().cloned().unwrap_or_default()
+            } else {
+                n.name.clone()
+            };
+            format!("{name} ({} at index {i})", n.op_type)
+        })
+        .collect();
     let unused: Vec<&str> = inputs[1..]
         .iter()
         .map(|i| i.name.as_str())
@@ -269,6 +281,7 @@ pub(crate) fn import(bytes: &[u8], file: &str) -> Result<Imported, OnnxError> {
         input_name: input.name.clone(),
         output_name: output,
         batch,
+        ignored,
     })
 }
 
