@@ -369,6 +369,9 @@ impl Engine for Saturating {
     fn accel(&self) -> Option<train::engine::AccelTotals> {
         None
     }
+    fn params_f32(&self) -> Vec<Option<(Vec<f32>, Vec<f32>)>> {
+        self.0.params_f32()
+    }
 }
 
 #[test]
