@@ -32,7 +32,7 @@ use std::ops::Range;
 #[derive(Clone, Debug)]
 pub enum PieceProgram {
     /// A convolution, pooling or classifier program.
-    Layer(CompiledLayer),
+    Layer(Box<CompiledLayer>),
     /// An element-wise program.
     Eltwise(CompiledEw),
 }
@@ -296,13 +296,15 @@ pub fn compile_node(
                     spec,
                     in_maps: g * cin..(g + n) * cin,
                     out_maps: g * cout..(g + n) * cout,
-                    program: PieceProgram::Layer(compile(cfg, &spec, batch)?),
+                    program: PieceProgram::Layer(Box::new(compile(cfg, &spec, batch)?)),
                 });
                 g += n;
             }
             v
         }
-        _ => vec![whole(PieceProgram::Layer(compile(cfg, layer, batch)?))],
+        _ => vec![whole(PieceProgram::Layer(Box::new(compile(
+            cfg, layer, batch,
+        )?)))],
     };
     Ok(CompiledNode {
         spec: *layer,

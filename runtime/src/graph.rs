@@ -497,7 +497,7 @@ pub fn error_bound(
             .flat_map(|img| {
                 // and probabilities never differ by more than 1
                 let m = (img.iter().copied().fold(0.0, f32::max) as f64 * 0.5).min(1.0);
-                std::iter::repeat(m).take(img.len())
+                vec![m; img.len()]
             })
             .collect());
     }

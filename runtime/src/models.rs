@@ -34,7 +34,7 @@ pub fn load_network(path: &str) -> Result<Network, RunError> {
             ),
         });
     }
-    let i = onnx_import::load(Path::new(path)).map_err(RunError::Onnx)?;
+    let i = onnx_import::load(Path::new(path)).map_err(|e| RunError::Onnx(Box::new(e)))?;
     Ok(Network {
         model: i.model,
         params: i.params,

@@ -43,7 +43,7 @@ pub const VCD_MAX_CYCLES: u64 = 200_000;
 pub enum RunError {
     /// An ONNX file cannot be imported (file, node and op are in the message).
     #[error("{0}")]
-    Onnx(onnx_import::OnnxError),
+    Onnx(Box<onnx_import::OnnxError>),
     /// A `.npy` tensor cannot be read or written.
     #[error(transparent)]
     Npy(#[from] crate::npy::NpyError),
