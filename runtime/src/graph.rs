@@ -25,8 +25,9 @@ use crate::run::{self, LayerData, LayerFigures, RunError};
 use arch::activation::{Activation, Table};
 use arch::fixed;
 use arch::AccelConfig;
+use firmware::model::ModelLayer;
 use firmware::model::INPUT;
-use firmware::{LayerSpec, Model, Params};
+use firmware::{LayerParams, LayerSpec, Model, Params};
 use serde::Serialize;
 use sim::EnergyTable;
 use std::collections::HashMap;
@@ -216,6 +217,31 @@ fn last_uses(model: &Model) -> HashMap<String, usize> {
     m
 }
 
+/// Run `layer(i, l, params, x)` on every layer in order, `x` being its
+/// input gathered from its producers; tensors are dropped after their last
+/// reader. Returns the last layer's output. The one walk of the graph that
+/// every backend and [`error_bound`] use.
+fn walk<T: Copy>(
+    net: &Network,
+    batch: u32,
+    input: Vec<T>,
+    mut layer: impl FnMut(usize, &ModelLayer, &LayerParams, Vec<T>) -> Result<Vec<T>, RunError>,
+) -> Result<Vec<T>, RunError> {
+    let last = last_uses(&net.model);
+    let none = LayerParams::default();
+    let mut t: HashMap<String, Vec<T>> = HashMap::new();
+    t.insert(INPUT.into(), input);
+    for (i, l) in net.model.layers.iter().enumerate() {
+        let x = gather(net, i, batch as usize, &t)?;
+        let p = net.params.get(&l.name).unwrap_or(&none);
+        let y = layer(i, l, p, x)?;
+        t.retain(|k, _| last.get(k).is_some_and(|&u| u > i));
+        t.insert(l.name.clone(), y);
+    }
+    let out = &net.model.layers[net.model.layers.len() - 1].name;
+    Ok(t.remove(out).unwrap_or_default())
+}
+
 fn quantize(v: &[f32], frac: u32, saturated: &mut u64) -> Vec<i16> {
     let max = fixed::to_f64(i16::MAX, frac);
     let min = fixed::to_f64(i16::MIN, frac);
@@ -263,42 +289,30 @@ pub fn run_graph(
             format!("{} values for {batch} images of {c}x{h}x{w}", input.len()),
         ));
     }
-    let last = last_uses(&net.model);
     let n = net.model.layers.len();
     let mut layers = Vec::with_capacity(n);
     let (mut in_sat, mut par_sat) = (0, 0);
     let b = batch as usize;
     let frac = cfg.frac_bits;
     let out_values: Vec<f32> = match backend {
-        Backend::Cpu => {
-            let mut t: HashMap<String, Vec<f32>> = HashMap::new();
-            t.insert(INPUT.into(), input.to_vec());
-            for (i, l) in net.model.layers.iter().enumerate() {
-                on_layer(i, n, &l.name);
-                let t0 = Instant::now();
-                let x = gather(net, i, b, &t)?;
-                let p = net.params.get(&l.name).cloned().unwrap_or_default();
-                let y = baseline::layer_forward(&l.spec, b, &x, &p.weights, &p.bias);
-                layers.push(result(l, None, 0, t0));
-                t.retain(|k, _| last.get(k).is_some_and(|&u| u > i));
-                t.insert(l.name.clone(), y);
-            }
-            t.remove(&net.model.layers[n - 1].name).unwrap_or_default()
-        }
+        Backend::Cpu => walk(net, batch, input.to_vec(), |i, l, p, x| {
+            on_layer(i, n, &l.name);
+            let t0 = Instant::now();
+            let y = baseline::layer_forward(&l.spec, b, &x, &p.weights, &p.bias);
+            layers.push(result(l, None, 0, t0));
+            Ok(y)
+        })?,
         Backend::Sim | Backend::Reference => {
-            let mut t: HashMap<String, Vec<i16>> = HashMap::new();
-            t.insert(INPUT.into(), quantize(input, frac, &mut in_sat));
-            for (i, l) in net.model.layers.iter().enumerate() {
+            let q = quantize(input, frac, &mut in_sat);
+            walk(net, batch, q, |i, l, p, x| {
                 on_layer(i, n, &l.name);
                 let t0 = Instant::now();
-                let x = gather(net, i, b, &t)?;
-                let p = net.params.get(&l.name).cloned().unwrap_or_default();
                 let data = LayerData {
                     input: x,
                     weights: quantize(&p.weights, frac, &mut par_sat),
                     bias: quantize(&p.bias, frac, &mut par_sat),
                 };
-                let y = if backend == Backend::Sim {
+                Ok(if backend == Backend::Sim {
                     let compiled = run::compile(cfg, &l.spec, batch, &l.name)?;
                     let r =
                         run::run_compiled(cfg, &l.spec, &compiled, &data, table, None, &l.name)?;
@@ -308,15 +322,11 @@ pub fn run_graph(
                     let r = run::reference(cfg, &l.spec, batch, &data, &l.name)?;
                     layers.push(result(l, None, 0, t0));
                     r.output
-                };
-                t.retain(|k, _| last.get(k).is_some_and(|&u| u > i));
-                t.insert(l.name.clone(), y);
-            }
-            t.remove(&net.model.layers[n - 1].name)
-                .unwrap_or_default()
-                .iter()
-                .map(|&v| fixed::to_f64(v, frac) as f32)
-                .collect()
+                })
+            })?
+            .iter()
+            .map(|&v| fixed::to_f64(v, frac) as f32)
+            .collect()
         }
     };
     let out_shape = net.model.layers[n - 1].spec.output_shape();
@@ -410,44 +420,33 @@ pub fn error_bound(
     let frac = cfg.frac_bits;
     let q = fixed::to_f64(1, frac) as f32;
     let b = batch as usize;
-    let last = last_uses(&net.model);
     let round = |v: &[f32]| -> Vec<f32> {
         v.iter()
             .map(|&w| fixed::to_f64(fixed::from_f64(w as f64, frac), frac) as f32)
             .collect()
     };
     let abs = |v: &[f32]| -> Vec<f32> { v.iter().map(|x| x.abs()).collect() };
-    // (f32 activations, error bounds) per tensor
-    let mut x: HashMap<String, Vec<f32>> = HashMap::new();
-    let mut e: HashMap<String, Vec<f32>> = HashMap::new();
-    x.insert(INPUT.into(), input.to_vec());
-    e.insert(INPUT.into(), vec![q / 2.0; input.len()]);
-    for (i, l) in net.model.layers.iter().enumerate() {
-        let xi = gather(net, i, b, &x)?;
-        let ei = gather(net, i, b, &e)?;
-        let p = net.params.get(&l.name).cloned().unwrap_or_default();
+    // the walk carries (f32 activation, error bound) per value
+    let start = input.iter().map(|&v| (v, q / 2.0)).collect();
+    let out = walk(net, batch, start, |_, l, p, pairs| {
+        let (xi, ei): (Vec<f32>, Vec<f32>) = pairs.into_iter().unzip();
         let act = l.spec.act();
         let (lc, tab) = (lipschitz(act) as f32, table_error(act, frac) as f32);
         let y = baseline::layer_forward(&l.spec, b, &xi, &p.weights, &p.bias);
-        let linear = |spec: &LayerSpec| -> LayerSpec {
-            // the same layer without its activation (bounds are propagated through linear maps)
-            let mut s = *spec;
-            match &mut s {
-                LayerSpec::Conv(c) => c.act = Activation::Identity,
-                LayerSpec::Classifier(c) => c.act = Activation::Identity,
-                LayerSpec::Eltwise(el) => el.act = Activation::Identity,
-                LayerSpec::Pool(_) => {}
-            }
-            s
-        };
-        let lin = linear(&l.spec);
+        // the same layer without its activation (bounds go through the linear map)
+        let mut lin = l.spec;
+        match &mut lin {
+            LayerSpec::Conv(c) => c.act = Activation::Identity,
+            LayerSpec::Classifier(c) => c.act = Activation::Identity,
+            LayerSpec::Eltwise(el) => el.act = Activation::Identity,
+            LayerSpec::Pool(_) => {}
+        }
         let eo: Vec<f32> = match &l.spec {
             LayerSpec::Conv(_) | LayerSpec::Classifier(_) => {
                 let wq = abs(&round(&p.weights));
-                let no_bias: Vec<f32> = Vec::new();
-                let prop = baseline::layer_forward(&lin, b, &ei, &wq, &no_bias);
+                let prop = baseline::layer_forward(&lin, b, &ei, &wq, &[]);
                 let ones = vec![q / 2.0; p.weights.len()];
-                let wr = baseline::layer_forward(&lin, b, &abs(&xi), &ones, &no_bias);
+                let wr = baseline::layer_forward(&lin, b, &abs(&xi), &ones, &[]);
                 let fixed_terms = if p.bias.is_empty() { q } else { q / 2.0 + q };
                 prop.iter()
                     .zip(&wr)
@@ -471,21 +470,9 @@ pub fn error_bound(
                 .map(|v| lc * v + tab)
                 .collect(),
         };
-        x.retain(|k, _| last.get(k).is_some_and(|&u| u > i));
-        e.retain(|k, _| last.get(k).is_some_and(|&u| u > i));
-        if std::env::var_os("DN_BOUND_TRACE").is_some() {
-            eprintln!(
-                "bound {}: max e {:.5} (table {tab:.5})",
-                l.name,
-                eo.iter().copied().fold(0.0, f32::max)
-            );
-        }
-        x.insert(l.name.clone(), y);
-        e.insert(l.name.clone(), eo);
-    }
-    let out = e
-        .remove(&net.model.layers[net.model.layers.len() - 1].name)
-        .unwrap_or_default();
+        Ok(y.into_iter().zip(eo).collect())
+    })?;
+    let out: Vec<f32> = out.into_iter().map(|(_, e)| e).collect();
     if net.softmax {
         // |dp_i| <= sum_j |J_ij| |dz_j| <= max_j |dz_j| / 2, per image
         let (c, h, w) = net.model.layers[net.model.layers.len() - 1]
