@@ -253,7 +253,8 @@ pub fn compile_node(
     };
     let pieces = match layer {
         LayerSpec::Eltwise(e) => {
-            if cfg.frac_bits > 14 {
+            // 1.0 = 1 << frac_bits must be a positive data word
+            if cfg.frac_bits >= i16::BITS - 1 {
                 return Err(FwError::Unsupported(format!(
                     "an element-wise add needs 1.0 as a data word: frac_bits {} > 14",
                     cfg.frac_bits

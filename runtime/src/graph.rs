@@ -460,7 +460,9 @@ pub fn error_bound(
                     firmware::PoolKind::Avg => {
                         let m = xi.iter().map(|v| v.abs()).fold(0.0, f32::max)
                             + ei.iter().copied().fold(0.0, f32::max);
-                        let extra = (pl.kx * pl.ky) as f32 * m * 2f32.powi(-16) + q;
+                        // round(2^S / k) is within 2^-(S+1) of 1/k
+                        let scale_err = 2f32.powi(-(fixed::AVG_SCALE_SHIFT as i32 + 1));
+                        let extra = (pl.kx * pl.ky) as f32 * m * scale_err + q;
                         pe.iter().map(|v| v + extra).collect()
                     }
                 }
