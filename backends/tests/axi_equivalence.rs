@@ -264,7 +264,7 @@ fn diannao_conv_longer_than_imem_refills_through_axi() {
     let (end, body) = plain.program.split_last().unwrap();
     v.program = body
         .iter()
-        .flat_map(|w| std::iter::once(*w).chain(std::iter::repeat_n(nop, PAD)))
+        .flat_map(|w| std::iter::once(*w).chain(std::iter::repeat(nop).take(PAD)))
         .chain(std::iter::once(*end))
         .collect();
     v.name = format!("{}_nop{PAD}", plain.name);

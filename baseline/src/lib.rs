@@ -503,7 +503,7 @@ fn window_max(g: &Win, xp: &[f32], yo: usize, xo: usize) -> f32 {
 fn pool_planes(g: &Win, x: usize, y: usize) -> (usize, usize) {
     let (ip, op) = (g.ny * g.nx, g.oy * g.ox);
     assert!(
-        x.is_multiple_of(g.ni * ip) && x / ip * op == y,
+        x % (g.ni * ip) == 0 && x / ip * op == y,
         "pooling: {x} input values and {y} output values do not match {}x{}x{} -> {}x{}x{} images",
         g.ni,
         g.ny,

@@ -14,11 +14,11 @@
 //! NFU ops implicitly wait for every load dispatched before or with them.
 
 use crate::layer::LayerSpec;
-use crate::layout::{groups, reduction_tiles, Layout};
+use crate::layout::{groups, reduction_tiles, Layout, Placement};
 use crate::tiler::{capacities, choose, Geom, TilePlan, TileSizes};
 use crate::FwError;
 use arch::fixed::Rounding;
-use arch::isa::fields::WAIT_BITS;
+use arch::isa::fields::{DRAM_ADDR_BITS, WAIT_BITS};
 use arch::isa::{AccIn, Buffer, DmaOp, DmaSlot, Instruction, NfuSlot};
 use arch::AccelConfig;
 
@@ -65,6 +65,18 @@ pub fn compile_with(
     layer: &LayerSpec,
     batch: u32,
     opts: &CompileOptions,
+) -> Result<CompiledLayer, FwError> {
+    compile_placed(cfg, layer, batch, opts, &Placement::default())
+}
+
+/// Compile `layer` for `batch` images with its regions placed as `at`
+/// says (a base address; optionally an output view, see [`Placement`]).
+pub fn compile_placed(
+    cfg: &AccelConfig,
+    layer: &LayerSpec,
+    batch: u32,
+    opts: &CompileOptions,
+    at: &Placement,
 ) -> Result<CompiledLayer, FwError> {
     cfg.validate().map_err(|e| FwError::Config(e.to_string()))?;
     layer.validate()?;
@@ -129,11 +141,19 @@ pub fn compile_with(
             p
         }
     };
-    let layout = Layout::new(&g, &plan);
-    if layout.total_bytes() > cfg.dram.size_bytes {
+    let layout = Layout::place(&g, &plan, at);
+    let view_end = at.output.map_or(0, |v| {
+        v.addr
+            + (g.images as u64 - 1) * v.image_bytes
+            + ((g.oy as u64 - 1) * v.pitch as u64 + g.ox as u64) * v.chunks as u64 * g.tn as u64 * 2
+    });
+    // every address must fit the DMA's 32-bit field and the configuration's DRAM
+    let limit = cfg.dram.size_bytes.min(1u64 << DRAM_ADDR_BITS);
+    let needed = layout.total_bytes().max(view_end);
+    if needed > limit {
         return Err(FwError::DramTooSmall {
-            needed: layout.total_bytes(),
-            size: cfg.dram.size_bytes,
+            needed,
+            size: limit,
         });
     }
     let program = generate(cfg, &g, &plan, &layout, opts.round);
@@ -487,9 +507,9 @@ fn generate(
                                     dram,
                                     n0: 1,
                                     n1: tox,
-                                    s1: g.oc * orb,
+                                    s1: l.out.chunks * orb,
                                     n2: toy,
-                                    s2: g.ox * g.oc * orb,
+                                    s2: l.out.pitch * l.out.chunks * orb,
                                 });
                             }
                         }

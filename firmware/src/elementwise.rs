@@ -184,12 +184,18 @@ impl EwLayout {
 /// Compile `spec` with the number of buffer parts that [`predict_cycles`]
 /// finds fastest.
 pub fn compile_ew(cfg: &AccelConfig, spec: &EwSpec) -> Result<CompiledEw, FwError> {
+    compile_ew_at(cfg, spec, 0)
+}
+
+/// [`compile_ew`] with the regions placed from DRAM address `base` (a
+/// multiple of [`crate::layout::ALIGN`]).
+pub fn compile_ew_at(cfg: &AccelConfig, spec: &EwSpec, base: u64) -> Result<CompiledEw, FwError> {
     let parts = (1..=MAX_PARTS)
         .filter_map(|p| predict_cycles(cfg, spec, p).map(|c| (c, p)))
         .min()
         .map(|(_, p)| p)
         .unwrap_or(1);
-    compile_ew_parts(cfg, spec, parts)
+    compile_ew_placed(cfg, spec, parts, base)
 }
 
 /// Rows per tile with `parts` parts, if any fit.
@@ -236,6 +242,15 @@ pub fn compile_ew_parts(
     spec: &EwSpec,
     parts: u32,
 ) -> Result<CompiledEw, FwError> {
+    compile_ew_placed(cfg, spec, parts, 0)
+}
+
+fn compile_ew_placed(
+    cfg: &AccelConfig,
+    spec: &EwSpec,
+    parts: u32,
+    base: u64,
+) -> Result<CompiledEw, FwError> {
     cfg.validate().map_err(|e| FwError::Config(e.to_string()))?;
     if parts == 0 || parts > MAX_PARTS {
         return Err(FwError::NoTiling(format!(
@@ -277,7 +292,7 @@ pub fn compile_ew_parts(
     };
     let opb = rows * rb;
     let a = Region {
-        addr: 0,
+        addr: align(base),
         bytes: opb,
     };
     let b = Region {

@@ -15,7 +15,17 @@
 //!   other words 0). Bias rows therefore live inside the weights region;
 //!   [`Layout::bias_rows`] counts them.
 //!
-//! Regions are aligned to [`ALIGN`] bytes and placed input, weights, output.
+//! Regions are aligned to [`ALIGN`] bytes and placed input, weights, output
+//! from a base address ([`Placement::base`], 0 by default).
+//!
+//! **Output views.** A program normally stores its outputs into its own
+//! output region. Given an [`OutView`] ([`Placement::output`]), it stores
+//! them instead into another layer's input tensor: pixel `(y, x)`, chunk
+//! `k` of image `b` goes to `view.addr + b * view.image_bytes + ((y *
+//! view.pitch + x) * view.chunks + k) * Tn * 2`. This is how a graph's
+//! producers write into their consumer's padded input, or into their place
+//! of a channel concatenation ([`Layout::input_view`]); the layer then has
+//! no output region of its own.
 
 use crate::tiler::{splits, Geom, TilePlan};
 use crate::FwError;
@@ -75,6 +85,38 @@ impl SbTile {
     }
 }
 
+/// Where a program stores its output rows (see the module documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutView {
+    /// DRAM byte address of output row (image 0, y 0, x 0, chunk 0).
+    pub addr: u64,
+    /// Bytes between images.
+    pub image_bytes: u64,
+    /// Pixels per row of the destination tensor.
+    pub pitch: u32,
+    /// Chunks of Tn words per pixel of the destination tensor.
+    pub chunks: u32,
+}
+
+impl OutView {
+    /// The same view `k` chunks further (the place of maps `k*Tn..`).
+    pub fn offset_chunks(&self, k: u32, tn: u32) -> OutView {
+        OutView {
+            addr: self.addr + k as u64 * tn as u64 * 2,
+            ..*self
+        }
+    }
+}
+
+/// Where a program's regions go in DRAM.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Placement {
+    /// DRAM byte address of the first region (a multiple of [`ALIGN`]).
+    pub base: u64,
+    /// Store the outputs into this view instead of an own output region.
+    pub output: Option<OutView>,
+}
+
 /// Where a compiled layer's tensors live in DRAM and how they are arranged.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
@@ -82,8 +124,12 @@ pub struct Layout {
     pub input: Region,
     /// SB rows in program order (weights and bias rows).
     pub weights: Region,
-    /// Output activations of every image.
+    /// Output activations of every image (0 bytes at the end of the
+    /// weights if the outputs go to a view).
     pub output: Region,
+    /// Where the program stores its output rows: the output region, or the
+    /// view of [`Placement::output`].
+    pub out: OutView,
     /// Bias rows inside `weights` (one per output chunk if the layer has a bias).
     pub bias_rows: u64,
     /// Bytes of one input image (stride between images).
@@ -97,7 +143,7 @@ pub struct Layout {
 }
 
 /// `x` rounded up to a multiple of [`ALIGN`].
-pub(crate) fn align(x: u64) -> u64 {
+pub fn align(x: u64) -> u64 {
     x.div_ceil(ALIGN) * ALIGN
 }
 
@@ -147,11 +193,16 @@ pub fn groups(g: &Geom, p: &TilePlan) -> Vec<(u32, u32)> {
 impl Layout {
     /// Place the regions of `g` tiled by `p`, starting at DRAM address 0.
     pub fn new(g: &Geom, p: &TilePlan) -> Self {
+        Self::place(g, p, &Placement::default())
+    }
+
+    /// Place the regions of `g` tiled by `p` as `at` says.
+    pub fn place(g: &Geom, p: &TilePlan, at: &Placement) -> Self {
         let rb = g.tn as u64 * 2;
         let input_image_bytes = g.input_rows_per_image() * rb;
         let output_image_bytes = g.output_rows_per_image() * rb;
         let input = Region {
-            addr: 0,
+            addr: align(at.base),
             bytes: input_image_bytes * g.images as u64,
         };
         let sb_row = rb * g.tn as u64;
@@ -189,12 +240,23 @@ impl Layout {
         };
         let output = Region {
             addr: align(weights.end()),
-            bytes: output_image_bytes * g.images as u64,
+            bytes: if at.output.is_some() {
+                0
+            } else {
+                output_image_bytes * g.images as u64
+            },
         };
+        let out = at.output.unwrap_or(OutView {
+            addr: output.addr,
+            image_bytes: output_image_bytes,
+            pitch: g.ox,
+            chunks: g.oc,
+        });
         Layout {
             input,
             weights,
             output,
+            out,
             bias_rows,
             input_image_bytes,
             output_image_bytes,
@@ -216,12 +278,76 @@ impl Layout {
             + ((y as u64 * g.wp as u64 + x as u64) * g.c as u64 + chunk as u64) * g.tn as u64 * 2
     }
 
-    /// DRAM byte address of output row `(image, y, x, chunk)`.
+    /// DRAM byte address of output row `(image, y, x, chunk)` (in [`Layout::out`]).
     pub fn output_addr(&self, image: u32, y: u32, x: u32, chunk: u32) -> u64 {
+        let v = &self.out;
+        v.addr
+            + image as u64 * v.image_bytes
+            + ((y as u64 * v.pitch as u64 + x as u64) * v.chunks as u64 + chunk as u64)
+                * self.geom.tn as u64
+                * 2
+    }
+
+    /// Whether a producer can store into this layer's input in place
+    /// ([`Layout::input_view`]): not for a lane-packed input (the host
+    /// prepares that copy).
+    pub fn input_takes_views(&self) -> bool {
+        self.geom.pack.is_none()
+    }
+
+    /// The view through which a producer stores maps `chunk0*Tn..` of this
+    /// layer's input in place: inside the padding border (convolution,
+    /// pooling), or at its batch position (a classifier, whose producer
+    /// has 1x1 outputs or is a classifier). `None` if the input is lane-packed.
+    pub fn input_view(&self, chunk0: u32) -> Option<OutView> {
         let g = &self.geom;
-        self.output.addr
-            + image as u64 * self.output_image_bytes
-            + ((y as u64 * g.ox as u64 + x as u64) * g.oc as u64 + chunk as u64) * g.tn as u64 * 2
+        if !self.input_takes_views() {
+            return None;
+        }
+        let rb = g.tn as u64 * 2;
+        let v = if matches!(g.layer, crate::LayerSpec::Classifier(_)) {
+            OutView {
+                addr: self.input_addr(0, 0, 0, 0),
+                image_bytes: g.c as u64 * rb,
+                pitch: g.wp,
+                chunks: g.c,
+            }
+        } else {
+            OutView {
+                addr: self.input_addr(0, g.pad, g.pad, 0),
+                image_bytes: self.input_image_bytes,
+                pitch: g.wp,
+                chunks: g.c,
+            }
+        };
+        Some(v.offset_chunks(chunk0, g.tn))
+    }
+
+    /// The materialised padding border of the input (every image), as
+    /// `(address, bytes)` chunks of the layer's padding word: what the host
+    /// writes once when producers fill the inside through [`Layout::input_view`].
+    pub fn pack_border(&self) -> Vec<(u64, Vec<u8>)> {
+        let g = &self.geom;
+        let mut v = Vec::new();
+        if g.pad == 0 || matches!(g.layer, crate::LayerSpec::Classifier(_)) {
+            return v;
+        }
+        let px = to_bytes(&vec![g.pad_value; g.c as usize * g.tn as usize]);
+        for img in 0..g.images {
+            for y in 0..g.hp {
+                let inside_row = y >= g.pad && y < g.hp - g.pad;
+                let mut x = 0;
+                while x < g.wp {
+                    if inside_row && x >= g.pad && x < g.wp - g.pad {
+                        x = g.wp - g.pad;
+                        continue;
+                    }
+                    v.push((self.input_addr(img, y, x, 0), px.clone()));
+                    x += 1;
+                }
+            }
+        }
+        v
     }
 
     /// Pack the input `[batch][ni][ny][nx]` (classifier: `[batch][ni]`) into
@@ -426,14 +552,34 @@ impl Layout {
     /// `[batch][no][oy][ox]` (classifier: `[batch][no]`).
     pub fn unpack_output(&self, mut read: impl FnMut(u64, &mut [u8])) -> Vec<i16> {
         let g = &self.geom;
-        let mut bytes = vec![0u8; self.output.bytes as usize];
-        read(self.output.addr, &mut bytes);
+        let rb = g.tn as u64 * 2;
+        // the output rows in the own region's order, `[image][y][x][chunk]`
+        let mut bytes = vec![0u8; (self.output_image_bytes * g.images as u64) as usize];
+        if self.out.addr == self.output.addr && self.output.bytes == bytes.len() as u64 {
+            read(self.output.addr, &mut bytes);
+        } else {
+            // through the view: one pixel's chunks are contiguous
+            let px = g.oc as usize * rb as usize;
+            let mut at = 0;
+            for img in 0..g.images {
+                for y in 0..g.oy {
+                    for x in 0..g.ox {
+                        read(self.output_addr(img, y, x, 0), &mut bytes[at..at + px]);
+                        at += px;
+                    }
+                }
+            }
+        }
         let words: Vec<i16> = bytes
             .chunks_exact(2)
             .map(|b| i16::from_le_bytes([b[0], b[1]]))
             .collect();
         let (no, oy, ox) = g.layer.output_shape();
         let classifier = matches!(g.layer, crate::LayerSpec::Classifier(_));
+        let own = |img: u32, y: u32, x: u32, chunk: u32| -> u64 {
+            ((img as u64 * g.oy as u64 + y as u64) * g.ox as u64 + x as u64) * g.oc as u64 * rb
+                + chunk as u64 * rb
+        };
         let mut out =
             Vec::with_capacity(g.batch as usize * no as usize * oy as usize * ox as usize);
         for b in 0..g.batch {
@@ -441,7 +587,7 @@ impl Layout {
                 for y in 0..oy {
                     for x in 0..ox {
                         let (img, px) = if classifier { (0, b) } else { (b, x) };
-                        let a = self.output_addr(img, y, px, o / g.tn) - self.output.addr;
+                        let a = own(img, y, px, o / g.tn);
                         out.push(words[(a / 2) as usize + (o % g.tn) as usize]);
                     }
                 }

@@ -25,14 +25,14 @@ pub mod reference;
 pub mod scalesim;
 pub mod tiler;
 
-pub use codegen::{compile, compile_with, CompileOptions, CompiledLayer};
-pub use elementwise::{compile_ew, CompiledEw, EwLayout, EwOp, EwSpec};
+pub use codegen::{compile, compile_placed, compile_with, CompileOptions, CompiledLayer};
+pub use elementwise::{compile_ew, compile_ew_at, CompiledEw, EwLayout, EwOp, EwSpec};
 pub use layer::{
     ClassSpec, ConvSpec, EltwiseSpec, LayerError, LayerSpec, PoolKind, PoolSpec, Window,
 };
-pub use layout::{Layout, Region};
+pub use layout::{Layout, OutView, Placement, Region};
 pub use model::{LayerParams, Model, ModelError, Params};
-pub use node::{compile_node, CompiledNode, Piece, PieceProgram};
+pub use node::{compile_node, compile_node_placed, piece_maps, CompiledNode, Piece, PieceProgram};
 pub use tiler::TilePlan;
 
 use thiserror::Error;

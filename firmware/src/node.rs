@@ -18,9 +18,10 @@
 //! Pieces of a layer run one after another; their cycles, DRAM traffic and
 //! energy add up.
 
-use crate::codegen::{compile, CompiledLayer};
-use crate::elementwise::{compile_ew, CompiledEw, EwOp, EwSpec};
+use crate::codegen::{compile_placed, CompileOptions, CompiledLayer};
+use crate::elementwise::{compile_ew_at, CompiledEw, EwOp, EwSpec};
 use crate::layer::{ConvSpec, LayerSpec};
+use crate::layout::{align, Placement};
 use crate::reference::check_len;
 use crate::FwError;
 use arch::fixed::Rounding;
@@ -66,6 +67,11 @@ pub struct CompiledNode {
 }
 
 impl CompiledNode {
+    /// One past the last DRAM byte of every piece's regions.
+    pub fn dram_end(&self) -> u64 {
+        self.pieces.iter().map(Piece::dram_bytes).max().unwrap_or(0)
+    }
+
     /// The tiling of the programs: the one plan, or `N programs x plan` for
     /// a grouped convolution (its blocks have one geometry; the last may be smaller).
     pub fn plan_text(&self) -> String {
@@ -94,7 +100,8 @@ impl Piece {
         }
     }
 
-    /// Bytes of DRAM the piece's image uses.
+    /// One past the last DRAM byte of the piece's regions (the bytes its
+    /// image uses when placed at address 0).
     pub fn dram_bytes(&self) -> u64 {
         match &self.program {
             PieceProgram::Layer(c) => c.layout.total_bytes(),
@@ -121,9 +128,19 @@ impl Piece {
         weights: &[i16],
         bias: &[i16],
     ) -> Result<Vec<(u64, Vec<u8>)>, FwError> {
+        let mut v = self.pack_input(node, batch, input)?;
+        v.extend(self.pack_params(node, weights, bias)?);
+        Ok(v)
+    }
+
+    /// The input part of [`Piece::pack`] (padding border included).
+    pub fn pack_input(
+        &self,
+        node: &LayerSpec,
+        batch: u32,
+        input: &[i16],
+    ) -> Result<Vec<(u64, Vec<u8>)>, FwError> {
         check_len("input", input.len(), node.input_len() * batch as u64)?;
-        check_len("weights", weights.len(), node.weight_len())?;
-        check_len("bias", bias.len(), node.bias_len())?;
         match &self.program {
             PieceProgram::Eltwise(c) => {
                 let n = node.input_len() as usize / node.operands() as usize;
@@ -139,31 +156,62 @@ impl Piece {
                 let mut v = c.layout.pack_a(&operand(0))?;
                 let b = if ops == 2 { operand(1) } else { Vec::new() };
                 v.extend(c.layout.pack_b(&b)?);
-                v.extend(c.layout.pack_consts());
                 Ok(v)
             }
-            PieceProgram::Layer(c) => {
-                let mut v;
-                match (node, &self.spec) {
-                    (LayerSpec::Conv(full), LayerSpec::Conv(sub)) if full.groups > 1 => {
-                        let (ni, ny, nx) = node.input_shape();
-                        let hw = ny as usize * nx as usize;
-                        let mut sin = Vec::with_capacity(sub.ni as usize * hw * batch as usize);
-                        for b in 0..batch as usize {
-                            let s = (b * ni as usize + self.in_maps.start as usize) * hw;
-                            sin.extend_from_slice(&input[s..s + sub.ni as usize * hw]);
-                        }
-                        let (w, bs) = block_weights(full, sub, self, weights, bias);
-                        v = c.layout.pack_input(&sin)?;
-                        v.extend(c.layout.pack_params(&w, &bs)?);
+            PieceProgram::Layer(c) => match (node, &self.spec) {
+                (LayerSpec::Conv(full), LayerSpec::Conv(sub)) if full.groups > 1 => {
+                    let (ni, ny, nx) = node.input_shape();
+                    let hw = ny as usize * nx as usize;
+                    let mut sin = Vec::with_capacity(sub.ni as usize * hw * batch as usize);
+                    for b in 0..batch as usize {
+                        let s = (b * ni as usize + self.in_maps.start as usize) * hw;
+                        sin.extend_from_slice(&input[s..s + sub.ni as usize * hw]);
                     }
-                    _ => {
-                        v = c.layout.pack_input(input)?;
-                        v.extend(c.layout.pack_params(weights, bias)?);
-                    }
+                    c.layout.pack_input(&sin)
                 }
-                Ok(v)
-            }
+                _ => c.layout.pack_input(input),
+            },
+        }
+    }
+
+    /// The parameter part of [`Piece::pack`] (weights, biases, an
+    /// element-wise program's constants).
+    pub fn pack_params(
+        &self,
+        node: &LayerSpec,
+        weights: &[i16],
+        bias: &[i16],
+    ) -> Result<Vec<(u64, Vec<u8>)>, FwError> {
+        check_len("weights", weights.len(), node.weight_len())?;
+        check_len("bias", bias.len(), node.bias_len())?;
+        match &self.program {
+            PieceProgram::Eltwise(c) => Ok(c.layout.pack_consts()),
+            PieceProgram::Layer(c) => match (node, &self.spec) {
+                (LayerSpec::Conv(full), LayerSpec::Conv(sub)) if full.groups > 1 => {
+                    let (w, bs) = block_weights(full, sub, self, weights, bias);
+                    c.layout.pack_params(&w, &bs)
+                }
+                _ => c.layout.pack_params(weights, bias),
+            },
+        }
+    }
+
+    /// The view through which a producer stores maps `chunk0*Tn..` of
+    /// this piece's input in place; `None` if this input cannot be written
+    /// in place (element-wise programs, lane-packed inputs).
+    pub fn input_view(&self, chunk0: u32) -> Option<crate::layout::OutView> {
+        match &self.program {
+            PieceProgram::Layer(c) => c.layout.input_view(chunk0),
+            PieceProgram::Eltwise(_) => None,
+        }
+    }
+
+    /// The padding border of this piece's input, to write when its
+    /// producers fill the inside in place (see [`Layout::pack_border`](crate::Layout::pack_border)).
+    pub fn pack_border(&self) -> Vec<(u64, Vec<u8>)> {
+        match &self.program {
+            PieceProgram::Layer(c) => c.layout.pack_border(),
+            PieceProgram::Eltwise(_) => Vec::new(),
         }
     }
 
@@ -232,27 +280,61 @@ pub fn groups_per_block(c: &ConvSpec, tn: u32) -> u32 {
     (tn / cin).clamp(1, c.groups)
 }
 
+/// Input and output maps of each piece `layer` compiles into (see the
+/// module documentation), in execution order.
+pub fn piece_maps(cfg: &AccelConfig, layer: &LayerSpec) -> Vec<(Range<u32>, Range<u32>)> {
+    let (ni, _, _) = layer.input_shape();
+    let (no, _, _) = layer.output_shape();
+    match layer {
+        LayerSpec::Conv(c) if c.groups > 1 => {
+            let cin = c.ni / c.groups;
+            let cout = c.no / c.groups;
+            let per = groups_per_block(c, cfg.tn);
+            let mut v = Vec::new();
+            let mut g = 0;
+            while g < c.groups {
+                let n = per.min(c.groups - g);
+                v.push((g * cin..(g + n) * cin, g * cout..(g + n) * cout));
+                g += n;
+            }
+            v
+        }
+        _ => vec![(0..ni, 0..no)],
+    }
+}
+
 /// Compile `layer` for `batch` images into its pieces.
 pub fn compile_node(
     cfg: &AccelConfig,
     layer: &LayerSpec,
     batch: u32,
 ) -> Result<CompiledNode, FwError> {
+    compile_node_placed(cfg, layer, batch, &Placement::default())
+}
+
+/// [`compile_node`] with the pieces' regions placed one after another from
+/// `at.base`; with `at.output`, every piece stores its maps into their
+/// place of that view (each piece's first map a multiple of Tn; not for
+/// element-wise layers).
+pub fn compile_node_placed(
+    cfg: &AccelConfig,
+    layer: &LayerSpec,
+    batch: u32,
+    at: &Placement,
+) -> Result<CompiledNode, FwError> {
     layer.validate()?;
     if batch == 0 {
         return Err(FwError::ZeroBatch);
     }
     let useful_macs = layer.macs() * batch as u64;
-    let (ni, _, _) = layer.input_shape();
-    let (no, _, _) = layer.output_shape();
-    let whole = |program| Piece {
-        spec: *layer,
-        in_maps: 0..ni,
-        out_maps: 0..no,
-        program,
-    };
+    let opts = CompileOptions::default();
     let pieces = match layer {
         LayerSpec::Eltwise(e) => {
+            if at.output.is_some() {
+                return Err(FwError::Unsupported(
+                    "an element-wise program stores into its own output region only".into(),
+                ));
+            }
             // 1.0 = 1 << frac_bits must be a positive data word
             if cfg.frac_bits >= i16::BITS - 1 {
                 return Err(FwError::Unsupported(format!(
@@ -276,36 +358,51 @@ pub fn compile_node(
                 act: e.act,
                 round: Rounding::Truncate,
             };
-            vec![whole(PieceProgram::Eltwise(compile_ew(cfg, &spec)?))]
+            let (in_maps, out_maps) = piece_maps(cfg, layer).remove(0);
+            vec![Piece {
+                spec: *layer,
+                in_maps,
+                out_maps,
+                program: PieceProgram::Eltwise(compile_ew_at(cfg, &spec, at.base)?),
+            }]
         }
-        LayerSpec::Conv(c) if c.groups > 1 => {
-            let cin = c.ni / c.groups;
-            let cout = c.no / c.groups;
-            let per = groups_per_block(c, cfg.tn);
+        _ => {
             let mut v = Vec::new();
-            let mut g = 0;
-            while g < c.groups {
-                let n = per.min(c.groups - g);
-                let sub = ConvSpec {
-                    ni: n * cin,
-                    no: n * cout,
-                    groups: 1,
-                    ..*c
+            let mut base = at.base;
+            for (in_maps, out_maps) in piece_maps(cfg, layer) {
+                let spec = match layer {
+                    LayerSpec::Conv(c) if c.groups > 1 => LayerSpec::Conv(ConvSpec {
+                        ni: in_maps.len() as u32,
+                        no: out_maps.len() as u32,
+                        groups: 1,
+                        ..*c
+                    }),
+                    _ => *layer,
                 };
-                let spec = LayerSpec::Conv(sub);
+                let output = match at.output {
+                    None => None,
+                    Some(view) if out_maps.start % cfg.tn == 0 => {
+                        Some(view.offset_chunks(out_maps.start / cfg.tn, cfg.tn))
+                    }
+                    Some(_) => {
+                        return Err(FwError::Unsupported(format!(
+                            "a piece writing maps {out_maps:?} does not start at a chunk of {} maps: it cannot store into a view",
+                            cfg.tn
+                        )))
+                    }
+                };
+                let place = Placement { base, output };
+                let c = compile_placed(cfg, &spec, batch, &opts, &place)?;
+                base = align(c.layout.total_bytes());
                 v.push(Piece {
                     spec,
-                    in_maps: g * cin..(g + n) * cin,
-                    out_maps: g * cout..(g + n) * cout,
-                    program: PieceProgram::Layer(Box::new(compile(cfg, &spec, batch)?)),
+                    in_maps,
+                    out_maps,
+                    program: PieceProgram::Layer(Box::new(c)),
                 });
-                g += n;
             }
             v
         }
-        _ => vec![whole(PieceProgram::Layer(Box::new(compile(
-            cfg, layer, batch,
-        )?)))],
     };
     Ok(CompiledNode {
         spec: *layer,
@@ -330,5 +427,71 @@ mod tests {
         assert_eq!(n.pieces.len() as u32, 20u32.div_ceil(tn));
         assert_eq!(n.pieces[0].in_maps, 0..tn);
         assert_eq!(n.useful_macs, 6 * 6 * 20 * 9);
+    }
+}
+
+#[cfg(test)]
+mod view_tests {
+    use super::*;
+    use crate::layout::OutView;
+
+    /// A producer compiled with a view stores every output row at the
+    /// view's address for it, with the view's strides: its outputs read back
+    /// through the view are those it would store in its own region.
+    #[test]
+    fn a_view_moves_the_stores_and_nothing_else() {
+        let cfg = AccelConfig::tiny();
+        let prod: LayerSpec = "conv:nx=6,ny=5,k=3,pad=1,ni=4,no=8".parse().unwrap();
+        let cons: LayerSpec = "pool:nx=6,ny=5,ni=12,k=3,s=1,pad=1".parse().unwrap();
+        let c = compile_node_placed(
+            &cfg,
+            &cons,
+            2,
+            &Placement {
+                base: 4096,
+                output: None,
+            },
+        )
+        .unwrap();
+        let view = c.pieces[0].input_view(1).unwrap();
+        let own = compile_node(&cfg, &prod, 2).unwrap();
+        let at = Placement {
+            base: align(c.dram_end()),
+            output: Some(view),
+        };
+        let moved = compile_node_placed(&cfg, &prod, 2, &at).unwrap();
+        let (PieceProgram::Layer(a), PieceProgram::Layer(b)) =
+            (&own.pieces[0].program, &moved.pieces[0].program)
+        else {
+            panic!("layer programs")
+        };
+        assert_eq!(b.layout.out, view);
+        assert_eq!(b.layout.output.bytes, 0);
+        assert_eq!(a.program.len(), b.program.len());
+        let rb = cfg.tn as u64 * 2;
+        let mut stores = 0;
+        for (x, y) in a.program.iter().zip(&b.program) {
+            assert_eq!(x.nfu, y.nfu);
+            if x.nbout.op == arch::isa::DmaOp::StoreNarrow {
+                // own region -> the view: same pixel, chunk and image
+                let rel = x.nbout.dram as u64 - a.layout.output.addr;
+                let (px, chunk) = (rel / rb / 2, rel / rb % 2);
+                let (img, p) = (px / 30, px % 30);
+                let want = view.addr
+                    + img * view.image_bytes
+                    + ((p / 6 * view.pitch as u64 + p % 6) * view.chunks as u64 + chunk) * rb;
+                assert_eq!(y.nbout.dram as u64, want);
+                assert_eq!(y.nbout.s1, view.chunks * rb as u32);
+                stores += 1;
+            }
+        }
+        assert!(stores > 0);
+        // the border of the consumer: every padded pixel outside the inside
+        let border = c.pieces[0].pack_border();
+        assert_eq!(border.len(), 2 * (7 * 8 - 5 * 6));
+        assert!(border.iter().all(|(_, b)| b
+            .chunks(2)
+            .all(|w| i16::from_le_bytes([w[0], w[1]]) == i16::MIN)));
+        let _: OutView = view;
     }
 }

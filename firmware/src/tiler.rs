@@ -329,7 +329,7 @@ pub fn splits(n: u32, t: u32) -> Vec<(u32, u64)> {
     if n / t > 0 {
         v.push((t, (n / t) as u64));
     }
-    if !n.is_multiple_of(t) {
+    if n % t != 0 {
         v.push((n % t, 1));
     }
     v

@@ -216,6 +216,7 @@ fn text(r: &InferReport, o: &InferOptions) -> String {
             "layer",
             "type",
             "output",
+            "input",
             "programs",
             "cycles",
             "time us",
@@ -235,6 +236,7 @@ fn text(r: &InferReport, o: &InferOptions) -> String {
                 l.name.clone(),
                 l.kind.clone(),
                 shape,
+                l.feed.map_or("", |f| f.name()).to_string(),
                 l.programs.to_string(),
                 f.cycles.to_string(),
                 format!("{:.2}", f.seconds * 1e6),
@@ -252,6 +254,7 @@ fn text(r: &InferReport, o: &InferOptions) -> String {
     if sim {
         rows.push(vec![
             "total".into(),
+            String::new(),
             String::new(),
             String::new(),
             r.run
@@ -278,6 +281,16 @@ fn text(r: &InferReport, o: &InferOptions) -> String {
     }
     s += &crate::simulate::columns(&rows);
     if sim {
+        let placed = r
+            .run
+            .layers
+            .iter()
+            .filter(|l| l.feed == Some(runtime::dram_plan::Feed::InPlace))
+            .count();
+        s += &format!(
+            "input: `in place` = the producers' programs stored it into this layer's input in DRAM ({placed} of {} layers; concatenations included), `host` = laid out by the host (the graph's input, or a layout producers cannot store into)\n",
+            r.run.layers.len()
+        );
         s += &format!(
             "rounding to the format: {} input and {} parameter values saturated\n",
             r.run.input_saturations, r.run.param_saturations

@@ -2,12 +2,14 @@
 //!
 //! * [`Backend::Sim`]: fixed point on the cycle-accurate simulator. The
 //!   input and the parameters are rounded to the configuration's format
-//!   (`frac_bits` fraction bits, saturating); each layer's programs run on a
-//!   fresh machine whose DRAM holds the layer's real input, which is the
-//!   output its producers left in their DRAM, read back and laid out by the
-//!   host for the consumer (zero border materialised for padding, channel
-//!   concatenation by placing each producer's maps in the joined tensor:
-//!   the DMAs have no padding engine). Nothing is random.
+//!   (`frac_bits` fraction bits, saturating). The whole graph shares one
+//!   DRAM ([`crate::dram_plan`]): each layer's programs run on a fresh
+//!   machine over that DRAM, and a layer's input is the output its
+//!   producers stored there, in place (producers store straight into the
+//!   consumer's padded input, a channel concatenation by each producer
+//!   storing at its place of the joined tensor) or, where the layouts do
+//!   not allow that, read back and laid out by the host ([`Feed`]). Nothing
+//!   is random.
 //! * [`Backend::Cpu`]: the same graph in f32 ([`baseline::layer_forward`],
 //!   exact activations).
 //! * [`Backend::Reference`]: the same fixed-point graph on firmware's plain
@@ -21,6 +23,7 @@
 //! layer by layer (see its documentation); a run with saturations has no
 //! such bound.
 
+use crate::dram_plan::{self, Feed};
 use crate::run::{self, LayerData, LayerFigures, RunError};
 use arch::activation::{Activation, Table};
 use arch::fixed;
@@ -30,6 +33,7 @@ use firmware::model::INPUT;
 use firmware::{LayerParams, LayerSpec, Model, Params};
 use serde::Serialize;
 use sim::EnergyTable;
+use sim::RunStats;
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -72,6 +76,9 @@ pub struct LayerResult {
     pub figures: Option<LayerFigures>,
     /// Programs the layer ran as (0 on the CPU backend).
     pub programs: usize,
+    /// How the layer's input reached it on the simulator (`None` on the
+    /// CPU and reference backends).
+    pub feed: Option<Feed>,
     /// Host wall time of the layer, seconds (simulation or f32 compute).
     pub wall_s: f64,
 }
@@ -267,6 +274,17 @@ fn softmax(v: &mut [f32], per: usize) {
     }
 }
 
+/// How [`run_graph_with`] runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GraphOptions {
+    /// Where the graph runs.
+    pub backend: Backend,
+    /// Simulator: let producers store into their consumers' inputs in
+    /// place where the layouts allow ([`crate::dram_plan`]); `false` makes
+    /// the host lay out every input (the same bits and cycles: tested).
+    pub in_place: bool,
+}
+
 /// Run `net` on `input` (`[batch][c][h][w]` real values, the model's input
 /// shape) on `backend`. `on_layer(i, n, name)` is called before layer `i`
 /// of `n` (progress).
@@ -277,8 +295,26 @@ pub fn run_graph(
     batch: u32,
     backend: Backend,
     table: &EnergyTable,
+    on_layer: impl FnMut(usize, usize, &str),
+) -> Result<GraphRun, RunError> {
+    let opts = GraphOptions {
+        backend,
+        in_place: true,
+    };
+    run_graph_with(cfg, net, input, batch, opts, table, on_layer)
+}
+
+/// [`run_graph`] with options.
+pub fn run_graph_with(
+    cfg: &AccelConfig,
+    net: &Network,
+    input: &[f32],
+    batch: u32,
+    opts: GraphOptions,
+    table: &EnergyTable,
     mut on_layer: impl FnMut(usize, usize, &str),
 ) -> Result<GraphRun, RunError> {
+    let backend = opts.backend;
     run::check_batch(batch)?;
     check(net)?;
     let (c, h, w) = net.model.input;
@@ -299,10 +335,10 @@ pub fn run_graph(
             on_layer(i, n, &l.name);
             let t0 = Instant::now();
             let y = baseline::layer_forward(&l.spec, b, &x, &p.weights, &p.bias);
-            layers.push(result(l, None, 0, t0));
+            layers.push(result(l, None, 0, None, t0));
             Ok(y)
         })?,
-        Backend::Sim | Backend::Reference => {
+        Backend::Reference => {
             let q = quantize(input, frac, &mut in_sat);
             walk(net, batch, q, |i, l, p, x| {
                 on_layer(i, n, &l.name);
@@ -312,18 +348,28 @@ pub fn run_graph(
                     weights: quantize(&p.weights, frac, &mut par_sat),
                     bias: quantize(&p.bias, frac, &mut par_sat),
                 };
-                Ok(if backend == Backend::Sim {
-                    let compiled = run::compile(cfg, &l.spec, batch, &l.name)?;
-                    let r =
-                        run::run_compiled(cfg, &l.spec, &compiled, &data, table, None, &l.name)?;
-                    layers.push(result(l, Some(r.figures), compiled.pieces.len(), t0));
-                    r.output
-                } else {
-                    let r = run::reference(cfg, &l.spec, batch, &data, &l.name)?;
-                    layers.push(result(l, None, 0, t0));
-                    r.output
-                })
+                let r = run::reference(cfg, &l.spec, batch, &data, &l.name)?;
+                layers.push(result(l, None, 0, None, t0));
+                Ok(r.output)
             })?
+            .iter()
+            .map(|&v| fixed::to_f64(v, frac) as f32)
+            .collect()
+        }
+        Backend::Sim => {
+            let q = quantize(input, frac, &mut in_sat);
+            let plan = dram_plan::plan(cfg, &net.model, batch, opts.in_place)?;
+            run_sim(
+                cfg,
+                net,
+                &plan,
+                batch,
+                q,
+                table,
+                &mut par_sat,
+                &mut layers,
+                &mut on_layer,
+            )?
             .iter()
             .map(|&v| fixed::to_f64(v, frac) as f32)
             .collect()
@@ -348,10 +394,123 @@ pub fn run_graph(
     })
 }
 
+/// The simulator backend: every layer over one DRAM ([`dram_plan`]);
+/// returns the last layer's output.
+#[allow(clippy::too_many_arguments)]
+fn run_sim(
+    cfg: &AccelConfig,
+    net: &Network,
+    plan: &dram_plan::DramPlan,
+    batch: u32,
+    input: Vec<i16>,
+    table: &EnergyTable,
+    par_sat: &mut u64,
+    layers: &mut Vec<LayerResult>,
+    on_layer: &mut impl FnMut(usize, usize, &str),
+) -> Result<Vec<i16>, RunError> {
+    let n = net.model.layers.len();
+    let frac = cfg.frac_bits;
+    let mut dram = sim::Dram::new(cfg.dram.size_bytes);
+    let none = LayerParams::default();
+    let index: HashMap<&str, usize> = net
+        .model
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.name.as_str(), i))
+        .collect();
+    let serr = |layer: &str, source| RunError::Sim {
+        layer: layer.into(),
+        error: source,
+    };
+    // a layer's output read back from wherever its programs stored it
+    let read_back = |i: usize, dram: &sim::Dram| -> Result<Vec<i16>, RunError> {
+        let node = &plan.nodes[i];
+        let name = &net.model.layers[i].name;
+        let mut out = vec![0i16; (node.spec.output_len() * batch as u64) as usize];
+        for k in 0..node.pieces.len() {
+            run::read_output(node, k, dram, name, &mut out)?;
+        }
+        Ok(out)
+    };
+    let last = last_uses(&net.model);
+    let mut graph_input = Some(input);
+    // the borders of inputs written in place, once before the run
+    for (i, node) in plan.nodes.iter().enumerate() {
+        if plan.feeds[i] == Feed::InPlace {
+            for piece in &node.pieces {
+                for (a, bytes) in piece.pack_border() {
+                    dram.write(a, &bytes)
+                        .map_err(|e| serr(&net.model.layers[i].name, e))?;
+                }
+            }
+        }
+    }
+    for (i, l) in net.model.layers.iter().enumerate() {
+        on_layer(i, n, &l.name);
+        let t0 = Instant::now();
+        let node = &plan.nodes[i];
+        let p = net.params.get(&l.name).unwrap_or(&none);
+        let w = quantize(&p.weights, frac, par_sat);
+        let b = quantize(&p.bias, frac, par_sat);
+        let cerr = |error| RunError::Compile {
+            layer: l.name.clone(),
+            error,
+        };
+        for piece in &node.pieces {
+            for (a, bytes) in piece.pack_params(&l.spec, &w, &b).map_err(cerr)? {
+                dram.write(a, &bytes).map_err(|e| serr(&l.name, e))?;
+            }
+        }
+        if plan.feeds[i] == Feed::Host {
+            let mut t: HashMap<String, Vec<i16>> = HashMap::new();
+            for name in &l.inputs {
+                if t.contains_key(name) {
+                    continue;
+                }
+                let v = if name == INPUT {
+                    graph_input.clone().unwrap_or_default()
+                } else {
+                    let &p = index.get(name.as_str()).ok_or_else(|| {
+                        graph_err(&l.name, format!("input `{name}` is not a layer"))
+                    })?;
+                    read_back(p, &dram)?
+                };
+                t.insert(name.clone(), v);
+            }
+            let x = gather(net, i, batch as usize, &t)?;
+            for piece in &node.pieces {
+                for (a, bytes) in piece.pack_input(&l.spec, batch, &x).map_err(cerr)? {
+                    dram.write(a, &bytes).map_err(|e| serr(&l.name, e))?;
+                }
+            }
+        }
+        let mut stats = RunStats::default();
+        for piece in &node.pieces {
+            let st = run::execute(cfg, piece.instructions(), &mut dram, None)
+                .map_err(|e| serr(&l.name, e))?;
+            stats.add(&st);
+        }
+        let figures = LayerFigures::new(cfg, &l.spec, node, &stats, table);
+        layers.push(result(
+            l,
+            Some(figures),
+            node.pieces.len(),
+            Some(plan.feeds[i]),
+            t0,
+        ));
+        if last.get(INPUT).is_some_and(|&u| u <= i) {
+            graph_input = None;
+        }
+    }
+    read_back(n - 1, &dram)
+}
+
 fn result(
     l: &firmware::model::ModelLayer,
     figures: Option<LayerFigures>,
     programs: usize,
+    feed: Option<Feed>,
     t0: Instant,
 ) -> LayerResult {
     let (c, h, w) = l.spec.output_shape();
@@ -361,6 +520,7 @@ fn result(
         output: [c, h, w],
         figures,
         programs,
+        feed,
         wall_s: t0.elapsed().as_secs_f64(),
     }
 }

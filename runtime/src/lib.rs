@@ -27,6 +27,7 @@ pub mod atomic;
 pub mod board;
 pub mod configs;
 pub mod device;
+pub mod dram_plan;
 pub mod graph;
 pub mod models;
 pub mod npy;

@@ -137,7 +137,7 @@ impl AxiLiteSlave {
             regmap::COUNTER_BYTES.is_power_of_two()
                 && regmap::HI_WORD.is_power_of_two()
                 && regmap::HI_WORD < regmap::COUNTER_BYTES
-                && regmap::COUNTER_BASE.is_multiple_of(regmap::COUNTER_BYTES)
+                && regmap::COUNTER_BASE % regmap::COUNTER_BYTES == 0
                 && regmap::window_bytes() <= 1 << LITE_ADDR_BITS,
             "the register map's counter layout is decoded by address bits"
         );

@@ -153,6 +153,8 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
             "ASM too small for the row"
         );
         let beats = rb.div_ceil(bpc) as u64;
+        // bytes a row puts in its last beat
+        let last_beat = |row_bytes: u32| (row_bytes - 1) % bpc + 1;
         let beats_n = rb_narrow.div_ceil(bpc) as u64;
         let pos = |op: DmaOp| DmaOp::ALL.iter().position(|x| *x == op).unwrap() as u64;
         // after `beats` shift-ins at the top, the row's first beat sits at bit ASM - beats*BW
@@ -246,8 +248,8 @@ impl<const W: usize, const ASM: usize, const BW: usize, const Q: usize, const A:
             k_rb_narrow: Constant::new((rb_narrow as u64).into()),
             k_beats: Constant::new(beats.into()),
             k_beats_narrow: Constant::new(beats_n.into()),
-            k_words: Constant::new(((((rb - 1) % bpc + 1) / 2) as u64).into()),
-            k_words_narrow: Constant::new(((((rb_narrow - 1) % bpc + 1) / 2) as u64).into()),
+            k_words: Constant::new(((last_beat(rb) / 2) as u64).into()),
+            k_words_narrow: Constant::new(((last_beat(rb_narrow) / 2) as u64).into()),
             k_bw: Constant::new((BW as u64).into()),
             k_top: Constant::new(((ASM - BW) as u64).into()),
             k_sh: Constant::new(sh.into()),

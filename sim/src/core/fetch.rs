@@ -66,7 +66,7 @@ impl Fetch {
     /// Why instruction `i` cannot be fetched (a one-line message).
     pub fn unfetchable(&self, i: usize, cfg: &AccelConfig) -> String {
         let addr = self.base + (i * INSTR_BYTES) as u64;
-        if !self.base.is_multiple_of(2) {
+        if self.base % 2 != 0 {
             format!(
                 "prog_base {:#x} is odd (instructions are fetched in 16-bit words)",
                 self.base
@@ -162,7 +162,7 @@ impl Fetch {
 /// `base + (i + 1) * INSTR_BYTES <= dram.size_bytes`.
 pub fn fetchable_count(cfg: &AccelConfig, base: u64, len: usize) -> usize {
     let size = cfg.dram.size_bytes;
-    if !base.is_multiple_of(2) || base >= size {
+    if base % 2 != 0 || base >= size {
         return 0;
     }
     (((size - base) / INSTR_BYTES as u64) as usize).min(len)
