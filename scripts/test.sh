@@ -81,6 +81,13 @@ echo "test.sh: python: $(python3 -c 'import numpy, onnxruntime; print("numpy", n
 command -v cargo >/dev/null 2>&1 || { echo "test.sh: cargo not found (install Rust from https://rustup.rs)" >&2; exit 1; }
 echo "test.sh: $(cargo --version)"
 
+# On CI (a clean checkout, CI=true): no incremental state and no debug line
+# tables in test builds: both only slow a one-off cold build down
+if [ -n "${CI:-}" ]; then
+    export CARGO_INCREMENTAL=0 CARGO_PROFILE_TEST_DEBUG=0
+    echo "test.sh: CI: CARGO_INCREMENTAL=0 CARGO_PROFILE_TEST_DEBUG=0"
+fi
+
 set +e
 cargo test --workspace "$@"
 status=$?

@@ -381,7 +381,11 @@ fn kv260_board_model_never_holds_the_core() {
     eprintln!("kv260: {:.1} s", t.elapsed().as_secs_f64());
 }
 
+/// Long tier (`bash scripts/long.sh zcu104_board`): the largest Verilator
+/// build (Tn = 32); the default suite checks zcu104 through AXI with equal
+/// cycles in diannao/tests/simulate.rs.
 #[test]
+#[ignore = "long tier: scripts/long.sh"]
 fn zcu104_board_model_never_holds_the_core() {
     let t = Instant::now();
     let cfg = AccelConfig::zcu104();
