@@ -59,11 +59,18 @@ pub struct Tensor {
 /// Read a float32 `.npy` file.
 pub fn read(path: &Path) -> Result<Tensor, NpyError> {
     let p = path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|e| NpyError::Io {
+    let bytes = std::fs::read(path).map_err(|e| NpyError::Io {
         path: p.clone(),
         reason: e.to_string(),
     })?;
-    let a = ArrayD::<f32>::read_npy(std::io::BufReader::new(f)).map_err(|e| match e {
+    parse(&bytes, &p)
+}
+
+/// Parse the bytes of a float32 `.npy` file (`path` names it in errors).
+pub fn parse(bytes: &[u8], path: &str) -> Result<Tensor, NpyError> {
+    let p = path.to_string();
+    check_size(bytes, path, 4)?;
+    let a = ArrayD::<f32>::read_npy(bytes).map_err(|e| match e {
         ReadNpyError::WrongDescriptor(_) => NpyError::Dtype {
             path: p.clone(),
             reason: e.to_string(),
@@ -86,6 +93,56 @@ pub fn read(path: &Path) -> Result<Tensor, NpyError> {
     let shape = a.shape().to_vec();
     let data = a.as_standard_layout().iter().copied().collect();
     Ok(Tensor { shape, data })
+}
+
+/// Refuse a header whose shape needs more data than the file holds, before
+/// anything is allocated for it (a `.npy` header is at most 64 KiB of text
+/// after a 10- or 12-byte preamble; `word` is the smallest element size).
+fn check_size(bytes: &[u8], path: &str, word: u64) -> Result<(), NpyError> {
+    let bad = |reason: String| NpyError::Format {
+        path: path.into(),
+        reason,
+    };
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err(bad("not a .npy file (no \\x93NUMPY magic)".into()));
+    }
+    let (hlen, start): (usize, usize) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        _ if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+        _ => return Err(bad("the file ends early".into())),
+    };
+    let header = bytes
+        .get(start..start.saturating_add(hlen))
+        .ok_or_else(|| bad("the file ends early".into()))?;
+    let text = String::from_utf8_lossy(header);
+    // the shape tuple: "'shape': (a, b, )"
+    let Some(k) = text.find("'shape'") else {
+        return Ok(()); // ndarray-npy names what is missing
+    };
+    let rest = &text[k..];
+    let (Some(o), Some(c)) = (rest.find('('), rest.find(')')) else {
+        return Ok(());
+    };
+    if c < o {
+        return Ok(());
+    }
+    let mut n: u128 = 1;
+    for d in rest[o + 1..c].split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let Ok(d) = d.parse::<u128>() else {
+            return Ok(());
+        };
+        n = n.saturating_mul(d);
+    }
+    let have = (bytes.len() - (start + hlen)) as u128;
+    if n.saturating_mul(word as u128) > have {
+        return Err(bad(format!(
+            "the header's shape holds {n} values, the file has {have} bytes of data"
+        )));
+    }
+    Ok(())
 }
 
 /// Check a tensor read from `path` against a model input of
@@ -120,6 +177,13 @@ pub fn read_labels(path: &Path) -> Result<Vec<usize>, NpyError> {
         path: p.clone(),
         reason: e.to_string(),
     })?;
+    parse_labels(&bytes, &p)
+}
+
+/// Parse the bytes of a labels `.npy` file (see [`read_labels`]).
+pub fn parse_labels(bytes: &[u8], path: &str) -> Result<Vec<usize>, NpyError> {
+    let p = path.to_string();
+    check_size(bytes, path, 4)?;
     let bad = |reason: String| NpyError::Format {
         path: p.clone(),
         reason,

@@ -173,7 +173,12 @@ impl Checkpoint {
                 })
             }
         };
-        let ck: Checkpoint = serde_json::from_str(&text).map_err(|e| CheckpointError::Corrupt {
+        Self::parse(&text, path)
+    }
+
+    /// Parse the text of a checkpoint file (`path` names it in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, CheckpointError> {
+        let ck: Checkpoint = serde_json::from_str(text).map_err(|e| CheckpointError::Corrupt {
             path: path.into(),
             reason: e.to_string(),
         })?;

@@ -232,25 +232,44 @@ pub fn default_dir() -> PathBuf {
     }
 }
 
+/// The largest IDX file this program reads, bytes (decompressed): 512 MiB,
+/// ten times Fashion-MNIST's training images; a larger (or a gzip bomb's)
+/// content is refused before it is held in memory.
+pub const MAX_IDX_BYTES: u64 = 512 << 20;
+
 /// Read a whole file, gunzipping it if its name ends in `.gz`.
 fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, DataError> {
-    let io = |e: std::io::Error| DataError::Io {
+    let raw = std::fs::read(path).map_err(|e| DataError::Io {
         path: path.to_path_buf(),
         reason: e.to_string(),
+    })?;
+    maybe_gunzip(raw, path)
+}
+
+/// `raw` as is, or gunzipped if `path` ends in `.gz`; at most [`MAX_IDX_BYTES`].
+fn maybe_gunzip(raw: Vec<u8>, path: &Path) -> Result<Vec<u8>, DataError> {
+    let too_big = || DataError::Io {
+        path: path.to_path_buf(),
+        reason: format!("larger than {MAX_IDX_BYTES} bytes (train::data::MAX_IDX_BYTES)"),
     };
-    let raw = std::fs::read(path).map_err(io)?;
-    if path.extension().is_some_and(|e| e == "gz") {
-        let mut out = Vec::new();
-        GzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| DataError::Io {
-                path: path.to_path_buf(),
-                reason: format!("not a valid gzip file ({e})"),
-            })?;
-        Ok(out)
-    } else {
-        Ok(raw)
+    if !path.extension().is_some_and(|e| e == "gz") {
+        if raw.len() as u64 > MAX_IDX_BYTES {
+            return Err(too_big());
+        }
+        return Ok(raw);
     }
+    let mut out = Vec::new();
+    GzDecoder::new(&raw[..])
+        .take(MAX_IDX_BYTES + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| DataError::Io {
+            path: path.to_path_buf(),
+            reason: format!("not a valid gzip file ({e})"),
+        })?;
+    if out.len() as u64 > MAX_IDX_BYTES {
+        return Err(too_big());
+    }
+    Ok(out)
 }
 
 /// The existing file among `dir/name.gz`, `dir/name` for each candidate name.
@@ -308,7 +327,15 @@ fn header(
 
 /// Read an IDX image file: `(pixels as bytes, count)`; images must be 28x28.
 pub fn read_images(path: &Path) -> Result<(Vec<u8>, usize), DataError> {
-    let b = read_maybe_gz(path)?;
+    images_of(read_maybe_gz(path)?, path)
+}
+
+/// [`read_images`] on the bytes of a file (gunzipped if `path` ends in `.gz`).
+pub fn parse_images(raw: Vec<u8>, path: &Path) -> Result<(Vec<u8>, usize), DataError> {
+    images_of(maybe_gunzip(raw, path)?, path)
+}
+
+fn images_of(b: Vec<u8>, path: &Path) -> Result<(Vec<u8>, usize), DataError> {
     header(path, &b, 16, IMAGES_MAGIC, "images")?;
     let n = be32(&b, 4) as usize;
     let (rows, cols) = (be32(&b, 8) as usize, be32(&b, 12) as usize);
@@ -344,7 +371,15 @@ pub fn read_images(path: &Path) -> Result<(Vec<u8>, usize), DataError> {
 
 /// Read an IDX label file; every label must be 0..=9.
 pub fn read_labels(path: &Path) -> Result<Vec<u8>, DataError> {
-    let b = read_maybe_gz(path)?;
+    labels_of(read_maybe_gz(path)?, path)
+}
+
+/// [`read_labels`] on the bytes of a file (gunzipped if `path` ends in `.gz`).
+pub fn parse_labels(raw: Vec<u8>, path: &Path) -> Result<Vec<u8>, DataError> {
+    labels_of(maybe_gunzip(raw, path)?, path)
+}
+
+fn labels_of(b: Vec<u8>, path: &Path) -> Result<Vec<u8>, DataError> {
     header(path, &b, 8, LABELS_MAGIC, "labels")?;
     let n = be32(&b, 4) as usize;
     let have = b.len() - 8;

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing of every parser with cargo-afl (docs/reliability.md).
+#
+#   bash scripts/fuzz.sh [TARGET|all] [SECONDS]     (default: all, 60 s each)
+#
+# Installs cargo-afl (crates.io) and builds AFL++ on first use, writes each
+# target's seeds (fuzz-seeds), runs `cargo afl fuzz` for SECONDS per target
+# with a 1 s timeout per input (a hang) and the 1 GiB allocation guard of
+# fuzz-afl (a crash), then prints one line per target: executions,
+# executions per second, crashes, hangs. A crash's input is copied to
+# fuzz/regressions/<target>/ (the corpus test replays it) and the script
+# exits 1. Targets: see fuzz/src/lib.rs (TARGETS).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which="${1:-all}"
+secs="${2:-60}"
+out="${FUZZ_OUT:-target/fuzz}"
+
+if ! cargo afl --version >/dev/null 2>&1; then
+    echo "fuzz.sh: installing cargo-afl (crates.io)"
+    cargo install --locked cargo-afl
+fi
+# AFL++ itself is built once per cargo-afl version
+cargo afl config --build >/dev/null 2>&1 || cargo afl config --build --force
+
+cargo build --release -q -p fuzz-targets --bin fuzz-seeds
+cargo afl build --release -q -p fuzz-targets --features afl --bin fuzz-afl
+exe=target/release/fuzz-afl
+rm -rf "$out/seeds"
+target/release/fuzz-seeds "$out/seeds"
+
+if [ "$which" = all ]; then
+    targets=$(ls "$out/seeds")
+else
+    [ -d "$out/seeds/$which" ] || { echo "fuzz.sh: no target \`$which\` (have: $(ls "$out/seeds" | tr '\n' ' '))" >&2; exit 2; }
+    targets="$which"
+fi
+
+export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_QUIET=1
+failed=0
+printf '%-14s %14s %10s %8s %6s\n' target executions exec/s crashes hangs
+for t in $targets; do
+    in="$out/seeds/$t"
+    if [ -d "fuzz/regressions/$t" ]; then cp fuzz/regressions/"$t"/* "$in"/ 2>/dev/null || true; fi
+    rm -rf "$out/run/$t"
+    mkdir -p "$out/run"
+    cargo afl fuzz -V "$secs" -t 1000 -m none -i "$in" -o "$out/run/$t" -- "$exe" "$t" \
+        >"$out/run/$t.log" 2>&1 || true
+    stats="$out/run/$t/default/fuzzer_stats"
+    if [ ! -f "$stats" ]; then
+        echo "fuzz.sh: $t: afl did not run; see $out/run/$t.log" >&2
+        tail -n 20 "$out/run/$t.log" >&2
+        failed=1
+        continue
+    fi
+    get() { sed -n "s/^$1 *: *//p" "$stats"; }
+    crashes=$(get saved_crashes)
+    hangs=$(get saved_hangs)
+    printf '%-14s %14s %10s %8s %6s\n' "$t" "$(get execs_done)" "$(get execs_per_sec)" "$crashes" "$hangs"
+    if [ "${crashes:-0}" != 0 ] || [ "${hangs:-0}" != 0 ]; then
+        failed=1
+        mkdir -p "fuzz/regressions/$t"
+        for f in "$out/run/$t"/default/crashes/id:* "$out/run/$t"/default/hangs/id:*; do
+            [ -f "$f" ] || continue
+            cp "$f" "fuzz/regressions/$t/$(sha1sum "$f" | cut -c1-16)"
+        done
+    fi
+done
+[ "$failed" -eq 0 ] || { echo "fuzz.sh: crashes or hangs found; inputs kept in fuzz/regressions/" >&2; exit 1; }
