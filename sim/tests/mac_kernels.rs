@@ -3,7 +3,7 @@
 //! `cargo test -p sim --release --test mac_kernels -- --ignored --nocapture`.
 
 use sim::nfu::nfu1::{mac_fast_scalar, mac_plain};
-use sim::simd::mac_rows_avx2;
+use sim::simd::{mac_cols_avx2, mac_rows_avx2};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -25,7 +25,7 @@ fn time(tn: usize, m: usize, mut f: impl FnMut(&mut [i32], &[i16], &[i16])) -> f
 #[ignore]
 fn mac_kernel_speed() {
     println!("ns per issue (Tn*Tn MACs); m = issues per call");
-    println!("tn   m  plain   scalar  scalar^T  avx2");
+    println!("tn   m  plain   scalar  scalar^T  avx2  avx2^T");
     for tn in [8usize, 16, 32, 64] {
         for m in [1usize, 16] {
             let plain = time(tn, m, |a, w, x| {
@@ -38,7 +38,12 @@ fn mac_kernel_speed() {
             let avx2 = time(tn, m, |a, w, x| {
                 assert!(mac_rows_avx2(a, w, x), "no AVX2 kernel here");
             });
-            println!("{tn:3} {m:3} {plain:7.1} {scalar:7.1} {scalar_t:8.1} {avx2:7.1}");
+            let avx2_t = time(tn, m, |a, w, x| {
+                assert!(mac_cols_avx2(a, w, x), "no AVX2 kernel here");
+            });
+            println!(
+                "{tn:3} {m:3} {plain:7.1} {scalar:7.1} {scalar_t:8.1} {avx2:7.1} {avx2_t:7.1}"
+            );
         }
     }
 }

@@ -88,16 +88,20 @@ fn mac_cols<const T: usize>(acc: &mut [i32], w: &[i16], x: &[i16]) {
 }
 
 /// The fast kernel on `m = x.len()/Tn` issues (see [`mac_stretch`]): AVX2
-/// if [`crate::simd::mac_path`] says so and the shape has an AVX2 kernel
-/// (untransposed, Tn in {8, 16, 32, 64}), else [`mac_fast_scalar`]. Same
+/// if [`crate::simd::mac_path`] says so and Tn has an AVX2 kernel (8, 16,
+/// 32 or 64), else [`mac_fast_scalar`]. Same
 /// result as [`mac_plain`] on each issue: wrapping sums are order-free.
 #[inline]
 pub fn mac_fast(acc: &mut [i32], w: &[i16], x: &[i16], transpose: bool) {
-    if !transpose
-        && crate::simd::mac_path() == crate::simd::MacPath::Avx2
-        && crate::simd::mac_rows_avx2(acc, w, x)
-    {
-        return;
+    if crate::simd::mac_path() == crate::simd::MacPath::Avx2 {
+        let done = if transpose {
+            crate::simd::mac_cols_avx2(acc, w, x)
+        } else {
+            crate::simd::mac_rows_avx2(acc, w, x)
+        };
+        if done {
+            return;
+        }
     }
     mac_fast_scalar(acc, w, x, transpose)
 }
@@ -130,7 +134,7 @@ pub fn mac_fast_scalar(acc: &mut [i32], w: &[i16], x: &[i16], transpose: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::simd::{avx2_available, mac_rows_avx2};
+    use crate::simd::{avx2_available, mac_cols_avx2, mac_rows_avx2};
     use proptest::prelude::*;
 
     /// Every Tn the presets use, and a non-power of two.
@@ -166,9 +170,14 @@ mod tests {
             }
             prop_assert_eq!(&got, &want, "mac_row {:?}", k);
         }
-        if !tr {
+        {
             let mut got = a0.to_vec();
-            if mac_rows_avx2(&mut got, w, x) {
+            let took = if tr {
+                mac_cols_avx2(&mut got, w, x)
+            } else {
+                mac_rows_avx2(&mut got, w, x)
+            };
+            if took {
                 prop_assert_eq!(&got, &want, "avx2");
             } else {
                 prop_assert!(!avx2_available() || !matches!(a0.len(), 8 | 16 | 32 | 64));
