@@ -28,7 +28,7 @@ pub fn mac_row(acc: &mut [i32], w: &[i16], x: &[i16], transpose: bool, k: Kernel
 pub fn mac_stretch(acc: &mut [i32], w: &[i16], x: &[i16], transpose: bool, k: Kernel) {
     let tn = acc.len();
     assert!(
-        x.len() % tn == 0 && w.len() == x.len() * tn,
+        x.chunks_exact(tn).remainder().is_empty() && w.len() == x.len() * tn,
         "mac: {} SB words and {} NBin words are not whole rows of Tn = {tn}",
         w.len(),
         x.len()
