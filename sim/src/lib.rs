@@ -33,6 +33,7 @@ pub mod dram;
 pub mod energy;
 pub mod error;
 pub mod machine;
+pub mod simd;
 pub mod vcd;
 
 /// The on-chip buffers (moved to [`core::buffers`]; this path stays).

@@ -242,9 +242,7 @@ impl RunningOp {
         // one loop per opcode, so that the opcode is not re-decoded per issue
         let (issued, odd_steps, nbout_reads) = match s.op {
             // isa: nfu.mac
-            NfuOp::Mac => self.issue_loop(last, bufs, nfu, st, cnt, out, |nfu, r| {
-                nfu.exec_mac(bufs.sb_row(r.sb), nbin(r), s.transpose, k)
-            }),
+            NfuOp::Mac => self.mac_loop(last, bufs, nfu, st, cnt, out, k),
             // isa: nfu.max
             NfuOp::Max => self.issue_loop(last, bufs, nfu, st, cnt, out, |nfu, r| {
                 nfu.exec_max(nbin(r))
@@ -272,6 +270,70 @@ impl RunningOp {
 }
 
 impl RunningOp {
+    /// [`Self::issue_loop`] for `mac`, a stretch at a time: the issues of one
+    /// kernel row `ky` of one output read consecutive NBin rows and
+    /// consecutive SB rows, so each stretch (up to `ni` issues, cut at
+    /// `last`) goes to the kernel in one call ([`Nfu::exec_mac_stretch`]);
+    /// an output's first issue starts a stretch and its last one ends it.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn mac_loop(
+        &mut self,
+        last: u64,
+        bufs: &Buffers,
+        nfu: &mut Nfu,
+        st: &mut NfuState,
+        cnt: &mut Counters,
+        out: &mut VecDeque<PendingOut>,
+        k: Kernel,
+    ) -> (u64, u64, u64) {
+        let s = self.slot;
+        let (tn, ni) = (bufs.tn, s.ni as u64);
+        let (start, mut nbout_reads) = (self.issued, 0u64);
+        while self.issued < last {
+            let j = self.issued;
+            let r = self.cursor.rows(&s, self.steps);
+            debug_assert_eq!(r, issue_rows(&s, self.steps, j));
+            if r.first {
+                let nbout: &[i32] = if s.acc_in == AccIn::Nbout {
+                    nbout_reads += 1;
+                    bufs.nbout_row(r.nbout)
+                } else {
+                    &[]
+                };
+                nfu.init(s.op, s.acc_in, nbout, st.frac);
+            }
+            // issues j .. j+m: same output, same ky, i = cursor.i ..
+            let m = (ni - self.cursor.i).min(last - j);
+            let mu = m as usize;
+            let x = &bufs.nbin[r.nbin * tn..(r.nbin + mu) * tn];
+            let w = &bufs.sb[r.sb * tn * tn..(r.sb + mu) * tn * tn];
+            nfu.exec_mac_stretch(w, x, s.transpose, k);
+            // to the stretch's last issue (within the kernel row)
+            self.cursor.k += m - 1;
+            self.cursor.i += m - 1;
+            let jl = j + m - 1;
+            let rl = self.cursor.rows(&s, self.steps);
+            debug_assert_eq!(rl, issue_rows(&s, self.steps, jl));
+            if rl.last {
+                let mode = OutputMode::of(&s);
+                let (data, sats) = nfu.output(&mode, st);
+                if mode.activate {
+                    cnt.add(Event::Nfu3Ops, st.tn as u64);
+                    cnt.add(Event::Saturations, sats as u64);
+                }
+                out.push_back(PendingOut {
+                    cycle: self.first_issue + jl + self.latency,
+                    row: rl.nbout,
+                    data,
+                });
+            }
+            self.cursor.step(&s, self.steps);
+            self.issued += m;
+        }
+        (self.issued - start, 0, nbout_reads)
+    }
+
     /// Evaluate issues up to (excluding) index `last`, applying `exec` (one
     /// opcode's datapath step) to each; returns (issues, odd steps, NBout
     /// reads) evaluated.

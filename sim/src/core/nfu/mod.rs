@@ -138,6 +138,15 @@ impl Nfu {
         nfu1::mac_row(&mut self.acc, sb, nbin, transpose, k);
     }
 
+    /// `m` consecutive `nfu.mac` issues of one output at once: `sb` holds
+    /// their `m` SB rows and `nbin` their `m` NBin rows, in issue order (the
+    /// same as `m` calls of [`Nfu::exec_mac`]).
+    #[inline(always)]
+    pub fn exec_mac_stretch(&mut self, sb: &[i16], nbin: &[i16], transpose: bool, k: Kernel) {
+        // isa: nfu.mac
+        nfu1::mac_stretch(&mut self.acc, sb, nbin, transpose, k);
+    }
+
     /// `nfu.max` issue: `acc[n] = max(acc[n], nbin[n])`.
     #[inline(always)]
     pub fn exec_max(&mut self, nbin: &[i16]) {
