@@ -20,8 +20,13 @@ if ! cargo afl --version >/dev/null 2>&1; then
     echo "fuzz.sh: installing cargo-afl (crates.io)"
     cargo install --locked cargo-afl
 fi
-# AFL++ itself is built once per cargo-afl version
-cargo afl config --build >/dev/null 2>&1 || cargo afl config --build --force
+# AFL++ itself is built once per cargo-afl and rustc version
+if ! msg=$(cargo afl config --build 2>&1); then
+    case "$msg" in
+        *"already built"*) ;;
+        *) echo "$msg" >&2; echo "fuzz.sh: cargo afl config --build failed" >&2; exit 1 ;;
+    esac
+fi
 
 cargo build --release -q -p fuzz-targets --bin fuzz-seeds
 cargo afl build --release -q -p fuzz-targets --features afl --bin fuzz-afl

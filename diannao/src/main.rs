@@ -61,6 +61,14 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return clap_error(e),
     };
+    // an interrupt (SIGINT, SIGTERM) leaves no partial or temporary output file:
+    // results are written atomically, and the temporary files of writes under
+    // way are removed before exiting with 128 + SIGINT
+    let _ = ctrlc::set_handler(|| {
+        runtime::atomic::remove_in_flight();
+        eprintln!("error: interrupted; outputs being written were discarded");
+        std::process::exit(130);
+    });
     let r = match cli.cmd {
         Cmd::Compare(a) => cmd::compare::run(a),
         Cmd::Analyze(a) => cmd::analyze::run(a),

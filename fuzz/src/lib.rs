@@ -50,7 +50,10 @@ unsafe impl GlobalAlloc for GuardAlloc {
 
 fn too_big(n: usize) -> ! {
     // no allocation here: write straight to stderr
-    let _ = writeln!(std::io::stderr(), "fuzz: allocation of {n} bytes (limit {MAX_ALLOC})");
+    let _ = writeln!(
+        std::io::stderr(),
+        "fuzz: allocation of {n} bytes (limit {MAX_ALLOC})"
+    );
     std::process::abort()
 }
 

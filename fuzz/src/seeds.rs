@@ -6,7 +6,9 @@ use flate2::write::GzEncoder;
 use std::io::Write;
 
 fn workspace(rel: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(rel)
 }
 
 fn file(rel: &str) -> Vec<u8> {
@@ -18,9 +20,17 @@ fn small_program() -> Vec<arch::isa::Instruction> {
     let l: firmware::LayerSpec = "conv:nx=4,ny=4,k=3,pad=1,ni=4,no=4,act=relu"
         .parse()
         .expect("seed layer");
-    let mut p = firmware::compile(&cfg, &l, 1).expect("seed program").program;
-    let pool: firmware::LayerSpec = "pool:nx=4,ny=4,ni=4,k=2,s=2,kind=avg".parse().expect("pool");
-    p.extend(firmware::compile(&cfg, &pool, 1).expect("pool program").program);
+    let mut p = firmware::compile(&cfg, &l, 1)
+        .expect("seed program")
+        .program;
+    let pool: firmware::LayerSpec = "pool:nx=4,ny=4,ni=4,k=2,s=2,kind=avg"
+        .parse()
+        .expect("pool");
+    p.extend(
+        firmware::compile(&cfg, &pool, 1)
+            .expect("pool program")
+            .program,
+    );
     p
 }
 
@@ -129,7 +139,12 @@ pub fn seeds(name: &str) -> Vec<(String, Vec<u8>)> {
                 .iter()
                 .map(|p| {
                     let c = AccelConfig::preset(p).expect("preset");
-                    s(p, runtime::configs::render(&c, f).expect("render").into_bytes())
+                    s(
+                        p,
+                        runtime::configs::render(&c, f)
+                            .expect("render")
+                            .into_bytes(),
+                    )
                 })
                 .collect()
         }
@@ -148,7 +163,10 @@ pub fn seeds(name: &str) -> Vec<(String, Vec<u8>)> {
             .iter()
             .map(|m| s(m, file(&format!("onnx/tests/data/{m}.onnx"))))
             .collect(),
-        "npy" => vec![s("x4d.npy", npy_f32(&[2, 3, 2, 2])), s("x2d.npy", npy_f32(&[3, 5]))],
+        "npy" => vec![
+            s("x4d.npy", npy_f32(&[2, 3, 2, 2])),
+            s("x2d.npy", npy_f32(&[3, 5])),
+        ],
         "npy_labels" => vec![s("labels.npy", npy_labels())],
         "idx" => vec![
             s("images", [&[0u8][..], &idx_images(2)].concat()),

@@ -52,7 +52,11 @@ fn mutate(rng: &mut ChaCha8Rng, seed: &[u8]) -> Vec<u8> {
                 // a large little- or big-endian number over 4 bytes
                 let i = rng.gen_range(0..n - 3);
                 let x: u32 = [u32::MAX, 1 << 31, 1 << 24, 0x7fff_ffff, 65535][rng.gen_range(0..5)];
-                let b = if rng.gen() { x.to_le_bytes() } else { x.to_be_bytes() };
+                let b = if rng.gen() {
+                    x.to_le_bytes()
+                } else {
+                    x.to_be_bytes()
+                };
                 v[i..i + 4].copy_from_slice(&b);
             }
             _ => {}
@@ -97,7 +101,9 @@ fn every_target_survives_its_corpus_and_mutations() {
     for (name, t) in fuzz_targets::TARGETS {
         let mut corpus = fuzz_targets::seeds::seeds(name);
         assert!(!corpus.is_empty(), "{name} has no seeds");
-        let reg = Path::new(env!("CARGO_MANIFEST_DIR")).join("regressions").join(name);
+        let reg = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("regressions")
+            .join(name);
         if let Ok(rd) = std::fs::read_dir(&reg) {
             for e in rd.flatten() {
                 let b = std::fs::read(e.path()).unwrap();
@@ -135,11 +141,18 @@ fn the_allocation_guard_aborts_over_one_gib() {
     }
     let exe = std::env::current_exe().unwrap();
     let out = std::process::Command::new(exe)
-        .args(["--exact", "the_allocation_guard_aborts_over_one_gib", "--test-threads=1"])
+        .args([
+            "--exact",
+            "the_allocation_guard_aborts_over_one_gib",
+            "--test-threads=1",
+        ])
         .env("FUZZ_GUARD_CHILD", "1")
         .output()
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("fuzz: allocation of 1073741825 bytes"), "{err}");
+    assert!(
+        err.contains("fuzz: allocation of 1073741825 bytes"),
+        "{err}"
+    );
 }

@@ -84,6 +84,7 @@ impl OutDir {
                     parent.display()
                 ))
             })?;
+        atomic::track(tmp.path());
         Ok(OutDir {
             dest: dest.to_path_buf(),
             tmp: Some(tmp),
@@ -101,12 +102,26 @@ impl OutDir {
 
     /// Write file `name` (atomically) into the temporary directory.
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), ReportError> {
-        Ok(atomic::write(&self.tmp_path().join(name), bytes)?)
+        // errors name the file's final place, not the temporary directory
+        atomic::write(&self.tmp_path().join(name), bytes).map_err(|e| {
+            ReportError::from(atomic::AtomicWriteError {
+                path: self.dest.join(name),
+                reason: e.reason,
+            })
+        })
     }
 
-    /// Rename the temporary directory into place.
+    /// Rename the temporary directory into place (not interrupted half way:
+    /// [`atomic::uninterruptible`]).
     pub fn commit(mut self) -> Result<PathBuf, ReportError> {
         let tmp = self.tmp.take().expect("not committed");
+        let tracked = tmp.path().to_path_buf();
+        let r = atomic::uninterruptible(|| self.commit_dir(tmp));
+        atomic::untrack(&tracked);
+        r
+    }
+
+    fn commit_dir(&self, tmp: tempfile::TempDir) -> Result<PathBuf, ReportError> {
         let err = |reason: String| ReportError::OutDir {
             path: self.dest.clone(),
             reason,
@@ -138,6 +153,15 @@ impl OutDir {
             let _ = std::fs::remove_dir_all(a);
         }
         Ok(self.dest.clone())
+    }
+}
+
+impl Drop for OutDir {
+    fn drop(&mut self) {
+        // not committed: the temporary directory goes with `tmp`
+        if let Some(t) = &self.tmp {
+            atomic::untrack(t.path());
+        }
     }
 }
 

@@ -130,7 +130,11 @@ fn check_size(bytes: &[u8], path: &str, word: u64) -> Result<(), NpyError> {
         return Ok(());
     }
     let mut n: u128 = 1;
-    for d in rest[o + 1..c].split(',').map(str::trim).filter(|d| !d.is_empty()) {
+    for d in rest[o + 1..c]
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
         let Ok(d) = d.parse::<u128>() else {
             return Ok(());
         };
