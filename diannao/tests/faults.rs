@@ -276,3 +276,64 @@ fn an_interrupted_compare_leaves_no_partial_report() {
         2,
     );
 }
+
+/// A working set over the memory budget is refused at once, naming the
+/// layer, the estimate and the budget; nothing runs.
+#[test]
+fn runs_over_the_memory_budget_are_refused_before_they_start() {
+    let t0 = Instant::now();
+    let o = exe()
+        .args([
+            "simulate", "--preset", "diannao", "--model", "alexnet", "--batch", "4000000",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("layer `conv1` at batch 4000000 needs an estimated")
+            && err.contains("MemAvailable"),
+        "{err}"
+    );
+    assert!(t0.elapsed() < Duration::from_secs(30));
+    for args in [
+        &["simulate", "--preset", "diannao", "--model", "lenet5"][..],
+        &["verify", "--preset", "tiny", "--model", "lenet5"][..],
+        &[
+            "run",
+            "--preset",
+            "diannao",
+            "--model",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../onnx/tests/data/resblock.onnx"
+            ),
+            "--input",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../onnx/tests/data/resblock.input.npy"
+            ),
+        ][..],
+    ] {
+        let o = exe()
+            .args(args)
+            .env(runtime::budget::BUDGET_ENV, "64K")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            err.contains("over the memory budget of 0.1 MiB (DIANNAO_MEMORY_BUDGET)"),
+            "{err}"
+        );
+        assert!(o.stdout.is_empty(), "{args:?} printed a report");
+    }
+    let o = exe()
+        .args(["simulate", "--preset", "tiny", "--model", "lenet5"])
+        .env(runtime::budget::BUDGET_ENV, "lots")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("DIANNAO_MEMORY_BUDGET=\"lots\""));
+}

@@ -99,6 +99,7 @@ pub fn command(opts: &BoardOptions, out: &mut dyn Write) -> Result<Vec<LayerRun>
         ..opts.clone()
     };
     let work = Workload::resolve(opts.model.as_deref(), opts.layer.as_deref())?;
+    work.check_budget(&cfg, opts.batch)?;
     match &opts.target {
         Target::Sim { timing_seed } => {
             let bus = SimBus::new(

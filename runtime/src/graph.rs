@@ -317,6 +317,10 @@ pub fn run_graph_with(
     let backend = opts.backend;
     run::check_batch(batch)?;
     check(net)?;
+    crate::budget::Budget::from_env()?.check(
+        || format!("the graph `{}` at batch {batch}", net.model.name),
+        crate::budget::graph_bytes(cfg, &net.model, batch),
+    )?;
     let (c, h, w) = net.model.input;
     let per_image = c as usize * h as usize * w as usize;
     if input.len() != per_image * batch as usize {

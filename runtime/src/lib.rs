@@ -25,6 +25,7 @@
 pub mod assembly;
 pub mod atomic;
 pub mod board;
+pub mod budget;
 pub mod configs;
 pub mod device;
 pub mod dram_plan;

@@ -47,6 +47,18 @@ pub enum RunError {
     /// A `.npy` tensor cannot be read or written.
     #[error(transparent)]
     Npy(#[from] crate::npy::NpyError),
+    /// The run's working set exceeds the memory budget ([`crate::budget`]).
+    #[error("{what} needs an estimated {} of memory, over the memory budget of {} ({origin})", crate::budget::mib(*need), crate::budget::mib(*budget))]
+    Budget {
+        /// What was refused (layer, batch).
+        what: String,
+        /// Estimated peak bytes.
+        need: u64,
+        /// Budget bytes.
+        budget: u64,
+        /// Where the budget comes from (`MemAvailable in /proc/meminfo`, the variable).
+        origin: String,
+    },
     /// A model graph cannot run on data (names the layer, or `input`).
     #[error("layer `{layer}`: {reason}")]
     Graph {
@@ -176,6 +188,19 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// Refuse the workload at `batch` if a layer's estimated working set
+    /// exceeds the process's memory budget ([`crate::budget`]), before
+    /// anything is compiled or allocated.
+    pub fn check_budget(&self, cfg: &AccelConfig, batch: u32) -> Result<(), RunError> {
+        let budget = crate::budget::Budget::from_env()?;
+        crate::budget::check_layers(
+            cfg,
+            self.layers.iter().map(|(n, l)| (n.as_str(), l)),
+            batch,
+            &budget,
+        )
+    }
+
     /// Resolve `--model M` (built-in name or file) or `--layer SPEC`.
     pub fn resolve(model: Option<&str>, layer: Option<&str>) -> Result<Self, RunError> {
         match (model, layer) {

@@ -229,6 +229,7 @@ pub fn simulate(args: &SimulateOptions) -> Result<SimReport, RunError> {
     let table = run::energy_table(&args.energy)?;
     run::check_batch(args.batch)?;
     let work = Workload::resolve(args.model.as_deref(), args.layer.as_deref())?;
+    work.check_budget(&cfg, args.batch)?;
     if args.vcd.is_some() && work.is_model {
         return Err(RunError::VcdModel);
     }

@@ -73,6 +73,7 @@ pub fn command(args: &VerifyOptions, out: &mut dyn Write) -> Result<(), RunError
     let cfg = crate::configs::resolve(&args.preset).map_err(|e| RunError::Config(e.to_string()))?;
     run::check_batch(args.batch)?;
     let work = Workload::resolve(args.model.as_deref(), args.layer.as_deref())?;
+    work.check_budget(&cfg, args.batch)?;
     for b in &args.backends {
         if !backends::verify::BACKENDS.contains(&b.as_str()) {
             return Err(RunError::Backends(format!(
