@@ -715,7 +715,7 @@ impl Instruction {
         let v = self.field_values();
         let mut w = [0u64; fields::INSTR_WORDS];
         for (i, d) in FIELDS.iter().enumerate() {
-            fields::put(&mut w, fields::lsb_at(i), d.width, v[i]);
+            fields::put(&mut w, fields::LSBS[i], d.width, v[i]);
         }
         Ok(w)
     }
@@ -724,7 +724,7 @@ impl Instruction {
     pub fn decode(w: &fields::Word) -> Result<Self, DecodeError> {
         let mut v = [0u64; NUM_FIELDS];
         for (i, d) in FIELDS.iter().enumerate() {
-            v[i] = fields::get(w, fields::lsb_at(i), d.width);
+            v[i] = fields::get(w, fields::LSBS[i], d.width);
         }
         let used = fields::USED_BITS;
         if fields::get(w, used, fields::INSTR_BITS - used) != 0 {
