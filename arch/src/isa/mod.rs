@@ -475,10 +475,12 @@ fn fname(f: F) -> String {
 }
 
 fn code<T: Copy>(all: &[T], f: F, v: u64) -> Result<T, DecodeError> {
-    all.get(v as usize).copied().ok_or(DecodeError::BadCode {
-        field: fname(f),
-        value: v,
-    })
+    all.get(v as usize)
+        .copied()
+        .ok_or_else(|| DecodeError::BadCode {
+            field: fname(f),
+            value: v,
+        })
 }
 
 fn index_of<T: PartialEq>(all: &[T], x: &T) -> u64 {
