@@ -113,34 +113,128 @@ impl Dram {
         Ok(())
     }
 
+    /// Read `n` little-endian words of `W` bytes at byte `addr`, handing
+    /// word `i` to `f(i, bytes)`. No allocation when the range lies in one
+    /// page (every row the DMAs transfer, unless it crosses a page boundary).
+    #[inline]
+    fn read_words<const W: usize>(
+        &self,
+        addr: u64,
+        n: usize,
+        mut f: impl FnMut(usize, [u8; W]),
+    ) -> Result<(), SimError> {
+        let len = n * W;
+        self.check(addr, len)?;
+        let (page, off) = (addr / PAGE_BYTES, (addr % PAGE_BYTES) as usize);
+        if off + len <= PAGE_BYTES as usize {
+            match self.pages.get(&page) {
+                Some(p) => {
+                    for (i, c) in p[off..off + len].chunks_exact(W).enumerate() {
+                        f(i, c.try_into().expect("W bytes"));
+                    }
+                }
+                None => (0..n).for_each(|i| f(i, [0; W])),
+            }
+        } else {
+            let mut b = vec![0u8; len];
+            self.read(addr, &mut b)?;
+            for (i, c) in b.chunks_exact(W).enumerate() {
+                f(i, c.try_into().expect("W bytes"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Write `n` little-endian words of `W` bytes at byte `addr`, word `i`
+    /// being `f(i)`. Allocates the same pages as [`Dram::write`]; no other
+    /// allocation when the range lies in one page.
+    #[inline]
+    fn write_words<const W: usize>(
+        &mut self,
+        addr: u64,
+        n: usize,
+        mut f: impl FnMut(usize) -> [u8; W],
+    ) -> Result<(), SimError> {
+        let len = n * W;
+        self.check(addr, len)?;
+        if len == 0 {
+            return Ok(());
+        }
+        let (page, off) = (addr / PAGE_BYTES, (addr % PAGE_BYTES) as usize);
+        if off + len <= PAGE_BYTES as usize {
+            let p = self
+                .pages
+                .entry(page)
+                .or_insert_with(|| vec![0u8; PAGE_BYTES as usize].into_boxed_slice());
+            for (i, c) in p[off..off + len].chunks_exact_mut(W).enumerate() {
+                c.copy_from_slice(&f(i));
+            }
+            Ok(())
+        } else {
+            let b: Vec<u8> = (0..n).flat_map(f).collect();
+            self.write(addr, &b)
+        }
+    }
+
     /// Read `n` little-endian 16-bit words at byte `addr`.
     pub fn read_i16s(&self, addr: u64, n: usize) -> Result<Vec<i16>, SimError> {
-        let mut b = vec![0u8; n * 2];
-        self.read(addr, &mut b)?;
-        Ok(b.chunks_exact(2)
-            .map(|c| i16::from_le_bytes([c[0], c[1]]))
-            .collect())
+        let mut v = vec![0i16; n];
+        self.read_i16s_into(addr, &mut v)?;
+        Ok(v)
+    }
+
+    /// Read `dst.len()` little-endian 16-bit words at byte `addr` into `dst`.
+    #[inline]
+    pub fn read_i16s_into(&self, addr: u64, dst: &mut [i16]) -> Result<(), SimError> {
+        self.read_words(addr, dst.len(), |i, b| dst[i] = i16::from_le_bytes(b))
+    }
+
+    /// Read `n` little-endian 16-bit words at byte `addr`, handing word `i`
+    /// to `f(i, word)`.
+    #[inline]
+    pub fn read_i16s_with(
+        &self,
+        addr: u64,
+        n: usize,
+        mut f: impl FnMut(usize, i16),
+    ) -> Result<(), SimError> {
+        self.read_words(addr, n, |i, b| f(i, i16::from_le_bytes(b)))
     }
 
     /// Write little-endian 16-bit words at byte `addr`.
+    #[inline]
     pub fn write_i16s(&mut self, addr: u64, v: &[i16]) -> Result<(), SimError> {
-        let b: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
-        self.write(addr, &b)
+        self.write_i16s_with(addr, v.len(), |i| v[i])
+    }
+
+    /// Write `n` little-endian 16-bit words at byte `addr`, word `i` being `f(i)`.
+    #[inline]
+    pub fn write_i16s_with(
+        &mut self,
+        addr: u64,
+        n: usize,
+        mut f: impl FnMut(usize) -> i16,
+    ) -> Result<(), SimError> {
+        self.write_words(addr, n, |i| f(i).to_le_bytes())
     }
 
     /// Read `n` little-endian 32-bit words at byte `addr`.
     pub fn read_i32s(&self, addr: u64, n: usize) -> Result<Vec<i32>, SimError> {
-        let mut b = vec![0u8; n * 4];
-        self.read(addr, &mut b)?;
-        Ok(b.chunks_exact(4)
-            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
+        let mut v = vec![0i32; n];
+        self.read_i32s_into(addr, &mut v)?;
+        Ok(v)
+    }
+
+    /// Read `dst.len()` little-endian 32-bit words at byte `addr` into `dst`.
+    #[inline]
+    pub fn read_i32s_into(&self, addr: u64, dst: &mut [i32]) -> Result<(), SimError> {
+        self.read_words(addr, dst.len(), |i, b| dst[i] = i32::from_le_bytes(b))
     }
 
     /// Write little-endian 32-bit words at byte `addr`.
+    #[inline]
     pub fn write_i32s(&mut self, addr: u64, v: &[i32]) -> Result<(), SimError> {
-        let b: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
-        self.write(addr, &b)
+        self.write_words(addr, v.len(), |i| v[i].to_le_bytes())
     }
 
     /// The lowest byte address at which the two memories differ (an
@@ -191,5 +285,50 @@ mod tests {
         let e = Dram::new(1 << 32);
         assert_eq!(d.first_difference(&e), Some(PAGE_BYTES - 6));
         assert_eq!(d.first_difference(&d.clone()), None);
+    }
+
+    /// The word paths (one page, and across a page boundary at an even and
+    /// an odd address) equal the byte path, and allocate the same pages.
+    #[test]
+    fn word_paths_equal_byte_path() {
+        for base in [
+            0u64,
+            100,
+            PAGE_BYTES - 8,
+            PAGE_BYTES - 7,
+            3 * PAGE_BYTES - 2,
+        ] {
+            let v16: Vec<i16> = (0..9).map(|i| (i * 7919 - 30000) as i16).collect();
+            let v32: Vec<i32> = (0..5).map(|i| i * -123_456_789 + 17).collect();
+            let mut a = Dram::new(1 << 24);
+            let mut b = Dram::new(1 << 24);
+            a.write_i16s(base, &v16).unwrap();
+            let bytes: Vec<u8> = v16.iter().flat_map(|x| x.to_le_bytes()).collect();
+            b.write(base, &bytes).unwrap();
+            assert_eq!(a, b, "i16 write at {base}");
+            assert_eq!(a.read_i16s(base, 9).unwrap(), v16);
+            let mut w = vec![0i16; 9];
+            a.read_i16s_with(base, 9, |i, x| w[i] = x).unwrap();
+            assert_eq!(w, v16);
+            let at = base + 4 * PAGE_BYTES;
+            a.write_i32s(at, &v32).unwrap();
+            let bytes: Vec<u8> = v32.iter().flat_map(|x| x.to_le_bytes()).collect();
+            b.write(at, &bytes).unwrap();
+            assert_eq!(a, b, "i32 write at {at}");
+            let mut r = vec![0i32; 5];
+            a.read_i32s_into(at, &mut r).unwrap();
+            assert_eq!(r, v32);
+            // unallocated memory reads as zero and is not allocated
+            let mut z = vec![1i16; 4];
+            a.read_i16s_into(base + 9 * PAGE_BYTES, &mut z).unwrap();
+            assert_eq!(z, vec![0; 4]);
+            assert_eq!(a.pages().count(), b.pages().count());
+            // empty writes allocate nothing; out-of-range fails
+            let n = a.pages().count();
+            a.write_i16s(10 * PAGE_BYTES, &[]).unwrap();
+            assert_eq!(a.pages().count(), n);
+            assert!(a.write_i16s((1 << 24) - 2, &[1, 2]).is_err());
+            assert!(a.read_i32s_into((1 << 24) - 2, &mut r).is_err());
+        }
     }
 }

@@ -161,6 +161,17 @@ pub const fn lsb_at(idx: usize) -> u32 {
     s
 }
 
+/// Least-significant bit of every field, by table index (`lsb_at`, computed once).
+pub const LSBS: [u32; NUM_FIELDS] = {
+    let mut a = [0u32; NUM_FIELDS];
+    let mut i = 0;
+    while i < NUM_FIELDS {
+        a[i] = lsb_at(i);
+        i += 1;
+    }
+    a
+};
+
 /// Least-significant bit of field `f`.
 pub const fn lsb(f: F) -> u32 {
     lsb_at(f as usize)
@@ -192,12 +203,69 @@ pub fn put(w: &mut Word, lsb: u32, width: u32, v: u64) {
     }
 }
 
-/// Read bits `[lsb, lsb + width)` of `w`.
+/// Read bits `[lsb, lsb + width)` of `w` (`width <= 64`): at most two
+/// 64-bit words shifted and masked.
+#[inline]
 pub fn get(w: &Word, lsb: u32, width: u32) -> u64 {
+    debug_assert!(width <= 64);
+    if width == 0 {
+        return 0;
+    }
+    let (i, s) = ((lsb / 64) as usize, lsb % 64);
+    let mut v = w[i] >> s;
+    if s != 0 && s + width > 64 {
+        v |= w[i + 1] << (64 - s);
+    }
+    if width < 64 {
+        v &= (1u64 << width) - 1;
+    }
+    v
+}
+
+/// [`get`] bit by bit (the reference it is tested against).
+#[cfg(test)]
+fn get_bitwise(w: &Word, lsb: u32, width: u32) -> u64 {
     let mut v = 0;
     for b in 0..width {
         let pos = lsb + b;
         v |= ((w[(pos / 64) as usize] >> (pos % 64)) & 1) << b;
     }
     v
+}
+
+#[cfg(test)]
+mod get_tests {
+    use super::*;
+
+    /// The word-wise `get` equals the bit-by-bit one for every in-range
+    /// (lsb, width), on random and all-ones words; `LSBS` equals `lsb_at`.
+    #[test]
+    fn get_equals_bitwise() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut words = vec![[u64::MAX; INSTR_WORDS], [0; INSTR_WORDS]];
+        for _ in 0..8 {
+            let mut w = [0u64; INSTR_WORDS];
+            for e in w.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *e = x;
+            }
+            words.push(w);
+        }
+        for w in &words {
+            for lsb in 0..INSTR_BITS {
+                for width in 0..=64.min(INSTR_BITS - lsb) {
+                    assert_eq!(
+                        get(w, lsb, width),
+                        get_bitwise(w, lsb, width),
+                        "{lsb} {width}"
+                    );
+                }
+            }
+        }
+        for (i, l) in LSBS.iter().enumerate() {
+            assert_eq!(*l, lsb_at(i));
+        }
+    }
 }

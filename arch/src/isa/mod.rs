@@ -475,10 +475,12 @@ fn fname(f: F) -> String {
 }
 
 fn code<T: Copy>(all: &[T], f: F, v: u64) -> Result<T, DecodeError> {
-    all.get(v as usize).copied().ok_or(DecodeError::BadCode {
-        field: fname(f),
-        value: v,
-    })
+    all.get(v as usize)
+        .copied()
+        .ok_or_else(|| DecodeError::BadCode {
+            field: fname(f),
+            value: v,
+        })
 }
 
 fn index_of<T: PartialEq>(all: &[T], x: &T) -> u64 {
@@ -715,7 +717,7 @@ impl Instruction {
         let v = self.field_values();
         let mut w = [0u64; fields::INSTR_WORDS];
         for (i, d) in FIELDS.iter().enumerate() {
-            fields::put(&mut w, fields::lsb_at(i), d.width, v[i]);
+            fields::put(&mut w, fields::LSBS[i], d.width, v[i]);
         }
         Ok(w)
     }
@@ -724,7 +726,7 @@ impl Instruction {
     pub fn decode(w: &fields::Word) -> Result<Self, DecodeError> {
         let mut v = [0u64; NUM_FIELDS];
         for (i, d) in FIELDS.iter().enumerate() {
-            v[i] = fields::get(w, fields::lsb_at(i), d.width);
+            v[i] = fields::get(w, fields::LSBS[i], d.width);
         }
         let used = fields::USED_BITS;
         if fields::get(w, used, fields::INSTR_BITS - used) != 0 {

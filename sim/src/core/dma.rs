@@ -175,31 +175,26 @@ impl Dma {
             Transfer::Load { op, row, addr } => match (self.buf, op) {
                 (Buffer::Nbin, _) => {
                     // isa: nbin.load
-                    let v = dram.read_i16s(addr, tn)?;
-                    bufs.nbin_row_mut(row).copy_from_slice(&v);
+                    dram.read_i16s_into(addr, bufs.nbin_row_mut(row))?;
                     cnt.add(Event::NbinWrites, 1);
                     cnt.add(Event::DramReadBytes, 2 * tn as u64);
                 }
                 (Buffer::Sb, _) => {
                     // isa: sb.load
-                    let v = dram.read_i16s(addr, tn * tn)?;
-                    bufs.sb_row_mut(row).copy_from_slice(&v);
+                    dram.read_i16s_into(addr, bufs.sb_row_mut(row))?;
                     cnt.add(Event::SbWrites, 1);
                     cnt.add(Event::DramReadBytes, 2 * (tn * tn) as u64);
                 }
                 (Buffer::Nbout, DmaOp::LoadWiden) => {
                     // isa: nbout.loadw
-                    let v = dram.read_i16s(addr, tn)?;
-                    for (e, x) in bufs.nbout_row_mut(row).iter_mut().zip(v) {
-                        *e = widen(x, frac);
-                    }
+                    let dst = bufs.nbout_row_mut(row);
+                    dram.read_i16s_with(addr, tn, |i, x| dst[i] = widen(x, frac))?;
                     cnt.add(Event::NboutWrites, 1);
                     cnt.add(Event::DramReadBytes, 2 * tn as u64);
                 }
                 (Buffer::Nbout, _) => {
                     // isa: nbout.load
-                    let v = dram.read_i32s(addr, tn)?;
-                    bufs.nbout_row_mut(row).copy_from_slice(&v);
+                    dram.read_i32s_into(addr, bufs.nbout_row_mut(row))?;
                     cnt.add(Event::NboutWrites, 1);
                     cnt.add(Event::DramReadBytes, 4 * tn as u64);
                 }
@@ -214,8 +209,7 @@ impl Dma {
             } => {
                 if n {
                     // isa: nbout.storen
-                    let v: Vec<i16> = data.iter().map(|x| narrow(*x)).collect();
-                    dram.write_i16s(addr, &v)?;
+                    dram.write_i16s_with(addr, tn, |i| narrow(data[i]))?;
                     cnt.add(Event::DramWriteBytes, 2 * tn as u64);
                 } else {
                     // isa: nbout.store
