@@ -192,9 +192,9 @@ pub fn parse_labels(bytes: &[u8], path: &str) -> Result<Vec<usize>, NpyError> {
         path: p.clone(),
         reason,
     };
-    let vals: Vec<f64> = match ArrayD::<i64>::read_npy(&bytes[..]) {
+    let vals: Vec<f64> = match ArrayD::<i64>::read_npy(bytes) {
         Ok(a) => a.iter().map(|&v| v as f64).collect(),
-        Err(ReadNpyError::WrongDescriptor(_)) => match ArrayD::<f32>::read_npy(&bytes[..]) {
+        Err(ReadNpyError::WrongDescriptor(_)) => match ArrayD::<f32>::read_npy(bytes) {
             Ok(a) => a.iter().map(|&v| v as f64).collect(),
             Err(e) => {
                 return Err(NpyError::Dtype {

@@ -85,32 +85,7 @@ no = 5
 "#;
 
 fn network() -> Network {
-    let model = Model::parse(GRAPH, "graph.toml").unwrap();
-    let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let mut params = Params::new();
-    for l in &model.layers {
-        let nw = l.spec.weight_len() as usize;
-        if nw == 0 {
-            continue;
-        }
-        let fan = nw / l.spec.output_shape().0 as usize;
-        let a = (3.0 / fan as f64).sqrt() as f32;
-        params.insert(
-            l.name.clone(),
-            LayerParams {
-                weights: (0..nw).map(|_| rng.gen_range(-a..a)).collect(),
-                bias: (0..l.spec.bias_len())
-                    .map(|_| rng.gen_range(-0.2..0.2))
-                    .collect(),
-            },
-        );
-    }
-    Network {
-        model,
-        params,
-        softmax: false,
-        ignored: Vec::new(),
-    }
+    seeded(Model::parse(GRAPH, "graph.toml").unwrap(), 7)
 }
 
 #[test]

@@ -77,15 +77,11 @@ fn detect() -> MacPath {
 pub fn mac_rows_avx2(acc: &mut [i32], w: &[i16], x: &[i16]) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        let t = acc.len();
-        if !matches!(t, 8 | 16 | 32 | 64) || !avx2_available() {
+        let Some((t, m)) = avx2_shape(acc, w, x) else {
             return false;
-        }
-        assert_eq!(x.len() % t, 0, "x holds whole NBin rows");
-        let m = x.len() / t;
-        assert_eq!(w.len(), m * t * t, "w holds one SB row per NBin row");
-        // SAFETY: AVX2 is available (checked above); the slices have the
-        // lengths the kernels index (checked above).
+        };
+        // SAFETY: AVX2 is available and the slices have the lengths the
+        // kernels index (both checked by `avx2_shape`).
         unsafe {
             match t {
                 8 => x86::rows8(acc, w, x, m),
@@ -113,14 +109,11 @@ pub fn mac_rows_avx2(acc: &mut [i32], w: &[i16], x: &[i16]) -> bool {
 pub fn mac_cols_avx2(acc: &mut [i32], w: &[i16], x: &[i16]) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        let t = acc.len();
-        if !matches!(t, 8 | 16 | 32 | 64) || !avx2_available() {
+        let Some((t, m)) = avx2_shape(acc, w, x) else {
             return false;
-        }
-        assert_eq!(x.len() % t, 0, "x holds whole NBin rows");
-        let m = x.len() / t;
-        assert_eq!(w.len(), m * t * t, "w holds one SB row per NBin row");
-        // SAFETY: as in `mac_rows_avx2`.
+        };
+        // SAFETY: AVX2 is available and the slices have the lengths the
+        // kernels index (both checked by `avx2_shape`).
         unsafe {
             match t {
                 8 => x86::cols8(acc, w, x, m),
@@ -136,6 +129,23 @@ pub fn mac_cols_avx2(acc: &mut [i32], w: &[i16], x: &[i16]) -> bool {
         let _ = (acc, w, x);
         false
     }
+}
+
+/// `(Tn, issues)` if the AVX2 kernels take this call (the CPU has AVX2,
+/// Tn is 8, 16, 32 or 64), else `None`.
+///
+/// # Panics
+/// If `x.len()` is not a multiple of Tn or `w.len() != issues*Tn*Tn`.
+#[cfg(target_arch = "x86_64")]
+fn avx2_shape(acc: &[i32], w: &[i16], x: &[i16]) -> Option<(usize, usize)> {
+    let t = acc.len();
+    if !matches!(t, 8 | 16 | 32 | 64) || !avx2_available() {
+        return None;
+    }
+    assert_eq!(x.len() % t, 0, "x holds whole NBin rows");
+    let m = x.len() / t;
+    assert_eq!(w.len(), m * t * t, "w holds one SB row per NBin row");
+    Some((t, m))
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -316,22 +316,37 @@ impl RunningOp {
             let rl = self.cursor.rows(&s, self.steps);
             debug_assert_eq!(rl, issue_rows(&s, self.steps, jl));
             if rl.last {
-                let mode = OutputMode::of(&s);
-                let (data, sats) = nfu.output(&mode, st);
-                if mode.activate {
-                    cnt.add(Event::Nfu3Ops, st.tn as u64);
-                    cnt.add(Event::Saturations, sats as u64);
-                }
-                out.push_back(PendingOut {
-                    cycle: self.first_issue + jl + self.latency,
-                    row: rl.nbout,
-                    data,
-                });
+                self.emit(jl, rl.nbout, nfu, st, cnt, out);
             }
             self.cursor.step(&s, self.steps);
             self.issued += m;
         }
         (self.issued - start, 0, nbout_reads)
+    }
+
+    /// Issue `j` completed an output (NBout row `row`): NFU-3 converts it
+    /// and its write is due `latency` cycles after the issue.
+    #[inline(always)]
+    fn emit(
+        &self,
+        j: u64,
+        row: usize,
+        nfu: &mut Nfu,
+        st: &mut NfuState,
+        cnt: &mut Counters,
+        out: &mut VecDeque<PendingOut>,
+    ) {
+        let mode = OutputMode::of(&self.slot);
+        let (data, sats) = nfu.output(&mode, st);
+        if mode.activate {
+            cnt.add(Event::Nfu3Ops, st.tn as u64);
+            cnt.add(Event::Saturations, sats as u64);
+        }
+        out.push_back(PendingOut {
+            cycle: self.first_issue + j + self.latency,
+            row,
+            data,
+        });
     }
 
     /// Evaluate issues up to (excluding) index `last`, applying `exec` (one
@@ -367,17 +382,7 @@ impl RunningOp {
             exec(nfu, &r);
             odd_steps += r.step & 1;
             if r.last {
-                let mode = OutputMode::of(&s);
-                let (data, sats) = nfu.output(&mode, st);
-                if mode.activate {
-                    cnt.add(Event::Nfu3Ops, st.tn as u64);
-                    cnt.add(Event::Saturations, sats as u64);
-                }
-                out.push_back(PendingOut {
-                    cycle: self.first_issue + j + self.latency,
-                    row: r.nbout,
-                    data,
-                });
+                self.emit(j, r.nbout, nfu, st, cnt, out);
             }
             self.cursor.step(&s, self.steps);
             self.issued += 1;
