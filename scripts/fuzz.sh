@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of every parser with cargo-afl (docs/reliability.md).
 #
-#   bash scripts/fuzz.sh [TARGET|all] [SECONDS]     (default: all, 60 s each)
+#   bash scripts/fuzz.sh [TARGET[,TARGET...]|all] [SECONDS]   (default: all, 60 s each)
+#   FUZZ_EXECS=N bash scripts/fuzz.sh [TARGET|all]  (N executions each, no time limit)
 #
 # Installs cargo-afl (crates.io) and builds AFL++ on first use, writes each
 # target's seeds (fuzz-seeds), runs `cargo afl fuzz` for SECONDS per target
@@ -29,16 +30,21 @@ if ! msg=$(cargo afl config --build 2>&1); then
 fi
 
 cargo build --release -q -p fuzz-targets --bin fuzz-seeds
-cargo afl build --release -q -p fuzz-targets --features afl --bin fuzz-afl
-exe=target/release/fuzz-afl
+# instrumented build in its own target directory, so it never invalidates
+# the ordinary build's artefacts
+afl_target="${FUZZ_TARGET_DIR:-target/afl}"
+CARGO_TARGET_DIR="$afl_target" cargo afl build --release -q -p fuzz-targets --features afl --bin fuzz-afl
+exe="$afl_target/release/fuzz-afl"
 rm -rf "$out/seeds"
 target/release/fuzz-seeds "$out/seeds"
 
 if [ "$which" = all ]; then
     targets=$(ls "$out/seeds")
 else
-    [ -d "$out/seeds/$which" ] || { echo "fuzz.sh: no target \`$which\` (have: $(ls "$out/seeds" | tr '\n' ' '))" >&2; exit 2; }
-    targets="$which"
+    targets=$(echo "$which" | tr ',' ' ')
+    for t in $targets; do
+        [ -d "$out/seeds/$t" ] || { echo "fuzz.sh: no target \`$t\` (have: $(ls "$out/seeds" | tr '\n' ' '))" >&2; exit 2; }
+    done
 fi
 
 export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_QUIET=1
@@ -49,7 +55,8 @@ for t in $targets; do
     if [ -d "fuzz/regressions/$t" ]; then cp fuzz/regressions/"$t"/* "$in"/ 2>/dev/null || true; fi
     rm -rf "$out/run/$t"
     mkdir -p "$out/run"
-    cargo afl fuzz -V "$secs" -t 1000 -m none -i "$in" -o "$out/run/$t" -- "$exe" "$t" \
+    if [ -n "${FUZZ_EXECS:-}" ]; then stop=(-E "$FUZZ_EXECS"); else stop=(-V "$secs"); fi
+    cargo afl fuzz "${stop[@]}" -t 1000 -m none -i "$in" -o "$out/run/$t" -- "$exe" "$t" \
         >"$out/run/$t.log" 2>&1 || true
     stats="$out/run/$t/default/fuzzer_stats"
     if [ ! -f "$stats" ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the whole test suite: install the HDL tools it needs when they are
-# missing (Verilator, Icarus Verilog, Yosys, from Debian's packages), print
+# missing (Verilator, Icarus Verilog, Yosys, from Debian's packages; and
+# Debian's dataset-fashion-mnist), print
 # their versions, then run `cargo test --workspace` and exit with its status.
 # (Tests are built with opt-level 3: see [profile.test] in Cargo.toml.)
 set -euo pipefail
@@ -57,6 +58,19 @@ for t in "${TOOLS[@]}"; do
     fi
     echo "test.sh: $t: $v"
 done
+
+# Data: Fashion-MNIST (Zalando Research, MIT licence) from Debian's
+# dataset-fashion-mnist package, for the `train --dataset fashion-mnist` test
+fashion="${DIANNAO_FASHION_DATA:-/usr/share/datasets/fashion-mnist}"
+if [ ! -d "$fashion" ]; then
+    echo "test.sh: installing Fashion-MNIST (Debian package dataset-fashion-mnist, MIT licence)"
+    command -v apt-get >/dev/null 2>&1 || { echo "test.sh: cannot install dataset-fashion-mnist: apt-get not found; set DIANNAO_FASHION_DATA to a folder of its IDX files" >&2; exit 1; }
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y dataset-fashion-mnist \
+        || { as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y dataset-fashion-mnist; } \
+        || { echo "test.sh: apt-get install dataset-fashion-mnist failed" >&2; exit 1; }
+    [ -d "$fashion" ] || { echo "test.sh: $fashion is still missing after installing dataset-fashion-mnist" >&2; exit 1; }
+fi
+echo "test.sh: Fashion-MNIST: $fashion"
 
 # Python packages: onnxruntime (the independent ONNX runtime the `diannao run`
 # tests compare against, scripts/ort_run.py) and numpy

@@ -602,14 +602,15 @@ pub fn pool_backward(s: &PoolSpec, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f
         });
 }
 
-/// SGD with momentum (the seed paper's eq. 1-2): v = mu*v - alpha*dw; w += v.
-pub fn sgd_momentum(w: &mut [f32], v: &mut [f32], dw: &[f32], mu: f32, alpha: f32) {
+/// SGD with momentum (the seed paper's eq. 1-2) and L2 weight decay `wd`:
+/// v = mu*v - alpha*(dw + wd*w); w += v.
+pub fn sgd_momentum(w: &mut [f32], v: &mut [f32], dw: &[f32], mu: f32, alpha: f32, wd: f32) {
     w.par_chunks_mut(4096)
         .zip(v.par_chunks_mut(4096))
         .zip(dw.par_chunks(4096))
         .for_each(|((w, v), d)| {
             for ((w, v), d) in w.iter_mut().zip(v.iter_mut()).zip(d) {
-                *v = mu * *v - alpha * d;
+                *v = mu * *v - alpha * (d + wd * *w);
                 *w += *v;
             }
         });
@@ -966,7 +967,7 @@ mod tests {
     fn momentum_update() {
         let mut w = vec![1.0f32; 5];
         let mut v = vec![0.5f32; 5];
-        sgd_momentum(&mut w, &mut v, &[1.0; 5], 0.9, 0.1);
+        sgd_momentum(&mut w, &mut v, &[1.0; 5], 0.9, 0.1, 0.0);
         assert!((v[0] - 0.35).abs() < 1e-6 && (w[0] - 1.35).abs() < 1e-6);
     }
 }

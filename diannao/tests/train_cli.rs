@@ -8,6 +8,7 @@ fn diannao(args: &[&str]) -> (i32, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_diannao"))
         .args(args)
         .env_remove("DIANNAO_DATA")
+        .env_remove("DIANNAO_FASHION_DATA")
         .output()
         .expect("runs");
     (
@@ -157,6 +158,18 @@ fn train_bad_input_messages() {
         "alexnet",
     );
     one_line_error(&["train", "--backend", "gpu"], "gpu");
+    one_line_error(
+        &["train", "--backend", "cpu", "--weight-decay=-0.1"],
+        "--weight-decay must be in [0, 1)",
+    );
+    one_line_error(
+        &["train", "--backend", "cpu", "--schedule", "linear"],
+        "linear",
+    );
+    one_line_error(
+        &["train", "--backend", "cpu", "--dataset", "cifar10"],
+        "cifar10",
+    );
     one_line_error(&["train", "--backend", "cpu", "--resume"], "--out");
     let out = tempfile::tempdir().unwrap();
     one_line_error(
@@ -246,4 +259,73 @@ fn exported_network_reproduces_the_held_out_accuracy() {
     ]);
     assert_eq!(code, 1);
     assert!(stderr.contains("/nonexistent/dir"), "{stderr}");
+}
+
+/// `--dataset fashion-mnist` trains the padded 3x3 `fashion` net through the
+/// cycle-accurate simulator on Fashion-MNIST (Debian's dataset-fashion-mnist,
+/// which scripts/test.sh installs), with weight decay and the cosine
+/// schedule; a short run learns (chance is 10%).
+#[test]
+fn fashion_mnist_trains_on_the_simulator() {
+    let (code, stdout, stderr) = diannao(&[
+        "train",
+        "--backend",
+        "sim",
+        "--net",
+        "fashion",
+        "--dataset",
+        "fashion-mnist",
+        "--train-limit",
+        "384",
+        "--test-limit",
+        "128",
+        "--epochs",
+        "2",
+        "--schedule",
+        "cosine",
+        "--weight-decay",
+        "0.0005",
+        "--quiet",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
+    assert_eq!(v["net"], "fashion");
+    assert_eq!(v["dataset"], "fashion-mnist");
+    assert_eq!(v["backend"], "sim");
+    assert_eq!(v["train_examples"], 384);
+    let acc = v["final_test_acc"].as_f64().unwrap();
+    assert!(acc > 0.4, "held-out accuracy {acc}");
+    let lr: Vec<f64> = v["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["lr"].as_f64().unwrap())
+        .collect();
+    // cosine over 2 epochs: 0.03, then 0.03 * (1 + cos(pi/2)) / 2
+    assert_eq!(lr.len(), 2);
+    assert!(
+        (lr[0] - 0.03).abs() < 1e-6 && (lr[1] - 0.015).abs() < 1e-6,
+        "{lr:?}"
+    );
+    assert!(v["accelerator"]["energy_j"].as_f64().unwrap() > 0.0);
+}
+
+/// A Fashion-MNIST folder that does not exist is one line naming it and
+/// how to install the data set.
+#[test]
+fn missing_fashion_mnist_says_how_to_install_it() {
+    let o = Command::new(env!("CARGO_BIN_EXE_diannao"))
+        .args(["train", "--backend", "cpu", "--dataset", "fashion-mnist"])
+        .env("DIANNAO_FASHION_DATA", "/nonexistent/fashion")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("/nonexistent/fashion: data set not found")
+            && stderr.contains("dataset-fashion-mnist"),
+        "{stderr}"
+    );
 }

@@ -258,7 +258,7 @@ pub fn cpu_layer(
                         );
                     }
                 }
-                baseline::sgd_momentum(&mut w, &mut vel, &dw, 0.9, 0.01);
+                baseline::sgd_momentum(&mut w, &mut vel, &dw, 0.9, 0.01, 0.0);
             }
         }
         LayerSpec::Eltwise(e) => {
@@ -289,7 +289,7 @@ pub fn cpu_layer(
                 dw.iter_mut().for_each(|v| *v = 0.0);
                 activate_back(c.act, &y, &mut dy);
                 baseline::fc_backward(c, batch, &x, &w, &dy, &mut dx, &mut dw);
-                baseline::sgd_momentum(&mut w, &mut vel, &dw, 0.9, 0.01);
+                baseline::sgd_momentum(&mut w, &mut vel, &dw, 0.9, 0.01, 0.0);
             }
         }
         LayerSpec::Pool(p) => {

@@ -252,8 +252,22 @@ impl AccelEngine {
                     v.program.len() * arch::isa::fields::INSTR_BYTES,
                 )
                 .map_err(|e| run_err(step, be, e))?;
-                let mut c = Counters::new();
-                c.add(Event::Cycles, out.cycles);
+                // the hardware's own event counters (hdl/src/counters.rs):
+                // energy and saturations as the simulator reports them
+                let c = out.counters.ok_or_else(|| {
+                    run_err(step, be, "the Verilator backend returned no event counters")
+                })?;
+                if c.get(Event::Cycles) != out.cycles {
+                    return Err(run_err(
+                        step,
+                        be,
+                        format!(
+                            "cycle counter {} differs from the cycles to halt {}",
+                            c.get(Event::Cycles),
+                            out.cycles
+                        ),
+                    ));
+                }
                 c
             }
         };
@@ -475,10 +489,19 @@ impl AccelEngine {
                 hp.lr
             )));
         }
+        let s = (1u64 << self.opts.grad_scale_log2) as f64;
+        let decay = from_f64(hp.weight_decay as f64 * s, f);
+        if decay == 0 && hp.weight_decay != 0.0 {
+            return Err(EngineError::State(format!(
+                "weight decay {} times the gradient scale {s} is below the data format's resolution 2^-{f}",
+                hp.weight_decay
+            )));
+        }
         Ok(UpdateWords {
             mu: from_f64(hp.momentum as f64, f),
             lr,
             inv_s: 1i16 << (f - self.opts.grad_scale_log2),
+            decay,
         })
     }
 
@@ -494,6 +517,10 @@ impl AccelEngine {
         let (w, v, gr) = (cat(&p.w, &p.b), cat(&p.vw, &p.vb), cat(&g.0, &g.1));
         let step = format!("layer {i} update");
         let res = (|| {
+            let gr = match schedule::find(progs, Role::Decay) {
+                Some(_) => self.run_role(progs, Role::Decay, &step, &gr, Some(&w))?,
+                None => gr,
+            };
             let v2 = self.run_role(progs, Role::Velocity, &step, &v, Some(&gr))?;
             let w2 = self.run_role(progs, Role::Weights, &step, &w, Some(&v2))?;
             Ok::<_, EngineError>((w2, v2))
@@ -635,7 +662,7 @@ impl Engine for AccelEngine {
                         Vec::new()
                     };
                 }
-                TLayer::Conv { ni, no, k } => {
+                TLayer::Conv { ni, no, k, pad } => {
                     let ((_, h, w), (_, oh, ow)) = (shapes[i], shapes[i + 1]);
                     let dz = self.act_back(progs, &step, dy, &y)?;
                     let p = b * oh * ow;
@@ -647,18 +674,30 @@ impl Engine for AccelEngine {
                             dz_t[o * p + bb * oh * ow..][..oh * ow].copy_from_slice(src);
                         }
                     }
-                    // im2col rows [c, ky, kx][b, y, x]
+                    // im2col rows [c, ky, kx][b, y, x]; the zero padding's
+                    // taps stay 0
                     let kk = ni * k * k;
                     let mut cols = vec![0i16; kk * p];
                     for c in 0..ni {
                         for ky in 0..k {
                             for kx in 0..k {
                                 let row = &mut cols[((c * k + ky) * k + kx) * p..][..p];
+                                // output columns whose tap ix = ox + kx - pad is inside
+                                let x0 = pad.saturating_sub(kx);
+                                let x1 = (w + pad).saturating_sub(kx).min(ow);
                                 for bb in 0..b {
                                     for yy in 0..oh {
+                                        let Some(iy) = (yy + ky).checked_sub(pad) else {
+                                            continue;
+                                        };
+                                        if iy >= h || x0 >= x1 {
+                                            continue;
+                                        }
+                                        let ix0 = x0 + kx - pad;
                                         let src =
-                                            &x[((bb * ni + c) * h + yy + ky) * w + kx..][..ow];
-                                        row[(bb * oh + yy) * ow..][..ow].copy_from_slice(src);
+                                            &x[((bb * ni + c) * h + iy) * w + ix0..][..x1 - x0];
+                                        row[(bb * oh + yy) * ow + x0..][..x1 - x0]
+                                            .copy_from_slice(src);
                                     }
                                 }
                             }

@@ -6,7 +6,7 @@
 use super::data::Fnv;
 use super::engine::{Engine, EngineState, Hyper};
 use super::net::Net;
-use super::{EpochMetrics, LrDecay, TrainConfig};
+use super::{EpochMetrics, LrSchedule, TrainConfig};
 use runtime::atomic;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -45,8 +45,9 @@ pub struct RunSettings {
     pub batch: usize,
     /// Initial learning rate and momentum.
     pub hyper: Hyper,
-    /// Learning-rate decay.
-    pub lr_decay: Option<LrDecay>,
+    /// Learning-rate schedule.
+    #[serde(default)]
+    pub schedule: LrSchedule,
     /// Seed.
     pub seed: u64,
 }
@@ -138,7 +139,7 @@ impl Checkpoint {
             settings: RunSettings {
                 batch: cfg.batch,
                 hyper: cfg.hyper,
-                lr_decay: cfg.lr_decay,
+                schedule: cfg.schedule,
                 seed: cfg.seed,
             },
             net: engine.net().clone(),
@@ -255,12 +256,20 @@ impl Checkpoint {
         }
         if s.hyper != cfg.hyper {
             return bad(format!(
-                "lr/momentum {}/{} vs {}/{}",
-                s.hyper.lr, s.hyper.momentum, cfg.hyper.lr, cfg.hyper.momentum
+                "lr/momentum/weight decay {}/{}/{} vs {}/{}/{}",
+                s.hyper.lr,
+                s.hyper.momentum,
+                s.hyper.weight_decay,
+                cfg.hyper.lr,
+                cfg.hyper.momentum,
+                cfg.hyper.weight_decay
             ));
         }
-        if s.lr_decay != cfg.lr_decay {
-            return bad(format!("lr decay {:?} vs {:?}", s.lr_decay, cfg.lr_decay));
+        if s.schedule != cfg.schedule {
+            return bad(format!(
+                "learning-rate schedule {} vs {}",
+                s.schedule, cfg.schedule
+            ));
         }
         if self.rng.seed != cfg.seed || self.rng.next_epoch != self.epoch {
             return bad("shuffling position inconsistent with the epoch".into());

@@ -350,8 +350,9 @@ impl Engine for CpuEngine {
     fn backward_update(&mut self, dlogits: &[f32], hp: &Hyper) -> Result<StepInfo, EngineError> {
         let grads = self.gradients(dlogits)?;
         for ((p, v), g) in self.params.iter_mut().zip(&mut self.vel).zip(&grads) {
-            sgd_momentum(&mut p.0, &mut v.0, &g.0, hp.momentum, hp.lr);
-            sgd_momentum(&mut p.1, &mut v.1, &g.1, hp.momentum, hp.lr);
+            let (mu, lr, wd) = (hp.momentum, hp.lr, hp.weight_decay);
+            sgd_momentum(&mut p.0, &mut v.0, &g.0, mu, lr, wd);
+            sgd_momentum(&mut p.1, &mut v.1, &g.1, mu, lr, wd);
         }
         self.cache = None;
         Ok(StepInfo::default())
@@ -452,7 +453,12 @@ mod tests {
             name: "tiny".into(),
             input: (1, 6, 6),
             layers: vec![
-                TLayer::Conv { ni: 1, no: 2, k: 3 },
+                TLayer::Conv {
+                    ni: 1,
+                    no: 2,
+                    k: 3,
+                    pad: 0,
+                },
                 TLayer::MaxPool { k: 2 },
                 TLayer::Fc {
                     ni: 8,
@@ -474,9 +480,46 @@ mod tests {
         l.iter().zip(g).map(|(&a, &c)| a as f64 * c as f64).sum()
     }
 
+    /// conv 3x3 pad 1 1->2 (6x6), pool 2 (3x3), conv 3x3 pad 1 2->2 (3x3),
+    /// fc 18->3: the padded convolutions' weight and input gradients.
+    fn tiny_padded() -> Net {
+        Net {
+            name: "tiny-padded".into(),
+            input: (1, 6, 6),
+            layers: vec![
+                TLayer::Conv {
+                    ni: 1,
+                    no: 2,
+                    k: 3,
+                    pad: 1,
+                },
+                TLayer::MaxPool { k: 2 },
+                TLayer::Conv {
+                    ni: 2,
+                    no: 2,
+                    k: 3,
+                    pad: 1,
+                },
+                TLayer::Fc {
+                    ni: 18,
+                    no: 3,
+                    relu: false,
+                },
+            ],
+        }
+    }
+
     #[test]
     fn gradients_match_finite_differences() {
-        let net = tiny();
+        check_finite_differences(tiny(), 80);
+    }
+
+    #[test]
+    fn padded_convolution_gradients_match_finite_differences() {
+        check_finite_differences(tiny_padded(), 90);
+    }
+
+    fn check_finite_differences(net: Net, at_least: usize) {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let b = 3;
         let x: Vec<f32> = (0..b * 36).map(|_| rng.gen_range(0.0..1.0)).collect();
@@ -535,7 +578,7 @@ mod tests {
                 }
             }
         }
-        assert!(checked > 80);
+        assert!(checked > at_least, "{checked} values checked");
         // A gradient that is not all zero in every layer.
         for (li, (gw, _)) in grads.iter().enumerate() {
             if !gw.is_empty() {
@@ -555,7 +598,12 @@ mod tests {
             name: "ties".into(),
             input: (1, 4, 4),
             layers: vec![
-                TLayer::Conv { ni: 1, no: 1, k: 1 },
+                TLayer::Conv {
+                    ni: 1,
+                    no: 1,
+                    k: 1,
+                    pad: 0,
+                },
                 TLayer::MaxPool { k: 2 },
                 TLayer::Fc {
                     ni: 4,
@@ -600,13 +648,15 @@ mod tests {
             &Hyper {
                 lr: 0.5,
                 momentum: 0.9,
+                weight_decay: 0.01,
             },
         )
         .unwrap();
-        // First step from zero velocity: W' = W - lr*dW.
+        // First step from zero velocity: W' = W - lr*(dW + wd*W).
         for li in 0..net.layers.len() {
             for (j, w) in e.params()[li].0.iter().enumerate() {
-                assert_eq!(*w, before[li].0[j] + (0.9 * 0.0 - 0.5 * g[li].0[j]));
+                let w0 = before[li].0[j];
+                assert_eq!(*w, w0 + (0.9 * 0.0 - 0.5 * (g[li].0[j] + 0.01 * w0)));
             }
         }
         let s = e.state();

@@ -1,4 +1,5 @@
-//! MNIST in the standard IDX format (gzip-compressed `*.gz` or raw).
+//! MNIST and Fashion-MNIST in the standard IDX format (gzip-compressed
+//! `*.gz` or raw); [`Source`] names the two.
 //!
 //! A data folder holds `train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
 //! `test-images-idx3-ubyte` and `test-labels-idx1-ubyte` (or the original
@@ -30,6 +31,14 @@ pub enum DataError {
     Missing {
         /// Path tried (without `.gz`).
         path: PathBuf,
+    },
+    /// A named data set's folder does not exist.
+    #[error("{}: data set not found: {hint}", path.display())]
+    NotInstalled {
+        /// Folder tried.
+        path: PathBuf,
+        /// How to get it.
+        hint: String,
     },
     /// The file could not be read or decompressed.
     #[error("{}: cannot read: {reason}", path.display())]
@@ -221,6 +230,74 @@ pub struct Mnist {
     pub train: Dataset,
     /// Held-out set.
     pub test: Dataset,
+}
+
+/// Environment variable overriding the Fashion-MNIST folder.
+pub const FASHION_ENV: &str = "DIANNAO_FASHION_DATA";
+/// Where Debian's `dataset-fashion-mnist` package (MIT licence, Zalando
+/// Research, <https://github.com/zalandoresearch/fashion-mnist>) installs the
+/// four IDX files.
+pub const FASHION_DEBIAN_DIR: &str = "/usr/share/datasets/fashion-mnist";
+
+/// A data set the toolkit knows by name: both are 28x28 grey images in 10
+/// classes, in the same IDX files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// MNIST digits: by default the bundled subset (10,000 training, 2,000
+    /// held out; `data/mnist`).
+    Mnist,
+    /// Fashion-MNIST (Xiao, Rasul and Vollgraf 2017): 60,000 training and
+    /// 10,000 test images of clothing.
+    FashionMnist,
+}
+
+impl Source {
+    /// Names accepted by [`Source::by_name`].
+    pub const NAMES: [&'static str; 2] = ["mnist", "fashion-mnist"];
+
+    /// The source called `name`.
+    pub fn by_name(name: &str) -> Option<Source> {
+        match name {
+            "mnist" => Some(Source::Mnist),
+            "fashion-mnist" => Some(Source::FashionMnist),
+            _ => None,
+        }
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Mnist => "mnist",
+            Source::FashionMnist => "fashion-mnist",
+        }
+    }
+
+    /// The default folder: [`default_dir`] for MNIST; `$DIANNAO_FASHION_DATA`
+    /// or [`FASHION_DEBIAN_DIR`] for Fashion-MNIST.
+    pub fn default_dir(self) -> PathBuf {
+        match self {
+            Source::Mnist => default_dir(),
+            Source::FashionMnist => match std::env::var_os(FASHION_ENV) {
+                Some(d) if !d.is_empty() => PathBuf::from(d),
+                _ => PathBuf::from(FASHION_DEBIAN_DIR),
+            },
+        }
+    }
+
+    /// Load both splits from `dir` (default: [`Source::default_dir`]). A
+    /// missing Fashion-MNIST folder says how to install it.
+    pub fn load(self, dir: Option<&Path>) -> Result<Mnist, DataError> {
+        let d = dir
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.default_dir());
+        if self == Source::FashionMnist && dir.is_none() && !d.is_dir() {
+            return Err(DataError::NotInstalled {
+                path: d,
+                hint: "install Debian's dataset-fashion-mnist package (MIT licence), set DIANNAO_FASHION_DATA, or pass --data DIR".into(),
+            });
+        }
+        load(&d)
+    }
 }
 
 /// The default data folder: `$DIANNAO_DATA` if set, else the bundled

@@ -7,14 +7,19 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
-/// Hyper-parameters of one SGD-with-momentum step:
-/// `V <- momentum * V - lr * dW; W <- W + V`.
+/// Hyper-parameters of one SGD-with-momentum step with L2 weight decay
+/// (PyTorch's `SGD(momentum, weight_decay)` without dampening or Nesterov):
+/// `V <- momentum * V - lr * (dW + weight_decay * W); W <- W + V`, on
+/// weights and biases alike.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Hyper {
     /// Learning rate alpha.
     pub lr: f32,
     /// Momentum mu.
     pub momentum: f32,
+    /// L2 weight decay lambda (0: none).
+    #[serde(default)]
+    pub weight_decay: f32,
 }
 
 /// What one training step reports.

@@ -39,13 +39,52 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use thiserror::Error;
 
-/// Step learning-rate decay: the rate is multiplied by `factor` every `every` epochs.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LrDecay {
-    /// Multiplier (0 < factor <= 1).
-    pub factor: f32,
-    /// Period, epochs (>= 1).
-    pub every: usize,
+/// How the learning rate changes from epoch to epoch (the rate is constant
+/// within an epoch).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "kind")]
+pub enum LrSchedule {
+    /// The initial rate throughout.
+    #[default]
+    Constant,
+    /// Step decay: the rate is multiplied by `factor` every `every` epochs.
+    Step {
+        /// Multiplier (0 < factor <= 1).
+        factor: f32,
+        /// Period, epochs (>= 1).
+        every: usize,
+    },
+    /// Cosine annealing without restarts (Loshchilov and Hutter, SGDR):
+    /// epoch e of E runs at `lr * (1 + cos(pi * e / E)) / 2`.
+    Cosine,
+}
+
+impl LrSchedule {
+    /// Names accepted by [`LrSchedule::parse`].
+    pub const NAMES: [&'static str; 3] = ["constant", "step", "cosine"];
+
+    /// Rate multiplier of 0-based `epoch` of a run of `epochs` epochs.
+    pub fn factor(&self, epoch: usize, epochs: usize) -> f32 {
+        match *self {
+            LrSchedule::Constant => 1.0,
+            LrSchedule::Step { factor, every } if every > 0 => factor.powi((epoch / every) as i32),
+            LrSchedule::Step { .. } => 1.0,
+            LrSchedule::Cosine => {
+                let t = epoch as f64 / epochs.max(1) as f64;
+                (0.5 * (1.0 + (std::f64::consts::PI * t).cos())) as f32
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for LrSchedule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LrSchedule::Constant => write!(f, "constant"),
+            LrSchedule::Step { factor, every } => write!(f, "step x{factor} every {every} epochs"),
+            LrSchedule::Cosine => write!(f, "cosine"),
+        }
+    }
 }
 
 /// Everything that defines a training run (besides the engine and the data).
@@ -59,8 +98,8 @@ pub struct TrainConfig {
     pub eval_batch: usize,
     /// Initial learning rate and momentum.
     pub hyper: Hyper,
-    /// Optional step decay of the learning rate.
-    pub lr_decay: Option<LrDecay>,
+    /// Learning-rate schedule over the epochs.
+    pub schedule: LrSchedule,
     /// Seed of the shuffling (and, by the engine's constructor, of the weights).
     pub seed: u64,
     /// A step whose saturated fraction (saturations / values) exceeds this is a
@@ -75,7 +114,8 @@ pub struct TrainConfig {
 }
 
 impl TrainConfig {
-    /// Defaults: 3 epochs, batch 32, lr 0.05, momentum 0.9, no decay, seed 1,
+    /// Defaults: 3 epochs, batch 32, lr 0.05, momentum 0.9, no weight decay,
+    /// constant rate, seed 1,
     /// saturation threshold 5% for 5 steps, no output.
     pub fn new() -> Self {
         TrainConfig {
@@ -85,8 +125,9 @@ impl TrainConfig {
             hyper: Hyper {
                 lr: 0.05,
                 momentum: 0.9,
+                weight_decay: 0.0,
             },
-            lr_decay: None,
+            schedule: LrSchedule::Constant,
             seed: 1,
             sat_threshold: 0.05,
             sat_patience: 5,
@@ -97,10 +138,7 @@ impl TrainConfig {
 
     /// Learning rate of 0-based `epoch`.
     pub fn lr_at(&self, epoch: usize) -> f32 {
-        match self.lr_decay {
-            Some(d) if d.every > 0 => self.hyper.lr * d.factor.powi((epoch / d.every) as i32),
-            _ => self.hyper.lr,
-        }
+        self.hyper.lr * self.schedule.factor(epoch, self.epochs)
     }
 }
 
@@ -402,10 +440,7 @@ pub fn train(
         let e1 = epoch + 1;
         let t0 = Instant::now();
         let lr = cfg.lr_at(epoch);
-        let hp = Hyper {
-            lr,
-            momentum: cfg.hyper.momentum,
-        };
+        let hp = Hyper { lr, ..cfg.hyper };
         let order = epoch_order(cfg.seed, epoch, train_set.len());
         obs.epoch_start(e1, steps);
         let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
@@ -553,13 +588,30 @@ mod tests {
     fn lr_step_decay() {
         let mut c = TrainConfig::new();
         c.hyper.lr = 0.1;
-        c.lr_decay = Some(LrDecay {
+        c.schedule = LrSchedule::Step {
             factor: 0.5,
             every: 2,
-        });
+        };
         assert_eq!(c.lr_at(0), 0.1);
         assert_eq!(c.lr_at(1), 0.1);
         assert_eq!(c.lr_at(2), 0.05);
         assert_eq!(c.lr_at(5), 0.025);
+    }
+
+    #[test]
+    fn lr_cosine_anneals_from_the_initial_rate_towards_zero() {
+        let mut c = TrainConfig::new();
+        c.hyper.lr = 0.1;
+        c.epochs = 4;
+        c.schedule = LrSchedule::Cosine;
+        let lrs: Vec<f32> = (0..4).map(|e| c.lr_at(e)).collect();
+        assert_eq!(lrs[0], 0.1);
+        // (1 + cos(pi/4)) / 2, (1 + cos(pi/2)) / 2, (1 + cos(3pi/4)) / 2
+        for (got, want) in lrs[1..].iter().zip([0.085355339, 0.05, 0.014644661]) {
+            assert!((got - want).abs() < 1e-7, "{lrs:?}");
+        }
+        assert!(lrs.windows(2).all(|w| w[1] < w[0]));
+        c.schedule = LrSchedule::Constant;
+        assert_eq!(c.lr_at(3), 0.1);
     }
 }

@@ -1,6 +1,6 @@
 //! The trainable networks: shapes and initial weights, shared by every engine.
 //!
-//! Layers are convolutions (stride 1, no padding, bias, ReLU), max pooling
+//! Layers are convolutions (stride 1, zero padding, bias, ReLU), max pooling
 //! (window = stride, no padding) and fully connected layers (bias; ReLU on
 //! all but the last). Tensors are in logical order: activations
 //! `[batch][c][y][x]`, convolution weights `[no][ni][ky][kx]`, classifier
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 /// geometry is [`Net::layer_spec`]'s).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TLayer {
-    /// Convolution, stride 1, no padding, with bias and ReLU.
+    /// Convolution, stride 1, with bias and ReLU.
     Conv {
         /// Input maps.
         ni: usize,
@@ -30,6 +30,10 @@ pub enum TLayer {
         no: usize,
         /// Square kernel size.
         k: usize,
+        /// Zero padding on every side, pixels (k / 2 keeps the size; at most
+        /// k - 1, so that the input gradient is a convolution).
+        #[serde(default)]
+        pad: usize,
     },
     /// Max pooling with a square window equal to its stride.
     MaxPool {
@@ -76,12 +80,14 @@ impl Net {
                     ni: 1,
                     no: 16,
                     k: 5,
+                    pad: 0,
                 },
                 TLayer::MaxPool { k: 2 },
                 TLayer::Conv {
                     ni: 16,
                     no: 32,
                     k: 5,
+                    pad: 0,
                 },
                 TLayer::MaxPool { k: 2 },
                 TLayer::Fc {
@@ -105,12 +111,18 @@ impl Net {
             name: "lenet5-classic".into(),
             input: (1, 28, 28),
             layers: vec![
-                TLayer::Conv { ni: 1, no: 6, k: 5 },
+                TLayer::Conv {
+                    ni: 1,
+                    no: 6,
+                    k: 5,
+                    pad: 0,
+                },
                 TLayer::MaxPool { k: 2 },
                 TLayer::Conv {
                     ni: 6,
                     no: 16,
                     k: 5,
+                    pad: 0,
                 },
                 TLayer::MaxPool { k: 2 },
                 TLayer::Fc {
@@ -136,7 +148,12 @@ impl Net {
             name: "micro".into(),
             input: (1, 8, 8),
             layers: vec![
-                TLayer::Conv { ni: 1, no: 4, k: 3 },
+                TLayer::Conv {
+                    ni: 1,
+                    no: 4,
+                    k: 3,
+                    pad: 0,
+                },
                 TLayer::MaxPool { k: 2 },
                 TLayer::Fc {
                     ni: 36,
@@ -147,9 +164,46 @@ impl Net {
         }
     }
 
+    /// For Fashion-MNIST, with padded 3x3 convolutions (VGG-style, sizes
+    /// kept): conv 3x3 pad 1 1->16, pool 2, conv 3x3 pad 1 16->32, pool 2,
+    /// fc 1568->128, fc 128->10 (docs/training.md).
+    pub fn fashion() -> Self {
+        Net {
+            name: "fashion".into(),
+            input: (1, 28, 28),
+            layers: vec![
+                TLayer::Conv {
+                    ni: 1,
+                    no: 16,
+                    k: 3,
+                    pad: 1,
+                },
+                TLayer::MaxPool { k: 2 },
+                TLayer::Conv {
+                    ni: 16,
+                    no: 32,
+                    k: 3,
+                    pad: 1,
+                },
+                TLayer::MaxPool { k: 2 },
+                TLayer::Fc {
+                    ni: 1568,
+                    no: 128,
+                    relu: true,
+                },
+                TLayer::Fc {
+                    ni: 128,
+                    no: 10,
+                    relu: false,
+                },
+            ],
+        }
+    }
+
     /// A network by name.
     pub fn by_name(name: &str) -> Option<Self> {
         match name {
+            "fashion" => Some(Self::fashion()),
             "lenet5" => Some(Self::lenet5()),
             "lenet5-classic" => Some(Self::lenet5_classic()),
             "micro" => Some(Self::micro()),
@@ -158,7 +212,7 @@ impl Net {
     }
 
     /// Names accepted by [`Net::by_name`].
-    pub const NAMES: [&'static str; 3] = ["lenet5", "lenet5-classic", "micro"];
+    pub const NAMES: [&'static str; 4] = ["lenet5", "lenet5-classic", "micro", "fashion"];
 
     /// The inference layer of `l` applied to an input of shape `input`
     /// (ReLU and biases as described at the top of this module); a size that
@@ -168,7 +222,7 @@ impl Net {
             u32::try_from(x).map_err(|_| format!("{what} = {x} does not fit 32 bits"))
         };
         Ok(match l {
-            TLayer::Conv { ni, no, k } => LayerSpec::Conv(ConvSpec {
+            TLayer::Conv { ni, no, k, pad } => LayerSpec::Conv(ConvSpec {
                 nx: u("width", w)?,
                 ny: u("height", h)?,
                 kx: u("k", k)?,
@@ -177,7 +231,7 @@ impl Net {
                 no: u("no", no)?,
                 sx: 1,
                 sy: 1,
-                pad: 0,
+                pad: u("pad", pad)?,
                 groups: 1,
                 act: Activation::Relu,
                 bias: true,
@@ -380,7 +434,12 @@ mod tests {
     #[test]
     fn validate_names_the_layer() {
         let mut n = Net::micro();
-        n.layers[0] = TLayer::Conv { ni: 1, no: 4, k: 9 };
+        n.layers[0] = TLayer::Conv {
+            ni: 1,
+            no: 4,
+            k: 9,
+            pad: 0,
+        };
         let e = n.validate().unwrap_err();
         assert!(
             e.starts_with("layer 0 (conv): input is 1x8x8: field `kx`"),

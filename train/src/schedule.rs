@@ -29,8 +29,9 @@
 //!   pair over the pooled size and one `Lincomb` accumulation over the input
 //!   size (what a program for it would run; the training engine does not
 //!   train such pools yet and refuses them);
-//! * update (layers with parameters): two `Lincomb` programs over weights +
-//!   bias, both with stochastic rounding: velocity `V_s <- mu V_s - lr dW_s`,
+//! * update (layers with parameters): `Lincomb` programs over weights +
+//!   bias, all with stochastic rounding: with a weight decay lambda, first
+//!   `dW_s <- dW_s + (lambda S) W`; then velocity `V_s <- mu V_s - lr dW_s`,
 //!   then weights `W <- W + V_s / S` ([`UpdateWords`]).
 //!
 //! Gradient programs (weight and input gradients) round stochastically;
@@ -90,6 +91,9 @@ pub enum Role {
     WindowOffsetRouting,
     /// Overlapping or average pooling: one window offset's accumulation into dX.
     WindowOffsetAccumulation,
+    /// L2 weight decay folded into the gradient: `dW_s <- dW_s + (lambda S) W`
+    /// (only with a non-zero weight decay).
+    Decay,
     /// `V_s <- mu V_s - lr dW_s`.
     Velocity,
     /// `W <- W + V_s / S`.
@@ -101,7 +105,7 @@ impl Role {
     pub fn phase(self) -> Phase {
         match self {
             Role::Forward => Phase::Forward,
-            Role::Velocity | Role::Weights => Phase::Update,
+            Role::Decay | Role::Velocity | Role::Weights => Phase::Update,
             _ => Phase::Backward,
         }
     }
@@ -119,6 +123,7 @@ impl Role {
             Role::WindowOffsetMask => "window-offset mask",
             Role::WindowOffsetRouting => "window-offset routing",
             Role::WindowOffsetAccumulation => "window-offset accumulation",
+            Role::Decay => "weight decay",
             Role::Velocity => "velocity",
             Role::Weights => "weights",
         }
@@ -165,6 +170,9 @@ pub struct UpdateWords {
     pub lr: i16,
     /// `1 / S` for the weights program (`2^(frac_bits - log2 S)`).
     pub inv_s: i16,
+    /// `lambda * S`, the weight decay scaled like the gradient (0: no decay
+    /// program).
+    pub decay: i16,
 }
 
 impl UpdateWords {
@@ -177,6 +185,7 @@ impl UpdateWords {
             mu: from_f64(0.9, f),
             lr: from_f64(0.01, f).max(1),
             inv_s: 1,
+            decay: 0,
         }
     }
 }
@@ -357,6 +366,21 @@ pub fn layer_programs(
     }
     let params = spec.weight_len() + spec.bias_len();
     if params > 0 {
+        if update.decay != 0 {
+            push(
+                Role::Decay,
+                ew(
+                    EwOp::Lincomb {
+                        a: unit,
+                        b: update.decay,
+                        c: 0,
+                    },
+                    params,
+                    Activation::Identity,
+                    stoch,
+                ),
+            );
+        }
         push(
             Role::Velocity,
             ew(

@@ -73,6 +73,7 @@ fn micro_net_learns_on_the_simulator() {
     let hp = Hyper {
         lr: 0.1,
         momentum: 0.9,
+        weight_decay: 0.0,
     };
     let mut first = None;
     let mut last = 0.0;
@@ -96,9 +97,11 @@ fn verilator_trains_bit_identically_to_the_simulator() {
     let mut a = engine(Net::micro(), c.clone(), AccelBackend::SimReset);
     let mut b = engine(Net::micro(), c, AccelBackend::Verilator);
     let mut rng = ChaCha8Rng::seed_from_u64(2);
+    // with weight decay: its program runs on the hardware too
     let hp = Hyper {
         lr: 0.1,
         momentum: 0.9,
+        weight_decay: 0.01,
     };
     for step in 0..2 {
         let (x, y) = batch(&mut rng, 2, 8);
@@ -118,10 +121,19 @@ fn verilator_trains_bit_identically_to_the_simulator() {
                 );
             }
         }
+        let (ta, tb) = (a.accel().unwrap(), b.accel().unwrap());
+        assert_eq!(ta.cycles, tb.cycles, "cycles differ at step {step}");
+        assert_eq!(ta.programs, tb.programs, "programs differ at step {step}");
+        // energy and saturations from the hardware's event counters
+        assert!(tb.energy_j > 0.0, "rtl energy {} J", tb.energy_j);
         assert_eq!(
-            a.accel().unwrap().cycles,
-            b.accel().unwrap().cycles,
-            "cycles differ at step {step}"
+            ta.energy_j.to_bits(),
+            tb.energy_j.to_bits(),
+            "energy differs at step {step}"
+        );
+        assert_eq!(
+            ta.saturations, tb.saturations,
+            "saturations differ at step {step}"
         );
     }
 }
@@ -154,6 +166,7 @@ mod digits {
         c.hyper = Hyper {
             lr: 0.03,
             momentum: 0.9,
+            weight_decay: 0.0,
         };
         c.out = out.map(Path::to_path_buf);
         c
@@ -242,6 +255,7 @@ mod digits {
         let hp = Hyper {
             lr: 0.05,
             momentum: 0.9,
+            weight_decay: 0.0,
         };
         a.backward_update(&d, &hp).unwrap();
         b.backward_update(&d, &hp).unwrap();
@@ -274,6 +288,7 @@ fn engine_runs_the_schedule_that_the_cost_model_simulates() {
     let hp = Hyper {
         lr: 0.1,
         momentum: 0.9,
+        weight_decay: 0.0,
     };
     e.backward_update(&d, &hp).unwrap();
     let t = e.accel().unwrap();
@@ -303,4 +318,112 @@ fn engine_runs_the_schedule_that_the_cost_model_simulates() {
         "programs run by the engine vs the schedule"
     );
     assert_eq!(t.cycles, cycles, "engine cycles vs the cost model's");
+}
+
+/// conv 3x3 pad 1 1->4 (8x8), pool 2, conv 3x3 pad 1 4->4 (4x4), pool 2,
+/// fc 16->10: both convolutions padded, the second with an input gradient.
+fn padded() -> Net {
+    use train::net::TLayer;
+    Net {
+        name: "padded".into(),
+        input: (1, 8, 8),
+        layers: vec![
+            TLayer::Conv {
+                ni: 1,
+                no: 4,
+                k: 3,
+                pad: 1,
+            },
+            TLayer::MaxPool { k: 2 },
+            TLayer::Conv {
+                ni: 4,
+                no: 4,
+                k: 3,
+                pad: 1,
+            },
+            TLayer::MaxPool { k: 2 },
+            TLayer::Fc {
+                ni: 16,
+                no: 10,
+                relu: false,
+            },
+        ],
+    }
+}
+
+/// The fixed-point engine against the f32 engine, layer by layer, on a net
+/// of padded convolutions: from the same (quantised) weights and the same
+/// batch, one SGD step with weight decay changes every parameter tensor as
+/// the f32 step does, within the data format's rounding (relative L2 error
+/// of the change under 10% per tensor).
+#[test]
+fn fixed_point_step_follows_f32_layer_by_layer_on_padded_convolutions() {
+    use train::cpu::CpuEngine;
+    use train::engine::Tensor;
+    let net = padded();
+    let f = 10;
+    let mut a = engine(net.clone(), cfg("tiny", f), AccelBackend::Sim);
+    let scale = 1.0 / (1u32 << f) as f32;
+    let words = |s: &train::engine::EngineState, k: &str| -> Vec<f32> {
+        match s.tensors.get(k) {
+            Some(Tensor::I16(v)) => v.iter().map(|w| *w as f32 * scale).collect(),
+            other => panic!("tensor {k}: {other:?}"),
+        }
+    };
+    let before = a.state();
+    let params: Vec<(Vec<f32>, Vec<f32>)> = (0..net.layers.len())
+        .map(|i| match net.param_lens(i) {
+            Some(_) => (
+                words(&before, &format!("layer{i}.w")),
+                words(&before, &format!("layer{i}.b")),
+            ),
+            None => (Vec::new(), Vec::new()),
+        })
+        .collect();
+    let mut c = CpuEngine::with_params(net.clone(), params.clone()).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let (x, y) = batch(&mut rng, 8, 8);
+    let la = a.forward(&x, 8).unwrap();
+    let lc = c.forward(&x, 8).unwrap();
+    let worst = la
+        .iter()
+        .zip(&lc)
+        .map(|(p, q)| (p - q).abs())
+        .fold(0.0, f32::max);
+    assert!(worst < 0.05, "logits differ by up to {worst}");
+    let (d, _) = dlogits(&lc, &y, 10);
+    let hp = Hyper {
+        lr: 0.5,
+        momentum: 0.9,
+        weight_decay: 0.05,
+    };
+    a.backward_update(&d, &hp).unwrap();
+    c.backward_update(&d, &hp).unwrap();
+    let after = a.state();
+    let mut checked = 0;
+    for (i, p) in params.iter().enumerate() {
+        if net.param_lens(i).is_none() {
+            continue;
+        }
+        for (which, p0, p1c) in [("w", &p.0, &c.params()[i].0), ("b", &p.1, &c.params()[i].1)] {
+            let p1a = words(&after, &format!("layer{i}.{which}"));
+            let (mut err, mut norm) = (0.0f64, 0.0f64);
+            for ((w0, wa), wc) in p0.iter().zip(&p1a).zip(p1c) {
+                let (da, dc) = ((wa - w0) as f64, (wc - w0) as f64);
+                err += (da - dc) * (da - dc);
+                norm += dc * dc;
+            }
+            let rel = (err / norm).sqrt();
+            assert!(
+                norm > 0.0,
+                "layer {i}.{which}: the f32 step changed nothing"
+            );
+            assert!(
+                rel < 0.1,
+                "layer {i}.{which}: relative error of the step {rel:.3}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 6);
 }

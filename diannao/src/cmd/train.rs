@@ -11,7 +11,7 @@ use train::cpu::CpuEngine;
 use train::data;
 use train::engine::{Engine, Hyper};
 use train::net::Net;
-use train::{train, EpochMetrics, LrDecay, Observer, TrainConfig, TrainSummary};
+use train::{train, EpochMetrics, LrSchedule, Observer, TrainConfig, TrainSummary};
 
 /// Default fraction bits of the training data format (sim/rtl).
 pub const DEFAULT_FRAC: u32 = 10;
@@ -43,7 +43,7 @@ pub struct TrainArgs {
     /// Where the arithmetic runs: sim (cycle-accurate simulator), cpu (f32 reference), rtl (Verilator; small nets).
     #[arg(long, value_enum, default_value_t = Backend::Sim)]
     pub backend: Backend,
-    /// Network: lenet5 (28x28 input) or micro (digits reduced to 8x8).
+    /// Network: lenet5, lenet5-classic (28x28 input, 5x5 convolutions), fashion (28x28, padded 3x3 convolutions) or micro (images reduced to 8x8).
     #[arg(long, default_value = "lenet5", value_parser = clap::builder::PossibleValuesParser::new(Net::NAMES))]
     pub net: String,
     /// Accelerator preset or config file (sim and rtl only).
@@ -70,10 +70,16 @@ pub struct TrainArgs {
     /// Momentum.
     #[arg(long, default_value_t = 0.9, value_name = "MU")]
     pub momentum: f32,
-    /// Multiply the learning rate by this factor every --lr-step epochs (1: constant rate).
+    /// L2 weight decay on weights and biases (PyTorch's SGD weight_decay; on the accelerator one more element-wise program per layer).
+    #[arg(long, default_value_t = 0.0, value_name = "LAMBDA")]
+    pub weight_decay: f32,
+    /// Learning-rate schedule: step (x --lr-decay every --lr-step epochs), cosine (annealed over --epochs) or constant.
+    #[arg(long, default_value = "step", value_parser = clap::builder::PossibleValuesParser::new(LrSchedule::NAMES))]
+    pub schedule: String,
+    /// Step schedule: multiply the learning rate by this factor every --lr-step epochs (1: constant rate).
     #[arg(long, value_name = "FACTOR", default_value_t = DEFAULT_LR_DECAY)]
     pub lr_decay: f32,
-    /// Period of the learning-rate decay, epochs.
+    /// Step schedule: period of the learning-rate decay, epochs.
     #[arg(long, value_name = "EPOCHS", default_value_t = DEFAULT_LR_STEP)]
     pub lr_step: usize,
     /// Seed of the initial weights and of the shuffling.
@@ -85,7 +91,10 @@ pub struct TrainArgs {
     /// Use only the first N held-out examples.
     #[arg(long, value_name = "N")]
     pub test_limit: Option<usize>,
-    /// Folder of the IDX files (train/test images and labels, raw or .gz; default: $DIANNAO_DATA or the bundled data/mnist).
+    /// Data set: mnist (the bundled 10,000-digit subset, or $DIANNAO_DATA) or fashion-mnist (60,000 + 10,000 images from Debian's dataset-fashion-mnist package, MIT licence, or $DIANNAO_FASHION_DATA).
+    #[arg(long, default_value = "mnist", value_parser = clap::builder::PossibleValuesParser::new(data::Source::NAMES))]
+    pub dataset: String,
+    /// Folder of the IDX files (train/test images and labels, raw or .gz; overrides the data set's default folder).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
     /// Write metrics.csv, metrics.json and checkpoint.json here after every epoch (atomically).
@@ -155,11 +164,22 @@ pub fn config(a: &TrainArgs) -> Result<TrainConfig> {
     if !(a.momentum.is_finite() && (0.0..1.0).contains(&a.momentum)) {
         bail!("--momentum must be in [0, 1), got {}", a.momentum);
     }
+    if !(a.weight_decay.is_finite() && (0.0..1.0).contains(&a.weight_decay)) {
+        bail!("--weight-decay must be in [0, 1), got {}", a.weight_decay);
+    }
     let (factor, every) = (a.lr_decay, a.lr_step);
     if !(factor > 0.0 && factor <= 1.0) || every == 0 {
         bail!("--lr-decay must be in (0, 1] and --lr-step at least 1");
     }
-    let lr_decay = (factor < 1.0).then_some(LrDecay { factor, every });
+    let schedule = match a.schedule.as_str() {
+        "step" if factor < 1.0 => LrSchedule::Step { factor, every },
+        "step" | "constant" => LrSchedule::Constant,
+        "cosine" => LrSchedule::Cosine,
+        s => bail!(
+            "--schedule: unknown schedule {s} (have {})",
+            LrSchedule::NAMES.join(", ")
+        ),
+    };
     Ok(TrainConfig {
         epochs: a.epochs,
         batch: a.batch,
@@ -167,8 +187,9 @@ pub fn config(a: &TrainArgs) -> Result<TrainConfig> {
         hyper: Hyper {
             lr: a.lr,
             momentum: a.momentum,
+            weight_decay: a.weight_decay,
         },
-        lr_decay,
+        schedule,
         seed: a.seed,
         sat_threshold: a.sat_threshold,
         sat_patience: a.sat_patience,
@@ -179,8 +200,9 @@ pub fn config(a: &TrainArgs) -> Result<TrainConfig> {
 
 /// Load the data for `net`: limits applied, digits reduced to 8x8 for 8x8 nets.
 pub fn load_data(a: &TrainArgs, net: &Net) -> Result<(data::Dataset, data::Dataset)> {
-    let dir = a.data.clone().unwrap_or_else(data::default_dir);
-    let m = data::load(&dir)?;
+    let source = data::Source::by_name(&a.dataset)
+        .with_context(|| format!("--dataset: unknown data set {}", a.dataset))?;
+    let m = source.load(a.data.as_deref())?;
     let (mut tr, mut te) = (m.train, m.test);
     if let Some(n) = a.train_limit {
         tr.truncate(n);
@@ -267,6 +289,7 @@ impl Observer for Display {
 pub fn summary_json(a: &TrainArgs, s: &TrainSummary) -> serde_json::Value {
     serde_json::json!({
         "net": s.net,
+        "dataset": a.dataset,
         "backend": s.engine,
         "preset": if a.backend == Backend::Cpu { None } else { Some(&a.preset) },
         "train_examples": s.train_examples,
@@ -324,7 +347,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&summary_json(&a, &s))?);
     } else {
         let mut line = format!(
-            "held-out accuracy {:.2}% after {} epochs ({} training, {} held-out digits, backend {}); wall {:.2} s",
+            "held-out accuracy {:.2}% after {} epochs ({} training, {} held-out images, backend {}); wall {:.2} s",
             s.final_test_acc * 100.0,
             s.epochs.len(),
             s.train_examples,
