@@ -201,6 +201,21 @@ fn bench_reports_speed() {
         l["host_1t_macs_per_s"].as_f64().unwrap() > 0.0
             && l["host_all_macs_per_s"].as_f64().unwrap() > 0.0
     );
+    // the ratio targets (values vary by machine: only their arithmetic is
+    // checked, never a speed)
+    let t = v["targets"].as_array().expect("targets");
+    assert_eq!(t.len(), 2, "{t:?}");
+    let host = l["host_1t"]["median_s"].as_f64().unwrap();
+    let sim = l["sim"]["median_s"].as_f64().unwrap();
+    let (mac, fwd) = (&t[0], &t[1]);
+    assert!((mac["value"].as_f64().unwrap() - host / sim).abs() <= 1e-9 * (host / sim));
+    assert!((fwd["value"].as_f64().unwrap() - sim / host).abs() <= 1e-9 * (sim / host));
+    assert_eq!(mac["target"].as_f64().unwrap(), 1.0 / 3.0);
+    assert_eq!(fwd["target"].as_f64().unwrap(), 2.0);
+    assert_eq!(
+        fwd["met"].as_bool().unwrap(),
+        fwd["value"].as_f64().unwrap() <= 2.0
+    );
 }
 
 #[test]

@@ -24,6 +24,74 @@ use std::time::Instant;
 pub const TARGET_FORWARD_S: f64 = 2.0;
 /// Target simulator speed, simulated cycles per wall second.
 pub const TARGET_CYCLES_PER_S: f64 = 4.0e6;
+/// Target: simulated MACs per wall second on the model's convolutions, as a
+/// fraction of the host's one-thread f32 SGEMM MACs per second on the same
+/// layers (docs/performance.md).
+pub const TARGET_CONV_MAC_RATIO: f64 = 1.0 / 3.0;
+/// Target: the simulator's forward-pass wall time as a multiple of the
+/// host's one-thread f32 forward time, at most.
+pub const TARGET_FORWARD_RATIO: f64 = 2.0;
+
+/// A speed target and the figure measured against it, both from one run.
+#[derive(Clone, Debug, Serialize)]
+pub struct TargetCheck {
+    /// What is measured.
+    pub what: String,
+    /// The measured figure (a ratio).
+    pub value: f64,
+    /// The target.
+    pub target: f64,
+    /// `value >= target` (`at_least`) or `value <= target`.
+    pub at_least: bool,
+    /// Whether the target is met.
+    pub met: bool,
+}
+
+impl TargetCheck {
+    fn new(what: &str, value: f64, target: f64, at_least: bool) -> Self {
+        let met = if at_least {
+            value >= target
+        } else {
+            value <= target
+        };
+        TargetCheck {
+            what: what.into(),
+            value,
+            target,
+            at_least,
+            met,
+        }
+    }
+}
+
+/// The ratio targets of `layers` (host f32 one-thread figures needed):
+/// convolution MAC rate against SGEMM, forward time against the host's.
+pub fn targets(layers: &[LayerBench]) -> Vec<TargetCheck> {
+    let mut out = Vec::new();
+    let conv: Vec<&LayerBench> = layers.iter().filter(|l| l.kind == "conv").collect();
+    let host_conv: Option<f64> = conv.iter().map(|l| l.host_1t.map(|t| t.median_s)).sum();
+    if let (false, Some(h)) = (conv.is_empty(), host_conv) {
+        let sim: f64 = conv.iter().map(|l| l.sim.median_s).sum();
+        out.push(TargetCheck::new(
+            "simulated conv MAC/s / host f32 SGEMM MAC/s (1 thread)",
+            // (macs / sim) / (macs / host): the same MACs on both sides
+            h / sim,
+            TARGET_CONV_MAC_RATIO,
+            true,
+        ));
+    }
+    let host: Option<f64> = layers.iter().map(|l| l.host_1t.map(|t| t.median_s)).sum();
+    if let (false, Some(h)) = (layers.is_empty(), host) {
+        let sim: f64 = layers.iter().map(|l| l.sim.median_s).sum();
+        out.push(TargetCheck::new(
+            "simulator forward wall time / host f32 forward time (1 thread)",
+            sim / h,
+            TARGET_FORWARD_RATIO,
+            false,
+        ));
+    }
+    out
+}
 
 /// Options of `diannao bench`.
 #[derive(Debug, Clone)]
@@ -127,6 +195,8 @@ pub struct BenchReport {
     pub host_1t_s: Option<f64>,
     /// Host f32 forward pass, all cores, seconds.
     pub host_all_s: Option<f64>,
+    /// The ratio targets ([`targets`]; empty with `--no-host`).
+    pub targets: Vec<TargetCheck>,
 }
 
 /// CPU time consumed by the calling thread, seconds (Linux
@@ -340,6 +410,7 @@ pub fn bench(args: &BenchOptions) -> Result<BenchReport, RunError> {
         load_average: load_average(),
         host_1t_s: host(|l| l.host_1t),
         host_all_s: host(|l| l.host_all),
+        targets: targets(&layers),
         layers,
     })
 }
@@ -410,6 +481,16 @@ pub fn table(r: &BenchReport) -> String {
         s += &format!(
             "host f32 forward: {:.4} s on 1 thread, {:.4} s on {} threads\n",
             a, b, r.host_threads
+        );
+    }
+    for t in &r.targets {
+        s += &format!(
+            "target: {} = {:.3} (target {} {:.3}): {}\n",
+            t.what,
+            t.value,
+            if t.at_least { ">=" } else { "<=" },
+            t.target,
+            if t.met { "met" } else { "NOT met" }
         );
     }
     s
