@@ -3,6 +3,8 @@
 #
 #   bash scripts/fuzz.sh [TARGET[,TARGET...]|all] [SECONDS]   (default: all, 60 s each)
 #   FUZZ_EXECS=N bash scripts/fuzz.sh [TARGET|all]  (N executions each, no time limit)
+#   FUZZ_RESUME=1 ...   continue a target's earlier campaign in $FUZZ_OUT (its
+#                       queue and execution count) instead of starting over
 #
 # Installs cargo-afl (crates.io) and builds AFL++ on first use, writes each
 # target's seeds (fuzz-seeds), runs `cargo afl fuzz` for SECONDS per target
@@ -53,10 +55,16 @@ printf '%-14s %14s %10s %8s %6s\n' target executions exec/s crashes hangs
 for t in $targets; do
     in="$out/seeds/$t"
     if [ -d "fuzz/regressions/$t" ]; then cp fuzz/regressions/"$t"/* "$in"/ 2>/dev/null || true; fi
-    rm -rf "$out/run/$t"
     mkdir -p "$out/run"
+    src=(-i "$in")
+    if [ -n "${FUZZ_RESUME:-}" ] && [ -f "$out/run/$t/default/fuzzer_stats" ]; then
+        # continue the campaign: AFL++ keeps its queue and execution count
+        src=(-i -)
+    else
+        rm -rf "$out/run/$t"
+    fi
     if [ -n "${FUZZ_EXECS:-}" ]; then stop=(-E "$FUZZ_EXECS"); else stop=(-V "$secs"); fi
-    cargo afl fuzz "${stop[@]}" -t 1000 -m none -i "$in" -o "$out/run/$t" -- "$exe" "$t" \
+    cargo afl fuzz "${stop[@]}" -t 1000 -m none "${src[@]}" -o "$out/run/$t" -- "$exe" "$t" \
         >"$out/run/$t.log" 2>&1 || true
     stats="$out/run/$t/default/fuzzer_stats"
     if [ ! -f "$stats" ]; then

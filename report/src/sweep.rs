@@ -100,12 +100,40 @@ pub fn run_point(
     table: &sim::EnergyTable,
 ) -> Result<SweepPoint, CompareError> {
     let compiled = compile_all(cfg, model, batch)?;
-    let runs: Vec<AccelRun> = model
-        .layers
-        .iter()
-        .zip(&compiled)
-        .map(|(l, c)| simulate(cfg, &l.name, &l.spec, c, table))
-        .collect::<Result<_, _>>()?;
+    // the layers on every core of the current rayon pool, as many at once as
+    // the memory budget allows (the same bits whatever the thread count)
+    let threads = match runtime::budget::Budget::from_env() {
+        Ok(b) => runtime::budget::concurrent_layers(
+            cfg,
+            model.layers.iter().map(|l| &l.spec),
+            batch,
+            &b,
+            rayon::current_num_threads(),
+        ),
+        Err(_) => 1,
+    };
+    let one = |(l, c): (&firmware::model::ModelLayer, &firmware::CompiledNode)| {
+        simulate(cfg, &l.name, &l.spec, c, table)
+    };
+    let results: Vec<Result<AccelRun, CompareError>> = if threads > 1 {
+        use rayon::prelude::*;
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
+        match pool {
+            Ok(p) => p.install(|| {
+                model
+                    .layers
+                    .par_iter()
+                    .zip(compiled.par_iter())
+                    .map(one)
+                    .collect()
+            }),
+            Err(_) => model.layers.iter().zip(&compiled).map(one).collect(),
+        }
+    } else {
+        model.layers.iter().zip(&compiled).map(one).collect()
+    };
+    // the first failing layer in model order
+    let runs: Vec<AccelRun> = results.into_iter().collect::<Result<_, _>>()?;
     let pairs: Vec<(&LayerSpec, &AccelRun)> = model
         .layers
         .iter()

@@ -1,6 +1,7 @@
 //! `simulate` and `compare` report the same utilisation for the same layer
 //! (they once disagreed on pooling): both go through
 //! `runtime::run::utilisation`, and this test would catch a second copy.
+//! `simulate` and the sweep give the same bits on 1 and N threads.
 
 use arch::AccelConfig;
 use firmware::LayerSpec;
@@ -50,4 +51,56 @@ fn simulate_and_compare_agree_on_every_layer_kind() {
             assert_eq!(u, want, "{preset} {layer}");
         }
     }
+}
+
+/// A whole model's `simulate` report and a sweep point are the same bits on
+/// one thread and on several (layers run in parallel; each layer's run is
+/// independent of the others).
+#[test]
+fn simulate_and_sweep_are_bit_identical_on_1_and_n_threads() {
+    let opts = |model: &str| SimulateOptions {
+        preset: "tiny".into(),
+        model: Some(model.into()),
+        layer: None,
+        batch: 2,
+        json: false,
+        csv: false,
+        energy: runtime::run::DEFAULT_ENERGY_TABLE.into(),
+        plan: true,
+        quiet: true,
+        vcd: None,
+        vcd_max_cycles: runtime::run::VCD_MAX_CYCLES,
+        seed: 3,
+    };
+    let pool = |n: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+    };
+    let (one, four) = (pool(1), pool(4));
+    for model in ["lenet5"] {
+        let a = one.install(|| simulate(&opts(model))).unwrap();
+        let b = four.install(|| simulate(&opts(model))).unwrap();
+        assert!(a.layers.len() > 4, "{model}: {} layers", a.layers.len());
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap(),
+            "{model}: simulate on 1 and 4 threads"
+        );
+    }
+    let cfg = AccelConfig::preset("tiny").unwrap();
+    let table = sim::EnergyTable::named(runtime::run::DEFAULT_ENERGY_TABLE).unwrap();
+    let model = runtime::models::load_model("lenet5").unwrap();
+    let a = one
+        .install(|| report::sweep::run_point(&cfg, &model, 2, &table))
+        .unwrap();
+    let b = four
+        .install(|| report::sweep::run_point(&cfg, &model, 2, &table))
+        .unwrap();
+    assert_eq!(
+        serde_json::to_string(&a).unwrap(),
+        serde_json::to_string(&b).unwrap(),
+        "sweep point on 1 and 4 threads"
+    );
 }

@@ -139,6 +139,33 @@ pub fn graph_bytes(cfg: &AccelConfig, model: &Model, batch: u32) -> u64 {
     images.saturating_add(host)
 }
 
+/// How many of `layers` may be simulated at once within `budget` (at least
+/// 1, at most `threads`): the largest `k` whose `k` largest working sets
+/// ([`layer_bytes`]) fit together.
+pub fn concurrent_layers<'a>(
+    cfg: &AccelConfig,
+    layers: impl IntoIterator<Item = &'a LayerSpec>,
+    batch: u32,
+    budget: &Budget,
+    threads: usize,
+) -> usize {
+    let mut sizes: Vec<u64> = layers
+        .into_iter()
+        .map(|l| layer_bytes(cfg, l, batch))
+        .collect();
+    sizes.sort_unstable_by(|a, b| b.cmp(a));
+    let mut sum = 0u64;
+    let mut k = 0;
+    for s in sizes.iter().take(threads.max(1)) {
+        sum = sum.saturating_add(*s);
+        if sum > budget.bytes {
+            break;
+        }
+        k += 1;
+    }
+    k.max(1)
+}
+
 /// Refuse simulating `model`'s layers one by one at `batch` if its largest
 /// layer exceeds `budget`.
 pub fn check_layers<'a>(

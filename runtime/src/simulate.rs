@@ -237,6 +237,50 @@ pub fn simulate(args: &SimulateOptions) -> Result<SimReport, RunError> {
     let pb = progress(work.layers.len(), work.is_model && !args.quiet);
     let mut rows = Vec::new();
     let mut counters = Vec::new();
+    if vcd.is_none() {
+        // independent layers on every core of the current rayon pool, as
+        // many at once as the memory budget allows; every layer's run is
+        // the same whatever the thread count (a test compares the bits)
+        let budget = crate::budget::Budget::from_env()?;
+        let threads = crate::budget::concurrent_layers(
+            &cfg,
+            work.layers.iter().map(|(_, l)| l),
+            args.batch,
+            &budget,
+            rayon::current_num_threads(),
+        );
+        let one = |i: usize| -> Result<(LayerRow, arch::events::Counters), RunError> {
+            let (name, spec) = &work.layers[i];
+            pb.set_message(name.clone());
+            let ename = work.err_name(i);
+            let compiled = run::compile(&cfg, spec, args.batch, &ename)?;
+            let data = run::random_data(&cfg, spec, args.batch, args.seed, i as u64);
+            let r = run::run_compiled(&cfg, spec, &compiled, &data, &table, None, &ename)?;
+            pb.inc(1);
+            Ok((
+                row(name, spec, r.figures, &r.stats, compiled.plan_text()),
+                r.stats.counters,
+            ))
+        };
+        let results: Vec<_> = if threads > 1 {
+            use rayon::prelude::*;
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?;
+            pool.install(|| (0..work.layers.len()).into_par_iter().map(one).collect())
+        } else {
+            (0..work.layers.len()).map(one).collect()
+        };
+        pb.finish_and_clear();
+        // the first failing layer in model order
+        for r in results {
+            let (row, c) = r?;
+            rows.push(row);
+            counters.push(c);
+        }
+        return Ok(report(&cfg, &table, &work, args, rows, &counters));
+    }
     for (i, (name, spec)) in work.layers.iter().enumerate() {
         pb.set_message(name.clone());
         let ename = work.err_name(i);
