@@ -118,6 +118,17 @@ fn check_size(bytes: &[u8], path: &str, word: u64) -> Result<(), NpyError> {
         .get(start..start.saturating_add(hlen))
         .ok_or_else(|| bad("the file ends early".into()))?;
     let text = String::from_utf8_lossy(header);
+    // A valid header is one flat Python dict with a tuple in it:
+    // "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }". The
+    // header parser behind ndarray-npy takes exponential time on nested
+    // brackets (found by fuzzing: 12 nested `{` took over 10 s), so anything
+    // nested is refused here first.
+    let count = |c: char| text.chars().filter(|&x| x == c).count();
+    if count('{') != 1 || count('}') != 1 || count('(') > 1 || count(')') > 1 || count('[') > 0 {
+        return Err(bad(
+            "the header is not one flat dictionary ({'descr': ..., 'fortran_order': ..., 'shape': (...)})".into(),
+        ));
+    }
     // the shape tuple: "'shape': (a, b, )"
     let Some(k) = text.find("'shape'") else {
         return Ok(()); // ndarray-npy names what is missing
@@ -239,6 +250,25 @@ pub fn write(path: &Path, shape: &[usize], data: &[f32]) -> Result<(), NpyError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by AFL: nested brackets in the header made ndarray-npy's header
+    /// parser take exponential time (12 `{` took over 10 s); they are
+    /// refused before it runs (fuzz/regressions/npy*/ keep the inputs).
+    #[test]
+    fn nested_header_is_refused_at_once() {
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        let h = format!(
+            "{}'descr': '<i8', 'fortran_order': False, 'shape': (1,), }}",
+            "{".repeat(40)
+        );
+        b.extend((h.len() as u16).to_le_bytes());
+        b.extend(h.as_bytes());
+        b.extend(1i64.to_le_bytes());
+        let e = parse_labels(&b, "n.npy").unwrap_err().to_string();
+        assert!(e.contains("not one flat dictionary"), "{e}");
+        let e = parse(&b, "n.npy").unwrap_err().to_string();
+        assert!(e.contains("not one flat dictionary"), "{e}");
+    }
 
     #[test]
     fn round_trip_and_errors() {
