@@ -660,6 +660,79 @@ fn sweep_small_writes_csv_and_plots() {
     }
 }
 
+/// `sweep --search`: every point of the space is evaluated or skipped with
+/// its reason, the front holds exactly the undominated points, the best
+/// point minimises the objective, and the plot is written.
+#[test]
+fn sweep_search_finds_the_front_and_the_best_point() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("search");
+    let o = bin()
+        .args([
+            "sweep",
+            "--search",
+            "--preset",
+            "tiny",
+            "--model",
+            "lenet5",
+            "--tn",
+            "4,8",
+            "--sb-kb",
+            "1,2",
+            "--nbin-rows",
+            "16,32",
+            "--nbout-rows",
+            "2,16",
+            "--objective",
+            "energy",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("search.json")).unwrap()).unwrap();
+    let pts = v["points"].as_array().unwrap();
+    let skipped = v["skipped"].as_array().unwrap();
+    assert_eq!(pts.len() + skipped.len(), 16);
+    assert!(pts.len() >= 4, "{} points", pts.len());
+    for s in skipped {
+        assert!(!s["reason"].as_str().unwrap().is_empty());
+    }
+    let te = |p: &Value| {
+        (
+            p["seconds"].as_f64().unwrap(),
+            p["energy_pj"].as_f64().unwrap(),
+        )
+    };
+    let front: Vec<usize> = v["front"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_u64().unwrap() as usize)
+        .collect();
+    for (i, p) in pts.iter().enumerate() {
+        let (t, e) = te(p);
+        let dominated = pts.iter().any(|q| {
+            let (u, f) = te(q);
+            u <= t && f <= e && (u < t || f < e)
+        });
+        assert_eq!(front.contains(&i), !dominated, "point {i}");
+    }
+    let best = v["best"].as_u64().unwrap() as usize;
+    let min_e = pts.iter().map(|p| te(p).1).fold(f64::INFINITY, f64::min);
+    assert_eq!(te(&pts[best]).1, min_e);
+    assert!(front.contains(&best));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("(best)") && md.contains("Pareto front"), "{md}");
+    let svg = std::fs::read_to_string(out.join("pareto.svg")).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("circle"),
+        "pareto.svg"
+    );
+}
+
 fn fails_with(args: &[&str], needle: &str, out: Option<&Path>) {
     let o = bin().args(args).output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);

@@ -20,6 +20,7 @@ pub mod compare;
 pub mod hdl;
 pub mod inference;
 pub mod output;
+pub mod search;
 pub mod simulate;
 pub mod sweep;
 

@@ -115,18 +115,21 @@ pub fn run_point(
     let one = |(l, c): (&firmware::model::ModelLayer, &firmware::CompiledNode)| {
         simulate(cfg, &l.name, &l.spec, c, table)
     };
-    let results: Vec<Result<AccelRun, CompareError>> = if threads > 1 {
+    let par = || -> Vec<Result<AccelRun, CompareError>> {
         use rayon::prelude::*;
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
-        match pool {
-            Ok(p) => p.install(|| {
-                model
-                    .layers
-                    .par_iter()
-                    .zip(compiled.par_iter())
-                    .map(one)
-                    .collect()
-            }),
+        model
+            .layers
+            .par_iter()
+            .zip(compiled.par_iter())
+            .map(one)
+            .collect()
+    };
+    let results: Vec<Result<AccelRun, CompareError>> = if threads >= rayon::current_num_threads() {
+        // the current pool (also when the sweep's points run in parallel)
+        par()
+    } else if threads > 1 {
+        match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+            Ok(p) => p.install(par),
             Err(_) => model.layers.iter().zip(&compiled).map(one).collect(),
         }
     } else {

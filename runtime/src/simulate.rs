@@ -262,15 +262,21 @@ pub fn simulate(args: &SimulateOptions) -> Result<SimReport, RunError> {
                 r.stats.counters,
             ))
         };
-        let results: Vec<_> = if threads > 1 {
+        let n = work.layers.len();
+        let par = || -> Vec<_> {
             use rayon::prelude::*;
-            let pool = rayon::ThreadPoolBuilder::new()
+            (0..n).into_par_iter().map(one).collect()
+        };
+        let results: Vec<_> = if threads >= rayon::current_num_threads() {
+            par()
+        } else if threads > 1 {
+            rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
-                .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?;
-            pool.install(|| (0..work.layers.len()).into_par_iter().map(one).collect())
+                .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?
+                .install(par)
         } else {
-            (0..work.layers.len()).map(one).collect()
+            (0..n).map(one).collect()
         };
         pb.finish_and_clear();
         // the first failing layer in model order
