@@ -98,6 +98,13 @@ pub fn parse(bytes: &[u8], path: &str) -> Result<Tensor, NpyError> {
 /// Refuse a header whose shape needs more data than the file holds, before
 /// anything is allocated for it (a `.npy` header is at most 64 KiB of text
 /// after a 10- or 12-byte preamble; `word` is the smallest element size).
+/// The longest `.npy` header accepted, bytes: NumPy's own default limit
+/// (`max_header_size`, NumPy 1.24 and later). Real headers are about a
+/// hundred bytes; the Python-literal parser behind ndarray-npy is
+/// superlinear in a header's integers (found by fuzzing: a 49 KB header
+/// took 0.37 s, and a v2 header may claim gigabytes).
+pub const MAX_HEADER_BYTES: usize = 10_000;
+
 fn check_size(bytes: &[u8], path: &str, word: u64) -> Result<(), NpyError> {
     let bad = |reason: String| NpyError::Format {
         path: path.into(),
@@ -114,6 +121,11 @@ fn check_size(bytes: &[u8], path: &str, word: u64) -> Result<(), NpyError> {
         ),
         _ => return Err(bad("the file ends early".into())),
     };
+    if hlen > MAX_HEADER_BYTES {
+        return Err(bad(format!(
+            "the header is {hlen} bytes, over {MAX_HEADER_BYTES} (NumPy's own limit)"
+        )));
+    }
     let header = bytes
         .get(start..start.saturating_add(hlen))
         .ok_or_else(|| bad("the file ends early".into()))?;
@@ -268,6 +280,22 @@ mod tests {
         assert!(e.contains("not one flat dictionary"), "{e}");
         let e = parse(&b, "n.npy").unwrap_err().to_string();
         assert!(e.contains("not one flat dictionary"), "{e}");
+    }
+
+    /// Found by AFL: a long header of digits took time superlinear in its
+    /// length; headers over NumPy's 10,000-byte limit are refused first.
+    #[test]
+    fn long_header_is_refused() {
+        let h = format!("{{'shape': (0X7{}1,), }}", "5".repeat(MAX_HEADER_BYTES));
+        let mut b = b"\x93NUMPY\x02\x00".to_vec();
+        b.extend((h.len() as u32).to_le_bytes());
+        b.extend(h.as_bytes());
+        for e in [
+            parse(&b, "l.npy").unwrap_err().to_string(),
+            parse_labels(&b, "l.npy").unwrap_err().to_string(),
+        ] {
+            assert!(e.contains("over 10000 (NumPy's own limit)"), "{e}");
+        }
     }
 
     #[test]
