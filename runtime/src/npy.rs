@@ -158,8 +158,15 @@ fn check_size(bytes: &[u8], path: &str, word: u64) -> Result<(), NpyError> {
         .map(str::trim)
         .filter(|d| !d.is_empty())
     {
-        let Ok(d) = d.parse::<u128>() else {
-            return Ok(());
+        // NumPy writes plain decimal integers (Python 2: with an `L`); the
+        // parser behind ndarray-npy also evaluates expressions such as
+        // `2--2`, which would bypass this size check (found by fuzzing: an
+        // allocation of 227 TB), so anything else is refused
+        let digits = d.strip_suffix(['L', 'l']).unwrap_or(d);
+        let Ok(d) = digits.parse::<u128>() else {
+            return Err(bad(format!(
+                "the header's shape has `{d}`, not a non-negative integer"
+            )));
         };
         n = n.saturating_mul(d);
     }
@@ -280,6 +287,18 @@ mod tests {
         assert!(e.contains("not one flat dictionary"), "{e}");
         let e = parse(&b, "n.npy").unwrap_err().to_string();
         assert!(e.contains("not one flat dictionary"), "{e}");
+    }
+
+    /// Found by AFL: a shape dimension written as an expression (`2--2`)
+    /// bypassed the size check, and ndarray-npy asked for 227 TB.
+    #[test]
+    fn expression_in_shape_is_refused() {
+        let h = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,\t2--2, 71111111111111)}";
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        b.extend((h.len() as u16).to_le_bytes());
+        b.extend(h.as_bytes());
+        let e = parse(&b, "s.npy").unwrap_err().to_string();
+        assert!(e.contains("`2--2`, not a non-negative integer"), "{e}");
     }
 
     /// Found by AFL: a long header of digits took time superlinear in its
