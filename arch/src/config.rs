@@ -524,6 +524,18 @@ impl AccelConfig {
     pub fn nbout_row_bytes(&self) -> u32 {
         self.tn * self.acc_bytes()
     }
+    /// This configuration resized: NFU width `tn`, an SB of `sb_bytes` bytes,
+    /// and NBin and NBout `nbin_rows` and `nbout_rows` deep, their bytes
+    /// derived from the row widths at the new Tn. Name and notes are kept.
+    /// Products saturate, so an impossible size fails [`Self::validate`].
+    pub fn resized(&self, tn: u32, sb_bytes: u32, nbin_rows: u32, nbout_rows: u32) -> AccelConfig {
+        let mut c = self.clone();
+        c.tn = tn;
+        c.sb_bytes = sb_bytes;
+        c.nbin_bytes = nbin_rows.saturating_mul(tn.saturating_mul(self.data_bytes()));
+        c.nbout_bytes = nbout_rows.saturating_mul(tn.saturating_mul(self.acc_bytes()));
+        c
+    }
     /// NBin depth in rows.
     pub fn nbin_rows(&self) -> u32 {
         self.nbin_bytes / self.nbin_row_bytes()

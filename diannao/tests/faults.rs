@@ -319,14 +319,14 @@ fn runs_over_the_memory_budget_are_refused_before_they_start() {
     ] {
         let o = exe()
             .args(args)
-            .env(runtime::budget::BUDGET_ENV, "64K")
+            .env(runtime::budget::BUDGET_ENV, "16K")
             .output()
             .unwrap();
         assert_eq!(o.status.code(), Some(1), "{args:?}");
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
         assert!(
-            err.contains("over the memory budget of 0.1 MiB (DIANNAO_MEMORY_BUDGET)"),
+            err.contains("over the memory budget of 16.0 KiB (DIANNAO_MEMORY_BUDGET)"),
             "{err}"
         );
         assert!(o.stdout.is_empty(), "{args:?} printed a report");

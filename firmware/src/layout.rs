@@ -29,6 +29,7 @@
 
 use crate::tiler::{splits, Geom, TilePlan};
 use crate::FwError;
+use arch::AccelConfig;
 
 /// Alignment of every region, bytes.
 pub const ALIGN: u64 = 64;
@@ -145,6 +146,30 @@ pub struct Layout {
 /// `x` rounded up to a multiple of [`ALIGN`].
 pub fn align(x: u64) -> u64 {
     x.div_ceil(ALIGN) * ALIGN
+}
+
+/// Bytes of DRAM a layer's program uses for `batch` images on `cfg`,
+/// before region alignment: the padded input, the SB rows
+/// ([`Geom::weight_rows`]) and the output, in rows of Tn words; for an
+/// element-wise layer its operands' and its output's rows. Within
+/// 3 x [`ALIGN`] below [`Layout::total_bytes`] of the layer's unpacked
+/// layout; a grouped convolution is counted as if dense (an upper bound).
+/// For budgeting memory before anything is compiled.
+pub fn image_bytes(cfg: &AccelConfig, layer: &crate::LayerSpec, batch: u32) -> u64 {
+    let tn = cfg.tn.max(1) as u64;
+    let row = tn * 2;
+    if let crate::LayerSpec::Eltwise(_) = layer {
+        let rows = (layer.output_len() * batch as u64).div_ceil(tn);
+        return rows
+            .saturating_mul(layer.operands() as u64 + 1)
+            .saturating_mul(row);
+    }
+    let g = Geom::new(cfg, layer, batch);
+    let images = g.images as u64;
+    let data_rows = (g.input_rows_per_image() + g.output_rows_per_image()).saturating_mul(images);
+    data_rows
+        .saturating_mul(row)
+        .saturating_add(g.weight_rows().saturating_mul(row * tn))
 }
 
 /// Reduction tiles in program order: (ky0, tky, kx0, tkx, c0, tc). For
@@ -609,4 +634,41 @@ enum ParamSlot {
 /// Data words as little-endian bytes.
 pub(crate) fn to_bytes(words: &[i16]) -> Vec<u8> {
     words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The budget's estimate is the compiled layout's size up to alignment.
+    #[test]
+    fn image_bytes_is_the_layout_up_to_alignment() {
+        let mut checked = 0;
+        for cfg in [AccelConfig::tiny(), AccelConfig::diannao()] {
+            for (l, batch) in [
+                ("conv:nx=6,ny=6,k=3,pad=1,ni=5,no=7", 2),
+                ("conv:nx=9,ny=7,k=3,s=2,ni=20,no=9,bias=false", 1),
+                ("pool:nx=8,ny=8,k=2,ni=6", 3),
+                ("pool:nx=7,ny=7,k=3,s=2,ni=17,kind=avg", 2),
+                ("class:ni=40,no=11", 3),
+                ("conv:nx=5,ny=5,k=1,ni=32,no=16", 2),
+                ("class:ni=100,no=30,bias=false", 1),
+            ] {
+                let spec: crate::LayerSpec = l.parse().unwrap();
+                let c = crate::compile(&cfg, &spec, batch).unwrap();
+                if c.layout.geom.pack.is_some() {
+                    continue;
+                }
+                let (est, total) = (image_bytes(&cfg, &spec, batch), c.layout.total_bytes());
+                assert!(
+                    est <= total && total - est < 3 * ALIGN,
+                    "{l} on {}: estimate {est}, layout {total}",
+                    cfg.name
+                );
+                checked += 1;
+            }
+        }
+        // lane packing (checked by the layout's own tests) takes a few
+        assert!(checked >= 8, "only {checked} unpacked layouts");
+    }
 }

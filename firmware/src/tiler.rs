@@ -247,6 +247,17 @@ impl Geom {
         self.hp as u64 * self.wp as u64 * self.c as u64
     }
 
+    /// SB rows (Tn x Tn synapse blocks) of the weights and bias rows, as
+    /// [`crate::Layout`] places them whatever the tiling: every output chunk
+    /// has `c * ky * kx` weight rows and one bias row if the layer has a
+    /// bias. 0 for pooling, which reads no SB.
+    pub fn weight_rows(&self) -> u64 {
+        if self.depthwise() {
+            return 0;
+        }
+        self.oc as u64 * (self.c as u64 * self.ky as u64 * self.kx as u64 + self.bias as u64)
+    }
+
     /// NBout rows (output pixels x chunks) of one image.
     pub fn output_rows_per_image(&self) -> u64 {
         self.oy as u64 * self.ox as u64 * self.oc as u64

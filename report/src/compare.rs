@@ -64,6 +64,10 @@ pub enum CompareError {
     /// A layer's training step cannot be expressed with the accelerator's programs.
     #[error(transparent)]
     Schedule(#[from] train::schedule::ScheduleError),
+    /// The memory budget is not readable, or the pool that keeps the
+    /// simulation within it cannot be built.
+    #[error("{0}")]
+    Budget(String),
     /// The CPU thread pool could not be built.
     #[error("cannot start {threads} CPU threads: {reason}")]
     Threads {

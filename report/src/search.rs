@@ -81,12 +81,8 @@ pub fn search_config(
     nbin_rows: u32,
     nbout_rows: u32,
 ) -> AccelConfig {
-    let mut c = base.clone();
+    let mut c = base.resized(tn, sb_kb.saturating_mul(1024), nbin_rows, nbout_rows);
     c.name = format!("tn{tn}-sb{sb_kb}k-in{nbin_rows}-out{nbout_rows}");
-    c.tn = tn;
-    c.sb_bytes = sb_kb.saturating_mul(1024);
-    c.nbin_bytes = nbin_rows.saturating_mul(tn.saturating_mul(base.data_bytes()));
-    c.nbout_bytes = nbout_rows.saturating_mul(tn.saturating_mul(base.acc_bytes()));
     c.notes = format!(
         "search over {}: Tn = {tn}, SB {sb_kb} KiB, NBin {nbin_rows} rows, NBout {nbout_rows} rows",
         base.name

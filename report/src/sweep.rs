@@ -13,12 +13,13 @@ use serde::Serialize;
 
 /// One configuration of a sweep.
 pub fn config(base: &AccelConfig, tn: u32, sb_kb: u32) -> AccelConfig {
-    let mut c = base.clone();
+    let mut c = base.resized(
+        tn,
+        sb_kb.saturating_mul(1024),
+        base.nbin_rows(),
+        base.nbout_rows(),
+    );
     c.name = format!("tn{tn}-sb{sb_kb}k");
-    c.tn = tn;
-    c.sb_bytes = sb_kb.saturating_mul(1024);
-    c.nbin_bytes = base.nbin_rows().saturating_mul(tn * base.data_bytes());
-    c.nbout_bytes = base.nbout_rows().saturating_mul(tn * base.acc_bytes());
     c.notes = format!(
         "sweep of {}: Tn = {tn}, SB {sb_kb} KiB, NBin {} rows, NBout {} rows",
         base.name,
@@ -102,39 +103,25 @@ pub fn run_point(
     let compiled = compile_all(cfg, model, batch)?;
     // the layers on every core of the current rayon pool, as many at once as
     // the memory budget allows (the same bits whatever the thread count)
-    let threads = match runtime::budget::Budget::from_env() {
-        Ok(b) => runtime::budget::concurrent_layers(
+    let budget =
+        runtime::budget::Budget::from_env().map_err(|e| CompareError::Budget(e.to_string()))?;
+    let threads = runtime::budget::concurrent_layers(
+        cfg,
+        model.layers.iter().map(|l| &l.spec),
+        batch,
+        &budget,
+        rayon::current_num_threads(),
+    );
+    let results = runtime::budget::map_layers(model.layers.len(), threads, |i| {
+        simulate(
             cfg,
-            model.layers.iter().map(|l| &l.spec),
-            batch,
-            &b,
-            rayon::current_num_threads(),
-        ),
-        Err(_) => 1,
-    };
-    let one = |(l, c): (&firmware::model::ModelLayer, &firmware::CompiledNode)| {
-        simulate(cfg, &l.name, &l.spec, c, table)
-    };
-    let par = || -> Vec<Result<AccelRun, CompareError>> {
-        use rayon::prelude::*;
-        model
-            .layers
-            .par_iter()
-            .zip(compiled.par_iter())
-            .map(one)
-            .collect()
-    };
-    let results: Vec<Result<AccelRun, CompareError>> = if threads >= rayon::current_num_threads() {
-        // the current pool (also when the sweep's points run in parallel)
-        par()
-    } else if threads > 1 {
-        match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-            Ok(p) => p.install(par),
-            Err(_) => model.layers.iter().zip(&compiled).map(one).collect(),
-        }
-    } else {
-        model.layers.iter().zip(&compiled).map(one).collect()
-    };
+            &model.layers[i].name,
+            &model.layers[i].spec,
+            &compiled[i],
+            table,
+        )
+    })
+    .map_err(|e| CompareError::Budget(e.to_string()))?;
     // the first failing layer in model order
     let runs: Vec<AccelRun> = results.into_iter().collect::<Result<_, _>>()?;
     let pairs: Vec<(&LayerSpec, &AccelRun)> = model

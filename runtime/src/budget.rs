@@ -20,9 +20,16 @@ use firmware::{LayerSpec, Model};
 /// The environment variable that sets the budget.
 pub const BUDGET_ENV: &str = "DIANNAO_MEMORY_BUDGET";
 
-/// `n` bytes as MiB with one decimal (`12.5 MiB`).
-pub fn mib(n: u64) -> String {
-    format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64)
+/// `n` bytes with one decimal in the largest binary unit that keeps it at
+/// least 1: `12.5 MiB`, `48.0 KiB`, `512 B`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (size, unit) in UNITS {
+        if n >= size {
+            return format!("{:.1} {unit}", n as f64 / size as f64);
+        }
+    }
+    format!("{n} B")
 }
 
 /// A memory budget and where it comes from.
@@ -93,23 +100,10 @@ impl Budget {
     }
 }
 
-/// Bytes of `layer`'s DRAM image for `batch` images on `cfg` (Tn-padded regions).
+/// Bytes of `layer`'s DRAM image for `batch` images on `cfg` (Tn-padded
+/// regions, before alignment): [`firmware::layout::image_bytes`].
 pub fn dram_image_bytes(cfg: &AccelConfig, layer: &LayerSpec, batch: u32) -> u64 {
-    let tn = cfg.tn.max(1) as u64;
-    let pad = |n: u32| (n as u64).div_ceil(tn) * tn;
-    let b = batch as u64;
-    let (ni, ny, nx) = layer.input_shape();
-    let (no, oy, ox) = layer.output_shape();
-    let border = layer.window().map_or(0, |w| 2 * w.pad as u64);
-    let input = (ny as u64 + border) * (nx as u64 + border) * pad(ni) * b * layer.operands() as u64;
-    let k = layer.window().map_or(1, |w| w.ky as u64 * w.kx as u64);
-    let weights = if layer.weight_len() == 0 {
-        0
-    } else {
-        pad(no) * pad(ni) * k + pad(no) * tn
-    };
-    let output = oy as u64 * ox as u64 * pad(no) * b;
-    (input + weights + output).saturating_mul(2)
+    firmware::layout::image_bytes(cfg, layer, batch)
 }
 
 /// Estimated peak bytes of simulating `layer` for `batch` images (see the
@@ -166,6 +160,32 @@ pub fn concurrent_layers<'a>(
     k.max(1)
 }
 
+/// `f(0) .. f(n-1)` for `n` independent layers, in order, on the current
+/// rayon pool, with at most `threads` running at once (from
+/// [`concurrent_layers`]): the whole pool when it allows every thread, a
+/// smaller pool of `threads`, or one after another when `threads` is 1.
+/// The results are the same whatever the thread count, as long as `f(i)`
+/// depends only on `i`.
+pub fn map_layers<T, F>(n: usize, threads: usize, f: F) -> Result<Vec<T>, RunError>
+where
+    T: Send,
+    F: Fn(usize) -> T + Sync + Send,
+{
+    use rayon::prelude::*;
+    let par = || -> Vec<T> { (0..n).into_par_iter().map(&f).collect() };
+    Ok(if threads >= rayon::current_num_threads() {
+        par()
+    } else if threads > 1 {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| RunError::Threads(e.to_string()))?
+            .install(par)
+    } else {
+        (0..n).map(&f).collect()
+    })
+}
+
 /// Refuse simulating `model`'s layers one by one at `batch` if its largest
 /// layer exceeds `budget`.
 pub fn check_layers<'a>(
@@ -193,6 +213,10 @@ mod tests {
         assert_eq!(parse_size("3M"), Some(3 << 20));
         assert_eq!(parse_size(" 2 G"), Some(2 << 30));
         assert_eq!(parse_size("lots"), None);
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(48 << 10), "48.0 KiB");
+        assert_eq!(human_bytes(25 << 19), "12.5 MiB");
+        assert_eq!(human_bytes(3 << 30), "3.0 GiB");
         let cfg = AccelConfig::tiny();
         let l: LayerSpec = "conv:nx=4,ny=4,k=3,pad=1,ni=3,no=5".parse().unwrap();
         // tiny: Tn = 4; input 6x6x4 per image, weights 8x4x9 + bias rows 8x4, output 4x4x8
@@ -210,7 +234,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("layer `c` needs an estimated 0.0 MiB") && e.contains("budget"),
+            e.contains("layer `c` needs an estimated 4.0 KiB") && e.contains("budget"),
             "{e}"
         );
     }

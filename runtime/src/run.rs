@@ -48,7 +48,7 @@ pub enum RunError {
     #[error(transparent)]
     Npy(#[from] crate::npy::NpyError),
     /// The run's working set exceeds the memory budget ([`crate::budget`]).
-    #[error("{what} needs an estimated {} of memory, over the memory budget of {} ({origin})", crate::budget::mib(*need), crate::budget::mib(*budget))]
+    #[error("{what} needs an estimated {} of memory, over the memory budget of {} ({origin})", crate::budget::human_bytes(*need), crate::budget::human_bytes(*budget))]
     Budget {
         /// What was refused (layer, batch).
         what: String,
@@ -145,8 +145,9 @@ pub enum RunError {
     /// Writing the report failed.
     #[error("cannot write output: {0}")]
     Io(std::io::Error),
-    /// A host baseline thread pool could not be built (bench).
-    #[error("cannot start the host baseline threads: {0}")]
+    /// A thread pool could not be built (the host baseline in bench, or the
+    /// pool that keeps concurrent layers within the memory budget).
+    #[error("cannot start a pool of threads: {0}")]
     Threads(String),
 }
 

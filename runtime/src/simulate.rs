@@ -262,22 +262,7 @@ pub fn simulate(args: &SimulateOptions) -> Result<SimReport, RunError> {
                 r.stats.counters,
             ))
         };
-        let n = work.layers.len();
-        let par = || -> Vec<_> {
-            use rayon::prelude::*;
-            (0..n).into_par_iter().map(one).collect()
-        };
-        let results: Vec<_> = if threads >= rayon::current_num_threads() {
-            par()
-        } else if threads > 1 {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?
-                .install(par)
-        } else {
-            (0..n).map(one).collect()
-        };
+        let results = crate::budget::map_layers(work.layers.len(), threads, one)?;
         pb.finish_and_clear();
         // the first failing layer in model order
         for r in results {
