@@ -295,13 +295,7 @@ impl RunningOp {
             let r = self.cursor.rows(&s, self.steps);
             debug_assert_eq!(r, issue_rows(&s, self.steps, j));
             if r.first {
-                let nbout: &[i32] = if s.acc_in == AccIn::Nbout {
-                    nbout_reads += 1;
-                    bufs.nbout_row(r.nbout)
-                } else {
-                    &[]
-                };
-                nfu.init(s.op, s.acc_in, nbout, st.frac);
+                nbout_reads += Self::start_output(&s, &r, bufs, nfu, st);
             }
             // issues j .. j+m: same output, same ky, i = cursor.i ..
             let m = (ni - self.cursor.i).min(last - j);
@@ -322,6 +316,25 @@ impl RunningOp {
             self.issued += m;
         }
         (self.issued - start, 0, nbout_reads)
+    }
+
+    /// An output's first issue: initialise the accumulators (from its NBout
+    /// row when the op accumulates onto NBout). Returns the NBout reads (0 or 1).
+    #[inline(always)]
+    fn start_output(
+        s: &NfuSlot,
+        r: &IssueRows,
+        bufs: &Buffers,
+        nfu: &mut Nfu,
+        st: &NfuState,
+    ) -> u64 {
+        let (nbout, reads): (&[i32], u64) = if s.acc_in == AccIn::Nbout {
+            (bufs.nbout_row(r.nbout), 1)
+        } else {
+            (&[], 0)
+        };
+        nfu.init(s.op, s.acc_in, nbout, st.frac);
+        reads
     }
 
     /// Issue `j` completed an output (NBout row `row`): NFU-3 converts it
@@ -371,13 +384,7 @@ impl RunningOp {
             let r = self.cursor.rows(&s, self.steps);
             debug_assert_eq!(r, issue_rows(&s, self.steps, j));
             if r.first {
-                let nbout: &[i32] = if s.acc_in == AccIn::Nbout {
-                    nbout_reads += 1;
-                    bufs.nbout_row(r.nbout)
-                } else {
-                    &[]
-                };
-                nfu.init(s.op, s.acc_in, nbout, st.frac);
+                nbout_reads += Self::start_output(&s, &r, bufs, nfu, st);
             }
             exec(nfu, &r);
             odd_steps += r.step & 1;
