@@ -219,6 +219,46 @@ fn bench_reports_speed() {
 }
 
 #[test]
+fn bench_workloads_times_an_epoch_and_a_sweep_point() {
+    // plumbing and arithmetic only (no timed assertion), at sizes below the
+    // targets', so no target is judged
+    let v = json(&[
+        "bench",
+        "--workloads",
+        "--digits",
+        "64",
+        "--test-digits",
+        "32",
+        "--sweep-model",
+        "lenet5",
+        "--sweep-batch",
+        "2",
+        "--json",
+    ]);
+    let e = &v["epoch"];
+    assert_eq!(e["net"], "lenet5");
+    assert_eq!(
+        (e["digits"].as_u64(), e["test_digits"].as_u64()),
+        (Some(64), Some(32))
+    );
+    assert!(e["accel_cycles"].as_u64().unwrap() > 0 && e["wall_s"].as_f64().unwrap() > 0.0);
+    let p = &v["sweep"];
+    assert_eq!(
+        (p["model"].as_str(), p["batch"].as_u64()),
+        (Some("lenet5"), Some(2))
+    );
+    assert_eq!(p["config"], "tn16-sb32k");
+    assert!(p["cycles"].as_u64().unwrap() > 0);
+    // Linux: the sweep's own peak resident set (reset before it)
+    assert!(p["peak_rss_bytes"].as_u64().unwrap() > 1 << 20, "{p}");
+    assert_eq!(v["targets"].as_array().map(Vec::len), Some(0), "{v}");
+    fails(
+        &["bench", "--workloads", "--digits", "0"],
+        &["--digits must be at least 1"],
+    );
+}
+
+#[test]
 fn bench_backends_times_one_vector_on_each_backend() {
     // plumbing only (no timed assertion): a tiny layer on the simulator,
     // rust-hdl and Verilator (its start-up probe included)

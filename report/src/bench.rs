@@ -12,6 +12,7 @@
 
 pub mod axi_ideal;
 pub mod backend_speed;
+pub mod workloads;
 
 use arch::AccelConfig;
 use baseline::{self, Timing};
@@ -484,16 +485,21 @@ pub fn table(r: &BenchReport) -> String {
         );
     }
     for t in &r.targets {
-        s += &format!(
-            "target: {} = {:.3} (target {} {:.3}): {}\n",
-            t.what,
-            t.value,
-            if t.at_least { ">=" } else { "<=" },
-            t.target,
-            if t.met { "met" } else { "NOT met" }
-        );
+        s += &target_line(t);
     }
     s
+}
+
+/// One target as a line: figure, target, met or not.
+fn target_line(t: &TargetCheck) -> String {
+    format!(
+        "target: {} = {:.3} (target {} {:.3}): {}\n",
+        t.what,
+        t.value,
+        if t.at_least { ">=" } else { "<=" },
+        t.target,
+        if t.met { "met" } else { "NOT met" }
+    )
 }
 
 fn to_json(r: &impl Serialize) -> Result<String, RunError> {

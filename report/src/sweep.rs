@@ -66,6 +66,51 @@ pub fn configs(
     Ok(v)
 }
 
+/// Why a sweep cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    /// A point is not a valid configuration.
+    #[error(transparent)]
+    Invalid(#[from] InvalidSweepConfig),
+    /// A configuration cannot compile or run the model.
+    #[error("config {config}: {source}")]
+    Point {
+        /// The configuration's name.
+        config: String,
+        /// Why.
+        source: CompareError,
+    },
+}
+
+/// Every configuration of `cfgs` over `model` at `batch`, in order: every
+/// layer is compiled for every configuration before any simulation (the
+/// error names the first that does not compile), then the points run on
+/// rayon's pool (their layers too, [`run_point`]); `done` sees each point
+/// as it finishes.
+pub fn sweep(
+    cfgs: &[AccelConfig],
+    model: &Model,
+    batch: u32,
+    table: &sim::EnergyTable,
+    done: &(dyn Fn(&SweepPoint) + Sync),
+) -> Result<Vec<SweepPoint>, SweepError> {
+    use rayon::prelude::*;
+    let named = |c: &AccelConfig| {
+        let config = c.name.clone();
+        move |source| SweepError::Point { config, source }
+    };
+    for c in cfgs {
+        compile_all(c, model, batch).map_err(named(c))?;
+    }
+    cfgs.par_iter()
+        .map(|c| {
+            let p = run_point(c, model, batch, table).map_err(named(c))?;
+            done(&p);
+            Ok(p)
+        })
+        .collect()
+}
+
 /// One config's result.
 #[derive(Clone, Debug, Serialize)]
 pub struct SweepPoint {

@@ -22,6 +22,7 @@ pub mod checkpoint;
 pub mod cost;
 pub mod cpu;
 pub mod data;
+pub mod defaults;
 pub mod engine;
 pub mod export;
 pub mod net;

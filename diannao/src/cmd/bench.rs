@@ -49,6 +49,32 @@ pub struct BenchArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Instead: time the whole workloads of the speed targets beside them
+    /// (docs/performance.md): one epoch of the default `diannao train` run
+    /// through the simulator, and a GoogLeNet sweep point at batch 64 with
+    /// its peak resident set. Takes minutes.
+    #[arg(long, conflicts_with_all = ["backends", "axi"])]
+    pub workloads: bool,
+    /// With --workloads: training digits of the epoch (the target is for 8,000).
+    #[arg(long, requires = "workloads", default_value_t = report::bench::workloads::TARGET_EPOCH_DIGITS, value_name = "N")]
+    pub digits: usize,
+    /// With --workloads: held-out digits evaluated after the epoch (default: all 2,000).
+    #[arg(long, requires = "workloads", value_name = "N")]
+    pub test_digits: Option<usize>,
+    /// With --workloads: model of the sweep point (the targets are for googlenet).
+    #[arg(
+        long,
+        requires = "workloads",
+        default_value = "googlenet",
+        value_name = "NAME|FILE"
+    )]
+    pub sweep_model: String,
+    /// With --workloads: batch of the sweep point (the targets are for 64).
+    #[arg(long, requires = "workloads", default_value_t = report::bench::workloads::TARGET_SWEEP_BATCH, value_name = "N")]
+    pub sweep_batch: u32,
+    /// With --workloads: the epoch only.
+    #[arg(long, requires = "workloads")]
+    pub no_sweep: bool,
 }
 
 impl BenchArgs {
@@ -72,5 +98,26 @@ impl BenchArgs {
 
 /// Run `diannao bench`.
 pub fn run(a: BenchArgs) -> Result<()> {
+    if a.workloads {
+        anyhow::ensure!(a.digits > 0, "--digits must be at least 1");
+        anyhow::ensure!(a.sweep_batch > 0, "--sweep-batch must be at least 1");
+        let r = report::bench::workloads::bench_workloads(
+            &report::bench::workloads::WorkloadOptions {
+                digits: a.digits,
+                test_digits: a.test_digits,
+                sweep_model: a.sweep_model.clone(),
+                sweep_batch: a.sweep_batch,
+                no_sweep: a.no_sweep,
+            },
+        )?;
+        let text = if a.json {
+            let mut s = serde_json::to_string_pretty(&r)?;
+            s.push('\n');
+            s
+        } else {
+            report::bench::workloads::table(&r)
+        };
+        return super::emit(&text, None);
+    }
     super::emit(&report::bench::command(&a.options())?, None)
 }

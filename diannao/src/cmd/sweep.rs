@@ -1,7 +1,6 @@
 //! `diannao sweep`: a design-space sweep over Tn and SB sizes.
 
 use anyhow::{bail, Result};
-use rayon::prelude::*;
 
 /// Arguments of `diannao sweep`.
 #[derive(Debug, Clone, clap::Args)]
@@ -103,24 +102,12 @@ pub fn run(a: SweepArgs) -> Result<()> {
     let table = sim::EnergyTable::named(&a.energy_table)?;
     let cfgs = report::sweep::configs(&base, &tns, &sbs)?;
     let out = a.out.as_deref().map(report::OutDir::prepare).transpose()?;
-    // every layer must compile for every config before any simulation
-    for c in &cfgs {
-        report::compare::compile_all(c, &model, a.batch)
-            .map_err(|e| anyhow::anyhow!("config {}: {e}", c.name))?;
-    }
-    let points: Vec<report::sweep::SweepPoint> = cfgs
-        .par_iter()
-        .map(|c| {
-            let p = report::sweep::run_point(c, &model, a.batch, &table);
-            if let Ok(p) = &p {
-                eprintln!(
-                    "{}: {} cycles, utilisation {:.3}",
-                    p.config, p.cycles, p.utilisation
-                );
-            }
-            p
-        })
-        .collect::<Result<_, _>>()?;
+    let points = report::sweep::sweep(&cfgs, &model, a.batch, &table, &|p| {
+        eprintln!(
+            "{}: {} cycles, utilisation {:.3}",
+            p.config, p.cycles, p.utilisation
+        )
+    })?;
     let md = report::sweep::markdown(&model.name, &base, a.batch, &table, &points);
     match out {
         None => print!("{md}"),

@@ -13,18 +13,10 @@ use train::engine::{Engine, Hyper};
 use train::net::Net;
 use train::{train, EpochMetrics, LrSchedule, Observer, TrainConfig, TrainSummary};
 
-/// Default fraction bits of the training data format (sim/rtl).
-pub const DEFAULT_FRAC: u32 = 10;
-/// Default log2 of the loss-gradient scale S (sim/rtl).
-pub const DEFAULT_GRAD_SCALE_LOG2: u32 = 6;
-/// Default learning-rate decay factor (docs/training.md).
-pub const DEFAULT_LR_DECAY: f32 = 0.5;
-/// Default learning-rate decay period, epochs.
-pub const DEFAULT_LR_STEP: usize = 2;
-/// Default learning rate.
-pub const DEFAULT_LR: f32 = 0.03;
-/// Default number of epochs.
-pub const DEFAULT_EPOCHS: usize = 8;
+pub use train::defaults::{
+    DEFAULT_EPOCHS, DEFAULT_FRAC, DEFAULT_GRAD_SCALE_LOG2, DEFAULT_LR, DEFAULT_LR_DECAY,
+    DEFAULT_LR_STEP,
+};
 
 /// Which machine runs the arithmetic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -44,10 +36,10 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = Backend::Sim)]
     pub backend: Backend,
     /// Network: lenet5, lenet5-classic (28x28 input, 5x5 convolutions), fashion (28x28, padded 3x3 convolutions) or micro (images reduced to 8x8).
-    #[arg(long, default_value = "lenet5", value_parser = clap::builder::PossibleValuesParser::new(Net::NAMES))]
+    #[arg(long, default_value = train::defaults::DEFAULT_NET, value_parser = clap::builder::PossibleValuesParser::new(Net::NAMES))]
     pub net: String,
     /// Accelerator preset or config file (sim and rtl only).
-    #[arg(long, value_name = "NAME|FILE", default_value = "diannao")]
+    #[arg(long, value_name = "NAME|FILE", default_value = train::defaults::DEFAULT_PRESET)]
     pub preset: String,
     /// Fraction bits of the training data format (sim and rtl only; overrides the preset's).
     #[arg(long, default_value_t = DEFAULT_FRAC, value_name = "F")]
@@ -59,7 +51,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = DEFAULT_EPOCHS, value_name = "N")]
     pub epochs: usize,
     /// Mini-batch size (the last partial batch of an epoch is dropped).
-    #[arg(long, default_value_t = 32, value_name = "N")]
+    #[arg(long, default_value_t = train::defaults::DEFAULT_BATCH, value_name = "N")]
     pub batch: usize,
     /// Batch size of the held-out evaluation (default: --batch).
     #[arg(long, value_name = "N")]
@@ -68,7 +60,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = DEFAULT_LR, value_name = "ALPHA")]
     pub lr: f32,
     /// Momentum.
-    #[arg(long, default_value_t = 0.9, value_name = "MU")]
+    #[arg(long, default_value_t = train::defaults::DEFAULT_MOMENTUM, value_name = "MU")]
     pub momentum: f32,
     /// L2 weight decay on weights and biases (PyTorch's SGD weight_decay; on the accelerator one more element-wise program per layer).
     #[arg(long, default_value_t = 0.0, value_name = "LAMBDA")]
@@ -364,4 +356,32 @@ pub fn run(a: TrainArgs) -> Result<()> {
         println!("{line}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        a: TrainArgs,
+    }
+
+    /// `diannao bench --workloads` times the run `diannao train` makes
+    /// without options: the same settings.
+    #[test]
+    fn default_options_are_the_library_defaults() {
+        let a = Cli::parse_from(["train"]).a;
+        let c = config(&a).unwrap();
+        assert_eq!(c, train::defaults::train_config(DEFAULT_EPOCHS));
+        assert_eq!(
+            (a.net.as_str(), a.preset.as_str()),
+            (
+                train::defaults::DEFAULT_NET,
+                train::defaults::DEFAULT_PRESET
+            )
+        );
+    }
 }

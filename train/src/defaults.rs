@@ -1,0 +1,40 @@
+//! The defaults of `diannao train`: one definition for the command line and
+//! for `diannao bench --workloads`, which times an epoch of the default run.
+
+/// Default fraction bits of the training data format (sim/rtl).
+pub const DEFAULT_FRAC: u32 = 10;
+/// Default log2 of the loss-gradient scale S (sim/rtl).
+pub const DEFAULT_GRAD_SCALE_LOG2: u32 = 6;
+/// Default learning-rate decay factor (docs/training.md).
+pub const DEFAULT_LR_DECAY: f32 = 0.5;
+/// Default learning-rate decay period, epochs.
+pub const DEFAULT_LR_STEP: usize = 2;
+/// Default learning rate.
+pub const DEFAULT_LR: f32 = 0.03;
+/// Default number of epochs.
+pub const DEFAULT_EPOCHS: usize = 8;
+/// Default momentum.
+pub const DEFAULT_MOMENTUM: f32 = 0.9;
+/// Default training batch, images.
+pub const DEFAULT_BATCH: usize = 32;
+/// Default network (`Net::by_name`).
+pub const DEFAULT_NET: &str = "lenet5";
+/// Default accelerator preset.
+pub const DEFAULT_PRESET: &str = "diannao";
+
+/// The settings of `diannao train` without options, for `epochs` epochs:
+/// the default rate, momentum and batch, the step schedule, seed 1, the
+/// divergence guard of [`crate::TrainConfig::new`], no output folder.
+pub fn train_config(epochs: usize) -> crate::TrainConfig {
+    let mut c = crate::TrainConfig::new();
+    c.epochs = epochs;
+    c.batch = DEFAULT_BATCH;
+    c.eval_batch = DEFAULT_BATCH;
+    c.hyper.lr = DEFAULT_LR;
+    c.hyper.momentum = DEFAULT_MOMENTUM;
+    c.schedule = crate::LrSchedule::Step {
+        factor: DEFAULT_LR_DECAY,
+        every: DEFAULT_LR_STEP,
+    };
+    c
+}
