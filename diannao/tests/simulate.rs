@@ -457,6 +457,20 @@ fn plan_prints_the_tilers_choice_and_traffic() {
     let want = firmware::compile(&cfg, &spec, 1).unwrap().plan.to_string();
     let v = json(&["simulate", "--preset", "tiny", "--layer", layer, "--json"]);
     assert_eq!(v["layers"][0]["plan"].as_str(), Some(want.as_str()));
+    // the prediction against the simulation
+    let l = &v["layers"][0];
+    let (p, c) = (
+        l["predicted_cycles"].as_f64().unwrap(),
+        l["cycles"].as_f64().unwrap(),
+    );
+    assert!(p > 0.0 && c > 0.0);
+    assert_eq!(l["prediction_error"].as_f64(), Some((p - c) / c));
+    assert!(
+        out.contains(&format!(
+            "predicted {p} cycles for the layer, simulated {c} ("
+        )),
+        "{out}"
+    );
 }
 
 #[test]

@@ -185,7 +185,18 @@ pub fn table(r: &SimReport) -> String {
 fn plans(r: &SimReport) -> String {
     r.layers
         .iter()
-        .map(|l| format!("plan of {}: {}\n", l.name, l.plan))
+        .map(|l| {
+            let mut s = format!("plan of {}: {}\n", l.name, l.plan);
+            if let Some(e) = l.prediction_error {
+                s += &format!(
+                    "predicted {} cycles for the layer, simulated {} ({:+.1}%)\n",
+                    l.figures.predicted_cycles,
+                    l.figures.cycles,
+                    100.0 * e
+                );
+            }
+            s
+        })
         .collect()
 }
 

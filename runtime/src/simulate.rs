@@ -64,6 +64,10 @@ pub struct LayerRow {
     pub counters: BTreeMap<String, u64>,
     /// The tiler's choice for this layer: tile sizes, loop order, predicted DRAM traffic.
     pub plan: String,
+    /// `(predicted - simulated) / simulated` cycles, the prediction being
+    /// `figures.predicted_cycles` (`None` when there is none: element-wise
+    /// layers, whose estimate only ranks the compiler's choices).
+    pub prediction_error: Option<f64>,
 }
 
 /// Totals over the layers (layers run one after another).
@@ -204,9 +208,11 @@ fn row(
     spec: &firmware::LayerSpec,
     figures: LayerFigures,
     stats: &sim::RunStats,
-    plan: String,
+    compiled: &firmware::CompiledNode,
 ) -> LayerRow {
     let s3 = |(a, b, c): (u32, u32, u32)| [a, b, c];
+    let (p, c) = (figures.predicted_cycles, figures.cycles);
+    let prediction_error = (p > 0 && c > 0).then(|| (p as f64 - c as f64) / c as f64);
     LayerRow {
         name: name.into(),
         kind: spec.kind_name().into(),
@@ -219,7 +225,8 @@ fn row(
             .iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
-        plan,
+        plan: compiled.plan_text(),
+        prediction_error,
     }
 }
 
@@ -258,7 +265,7 @@ pub fn simulate(args: &SimulateOptions) -> Result<SimReport, RunError> {
             let r = run::run_compiled(&cfg, spec, &compiled, &data, &table, None, &ename)?;
             pb.inc(1);
             Ok((
-                row(name, spec, r.figures, &r.stats, compiled.plan_text()),
+                row(name, spec, r.figures, &r.stats, &compiled),
                 r.stats.counters,
             ))
         };
@@ -296,7 +303,7 @@ pub fn simulate(args: &SimulateOptions) -> Result<SimReport, RunError> {
             )?;
         }
         counters.push(r.stats.counters.clone());
-        rows.push(row(name, spec, r.figures, &r.stats, compiled.plan_text()));
+        rows.push(row(name, spec, r.figures, &r.stats, &compiled));
         pb.inc(1);
     }
     pb.finish_and_clear();
