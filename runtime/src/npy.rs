@@ -306,6 +306,14 @@ pub fn write(path: &Path, shape: &[usize], data: &[f32]) -> Result<(), NpyError>
 mod tests {
     use super::*;
 
+    /// A version-1 `.npy` file of header `h` (no data).
+    fn v1(h: &str) -> Vec<u8> {
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        b.extend((h.len() as u16).to_le_bytes());
+        b.extend(h.as_bytes());
+        b
+    }
+
     /// Found by AFL: nested brackets in the header made ndarray-npy's header
     /// parser take exponential time (12 `{` took over 10 s); they are
     /// refused before it runs (fuzz/regressions/npy*/ keep the inputs).
@@ -330,9 +338,7 @@ mod tests {
     #[test]
     fn expression_in_shape_is_refused() {
         let h = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,\t2--2, 71111111111111)}";
-        let mut b = b"\x93NUMPY\x01\x00".to_vec();
-        b.extend((h.len() as u16).to_le_bytes());
-        b.extend(h.as_bytes());
+        let b = v1(&h);
         let e = parse(&b, "s.npy").unwrap_err().to_string();
         assert!(e.contains("`2--2`, not a non-negative integer"), "{e}");
     }
@@ -346,10 +352,7 @@ mod tests {
                 "{{'descr': '<f4', 'fortran_order': False, 'shape': ({}0,), }}",
                 "1,".repeat(n - 1)
             ) + "\n";
-            let mut b = b"\x93NUMPY\x01\x00".to_vec();
-            b.extend((h.len() as u16).to_le_bytes());
-            b.extend(h.as_bytes());
-            b
+            v1(&h)
         };
         // also when the tuple is not closed (the parser is as slow on it)
         let mut open = shape(1000);
@@ -372,9 +375,7 @@ mod tests {
             "{{'descr': '<f4', 'fortran_order': False, 'shape': ({}1,), }}",
             "0".repeat(30)
         );
-        let mut b = b"\x93NUMPY\x01\x00".to_vec();
-        b.extend((h.len() as u16).to_le_bytes());
-        b.extend(h.as_bytes());
+        let b = v1(&h);
         let e = parse(&b, "z.npy").unwrap_err().to_string();
         assert!(e.contains("below 2^64"), "{e}");
         // a long number anywhere in the header (found by AFL as a dict key)
@@ -382,9 +383,7 @@ mod tests {
             "{{{}: 1, 'descr': '<f4', 'fortran_order': False, 'shape': (1,), }}\n",
             "5".repeat(9000)
         );
-        let mut b = b"\x93NUMPY\x01\x00".to_vec();
-        b.extend((h.len() as u16).to_le_bytes());
-        b.extend(h.as_bytes());
+        let mut b = v1(&h);
         b.extend(1f32.to_le_bytes());
         for e in [
             parse(&b, "w.npy").unwrap_err(),
