@@ -92,6 +92,15 @@ impl Piece {
         }
     }
 
+    /// The program, taken out of the piece (for a caller that loads it and
+    /// needs nothing else of the piece: a long program is then held once).
+    pub fn into_instructions(self) -> Vec<Instruction> {
+        match self.program {
+            PieceProgram::Layer(c) => c.program,
+            PieceProgram::Eltwise(c) => c.program,
+        }
+    }
+
     /// Cycles the tiler predicted (0 for element-wise programs).
     pub fn predicted_cycles(&self) -> u64 {
         match &self.program {
@@ -303,6 +312,72 @@ pub fn piece_maps(cfg: &AccelConfig, layer: &LayerSpec) -> Vec<(Range<u32>, Rang
     }
 }
 
+/// The layer a piece computing maps `in_maps` to `out_maps` of `layer`
+/// compiles: a dense convolution of those maps for a grouped one, else the
+/// layer itself.
+fn piece_spec(layer: &LayerSpec, in_maps: &Range<u32>, out_maps: &Range<u32>) -> LayerSpec {
+    match layer {
+        LayerSpec::Conv(c) if c.groups > 1 => LayerSpec::Conv(ConvSpec {
+            ni: in_maps.len() as u32,
+            no: out_maps.len() as u32,
+            groups: 1,
+            ..*c
+        }),
+        _ => *layer,
+    }
+}
+
+/// The element-wise program an element-wise `layer` compiles to at `batch`.
+fn ew_spec(cfg: &AccelConfig, layer: &LayerSpec, batch: u32) -> Result<EwSpec, FwError> {
+    let LayerSpec::Eltwise(e) = layer else {
+        return Err(FwError::Unsupported(format!("not element-wise: {layer}")));
+    };
+    // 1.0 = 1 << frac_bits must be a positive data word
+    if cfg.frac_bits >= i16::BITS - 1 {
+        return Err(FwError::Unsupported(format!(
+            "an element-wise add needs 1.0 as a data word: frac_bits {} > 14",
+            cfg.frac_bits
+        )));
+    }
+    let one = 1i16 << cfg.frac_bits;
+    let op = if e.inputs == 2 {
+        EwOp::Lincomb {
+            a: one,
+            b: one,
+            c: 0,
+        }
+    } else {
+        EwOp::AddConst { c: 0 }
+    };
+    Ok(EwSpec {
+        op,
+        len: layer.output_len() * batch as u64,
+        act: e.act,
+        round: Rounding::Truncate,
+    })
+}
+
+/// Instructions of [`compile_node`]'s programs for `layer` at `batch`,
+/// from the tilings alone (each piece's `cost.ops` plus its `end`; an
+/// element-wise program's tiles plus its `end`), without emitting them: the
+/// memory budget counts the programs with it. 0 for a layer that does not
+/// compile (compiling it says why).
+pub fn program_len(cfg: &AccelConfig, layer: &LayerSpec, batch: u32) -> u64 {
+    if batch == 0 || layer.validate().is_err() {
+        return 0;
+    }
+    if let LayerSpec::Eltwise(_) = layer {
+        return ew_spec(cfg, layer, batch).map_or(0, |s| crate::elementwise::program_len(cfg, &s));
+    }
+    piece_maps(cfg, layer)
+        .iter()
+        .map(|(i, o)| {
+            crate::codegen::default_plan(cfg, &piece_spec(layer, i, o), batch)
+                .map_or(0, |(_, p)| p.cost.ops + 1)
+        })
+        .sum()
+}
+
 /// Compile `layer` for `batch` images into its pieces.
 pub fn compile_node(
     cfg: &AccelConfig,
@@ -329,35 +404,13 @@ pub fn compile_node_placed(
     let useful_macs = layer.macs() * batch as u64;
     let opts = CompileOptions::default();
     let pieces = match layer {
-        LayerSpec::Eltwise(e) => {
+        LayerSpec::Eltwise(_) => {
             if at.output.is_some() {
                 return Err(FwError::Unsupported(
                     "an element-wise program stores into its own output region only".into(),
                 ));
             }
-            // 1.0 = 1 << frac_bits must be a positive data word
-            if cfg.frac_bits >= i16::BITS - 1 {
-                return Err(FwError::Unsupported(format!(
-                    "an element-wise add needs 1.0 as a data word: frac_bits {} > 14",
-                    cfg.frac_bits
-                )));
-            }
-            let one = 1i16 << cfg.frac_bits;
-            let op = if e.inputs == 2 {
-                EwOp::Lincomb {
-                    a: one,
-                    b: one,
-                    c: 0,
-                }
-            } else {
-                EwOp::AddConst { c: 0 }
-            };
-            let spec = EwSpec {
-                op,
-                len: layer.output_len() * batch as u64,
-                act: e.act,
-                round: Rounding::Truncate,
-            };
+            let spec = ew_spec(cfg, layer, batch)?;
             let (in_maps, out_maps) = piece_maps(cfg, layer).remove(0);
             vec![Piece {
                 spec: *layer,
@@ -370,15 +423,7 @@ pub fn compile_node_placed(
             let mut v = Vec::new();
             let mut base = at.base;
             for (in_maps, out_maps) in piece_maps(cfg, layer) {
-                let spec = match layer {
-                    LayerSpec::Conv(c) if c.groups > 1 => LayerSpec::Conv(ConvSpec {
-                        ni: in_maps.len() as u32,
-                        no: out_maps.len() as u32,
-                        groups: 1,
-                        ..*c
-                    }),
-                    _ => *layer,
-                };
+                let spec = piece_spec(layer, &in_maps, &out_maps);
                 let output = match at.output {
                     None => None,
                     Some(view) if out_maps.start % cfg.tn == 0 => {
@@ -415,6 +460,36 @@ pub fn compile_node_placed(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn program_len_is_the_compiled_length() {
+        for preset in ["tiny", "diannao"] {
+            let cfg = AccelConfig::preset(preset).unwrap();
+            for layer in [
+                "conv:nx=12,ny=12,k=3,pad=1,ni=8,no=8,act=relu",
+                "conv:nx=13,ny=13,k=3,s=2,ni=3,no=20",
+                "conv:nx=10,ny=10,k=3,pad=1,ni=16,no=16,groups=16",
+                "conv:nx=10,ny=10,k=1,ni=12,no=24,groups=3",
+                "pool:nx=12,ny=12,k=2,ni=8,kind=max",
+                "pool:nx=13,ny=13,k=3,s=2,ni=8,kind=avg",
+                "class:ni=300,no=70",
+                "add:c=20,h=7,w=9",
+                "add:c=64,h=30,w=30,act=relu",
+                "act:c=33,h=5,w=5,act=relu",
+            ] {
+                let spec: LayerSpec = layer.parse().unwrap();
+                for batch in [1, 3] {
+                    let c = compile_node(&cfg, &spec, batch).unwrap();
+                    let len: usize = c.pieces.iter().map(|p| p.instructions().len()).sum();
+                    assert_eq!(
+                        program_len(&cfg, &spec, batch),
+                        len as u64,
+                        "{preset} {layer} batch {batch}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn depthwise_runs_tn_maps_per_piece() {
@@ -468,7 +543,7 @@ mod view_tests {
         assert_eq!(b.layout.out, view);
         assert_eq!(b.layout.output.bytes, 0);
         assert_eq!(a.program.len(), b.program.len());
-        let rb = cfg.tn as u64 * 2;
+        let rb = crate::layout::row_bytes(cfg.tn);
         let mut stores = 0;
         for (x, y) in a.program.iter().zip(&b.program) {
             assert_eq!(x.nfu, y.nfu);

@@ -105,29 +105,43 @@ pub fn compile_layer(
 }
 
 /// Run a compiled layer on a fresh machine (zeroed DRAM: timing and event
-/// counts do not depend on data values) and collect its figures.
+/// counts do not depend on data values) and collect its figures. The layer
+/// is consumed: each piece's program is freed once it is in DRAM
+/// ([`runtime::run::execute_owned`]).
 pub fn simulate(
     cfg: &AccelConfig,
     name: &str,
     spec: &LayerSpec,
-    compiled: &firmware::CompiledNode,
+    compiled: firmware::CompiledNode,
     table: &sim::EnergyTable,
 ) -> Result<AccelRun, CompareError> {
+    let instructions = compiled.pieces.iter().map(|p| p.instructions().len()).sum();
+    let predicted_cycles = compiled.pieces.iter().map(|p| p.predicted_cycles()).sum();
+    let useful_macs = compiled.useful_macs;
     let mut st = sim::RunStats::default();
-    for p in &compiled.pieces {
+    for p in compiled.pieces {
         let mut dram = sim::Dram::new(cfg.dram.size_bytes);
-        let one = runtime::run::execute(cfg, p.instructions(), &mut dram, None).map_err(|e| {
-            CompareError::Sim {
-                layer: name.into(),
-                reason: e.to_string(),
-            }
-        })?;
+        let one =
+            runtime::run::execute_owned(cfg, p.into_instructions(), &mut dram).map_err(|e| {
+                CompareError::Sim {
+                    layer: name.into(),
+                    reason: e.to_string(),
+                }
+            })?;
         st.add(&one);
     }
+    let work = runtime::run::Work {
+        cycles: st.cycles,
+        useful_macs,
+        counters: &st.counters,
+        instructions,
+        predicted_cycles,
+    };
+    let energy = sim::energy(table, &st.counters, cfg);
     Ok(accel_run(
         cfg,
         spec,
-        LayerFigures::new(cfg, spec, compiled, &st, table),
+        LayerFigures::of(cfg, spec, &work, energy),
     ))
 }
 
@@ -438,20 +452,22 @@ pub struct CompareReport {
     pub total: Totals,
 }
 
-/// Compile every layer (fails before any simulation or timing if one cannot be compiled).
-pub fn compile_all(
-    cfg: &AccelConfig,
-    model: &Model,
-    batch: u32,
-) -> Result<Vec<firmware::CompiledNode>, CompareError> {
+/// Compile every layer and drop the programs: fails before any simulation
+/// or timing if a layer cannot be compiled (the first in model order), and
+/// holds at most one program per thread, so that a model's programs, which
+/// at batch 64 outweigh its data, are never all in memory at once. Callers
+/// compile each layer again when they simulate it.
+pub fn check_compiles(cfg: &AccelConfig, model: &Model, batch: u32) -> Result<(), CompareError> {
+    use rayon::prelude::*;
     if batch == 0 {
         return Err(CompareError::ZeroBatch);
     }
-    model
+    let checked: Vec<Result<(), CompareError>> = model
         .layers
-        .iter()
-        .map(|l| compile_layer(cfg, &l.name, &l.spec, batch))
-        .collect()
+        .par_iter()
+        .map(|l| compile_layer(cfg, &l.name, &l.spec, batch).map(drop))
+        .collect();
+    checked.into_iter().collect()
 }
 
 /// Totals of per-layer accelerator runs (CPU fields zero).
@@ -535,8 +551,9 @@ pub fn compare(
             breakdowns.push(Some(bd));
         }
     } else {
-        let compiled = compile_all(cfg, &opts.model, opts.batch)?;
-        for (l, c) in opts.model.layers.iter().zip(&compiled) {
+        check_compiles(cfg, &opts.model, opts.batch)?;
+        for l in &opts.model.layers {
+            let c = compile_layer(cfg, &l.name, &l.spec, opts.batch)?;
             let a = simulate(cfg, &l.name, &l.spec, c, &table)?;
             progress(&format!(
                 "accelerator {}: {} cycles",

@@ -39,9 +39,14 @@ fn simulate_and_compare_agree_on_every_layer_kind() {
         ] {
             let spec: LayerSpec = layer.parse().unwrap();
             let compiled = firmware::compile_node(&cfg, &spec, 2).unwrap();
-            let c = report::compare::simulate(&cfg, "l", &spec, &compiled, &table).unwrap();
+            let c = report::compare::simulate(&cfg, "l", &spec, compiled.clone(), &table).unwrap();
             let (u, cycles) = simulated(preset, layer);
             assert_eq!(c.figures.cycles, cycles, "{preset} {layer}");
+            // the consumed layer's program figures are its own
+            let len: usize = compiled.pieces.iter().map(|p| p.instructions().len()).sum();
+            assert_eq!(c.figures.instructions, len, "{preset} {layer}");
+            let predicted: u64 = compiled.pieces.iter().map(|p| p.predicted_cycles()).sum();
+            assert_eq!(c.figures.predicted_cycles, predicted, "{preset} {layer}");
             assert!(u > 0.0 && u <= 1.0, "{preset} {layer}: {u}");
             assert_eq!(
                 c.figures.utilisation, u,

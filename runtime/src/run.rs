@@ -459,6 +459,23 @@ pub fn execute(
     m.run(program, dram)
 }
 
+/// [`execute`] of a program the caller gives up: it is encoded into `dram`
+/// and freed before the run starts, so a long program (a GoogLeNet layer at
+/// batch 64 is a million instructions, 173 MB as [`arch::isa::Instruction`]s)
+/// is held only as its DRAM words while it runs. Same cycles and counters
+/// as [`execute`].
+pub fn execute_owned(
+    cfg: &AccelConfig,
+    program: Vec<arch::isa::Instruction>,
+    dram: &mut Dram,
+) -> Result<RunStats, SimError> {
+    let mut m = Machine::new(cfg.clone())?;
+    let base = m.load_instructions(&program, dram)?;
+    let len = program.len();
+    drop(program);
+    m.run_at(base, len, dram)
+}
+
 /// A simulated layer: its figures, raw statistics and outputs.
 #[derive(Clone, Debug)]
 pub struct LayerRun {

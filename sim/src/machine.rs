@@ -10,7 +10,8 @@ use crate::scheduler::{Mode, Scheduler};
 use crate::vcd::VcdTrace;
 use arch::events::Counters;
 use arch::isa::fields::Word;
-use arch::isa::program::{default_base, image as program_image};
+use arch::isa::fields::INSTR_BYTES;
+use arch::isa::program::{default_base, default_base_of, word_bytes};
 use arch::isa::Instruction;
 use arch::AccelConfig;
 use std::io::Write;
@@ -157,7 +158,7 @@ impl Machine {
     ) -> Result<RunStats, SimError> {
         let base = self.load_program(program, dram)?;
         let r = self.run_mode(base, program.len(), dram, mode);
-        dram.zero(base, program.len() * arch::isa::fields::INSTR_BYTES)?;
+        dram.zero(base, program.len() * INSTR_BYTES)?;
         r
     }
 
@@ -165,8 +166,7 @@ impl Machine {
     /// into `dram` at [`Machine::load_program`]'s base, and fetched from
     /// there by the machine (docs/microarchitecture.md, "Instruction fetch").
     pub fn run(&mut self, program: &[Instruction], dram: &mut Dram) -> Result<RunStats, SimError> {
-        let words = encode(program)?;
-        self.run_words(&words, dram)
+        self.run_instructions(program, dram, Mode::Fast)
     }
 
     /// [`Machine::run`] in stepped mode.
@@ -175,8 +175,20 @@ impl Machine {
         program: &[Instruction],
         dram: &mut Dram,
     ) -> Result<RunStats, SimError> {
-        let words = encode(program)?;
-        self.run_words_stepped(&words, dram)
+        self.run_instructions(program, dram, Mode::Stepped)
+    }
+
+    /// [`Machine::run_loaded`] of instructions, encoded straight into `dram`.
+    fn run_instructions(
+        &mut self,
+        program: &[Instruction],
+        dram: &mut Dram,
+        mode: Mode,
+    ) -> Result<RunStats, SimError> {
+        let base = self.load_instructions(program, dram)?;
+        let r = self.run_mode(base, program.len(), dram, mode);
+        dram.zero(base, program.len() * INSTR_BYTES)?;
+        r
     }
 
     /// Run the `len`-instruction program already in `dram` at byte address
@@ -202,16 +214,31 @@ impl Machine {
     /// bytes; fails if the program does not fit in DRAM.
     pub fn load_program(&self, program: &[Word], dram: &mut Dram) -> Result<u64, SimError> {
         let base = default_base(&self.cfg, program, dram.data_end());
-        let bytes = program_image(program);
-        let end = base + bytes.len() as u64;
-        if end > dram.size() {
-            return Err(SimError::ProgramDoesNotFit {
-                len: program.len(),
-                base,
-                size: dram.size(),
-            });
+        fits(program.len(), base, dram)?;
+        write_words(dram, base, program.iter().map(|w| Ok::<_, SimError>(*w)))?;
+        Ok(base)
+    }
+
+    /// [`Machine::load_program`] of a program given as instructions, encoded
+    /// straight into `dram` (no copy of the program is made on the host;
+    /// the base is [`arch::isa::program::default_base_of`], the same as the
+    /// encoded program's). The first instruction that cannot be encoded is
+    /// an error, and then `dram` is left as it was.
+    pub fn load_instructions(
+        &self,
+        program: &[Instruction],
+        dram: &mut Dram,
+    ) -> Result<u64, SimError> {
+        let base = default_base_of(&self.cfg, program.iter().copied(), dram.data_end());
+        fits(program.len(), base, dram)?;
+        let words = program
+            .iter()
+            .enumerate()
+            .map(|(index, i)| i.encode().map_err(|err| SimError::Encode { index, err }));
+        if let Err(e) = write_words(dram, base, words) {
+            dram.zero(base, program.len() * INSTR_BYTES)?;
+            return Err(e);
         }
-        dram.write(base, &bytes)?;
         Ok(base)
     }
 
@@ -241,11 +268,43 @@ impl Machine {
     }
 }
 
-/// Encode every instruction; the first that cannot be is an error.
-fn encode(program: &[Instruction]) -> Result<Vec<Word>, SimError> {
-    program
-        .iter()
-        .enumerate()
-        .map(|(index, i)| i.encode().map_err(|err| SimError::Encode { index, err }))
-        .collect()
+/// Fail unless a program of `len` instructions at byte `base` fits in `dram`.
+fn fits(len: usize, base: u64, dram: &Dram) -> Result<(), SimError> {
+    let end = (len as u64)
+        .checked_mul(INSTR_BYTES as u64)
+        .and_then(|b| b.checked_add(base));
+    match end {
+        Some(end) if end <= dram.size() => Ok(()),
+        _ => Err(SimError::ProgramDoesNotFit {
+            len,
+            base,
+            size: dram.size(),
+        }),
+    }
+}
+
+/// Instruction words written into `dram` from byte `base` on, a page's
+/// worth at a time (no image of the whole program is built); the first
+/// error stops the writing.
+fn write_words<E>(
+    dram: &mut Dram,
+    base: u64,
+    words: impl Iterator<Item = Result<Word, E>>,
+) -> Result<(), E>
+where
+    E: From<SimError>,
+{
+    const CHUNK: usize = 4096 / INSTR_BYTES;
+    let mut buf = Vec::with_capacity(CHUNK * INSTR_BYTES);
+    let mut addr = base;
+    for w in words {
+        buf.extend_from_slice(&word_bytes(&w?));
+        if buf.len() == CHUNK * INSTR_BYTES {
+            dram.write(addr, &buf)?;
+            addr += buf.len() as u64;
+            buf.clear();
+        }
+    }
+    dram.write(addr, &buf)?;
+    Ok(())
 }

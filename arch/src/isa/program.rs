@@ -152,9 +152,22 @@ pub fn image(words: &[Word]) -> Vec<u8> {
 /// (words that do not decode are skipped). Every backend runs a vector's
 /// program from the same base, so they compare the same DRAM.
 pub fn default_base(cfg: &crate::AccelConfig, words: &[Word], data_end: u64) -> u64 {
-    let used = words
-        .iter()
-        .filter_map(|w| Instruction::decode(w).ok())
+    default_base_of(
+        cfg,
+        words.iter().filter_map(|w| Instruction::decode(w).ok()),
+        data_end,
+    )
+}
+
+/// [`default_base`] of a program given as instructions (every one counts;
+/// no decoding).
+pub fn default_base_of(
+    cfg: &crate::AccelConfig,
+    program: impl IntoIterator<Item = Instruction>,
+    data_end: u64,
+) -> u64 {
+    let used = program
+        .into_iter()
         .flat_map(|i| super::Buffer::ALL.map(|b| i.dram_end(b, cfg)))
         .max()
         .unwrap_or(0);
