@@ -69,6 +69,30 @@ pub fn compile_with(
     compile_placed(cfg, layer, batch, opts, &Placement::default())
 }
 
+/// The geometry and tiling [`compile_placed`] chooses for `layer` at
+/// `batch` without a given plan: the tiler's choice ([`choose`]), or a
+/// lane-packed geometry's (see `tiler::Pack`) when its predicted cycles
+/// are lower. Its `cost.ops` is the program's length without the `end`.
+pub fn default_plan(
+    cfg: &AccelConfig,
+    layer: &LayerSpec,
+    batch: u32,
+) -> Result<(Geom, TilePlan), FwError> {
+    let mut g = Geom::new(cfg, layer, batch);
+    let mut best = choose(cfg, &g)?;
+    for band in [1, g.ky] {
+        if let Some(pg) = g.packed(band) {
+            if let Ok(p) = choose(cfg, &pg) {
+                if (p.cost.cycles, p.cost.dram_bytes) < (best.cost.cycles, best.cost.dram_bytes) {
+                    best = p;
+                    g = pg;
+                }
+            }
+        }
+    }
+    Ok((g, best))
+}
+
 /// Compile `layer` for `batch` images with its regions placed as `at`
 /// says (a base address; optionally an output view, see [`Placement`]).
 pub fn compile_placed(
@@ -99,20 +123,8 @@ pub fn compile_placed(
     let mut g = Geom::new(cfg, layer, batch);
     let plan = match opts.plan {
         None => {
-            // lane packing (see tiler::Pack) when its predicted cycles are lower
-            let mut best = choose(cfg, &g)?;
-            for band in [1, g.ky] {
-                if let Some(pg) = g.packed(band) {
-                    if let Ok(p) = choose(cfg, &pg) {
-                        if (p.cost.cycles, p.cost.dram_bytes)
-                            < (best.cost.cycles, best.cost.dram_bytes)
-                        {
-                            best = p;
-                            g = pg;
-                        }
-                    }
-                }
-            }
+            let (pg, best) = default_plan(cfg, layer, batch)?;
+            g = pg;
             best
         }
         Some(f) => {
@@ -145,7 +157,9 @@ pub fn compile_placed(
     let view_end = at.output.map_or(0, |v| {
         v.addr
             + (g.images as u64 - 1) * v.image_bytes
-            + ((g.oy as u64 - 1) * v.pitch as u64 + g.ox as u64) * v.chunks as u64 * g.tn as u64 * 2
+            + ((g.oy as u64 - 1) * v.pitch as u64 + g.ox as u64)
+                * v.chunks as u64
+                * crate::layout::row_bytes(g.tn)
     });
     // every address must fit the DMA's 32-bit field and the configuration's DRAM
     let limit = cfg.dram.size_bytes.min(1u64 << DRAM_ADDR_BITS);

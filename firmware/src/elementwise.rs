@@ -190,12 +190,27 @@ pub fn compile_ew(cfg: &AccelConfig, spec: &EwSpec) -> Result<CompiledEw, FwErro
 /// [`compile_ew`] with the regions placed from DRAM address `base` (a
 /// multiple of [`crate::layout::ALIGN`]).
 pub fn compile_ew_at(cfg: &AccelConfig, spec: &EwSpec, base: u64) -> Result<CompiledEw, FwError> {
-    let parts = (1..=MAX_PARTS)
+    compile_ew_placed(cfg, spec, best_parts(cfg, spec), base)
+}
+
+/// The number of buffer parts [`compile_ew`] uses: the fastest by
+/// [`predict_cycles`].
+fn best_parts(cfg: &AccelConfig, spec: &EwSpec) -> u32 {
+    (1..=MAX_PARTS)
         .filter_map(|p| predict_cycles(cfg, spec, p).map(|c| (c, p)))
         .min()
         .map(|(_, p)| p)
-        .unwrap_or(1);
-    compile_ew_placed(cfg, spec, parts, base)
+        .unwrap_or(1)
+}
+
+/// Instructions of [`compile_ew`]'s program, without emitting it: one per
+/// tile of rows, and the `end` (0 if no tiling fits; compiling says why).
+pub fn program_len(cfg: &AccelConfig, spec: &EwSpec) -> u64 {
+    let binary = spec.op.binary();
+    match tile_rows(cfg, binary, best_parts(cfg, spec)) {
+        Some(t) => spec.len.div_ceil(cfg.tn as u64).div_ceil(t as u64) + 1,
+        None => 0,
+    }
 }
 
 /// Rows per tile with `parts` parts, if any fit.

@@ -31,6 +31,13 @@ use crate::tiler::{splits, Geom, TilePlan};
 use crate::FwError;
 use arch::AccelConfig;
 
+/// Bytes of one DRAM row of `tn` data words (an NBin row:
+/// [`AccelConfig::nbin_row_bytes`], whose data width every configuration
+/// has, [`arch::config::DATA_BITS`]).
+pub fn row_bytes(tn: u32) -> u64 {
+    tn as u64 * (arch::config::DATA_BITS / 8) as u64
+}
+
 /// Alignment of every region, bytes.
 pub const ALIGN: u64 = 64;
 
@@ -103,7 +110,7 @@ impl OutView {
     /// The same view `k` chunks further (the place of maps `k*Tn..`).
     pub fn offset_chunks(&self, k: u32, tn: u32) -> OutView {
         OutView {
-            addr: self.addr + k as u64 * tn as u64 * 2,
+            addr: self.addr + k as u64 * row_bytes(tn),
             ..*self
         }
     }
@@ -157,7 +164,7 @@ pub fn align(x: u64) -> u64 {
 /// For budgeting memory before anything is compiled.
 pub fn image_bytes(cfg: &AccelConfig, layer: &crate::LayerSpec, batch: u32) -> u64 {
     let tn = cfg.tn.max(1) as u64;
-    let row = tn * 2;
+    let row = row_bytes(cfg.tn.max(1));
     if let crate::LayerSpec::Eltwise(_) = layer {
         let rows = (layer.output_len() * batch as u64).div_ceil(tn);
         return rows
@@ -223,7 +230,7 @@ impl Layout {
 
     /// Place the regions of `g` tiled by `p` as `at` says.
     pub fn place(g: &Geom, p: &TilePlan, at: &Placement) -> Self {
-        let rb = g.tn as u64 * 2;
+        let rb = row_bytes(g.tn);
         let input_image_bytes = g.input_rows_per_image() * rb;
         let output_image_bytes = g.output_rows_per_image() * rb;
         let input = Region {
@@ -300,7 +307,7 @@ impl Layout {
         let g = &self.geom;
         self.input.addr
             + image as u64 * self.input_image_bytes
-            + ((y as u64 * g.wp as u64 + x as u64) * g.c as u64 + chunk as u64) * g.tn as u64 * 2
+            + ((y as u64 * g.wp as u64 + x as u64) * g.c as u64 + chunk as u64) * row_bytes(g.tn)
     }
 
     /// DRAM byte address of output row `(image, y, x, chunk)` (in [`Layout::out`]).
@@ -309,8 +316,7 @@ impl Layout {
         v.addr
             + image as u64 * v.image_bytes
             + ((y as u64 * v.pitch as u64 + x as u64) * v.chunks as u64 + chunk as u64)
-                * self.geom.tn as u64
-                * 2
+                * row_bytes(self.geom.tn)
     }
 
     /// Whether a producer can store into this layer's input in place
@@ -329,7 +335,7 @@ impl Layout {
         if !self.input_takes_views() {
             return None;
         }
-        let rb = g.tn as u64 * 2;
+        let rb = row_bytes(g.tn);
         let v = if matches!(g.layer, crate::LayerSpec::Classifier(_)) {
             OutView {
                 addr: self.input_addr(0, 0, 0, 0),
@@ -577,7 +583,7 @@ impl Layout {
     /// `[batch][no][oy][ox]` (classifier: `[batch][no]`).
     pub fn unpack_output(&self, mut read: impl FnMut(u64, &mut [u8])) -> Vec<i16> {
         let g = &self.geom;
-        let rb = g.tn as u64 * 2;
+        let rb = row_bytes(g.tn);
         // the output rows in the own region's order, `[image][y][x][chunk]`
         let mut bytes = vec![0u8; (self.output_image_bytes * g.images as u64) as usize];
         if self.out.addr == self.output.addr && self.output.bytes == bytes.len() as u64 {

@@ -32,7 +32,9 @@ pub use layer::{
 };
 pub use layout::{Layout, OutView, Placement, Region};
 pub use model::{LayerParams, Model, ModelError, Params};
-pub use node::{compile_node, compile_node_placed, piece_maps, CompiledNode, Piece, PieceProgram};
+pub use node::{
+    compile_node, compile_node_placed, piece_maps, program_len, CompiledNode, Piece, PieceProgram,
+};
 pub use tiler::TilePlan;
 
 use thiserror::Error;

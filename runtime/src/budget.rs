@@ -10,8 +10,10 @@
 //!   as [`firmware::Layout`] lays it out (the padded input with its border,
 //!   the weight rows, the output), plus the host's logical tensors (input,
 //!   weights, bias, output, 16-bit) twice: the data packed and the outputs
-//!   read back or compared. A graph run on one DRAM image adds every
-//!   layer's image ([`graph_bytes`]).
+//!   read back or compared, plus its programs ([`program_bytes`]: held as
+//!   instructions and as their words in DRAM; at batch 64 a GoogLeNet
+//!   layer's programs outweigh its data). A graph run on one DRAM image
+//!   adds every layer's image ([`graph_bytes`]).
 
 use crate::run::RunError;
 use arch::AccelConfig;
@@ -106,6 +108,16 @@ pub fn dram_image_bytes(cfg: &AccelConfig, layer: &LayerSpec, batch: u32) -> u64
     firmware::layout::image_bytes(cfg, layer, batch)
 }
 
+/// Bytes of `layer`'s programs at `batch` while they run: each instruction
+/// as an [`arch::isa::Instruction`] on the host and as its encoded words in
+/// DRAM ([`firmware::program_len`] instructions, known from the tilings
+/// without compiling).
+pub fn program_bytes(cfg: &AccelConfig, layer: &LayerSpec, batch: u32) -> u64 {
+    let per =
+        (std::mem::size_of::<arch::isa::Instruction>() + arch::isa::fields::INSTR_BYTES) as u64;
+    firmware::program_len(cfg, layer, batch).saturating_mul(per)
+}
+
 /// Estimated peak bytes of simulating `layer` for `batch` images (see the
 /// module documentation).
 pub fn layer_bytes(cfg: &AccelConfig, layer: &LayerSpec, batch: u32) -> u64 {
@@ -113,7 +125,9 @@ pub fn layer_bytes(cfg: &AccelConfig, layer: &LayerSpec, batch: u32) -> u64 {
     let host =
         (layer.input_len() * b + layer.weight_len() + layer.bias_len() + layer.output_len() * b)
             .saturating_mul(2 * 2);
-    dram_image_bytes(cfg, layer, batch).saturating_add(host)
+    dram_image_bytes(cfg, layer, batch)
+        .saturating_add(host)
+        .saturating_add(program_bytes(cfg, layer, batch))
 }
 
 /// Estimated peak bytes of running `model` on data in one DRAM image
@@ -224,7 +238,16 @@ mod tests {
             dram_image_bytes(&cfg, &l, 2),
             2 * (6 * 6 * 4 * 2 + 8 * 4 * 9 + 8 * 4 + 4 * 4 * 8 * 2)
         );
-        assert!(layer_bytes(&cfg, &l, 2) > dram_image_bytes(&cfg, &l, 2));
+        let program = firmware::compile_node(&cfg, &l, 2).unwrap().pieces[0]
+            .instructions()
+            .len() as u64;
+        let per = std::mem::size_of::<arch::isa::Instruction>() + arch::isa::fields::INSTR_BYTES;
+        assert_eq!(program_bytes(&cfg, &l, 2), program * per as u64);
+        let host = (2 * 3 * 16 + 5 * 3 * 9 + 5 + 2 * 5 * 16) * 4;
+        assert_eq!(
+            layer_bytes(&cfg, &l, 2),
+            dram_image_bytes(&cfg, &l, 2) + host + program_bytes(&cfg, &l, 2)
+        );
         let b = Budget {
             bytes: 1000,
             source: "test".into(),

@@ -21,6 +21,11 @@ pub const DEFAULT_BATCH: usize = 32;
 pub const DEFAULT_NET: &str = "lenet5";
 /// Default accelerator preset.
 pub const DEFAULT_PRESET: &str = "diannao";
+/// Default saturation guard: the fraction of a step's values that may
+/// saturate (more, for [`DEFAULT_SAT_PATIENCE`] steps in a row, stops the run).
+pub const DEFAULT_SAT_THRESHOLD: f64 = 0.05;
+/// Default saturation guard: consecutive steps over the threshold that stop the run.
+pub const DEFAULT_SAT_PATIENCE: usize = 5;
 
 /// The settings of `diannao train` without options, for `epochs` epochs:
 /// the default rate, momentum and batch, the step schedule, seed 1, the

@@ -130,8 +130,8 @@ impl TrainConfig {
             },
             schedule: LrSchedule::Constant,
             seed: 1,
-            sat_threshold: 0.05,
-            sat_patience: 5,
+            sat_threshold: defaults::DEFAULT_SAT_THRESHOLD,
+            sat_patience: defaults::DEFAULT_SAT_PATIENCE,
             out: None,
             resume: false,
         }

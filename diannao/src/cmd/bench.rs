@@ -65,7 +65,7 @@ pub struct BenchArgs {
     #[arg(
         long,
         requires = "workloads",
-        default_value = "googlenet",
+        default_value = report::bench::workloads::TARGET_SWEEP_MODEL,
         value_name = "NAME|FILE"
     )]
     pub sweep_model: String,

@@ -96,10 +96,10 @@ pub struct TrainArgs {
     #[arg(long, requires = "out")]
     pub resume: bool,
     /// Stop when more than this fraction of a step's values saturate for --sat-patience consecutive steps.
-    #[arg(long, default_value_t = 0.05, value_name = "FRACTION")]
+    #[arg(long, default_value_t = train::defaults::DEFAULT_SAT_THRESHOLD, value_name = "FRACTION")]
     pub sat_threshold: f64,
     /// Consecutive saturation steps that stop the run.
-    #[arg(long, default_value_t = 5, value_name = "STEPS")]
+    #[arg(long, default_value_t = train::defaults::DEFAULT_SAT_PATIENCE, value_name = "STEPS")]
     pub sat_patience: usize,
     /// No progress bar (and, with --json, no per-epoch lines on standard error).
     #[arg(long)]

@@ -28,6 +28,10 @@ pub const TARGET_EPOCH_S: f64 = 15.0;
 pub const TARGET_EPOCH_DIGITS: usize = 8000;
 /// Target wall time of the GoogLeNet sweep at batch 64, s.
 pub const TARGET_SWEEP_S: f64 = 30.0;
+/// Model of the sweep targets.
+pub const TARGET_SWEEP_MODEL: &str = "googlenet";
+/// Preset of the sweep targets (the point is its own Tn and SB).
+pub const TARGET_SWEEP_PRESET: &str = "diannao";
 /// Batch of the sweep targets.
 pub const TARGET_SWEEP_BATCH: u32 = 64;
 /// Target peak resident set of the GoogLeNet sweep at batch 64, bytes (500 MB).
@@ -53,7 +57,7 @@ impl Default for WorkloadOptions {
         WorkloadOptions {
             digits: TARGET_EPOCH_DIGITS,
             test_digits: None,
-            sweep_model: "googlenet".into(),
+            sweep_model: TARGET_SWEEP_MODEL.into(),
             sweep_batch: TARGET_SWEEP_BATCH,
             no_sweep: false,
         }
@@ -195,7 +199,7 @@ pub fn epoch(o: &WorkloadOptions) -> Result<EpochBench, WorkloadError> {
 /// preset's own Tn and SB.
 pub fn sweep_point(o: &WorkloadOptions) -> Result<SweepBench, WorkloadError> {
     let setup = |e: &dyn std::fmt::Display| WorkloadError::Setup(e.to_string());
-    let base = runtime::configs::resolve("diannao").map_err(|e| setup(&e))?;
+    let base = runtime::configs::resolve(TARGET_SWEEP_PRESET).map_err(|e| setup(&e))?;
     let model = runtime::models::load_model(&o.sweep_model).map_err(|e| setup(&e))?;
     let table =
         sim::EnergyTable::named(runtime::run::DEFAULT_ENERGY_TABLE).map_err(|e| setup(&e))?;
@@ -227,7 +231,9 @@ pub fn targets(epoch: &EpochBench, sweep: Option<&SweepBench>) -> Vec<TargetChec
             false,
         ));
     }
-    if let Some(s) = sweep.filter(|s| s.model == "googlenet" && s.batch == TARGET_SWEEP_BATCH) {
+    if let Some(s) =
+        sweep.filter(|s| s.model == TARGET_SWEEP_MODEL && s.batch == TARGET_SWEEP_BATCH)
+    {
         v.push(TargetCheck::new(
             "GoogLeNet sweep point at batch 64, s",
             s.wall_s,
@@ -309,7 +315,7 @@ mod tests {
             test_acc: 0.9,
         };
         let mut p = SweepBench {
-            model: "googlenet".into(),
+            model: TARGET_SWEEP_MODEL.into(),
             config: "tn16-sb32k".into(),
             batch: TARGET_SWEEP_BATCH,
             wall_s: 29.0,
