@@ -223,9 +223,12 @@ fn mark(v: &mut [Option<usize>], lo: u64, n: u64, i: usize) {
 }
 
 impl Emitter {
-    pub(crate) fn new(cfg: &AccelConfig) -> Self {
+    /// An emitter with room for `len` instructions (the plan's length: a
+    /// long program is then allocated once, at its size, rather than grown
+    /// by doubling, which briefly holds one and a half times its bytes).
+    pub(crate) fn with_capacity(cfg: &AccelConfig, len: usize) -> Self {
         Emitter {
-            prog: Vec::new(),
+            prog: Vec::with_capacity(len),
             nbin_reader: vec![None; cfg.nbin_rows() as usize],
             sb_reader: vec![None; cfg.sb_rows() as usize],
             nbout_writer: vec![None; cfg.nbout_rows() as usize],
@@ -347,7 +350,7 @@ fn generate(
         next: 0,
         parts: p.out_parts,
     };
-    let mut e = Emitter::new(cfg);
+    let mut e = Emitter::with_capacity(cfg, p.cost.ops as usize + 1);
     let reds = reduction_tiles(g, p);
     let grps = groups(g, p);
     let rb = cfg.nbin_row_bytes();

@@ -341,7 +341,7 @@ fn compile_ew_placed(
         return Err(FwError::NoTiling("constant rows do not fit SB".into()));
     }
 
-    let mut e = Emitter::new(cfg);
+    let mut e = Emitter::with_capacity(cfg, rows.div_ceil(t as u64) as usize + 1);
     let nbin_part = t * k;
     let mut r0 = 0u64;
     let mut part = 0u32;

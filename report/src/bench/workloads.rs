@@ -10,9 +10,9 @@
 //!   --batch 64 --tn 16 --sb-kb 32`, the `diannao` preset's own point): the
 //!   targets are 30 s and a peak resident set under 500 MB.
 //!
-//! The peak resident set is the process's (`VmHWM`), reset before the
-//! sweep (`/proc/self/clear_refs`), so it is the sweep's own peak; `None`
-//! where Linux's `/proc` is not there.
+//! The sweep runs first. The peak resident set is the process's (`VmHWM`),
+//! reset before the sweep (`/proc/self/clear_refs`), so it is the sweep's
+//! own peak; `None` where Linux's `/proc` is not there.
 
 use super::TargetCheck;
 use crate::sweep::{self, SweepError};
@@ -254,12 +254,14 @@ pub fn targets(epoch: &EpochBench, sweep: Option<&SweepBench>) -> Vec<TargetChec
 
 /// Run the workloads `o` names.
 pub fn bench_workloads(o: &WorkloadOptions) -> Result<WorkloadReport, WorkloadError> {
-    let epoch = epoch(o)?;
+    // the sweep first, so that its peak resident set is its own and not
+    // also the heap the training epoch leaves to the allocator
     let sweep = if o.no_sweep {
         None
     } else {
         Some(sweep_point(o)?)
     };
+    let epoch = epoch(o)?;
     Ok(WorkloadReport {
         threads: rayon::current_num_threads(),
         targets: targets(&epoch, sweep.as_ref()),
