@@ -314,17 +314,45 @@ pub fn default_dir() -> PathBuf {
 /// content is refused before it is held in memory.
 pub const MAX_IDX_BYTES: u64 = 512 << 20;
 
+/// What the reader knows of an IDX file before its payload: its header
+/// length, magic number and the payload bytes the header promises.
+struct IdxKind {
+    header: usize,
+    magic: u32,
+    payload: fn(&[u8]) -> u64,
+}
+
+const IMAGES: IdxKind = IdxKind {
+    header: 16,
+    magic: IMAGES_MAGIC,
+    payload: |h| {
+        (be32(h, 4) as u64)
+            .saturating_mul(be32(h, 8) as u64)
+            .saturating_mul(be32(h, 12) as u64)
+    },
+};
+
+const LABELS: IdxKind = IdxKind {
+    header: 8,
+    magic: LABELS_MAGIC,
+    payload: |h| be32(h, 4) as u64,
+};
+
 /// Read a whole file, gunzipping it if its name ends in `.gz`.
-fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, DataError> {
+fn read_maybe_gz(path: &Path, kind: &IdxKind) -> Result<Vec<u8>, DataError> {
     let raw = std::fs::read(path).map_err(|e| DataError::Io {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    maybe_gunzip(raw, path)
+    maybe_gunzip(raw, path, kind)
 }
 
-/// `raw` as is, or gunzipped if `path` ends in `.gz`; at most [`MAX_IDX_BYTES`].
-fn maybe_gunzip(raw: Vec<u8>, path: &Path) -> Result<Vec<u8>, DataError> {
+/// `raw` as is, or gunzipped if `path` ends in `.gz`; at most
+/// [`MAX_IDX_BYTES`]. The header is decompressed first: a file whose magic
+/// number is not `kind`'s is handed on after it (the parser names the
+/// error), and one whose header promises more than the limit is refused
+/// then, so neither is decompressed further.
+fn maybe_gunzip(raw: Vec<u8>, path: &Path, kind: &IdxKind) -> Result<Vec<u8>, DataError> {
     let too_big = || DataError::Io {
         path: path.to_path_buf(),
         reason: format!("larger than {MAX_IDX_BYTES} bytes (train::data::MAX_IDX_BYTES)"),
@@ -335,14 +363,23 @@ fn maybe_gunzip(raw: Vec<u8>, path: &Path) -> Result<Vec<u8>, DataError> {
         }
         return Ok(raw);
     }
+    let bad_gz = |e: std::io::Error| DataError::Io {
+        path: path.to_path_buf(),
+        reason: format!("not a valid gzip file ({e})"),
+    };
     let mut out = Vec::new();
-    GzDecoder::new(&raw[..])
-        .take(MAX_IDX_BYTES + 1)
+    let mut dec = GzDecoder::new(&raw[..]).take(MAX_IDX_BYTES + 1);
+    (&mut dec)
+        .take(kind.header as u64)
         .read_to_end(&mut out)
-        .map_err(|e| DataError::Io {
-            path: path.to_path_buf(),
-            reason: format!("not a valid gzip file ({e})"),
-        })?;
+        .map_err(bad_gz)?;
+    if out.len() < kind.header || be32(&out, 0) != kind.magic {
+        return Ok(out);
+    }
+    if (kind.payload)(&out).saturating_add(kind.header as u64) > MAX_IDX_BYTES {
+        return Err(too_big());
+    }
+    dec.read_to_end(&mut out).map_err(bad_gz)?;
     if out.len() as u64 > MAX_IDX_BYTES {
         return Err(too_big());
     }
@@ -404,16 +441,16 @@ fn header(
 
 /// Read an IDX image file: `(pixels as bytes, count)`; images must be 28x28.
 pub fn read_images(path: &Path) -> Result<(Vec<u8>, usize), DataError> {
-    images_of(read_maybe_gz(path)?, path)
+    images_of(read_maybe_gz(path, &IMAGES)?, path)
 }
 
 /// [`read_images`] on the bytes of a file (gunzipped if `path` ends in `.gz`).
 pub fn parse_images(raw: Vec<u8>, path: &Path) -> Result<(Vec<u8>, usize), DataError> {
-    images_of(maybe_gunzip(raw, path)?, path)
+    images_of(maybe_gunzip(raw, path, &IMAGES)?, path)
 }
 
 fn images_of(b: Vec<u8>, path: &Path) -> Result<(Vec<u8>, usize), DataError> {
-    header(path, &b, 16, IMAGES_MAGIC, "images")?;
+    header(path, &b, IMAGES.header, IMAGES_MAGIC, "images")?;
     let n = be32(&b, 4) as usize;
     let (rows, cols) = (be32(&b, 8) as usize, be32(&b, 12) as usize);
     if rows != SIDE || cols != SIDE {
@@ -424,7 +461,7 @@ fn images_of(b: Vec<u8>, path: &Path) -> Result<(Vec<u8>, usize), DataError> {
         });
     }
     let need = n * SIDE * SIDE;
-    let have = b.len() - 16;
+    let have = b.len() - IMAGES.header;
     if have < need {
         return Err(DataError::Truncated {
             path: path.into(),
@@ -443,23 +480,23 @@ fn images_of(b: Vec<u8>, path: &Path) -> Result<(Vec<u8>, usize), DataError> {
     if n == 0 {
         return Err(DataError::Empty { path: path.into() });
     }
-    Ok((b[16..].to_vec(), n))
+    Ok((b[IMAGES.header..].to_vec(), n))
 }
 
 /// Read an IDX label file; every label must be 0..=9.
 pub fn read_labels(path: &Path) -> Result<Vec<u8>, DataError> {
-    labels_of(read_maybe_gz(path)?, path)
+    labels_of(read_maybe_gz(path, &LABELS)?, path)
 }
 
 /// [`read_labels`] on the bytes of a file (gunzipped if `path` ends in `.gz`).
 pub fn parse_labels(raw: Vec<u8>, path: &Path) -> Result<Vec<u8>, DataError> {
-    labels_of(maybe_gunzip(raw, path)?, path)
+    labels_of(maybe_gunzip(raw, path, &LABELS)?, path)
 }
 
 fn labels_of(b: Vec<u8>, path: &Path) -> Result<Vec<u8>, DataError> {
-    header(path, &b, 8, LABELS_MAGIC, "labels")?;
+    header(path, &b, LABELS.header, LABELS_MAGIC, "labels")?;
     let n = be32(&b, 4) as usize;
-    let have = b.len() - 8;
+    let have = b.len() - LABELS.header;
     if have < n {
         return Err(DataError::Truncated {
             path: path.into(),
@@ -539,6 +576,53 @@ pub fn load(dir: &Path) -> Result<Mnist, DataError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn gz(b: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(b).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn images_header(n: u32) -> Vec<u8> {
+        [IMAGES_MAGIC, n, SIDE as u32, SIDE as u32]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect()
+    }
+
+    #[test]
+    fn gz_header_is_checked_before_the_payload_is_decompressed() {
+        let p = Path::new("x-images.gz");
+        // a valid file reads back whole
+        let mut ok = images_header(2);
+        ok.extend((0..2 * 784).map(|i| i as u8));
+        assert_eq!(parse_images(gz(&ok), p).unwrap().1, 2);
+        // the wrong magic: refused by name, though the stream is cut short
+        // after the header (decompressing further would fail)
+        let mut b = gz(&ok);
+        let n = b.len();
+        b.truncate(n * 2 / 3);
+        let e = parse_labels(b.clone(), p).unwrap_err().to_string();
+        assert!(e.contains("bad magic number 0x00000803"), "{e}");
+        let e = parse_images(b, p).unwrap_err().to_string();
+        assert!(e.contains("not a valid gzip file"), "{e}");
+        // a header promising more than MAX_IDX_BYTES: refused from the header
+        let mut big = images_header(1_000_000);
+        big.extend([0u8; 784]);
+        let e = parse_images(gz(&big), p).unwrap_err().to_string();
+        assert!(e.contains("larger than 536870912 bytes"), "{e}");
+        // the raw reader still names the count mismatch
+        let e = parse_images(big, Path::new("x-images"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("truncated pixels"), "{e}");
+        // dimensions whose product overflows 64 bits are refused as too big
+        let mut huge = images_header(u32::MAX);
+        huge[8..16].copy_from_slice(&[0xff; 8]);
+        let e = parse_images(gz(&huge), p).unwrap_err().to_string();
+        assert!(e.contains("larger than"), "{e}");
+    }
 
     #[test]
     fn downsample_averages_blocks() {
