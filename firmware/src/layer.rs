@@ -330,7 +330,12 @@ impl LayerSpec {
             check_window(nx, ny, w.kx, w.ky, w.pad)?;
             let px = nx as u64 + 2 * w.pad as u64;
             let py = ny as u64 + 2 * w.pad as u64;
-            check_bytes("nx", "padded input", px * py * ni as u64)?;
+            // saturating: the fuzzer's 10^9 x 10^9 x 10^6 inputs overflowed
+            check_bytes(
+                "nx",
+                "padded input",
+                px.saturating_mul(py).saturating_mul(ni as u64),
+            )?;
         }
         // these two can only fail for a convolution: a pooling layer has no
         // weights and an output no larger than its padded input, a
@@ -753,6 +758,16 @@ impl fmt::Display for LayerSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_padded_inputs_are_refused_not_overflowed() {
+        // AFL (scalesim_csv): 10^9 x 10^9 x 10^6 overflowed u64
+        let e = "conv:nx=1000000005,ny=1000000005,k=1,ni=1111110,no=1"
+            .parse::<LayerSpec>()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("padded input"), "{e}");
+    }
 
     #[test]
     fn parse_and_roundtrip() {
