@@ -12,14 +12,16 @@
 //! `V_s <- mu V_s - lr dW_s; W <- W + V_s / S`, both with stochastic rounding.
 
 use super::engine::{AccelTotals, Engine, EngineError, EngineState, Hyper, StepInfo, Tensor};
-use super::net::{Net, TLayer};
+use super::net::Net;
 use super::schedule::{self, ProgramSpec, Role, TrainProgram, UpdateWords};
+use arch::activation::Activation;
 use arch::events::{Counters, Event};
 use arch::fixed::{from_f64, Rounding};
 use arch::isa::Instruction;
 use arch::AccelConfig;
 use firmware::{
-    compile_ew, compile_with, CompileOptions, CompiledEw, CompiledLayer, EwSpec, LayerSpec,
+    compile_ew, compile_with, CompileOptions, CompiledEw, CompiledLayer, ConvSpec, EwSpec,
+    LayerSpec, PoolKind, PoolSpec,
 };
 use sim::{Dram, EnergyTable, Machine};
 use std::collections::{BTreeMap, HashMap};
@@ -83,6 +85,9 @@ pub struct AccelEngine {
     ews: HashMap<String, CompiledEw>,
     /// Forward tensors of the last batch: input, then every layer's output.
     acts: Vec<Vec<i16>>,
+    /// Pre-activations Z of the last batch's sigmoid and tanh layers (their
+    /// derivative tables read Z), `None` for other layers.
+    pre: Vec<Option<Vec<i16>>>,
     batch: usize,
     totals: AccelTotals,
     step_sat: u64,
@@ -163,6 +168,7 @@ impl AccelEngine {
             layers: HashMap::new(),
             ews: HashMap::new(),
             acts: Vec::new(),
+            pre: Vec::new(),
             batch: 0,
             totals: AccelTotals::default(),
             step_sat: 0,
@@ -388,6 +394,18 @@ impl AccelEngine {
                 ),
             )
         })?;
+        self.run_program(p, step, input, b)
+    }
+
+    /// Run the schedule's program `p` (a layer program over `input` with
+    /// `params`, or an element-wise program over `input` and `b`).
+    fn run_program(
+        &mut self,
+        p: &TrainProgram,
+        step: &str,
+        input: &[i16],
+        b: Option<&[i16]>,
+    ) -> Result<Vec<i16>, EngineError> {
         let name = format!("{step} {}", p.what);
         match p.program {
             ProgramSpec::Layer { spec, batch, round } => {
@@ -399,24 +417,29 @@ impl AccelEngine {
     }
 
     /// `dY` through the activation's derivative: the schedule's mask and
-    /// `Mul` programs, or `dy` itself when the layer has no activation.
+    /// `Mul` programs (the mask from `z`, the pre-activation, when the layer
+    /// kept it; else from its output `y`), or `dy` itself when the layer has
+    /// no activation.
     fn act_back(
         &mut self,
         progs: &[TrainProgram],
         step: &str,
         dy: Vec<i16>,
         y: &[i16],
+        z: Option<&[i16]>,
     ) -> Result<Vec<i16>, EngineError> {
         if schedule::find(progs, Role::ActivationMask).is_none() {
             return Ok(dy);
         }
-        let mask = self.run_role(progs, Role::ActivationMask, step, y, None)?;
+        // ReLU's mask reads Y; sigmoid's and tanh's derivative tables read Z
+        let mask = self.run_role(progs, Role::ActivationMask, step, z.unwrap_or(y), None)?;
         self.run_role(progs, Role::ActivationGradient, step, &dy, Some(&mask))
     }
 
     /// Weight and bias gradients as one classifier program: reduction over
     /// `p` (batch, or batch x output positions), "weights" `dz_t` `[no][p]`,
     /// inputs `x_t` `[k][p]` plus a row of ones; returns `(dW [no][k], db [no])`.
+    #[allow(clippy::too_many_arguments)]
     fn grads(
         &mut self,
         progs: &[TrainProgram],
@@ -451,32 +474,104 @@ impl AccelEngine {
         Ok((dw, db))
     }
 
-    /// Max-pool backward: route `dp` to every input equal to its window's max.
+    /// Pooling backward: the gradient `dp` of pooling `pl`'s output `p`
+    /// (input `x`) to its input. Max pooling routes it to every input equal
+    /// to its window's maximum (disjoint windows: one mask and routing over
+    /// the upsampled maxima and gradients; overlapping windows: per window
+    /// offset a mask and routing over the pooled size, scattered to the
+    /// offset's pixels and accumulated); average pooling runs the
+    /// schedule's average pooling over `dp` dilated by the stride and framed
+    /// by `k - 1` zeros.
     fn pool_back(
         &mut self,
         progs: &[TrainProgram],
         step: &str,
+        pl: &PoolSpec,
         x: &[i16],
         p: &[i16],
         dp: &[i16],
-        (shape, out): ((usize, usize, usize), (usize, usize, usize)),
-        k: usize,
     ) -> Result<Vec<i16>, EngineError> {
-        let ((c, h, w), (_, ph, pw)) = (shape, out);
-        let b = x.len() / (c * h * w);
-        let up = |t: &[i16]| {
-            let mut u = vec![0i16; b * c * h * w];
-            for (i, v) in u.iter_mut().enumerate() {
-                let xx = i % w;
-                let yy = (i / w) % h;
-                let bc = i / (w * h);
-                *v = t[(bc * ph + yy / k) * pw + xx / k];
+        let (h, w) = (pl.ny as usize, pl.nx as usize);
+        let (_, ph, pw) = LayerSpec::Pool(*pl).output_shape();
+        let (ph, pw) = (ph as usize, pw as usize);
+        let (kx, ky, sx, sy) = (
+            pl.kx as usize,
+            pl.ky as usize,
+            pl.sx as usize,
+            pl.sy as usize,
+        );
+        let planes = x.len() / (h * w);
+        if pl.kind == PoolKind::Avg {
+            // framed[j][i] = dp[(j - (ky-1)) / sy][(i - (kx-1)) / sx] on the
+            // dilated grid, 0 elsewhere
+            let (fh, fw) = (h + ky - 1, w + kx - 1);
+            let mut framed = vec![0i16; planes * fh * fw];
+            for pc in 0..planes {
+                for oy in 0..ph {
+                    for ox in 0..pw {
+                        framed[(pc * fh + ky - 1 + oy * sy) * fw + kx - 1 + ox * sx] =
+                            dp[(pc * ph + oy) * pw + ox];
+                    }
+                }
             }
-            u
+            return self.run_role(progs, Role::InputGradient, step, &framed, None);
+        }
+        if schedule::disjoint_tiling(pl) {
+            let up = |t: &[i16]| {
+                let mut u = vec![0i16; planes * h * w];
+                for (i, v) in u.iter_mut().enumerate() {
+                    let xx = i % w;
+                    let yy = (i / w) % h;
+                    let pc = i / (w * h);
+                    *v = t[(pc * ph + yy / ky) * pw + xx / kx];
+                }
+                u
+            };
+            let (upp, updp) = (up(p), up(dp));
+            let mask = self.run_role(progs, Role::MaxMask, step, x, Some(&upp))?;
+            return self.run_role(progs, Role::Routing, step, &mask, Some(&updp));
+        }
+        // overlapping windows: offset (ty, tx) of every window at once
+        let mask_p = schedule::find_all(progs, Role::WindowOffsetMask);
+        let route_p = schedule::find_all(progs, Role::WindowOffsetRouting);
+        let acc_p = schedule::find_all(progs, Role::WindowOffsetAccumulation);
+        if mask_p.len() != kx * ky || route_p.len() != kx * ky || acc_p.len() != kx * ky {
+            return Err(comp_err(
+                step,
+                format!(
+                    "the training schedule has {} window-offset programs, the {kx}x{ky} window {} offsets",
+                    mask_p.len().min(route_p.len()).min(acc_p.len()),
+                    kx * ky
+                ),
+            ));
+        }
+        let pos = |pc: usize, oy: usize, ox: usize, ty: usize, tx: usize| {
+            (pc * h + oy * sy + ty) * w + ox * sx + tx
         };
-        let (upp, updp) = (up(p), up(dp));
-        let mask = self.run_role(progs, Role::MaxMask, step, x, Some(&upp))?;
-        self.run_role(progs, Role::Routing, step, &mask, Some(&updp))
+        let mut dx = vec![0i16; planes * h * w];
+        for t in 0..kx * ky {
+            let (ty, tx) = (t / kx, t % kx);
+            let mut xt = vec![0i16; planes * ph * pw];
+            for pc in 0..planes {
+                for oy in 0..ph {
+                    for ox in 0..pw {
+                        xt[(pc * ph + oy) * pw + ox] = x[pos(pc, oy, ox, ty, tx)];
+                    }
+                }
+            }
+            let mask = self.run_program(mask_p[t], step, &xt, Some(p))?;
+            let routed = self.run_program(route_p[t], step, &mask, Some(dp))?;
+            let mut scattered = vec![0i16; planes * h * w];
+            for pc in 0..planes {
+                for oy in 0..ph {
+                    for ox in 0..pw {
+                        scattered[pos(pc, oy, ox, ty, tx)] = routed[(pc * ph + oy) * pw + ox];
+                    }
+                }
+            }
+            dx = self.run_program(acc_p[t], step, &dx, Some(&scattered))?;
+        }
+        Ok(dx)
     }
 
     /// The update constants of `hp` as data words.
@@ -567,6 +662,7 @@ impl Engine for AccelEngine {
             .iter()
             .map(|x| from_f64(*x as f64, f))
             .collect::<Vec<_>>()];
+        let mut pre = Vec::with_capacity(self.net.layers.len());
         for i in 0..self.net.layers.len() {
             let step = format!("layer {i} forward");
             let spec = self.net.layer_spec(i);
@@ -584,7 +680,15 @@ impl Engine for AccelEngine {
                     "the training schedule has no forward program",
                 ));
             };
-            debug_assert_eq!((fspec, fb as usize), (spec, batch));
+            debug_assert_eq!(
+                (fspec, fb as usize),
+                (
+                    schedule::split_activation(&spec).map_or(spec, |_| {
+                        schedule::with_activation(&spec, Activation::Identity)
+                    }),
+                    batch
+                )
+            );
             let out = self.layer(
                 &step,
                 fspec,
@@ -593,7 +697,14 @@ impl Engine for AccelEngine {
                 &acts[i],
                 p.as_ref().map(|(w, b)| (w.as_slice(), b.as_slice())),
             )?;
-            acts.push(out);
+            if schedule::find(&progs, Role::ForwardActivation).is_some() {
+                let y = self.run_role(&progs, Role::ForwardActivation, &step, &out, None)?;
+                pre.push(Some(out));
+                acts.push(y);
+            } else {
+                pre.push(None);
+                acts.push(out);
+            }
         }
         let scale = 1.0 / (1u32 << f) as f32;
         let logits = acts
@@ -603,6 +714,7 @@ impl Engine for AccelEngine {
             .map(|v| *v as f32 * scale)
             .collect();
         self.acts = acts;
+        self.pre = pre;
         self.batch = batch;
         Ok(logits)
     }
@@ -622,22 +734,22 @@ impl Engine for AccelEngine {
         let f = self.opts.cfg.frac_bits;
         let s = (1u64 << self.opts.grad_scale_log2) as f64;
         let mut dy: Vec<i16> = dlogits.iter().map(|d| from_f64(*d as f64 * s, f)).collect();
-        let shapes = self.net.shapes();
-        let layers = self.net.layers.clone();
+        let specs = self.net.layer_specs();
         let words = self.update_words(hp)?;
-        let scheds = (0..layers.len())
+        let scheds = (0..specs.len())
             .map(|i| self.schedule(i, b, &words))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut grads: Vec<Option<(Vec<i16>, Vec<i16>)>> = vec![None; layers.len()];
-        for i in (0..layers.len()).rev() {
+        let mut grads: Vec<Option<(Vec<i16>, Vec<i16>)>> = vec![None; specs.len()];
+        for i in (0..specs.len()).rev() {
             let step = format!("layer {i} backward");
             let progs = &scheds[i];
             let x = self.acts[i].clone();
             let y = self.acts[i + 1].clone();
-            match layers[i] {
-                TLayer::Fc { ni, no, relu } => {
-                    debug_assert_eq!(relu, schedule::find(progs, Role::ActivationMask).is_some());
-                    let dz = self.act_back(progs, &step, dy, &y)?;
+            let z = self.pre[i].clone();
+            match specs[i] {
+                LayerSpec::Classifier(cs) => {
+                    let (ni, no) = (cs.ni as usize, cs.no as usize);
+                    let dz = self.act_back(progs, &step, dy, &y, z.as_deref())?;
                     let mut dz_t = vec![0i16; no * b];
                     let mut x_t = vec![0i16; ni * b];
                     for bb in 0..b {
@@ -662,9 +774,11 @@ impl Engine for AccelEngine {
                         Vec::new()
                     };
                 }
-                TLayer::Conv { ni, no, k, pad } => {
-                    let ((_, h, w), (_, oh, ow)) = (shapes[i], shapes[i + 1]);
-                    let dz = self.act_back(progs, &step, dy, &y)?;
+                LayerSpec::Conv(cs) => {
+                    let dz = self.act_back(progs, &step, dy, &y, z.as_deref())?;
+                    let (ni, no, k) = (cs.ni as usize, cs.no as usize, cs.kx as usize);
+                    let (_, oh, ow) = specs[i].output_shape();
+                    let (oh, ow) = (oh as usize, ow as usize);
                     let p = b * oh * ow;
                     // dZ as [o][b, y, x]
                     let mut dz_t = vec![0i16; no * p];
@@ -674,35 +788,8 @@ impl Engine for AccelEngine {
                             dz_t[o * p + bb * oh * ow..][..oh * ow].copy_from_slice(src);
                         }
                     }
-                    // im2col rows [c, ky, kx][b, y, x]; the zero padding's
-                    // taps stay 0
+                    let cols = im2col_rows(&cs, &x, b, oh, ow);
                     let kk = ni * k * k;
-                    let mut cols = vec![0i16; kk * p];
-                    for c in 0..ni {
-                        for ky in 0..k {
-                            for kx in 0..k {
-                                let row = &mut cols[((c * k + ky) * k + kx) * p..][..p];
-                                // output columns whose tap ix = ox + kx - pad is inside
-                                let x0 = pad.saturating_sub(kx);
-                                let x1 = (w + pad).saturating_sub(kx).min(ow);
-                                for bb in 0..b {
-                                    for yy in 0..oh {
-                                        let Some(iy) = (yy + ky).checked_sub(pad) else {
-                                            continue;
-                                        };
-                                        if iy >= h || x0 >= x1 {
-                                            continue;
-                                        }
-                                        let ix0 = x0 + kx - pad;
-                                        let src =
-                                            &x[((bb * ni + c) * h + iy) * w + ix0..][..x1 - x0];
-                                        row[(bb * oh + yy) * ow + x0..][..x1 - x0]
-                                            .copy_from_slice(src);
-                                    }
-                                }
-                            }
-                        }
-                    }
                     grads[i] = Some(self.grads(progs, &step, &dz_t, cols, no, kk, p)?);
                     dy = if i > 0 {
                         let wts = &self.params[i].as_ref().expect("conv params").w;
@@ -717,14 +804,24 @@ impl Engine for AccelEngine {
                                 }
                             }
                         }
-                        self.run_role(progs, Role::InputGradient, &step, &dz, Some(&wf))?
+                        let dil = dilate(&cs, &dz, b * no, oh, ow);
+                        self.run_role(progs, Role::InputGradient, &step, &dil, Some(&wf))?
                     } else {
                         Vec::new()
                     };
                 }
-                TLayer::MaxPool { k } => {
-                    dy =
-                        self.pool_back(progs, &step, &x, &y, &dy, (shapes[i], shapes[i + 1]), k)?;
+                LayerSpec::Pool(pl) => {
+                    dy = if i > 0 {
+                        self.pool_back(progs, &step, &pl, &x, &y, &dy)?
+                    } else {
+                        Vec::new()
+                    };
+                }
+                LayerSpec::Eltwise(_) => {
+                    return Err(comp_err(
+                        &step,
+                        "training through an element-wise layer is not implemented",
+                    ))
                 }
             }
         }
@@ -813,4 +910,71 @@ impl Engine for AccelEngine {
             .map(|p| p.as_ref().map(|p| (real(&p.w), real(&p.b))))
             .collect()
     }
+}
+
+/// The weight gradient's im2col rows `[c, ky, kx][b, y, x]` of convolution
+/// `cs` over `x` (`b` images, output `oh` x `ow`): row `(c, ky, kx)` holds
+/// the input pixel each output position's tap reads (0 for the padding).
+fn im2col_rows(cs: &ConvSpec, x: &[i16], b: usize, oh: usize, ow: usize) -> Vec<i16> {
+    let (ni, k, pad) = (cs.ni as usize, cs.kx as usize, cs.pad as usize);
+    let (h, w, s) = (cs.ny as usize, cs.nx as usize, cs.sx as usize);
+    let p = b * oh * ow;
+    let mut cols = vec![0i16; ni * k * k * p];
+    for c in 0..ni {
+        for ky in 0..k {
+            for kx in 0..k {
+                let row = &mut cols[((c * k + ky) * k + kx) * p..][..p];
+                // output columns whose tap ix = ox*s + kx - pad is inside
+                let x0 = pad.saturating_sub(kx).div_ceil(s);
+                let x1 = (w + pad).saturating_sub(kx).div_ceil(s).min(ow);
+                if x0 >= x1 {
+                    continue;
+                }
+                for bb in 0..b {
+                    for yy in 0..oh {
+                        let Some(iy) = (yy * s + ky).checked_sub(pad) else {
+                            continue;
+                        };
+                        if iy >= h {
+                            continue;
+                        }
+                        let src = &x[((bb * ni + c) * h + iy) * w..][..w];
+                        let dst = &mut row[(bb * oh + yy) * ow..][..ow];
+                        if s == 1 {
+                            let ix0 = x0 + kx - pad;
+                            dst[x0..x1].copy_from_slice(&src[ix0..ix0 + x1 - x0]);
+                        } else {
+                            for (ox, d) in dst.iter_mut().enumerate().take(x1).skip(x0) {
+                                *d = src[ox * s + kx - pad];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    cols
+}
+
+/// `dz` (`planes` maps of `oh` x `ow`) dilated by convolution `cs`'s
+/// stride for its input gradient: `(o-1)*s + 1` pixels plus the
+/// `(n + 2 pad - k) mod s` zero rows and columns after the last, the
+/// input size of [`firmware::backward::conv_input_grad`].
+fn dilate(cs: &ConvSpec, dz: &[i16], planes: usize, oh: usize, ow: usize) -> Vec<i16> {
+    let s = cs.sx as usize;
+    if s == 1 {
+        return dz.to_vec();
+    }
+    let k = cs.kx as usize;
+    let dh = cs.ny as usize + 2 * cs.pad as usize + 1 - k;
+    let dw = cs.nx as usize + 2 * cs.pad as usize + 1 - k;
+    let mut out = vec![0i16; planes * dh * dw];
+    for pc in 0..planes {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                out[(pc * dh + oy * s) * dw + ox * s] = dz[(pc * oh + oy) * ow + ox];
+            }
+        }
+    }
+    out
 }

@@ -16,7 +16,7 @@ pub fn layer_names(net: &Net) -> Vec<String> {
                 c += 1;
                 format!("conv{c}")
             }
-            TLayer::MaxPool { .. } => {
+            TLayer::Pool { .. } | TLayer::GlobalAvgPool => {
                 p += 1;
                 format!("pool{p}")
             }

@@ -1,8 +1,10 @@
 //! The trainable networks: shapes and initial weights, shared by every engine.
 //!
-//! Layers are convolutions (stride 1, zero padding, bias, ReLU), max pooling
-//! (window = stride, no padding) and fully connected layers (bias; ReLU on
-//! all but the last). Tensors are in logical order: activations
+//! Layers are convolutions (any stride, zero padding below the kernel size,
+//! bias), max and average pooling (no padding; windows disjoint or
+//! overlapping), global average pooling and fully connected layers (bias);
+//! convolutions and fully connected layers end in identity, ReLU, sigmoid or
+//! tanh. Tensors are in logical order: activations
 //! `[batch][c][y][x]`, convolution weights `[no][ni][ky][kx]`, classifier
 //! weights `[no][ni]` (the order of `firmware::Layout::pack_params`).
 //!
@@ -13,7 +15,9 @@
 //! and parameter length is read from those specs, never recomputed here.
 
 use arch::activation::Activation;
-use firmware::{ClassSpec, ConvSpec, LayerSpec, PoolKind, PoolSpec};
+/// The pooling kind of a [`TLayer::Pool`] (firmware's).
+pub use firmware::PoolKind;
+use firmware::{ClassSpec, ConvSpec, LayerSpec, PoolSpec};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -22,7 +26,7 @@ use serde::{Deserialize, Serialize};
 /// geometry is [`Net::layer_spec`]'s).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TLayer {
-    /// Convolution, stride 1, with bias and ReLU.
+    /// Convolution with bias and an activation.
     Conv {
         /// Input maps.
         ni: usize,
@@ -34,21 +38,80 @@ pub enum TLayer {
         /// k - 1, so that the input gradient is a convolution).
         #[serde(default)]
         pad: usize,
+        /// Stride in both directions, pixels.
+        #[serde(default = "one")]
+        stride: usize,
+        /// Activation: identity, relu, sigmoid or tanh.
+        #[serde(default = "relu")]
+        act: Activation,
     },
-    /// Max pooling with a square window equal to its stride.
-    MaxPool {
-        /// Window and stride.
+    /// Pooling without padding: a square window of `k` pixels moved by
+    /// `stride` (window = stride: disjoint windows; stride < window:
+    /// overlapping), maximum or average.
+    Pool {
+        /// Maximum or average.
+        kind: PoolKind,
+        /// Window, pixels.
         k: usize,
+        /// Stride, pixels.
+        stride: usize,
     },
-    /// Fully connected with bias; `relu` on hidden layers.
+    /// Global average pooling: each map's mean (one window over the whole map).
+    GlobalAvgPool,
+    /// Fully connected with bias and an activation.
     Fc {
         /// Inputs.
         ni: usize,
         /// Outputs.
         no: usize,
-        /// Apply ReLU.
-        relu: bool,
+        /// Activation: identity, relu, sigmoid or tanh.
+        act: Activation,
     },
+}
+
+fn one() -> usize {
+    1
+}
+
+fn relu() -> Activation {
+    Activation::Relu
+}
+
+impl TLayer {
+    /// Stride-1 convolution `ni -> no` with a `k` x `k` kernel, padding
+    /// `pad`, bias and ReLU.
+    pub fn conv(ni: usize, no: usize, k: usize, pad: usize) -> Self {
+        TLayer::Conv {
+            ni,
+            no,
+            k,
+            pad,
+            stride: 1,
+            act: Activation::Relu,
+        }
+    }
+
+    /// Max pooling with a `k` x `k` window and stride `k`.
+    pub fn max_pool(k: usize) -> Self {
+        TLayer::Pool {
+            kind: PoolKind::Max,
+            k,
+            stride: k,
+        }
+    }
+
+    /// Fully connected `ni -> no` with bias and activation `act`.
+    pub fn fc(ni: usize, no: usize, act: Activation) -> Self {
+        TLayer::Fc { ni, no, act }
+    }
+
+    /// The activations a trainable layer may have.
+    pub const ACTIVATIONS: [Activation; 4] = [
+        Activation::Identity,
+        Activation::Relu,
+        Activation::Sigmoid,
+        Activation::Tanh,
+    ];
 }
 
 /// A network: input shape and layers.
@@ -76,30 +139,12 @@ impl Net {
             name: "lenet5".into(),
             input: (1, 28, 28),
             layers: vec![
-                TLayer::Conv {
-                    ni: 1,
-                    no: 16,
-                    k: 5,
-                    pad: 0,
-                },
-                TLayer::MaxPool { k: 2 },
-                TLayer::Conv {
-                    ni: 16,
-                    no: 32,
-                    k: 5,
-                    pad: 0,
-                },
-                TLayer::MaxPool { k: 2 },
-                TLayer::Fc {
-                    ni: 512,
-                    no: 128,
-                    relu: true,
-                },
-                TLayer::Fc {
-                    ni: 128,
-                    no: 10,
-                    relu: false,
-                },
+                TLayer::conv(1, 16, 5, 0),
+                TLayer::max_pool(2),
+                TLayer::conv(16, 32, 5, 0),
+                TLayer::max_pool(2),
+                TLayer::fc(512, 128, Activation::Relu),
+                TLayer::fc(128, 10, Activation::Identity),
             ],
         }
     }
@@ -111,30 +156,12 @@ impl Net {
             name: "lenet5-classic".into(),
             input: (1, 28, 28),
             layers: vec![
-                TLayer::Conv {
-                    ni: 1,
-                    no: 6,
-                    k: 5,
-                    pad: 0,
-                },
-                TLayer::MaxPool { k: 2 },
-                TLayer::Conv {
-                    ni: 6,
-                    no: 16,
-                    k: 5,
-                    pad: 0,
-                },
-                TLayer::MaxPool { k: 2 },
-                TLayer::Fc {
-                    ni: 256,
-                    no: 120,
-                    relu: true,
-                },
-                TLayer::Fc {
-                    ni: 120,
-                    no: 10,
-                    relu: false,
-                },
+                TLayer::conv(1, 6, 5, 0),
+                TLayer::max_pool(2),
+                TLayer::conv(6, 16, 5, 0),
+                TLayer::max_pool(2),
+                TLayer::fc(256, 120, Activation::Relu),
+                TLayer::fc(120, 10, Activation::Identity),
             ],
         }
     }
@@ -148,18 +175,9 @@ impl Net {
             name: "micro".into(),
             input: (1, 8, 8),
             layers: vec![
-                TLayer::Conv {
-                    ni: 1,
-                    no: 4,
-                    k: 3,
-                    pad: 0,
-                },
-                TLayer::MaxPool { k: 2 },
-                TLayer::Fc {
-                    ni: 36,
-                    no: 10,
-                    relu: false,
-                },
+                TLayer::conv(1, 4, 3, 0),
+                TLayer::max_pool(2),
+                TLayer::fc(36, 10, Activation::Identity),
             ],
         }
     }
@@ -172,30 +190,55 @@ impl Net {
             name: "fashion".into(),
             input: (1, 28, 28),
             layers: vec![
+                TLayer::conv(1, 16, 3, 1),
+                TLayer::max_pool(2),
+                TLayer::conv(16, 32, 3, 1),
+                TLayer::max_pool(2),
+                TLayer::fc(1568, 128, Activation::Relu),
+                TLayer::fc(128, 10, Activation::Identity),
+            ],
+        }
+    }
+
+    /// Every layer type the engines train, in one small net for 28x28
+    /// images: conv 3x3 pad 1 1->8 (ReLU), conv 3x3 pad 1 stride 2 8->16
+    /// (tanh, 14x14), overlapping max pool 3/2 (6x6), conv 3x3 pad 1
+    /// 16->16 (sigmoid), average pool 2/2 (3x3), global average pool, fc
+    /// 16->10.
+    pub fn mixed() -> Self {
+        Net {
+            name: "mixed".into(),
+            input: (1, 28, 28),
+            layers: vec![
+                TLayer::conv(1, 8, 3, 1),
                 TLayer::Conv {
-                    ni: 1,
+                    ni: 8,
                     no: 16,
                     k: 3,
                     pad: 1,
+                    stride: 2,
+                    act: Activation::Tanh,
                 },
-                TLayer::MaxPool { k: 2 },
+                TLayer::Pool {
+                    kind: PoolKind::Max,
+                    k: 3,
+                    stride: 2,
+                },
                 TLayer::Conv {
                     ni: 16,
-                    no: 32,
+                    no: 16,
                     k: 3,
                     pad: 1,
+                    stride: 1,
+                    act: Activation::Sigmoid,
                 },
-                TLayer::MaxPool { k: 2 },
-                TLayer::Fc {
-                    ni: 1568,
-                    no: 128,
-                    relu: true,
+                TLayer::Pool {
+                    kind: PoolKind::Avg,
+                    k: 2,
+                    stride: 2,
                 },
-                TLayer::Fc {
-                    ni: 128,
-                    no: 10,
-                    relu: false,
-                },
+                TLayer::GlobalAvgPool,
+                TLayer::fc(16, 10, Activation::Identity),
             ],
         }
     }
@@ -207,54 +250,64 @@ impl Net {
             "lenet5" => Some(Self::lenet5()),
             "lenet5-classic" => Some(Self::lenet5_classic()),
             "micro" => Some(Self::micro()),
+            "mixed" => Some(Self::mixed()),
             _ => None,
         }
     }
 
     /// Names accepted by [`Net::by_name`].
-    pub const NAMES: [&'static str; 4] = ["lenet5", "lenet5-classic", "micro", "fashion"];
+    pub const NAMES: [&'static str; 5] = ["lenet5", "lenet5-classic", "micro", "fashion", "mixed"];
 
     /// The inference layer of `l` applied to an input of shape `input`
-    /// (ReLU and biases as described at the top of this module); a size that
+    /// (biases as described at the top of this module); a size that
     /// does not fit firmware's 32-bit fields is an error naming it.
     fn spec_for(l: TLayer, (c, h, w): Shape) -> Result<LayerSpec, String> {
         let u = |what: &str, x: usize| {
             u32::try_from(x).map_err(|_| format!("{what} = {x} does not fit 32 bits"))
         };
         Ok(match l {
-            TLayer::Conv { ni, no, k, pad } => LayerSpec::Conv(ConvSpec {
+            TLayer::Conv {
+                ni,
+                no,
+                k,
+                pad,
+                stride,
+                act,
+            } => LayerSpec::Conv(ConvSpec {
                 nx: u("width", w)?,
                 ny: u("height", h)?,
                 kx: u("k", k)?,
                 ky: u("k", k)?,
                 ni: u("ni", ni)?,
                 no: u("no", no)?,
-                sx: 1,
-                sy: 1,
+                sx: u("stride", stride)?,
+                sy: u("stride", stride)?,
                 pad: u("pad", pad)?,
                 groups: 1,
-                act: Activation::Relu,
+                act,
                 bias: true,
             }),
-            TLayer::MaxPool { k } => LayerSpec::Pool(PoolSpec {
+            TLayer::Pool { kind, k, stride } => LayerSpec::Pool(PoolSpec {
                 nx: u("width", w)?,
                 ny: u("height", h)?,
                 kx: u("k", k)?,
                 ky: u("k", k)?,
                 ni: u("maps", c)?,
-                sx: u("k", k)?,
-                sy: u("k", k)?,
+                sx: u("stride", stride)?,
+                sy: u("stride", stride)?,
                 pad: 0,
-                kind: PoolKind::Max,
+                kind,
             }),
-            TLayer::Fc { ni, no, relu } => LayerSpec::Classifier(ClassSpec {
+            TLayer::GlobalAvgPool => LayerSpec::Pool(PoolSpec::global(
+                u("maps", c)?,
+                u("height", h)?,
+                u("width", w)?,
+                PoolKind::Avg,
+            )),
+            TLayer::Fc { ni, no, act } => LayerSpec::Classifier(ClassSpec {
                 ni: u("ni", ni)?,
                 no: u("no", no)?,
-                act: if relu {
-                    Activation::Relu
-                } else {
-                    Activation::Identity
-                },
+                act,
                 bias: true,
             }),
         })
@@ -307,29 +360,58 @@ impl Net {
         c * h * w
     }
 
-    /// Check that consecutive shapes agree and that every layer is one
-    /// firmware accepts ([`LayerSpec::validate`]); max-pool windows must tile
-    /// their input exactly. The first problem, naming the layer.
+    /// Check that consecutive shapes agree, that every activation is one
+    /// the engines train ([`TLayer::ACTIVATIONS`]) and that every layer is
+    /// one firmware accepts ([`LayerSpec::validate`]). The first problem,
+    /// naming the layer.
     pub fn validate(&self) -> Result<(), String> {
         let mut input = self.input;
+        let act_ok = |i: usize, what: &str, act: Activation| {
+            if TLayer::ACTIVATIONS.contains(&act) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "layer {i} ({what}): activation `{}` is not trained (identity, relu, sigmoid or tanh)",
+                    act.mnemonic()
+                ))
+            }
+        };
         for (i, l) in self.layers.iter().enumerate() {
             let (c, h, w) = input;
             let what = match *l {
-                TLayer::Conv { ni, .. } => {
-                    let what = "conv".to_string();
+                TLayer::Conv {
+                    ni,
+                    k,
+                    pad,
+                    stride,
+                    act,
+                    ..
+                } => {
+                    let what = if stride == 1 {
+                        format!("conv {k}x{k}")
+                    } else {
+                        format!("conv {k}x{k}/{stride}")
+                    };
                     if ni != c {
                         return Err(format!("layer {i} ({what}): input is {c}x{h}x{w}"));
                     }
-                    what
-                }
-                TLayer::MaxPool { k } => {
-                    let what = format!("maxpool {k}");
-                    if k == 0 || h % k != 0 || w % k != 0 {
-                        return Err(format!("layer {i} ({what}): input is {c}x{h}x{w}"));
+                    if pad >= k.max(1) {
+                        return Err(format!(
+                            "layer {i} ({what}): padding {pad} must be below the kernel size {k} (its input gradient is a convolution padded by k-1-pad)"
+                        ));
                     }
+                    act_ok(i, &what, act)?;
                     what
                 }
-                TLayer::Fc { ni, .. } => {
+                TLayer::Pool { kind, k, stride } => {
+                    let name = match kind {
+                        PoolKind::Max => "maxpool",
+                        PoolKind::Avg => "avgpool",
+                    };
+                    format!("{name} {k}/{stride}")
+                }
+                TLayer::GlobalAvgPool => "global avgpool".to_string(),
+                TLayer::Fc { ni, act, .. } => {
                     let what = "fc".to_string();
                     if ni != c * h * w {
                         return Err(format!(
@@ -337,6 +419,7 @@ impl Net {
                             c * h * w
                         ));
                     }
+                    act_ok(i, &what, act)?;
                     what
                 }
             };
@@ -368,7 +451,7 @@ impl Net {
                     let fan_in = match l {
                         TLayer::Conv { ni, k, .. } => ni * k * k,
                         TLayer::Fc { ni, .. } => ni,
-                        TLayer::MaxPool { .. } => 1,
+                        TLayer::Pool { .. } | TLayer::GlobalAvgPool => 1,
                     };
                     let lim = (6.0 / fan_in as f64).sqrt() as f32;
                     let w = (0..wl).map(|_| rng.gen_range(-lim..lim)).collect();
@@ -424,7 +507,9 @@ mod tests {
                 assert_eq!(u(spec.output_shape()), s[i + 1], "{name} layer {i}");
                 let lens = (spec.weight_len() as usize, spec.bias_len() as usize);
                 match n.layers[i] {
-                    TLayer::MaxPool { .. } => assert_eq!(n.param_lens(i), None),
+                    TLayer::Pool { .. } | TLayer::GlobalAvgPool => {
+                        assert_eq!(n.param_lens(i), None)
+                    }
                     _ => assert_eq!(n.param_lens(i), Some(lens)),
                 }
             }
@@ -434,27 +519,41 @@ mod tests {
     #[test]
     fn validate_names_the_layer() {
         let mut n = Net::micro();
-        n.layers[0] = TLayer::Conv {
-            ni: 1,
-            no: 4,
-            k: 9,
-            pad: 0,
-        };
+        n.layers[0] = TLayer::conv(1, 4, 9, 0);
         let e = n.validate().unwrap_err();
         assert!(
-            e.starts_with("layer 0 (conv): input is 1x8x8: field `kx`"),
+            e.starts_with("layer 0 (conv 9x9): input is 1x8x8: field `kx`"),
             "{e}"
         );
         let mut n = Net::micro();
-        n.layers[1] = TLayer::MaxPool { k: 4 };
+        n.layers[1] = TLayer::max_pool(7);
         let e = n.validate().unwrap_err();
-        assert_eq!(e, "layer 1 (maxpool 4): input is 4x6x6");
+        assert!(
+            e.starts_with("layer 1 (maxpool 7/7): input is 4x6x6: "),
+            "{e}"
+        );
         let mut n = Net::micro();
-        n.layers[2] = TLayer::Fc {
-            ni: 35,
-            no: 10,
-            relu: false,
+        n.layers[0] = TLayer::Conv {
+            ni: 1,
+            no: 4,
+            k: 3,
+            pad: 3,
+            stride: 1,
+            act: Activation::Relu,
         };
+        let e = n.validate().unwrap_err();
+        assert!(
+            e.starts_with("layer 0 (conv 3x3): padding 3 must be below"),
+            "{e}"
+        );
+        let mut n = Net::micro();
+        n.layers[2] = TLayer::fc(36, 10, Activation::ReluDeriv);
+        assert_eq!(
+            n.validate().unwrap_err(),
+            "layer 2 (fc): activation `drelu` is not trained (identity, relu, sigmoid or tanh)"
+        );
+        let mut n = Net::micro();
+        n.layers[2] = TLayer::fc(35, 10, Activation::Identity);
         assert_eq!(
             n.validate().unwrap_err(),
             "layer 2 (fc): input has 36 values"

@@ -10,7 +10,10 @@
 //!
 //! Per layer (B images):
 //!
-//! * forward: the layer's own program, round-to-nearest;
+//! * forward: the layer's own program, round-to-nearest; with sigmoid or
+//!   tanh, the program stops at the pre-activation Z (identity) and an
+//!   `AddConst 0` program through the function's table follows (the same
+//!   bits as the fused NFU-3 step), so that the backward pass has Z;
 //! * activation backward (layer with an activation): an `AddConst` program
 //!   with the derivative table as its NFU-3 function (the mask; ReLU:
 //!   `drelu(Y - 1 LSB)` = `[Y > 0]` from the ReLU's output), then a `Mul`
@@ -22,13 +25,17 @@
 //!   kernels, stride 1, identity, no bias (`firmware::backward`);
 //! * classifier: weight + bias gradient = classifier program (`ni = B`,
 //!   `no = outputs`, batch `inputs + 1`); input gradient = classifier over W^T;
-//! * max pooling with window == stride (not the first layer): mask
-//!   (`Lincomb(1,-1)` of the input and the upsampled maximum, then drelu) and
-//!   routing (`Mul` by the upsampled gradient) over the input size;
-//!   overlapping windows or average pooling: per window offset a mask/`Mul`
-//!   pair over the pooled size and one `Lincomb` accumulation over the input
-//!   size (what a program for it would run; the training engine does not
-//!   train such pools yet and refuses them);
+//! * max pooling whose disjoint windows tile the input (not the first
+//!   layer): mask (`Lincomb(1,-1)` of the input and the upsampled maximum,
+//!   then drelu) and routing (`Mul` by the upsampled gradient) over the
+//!   input size; overlapping windows (or pixels left over): per window
+//!   offset a mask (the input pixels at that offset of every window against
+//!   the maximum) and a `Mul` routing over the pooled size, and one
+//!   `Lincomb(1,1)` accumulation over the input size (the host scatters each
+//!   offset's routed gradient to its pixels);
+//! * average pooling and global average pooling (not the first layer): one
+//!   average pooling, stride 1, over the gradient dilated by the stride and
+//!   framed by `k - 1` zeros (`firmware::backward::avg_pool_input_grad`);
 //! * update (layers with parameters): `Lincomb` programs over weights +
 //!   bias, all with stochastic rounding: with a weight decay lambda, first
 //!   `dW_s <- dW_s + (lambda S) W`; then velocity `V_s <- mu V_s - lr dW_s`,
@@ -73,23 +80,27 @@ pub enum Phase {
 pub enum Role {
     /// The layer's forward program.
     Forward,
+    /// Sigmoid or tanh applied to the forward program's Z (`AddConst 0`
+    /// through the function's table).
+    ForwardActivation,
     /// The activation derivative as a mask (`AddConst` through the derivative table).
     ActivationMask,
     /// `dZ = dY * mask` (`Mul`).
     ActivationGradient,
     /// Weight and bias gradients (one classifier program).
     WeightGradient,
-    /// The input gradient (classifier over W^T, or convolution with flipped kernels).
+    /// The input gradient (classifier over W^T, convolution with flipped
+    /// kernels, or average pooling of the framed gradient).
     InputGradient,
     /// Max pooling, window == stride: `[x >= upsampled max]` (`Lincomb` + drelu).
     MaxMask,
     /// Max pooling, window == stride: the upsampled gradient times the mask (`Mul`).
     Routing,
-    /// Overlapping or average pooling: one window offset's mask.
+    /// Overlapping max pooling: one window offset's mask.
     WindowOffsetMask,
-    /// Overlapping or average pooling: one window offset's routing.
+    /// Overlapping max pooling: one window offset's routing.
     WindowOffsetRouting,
-    /// Overlapping or average pooling: one window offset's accumulation into dX.
+    /// Overlapping max pooling: one window offset's accumulation into dX.
     WindowOffsetAccumulation,
     /// L2 weight decay folded into the gradient: `dW_s <- dW_s + (lambda S) W`
     /// (only with a non-zero weight decay).
@@ -104,7 +115,7 @@ impl Role {
     /// The phase the role belongs to.
     pub fn phase(self) -> Phase {
         match self {
-            Role::Forward => Phase::Forward,
+            Role::Forward | Role::ForwardActivation => Phase::Forward,
             Role::Decay | Role::Velocity | Role::Weights => Phase::Update,
             _ => Phase::Backward,
         }
@@ -114,6 +125,7 @@ impl Role {
     pub fn what(self) -> &'static str {
         match self {
             Role::Forward => "forward",
+            Role::ForwardActivation => "forward activation",
             Role::ActivationMask => "activation mask",
             Role::ActivationGradient => "activation gradient",
             Role::WeightGradient => "weight gradient",
@@ -214,6 +226,35 @@ fn derivative(act: Activation) -> Option<(Activation, i16)> {
     }
 }
 
+/// The activation of a convolution or classifier that the training step
+/// applies as a program of its own after the layer's forward program
+/// (sigmoid, tanh: their derivatives are read from the pre-activation Z).
+pub fn split_activation(spec: &LayerSpec) -> Option<Activation> {
+    let act = match spec {
+        LayerSpec::Conv(c) => c.act,
+        LayerSpec::Classifier(c) => c.act,
+        _ => return None,
+    };
+    matches!(act, Activation::Sigmoid | Activation::Tanh).then_some(act)
+}
+
+/// `spec` with its activation replaced by `act` (pooling and element-wise
+/// layers have none and are returned as they are).
+pub fn with_activation(spec: &LayerSpec, act: Activation) -> LayerSpec {
+    match *spec {
+        LayerSpec::Conv(c) => LayerSpec::Conv(firmware::ConvSpec { act, ..c }),
+        LayerSpec::Classifier(c) => LayerSpec::Classifier(firmware::ClassSpec { act, ..c }),
+        other => other,
+    }
+}
+
+/// Whether max pooling `p` has disjoint windows that tile its input exactly
+/// (window = stride, no padding, no pixels left over): its backward pass
+/// is one mask and one routing program over the input.
+pub fn disjoint_tiling(p: &firmware::PoolSpec) -> bool {
+    p.kx == p.sx && p.ky == p.sy && p.pad == 0 && p.nx % p.kx == 0 && p.ny % p.ky == 0
+}
+
 /// The programs of one training step of layer `name` (`first`: the model's
 /// first layer, whose input gradient is not computed) for `batch` images,
 /// in the order the engine runs them within the layer. Fails (naming the
@@ -241,14 +282,24 @@ pub fn layer_programs(
     let near = Rounding::Nearest;
     let stoch = Rounding::Stochastic;
     let unit = from_f64(1.0, cfg.frac_bits);
+    // sigmoid and tanh: the forward program stops at Z, which their
+    // derivative tables read, and an element-wise program applies the
+    // function (the same bits as the fused NFU-3 step: AddConst 0 is exact)
+    let split = split_activation(spec);
     push(
         Role::Forward,
         ProgramSpec::Layer {
-            spec: *spec,
+            spec: split.map_or(*spec, |_| with_activation(spec, Activation::Identity)),
             batch,
             round: near,
         },
     );
+    if let Some(act) = split {
+        push(
+            Role::ForwardActivation,
+            ew(EwOp::AddConst { c: 0 }, spec.output_len() * b, act, near),
+        );
+    }
     let act_back = |push: &mut dyn FnMut(Role, ProgramSpec), act: Activation| {
         if let Some((table, c)) = derivative(act) {
             let len = spec.output_len() * b;
@@ -299,7 +350,7 @@ pub fn layer_programs(
                 },
             );
             if !first {
-                let dspec = firmware::backward::conv_input_grad(&c, oh, ow).map_err(bad)?;
+                let dspec = firmware::backward::conv_input_grad(&c).map_err(bad)?;
                 push(
                     Role::InputGradient,
                     ProgramSpec::Layer {
@@ -336,7 +387,17 @@ pub fn layer_programs(
                 let in_len = spec.input_len() * b;
                 let pooled = spec.output_len() * b;
                 let lincomb = |a: i16, bb: i16| EwOp::Lincomb { a, b: bb, c: 0 };
-                if pl.kind == PoolKind::Max && pl.kx == pl.sx && pl.ky == pl.sy {
+                if pl.kind == PoolKind::Avg {
+                    let dspec = firmware::backward::avg_pool_input_grad(&pl).map_err(bad)?;
+                    push(
+                        Role::InputGradient,
+                        ProgramSpec::Layer {
+                            spec: dspec,
+                            batch,
+                            round: stoch,
+                        },
+                    );
+                } else if disjoint_tiling(&pl) {
                     push(
                         Role::MaxMask,
                         ew(lincomb(unit, -unit), in_len, Activation::ReluDeriv, near),
@@ -434,4 +495,9 @@ pub fn find(programs: &[TrainProgram], role: Role) -> Option<&TrainProgram> {
         (Some(p), None) => Some(p),
         _ => None,
     }
+}
+
+/// Every program of `role` in `programs`, in schedule order.
+pub fn find_all(programs: &[TrainProgram], role: Role) -> Vec<&TrainProgram> {
+    programs.iter().filter(|p| p.role == role).collect()
 }
