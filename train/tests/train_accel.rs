@@ -233,6 +233,41 @@ mod digits {
         assert!(e.contains("frac=10") && e.contains("frac=9"), "{e}");
     }
 
+    /// A whole epoch of the micro net on 256 digits (8 steps of 32, then
+    /// the held-out pass over 64) on the emitted Verilog under Verilator at
+    /// the training format (`frac_bits` = 10): the same weights, velocities,
+    /// per-epoch metrics, cycles, energy and saturations as the simulator
+    /// (from reset for every program, as the RTL runs).
+    #[test]
+    fn verilator_epoch_is_bit_identical_to_the_simulator() {
+        let (tr, te) = subset(256, 64, true);
+        let c = super::cfg("tiny", 10);
+        let mut a = engine(Net::micro(), c.clone(), AccelBackend::SimReset);
+        let mut b = engine(Net::micro(), c, AccelBackend::Verilator);
+        let mut tc = cfg(1, None);
+        tc.hyper.weight_decay = 1e-3;
+        let sa = train(&tc, &mut a, &tr, &te, &mut Silent).unwrap();
+        let sb = train(&tc, &mut b, &tr, &te, &mut Silent).unwrap();
+        let (ea, eb) = (&sa.epochs[0], &sb.epochs[0]);
+        assert_eq!(ea.train_loss, eb.train_loss, "training loss");
+        assert_eq!(ea.train_acc, eb.train_acc, "training accuracy");
+        assert_eq!(sa.final_test_acc, sb.final_test_acc, "held-out accuracy");
+        let (xa, xb) = (a.state(), b.state());
+        for (k, v) in &xa.tensors {
+            if k != "lfsr" {
+                assert_eq!(Some(v), xb.tensors.get(k), "tensor {k} differs");
+            }
+        }
+        let (ta, tb) = (a.accel().unwrap(), b.accel().unwrap());
+        assert_eq!(ta.cycles, tb.cycles, "cycles");
+        assert_eq!(ta.programs, tb.programs, "programs");
+        assert_eq!(ta.saturations, tb.saturations, "saturations");
+        assert_eq!(ta.macs, tb.macs, "MACs");
+        assert_eq!(ta.energy_j, tb.energy_j, "energy");
+        assert!(ta.programs > 8 * 10, "{} programs", ta.programs);
+        assert!(ta.energy_j > 0.0, "energy {}", ta.energy_j);
+    }
+
     /// A whole LeNet-5 training step (forward, backward and update programs,
     /// most of them longer than the 1024-entry instruction memory) on the
     /// emitted Verilog under Verilator at the diannao preset: the same
