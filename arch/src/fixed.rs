@@ -149,11 +149,23 @@ pub const LFSR_TAPS: u32 = 0x8020_0003;
 pub struct Lfsr(pub u32);
 
 impl Lfsr {
-    /// Seed of lane `lane` derived from the machine seed (never zero).
+    /// The state a lane starts from when `seed ^ lane_offset(lane)` is zero
+    /// (the all-zero state never leaves zero).
+    pub const ZERO_SEED_STATE: u32 = 1;
+
+    /// The word lane `lane`'s start state differs from the seed by:
+    /// `(lane + 1) * 0x9E3779B9` modulo 2^32 (the hardware holds it as a
+    /// constant per lane).
+    pub fn lane_offset(lane: u32) -> u32 {
+        lane.wrapping_add(1).wrapping_mul(0x9E37_79B9)
+    }
+
+    /// Seed of lane `lane` derived from the run's seed (never zero):
+    /// `seed ^ lane_offset(lane)`, or [`Lfsr::ZERO_SEED_STATE`] if that is 0.
     pub fn lane_seed(seed: u32, lane: u32) -> u32 {
-        let s = seed ^ (lane.wrapping_add(1)).wrapping_mul(0x9E37_79B9);
+        let s = seed ^ Self::lane_offset(lane);
         if s == 0 {
-            1
+            Self::ZERO_SEED_STATE
         } else {
             s
         }

@@ -199,6 +199,13 @@ pub const REGISTERS: &[Register] = &[
         fields: &[],
         doc: "AXI clock cycles of the last run in which the core was held because read data was late (0 when the bus met `dram.latency_cycles`; `bus_cycles` - `cycles` - `held_cycles` is the start and write-drain overhead)",
     },
+    Register {
+        name: "lfsr_seed",
+        offset: 0x30,
+        access: Access::Rw,
+        fields: &[],
+        doc: "stochastic-rounding seed: every `start` loads lane n's LFSR with `Lfsr::lane_seed(lfsr_seed, n)` (docs/microarchitecture.md, NFU-3); holds the preset's `lfsr_seed` after reset",
+    },
 ];
 
 /// Errors of register-map look-ups.

@@ -104,6 +104,7 @@ impl AxiBackend {
             .map_err(fail)?;
         s.reg_write(off("dram_base")?, self.dram_base)
             .map_err(fail)?;
+        s.reg_write(off("lfsr_seed")?, v.seed).map_err(fail)?;
         s.reg_write(off("ctrl")?, regmap::CTRL_START.put(1))
             .map_err(fail)?;
         if s.wait_irq(self.max_cycles).map_err(fail)?.is_none() {

@@ -171,6 +171,11 @@ pub struct Vector {
     /// the program's DMA slots touch). Set it to test fetch errors (a
     /// program running past the end of DRAM, an unmapped or odd base).
     pub prog_base: Option<u64>,
+    /// The run's stochastic-rounding seed (the top's `seed` input, the
+    /// board's `lfsr_seed` register, `sim::Machine::set_seed`): every run
+    /// starts lane n's LFSR at `Lfsr::lane_seed(seed, n)`. Usually the
+    /// preset's `cfg.lfsr_seed`.
+    pub seed: u32,
     /// Initial DRAM contents as (address, bytes) chunks; the rest is zero.
     pub image: Vec<(u64, Vec<u8>)>,
     /// The region the program's result is stored to: (first byte, length in
@@ -419,6 +424,7 @@ mod tests {
             cfg: AccelConfig::tiny(),
             program: vec![],
             prog_base: None,
+            seed: AccelConfig::tiny().lfsr_seed,
             image: vec![],
             window: (0x100, 0x40),
         }

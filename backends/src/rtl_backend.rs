@@ -76,6 +76,7 @@ impl RtlBackend {
         sys.run.next = false;
         sys.prog_base.next = v.program_base().into();
         sys.prog_len.next = (v.program.len() as u64).into();
+        sys.seed.next = (v.seed as u64).into();
         for _ in 0..2 {
             tick(&mut sys, false)?;
             tick(&mut sys, true)?;

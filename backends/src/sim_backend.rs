@@ -33,6 +33,7 @@ impl SimBackend {
             message: m,
         };
         let mut m = sim::Machine::new(v.cfg.clone()).map_err(|e| fail(e.to_string()))?;
+        m.set_seed(v.seed);
         let mut dram = sim::Dram::new(v.cfg.dram.size_bytes);
         for (addr, bytes) in &v.dram_image() {
             dram.write(*addr, bytes).map_err(|e| fail(e.to_string()))?;

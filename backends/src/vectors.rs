@@ -100,6 +100,7 @@ pub fn layer_vector(
         cfg: cfg.clone(),
         program,
         prog_base: None,
+        seed: cfg.lfsr_seed,
         image,
         window: (c.layout.output.addr, c.layout.output.bytes),
     })
@@ -311,6 +312,7 @@ fn random_program(cfg: &AccelConfig, len: usize, seed: u64, race_free: bool) -> 
             .map(|i| i.encode().expect("generated instructions encode"))
             .collect(),
         prog_base: None,
+        seed: cfg.lfsr_seed,
         image: vec![(0, image)],
         window: (RANDOM_IMAGE_BYTES, RANDOM_WINDOW_BYTES),
     }
@@ -543,6 +545,7 @@ pub fn ew_mul_vector(cfg: &AccelConfig, m: &EwMul, seed: u64) -> Result<Vector, 
         cfg: cfg.clone(),
         program,
         prog_base: None,
+        seed: cfg.lfsr_seed,
         image,
         window: (a_out, m.rows as u64 * out_row as u64),
     })

@@ -204,6 +204,7 @@ reg clock = 0;
 reg run = 0;
 reg [31:0] prog_base = 0;
 reg [{pcm1}:0] prog_len = 0;
+reg [31:0] seed = 0;
 wire mem_cmd_valid;
 wire mem_cmd_write;
 wire [31:0] mem_cmd_addr;
@@ -228,7 +229,7 @@ wire [{ownm1}:0] t_grant;
 wire [{cntm1}:0] t_row_nbin;
 wire [{cntm1}:0] t_row_sb;
 wire [{cntm1}:0] t_row_nbout;
-top dut(.clock(clock), .run(run), .prog_base(prog_base), .prog_len(prog_len), .mem_cmd_valid(mem_cmd_valid), .mem_cmd_write(mem_cmd_write),
+top dut(.clock(clock), .run(run), .prog_base(prog_base), .prog_len(prog_len), .seed(seed), .mem_cmd_valid(mem_cmd_valid), .mem_cmd_write(mem_cmd_write),
   .mem_cmd_addr(mem_cmd_addr), .mem_cmd_tag(mem_cmd_tag), .mem_cmd_words(mem_cmd_words), .mem_wdata(mem_wdata),
   .mem_resp_valid(resp_valid), .mem_resp_tag(resp_tag), .mem_resp_data(resp_data),
   .busy(busy), .done(done), .err_class(err_class), .err_index(err_index), .cycles(cycles),
@@ -277,16 +278,19 @@ integer k;
 integer f;
 integer plen;
 reg [31:0] pbase;
+reg [31:0] pseed;
 integer maxc;
 integer t;
 initial begin
   if (!$value$plusargs("plen=%d", plen)) plen = 0;
   if (!$value$plusargs("pbase=%d", pbase)) pbase = 0;
+  if (!$value$plusargs("seed=%h", pseed)) begin $display("tb: no +seed="); $finish; end
   if (!$value$plusargs("maxc=%d", maxc)) maxc = 1000000;
   for (k = 0; k < DEPTH; k = k + 1) mem[k] = 0;
   $readmemh("dram.hex", mem);
   prog_len = plen;
   prog_base = pbase;
+  seed = pseed;
   repeat (2) @(posedge clock);
   #1 run = 1;
   t = 0;
@@ -536,6 +540,7 @@ fn launch_exe(
     let args = [
         format!("+plen={}", v.program.len()),
         format!("+pbase={}", v.program_base()),
+        format!("+seed={:x}", v.seed),
         format!("+maxc={max_cycles}"),
     ];
     let t = std::time::Instant::now();

@@ -471,6 +471,41 @@ fn ew_mul_vectors_on_every_backend() {
     }
 }
 
+/// The run's seed input (docs/microarchitecture.md, NFU-3: every run starts
+/// lane n's LFSR at `Lfsr::lane_seed(seed, n)`): a stochastic vector with
+/// other seeds, one of which makes lane 1's `seed ^ lane_offset` zero, gives
+/// other rounding bits, and the same ones on the simulator, rust-hdl,
+/// Verilator, Icarus and the AXI wrapper (the `lfsr_seed` register).
+#[test]
+fn the_run_seed_sets_the_stochastic_rounding_on_every_backend() {
+    use arch::fixed::Lfsr;
+    let cfg = AccelConfig::tiny();
+    let c = vectors::EwMul::cases()[2];
+    assert_eq!(c.round, arch::fixed::Rounding::Stochastic);
+    let v0 = vectors::ew_mul_vector(&cfg, &c, 42).unwrap_or_else(|e| panic!("{e}"));
+    let sim = |v: &Vector| SimBackend::default().run(v).unwrap();
+    let out0 = output(&v0, &sim(&v0));
+    let axi = AxiBackend::default();
+    for seed in [0xC0FF_EE11, Lfsr::lane_offset(1)] {
+        let mut v = v0.clone();
+        v.seed = seed;
+        v.name = format!("{}_seed{seed:08x}", v0.name);
+        let o = agree(&v, &ALL);
+        assert_ne!(
+            output(&v, &o),
+            out0,
+            "{}: the seed changed no rounding",
+            v.name
+        );
+        let a = axi.run(&v).unwrap_or_else(|e| panic!("{}: {e}", v.name));
+        backends::compare_memory(&v, "sim", &o, "verilator-axi", &a)
+            .unwrap_or_else(|m| panic!("{m}"));
+        assert_eq!(a.cycles, o.cycles, "{}: AXI cycles", v.name);
+    }
+    // the preset's seed is what every backend uses when the vector says so
+    agree(&v0, &[ALL[1], &axi]);
+}
+
 /// Vector names follow NVDLA's unit_shape_operation_type scheme. (Moved
 /// from the former `sim_modes.rs`, whose fast-vs-stepped cases are now
 /// `sim/tests/fast_vs_stepped.rs`; this one tests `backends::vectors`.)

@@ -251,6 +251,7 @@ fn two_rows(op: NfuOp, row: u32, activate: bool) -> Vector {
     Vector {
         name: format!("ew_{}_rows{row}_{}_{activate}", op.mnemonic(), row + 1),
         window: (out as u64, bytes as u64),
+        seed: cfg.lfsr_seed,
         cfg,
         program,
         prog_base: None,

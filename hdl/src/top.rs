@@ -43,6 +43,9 @@ pub struct Top<
     pub prog_base: Signal<In, DramAddr>,
     /// Program length, instructions.
     pub prog_len: Signal<In, Pc>,
+    /// Stochastic-rounding seed of the run: while `run` is low, lane n's
+    /// LFSR is loaded with `Lfsr::lane_seed(seed, n)`.
+    pub seed: Signal<In, Seed>,
     /// Memory port: beat command valid.
     pub mem_cmd_valid: Signal<Out, bool>,
     /// Beat is a write.
@@ -190,6 +193,7 @@ impl<
             run: Default::default(),
             prog_base: Default::default(),
             prog_len: Default::default(),
+            seed: Default::default(),
             mem_cmd_valid: Default::default(),
             mem_cmd_write: Default::default(),
             mem_cmd_addr: Default::default(),
@@ -404,6 +408,7 @@ impl<
         self.nfu_seq.nbl_done.next = self.dma_nbout.done_load.val();
         self.nfu_seq.nbs_done.next = self.dma_nbout.done_store.val();
         self.nfu.rst.next = self.clr.val();
+        self.nfu.seed.next = self.seed.val();
         self.nfu.valid.next = self.nfu_seq.d_valid.val();
         self.nfu.first.next = self.nfu_seq.d_first.val();
         self.nfu.last.next = self.nfu_seq.d_last.val();

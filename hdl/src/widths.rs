@@ -140,6 +140,16 @@ pub const OWNER_NBOUT: u64 = 3;
 /// Owner code of the instruction fetch unit.
 pub const OWNER_FETCH: u64 = 4;
 
+/// Stochastic-rounding LFSR state and seed width, bits (`arch::fixed::Lfsr`
+/// holds a `u32`).
+pub const SEEDW: usize = u32::BITS as usize;
+const _: () = assert!(
+    SEEDW == AW,
+    "NFU-3 keeps LFSR states in accumulator-wide words"
+);
+/// Stochastic-rounding seed of a run.
+pub type Seed = Bits<SEEDW>;
+
 /// Instruction word.
 pub type Instr = Bits<IB>;
 /// Buffer row address.

@@ -62,6 +62,7 @@ fn run_rust(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: usiz
     sys.run.next = false;
     sys.prog_base.next = PROG_BASE.into();
     sys.prog_len.next = len.into();
+    sys.seed.next = (cfg.lfsr_seed as u64).into();
     for _ in 0..2 {
         clock(&mut sys, false);
         clock(&mut sys, true);
@@ -91,9 +92,9 @@ fn run_icarus(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: us
     let v = generate_verilog(&sys);
     let dir = tempfile::tempdir().unwrap();
     let tb = format!(
-        "module tb;\nreg clock = 0; reg run = 0; reg [{pcm1}:0] prog_len = {len}; reg [{dam1}:0] prog_base = {PROG_BASE};\n\
+        "module tb;\nreg clock = 0; reg run = 0; reg [{pcm1}:0] prog_len = {len}; reg [{dam1}:0] prog_base = {PROG_BASE}; reg [31:0] seed = {seed};\n\
          wire done; wire [{errm1}:0] err_class; wire [{pcm1}:0] err_index; wire [{cycm1}:0] cycles;\n\
-         top dut(.clock(clock), .run(run), .prog_base(prog_base), .prog_len(prog_len), .done(done), .err_class(err_class), .err_index(err_index), .cycles(cycles));\n\
+         top dut(.clock(clock), .run(run), .prog_base(prog_base), .prog_len(prog_len), .seed(seed), .done(done), .err_class(err_class), .err_index(err_index), .cycles(cycles));\n\
          always #5 clock = ~clock;\ninteger k;\n\
          initial begin\n  repeat (2) @(posedge clock);\n  #1 run = 1;\n\
            repeat (8000) begin @(posedge clock); #1 if (done) begin\n\
@@ -104,6 +105,7 @@ fn run_icarus(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: us
         dam1 = hdl::widths::DAW - 1,
         errm1 = hdl::widths::ERRW - 1,
         cycm1 = hdl::widths::CYCW - 1,
+        seed = cfg.lfsr_seed,
     );
     std::fs::write(dir.path().join("sys.v"), v).unwrap();
     std::fs::write(dir.path().join("tb.v"), tb).unwrap();

@@ -114,6 +114,10 @@ pub struct RunStatus {
 pub trait Device {
     /// Place `program` and the DRAM `image` ((core address, bytes) chunks) for the next run.
     fn load(&mut self, program: &[Word], image: &[(u64, Vec<u8>)]) -> Result<(), DeviceError>;
+    /// Set the stochastic-rounding seed of the following runs (every start
+    /// loads lane n's LFSR with `Lfsr::lane_seed(seed, n)`; after reset the
+    /// device holds the preset's `lfsr_seed`).
+    fn set_seed(&mut self, seed: u32) -> Result<(), DeviceError>;
     /// Start the loaded program.
     fn start(&mut self) -> Result<(), DeviceError>;
     /// Poll until the run halts (at most `max_polls` polls).
@@ -243,6 +247,10 @@ impl<B: RegisterBus> Device for AxiDevice<B> {
             .write32(regmap::offset("prog_len")?, program.len() as u32)?;
         self.loaded = true;
         Ok(())
+    }
+
+    fn set_seed(&mut self, seed: u32) -> Result<(), DeviceError> {
+        self.bus.write32(regmap::offset("lfsr_seed")?, seed)
     }
 
     fn start(&mut self) -> Result<(), DeviceError> {

@@ -452,7 +452,21 @@ pub fn execute(
     dram: &mut Dram,
     vcd: Option<Box<dyn Write>>,
 ) -> Result<RunStats, SimError> {
+    execute_seeded(cfg, program, dram, cfg.lfsr_seed, vcd)
+}
+
+/// [`execute`] with the run's stochastic-rounding seed `seed` (lane n's
+/// LFSR starts at `Lfsr::lane_seed(seed, n)`; [`execute`] uses the
+/// preset's `lfsr_seed`).
+pub fn execute_seeded(
+    cfg: &AccelConfig,
+    program: &[arch::isa::Instruction],
+    dram: &mut Dram,
+    seed: u32,
+    vcd: Option<Box<dyn Write>>,
+) -> Result<RunStats, SimError> {
     let mut m = Machine::new(cfg.clone())?;
+    m.set_seed(seed);
     if vcd.is_some() {
         m.set_vcd(vcd);
     }

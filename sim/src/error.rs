@@ -54,14 +54,6 @@ pub enum SimError {
     /// The configuration is invalid.
     #[error("configuration: {0}")]
     Config(#[from] ConfigError),
-    /// A restored LFSR state has the wrong length or a zero word.
-    #[error("LFSR state: expected {lanes} non-zero words, got {got} words")]
-    LfsrState {
-        /// Lanes (Tn).
-        lanes: usize,
-        /// Words given.
-        got: usize,
-    },
     /// A DRAM access outside the DRAM.
     #[error("DRAM access of {len} bytes at {addr:#x} exceeds the {size:#x}-byte DRAM")]
     Dram {

@@ -1,5 +1,5 @@
-//! [`Machine`]: one accelerator whose state (buffers, LFSRs, cumulative
-//! counters) persists across runs.
+//! [`Machine`]: one accelerator whose buffers and cumulative counters
+//! persist across runs; every run starts its LFSRs from the machine's seed.
 
 use crate::buffers::Buffers;
 use crate::core::Core;
@@ -34,13 +34,15 @@ impl RunStats {
     }
 }
 
-/// One accelerator (see docs/microarchitecture.md). The buffers, the
-/// stochastic-rounding LFSRs and the cumulative counters persist across runs;
-/// nothing is reset between runs.
+/// One accelerator (see docs/microarchitecture.md). The buffers and the
+/// cumulative counters persist across runs; the stochastic-rounding LFSRs
+/// are loaded from the seed ([`Machine::set_seed`]) at the start of every
+/// run, as the hardware loads them from its `seed` input.
 pub struct Machine {
     cfg: AccelConfig,
     bufs: Buffers,
     nfu: NfuState,
+    seed: u32,
     total: Counters,
     vcd: Option<Box<dyn Write>>,
     last: Option<RunStats>,
@@ -61,6 +63,7 @@ impl Clone for Machine {
             cfg: self.cfg.clone(),
             bufs: self.bufs.clone(),
             nfu: self.nfu.clone(),
+            seed: self.seed,
             total: self.total.clone(),
             vcd: None,
             last: self.last.clone(),
@@ -75,6 +78,7 @@ impl Machine {
         Ok(Machine {
             bufs: Buffers::new(&cfg),
             nfu: NfuState::new(&cfg),
+            seed: cfg.lfsr_seed,
             cfg,
             total: Counters::new(),
             vcd: None,
@@ -92,24 +96,22 @@ impl Machine {
         &self.bufs
     }
 
-    /// Current LFSR state of every lane.
+    /// LFSR state of every lane: after a run, where that run left them
+    /// (the next run starts again from the seed).
     pub fn lfsr_states(&self) -> Vec<u32> {
         self.nfu.lfsr.iter().map(|l| l.0).collect()
     }
 
-    /// Set every lane's LFSR state (restoring a checkpoint); `states` must
-    /// hold one non-zero word per lane.
-    pub fn set_lfsr_states(&mut self, states: &[u32]) -> Result<(), SimError> {
-        if states.len() != self.nfu.lfsr.len() || states.contains(&0) {
-            return Err(SimError::LfsrState {
-                lanes: self.nfu.lfsr.len(),
-                got: states.len(),
-            });
-        }
-        for (l, s) in self.nfu.lfsr.iter_mut().zip(states) {
-            l.0 = *s;
-        }
-        Ok(())
+    /// The seed the next runs start their LFSRs from (the hardware's `seed`
+    /// input; initially the configuration's `lfsr_seed`).
+    pub fn seed(&self) -> u32 {
+        self.seed
+    }
+
+    /// Set the seed of the following runs: each of them starts lane n's
+    /// LFSR at `Lfsr::lane_seed(seed, n)` (any value; `lane_seed` is never 0).
+    pub fn set_seed(&mut self, seed: u32) {
+        self.seed = seed;
     }
 
     /// Counters summed over every run of this machine.
@@ -253,6 +255,7 @@ impl Machine {
             Some(w) => Some(VcdTrace::new(w)?),
             None => None,
         };
+        self.nfu.reseed(self.seed);
         let core = Core::new(&self.cfg, &mut self.bufs, &mut self.nfu, dram, base, len);
         let out = Scheduler::new(core, mode, vcd).run()?;
         self.total.merge(&out.counters);

@@ -29,11 +29,13 @@ use std::collections::{BTreeMap, HashMap};
 /// Where the programs run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AccelBackend {
-    /// The cycle-accurate simulator, one machine for the whole run: the
-    /// stochastic-rounding LFSRs keep their state from program to program.
+    /// The cycle-accurate simulator, one machine for the whole run (its
+    /// buffers persist from program to program; its LFSRs start every
+    /// program from that program's seed, [`program_seed`]).
     Sim,
-    /// The simulator, a machine from reset for every program (what the RTL
-    /// backend does; used to prove the RTL bit-identical).
+    /// The simulator, a machine from reset for every program, as the RTL
+    /// backend runs them (the same results as [`AccelBackend::Sim`]: no
+    /// program reads a buffer row it did not write).
     SimReset,
     /// The emitted Verilog under Verilator, from reset for every program.
     Verilator,
@@ -50,6 +52,19 @@ impl AccelBackend {
     }
 }
 
+/// The stochastic-rounding seed of program `k` (counted from 0 over the
+/// whole run, checkpoints included) of a run whose seed is `run_seed`: the
+/// k-th output of SplitMix64 seeded with `run_seed`, high 32 bits. Every
+/// backend starts program k's LFSRs at `Lfsr::lane_seed(program_seed(..),
+/// n)` (docs/microarchitecture.md, NFU-3), so the rounding bits differ from
+/// program to program and the same run gives the same bits on each.
+pub fn program_seed(run_seed: u64, k: u64) -> u32 {
+    let mut z = run_seed.wrapping_add(k.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    ((z ^ (z >> 31)) >> 32) as u32
+}
+
 /// How to build an [`AccelEngine`].
 #[derive(Clone, Debug)]
 pub struct AccelOptions {
@@ -59,7 +74,8 @@ pub struct AccelOptions {
     pub backend: AccelBackend,
     /// log2 of the loss-gradient scale S (at most `frac_bits`).
     pub grad_scale_log2: u32,
-    /// Seed of the initial weights.
+    /// Seed of the initial weights and of the programs' stochastic
+    /// rounding ([`program_seed`]).
     pub seed: u64,
     /// Energy table for the accelerator's energy.
     pub energy: EnergyTable,
@@ -187,7 +203,7 @@ impl AccelEngine {
 
     fn fingerprint(&self) -> String {
         format!(
-            "net={} layers={:?} input={:?} preset={} tn={} frac={} gs={} backend={}",
+            "net={} layers={:?} input={:?} preset={} tn={} frac={} gs={} backend={} lfsr=per-program-seed",
             self.net.name,
             self.net.layers,
             self.net.input,
@@ -211,19 +227,21 @@ impl AccelEngine {
     ) -> Result<Dram, EngineError> {
         let be = self.opts.backend;
         let cfg = &self.opts.cfg;
+        let seed = program_seed(self.opts.seed, self.totals.programs);
         let mut dram = Dram::new(cfg.dram.size_bytes);
         for (a, bytes) in &writes {
             dram.write(*a, bytes).map_err(|e| run_err(step, be, e))?;
         }
         let counters: Counters = match be {
             AccelBackend::Sim => {
+                self.machine.set_seed(seed);
                 self.machine
                     .run(program, &mut dram)
                     .map_err(|e| run_err(step, be, e))?
                     .counters
             }
             AccelBackend::SimReset => {
-                runtime::run::execute(cfg, program, &mut dram, None)
+                runtime::run::execute_seeded(cfg, program, &mut dram, seed, None)
                     .map_err(|e| run_err(step, be, e))?
                     .counters
             }
@@ -239,6 +257,7 @@ impl AccelEngine {
                     cfg: cfg.clone(),
                     program: words,
                     prog_base: None,
+                    seed,
                     image: writes,
                     window: (0, extent),
                 };
@@ -846,7 +865,6 @@ impl Engine for AccelEngine {
                 tensors.insert(format!("layer{i}.vb"), Tensor::I16(p.vb.clone()));
             }
         }
-        tensors.insert("lfsr".into(), Tensor::U32(self.machine.lfsr_states()));
         EngineState {
             engine: self.name().into(),
             fingerprint: self.fingerprint(),
@@ -882,15 +900,12 @@ impl Engine for AccelEngine {
                 p.vb = get(&format!("layer{i}.vb"), p.vb.len())?;
             }
         }
-        match s.tensors.get("lfsr") {
-            Some(Tensor::U32(l)) => self
-                .machine
-                .set_lfsr_states(l)
-                .map_err(|e| EngineError::State(e.to_string()))?,
-            _ => return Err(EngineError::State("tensor lfsr missing".into())),
-        }
+        // the program count sets the next program's rounding seed
+        let totals = s.totals.ok_or_else(|| {
+            EngineError::State("checkpoint has no accelerator totals (its program count)".into())
+        })?;
         self.params = params;
-        self.totals = s.totals.unwrap_or_default();
+        self.totals = totals;
         Ok(())
     }
 

@@ -67,6 +67,50 @@ fn dlogits(logits: &[f32], y: &[usize], classes: usize) -> (Vec<f32>, f32) {
     (d, loss / b as f32)
 }
 
+/// One rule for the rounding LFSRs (docs/microarchitecture.md, NFU-3): the
+/// default engine (one machine for the run) and a machine from reset for
+/// every program give the same bits, because every program starts its
+/// LFSRs from its own seed (`program_seed`), not from where the previous
+/// program left them; and those seeds differ from program to program.
+#[test]
+fn one_machine_and_a_machine_per_program_train_the_same_bits() {
+    let c = cfg("tiny", 10);
+    let mut a = engine(Net::micro(), c.clone(), AccelBackend::Sim);
+    let mut b = engine(Net::micro(), c, AccelBackend::SimReset);
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let hp = Hyper {
+        lr: 0.1,
+        momentum: 0.9,
+        weight_decay: 0.01,
+    };
+    for step in 0..3 {
+        let (x, y) = batch(&mut rng, 4, 8);
+        let la = a.forward(&x, 4).unwrap();
+        assert_eq!(
+            la,
+            b.forward(&x, 4).unwrap(),
+            "logits differ at step {step}"
+        );
+        let (d, _) = dlogits(&la, &y, 10);
+        a.backward_update(&d, &hp).unwrap();
+        b.backward_update(&d, &hp).unwrap();
+        assert_eq!(
+            a.state().tensors,
+            b.state().tensors,
+            "state differs after step {step}"
+        );
+    }
+    let n = a.accel().unwrap().programs;
+    assert!(n > 20, "{n} programs");
+    let seeds: std::collections::BTreeSet<u32> =
+        (0..n).map(|k| train::accel::program_seed(7, k)).collect();
+    assert_eq!(seeds.len() as u64, n, "two programs of a run share a seed");
+    assert_ne!(
+        train::accel::program_seed(7, 0),
+        train::accel::program_seed(8, 0)
+    );
+}
+
 #[test]
 fn micro_net_learns_on_the_simulator() {
     let mut e = engine(Net::micro(), cfg("tiny", 10), AccelBackend::Sim);
@@ -95,7 +139,7 @@ fn micro_net_learns_on_the_simulator() {
 #[test]
 fn verilator_trains_bit_identically_to_the_simulator() {
     let c = cfg("tiny", 10);
-    let mut a = engine(Net::micro(), c.clone(), AccelBackend::SimReset);
+    let mut a = engine(Net::micro(), c.clone(), AccelBackend::Sim);
     let mut b = engine(Net::micro(), c, AccelBackend::Verilator);
     let mut rng = ChaCha8Rng::seed_from_u64(2);
     // with weight decay: its program runs on the hardware too
@@ -114,14 +158,13 @@ fn verilator_trains_bit_identically_to_the_simulator() {
         b.backward_update(&d, &hp).unwrap();
         let (sa, sb) = (a.state(), b.state());
         for (k, v) in &sa.tensors {
-            if k != "lfsr" {
-                assert_eq!(
-                    Some(v),
-                    sb.tensors.get(k),
-                    "tensor {k} differs after step {step}"
-                );
-            }
+            assert_eq!(
+                Some(v),
+                sb.tensors.get(k),
+                "tensor {k} differs after step {step}"
+            );
         }
+        assert_eq!(sa.tensors.len(), sb.tensors.len());
         let (ta, tb) = (a.accel().unwrap(), b.accel().unwrap());
         assert_eq!(ta.cycles, tb.cycles, "cycles differ at step {step}");
         assert_eq!(ta.programs, tb.programs, "programs differ at step {step}");
@@ -195,8 +238,9 @@ mod digits {
         assert!(t.cycles > 0 && t.energy_j > 0.0 && t.macs > 0);
     }
 
-    /// Resuming (weights, velocities and the rounding LFSRs from the
-    /// checkpoint) ends with the same bits as an uninterrupted run.
+    /// Resuming (weights, velocities, and the program count that sets the
+    /// next program's rounding seed, from the checkpoint) ends with the same
+    /// bits as an uninterrupted run.
     #[test]
     fn simulator_resume_is_bit_identical() {
         let (tr, te) = subset(128, 64, true);
@@ -213,8 +257,8 @@ mod digits {
         assert_eq!(s.resumed_after, Some(1));
         let (sa, sc) = (a.state(), c.state());
         assert_eq!(sa.tensors, sc.tensors);
-        assert!(sa.tensors.contains_key("lfsr"));
-        assert_eq!(a.accel().unwrap().cycles, c.accel().unwrap().cycles);
+        let (ta, tc) = (a.accel().unwrap(), c.accel().unwrap());
+        assert_eq!((ta.cycles, ta.programs), (tc.cycles, tc.programs));
     }
 
     /// A checkpoint of another data format is refused by name.
@@ -236,13 +280,14 @@ mod digits {
     /// A whole epoch of the micro net on 256 digits (8 steps of 32, then
     /// the held-out pass over 64) on the emitted Verilog under Verilator at
     /// the training format (`frac_bits` = 10): the same weights, velocities,
-    /// per-epoch metrics, cycles, energy and saturations as the simulator
-    /// (from reset for every program, as the RTL runs).
+    /// per-epoch metrics, cycles, energy and saturations as the default
+    /// simulator engine (one machine for the run; every program's LFSRs
+    /// start from its own seed on both).
     #[test]
     fn verilator_epoch_is_bit_identical_to_the_simulator() {
         let (tr, te) = subset(256, 64, true);
         let c = super::cfg("tiny", 10);
-        let mut a = engine(Net::micro(), c.clone(), AccelBackend::SimReset);
+        let mut a = engine(Net::micro(), c.clone(), AccelBackend::Sim);
         let mut b = engine(Net::micro(), c, AccelBackend::Verilator);
         let mut tc = cfg(1, None);
         tc.hyper.weight_decay = 1e-3;
@@ -254,10 +299,9 @@ mod digits {
         assert_eq!(sa.final_test_acc, sb.final_test_acc, "held-out accuracy");
         let (xa, xb) = (a.state(), b.state());
         for (k, v) in &xa.tensors {
-            if k != "lfsr" {
-                assert_eq!(Some(v), xb.tensors.get(k), "tensor {k} differs");
-            }
+            assert_eq!(Some(v), xb.tensors.get(k), "tensor {k} differs");
         }
+        assert_eq!(xa.tensors.len(), xb.tensors.len());
         let (ta, tb) = (a.accel().unwrap(), b.accel().unwrap());
         assert_eq!(ta.cycles, tb.cycles, "cycles");
         assert_eq!(ta.programs, tb.programs, "programs");
@@ -279,7 +323,7 @@ mod digits {
     fn lenet5_training_step_on_verilator_is_bit_identical() {
         let (tr, _) = subset(32, 32, false);
         let c = super::cfg("diannao", 10);
-        let mut a = engine(Net::lenet5(), c.clone(), AccelBackend::SimReset);
+        let mut a = engine(Net::lenet5(), c.clone(), AccelBackend::Sim);
         let mut b = engine(Net::lenet5(), c, AccelBackend::Verilator);
         let n = 4;
         let x: Vec<f32> = (0..n).flat_map(|i| tr.image(i).to_vec()).collect();
@@ -297,10 +341,9 @@ mod digits {
         b.backward_update(&d, &hp).unwrap();
         let (sa, sb) = (a.state(), b.state());
         for (k, v) in &sa.tensors {
-            if k != "lfsr" {
-                assert_eq!(Some(v), sb.tensors.get(k), "tensor {k} differs");
-            }
+            assert_eq!(Some(v), sb.tensors.get(k), "tensor {k} differs");
         }
+        assert_eq!(sa.tensors.len(), sb.tensors.len());
         let (ta, tb) = (a.accel().unwrap(), b.accel().unwrap());
         assert_eq!(ta.cycles, tb.cycles, "cycles differ");
         assert!(ta.programs > 3, "{} programs", ta.programs);

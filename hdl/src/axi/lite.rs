@@ -8,7 +8,7 @@
 //! sequence: a low-word read latches the high word that the next high-word
 //! read returns.
 
-use crate::widths::{ErrClass, Pc, CTRW, ERRW, EVSELW, PCW};
+use crate::widths::{ErrClass, Pc, Seed, CTRW, ERRW, EVSELW, PCW};
 use arch::regmap::{self, ID_MAGIC};
 use arch::AccelConfig;
 use rust_hdl::prelude::*;
@@ -69,6 +69,8 @@ pub struct AxiLiteSlave {
     pub prog_len: Signal<Out, Bits<32>>,
     /// `dram_base` register.
     pub dram_base: Signal<Out, Bits<32>>,
+    /// `lfsr_seed` register.
+    pub lfsr_seed: Signal<Out, Seed>,
     /// `status.busy`.
     pub st_busy: Signal<In, bool>,
     /// `status.done`.
@@ -90,6 +92,9 @@ pub struct AxiLiteSlave {
     r_prog_base: DFF<Bits<32>>,
     r_prog_len: DFF<Bits<32>>,
     r_dram_base: DFF<Bits<32>>,
+    /// `lfsr_seed` XOR the preset's seed (so that its all-zero reset value
+    /// reads as the preset's seed).
+    r_seed: DFF<Seed>,
     bv: DFF<bool>,
     rv: DFF<bool>,
     rd: DFF<Bits<32>>,
@@ -112,6 +117,8 @@ pub struct AxiLiteSlave {
     a_prog_base: Constant<Bits<LITE_ADDR_BITS>>,
     a_prog_len: Constant<Bits<LITE_ADDR_BITS>>,
     a_dram_base: Constant<Bits<LITE_ADDR_BITS>>,
+    a_seed: Constant<Bits<LITE_ADDR_BITS>>,
+    v_seed: Constant<Seed>,
     a_hash: Constant<Bits<LITE_ADDR_BITS>>,
     a_id: Constant<Bits<LITE_ADDR_BITS>>,
     a_bus_cycles: Constant<Bits<LITE_ADDR_BITS>>,
@@ -165,6 +172,7 @@ impl AxiLiteSlave {
             prog_base: Default::default(),
             prog_len: Default::default(),
             dram_base: Default::default(),
+            lfsr_seed: Default::default(),
             st_busy: Default::default(),
             st_done: Default::default(),
             st_bus_error: Default::default(),
@@ -177,6 +185,7 @@ impl AxiLiteSlave {
             r_prog_base: Default::default(),
             r_prog_len: Default::default(),
             r_dram_base: Default::default(),
+            r_seed: Default::default(),
             bv: Default::default(),
             rv: Default::default(),
             rd: Default::default(),
@@ -199,6 +208,8 @@ impl AxiLiteSlave {
             a_prog_base: k(o("prog_base")?),
             a_prog_len: k(o("prog_len")?),
             a_dram_base: k(o("dram_base")?),
+            a_seed: k(o("lfsr_seed")?),
+            v_seed: Constant::new((cfg.lfsr_seed as u64).into()),
             a_hash: k(o("preset_hash")?),
             a_id: k(o("id")?),
             a_bus_cycles: k(o("bus_cycles")?),
@@ -227,6 +238,7 @@ impl Logic for AxiLiteSlave {
             r_prog_base,
             r_prog_len,
             r_dram_base,
+            r_seed,
             bv,
             rv,
             rd,
@@ -267,6 +279,12 @@ impl Logic for AxiLiteSlave {
                 self.r_dram_base.d.next = (self.r_dram_base.q.val() & !self.wmask.val())
                     | (self.wdata.val() & self.wmask.val());
             }
+            if (self.awaddr.val() & self.addr_mask.val()) == self.a_seed.val() {
+                self.r_seed.d.next = (((self.r_seed.q.val() ^ self.v_seed.val())
+                    & !self.wmask.val())
+                    | (self.wdata.val() & self.wmask.val()))
+                    ^ self.v_seed.val();
+            }
         }
         if self.bv.q.val() && self.bready.val() {
             self.bv.d.next = false;
@@ -301,6 +319,9 @@ impl Logic for AxiLiteSlave {
         }
         if self.ar.val() == self.a_dram_base.val() {
             self.mux.next = self.r_dram_base.q.val();
+        }
+        if self.ar.val() == self.a_seed.val() {
+            self.mux.next = self.r_seed.q.val() ^ self.v_seed.val();
         }
         if self.ar.val() == self.a_hash.val() {
             self.mux.next = self.v_hash.val();
@@ -344,12 +365,14 @@ impl Logic for AxiLiteSlave {
         self.prog_base.next = self.r_prog_base.q.val();
         self.prog_len.next = self.r_prog_len.q.val();
         self.dram_base.next = self.r_dram_base.q.val();
+        self.lfsr_seed.next = self.r_seed.q.val() ^ self.v_seed.val();
         if self.reset.val() {
             self.bv.d.next = false;
             self.rv.d.next = false;
             self.r_prog_base.d.next = 0.into();
             self.r_prog_len.d.next = 0.into();
             self.r_dram_base.d.next = 0.into();
+            self.r_seed.d.next = 0.into();
         }
     }
 }

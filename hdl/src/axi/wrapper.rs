@@ -267,6 +267,7 @@ macro_rules! axi_top {
                 self.core.run.next = self.master.c_run.val();
                 self.core.prog_base.next = self.lite.prog_base.val();
                 self.core.prog_len.next = self.lite.prog_len.val();
+                self.core.seed.next = self.lite.lfsr_seed.val();
                 self.master.c_done.next = self.core.done.val();
                 self.master.c_cmd_valid.next = self.core.mem_cmd_valid.val();
                 self.master.c_cmd_write.next = self.core.mem_cmd_write.val();

@@ -22,6 +22,8 @@ macro_rules! system_impl {
             pub prog_base: Signal<In, DramAddr>,
             /// Program length.
             pub prog_len: Signal<In, Pc>,
+            /// Stochastic-rounding seed of the run.
+            pub seed: Signal<In, Seed>,
             /// Halted.
             pub done: Signal<Out, bool>,
             /// Error class.
@@ -48,6 +50,7 @@ macro_rules! system_impl {
                     run: Default::default(),
                     prog_base: Default::default(),
                     prog_len: Default::default(),
+                    seed: Default::default(),
                     done: Default::default(),
                     err_class: Default::default(),
                     err_index: Default::default(),
@@ -66,6 +69,7 @@ macro_rules! system_impl {
                 self.top.run.next = self.run.val();
                 self.top.prog_base.next = self.prog_base.val();
                 self.top.prog_len.next = self.prog_len.val();
+                self.top.seed.next = self.seed.val();
                 self.dram.cmd_valid.next = self.top.mem_cmd_valid.val();
                 self.dram.cmd_write.next = self.top.mem_cmd_write.val();
                 self.dram.cmd_addr.next = self.top.mem_cmd_addr.val();

@@ -443,6 +443,7 @@ mod tests {
             cfg: AccelConfig::tiny(),
             program: vec![],
             prog_base: None,
+            seed: AccelConfig::tiny().lfsr_seed,
             image: vec![],
             window: (0, 0),
         };

@@ -122,7 +122,64 @@ fn mac_stoch_steps_each_lane_once_per_output_takes_9_cycles() {
     i.nfu = nfu(NfuOp::Mac, AccIn::Zero, 1);
     i.nfu.round = Rounding::Stochastic; // partial: no conversion, no step
     run(&mut m, &[i], &mut d).unwrap();
-    assert_eq!(m.lfsr_states(), lf.iter().map(|l| l.0).collect::<Vec<_>>());
+    // and the next run started from the seeds again, not from where the
+    // first run left the LFSRs
+    assert_eq!(m.lfsr_states(), seeds);
+}
+
+#[test]
+fn every_run_starts_the_lfsrs_from_the_machines_seed() {
+    // The same stochastic op twice on one machine gives the same outputs
+    // (the second run does not continue the first one's LFSRs); after
+    // set_seed, the lanes start from lane_seed(new seed, n).
+    let (mut m, mut d) = setup();
+    let nb = pseudo(4 * 4, 41, 2000);
+    let sb = pseudo(16, 43, 2000);
+    preload(&mut m, &mut d, &nb, &sb);
+    let mut i = end();
+    i.nfu = nfu(NfuOp::Mac, AccIn::Zero, 1);
+    i.nfu.npx = 3;
+    i.nfu.spx = 1;
+    i.nfu.activate = true;
+    i.nfu.round = Rounding::Stochastic;
+    let outs = |m: &sim::Machine| {
+        (0..3)
+            .map(|r| m.buffers().nbout_row(r).to_vec())
+            .collect::<Vec<_>>()
+    };
+    let want = |seed: u32| {
+        let mut lf: Vec<Lfsr> = (0..4).map(|n| Lfsr(Lfsr::lane_seed(seed, n))).collect();
+        (0..3)
+            .map(|px| {
+                (0..4)
+                    .map(|n| {
+                        let r = lf[n].step();
+                        let acc = mac_ref(&nb, &sb, &[(px, 0)], 0, n, false);
+                        convert(acc, 8, Rounding::Stochastic, r).0 as i32
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    };
+    let cfg = tiny();
+    let s1 = run(&mut m, &[i], &mut d).unwrap();
+    assert_eq!(outs(&m), want(cfg.lfsr_seed));
+    let s2 = run(&mut m, &[i], &mut d).unwrap();
+    assert_eq!(
+        outs(&m),
+        want(cfg.lfsr_seed),
+        "the second run continued the LFSRs"
+    );
+    assert_eq!(s1, s2);
+    m.set_seed(0xDEAD_BEEF);
+    let s3 = run(&mut m, &[i], &mut d).unwrap();
+    assert_eq!(outs(&m), want(0xDEAD_BEEF));
+    assert_ne!(
+        want(0xDEAD_BEEF),
+        want(cfg.lfsr_seed),
+        "the seeds give the same bits"
+    );
+    assert_eq!(s3.cycles, s1.cycles);
 }
 
 #[test]

@@ -30,7 +30,8 @@
 //! | `sb` | Tn*Tn*16 | SB row; word `n*Tn + i` at bits `[16 (n Tn + i), ...)` |
 //! | `nbout` | Tn*32 | NBout entries (port A read), lane n at `[32 n, 32 n + 32)`; used when `first && acc_in == nbout` |
 //! | `bias` | Tn*16 | bias row (the SB row read in the op's bias cycle, held by the sequencer); used when `first && acc_in == bias` |
-//! | `rst` | 1 | synchronous reset: reloads every lane's LFSR with `Lfsr::lane_seed(lfsr_seed, n)` and drops the step presented with it; it does not flush steps already inside (hold it D1+D2+D3 cycles to flush) |
+//! | `rst` | 1 | synchronous reset: loads every lane's LFSR with `Lfsr::lane_seed(seed, n)` and drops the step presented with it; it does not flush steps already inside (hold it D1+D2+D3 cycles to flush) |
+//! | `seed` | 32 | the run's stochastic-rounding seed, sampled with `rst` |
 //!
 //! The **output bundle** for an output whose last step was presented in cycle
 //! `c + 1` is shown during cycle `c + 1 + D1 + D2 + D3 = c + D`
@@ -45,8 +46,10 @@
 //! | `sat_count` | `SATW` | lanes that saturated in this output (event `saturations`); 0 unless `we` |
 //!
 //! Registers start at zero in both the Rust simulation and the Verilog
-//! (`initial`), and the LFSRs start at their seeds, so no reset is needed
-//! after power-on. LFSRs step once per `we` output with `activate` and
+//! (`initial`), and the LFSRs power up at `Lfsr::lane_seed(lfsr_seed, n)`
+//! of the preset's seed, so no reset is needed after power-on; the top
+//! holds `rst` while it is cleared before every run, so every run starts
+//! from its own `seed`. LFSRs step once per `we` output with `activate` and
 //! `round = stoch` (all lanes), before use.
 //!
 //! `mul` (element-wise multiply): the per-lane `hold` register (Tn words, in
@@ -96,8 +99,10 @@ pub enum NfuError {
 pub struct Nfu<const NW: usize, const SW: usize, const PW: usize, const RW: usize> {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Synchronous reset (LFSR reseed).
+    /// Synchronous reset (loads the LFSRs from `seed`).
     pub rst: Signal<In, Bit>,
+    /// The run's stochastic-rounding seed (sampled with `rst`).
+    pub seed: Signal<In, Seed>,
     /// Step present.
     pub valid: Signal<In, Bit>,
     /// Opcode.
@@ -181,6 +186,7 @@ impl<const NW: usize, const SW: usize, const PW: usize, const RW: usize> Nfu<NW,
         Ok(Self {
             clock: Default::default(),
             rst: Default::default(),
+            seed: Default::default(),
             valid: Default::default(),
             op: Default::default(),
             first: Default::default(),
@@ -254,6 +260,7 @@ impl<const NW: usize, const SW: usize, const PW: usize, const RW: usize> Logic
         self.nfu2.nbout.next = self.nb1.q.val();
         self.nfu2.bias.next = self.b1.q.val();
         self.nfu3.rst.next = self.rst.val();
+        self.nfu3.seed.next = self.seed.val();
         self.nfu3.ctl.next = self.nfu2.octl.val();
         self.nfu3.acc.next = self.nfu2.acc.val();
         self.we.next = self.nfu3.octl.val().valid;

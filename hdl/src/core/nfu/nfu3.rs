@@ -25,8 +25,10 @@ fn k<const N: usize>(v: u64) -> Constant<Bits<N>> {
 pub struct Nfu3Lane<const RW: usize> {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Synchronous reset: reload the LFSR seed.
+    /// Synchronous reset: load the LFSR with `Lfsr::lane_seed(seed, n)`.
     pub rst: Signal<In, Bit>,
+    /// The run's stochastic-rounding seed (sampled with `rst`).
+    pub seed: Signal<In, Seed>,
     /// Accumulator of this lane.
     pub acc: Signal<In, Bits<AW>>,
     /// An output is present.
@@ -53,6 +55,9 @@ pub struct Nfu3Lane<const RW: usize> {
     k_frac: Constant<Bits<KW>>,
     k_segw: Constant<Bits<KW>>,
     k_seed: Constant<Bits<AW>>,
+    k_lane: Constant<Bits<AW>>,
+    k_zero_aw: Constant<Bits<AW>>,
+    k_zero_start: Constant<Bits<AW>>,
     k_taps: Constant<Bits<AW>>,
     k_avg: Constant<Bits<OPW>>,
     k_max: Constant<Bits<OPW>>,
@@ -81,6 +86,7 @@ pub struct Nfu3Lane<const RW: usize> {
     k_off_avg: Constant<Bits<XW>>,
     k_lim_avg: Constant<Bits<XW>>,
     lf: DFF<Bits<AW>>,
+    start: Signal<Local, Bits<AW>>,
     state: Signal<Local, Bits<AW>>,
     stepped: Signal<Local, Bits<AW>>,
     lo: Signal<Local, Bits<DW>>,
@@ -122,7 +128,8 @@ pub enum Nfu3Error {
 }
 
 impl<const RW: usize> Nfu3Lane<RW> {
-    /// Lane `n` with `frac` fraction bits and machine LFSR seed `seed`.
+    /// Lane `n` with `frac` fraction bits; `seed` (the preset's
+    /// `lfsr_seed`) is the LFSR's power-on seed, until the first `rst`.
     pub fn new(n: usize, frac: u32, seed: u32) -> Result<Self, Nfu3Error> {
         let half = |sh: u32| if sh == 0 { 0 } else { 1u64 << (sh - 1) };
         let mask = |sh: u32| (1u64 << sh) - 1;
@@ -151,6 +158,7 @@ impl<const RW: usize> Nfu3Lane<RW> {
         Ok(Self {
             clock: Default::default(),
             rst: Default::default(),
+            seed: Default::default(),
             acc: Default::default(),
             valid: Default::default(),
             activate: Default::default(),
@@ -168,6 +176,9 @@ impl<const RW: usize> Nfu3Lane<RW> {
             k_frac: k(frac as u64),
             k_segw: k(SEGW as u64),
             k_seed: k(Lfsr::lane_seed(seed, n as u32) as u64),
+            k_lane: k(Lfsr::lane_offset(n as u32) as u64),
+            k_zero_aw: k(0),
+            k_zero_start: k((Lfsr::ZERO_SEED_STATE ^ Lfsr::lane_seed(seed, n as u32)) as u64),
             k_taps: k(LFSR_TAPS as u64),
             k_avg: k(op_code(NfuOp::Avg)),
             k_max: k(op_code(NfuOp::Max)),
@@ -195,6 +206,7 @@ impl<const RW: usize> Nfu3Lane<RW> {
             k_off_avg: k(1 << (sha + top)),
             k_lim_avg: k(1 << (sha + top + 1)),
             lf: Default::default(),
+            start: Default::default(),
             state: Default::default(),
             stepped: Default::default(),
             lo: Default::default(),
@@ -233,15 +245,22 @@ impl<const RW: usize> Logic for Nfu3Lane<RW> {
     #[hdl_gen]
     fn update(&mut self) {
         clock!(self, clock, lf);
-        // LFSR: the register holds state ^ seed, so its all-zero start is the seed.
+        // LFSR: the register holds state ^ k_seed (the power-on seed), so its
+        // all-zero power-on value is that seed; `rst` loads
+        // lane_seed(seed, n) = seed ^ lane_offset(n), or ZERO_SEED_STATE if 0.
         self.state.next = self.lf.q.val() ^ self.k_seed.val();
         if self.state.val().get_bit(0) {
             self.stepped.next = (self.state.val() >> 1) ^ self.k_taps.val();
         } else {
             self.stepped.next = self.state.val() >> 1;
         }
+        self.start.next = self.seed.val() ^ self.k_lane.val();
         if self.rst.val() {
-            self.lf.d.next = 0.into();
+            if self.start.val() == self.k_zero_aw.val() {
+                self.lf.d.next = self.k_zero_start.val();
+            } else {
+                self.lf.d.next = self.start.val() ^ self.k_seed.val();
+            }
         } else if self.valid.val()
             && self.activate.val()
             && (self.round.val() == self.k_stoch.val())
@@ -361,8 +380,10 @@ impl<const RW: usize> Logic for Nfu3Lane<RW> {
 pub struct Nfu3<const RW: usize> {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Synchronous reset (reloads the LFSR seeds).
+    /// Synchronous reset: loads lane n's LFSR with `Lfsr::lane_seed(seed, n)`.
     pub rst: Signal<In, Bit>,
+    /// The run's stochastic-rounding seed (sampled with `rst`).
+    pub seed: Signal<In, Seed>,
     /// Output control from NFU-2 (`valid` = an output is present).
     pub ctl: Signal<In, Ctl>,
     /// Accumulators from NFU-2.
@@ -395,6 +416,7 @@ impl<const RW: usize> Nfu3<RW> {
         Ok(Self {
             clock: Default::default(),
             rst: Default::default(),
+            seed: Default::default(),
             ctl: Default::default(),
             acc: Default::default(),
             octl: Default::default(),
@@ -424,6 +446,7 @@ impl<const RW: usize> Logic for Nfu3<RW> {
         for n in 0..self.lanes.len() {
             self.lanes[n].clock.next = self.clock.val();
             self.lanes[n].rst.next = self.rst.val();
+            self.lanes[n].seed.next = self.seed.val();
             self.lanes[n].acc.next = self.acc.val().get_bits::<AW>(n * self.k_aw.val().index());
             self.lanes[n].valid.next = self.ctl.val().valid;
             self.lanes[n].activate.next = self.ctl.val().activate;

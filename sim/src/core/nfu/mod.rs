@@ -19,15 +19,15 @@ use arch::fixed::{Lfsr, Rounding};
 use arch::isa::{AccIn, NfuOp};
 use arch::AccelConfig;
 
-/// NFU state that persists across runs: the per-lane stochastic-rounding LFSRs
-/// and the NFU-3 ROM.
+/// NFU state: the per-lane stochastic-rounding LFSRs (loaded from the run's
+/// seed at every start, [`NfuState::reseed`]) and the NFU-3 ROM.
 #[derive(Clone, Debug)]
 pub struct NfuState {
     /// Fraction bits of the data format.
     pub frac: u32,
     /// Tn (lanes).
     pub tn: usize,
-    /// Lane LFSRs, seeded with `Lfsr::lane_seed(lfsr_seed, lane)` at reset.
+    /// Lane LFSRs, loaded with `Lfsr::lane_seed(seed, lane)` at every start.
     pub lfsr: Vec<Lfsr>,
     /// NFU-3 tables in `Activation::ALL` order.
     pub tables: Vec<Table>,
@@ -43,6 +43,14 @@ impl NfuState {
                 .map(|n| Lfsr(Lfsr::lane_seed(cfg.lfsr_seed, n)))
                 .collect(),
             tables: rom(cfg.frac_bits),
+        }
+    }
+
+    /// Load every lane's LFSR with `Lfsr::lane_seed(seed, lane)`: what every
+    /// start does (docs/microarchitecture.md, NFU-3).
+    pub fn reseed(&mut self, seed: u32) {
+        for (n, l) in self.lfsr.iter_mut().enumerate() {
+            *l = Lfsr(Lfsr::lane_seed(seed, n as u32));
         }
     }
 
