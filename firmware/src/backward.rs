@@ -76,7 +76,8 @@ pub fn conv_input_grad(c: &ConvSpec) -> Result<LayerSpec, String> {
         pad: pad as u32,
         act: Activation::Identity,
         bias: false,
-        groups: 1,
+        // group g of dX reads group g of dZ only
+        groups: c.groups,
     });
     spec.validate().map_err(|e| {
         format!("input gradient convolution (dilated dZ, pad {pad}, flipped kernels): {e}")

@@ -315,7 +315,7 @@ pub fn piece_maps(cfg: &AccelConfig, layer: &LayerSpec) -> Vec<(Range<u32>, Rang
 /// The layer a piece computing maps `in_maps` to `out_maps` of `layer`
 /// compiles: a dense convolution of those maps for a grouped one, else the
 /// layer itself.
-fn piece_spec(layer: &LayerSpec, in_maps: &Range<u32>, out_maps: &Range<u32>) -> LayerSpec {
+pub fn piece_spec(layer: &LayerSpec, in_maps: &Range<u32>, out_maps: &Range<u32>) -> LayerSpec {
     match layer {
         LayerSpec::Conv(c) if c.groups > 1 => LayerSpec::Conv(ConvSpec {
             ni: in_maps.len() as u32,

@@ -339,6 +339,125 @@ impl AccelEngine {
         })
     }
 
+    /// The schedule's one forward program of layer spec `spec` over `x`.
+    fn dense_forward(
+        &mut self,
+        progs: &[TrainProgram],
+        step: &str,
+        spec: &LayerSpec,
+        batch: usize,
+        x: &[i16],
+        p: Option<&(Vec<i16>, Vec<i16>)>,
+    ) -> Result<Vec<i16>, EngineError> {
+        let spec = *spec;
+        let fwd = schedule::find(progs, Role::Forward).map(|p| p.program);
+        let Some(ProgramSpec::Layer {
+            spec: fspec,
+            batch: fb,
+            round,
+        }) = fwd
+        else {
+            return Err(comp_err(
+                step,
+                "the training schedule has no forward program",
+            ));
+        };
+        debug_assert_eq!(
+            (fspec, fb as usize),
+            (
+                schedule::split_activation(&spec).map_or(spec, |_| {
+                    schedule::with_activation(&spec, Activation::Identity)
+                }),
+                batch
+            )
+        );
+        self.layer(
+            step,
+            fspec,
+            fb as usize,
+            round,
+            x,
+            p.map(|(w, b)| (w.as_slice(), b.as_slice())),
+        )
+    }
+
+    /// A grouped convolution `full` (`groups > 1`) as the schedule's
+    /// `progs`, one per piece of [`schedule::conv_pieces`]: each piece reads
+    /// its input maps of `x` (`batch` images `[b][ni][h][w]`), multiplies by
+    /// the block-diagonal weights of its groups (from `w`
+    /// `[no][ni/groups][k][k]`; zero across groups) plus its maps' `bias`,
+    /// and writes its output maps of the result `[b][no][oh][ow]`.
+    #[allow(clippy::too_many_arguments)]
+    fn grouped_conv(
+        &mut self,
+        progs: &[&TrainProgram],
+        step: &str,
+        full: &LayerSpec,
+        w: &[i16],
+        bias: Option<&[i16]>,
+        x: &[i16],
+        batch: usize,
+    ) -> Result<Vec<i16>, EngineError> {
+        let LayerSpec::Conv(c) = *full else {
+            return Err(comp_err(step, format!("not a convolution: {full}")));
+        };
+        let pieces = schedule::conv_pieces(&self.opts.cfg, full);
+        if pieces.len() != progs.len() {
+            return Err(comp_err(
+                step,
+                format!(
+                    "the training schedule has {} programs for the {} pieces of a grouped convolution",
+                    progs.len(),
+                    pieces.len()
+                ),
+            ));
+        }
+        let (ni, no, kk) = (c.ni as usize, c.no as usize, (c.kx * c.ky) as usize);
+        let (cin, cout) = (ni / c.groups as usize, no / c.groups as usize);
+        let plane_in = (c.nx * c.ny) as usize;
+        let (_, oh, ow) = full.output_shape();
+        let plane_out = (oh * ow) as usize;
+        let mut out = vec![0i16; batch * no * plane_out];
+        for ((im, om, _), prog) in pieces.into_iter().zip(progs) {
+            let ProgramSpec::Layer {
+                spec,
+                batch: pb,
+                round,
+            } = prog.program
+            else {
+                return Err(comp_err(
+                    step,
+                    "a grouped convolution piece is not a layer program",
+                ));
+            };
+            let (i0, pni) = (im.start as usize, im.len());
+            let (o0, pno) = (om.start as usize, om.len());
+            let mut xp = Vec::with_capacity(batch * pni * plane_in);
+            for bb in 0..batch {
+                xp.extend_from_slice(&x[(bb * ni + i0) * plane_in..][..pni * plane_in]);
+            }
+            let mut wp = vec![0i16; pno * pni * kk];
+            for ol in 0..pno {
+                let o = o0 + ol;
+                for il in 0..pni {
+                    let i = i0 + il;
+                    if i / cin == o / cout {
+                        wp[(ol * pni + il) * kk..][..kk]
+                            .copy_from_slice(&w[(o * cin + i % cin) * kk..][..kk]);
+                    }
+                }
+            }
+            let bp = bias.map_or(&[][..], |b| &b[o0..o0 + pno]);
+            let name = format!("{step} {} maps {o0}..{}", prog.what, o0 + pno);
+            let y = self.layer(&name, spec, pb as usize, round, &xp, Some((&wp, bp)))?;
+            for bb in 0..batch {
+                out[(bb * no + o0) * plane_out..][..pno * plane_out]
+                    .copy_from_slice(&y[bb * pno * plane_out..][..pno * plane_out]);
+            }
+        }
+        Ok(out)
+    }
+
     /// Run one element-wise program over `a` (and `b`).
     fn ew(
         &mut self,
@@ -464,6 +583,28 @@ impl AccelEngine {
         progs: &[TrainProgram],
         step: &str,
         dz_t: &[i16],
+        x_t: Vec<i16>,
+        no: usize,
+        k: usize,
+        p: usize,
+    ) -> Result<(Vec<i16>, Vec<i16>), EngineError> {
+        let prog = schedule::find(progs, Role::WeightGradient).ok_or_else(|| {
+            comp_err(
+                step,
+                "the training schedule has no single weight gradient program",
+            )
+        })?;
+        self.grads_with(prog, step, dz_t, x_t, no, k, p)
+    }
+
+    /// [`AccelEngine::grads`] with the weight-gradient program `prog` (a
+    /// grouped convolution has one per group).
+    #[allow(clippy::too_many_arguments)]
+    fn grads_with(
+        &mut self,
+        prog: &TrainProgram,
+        step: &str,
+        dz_t: &[i16],
         mut x_t: Vec<i16>,
         no: usize,
         k: usize,
@@ -471,7 +612,7 @@ impl AccelEngine {
     ) -> Result<(Vec<i16>, Vec<i16>), EngineError> {
         let one = self.one();
         x_t.extend(std::iter::repeat(one).take(p));
-        let out = self.run_role(progs, Role::WeightGradient, step, &x_t, Some(dz_t))?;
+        let out = self.run_program(prog, step, &x_t, Some(dz_t))?;
         if out.len() != (k + 1) * no {
             return Err(comp_err(
                 step,
@@ -687,35 +828,17 @@ impl Engine for AccelEngine {
             let spec = self.net.layer_spec(i);
             let p = self.params[i].as_ref().map(|p| (p.w.clone(), p.b.clone()));
             let progs = self.schedule(i, batch, &UpdateWords::nominal(&self.opts.cfg))?;
-            let fwd = schedule::find(&progs, Role::Forward).map(|p| p.program);
-            let Some(ProgramSpec::Layer {
-                spec: fspec,
-                batch: fb,
-                round,
-            }) = fwd
-            else {
-                return Err(comp_err(
-                    &step,
-                    "the training schedule has no forward program",
-                ));
+            let grouped = matches!(spec, LayerSpec::Conv(c) if c.groups > 1);
+            let out = if grouped {
+                let (w, b) = p.as_ref().expect("conv params");
+                let fspec = schedule::split_activation(&spec).map_or(spec, |_| {
+                    schedule::with_activation(&spec, Activation::Identity)
+                });
+                let fwd = schedule::find_all(&progs, Role::Forward);
+                self.grouped_conv(&fwd, &step, &fspec, w, Some(b), &acts[i], batch)?
+            } else {
+                self.dense_forward(&progs, &step, &spec, batch, &acts[i], p.as_ref())?
             };
-            debug_assert_eq!(
-                (fspec, fb as usize),
-                (
-                    schedule::split_activation(&spec).map_or(spec, |_| {
-                        schedule::with_activation(&spec, Activation::Identity)
-                    }),
-                    batch
-                )
-            );
-            let out = self.layer(
-                &step,
-                fspec,
-                fb as usize,
-                round,
-                &acts[i],
-                p.as_ref().map(|(w, b)| (w.as_slice(), b.as_slice())),
-            )?;
             if schedule::find(&progs, Role::ForwardActivation).is_some() {
                 let y = self.run_role(&progs, Role::ForwardActivation, &step, &out, None)?;
                 pre.push(Some(out));
@@ -808,23 +931,71 @@ impl Engine for AccelEngine {
                         }
                     }
                     let cols = im2col_rows(&cs, &x, b, oh, ow);
-                    let kk = ni * k * k;
-                    grads[i] = Some(self.grads(progs, &step, &dz_t, cols, no, kk, p)?);
+                    // group q: outputs [q cout, (q+1) cout) (dZ rows), inputs
+                    // [q cin, (q+1) cin) (im2col rows [q kg, (q+1) kg)); one
+                    // weight-gradient program each, results concatenated in
+                    // the weights' [no][cin][k][k] order
+                    let gs = cs.groups as usize;
+                    let (cin, cout) = (ni / gs, no / gs);
+                    let kg = cin * k * k;
+                    let wprogs = schedule::find_all(progs, Role::WeightGradient);
+                    if wprogs.len() != gs {
+                        return Err(comp_err(
+                            &step,
+                            format!(
+                                "the training schedule has {} weight gradient programs for {gs} groups",
+                                wprogs.len()
+                            ),
+                        ));
+                    }
+                    let (mut dw, mut db) = (Vec::with_capacity(no * kg), Vec::with_capacity(no));
+                    for (q, prog) in wprogs.into_iter().enumerate() {
+                        let gstep = if gs > 1 {
+                            format!("{step} group {q}")
+                        } else {
+                            step.clone()
+                        };
+                        let (w_q, b_q) = self.grads_with(
+                            prog,
+                            &gstep,
+                            &dz_t[q * cout * p..][..cout * p],
+                            cols[q * kg * p..][..kg * p].to_vec(),
+                            cout,
+                            kg,
+                            p,
+                        )?;
+                        dw.extend(w_q);
+                        db.extend(b_q);
+                    }
+                    grads[i] = Some((dw, db));
                     dy = if i > 0 {
+                        // the input gradient's grouped convolution (no -> ni
+                        // maps, same groups) over flipped kernels
+                        // [ni][cout][k][k]
                         let wts = &self.params[i].as_ref().expect("conv params").w;
                         let mut wf = vec![0i16; wts.len()];
-                        for o in 0..no {
-                            for c in 0..ni {
+                        for c in 0..ni {
+                            let (q, cl) = (c / cin, c % cin);
+                            for ol in 0..cout {
+                                let o = q * cout + ol;
                                 for ky in 0..k {
                                     for kx in 0..k {
-                                        wf[((c * no + o) * k + ky) * k + kx] = wts
-                                            [((o * ni + c) * k + (k - 1 - ky)) * k + (k - 1 - kx)];
+                                        wf[((c * cout + ol) * k + ky) * k + kx] =
+                                            wts[((o * cin + cl) * k + (k - 1 - ky)) * k
+                                                + (k - 1 - kx)];
                                     }
                                 }
                             }
                         }
                         let dil = dilate(&cs, &dz, b * no, oh, ow);
-                        self.run_role(progs, Role::InputGradient, &step, &dil, Some(&wf))?
+                        if gs > 1 {
+                            let dspec = firmware::backward::conv_input_grad(&cs)
+                                .map_err(|e| comp_err(&step, e))?;
+                            let dprogs = schedule::find_all(progs, Role::InputGradient);
+                            self.grouped_conv(&dprogs, &step, &dspec, &wf, None, &dil, b)?
+                        } else {
+                            self.run_role(progs, Role::InputGradient, &step, &dil, Some(&wf))?
+                        }
                     } else {
                         Vec::new()
                     };

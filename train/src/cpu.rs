@@ -250,6 +250,10 @@ impl CpuEngine {
                 LayerSpec::Conv(s) => {
                     let no = s.no as usize;
                     let (kk, n) = im2col_dims(&s);
+                    // group g: outputs [g*cout, (g+1)*cout), im2col rows
+                    // [g*kg, (g+1)*kg), weights [no][kg]
+                    let gs = s.groups as usize;
+                    let (cout, kg) = (no / gs, kk / gs);
                     let dz = act_back(s.act, dy, y);
                     let w = &self.params[i].0;
                     let mut dx = if need_dx {
@@ -261,8 +265,20 @@ impl CpuEngine {
                         .par_chunks(no * n)
                         .zip(c.cols[i].par_chunks(kk * n))
                         .map(|(dzb, colb)| {
-                            let mut g = vec![0.0; no * kk];
-                            mm(no, n, kk, dzb, false, colb, true, &mut g, 0.0);
+                            let mut g = vec![0.0; no * kg];
+                            for q in 0..gs {
+                                mm(
+                                    cout,
+                                    n,
+                                    kg,
+                                    &dzb[q * cout * n..],
+                                    false,
+                                    &colb[q * kg * n..],
+                                    true,
+                                    &mut g[q * cout * kg..],
+                                    0.0,
+                                );
+                            }
                             g
                         })
                         .collect();
@@ -271,12 +287,24 @@ impl CpuEngine {
                             .zip(dz.par_chunks(no * n))
                             .for_each(|(dxb, dzb)| {
                                 let mut dcol = vec![0.0; kk * n];
-                                mm(kk, no, n, w, true, dzb, false, &mut dcol, 0.0);
+                                for q in 0..gs {
+                                    mm(
+                                        kg,
+                                        cout,
+                                        n,
+                                        &w[q * cout * kg..],
+                                        true,
+                                        &dzb[q * cout * n..],
+                                        false,
+                                        &mut dcol[q * kg * n..],
+                                        0.0,
+                                    );
+                                }
                                 col2im(&s, &dcol, dxb);
                             });
                     }
                     // Fixed-order reduction over the batch.
-                    let mut gw = vec![0.0; no * kk];
+                    let mut gw = vec![0.0; no * kg];
                     for g in &per_image {
                         gw.iter_mut().zip(g).for_each(|(a, b)| *a += b);
                     }
@@ -330,6 +358,8 @@ impl Engine for CpuEngine {
                     let no = s.no as usize;
                     let act = s.act;
                     let (kk, n) = im2col_dims(&s);
+                    let gs = s.groups as usize;
+                    let (cout, kg) = (no / gs, kk / gs);
                     let (w, bias) = &self.params[i];
                     let mut col = vec![0.0f32; batch * kk * n];
                     col.par_chunks_mut(kk * n)
@@ -337,7 +367,19 @@ impl Engine for CpuEngine {
                         .zip(x.par_chunks(ci * hi * wi))
                         .for_each(|((colb, yb), xb)| {
                             im2col(&s, xb, colb);
-                            mm(no, kk, n, w, false, colb, false, yb, 0.0);
+                            for q in 0..gs {
+                                mm(
+                                    cout,
+                                    kg,
+                                    n,
+                                    &w[q * cout * kg..],
+                                    false,
+                                    &colb[q * kg * n..],
+                                    false,
+                                    &mut yb[q * cout * n..],
+                                    0.0,
+                                );
+                            }
                             for (o, row) in yb.chunks_mut(n).enumerate() {
                                 row.iter_mut()
                                     .for_each(|v| *v = activate(act, *v + bias[o]));
@@ -521,14 +563,7 @@ mod tests {
             name: "tiny-strided".into(),
             input: (1, 7, 7),
             layers: vec![
-                TLayer::Conv {
-                    ni: 1,
-                    no: 2,
-                    k: 3,
-                    pad: 1,
-                    stride: 2,
-                    act: Activation::Tanh,
-                },
+                TLayer::conv_act(1, 2, 3, 1, 2, Activation::Tanh),
                 TLayer::Pool {
                     kind: PoolKind::Max,
                     k: 3,
@@ -555,14 +590,7 @@ mod tests {
                     k: 2,
                     stride: 1,
                 },
-                TLayer::Conv {
-                    ni: 2,
-                    no: 3,
-                    k: 3,
-                    pad: 1,
-                    stride: 2,
-                    act: Activation::Sigmoid,
-                },
+                TLayer::conv_act(2, 3, 3, 1, 2, Activation::Sigmoid),
                 TLayer::GlobalAvgPool,
                 TLayer::fc(3, 3, Activation::Identity),
             ],
@@ -579,6 +607,31 @@ mod tests {
     #[test]
     fn average_pool_and_global_average_pool_gradients_match_finite_differences() {
         check_finite_differences(tiny_avg(), 70, 1e-2);
+    }
+
+    /// conv 3x3 pad 1 1->4 (6x6), grouped conv 3x3 pad 1 4->4 in 2 groups
+    /// (tanh), depthwise conv 3x3 pad 1 stride 2 (4 groups, sigmoid, 3x3), fc 36->3:
+    /// grouped and depthwise weight gradients, and their input gradients
+    /// through the first layer's.
+    fn tiny_grouped() -> Net {
+        Net {
+            name: "tiny-grouped".into(),
+            input: (1, 6, 6),
+            layers: vec![
+                TLayer::conv(1, 4, 3, 1),
+                TLayer::conv_act(4, 4, 3, 1, 1, Activation::Tanh).grouped(2),
+                TLayer::conv_act(4, 4, 3, 1, 2, Activation::Sigmoid).grouped(4),
+                TLayer::fc(36, 3, Activation::Identity),
+            ],
+        }
+    }
+
+    #[test]
+    fn grouped_and_depthwise_convolution_gradients_match_finite_differences() {
+        let net = tiny_grouped();
+        assert_eq!(net.param_lens(1), Some((4 * 2 * 9, 4)));
+        assert_eq!(net.param_lens(2), Some((4 * 9, 4)));
+        check_finite_differences(net, 200, 1e-2);
     }
 
     fn check_finite_differences(net: Net, at_least: usize, eps: f32) {

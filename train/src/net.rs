@@ -44,6 +44,11 @@ pub enum TLayer {
         /// Activation: identity, relu, sigmoid or tanh.
         #[serde(default = "relu")]
         act: Activation,
+        /// Groups (ONNX `group`): maps split into `groups` equal parts,
+        /// output part g reading input part g only; 1 = dense, `groups = ni
+        /// = no` = depthwise.
+        #[serde(default = "one")]
+        groups: usize,
     },
     /// Pooling without padding: a square window of `k` pixels moved by
     /// `stride` (window = stride: disjoint windows; stride < window:
@@ -81,13 +86,52 @@ impl TLayer {
     /// Stride-1 convolution `ni -> no` with a `k` x `k` kernel, padding
     /// `pad`, bias and ReLU.
     pub fn conv(ni: usize, no: usize, k: usize, pad: usize) -> Self {
+        Self::conv_act(ni, no, k, pad, 1, Activation::Relu)
+    }
+
+    /// Dense convolution `ni -> no`, `k` x `k`, padding `pad`, stride
+    /// `stride`, bias and activation `act`.
+    pub fn conv_act(
+        ni: usize,
+        no: usize,
+        k: usize,
+        pad: usize,
+        stride: usize,
+        act: Activation,
+    ) -> Self {
         TLayer::Conv {
             ni,
             no,
             k,
             pad,
-            stride: 1,
-            act: Activation::Relu,
+            stride,
+            act,
+            groups: 1,
+        }
+    }
+
+    /// This layer with `groups` groups (a convolution; other layers are
+    /// returned as they are): `groups = ni = no` makes it depthwise.
+    pub fn grouped(self, groups: usize) -> Self {
+        match self {
+            TLayer::Conv {
+                ni,
+                no,
+                k,
+                pad,
+                stride,
+                act,
+                ..
+            } => TLayer::Conv {
+                ni,
+                no,
+                k,
+                pad,
+                stride,
+                act,
+                groups,
+            },
+            other => other,
         }
     }
 
@@ -211,27 +255,13 @@ impl Net {
             input: (1, 28, 28),
             layers: vec![
                 TLayer::conv(1, 8, 3, 1),
-                TLayer::Conv {
-                    ni: 8,
-                    no: 16,
-                    k: 3,
-                    pad: 1,
-                    stride: 2,
-                    act: Activation::Tanh,
-                },
+                TLayer::conv_act(8, 16, 3, 1, 2, Activation::Tanh),
                 TLayer::Pool {
                     kind: PoolKind::Max,
                     k: 3,
                     stride: 2,
                 },
-                TLayer::Conv {
-                    ni: 16,
-                    no: 16,
-                    k: 3,
-                    pad: 1,
-                    stride: 1,
-                    act: Activation::Sigmoid,
-                },
+                TLayer::conv_act(16, 16, 3, 1, 1, Activation::Sigmoid),
                 TLayer::Pool {
                     kind: PoolKind::Avg,
                     k: 2,
@@ -239,6 +269,27 @@ impl Net {
                 },
                 TLayer::GlobalAvgPool,
                 TLayer::fc(16, 10, Activation::Identity),
+            ],
+        }
+    }
+
+    /// Depthwise-separable convolutions (MobileNet v1's blocks) for 28x28
+    /// images: conv 3x3 pad 1 1->16, depthwise 3x3 pad 1 stride 2 (14x14),
+    /// conv 1x1 16->32, depthwise 3x3 pad 1 stride 2 (7x7), conv 1x1
+    /// 32->64, global average pool, fc 64->10; ReLU after every convolution.
+    pub fn mobile() -> Self {
+        let dw = |c: usize| TLayer::conv_act(c, c, 3, 1, 2, Activation::Relu).grouped(c);
+        Net {
+            name: "mobile".into(),
+            input: (1, 28, 28),
+            layers: vec![
+                TLayer::conv(1, 16, 3, 1),
+                dw(16),
+                TLayer::conv(16, 32, 1, 0),
+                dw(32),
+                TLayer::conv(32, 64, 1, 0),
+                TLayer::GlobalAvgPool,
+                TLayer::fc(64, 10, Activation::Identity),
             ],
         }
     }
@@ -251,12 +302,20 @@ impl Net {
             "lenet5-classic" => Some(Self::lenet5_classic()),
             "micro" => Some(Self::micro()),
             "mixed" => Some(Self::mixed()),
+            "mobile" => Some(Self::mobile()),
             _ => None,
         }
     }
 
     /// Names accepted by [`Net::by_name`].
-    pub const NAMES: [&'static str; 5] = ["lenet5", "lenet5-classic", "micro", "fashion", "mixed"];
+    pub const NAMES: [&'static str; 6] = [
+        "lenet5",
+        "lenet5-classic",
+        "micro",
+        "fashion",
+        "mixed",
+        "mobile",
+    ];
 
     /// The inference layer of `l` applied to an input of shape `input`
     /// (biases as described at the top of this module); a size that
@@ -273,6 +332,7 @@ impl Net {
                 pad,
                 stride,
                 act,
+                groups,
             } => LayerSpec::Conv(ConvSpec {
                 nx: u("width", w)?,
                 ny: u("height", h)?,
@@ -283,7 +343,7 @@ impl Net {
                 sx: u("stride", stride)?,
                 sy: u("stride", stride)?,
                 pad: u("pad", pad)?,
-                groups: 1,
+                groups: u("groups", groups)?,
                 act,
                 bias: true,
             }),
@@ -381,16 +441,24 @@ impl Net {
             let what = match *l {
                 TLayer::Conv {
                     ni,
+                    no,
                     k,
                     pad,
                     stride,
                     act,
-                    ..
+                    groups,
                 } => {
-                    let what = if stride == 1 {
-                        format!("conv {k}x{k}")
+                    let kind = if groups > 1 && groups == ni && groups == no {
+                        "dwconv".to_string()
+                    } else if groups != 1 {
+                        format!("conv g{groups}")
                     } else {
-                        format!("conv {k}x{k}/{stride}")
+                        "conv".to_string()
+                    };
+                    let what = if stride == 1 {
+                        format!("{kind} {k}x{k}")
+                    } else {
+                        format!("{kind} {k}x{k}/{stride}")
                     };
                     if ni != c {
                         return Err(format!("layer {i} ({what}): input is {c}x{h}x{w}"));
@@ -449,7 +517,7 @@ impl Net {
             .map(|i| match (self.param_lens(i), self.layers[i]) {
                 (Some((wl, bl)), l) => {
                     let fan_in = match l {
-                        TLayer::Conv { ni, k, .. } => ni * k * k,
+                        TLayer::Conv { ni, k, groups, .. } => ni / groups.max(1) * k * k,
                         TLayer::Fc { ni, .. } => ni,
                         TLayer::Pool { .. } | TLayer::GlobalAvgPool => 1,
                     };
@@ -533,14 +601,7 @@ mod tests {
             "{e}"
         );
         let mut n = Net::micro();
-        n.layers[0] = TLayer::Conv {
-            ni: 1,
-            no: 4,
-            k: 3,
-            pad: 3,
-            stride: 1,
-            act: Activation::Relu,
-        };
+        n.layers[0] = TLayer::conv_act(1, 4, 3, 3, 1, Activation::Relu);
         let e = n.validate().unwrap_err();
         assert!(
             e.starts_with("layer 0 (conv 3x3): padding 3 must be below"),

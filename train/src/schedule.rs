@@ -248,6 +248,23 @@ pub fn with_activation(spec: &LayerSpec, act: Activation) -> LayerSpec {
     }
 }
 
+/// The programs `spec` runs as: a grouped convolution's pieces (input
+/// maps, output maps, the dense convolution of the piece:
+/// `firmware::node::piece_maps`, `piece_spec`), else `spec` itself over
+/// all its maps.
+pub fn conv_pieces(
+    cfg: &AccelConfig,
+    spec: &LayerSpec,
+) -> Vec<(std::ops::Range<u32>, std::ops::Range<u32>, LayerSpec)> {
+    firmware::node::piece_maps(cfg, spec)
+        .into_iter()
+        .map(|(i, o)| {
+            let p = firmware::node::piece_spec(spec, &i, &o);
+            (i, o, p)
+        })
+        .collect()
+}
+
 /// Whether max pooling `p` has disjoint windows that tile its input exactly
 /// (window = stride, no padding, no pixels left over): its backward pass
 /// is one mask and one routing program over the input.
@@ -286,14 +303,19 @@ pub fn layer_programs(
     // derivative tables read, and an element-wise program applies the
     // function (the same bits as the fused NFU-3 step: AddConst 0 is exact)
     let split = split_activation(spec);
-    push(
-        Role::Forward,
-        ProgramSpec::Layer {
-            spec: split.map_or(*spec, |_| with_activation(spec, Activation::Identity)),
-            batch,
-            round: near,
-        },
-    );
+    // a grouped convolution runs as firmware's pieces (dense convolutions
+    // over blocks of groups, block-diagonal weights): one program each
+    let fspec = split.map_or(*spec, |_| with_activation(spec, Activation::Identity));
+    for (_, _, piece) in conv_pieces(cfg, &fspec) {
+        push(
+            Role::Forward,
+            ProgramSpec::Layer {
+                spec: piece,
+                batch,
+                round: near,
+            },
+        );
+    }
     if let Some(act) = split {
         push(
             Role::ForwardActivation,
@@ -318,11 +340,6 @@ pub fn layer_programs(
         reason,
     };
     match *spec {
-        LayerSpec::Conv(c) if c.groups > 1 => {
-            return Err(bad(
-                "training a grouped convolution is not implemented".into()
-            ))
-        }
         LayerSpec::Eltwise(_) => {
             return Err(bad(
                 "training through an element-wise layer is not implemented".into(),
@@ -332,7 +349,10 @@ pub fn layer_programs(
             act_back(&mut push, c.act);
             let (_, oh, ow) = spec.output_shape();
             let p = b * oh as u64 * ow as u64;
-            let k = c.ni as u64 * c.kx as u64 * c.ky as u64 + c.bias as u64;
+            // one weight-gradient program per group: group g's outputs
+            // reduce over its own inputs' im2col rows (plus the bias row)
+            let g = c.groups.max(1);
+            let k = (c.ni / g) as u64 * c.kx as u64 * c.ky as u64 + c.bias as u64;
             let (p32, k32) = match (u32::try_from(p), u32::try_from(k)) {
                 (Ok(p), Ok(k)) => (p, k),
                 _ => {
@@ -341,24 +361,28 @@ pub fn layer_programs(
                     )))
                 }
             };
-            push(
-                Role::WeightGradient,
-                ProgramSpec::Layer {
-                    spec: firmware::backward::weight_grad(p32, c.no),
-                    batch: k32,
-                    round: stoch,
-                },
-            );
-            if !first {
-                let dspec = firmware::backward::conv_input_grad(&c).map_err(bad)?;
+            for _ in 0..g {
                 push(
-                    Role::InputGradient,
+                    Role::WeightGradient,
                     ProgramSpec::Layer {
-                        spec: dspec,
-                        batch,
+                        spec: firmware::backward::weight_grad(p32, c.no / g),
+                        batch: k32,
                         round: stoch,
                     },
                 );
+            }
+            if !first {
+                let dspec = firmware::backward::conv_input_grad(&c).map_err(bad)?;
+                for (_, _, piece) in conv_pieces(cfg, &dspec) {
+                    push(
+                        Role::InputGradient,
+                        ProgramSpec::Layer {
+                            spec: piece,
+                            batch,
+                            round: stoch,
+                        },
+                    );
+                }
             }
         }
         LayerSpec::Classifier(c) => {

@@ -366,6 +366,7 @@ fn engine_runs_the_schedule_that_the_cost_model_simulates() {
 fn engine_runs_the_cost_models_schedule_on_every_layer_type() {
     schedule_matches(strided());
     schedule_matches(averaged());
+    schedule_matches(grouped());
 }
 
 fn schedule_matches(net: Net) {
@@ -427,14 +428,7 @@ fn strided() -> Net {
         input: (1, 8, 8),
         layers: vec![
             TLayer::conv(1, 4, 3, 1),
-            TLayer::Conv {
-                ni: 4,
-                no: 4,
-                k: 3,
-                pad: 1,
-                stride: 2,
-                act: Activation::Tanh,
-            },
+            TLayer::conv_act(4, 4, 3, 1, 2, Activation::Tanh),
             TLayer::Pool {
                 kind: PoolKind::Max,
                 k: 3,
@@ -460,16 +454,28 @@ fn averaged() -> Net {
                 k: 2,
                 stride: 2,
             },
-            TLayer::Conv {
-                ni: 4,
-                no: 4,
-                k: 3,
-                pad: 0,
-                stride: 1,
-                act: Activation::Sigmoid,
-            },
+            TLayer::conv_act(4, 4, 3, 0, 1, Activation::Sigmoid),
             TLayer::GlobalAvgPool,
             TLayer::fc(4, 10, Activation::Identity),
+        ],
+    }
+}
+
+/// conv 3x3 pad 1 1->8 (ReLU, 8x8), grouped conv 3x3 pad 1 8->8 in 2
+/// groups (tanh), depthwise conv 3x3 pad 1 stride 2 (8 groups, sigmoid,
+/// 4x4), max pool 2 (2x2), fc 32->10: grouped and depthwise weight and
+/// input gradients.
+fn grouped() -> Net {
+    use train::net::TLayer;
+    Net {
+        name: "grouped".into(),
+        input: (1, 8, 8),
+        layers: vec![
+            TLayer::conv(1, 8, 3, 1),
+            TLayer::conv_act(8, 8, 3, 1, 1, Activation::Tanh).grouped(2),
+            TLayer::conv_act(8, 8, 3, 1, 2, Activation::Sigmoid).grouped(8),
+            TLayer::max_pool(2),
+            TLayer::fc(32, 10, Activation::Identity),
         ],
     }
 }
@@ -514,6 +520,13 @@ fn fixed_point_step_follows_f32_layer_by_layer_on_strided_tanh_sigmoid_and_overl
 #[test]
 fn fixed_point_step_follows_f32_layer_by_layer_on_average_pools() {
     step_follows_f32(averaged(), 0.08, 0.1);
+}
+
+/// The same on grouped and depthwise convolutions (one weight-gradient
+/// program per group, the input gradient a grouped convolution).
+#[test]
+fn fixed_point_step_follows_f32_layer_by_layer_on_grouped_and_depthwise_convolutions() {
+    step_follows_f32(grouped(), 0.08, 0.1);
 }
 
 /// From the same (quantised) weights and batch, one SGD step with weight
