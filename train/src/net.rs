@@ -110,29 +110,13 @@ impl TLayer {
         }
     }
 
-    /// This layer with `groups` groups (a convolution; other layers are
-    /// returned as they are): `groups = ni = no` makes it depthwise.
-    pub fn grouped(self, groups: usize) -> Self {
-        match self {
-            TLayer::Conv {
-                ni,
-                no,
-                k,
-                pad,
-                stride,
-                act,
-                ..
-            } => TLayer::Conv {
-                ni,
-                no,
-                k,
-                pad,
-                stride,
-                act,
-                groups,
-            },
-            other => other,
+    /// This layer with `g` groups (a convolution; other layers are
+    /// returned as they are): `g = ni = no` makes it depthwise.
+    pub fn grouped(mut self, g: usize) -> Self {
+        if let TLayer::Conv { groups, .. } = &mut self {
+            *groups = g;
         }
+        self
     }
 
     /// Max pooling with a `k` x `k` window and stride `k`.
