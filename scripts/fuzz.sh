@@ -5,6 +5,8 @@
 #   FUZZ_EXECS=N bash scripts/fuzz.sh [TARGET|all]  (N executions each, no time limit)
 #   FUZZ_RESUME=1 ...   continue a target's earlier campaign in $FUZZ_OUT (its
 #                       queue and execution count) instead of starting over
+#   FUZZ_MAX_LEN=N ...  mutants of at most N bytes (AFL++ -G): keeps a target
+#                       whose queue grows large inputs (idx_gz) fast
 #
 # Installs cargo-afl (crates.io) and builds AFL++ on first use, writes each
 # target's seeds (fuzz-seeds), runs `cargo afl fuzz` for SECONDS per target
@@ -64,7 +66,9 @@ for t in $targets; do
         rm -rf "$out/run/$t"
     fi
     if [ -n "${FUZZ_EXECS:-}" ]; then stop=(-E "$FUZZ_EXECS"); else stop=(-V "$secs"); fi
-    cargo afl fuzz "${stop[@]}" -t 1000 -m none "${src[@]}" -o "$out/run/$t" -- "$exe" "$t" \
+    maxlen=()
+    if [ -n "${FUZZ_MAX_LEN:-}" ]; then maxlen=(-G "$FUZZ_MAX_LEN"); fi
+    cargo afl fuzz "${stop[@]}" "${maxlen[@]}" -t 1000 -m none "${src[@]}" -o "$out/run/$t" -- "$exe" "$t" \
         >"$out/run/$t.log" 2>&1 || true
     stats="$out/run/$t/default/fuzzer_stats"
     if [ ! -f "$stats" ]; then
