@@ -18,7 +18,7 @@ use crate::{Backend, BackendError, Outcome, Vector};
 use arch::events::{Counters, NUM_EVENTS};
 use arch::AccelConfig;
 use hdl::flow::eda::{self, EdaError, Tool};
-use hdl::widths::{CNT_BITS, CTRW, CYCW, ERRW, EVSELW, OWNERW, PCW};
+use hdl::widths::{CNT_BITS, CTRW, CYCW, ERRW, EVSELW, OWNERW, PCW, SEEDW};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -204,7 +204,7 @@ reg clock = 0;
 reg run = 0;
 reg [31:0] prog_base = 0;
 reg [{pcm1}:0] prog_len = 0;
-reg [31:0] seed = 0;
+reg [{seedm1}:0] seed = 0;
 wire mem_cmd_valid;
 wire mem_cmd_write;
 wire [31:0] mem_cmd_addr;
@@ -278,7 +278,7 @@ integer k;
 integer f;
 integer plen;
 reg [31:0] pbase;
-reg [31:0] pseed;
+reg [{seedm1}:0] pseed;
 integer maxc;
 integer t;
 initial begin
@@ -319,6 +319,7 @@ endmodule
         cycm1 = CYCW - 1,
         selm1 = EVSELW - 1,
         ctrm1 = CTRW - 1,
+        seedm1 = SEEDW - 1,
         nev = NUM_EVENTS,
     )
 }

@@ -92,7 +92,7 @@ fn run_icarus(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: us
     let v = generate_verilog(&sys);
     let dir = tempfile::tempdir().unwrap();
     let tb = format!(
-        "module tb;\nreg clock = 0; reg run = 0; reg [{pcm1}:0] prog_len = {len}; reg [{dam1}:0] prog_base = {PROG_BASE}; reg [31:0] seed = {seed};\n\
+        "module tb;\nreg clock = 0; reg run = 0; reg [{pcm1}:0] prog_len = {len}; reg [{dam1}:0] prog_base = {PROG_BASE}; reg [{seedm1}:0] seed = {seed};\n\
          wire done; wire [{errm1}:0] err_class; wire [{pcm1}:0] err_index; wire [{cycm1}:0] cycles;\n\
          top dut(.clock(clock), .run(run), .prog_base(prog_base), .prog_len(prog_len), .seed(seed), .done(done), .err_class(err_class), .err_index(err_index), .cycles(cycles));\n\
          always #5 clock = ~clock;\ninteger k;\n\
@@ -106,6 +106,7 @@ fn run_icarus(prog: &[Word], len: u64, init: &BTreeMap<u64, u16>, at: u64, n: us
         errm1 = hdl::widths::ERRW - 1,
         cycm1 = hdl::widths::CYCW - 1,
         seed = cfg.lfsr_seed,
+        seedm1 = hdl::widths::SEEDW - 1,
     );
     std::fs::write(dir.path().join("sys.v"), v).unwrap();
     std::fs::write(dir.path().join("tb.v"), tb).unwrap();
