@@ -40,7 +40,7 @@ enum Cmd {
     Board(cmd::board::BoardArgs),
     /// FPGA flow: emit the Verilog (`hdl emit`), list parts (`hdl parts`), estimate resources with Yosys against a part (`hdl report`).
     Hdl(cmd::hdl::HdlArgs),
-    /// Train a network on MNIST digits (forward, backward and update on the chosen backend; loss on the host): per-epoch accuracy, metrics and checkpoints.
+    /// Train a network on MNIST or Fashion-MNIST (forward, backward and update on the chosen backend; loss on the host): per-epoch accuracy, metrics and checkpoints.
     Train(cmd::train::TrainArgs),
     /// List the accelerator presets with their derived figures (rows, on-chip bytes, peak MACs and GOP/s).
     Presets(cmd::presets::PresetsArgs),

@@ -406,6 +406,7 @@ fn train_accelerator_step_is_the_sum_of_its_programs() {
             &ml.spec,
             2,
             i == 0,
+            &[],
             &train::schedule::UpdateWords::nominal(&cfg),
         )
         .unwrap();

@@ -502,15 +502,8 @@ impl AccelEngine {
         batch: usize,
         update: &UpdateWords,
     ) -> Result<Vec<TrainProgram>, EngineError> {
-        schedule::layer_programs(
-            &self.opts.cfg,
-            &format!("layer {i}"),
-            &self.net.layer_spec(i),
-            batch as u32,
-            i == 0,
-            update,
-        )
-        .map_err(|e| comp_err(&format!("layer {i}"), e))
+        schedule::net_layer_programs(&self.opts.cfg, &self.net, i, batch as u32, update)
+            .map_err(|e| comp_err(&format!("layer {i}"), e))
     }
 
     /// Run the schedule's program of `role` (a layer program over `input`
@@ -829,7 +822,10 @@ impl Engine for AccelEngine {
             let p = self.params[i].as_ref().map(|p| (p.w.clone(), p.b.clone()));
             let progs = self.schedule(i, batch, &UpdateWords::nominal(&self.opts.cfg))?;
             let grouped = matches!(spec, LayerSpec::Conv(c) if c.groups > 1);
-            let out = if grouped {
+            let out = if let Some(src) = self.net.skip_source(i) {
+                let skip = acts[src].clone();
+                self.run_role(&progs, Role::Forward, &step, &acts[i], Some(&skip))?
+            } else if grouped {
                 let (w, b) = p.as_ref().expect("conv params");
                 let fspec = schedule::split_activation(&spec).map_or(spec, |_| {
                     schedule::with_activation(&spec, Activation::Identity)
@@ -882,6 +878,9 @@ impl Engine for AccelEngine {
             .map(|i| self.schedule(i, b, &words))
             .collect::<Result<Vec<_>, _>>()?;
         let mut grads: Vec<Option<(Vec<i16>, Vec<i16>)>> = vec![None; specs.len()];
+        // residual adds' skip gradients, per tensor, summed into its
+        // gradient when the pass reaches it
+        let mut pending: Vec<Vec<Vec<i16>>> = vec![Vec::new(); specs.len() + 1];
         for i in (0..specs.len()).rev() {
             let step = format!("layer {i} backward");
             let progs = &scheds[i];
@@ -1008,11 +1007,28 @@ impl Engine for AccelEngine {
                     };
                 }
                 LayerSpec::Eltwise(_) => {
-                    return Err(comp_err(
-                        &step,
-                        "training through an element-wise layer is not implemented",
-                    ))
+                    // act(X + S): dZ is the gradient of X and of S
+                    let dz = self.act_back(progs, &step, dy, &y, z.as_deref())?;
+                    let src = self.net.skip_source(i).expect("an add");
+                    if src > 0 {
+                        pending[src].push(dz.clone());
+                    }
+                    dy = dz;
                 }
+            }
+            let sums = schedule::find_all(progs, Role::GradientSum);
+            if sums.len() != pending[i].len() {
+                return Err(comp_err(
+                    &step,
+                    format!(
+                        "the training schedule has {} skip gradient sums for {} residual adds",
+                        sums.len(),
+                        pending[i].len()
+                    ),
+                ));
+            }
+            for (p, g) in sums.into_iter().zip(std::mem::take(&mut pending[i])) {
+                dy = self.run_program(p, &step, &dy, Some(&g))?;
             }
         }
         for (i, g) in grads.into_iter().enumerate() {

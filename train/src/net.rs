@@ -4,7 +4,10 @@
 //! bias), max and average pooling (no padding; windows disjoint or
 //! overlapping), global average pooling and fully connected layers (bias);
 //! convolutions and fully connected layers end in identity, ReLU, sigmoid or
-//! tanh. Tensors are in logical order: activations
+//! tanh. A residual add ([`TLayer::Add`]) sums the previous layer's output
+//! with an earlier tensor of the same shape, then applies its activation:
+//! the net stays a chain with skip connections (darknet's `[shortcut]`).
+//! Tensors are in logical order: activations
 //! `[batch][c][y][x]`, convolution weights `[no][ni][ky][kx]`, classifier
 //! weights `[no][ni]` (the order of `firmware::Layout::pack_params`).
 //!
@@ -17,7 +20,7 @@
 use arch::activation::Activation;
 /// The pooling kind of a [`TLayer::Pool`] (firmware's).
 pub use firmware::PoolKind;
-use firmware::{ClassSpec, ConvSpec, LayerSpec, PoolSpec};
+use firmware::{ClassSpec, ConvSpec, EltwiseSpec, LayerSpec, PoolSpec};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -69,6 +72,17 @@ pub enum TLayer {
         ni: usize,
         /// Outputs.
         no: usize,
+        /// Activation: identity, relu, sigmoid or tanh.
+        act: Activation,
+    },
+    /// Residual add: `act(X + S)`, X the previous layer's output and S the
+    /// input of the layer `skip` places back (at layer i: the input of layer
+    /// `i - skip`; [`Net::skip_source`]), of the same shape. `skip = 2`
+    /// after two convolutions is ResNet's basic block. No parameters.
+    Add {
+        /// How many layers back the second operand is taken from (at
+        /// least 1, at most the layer's index).
+        skip: usize,
         /// Activation: identity, relu, sigmoid or tanh.
         act: Activation,
     },
@@ -126,6 +140,11 @@ impl TLayer {
             k,
             stride: k,
         }
+    }
+
+    /// Residual add of the input of the layer `skip` places back, then `act`.
+    pub fn add(skip: usize, act: Activation) -> Self {
+        TLayer::Add { skip, act }
     }
 
     /// Fully connected `ni -> no` with bias and activation `act`.
@@ -278,9 +297,36 @@ impl Net {
         }
     }
 
+    /// Residual blocks (ResNet's basic block: two 3x3 convolutions, the
+    /// second without activation, then `relu(X + block input)`) for 28x28
+    /// images: conv 3x3 pad 1 1->16, max pool 2 (14x14), block of 16 maps,
+    /// conv 3x3 pad 1 stride 2 16->32 (7x7), block of 32 maps, global
+    /// average pool, fc 32->10.
+    pub fn residual() -> Self {
+        let block = |c: usize| {
+            [
+                TLayer::conv(c, c, 3, 1),
+                TLayer::conv_act(c, c, 3, 1, 1, Activation::Identity),
+                TLayer::add(2, Activation::Relu),
+            ]
+        };
+        let mut layers = vec![TLayer::conv(1, 16, 3, 1), TLayer::max_pool(2)];
+        layers.extend(block(16));
+        layers.push(TLayer::conv_act(16, 32, 3, 1, 2, Activation::Relu));
+        layers.extend(block(32));
+        layers.push(TLayer::GlobalAvgPool);
+        layers.push(TLayer::fc(32, 10, Activation::Identity));
+        Net {
+            name: "residual".into(),
+            input: (1, 28, 28),
+            layers,
+        }
+    }
+
     /// A network by name.
     pub fn by_name(name: &str) -> Option<Self> {
         match name {
+            "residual" => Some(Self::residual()),
             "fashion" => Some(Self::fashion()),
             "lenet5" => Some(Self::lenet5()),
             "lenet5-classic" => Some(Self::lenet5_classic()),
@@ -292,14 +338,33 @@ impl Net {
     }
 
     /// Names accepted by [`Net::by_name`].
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 7] = [
         "lenet5",
         "lenet5-classic",
         "micro",
         "fashion",
         "mixed",
         "mobile",
+        "residual",
     ];
+
+    /// The tensor a residual add at layer `i` adds (index into
+    /// [`Net::shapes`]: 0 = the net's input, j = the input of layer j), or
+    /// None if layer `i` is not an add.
+    pub fn skip_source(&self, i: usize) -> Option<usize> {
+        match self.layers.get(i) {
+            Some(TLayer::Add { skip, .. }) => Some(i - skip),
+            _ => None,
+        }
+    }
+
+    /// How many residual adds also read tensor `j` (the input of layer `j`):
+    /// each one's gradient is summed into layer `j`'s input gradient.
+    pub fn skip_readers(&self, j: usize) -> usize {
+        (0..self.layers.len())
+            .filter(|&i| self.skip_source(i) == Some(j))
+            .count()
+    }
 
     /// The inference layer of `l` applied to an input of shape `input`
     /// (biases as described at the top of this module); a size that
@@ -353,6 +418,13 @@ impl Net {
                 no: u("no", no)?,
                 act,
                 bias: true,
+            }),
+            TLayer::Add { act, .. } => LayerSpec::Eltwise(EltwiseSpec {
+                c: u("maps", c)?,
+                h: u("height", h)?,
+                w: u("width", w)?,
+                inputs: 2,
+                act,
             }),
         })
     }
@@ -410,6 +482,7 @@ impl Net {
     /// naming the layer.
     pub fn validate(&self) -> Result<(), String> {
         let mut input = self.input;
+        let mut shapes = vec![input];
         let act_ok = |i: usize, what: &str, act: Activation| {
             if TLayer::ACTIVATIONS.contains(&act) {
                 Ok(())
@@ -463,6 +536,23 @@ impl Net {
                     format!("{name} {k}/{stride}")
                 }
                 TLayer::GlobalAvgPool => "global avgpool".to_string(),
+                TLayer::Add { skip, act } => {
+                    let what = format!("add skip {skip}");
+                    if skip == 0 || skip > i {
+                        return Err(format!(
+                            "layer {i} ({what}): skip must be between 1 and the layer's index {i}"
+                        ));
+                    }
+                    let (sc, sh, sw) = shapes[i - skip];
+                    if shapes[i - skip] != input {
+                        return Err(format!(
+                            "layer {i} ({what}): input is {c}x{h}x{w}, the input of layer {} is {sc}x{sh}x{sw}",
+                            i - skip
+                        ));
+                    }
+                    act_ok(i, &what, act)?;
+                    what
+                }
                 TLayer::Fc { ni, act, .. } => {
                     let what = "fc".to_string();
                     if ni != c * h * w {
@@ -479,16 +569,18 @@ impl Net {
                 .and_then(|s| s.validate().map(|_| s).map_err(|e| e.to_string()))
                 .map_err(|e| format!("layer {i} ({what}): input is {c}x{h}x{w}: {e}"))?;
             input = Self::shape_of(spec.output_shape());
+            shapes.push(input);
         }
         Ok(())
     }
 
     /// Parameter tensors `(weights, bias)` lengths of layer `i`, in values
-    /// ([`LayerSpec::weight_len`], [`LayerSpec::bias_len`]; None for pooling).
+    /// ([`LayerSpec::weight_len`], [`LayerSpec::bias_len`]; None for pooling
+    /// and adds).
     pub fn param_lens(&self, i: usize) -> Option<(usize, usize)> {
         let spec = self.layer_spec(i);
         match spec {
-            LayerSpec::Pool(_) => None,
+            LayerSpec::Pool(_) | LayerSpec::Eltwise(_) => None,
             _ => Some((spec.weight_len() as usize, spec.bias_len() as usize)),
         }
     }
@@ -503,7 +595,7 @@ impl Net {
                     let fan_in = match l {
                         TLayer::Conv { ni, k, groups, .. } => ni / groups.max(1) * k * k,
                         TLayer::Fc { ni, .. } => ni,
-                        TLayer::Pool { .. } | TLayer::GlobalAvgPool => 1,
+                        TLayer::Pool { .. } | TLayer::GlobalAvgPool | TLayer::Add { .. } => 1,
                     };
                     let lim = (6.0 / fan_in as f64).sqrt() as f32;
                     let w = (0..wl).map(|_| rng.gen_range(-lim..lim)).collect();
@@ -559,7 +651,7 @@ mod tests {
                 assert_eq!(u(spec.output_shape()), s[i + 1], "{name} layer {i}");
                 let lens = (spec.weight_len() as usize, spec.bias_len() as usize);
                 match n.layers[i] {
-                    TLayer::Pool { .. } | TLayer::GlobalAvgPool => {
+                    TLayer::Pool { .. } | TLayer::GlobalAvgPool | TLayer::Add { .. } => {
                         assert_eq!(n.param_lens(i), None)
                     }
                     _ => assert_eq!(n.param_lens(i), Some(lens)),
@@ -603,6 +695,37 @@ mod tests {
             n.validate().unwrap_err(),
             "layer 2 (fc): input has 36 values"
         );
+    }
+
+    #[test]
+    fn residual_adds_are_checked_and_located() {
+        let n = Net::residual();
+        n.validate().unwrap();
+        // the first block: conv at 2, conv at 3, add at 4 reading the input of layer 2
+        assert_eq!(n.skip_source(4), Some(2));
+        assert_eq!(n.skip_readers(2), 1);
+        assert_eq!(n.skip_readers(3), 0);
+        assert_eq!(n.skip_source(3), None);
+        assert_eq!(n.param_lens(4), None);
+        let mut bad = Net::micro();
+        bad.layers.insert(1, TLayer::add(1, Activation::Relu));
+        assert_eq!(
+            bad.validate().unwrap_err(),
+            "layer 1 (add skip 1): input is 4x6x6, the input of layer 0 is 1x8x8"
+        );
+        bad.layers[1] = TLayer::add(2, Activation::Relu);
+        assert_eq!(
+            bad.validate().unwrap_err(),
+            "layer 1 (add skip 2): skip must be between 1 and the layer's index 1"
+        );
+        bad.layers[1] = TLayer::add(0, Activation::Relu);
+        assert!(bad.validate().unwrap_err().contains("skip must be"));
+        let mut n = Net::residual();
+        n.layers[4] = TLayer::add(2, Activation::ReluDeriv);
+        assert!(n
+            .validate()
+            .unwrap_err()
+            .starts_with("layer 4 (add skip 2): activation `drelu`"));
     }
 
     #[test]

@@ -36,6 +36,13 @@
 //! * average pooling and global average pooling (not the first layer): one
 //!   average pooling, stride 1, over the gradient dilated by the stride and
 //!   framed by `k - 1` zeros (`firmware::backward::avg_pool_input_grad`);
+//! * residual add `act(X + S)`: forward one `Lincomb(1,1)` program (with
+//!   sigmoid or tanh, identity then the function as above); backward the
+//!   activation's mask and `Mul`, and dZ is the gradient of both operands;
+//! * a tensor that residual adds also read (a skip connection's source):
+//!   its readers' gradients are summed, one `Lincomb(1,1)` program over
+//!   the tensor per extra reader, listed with the layer whose input it is
+//!   (and run after that layer's input gradient);
 //! * update (layers with parameters): `Lincomb` programs over weights +
 //!   bias, all with stochastic rounding: with a weight decay lambda, first
 //!   `dW_s <- dW_s + (lambda S) W`; then velocity `V_s <- mu V_s - lr dW_s`,
@@ -44,6 +51,7 @@
 //! Gradient programs (weight and input gradients) round stochastically;
 //! masks and routing round to nearest (their results are exact).
 
+use crate::net::Net;
 use arch::activation::Activation;
 use arch::fixed::{from_f64, Rounding};
 use arch::AccelConfig;
@@ -102,6 +110,9 @@ pub enum Role {
     WindowOffsetRouting,
     /// Overlapping max pooling: one window offset's accumulation into dX.
     WindowOffsetAccumulation,
+    /// A residual add's skip gradient summed into the input gradient of
+    /// the layer whose input the add also read (`Lincomb(1,1)`).
+    GradientSum,
     /// L2 weight decay folded into the gradient: `dW_s <- dW_s + (lambda S) W`
     /// (only with a non-zero weight decay).
     Decay,
@@ -135,6 +146,7 @@ impl Role {
             Role::WindowOffsetMask => "window-offset mask",
             Role::WindowOffsetRouting => "window-offset routing",
             Role::WindowOffsetAccumulation => "window-offset accumulation",
+            Role::GradientSum => "skip gradient sum",
             Role::Decay => "weight decay",
             Role::Velocity => "velocity",
             Role::Weights => "weights",
@@ -226,24 +238,26 @@ fn derivative(act: Activation) -> Option<(Activation, i16)> {
     }
 }
 
-/// The activation of a convolution or classifier that the training step
-/// applies as a program of its own after the layer's forward program
+/// The activation of a convolution, classifier or add that the training
+/// step applies as a program of its own after the layer's forward program
 /// (sigmoid, tanh: their derivatives are read from the pre-activation Z).
 pub fn split_activation(spec: &LayerSpec) -> Option<Activation> {
     let act = match spec {
         LayerSpec::Conv(c) => c.act,
         LayerSpec::Classifier(c) => c.act,
-        _ => return None,
+        LayerSpec::Eltwise(e) => e.act,
+        LayerSpec::Pool(_) => return None,
     };
     matches!(act, Activation::Sigmoid | Activation::Tanh).then_some(act)
 }
 
-/// `spec` with its activation replaced by `act` (pooling and element-wise
-/// layers have none and are returned as they are).
+/// `spec` with its activation replaced by `act` (pooling has none and is
+/// returned as it is).
 pub fn with_activation(spec: &LayerSpec, act: Activation) -> LayerSpec {
     match *spec {
         LayerSpec::Conv(c) => LayerSpec::Conv(firmware::ConvSpec { act, ..c }),
         LayerSpec::Classifier(c) => LayerSpec::Classifier(firmware::ClassSpec { act, ..c }),
+        LayerSpec::Eltwise(e) => LayerSpec::Eltwise(firmware::EltwiseSpec { act, ..e }),
         other => other,
     }
 }
@@ -274,15 +288,19 @@ pub fn disjoint_tiling(p: &firmware::PoolSpec) -> bool {
 
 /// The programs of one training step of layer `name` (`first`: the model's
 /// first layer, whose input gradient is not computed) for `batch` images,
-/// in the order the engine runs them within the layer. Fails (naming the
-/// layer) if a backward program's shape cannot be expressed; compiling is
-/// left to the caller.
+/// in the order the engine runs them within the layer. `skip_sums` has the
+/// size (values per image) of every further gradient summed into this
+/// layer's input gradient (one per residual add that also reads a tensor of
+/// its input: [`Role::GradientSum`]). Fails (naming the layer) if a
+/// backward program's shape cannot be expressed; compiling is left to the
+/// caller.
 pub fn layer_programs(
     cfg: &AccelConfig,
     name: &str,
     spec: &LayerSpec,
     batch: u32,
     first: bool,
+    skip_sums: &[u64],
     update: &UpdateWords,
 ) -> Result<Vec<TrainProgram>, ScheduleError> {
     let b = batch as u64;
@@ -306,15 +324,32 @@ pub fn layer_programs(
     // a grouped convolution runs as firmware's pieces (dense convolutions
     // over blocks of groups, block-diagonal weights): one program each
     let fspec = split.map_or(*spec, |_| with_activation(spec, Activation::Identity));
-    for (_, _, piece) in conv_pieces(cfg, &fspec) {
+    if let LayerSpec::Eltwise(e) = fspec {
+        // the sum is exact: 1.0 * A + 1.0 * B before saturation
         push(
             Role::Forward,
-            ProgramSpec::Layer {
-                spec: piece,
-                batch,
-                round: near,
-            },
+            ew(
+                EwOp::Lincomb {
+                    a: unit,
+                    b: unit,
+                    c: 0,
+                },
+                spec.output_len() * b,
+                e.act,
+                near,
+            ),
         );
+    } else {
+        for (_, _, piece) in conv_pieces(cfg, &fspec) {
+            push(
+                Role::Forward,
+                ProgramSpec::Layer {
+                    spec: piece,
+                    batch,
+                    round: near,
+                },
+            );
+        }
     }
     if let Some(act) = split {
         push(
@@ -340,10 +375,14 @@ pub fn layer_programs(
         reason,
     };
     match *spec {
-        LayerSpec::Eltwise(_) => {
-            return Err(bad(
-                "training through an element-wise layer is not implemented".into(),
-            ))
+        LayerSpec::Eltwise(e) => {
+            if e.inputs != 2 {
+                return Err(bad(
+                    "training through a lone activation layer is not implemented (fuse it into its producer)".into(),
+                ));
+            }
+            // dZ is the gradient of both operands: no program of its own
+            act_back(&mut push, e.act);
         }
         LayerSpec::Conv(c) => {
             act_back(&mut push, c.act);
@@ -449,6 +488,23 @@ pub fn layer_programs(
             }
         }
     }
+    if !first {
+        for &len in skip_sums {
+            push(
+                Role::GradientSum,
+                ew(
+                    EwOp::Lincomb {
+                        a: unit,
+                        b: unit,
+                        c: 0,
+                    },
+                    len * b,
+                    Activation::Identity,
+                    near,
+                ),
+            );
+        }
+    }
     let params = spec.weight_len() + spec.bias_len();
     if params > 0 {
         if update.decay != 0 {
@@ -497,19 +553,58 @@ pub fn layer_programs(
 }
 
 /// [`layer_programs`] for every layer of `model` with the nominal update
-/// constants (checks every layer before anything is compiled or run).
+/// constants (checks every layer before anything is compiled or run). A
+/// tensor (a layer's output) read by n layers has n - 1 gradient sums,
+/// listed with its first reader; the model's input has none (its gradient
+/// is not computed).
 pub fn model_programs(
     cfg: &AccelConfig,
     model: &Model,
     batch: u32,
 ) -> Result<Vec<Vec<TrainProgram>>, ScheduleError> {
     let u = UpdateWords::nominal(cfg);
+    let mut readers: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for (i, l) in model.layers.iter().enumerate() {
+        for n in &l.inputs {
+            readers.entry(n.as_str()).or_default().push(i);
+        }
+    }
+    let mut sums = vec![Vec::new(); model.layers.len()];
+    for l in &model.layers {
+        if let Some(r) = readers.get(l.name.as_str()) {
+            let len = l.spec.output_len();
+            sums[r[0]].extend(std::iter::repeat(len).take(r.len() - 1));
+        }
+    }
     model
         .layers
         .iter()
+        .zip(&sums)
         .enumerate()
-        .map(|(i, l)| layer_programs(cfg, &l.name, &l.spec, batch, i == 0, &u))
+        .map(|(i, (l, s))| layer_programs(cfg, &l.name, &l.spec, batch, i == 0, s, &u))
         .collect()
+}
+
+/// [`layer_programs`] of layer `i` of `net` (its skip sums from
+/// [`Net::skip_readers`]).
+pub fn net_layer_programs(
+    cfg: &AccelConfig,
+    net: &Net,
+    i: usize,
+    batch: u32,
+    update: &UpdateWords,
+) -> Result<Vec<TrainProgram>, ScheduleError> {
+    let spec = net.layer_spec(i);
+    let sums = vec![spec.input_len(); net.skip_readers(i)];
+    layer_programs(
+        cfg,
+        &format!("layer {i}"),
+        &spec,
+        batch,
+        i == 0,
+        &sums,
+        update,
+    )
 }
 
 /// The one program of `role` in `programs`, if there is exactly one.
@@ -524,4 +619,42 @@ pub fn find(programs: &[TrainProgram], role: Role) -> Option<&TrainProgram> {
 /// Every program of `role` in `programs`, in schedule order.
 pub fn find_all(programs: &[TrainProgram], role: Role) -> Vec<&TrainProgram> {
     programs.iter().filter(|p| p.role == role).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A residual add trains as its forward sum, its activation's mask and
+    /// product, and one gradient sum per extra reader of a tensor, listed
+    /// with the tensor's first reader: on ResNet-18, the 8 block inputs
+    /// that the adds (or the projection shortcuts) also read.
+    #[test]
+    fn residual_adds_sum_the_gradients_of_every_extra_reader() {
+        let cfg = AccelConfig::tiny();
+        let net = crate::net::Net::residual();
+        let u = UpdateWords::nominal(&cfg);
+        let add = net_layer_programs(&cfg, &net, 4, 2, &u).unwrap();
+        let roles: Vec<Role> = add.iter().map(|p| p.role).collect();
+        assert_eq!(
+            roles,
+            [
+                Role::Forward,
+                Role::ActivationMask,
+                Role::ActivationGradient
+            ]
+        );
+        let first_reader = net_layer_programs(&cfg, &net, 2, 2, &u).unwrap();
+        let sums = find_all(&first_reader, Role::GradientSum);
+        assert_eq!(sums.len(), 1);
+        // over the block input: 16 maps of 14x14, two images
+        assert!(matches!(sums[0].program, ProgramSpec::Ew(e) if e.len == 2 * 16 * 14 * 14));
+        let m = firmware::Model::load("resnet18").unwrap();
+        let progs = model_programs(&cfg, &m, 1).unwrap();
+        let n: usize = progs
+            .iter()
+            .map(|p| find_all(p, Role::GradientSum).len())
+            .sum();
+        assert_eq!(n, 8);
+    }
 }

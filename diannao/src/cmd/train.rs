@@ -35,7 +35,7 @@ pub struct TrainArgs {
     /// Where the arithmetic runs: sim (cycle-accurate simulator), cpu (f32 reference), rtl (Verilator; small nets).
     #[arg(long, value_enum, default_value_t = Backend::Sim)]
     pub backend: Backend,
-    /// Network: lenet5, lenet5-classic (28x28 input, 5x5 convolutions), fashion (28x28, padded 3x3 convolutions), mixed (28x28: strided, tanh and sigmoid convolutions, overlapping max, average and global average pools) or micro (images reduced to 8x8).
+    /// Network: lenet5, lenet5-classic (28x28 input, 5x5 convolutions), fashion (28x28, padded 3x3 convolutions), mixed (28x28: strided, tanh and sigmoid convolutions, overlapping max, average and global average pools), mobile (28x28: depthwise-separable convolutions), residual (28x28: two ResNet basic blocks with residual adds) or micro (images reduced to 8x8).
     #[arg(long, default_value = train::defaults::DEFAULT_NET, value_parser = clap::builder::PossibleValuesParser::new(Net::NAMES))]
     pub net: String,
     /// Accelerator preset or config file (sim and rtl only).
