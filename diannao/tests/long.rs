@@ -121,6 +121,7 @@ verify_cases! {
     verify_resnet18_tiny: "resnet18" on "tiny",
     verify_mobilenet_v1_diannao: "mobilenet_v1" on "diannao",
     verify_mobilenet_v1_tiny: "mobilenet_v1" on "tiny",
+    verify_vgg16_diannao: "vgg16" on "diannao",
 }
 
 /// The full default training run (8 epochs, 8,000 / 2,000 digits) on

@@ -71,6 +71,7 @@ pub const BUILTIN: &[&str] = &[
     "diannao_bench",
     "resnet18",
     "mobilenet_v1",
+    "vgg16",
 ];
 
 /// The text of a built-in model file.
@@ -83,6 +84,7 @@ pub fn builtin(name: &str) -> Option<&'static str> {
         "diannao_bench" => include_str!("../models/diannao_bench.toml"),
         "resnet18" => include_str!("../models/resnet18.toml"),
         "mobilenet_v1" => include_str!("../models/mobilenet_v1.toml"),
+        "vgg16" => include_str!("../models/vgg16.toml"),
         _ => return None,
     })
 }
@@ -641,6 +643,22 @@ mod tests {
         // usual parameter count (torchvision, BN folded away) is 11.7 M
         within("ResNet-18 MACs", conv_fc_macs(&m), 1.8e9, 0.03);
         within("ResNet-18 parameters", m.params(), 11.7e6, 0.03);
+    }
+
+    #[test]
+    fn vgg16_matches_the_paper() {
+        let m = Model::load("vgg16").unwrap();
+        assert!(m.is_graph(), "every layer reads its producer");
+        let kinds: Vec<&str> = m.layers.iter().map(|l| l.spec.kind_name()).collect();
+        assert_eq!(kinds.iter().filter(|k| **k == "conv").count(), 13);
+        assert_eq!(kinds.iter().filter(|k| **k == "pool").count(), 5);
+        assert_eq!(m.layer("conv5_3").unwrap().spec.output_shape(), (512, 14, 14));
+        assert_eq!(m.layer("fc6").unwrap().spec.input_shape(), (25088, 1, 1));
+        assert_eq!(m.layers.last().unwrap().spec.output_shape(), (1000, 1, 1));
+        // Simonyan and Zisserman 2015, Table 2: 138 M parameters; 15.5 G
+        // multiply-adds is the usual count (not in the paper)
+        within("VGG-16 parameters", m.params(), 138e6, 0.01);
+        within("VGG-16 MACs", conv_fc_macs(&m), 15.5e9, 0.01);
     }
 
     #[test]

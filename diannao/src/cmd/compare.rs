@@ -8,9 +8,7 @@ pub struct CompareArgs {
     /// Preset name or config file of the accelerator.
     #[arg(long, value_name = "NAME|FILE", default_value = "diannao")]
     pub preset: String,
-    /// Built-in model name (lenet5, alexnet, nin, googlenet, diannao_bench, resnet18,
-    /// mobilenet_v1) or model file (.toml, or .csv: a SCALE-Sim topology).
-    #[arg(long, value_name = "NAME|FILE")]
+    #[arg(long, value_name = "NAME|FILE", help = super::model_help())]
     pub model: String,
     /// Images per run.
     #[arg(long, default_value_t = 1)]

@@ -15,9 +15,7 @@ pub enum ExportFormat {
 /// Arguments of `diannao export`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExportArgs {
-    /// Built-in model (lenet5, alexnet, nin, googlenet, diannao_bench, resnet18,
-    /// mobilenet_v1) or model file (.toml, or .csv: a SCALE-Sim topology).
-    #[arg(long, value_name = "NAME|FILE")]
+    #[arg(long, value_name = "NAME|FILE", help = super::model_help())]
     pub model: String,
     /// Output format.
     #[arg(long, value_enum)]

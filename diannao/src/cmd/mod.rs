@@ -22,6 +22,15 @@ use anyhow::{bail, Context, Result};
 use std::io::Write;
 use std::path::Path;
 
+/// The help of every `--model` option: the built-in names come from
+/// `firmware::model::BUILTIN`.
+pub fn model_help() -> String {
+    format!(
+        "Built-in model ({}) or model file (.toml, or .csv: a SCALE-Sim topology)",
+        firmware::model::BUILTIN.join(", ")
+    )
+}
+
 /// Collapse whitespace (newlines included) so that an error is one line.
 pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")

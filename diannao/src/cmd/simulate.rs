@@ -12,9 +12,7 @@ pub struct SimulateArgs {
     /// Preset name or config file (.toml/.json) of the accelerator.
     #[arg(long, value_name = "NAME|FILE")]
     pub preset: String,
-    /// Built-in model (lenet5, alexnet, nin, googlenet, diannao_bench, resnet18,
-    /// mobilenet_v1) or model file (.toml, or .csv: a SCALE-Sim topology).
-    #[arg(long, value_name = "NAME|FILE")]
+    #[arg(long, value_name = "NAME|FILE", help = super::model_help())]
     pub model: Option<String>,
     /// One layer, e.g. `conv:nx=32,ny=32,k=3,ni=16,no=32,pad=1,act=relu`,
     /// `pool:nx=16,ny=16,k=2,ni=32,kind=max`, `class:ni=512,no=10`.

@@ -11,9 +11,7 @@ pub struct VerifyArgs {
     /// Preset name or config file (.toml/.json) of the accelerator.
     #[arg(long, value_name = "NAME|FILE")]
     pub preset: String,
-    /// Built-in model (lenet5, alexnet, nin, googlenet, diannao_bench, resnet18,
-    /// mobilenet_v1) or model file (.toml, or .csv: a SCALE-Sim topology).
-    #[arg(long, value_name = "NAME|FILE")]
+    #[arg(long, value_name = "NAME|FILE", help = super::model_help())]
     pub model: Option<String>,
     /// One layer, e.g. `conv:nx=32,ny=32,k=3,ni=16,no=32,pad=1,act=relu`.
     #[arg(long, value_name = "SPEC")]
