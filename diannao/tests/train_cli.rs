@@ -197,16 +197,14 @@ fn train_bad_input_messages() {
     );
 }
 
-/// `train --export` writes a valid ONNX file; `diannao run` on it (f32 and
-/// the simulator in the training format) reproduces the training's
-/// held-out accuracy on the same digits (`--export-test`).
-#[test]
-fn exported_network_reproduces_the_held_out_accuracy() {
+fn export_reproduces_accuracy(net: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let m = dir.path().join("lenet.onnx");
+    let m = dir.path().join(format!("{net}.onnx"));
     let t = dir.path().join("test.npy");
     let mut args = QUICK.to_vec();
     args.extend([
+        "--net",
+        net,
         "--json",
         "--export",
         m.to_str().unwrap(),
@@ -214,7 +212,7 @@ fn exported_network_reproduces_the_held_out_accuracy() {
         t.to_str().unwrap(),
     ]);
     let (code, stdout, stderr) = diannao(&args);
-    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(code, 0, "{net}: {stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let acc = v["final_test_acc"].as_f64().unwrap();
     let labels = dir.path().join("test.labels.npy");
@@ -236,7 +234,7 @@ fn exported_network_reproduces_the_held_out_accuracy() {
         ];
         args.extend(extra);
         let (code, stdout, stderr) = diannao(&args);
-        assert_eq!(code, 0, "{extra:?}: {stderr}");
+        assert_eq!(code, 0, "{net} {extra:?}: {stderr}");
         let r: serde_json::Value = serde_json::from_str(&stdout).unwrap();
         let got = r["accuracy"].as_f64().unwrap();
         assert_eq!(r["output_shape"], serde_json::json!([128, 10]));
@@ -244,8 +242,19 @@ fn exported_network_reproduces_the_held_out_accuracy() {
         let tol = if extra[1] == "cpu" { 0.0 } else { 1.0 / 128.0 };
         assert!(
             (got - acc).abs() <= tol + 1e-12,
-            "{extra:?}: run accuracy {got} vs training {acc}"
+            "{net} {extra:?}: run accuracy {got} vs training {acc}"
         );
+    }
+}
+
+/// `train --export` writes a valid ONNX file; `diannao run` on it (f32 and
+/// the simulator in the training format) reproduces the training's
+/// held-out accuracy on the same digits (`--export-test`): on LeNet-5 and
+/// on the residual net, whose adds become ONNX `Add` nodes.
+#[test]
+fn exported_network_reproduces_the_held_out_accuracy() {
+    for net in ["lenet5", "residual"] {
+        export_reproduces_accuracy(net);
     }
     // an export directory that does not exist is refused before training
     let (code, _, stderr) = diannao(&[
@@ -328,4 +337,41 @@ fn missing_fashion_mnist_says_how_to_install_it() {
             && stderr.contains("dataset-fashion-mnist"),
         "{stderr}"
     );
+}
+
+/// `--net residual` trains at 8 fraction bits unless `--frac` says
+/// otherwise (at the default 10 its activations leave the format's range:
+/// docs/training.md); the checkpoint's fingerprint records the format.
+#[test]
+fn residual_net_trains_at_its_own_format_unless_told() {
+    let dir = tempfile::tempdir().unwrap();
+    for (frac, want) in [(None, "frac=8 "), (Some("10"), "frac=10 ")] {
+        let out = dir.path().join(format!("run{}", frac.unwrap_or("-")));
+        let mut args = vec![
+            "train",
+            "--backend",
+            "sim",
+            "--net",
+            "residual",
+            "--train-limit",
+            "64",
+            "--test-limit",
+            "32",
+            "--epochs",
+            "1",
+            "--quiet",
+            "--out",
+        ];
+        args.push(out.to_str().unwrap());
+        if let Some(f) = frac {
+            args.extend(["--frac", f]);
+        }
+        let (code, _, stderr) = diannao(&args);
+        assert_eq!(code, 0, "{stderr}");
+        let ck = std::fs::read_to_string(out.join("checkpoint.json")).unwrap();
+        assert!(
+            ck.contains(want),
+            "{want} not in the checkpoint's fingerprint"
+        );
+    }
 }

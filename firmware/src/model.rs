@@ -652,7 +652,10 @@ mod tests {
         let kinds: Vec<&str> = m.layers.iter().map(|l| l.spec.kind_name()).collect();
         assert_eq!(kinds.iter().filter(|k| **k == "conv").count(), 13);
         assert_eq!(kinds.iter().filter(|k| **k == "pool").count(), 5);
-        assert_eq!(m.layer("conv5_3").unwrap().spec.output_shape(), (512, 14, 14));
+        assert_eq!(
+            m.layer("conv5_3").unwrap().spec.output_shape(),
+            (512, 14, 14)
+        );
         assert_eq!(m.layer("fc6").unwrap().spec.input_shape(), (25088, 1, 1));
         assert_eq!(m.layers.last().unwrap().spec.output_shape(), (1000, 1, 1));
         // Simonyan and Zisserman 2015, Table 2: 138 M parameters; 15.5 G

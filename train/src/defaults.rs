@@ -3,6 +3,20 @@
 
 /// Default fraction bits of the training data format (sim/rtl).
 pub const DEFAULT_FRAC: u32 = 10;
+/// Fraction bits of the `residual` net's training format: its identity
+/// convolutions before the adds reach |z| of about 400 in f32, far beyond
+/// the +-32 of [`DEFAULT_FRAC`], and at 10 bits the run diverges in its
+/// third epoch (docs/training.md, "Residual adds").
+pub const RESIDUAL_FRAC: u32 = 8;
+
+/// The training format of the built-in net `net` when `--frac` is not
+/// given: [`RESIDUAL_FRAC`] for `residual`, [`DEFAULT_FRAC`] otherwise.
+pub fn frac_for(net: &str) -> u32 {
+    match net {
+        "residual" => RESIDUAL_FRAC,
+        _ => DEFAULT_FRAC,
+    }
+}
 /// Default log2 of the loss-gradient scale S (sim/rtl).
 pub const DEFAULT_GRAD_SCALE_LOG2: u32 = 6;
 /// Default learning-rate decay factor (docs/training.md).

@@ -14,8 +14,7 @@ use train::net::Net;
 use train::{train, EpochMetrics, LrSchedule, Observer, TrainConfig, TrainSummary};
 
 pub use train::defaults::{
-    DEFAULT_EPOCHS, DEFAULT_FRAC, DEFAULT_GRAD_SCALE_LOG2, DEFAULT_LR, DEFAULT_LR_DECAY,
-    DEFAULT_LR_STEP,
+    DEFAULT_EPOCHS, DEFAULT_GRAD_SCALE_LOG2, DEFAULT_LR, DEFAULT_LR_DECAY, DEFAULT_LR_STEP,
 };
 
 /// Which machine runs the arithmetic.
@@ -41,9 +40,9 @@ pub struct TrainArgs {
     /// Accelerator preset or config file (sim and rtl only).
     #[arg(long, value_name = "NAME|FILE", default_value = train::defaults::DEFAULT_PRESET)]
     pub preset: String,
-    /// Fraction bits of the training data format (sim and rtl only; overrides the preset's).
-    #[arg(long, default_value_t = DEFAULT_FRAC, value_name = "F")]
-    pub frac: u32,
+    /// Fraction bits of the training data format (sim and rtl only; overrides the preset's) [default: 10; 8 for --net residual, whose activations exceed the +-32 of 10 bits].
+    #[arg(long, value_name = "F")]
+    pub frac: Option<u32>,
     /// log2 of the loss-gradient scale S (sim and rtl only; at most --frac).
     #[arg(long, default_value_t = DEFAULT_GRAD_SCALE_LOG2, value_name = "N")]
     pub grad_scale_log2: u32,
@@ -121,7 +120,7 @@ pub fn engine(a: &TrainArgs, net: Net) -> Result<Box<dyn Engine>> {
         Backend::Cpu => Box::new(CpuEngine::new(net, a.seed)?),
         Backend::Sim | Backend::Rtl => {
             let mut cfg = runtime::configs::resolve(&a.preset)?;
-            cfg.frac_bits = a.frac;
+            cfg.frac_bits = a.frac.unwrap_or_else(|| train::defaults::frac_for(&a.net));
             let energy = sim::EnergyTable::named(runtime::run::DEFAULT_ENERGY_TABLE)?;
             let opts = AccelOptions {
                 cfg,
