@@ -256,8 +256,37 @@ fn blocks(n: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// Y[m x n] = A[m x k] * B[k x n] (row-major), columns split across threads.
+/// Y[m x n] = A[m x k] * B[k x n] (row-major), split across threads along
+/// the longer of m and n: each thread packs its part of one operand and
+/// the whole of the other, so splitting the longer side duplicates the
+/// smaller packing (a convolution's weights A are often larger than its
+/// im2col matrix B: AlexNet's conv3 is 384 x 2304 by 2304 x 169).
 pub fn gemm_par(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], y: &mut [f32]) {
+    if m > n {
+        let bl = blocks(m);
+        let yp = y.as_mut_ptr() as usize;
+        bl.par_iter().for_each(|&(r0, r1)| {
+            // SAFETY: blocks are disjoint row ranges of y.
+            let yslice = unsafe {
+                std::slice::from_raw_parts_mut((yp as *mut f32).add(r0 * n), (r1 - r0) * n)
+            };
+            sgemm(
+                r1 - r0,
+                k,
+                n,
+                &a[r0 * k..],
+                k,
+                false,
+                b,
+                n,
+                false,
+                yslice,
+                n,
+                0.0,
+            );
+        });
+        return;
+    }
     // Each thread writes a disjoint column block of every row; use raw pointers via chunks of rows.
     let bl = blocks(n);
     let yp = y.as_mut_ptr() as usize;
@@ -304,9 +333,30 @@ pub fn layer_forward(
     w: &[f32],
     bias: &[f32],
 ) -> Vec<f32> {
+    let mut y = vec![0.0f32; spec.output_len() as usize * batch];
+    layer_forward_into(spec, batch, x, w, bias, &mut y);
+    y
+}
+
+/// [`layer_forward`] into `y` (`[batch][no][oy][ox]`, overwritten): the
+/// CPU baseline's forward of a layer, timed by `diannao bench` and
+/// `diannao compare`. Images run in parallel, and so does each image's
+/// GEMM.
+pub fn layer_forward_into(
+    spec: &LayerSpec,
+    batch: usize,
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    y: &mut [f32],
+) {
     let out_len = spec.output_len() as usize;
     let in_len = spec.input_len() as usize;
-    let mut y = vec![0.0f32; out_len * batch];
+    assert_eq!(
+        y.len(),
+        out_len * batch,
+        "layer_forward_into: output length"
+    );
     let act = match spec {
         LayerSpec::Conv(c) => {
             let g = c.groups.max(1) as usize;
@@ -321,28 +371,31 @@ pub fn layer_forward(
                 LayerSpec::Conv(sub).output_len() as usize,
             );
             let sw = LayerSpec::Conv(sub).weight_len() as usize;
-            let mut col = Vec::new();
             let zero = vec![0.0f32; sub.no as usize];
-            for b in 0..batch {
-                for k in 0..g {
-                    let xb = &x[b * in_len + k * sin..][..sin];
-                    let yb = &mut y[b * out_len + k * sout..][..sout];
-                    let bb = if bias.is_empty() {
-                        &zero[..]
-                    } else {
-                        &bias[k * sub.no as usize..][..sub.no as usize]
-                    };
-                    conv_forward(&sub, xb, &w[k * sw..][..sw], bb, &mut col, yb);
-                }
-            }
+            // the images in parallel, and each image's GEMM split across
+            // the threads too (rayon nests them without oversubscribing)
+            y.par_chunks_mut(out_len)
+                .zip(x.par_chunks(in_len))
+                .for_each_init(Vec::new, |col, (yi, xi)| {
+                    for k in 0..g {
+                        let xb = &xi[k * sin..][..sin];
+                        let yb = &mut yi[k * sout..][..sout];
+                        let bb = if bias.is_empty() {
+                            &zero[..]
+                        } else {
+                            &bias[k * sub.no as usize..][..sub.no as usize]
+                        };
+                        conv_forward(&sub, xb, &w[k * sw..][..sw], bb, col, yb);
+                    }
+                });
             c.act
         }
         LayerSpec::Classifier(c) => {
-            fc_forward(c, batch, x, w, bias, &mut y);
+            fc_forward(c, batch, x, w, bias, y);
             c.act
         }
         LayerSpec::Pool(p) => {
-            pool_forward(p, x, &mut y);
+            pool_forward(p, x, y);
             arch::activation::Activation::Identity
         }
         LayerSpec::Eltwise(e) => {
@@ -355,11 +408,17 @@ pub fn layer_forward(
             e.act
         }
     };
-    if act != arch::activation::Activation::Identity {
-        y.par_iter_mut()
-            .for_each(|v| *v = act.eval_f64(*v as f64) as f32);
+    match act {
+        arch::activation::Activation::Identity => {}
+        // the same values as eval_f64's, without the round trip through f64
+        arch::activation::Activation::Relu => y
+            .par_chunks_mut(1 << 14)
+            .for_each(|c| c.iter_mut().for_each(|v| *v = v.max(0.0))),
+        _ => y.par_chunks_mut(1 << 14).for_each(|c| {
+            c.iter_mut()
+                .for_each(|v| *v = act.eval_f64(*v as f64) as f32)
+        }),
     }
-    y
 }
 
 /// Convolution backward of one image: input gradient `dx` `[ni][ny][nx]`
@@ -413,33 +472,83 @@ fn conv_input_grad(s: &ConvSpec, w: &[f32], dy: &[f32], dcol: &mut Vec<f32>, dx:
     col2im(s, dcol, dx);
 }
 
+/// Up to this many images a classifier runs as dot products of each
+/// weight row with every image ([`fc_forward_dots`]) instead of a GEMM:
+/// `matrixmultiply` packs the whole weight matrix for every call, which at
+/// batch 1 costs more than the multiply-adds (AlexNet's fc6: 151 MB packed
+/// for 37.7 M MACs).
+pub const GEMV_MAX_BATCH: usize = 8;
+
+/// `y[b][o] = x[b] . w[o]` for every image and output, weight rows split
+/// across threads: each row is read from memory once for all images.
+fn fc_forward_dots(b: usize, ni: usize, no: usize, x: &[f32], w: &[f32], y: &mut [f32]) {
+    let mut yt = vec![0.0f32; no * b];
+    yt.par_chunks_mut(b)
+        .zip(w.par_chunks(ni))
+        .with_min_len(16)
+        .for_each(|(out, row)| {
+            for (v, xb) in out.iter_mut().zip(x.chunks(ni)) {
+                *v = dot(row, xb);
+            }
+        });
+    for (o, col) in yt.chunks(b).enumerate() {
+        for (i, v) in col.iter().enumerate() {
+            y[i * no + o] = *v;
+        }
+    }
+}
+
+/// The dot product of two equal-length slices, in 16 independent partial
+/// sums (so that the compiler keeps several vector registers busy).
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 16];
+    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(p, q)| p * q)
+        .sum();
+    for (p, q) in ca.zip(cb) {
+        for i in 0..16 {
+            acc[i] += p[i] * q[i];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
 /// Classifier forward of `batch` inputs: Y `[batch][no]` = X `[batch][ni]` x
 /// W^T, W `[no][ni]`, plus `bias` (`no` values; an empty `bias` adds
 /// nothing). No activation.
 pub fn fc_forward(s: &ClassSpec, batch: usize, x: &[f32], w: &[f32], bias: &[f32], y: &mut [f32]) {
     let (b, ni, no) = (batch, s.ni as usize, s.no as usize);
-    let bl = blocks(no);
-    let yp = y.as_mut_ptr() as usize;
-    bl.par_iter().for_each(|&(c0, c1)| {
-        let wdt = c1 - c0;
-        // SAFETY: disjoint column blocks.
-        let out =
-            unsafe { std::slice::from_raw_parts_mut((yp as *mut f32).add(c0), (b - 1) * no + wdt) };
-        sgemm(
-            b,
-            ni,
-            wdt,
-            x,
-            ni,
-            false,
-            &w[c0 * ni..],
-            ni,
-            true,
-            out,
-            no,
-            0.0,
-        );
-    });
+    if b <= GEMV_MAX_BATCH {
+        fc_forward_dots(b, ni, no, x, w, y);
+    } else {
+        let bl = blocks(no);
+        let yp = y.as_mut_ptr() as usize;
+        bl.par_iter().for_each(|&(c0, c1)| {
+            let wdt = c1 - c0;
+            // SAFETY: disjoint column blocks.
+            let out = unsafe {
+                std::slice::from_raw_parts_mut((yp as *mut f32).add(c0), (b - 1) * no + wdt)
+            };
+            sgemm(
+                b,
+                ni,
+                wdt,
+                x,
+                ni,
+                false,
+                &w[c0 * ni..],
+                ni,
+                true,
+                out,
+                no,
+                0.0,
+            );
+        });
+    }
     y.par_chunks_mut(no)
         .for_each(|r| r.iter_mut().zip(bias).for_each(|(v, bb)| *v += bb));
 }
@@ -737,6 +846,39 @@ mod tests {
             .collect()
     }
 
+    /// A batch through [`layer_forward`] (images in parallel) is each
+    /// image through it alone, bit for bit, for a grouped convolution and
+    /// for a classifier on both of its paths.
+    #[test]
+    fn a_batch_is_its_images_one_by_one() {
+        for (text, batch) in [
+            (
+                "conv:nx=9,ny=7,kx=3,ky=3,ni=4,no=6,groups=2,pad=1,act=relu",
+                5,
+            ),
+            ("class:ni=40,no=9,act=tanh", 3),
+            ("class:ni=40,no=9,act=tanh", GEMV_MAX_BATCH + 2),
+        ] {
+            let spec = layer(text);
+            let (il, ol) = (spec.input_len() as usize, spec.output_len() as usize);
+            let x = rnd(batch * il, 11);
+            let w = rnd(spec.weight_len() as usize, 12);
+            let b = rnd(spec.output_shape().0 as usize, 13);
+            let all = layer_forward(&spec, batch, &x, &w, &b);
+            for i in 0..batch {
+                let one = layer_forward(&spec, 1, &x[i * il..][..il], &w, &b);
+                if matches!(spec, LayerSpec::Conv(_)) {
+                    assert_eq!(one, all[i * ol..][..ol], "{text} image {i}");
+                } else {
+                    // the GEMM path may round differently from the dot products
+                    for (p, q) in one.iter().zip(&all[i * ol..][..ol]) {
+                        assert!((p - q).abs() < 1e-5, "{text} image {i}: {p} vs {q}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn conv_forward_backward_match_naive() {
         // padded and strided; unpadded stride 1 and strided (im2col's fast paths)
@@ -803,7 +945,14 @@ mod tests {
 
     #[test]
     fn fc_forward_backward() {
-        let (b, ni, no) = (3, 70, 33);
+        // batch 3: the dot-product path; GEMV_MAX_BATCH + 3: the GEMM
+        for b in [3, GEMV_MAX_BATCH + 3] {
+            fc_forward_backward_at(b);
+        }
+    }
+
+    fn fc_forward_backward_at(b: usize) {
+        let (ni, no) = (70, 33);
         let LayerSpec::Classifier(s) = layer("class:ni=70,no=33") else {
             unreachable!()
         };

@@ -244,43 +244,12 @@ fn host_time(
     let b = f32s(&data.bias, frac);
     let batch = batch as usize;
     let out_len = layer.output_len() as usize * batch;
-    let in_len = layer.input_len() as usize;
     baseline::with_threads(threads, || {
         let mut y = vec![0f32; out_len];
-        let mut col = Vec::new();
-        let per_out = layer.output_len() as usize;
-        match layer {
-            LayerSpec::Conv(c) if c.groups > 1 => baseline::time(1, repeat, || {
-                std::hint::black_box(baseline::layer_forward(layer, batch, &x, &w, &b));
-            }),
-            LayerSpec::Eltwise(_) => baseline::time(1, repeat, || {
-                std::hint::black_box(baseline::layer_forward(layer, batch, &x, &w, &b));
-            }),
-            LayerSpec::Conv(c) => baseline::time(1, repeat, || {
-                for i in 0..batch {
-                    baseline::conv_forward(
-                        c,
-                        &x[i * in_len..(i + 1) * in_len],
-                        &w,
-                        &b,
-                        &mut col,
-                        &mut y[i * per_out..(i + 1) * per_out],
-                    );
-                }
-            }),
-            LayerSpec::Pool(p) => baseline::time(1, repeat, || {
-                for i in 0..batch {
-                    baseline::pool_forward(
-                        p,
-                        &x[i * in_len..(i + 1) * in_len],
-                        &mut y[i * per_out..(i + 1) * per_out],
-                    );
-                }
-            }),
-            LayerSpec::Classifier(c) => baseline::time(1, repeat, || {
-                baseline::fc_forward(c, batch, &x, &w, &b, &mut y)
-            }),
-        }
+        baseline::time(1, repeat, || {
+            baseline::layer_forward_into(layer, batch, &x, &w, &b, &mut y);
+            std::hint::black_box(&y);
+        })
     })
     .map_err(|e| RunError::Threads(e.to_string()))
 }

@@ -169,23 +169,6 @@ fn rnd(n: usize, rng: &mut rand_chacha::ChaCha8Rng) -> Vec<f32> {
     (0..n).map(|_| rng.gen_range(-1.0f32..1.0)).collect()
 }
 
-fn activate(act: Activation, y: &mut [f32]) {
-    let f: fn(f32) -> f32 = match act {
-        Activation::Identity => return,
-        Activation::Relu => |v| v.max(0.0),
-        Activation::Sigmoid => |v| 1.0 / (1.0 + (-v).exp()),
-        Activation::Tanh => f32::tanh,
-        Activation::ReluDeriv => |v| if v > 0.0 { 1.0 } else { 0.0 },
-        Activation::SigmoidDeriv => |v| {
-            let s = 1.0 / (1.0 + (-v).exp());
-            s * (1.0 - s)
-        },
-        Activation::TanhDeriv => |v| 1.0 - v.tanh() * v.tanh(),
-    };
-    y.par_chunks_mut(4096)
-        .for_each(|c| c.iter_mut().for_each(|v| *v = f(*v)));
-}
-
 /// dy *= act'(y) given the activation's output y (Identity: nothing).
 fn activate_back(act: Activation, y: &[f32], dy: &mut [f32]) {
     let d: fn(f32) -> f32 = match act {
@@ -235,26 +218,13 @@ pub fn cpu_layer(
                 ..*c
             };
             let sl = LayerSpec::Conv(sub);
-            let (sin, sout, sw, sno) = (
+            let (sin, sout, sw, _) = (
                 sl.input_len() as usize,
                 sl.output_len() as usize,
                 sl.weight_len() as usize,
                 sub.no as usize,
             );
-            for i in 0..batch {
-                for k in 0..g {
-                    let yi = &mut y[i * out_len + k * sout..][..sout];
-                    baseline::conv_forward(
-                        &sub,
-                        &x[i * in_len + k * sin..][..sin],
-                        &w[k * sw..][..sw],
-                        &b[k * sno..][..sno],
-                        &mut col,
-                        yi,
-                    );
-                }
-                activate(c.act, &mut y[i * out_len..][..out_len]);
-            }
+            baseline::layer_forward_into(spec, batch, &x, &w, b, &mut y);
             if train {
                 dw.iter_mut().for_each(|v| *v = 0.0);
                 for i in 0..batch {
@@ -281,12 +251,7 @@ pub fn cpu_layer(
         }
         LayerSpec::Eltwise(e) => {
             let ops = e.inputs as usize;
-            for i in 0..batch {
-                for j in 0..out_len {
-                    y[i * out_len + j] = (0..ops).map(|k| x[(i * ops + k) * out_len + j]).sum();
-                }
-                activate(e.act, &mut y[i * out_len..][..out_len]);
-            }
+            baseline::layer_forward_into(spec, batch, &x, &[], &[], &mut y);
             if train {
                 activate_back(e.act, &y, &mut dy);
                 // the gradient of a sum reaches every operand unchanged
@@ -301,8 +266,7 @@ pub fn cpu_layer(
         LayerSpec::Classifier(c) => {
             let zero = vec![0f32; c.no as usize];
             let b = if c.bias { &bias[..] } else { &zero[..] };
-            baseline::fc_forward(c, batch, &x, &w, b, &mut y);
-            activate(c.act, &mut y);
+            baseline::layer_forward_into(spec, batch, &x, &w, b, &mut y);
             if train {
                 dw.iter_mut().for_each(|v| *v = 0.0);
                 activate_back(c.act, &y, &mut dy);
@@ -311,13 +275,7 @@ pub fn cpu_layer(
             }
         }
         LayerSpec::Pool(p) => {
-            for i in 0..batch {
-                baseline::pool_forward(
-                    p,
-                    &x[i * in_len..][..in_len],
-                    &mut y[i * out_len..][..out_len],
-                );
-            }
+            baseline::layer_forward_into(spec, batch, &x, &[], &[], &mut y);
             if train {
                 for i in 0..batch {
                     baseline::pool_backward(
