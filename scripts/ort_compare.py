@@ -91,7 +91,8 @@ def layer_model(kind, f, inp, out, batch, rng):
     return model.SerializeToString(), x
 
 
-def time_ort(model_bytes, x, threads, repeat):
+def time_ort(model_bytes, x, threads, repeat, want):
+    """Median seconds of `repeat` runs; the output must hold `want` values."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
@@ -99,7 +100,9 @@ def time_ort(model_bytes, x, threads, repeat):
     so.inter_op_num_threads = 1
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     sess = ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
-    sess.run(None, {"x": x})  # warm-up
+    (y,) = sess.run(None, {"x": x})  # warm-up
+    if y.size != want:
+        raise SystemExit(f"ort_compare.py: onnxruntime gave {y.size} values, the layer has {want}")
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -148,8 +151,9 @@ def main():
             print(f"ort_compare.py: {l['name']} ({kind}) left out", file=sys.stderr)
             continue
         mb, x = built
-        o1 = time_ort(mb, x, 1, a.repeat)
-        on = time_ort(mb, x, threads, a.repeat)
+        want = a.batch * s["output"][0] * s["output"][1] * s["output"][2]
+        o1 = time_ort(mb, x, 1, a.repeat, want)
+        on = time_ort(mb, x, threads, a.repeat, want)
         h1, hn = l["host_1t"]["median_s"], l["host_all"]["median_s"]
         rows.append(dict(layer=l["name"], kind=kind, macs=l["macs"], ours_1t_s=h1,
                          ort_1t_s=o1, ours_all_s=hn, ort_all_s=on))

@@ -73,9 +73,10 @@ fi
 echo "test.sh: Fashion-MNIST: $fashion"
 
 # Python packages: onnxruntime (the independent ONNX runtime the `diannao run`
-# tests compare against, scripts/ort_run.py) and numpy
+# tests compare against, scripts/ort_run.py), numpy, and onnx (the one-layer
+# models of scripts/ort_compare.py)
 command -v python3 >/dev/null 2>&1 || { echo "test.sh: python3 not found (install Debian's python3 and python3-pip)" >&2; exit 1; }
-PYPKGS=(numpy onnxruntime)
+PYPKGS=(numpy onnxruntime onnx)
 pymissing=()
 for m in "${PYPKGS[@]}"; do
     python3 -c "import $m" >/dev/null 2>&1 || pymissing+=("$m")
