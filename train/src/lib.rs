@@ -8,7 +8,8 @@
 //! host in f32, back-propagation and the SGD-with-momentum update on the
 //! engine, then evaluation on the held-out set. With an output folder it
 //! writes `metrics.csv`, `metrics.json` and `checkpoint.json` atomically
-//! after every epoch; a divergence (non-finite loss, a storm of saturations)
+//! after every epoch; a divergence (non-finite loss, a storm of saturations,
+//! a training loss back at chance after the net had learnt: [`collapsed`])
 //! stops the run with an error naming the epoch and step and leaves the last
 //! checkpoint as it was.
 //!
@@ -221,6 +222,19 @@ pub enum TrainError {
         step: usize,
         /// The loss.
         loss: f32,
+    },
+    /// The training loss went back to chance after the net had learnt
+    /// ([`collapsed`]).
+    #[error("diverged at epoch {epoch}: training loss {loss:.4} is back at chance (ln {classes} = {chance:.4}) after {best:.4} in an earlier epoch (last good checkpoint kept; with a fixed-point backend, more --frac range or a lower --lr may help)", chance = (*classes as f64).ln())]
+    Collapsed {
+        /// Epoch, 1-based.
+        epoch: usize,
+        /// This epoch's mean training loss.
+        loss: f64,
+        /// The lowest mean training loss of an earlier epoch.
+        best: f64,
+        /// Classes of the net.
+        classes: usize,
     },
     /// Too many saturations for too long.
     #[error("diverged at epoch {epoch}, step {step}: {fraction:.1}% of values saturated for {steps} consecutive steps (threshold {threshold:.1}%; last good checkpoint kept)", fraction = fraction * 100.0, threshold = threshold * 100.0)]
@@ -517,7 +531,20 @@ pub fn train(
             saturations: epoch_sat,
             steps,
         };
+        let earlier: Vec<f64> = history.iter().map(|h| h.train_loss).collect();
         history.push(m.clone());
+        if collapsed(&earlier, m.train_loss, classes) {
+            // the metrics keep the collapsed epoch; the checkpoint stays the last good one
+            if let Some(d) = out {
+                atomic::write(&d.join(METRICS_CSV), metrics_csv(&history).as_bytes())?;
+            }
+            return Err(TrainError::Collapsed {
+                epoch: e1,
+                loss: m.train_loss,
+                best: earlier.iter().cloned().fold(f64::INFINITY, f64::min),
+                classes,
+            });
+        }
         if let (Some(d), Some(cp)) = (out, ckpt_path.as_deref()) {
             atomic::write(&d.join(METRICS_CSV), metrics_csv(&history).as_bytes())?;
             let json = serde_json::to_string_pretty(&history).expect("metrics serialise");
@@ -551,6 +578,15 @@ pub fn train(
     })
 }
 
+/// Whether an epoch's mean training loss `loss` says the run has
+/// collapsed: back near chance (at least 0.8 ln `classes`; ln `classes`
+/// is the loss of a uniform guess) after an earlier epoch reached at most half of that.
+/// `earlier` are the earlier epochs' mean losses.
+pub fn collapsed(earlier: &[f64], loss: f64, classes: usize) -> bool {
+    let chance = (classes.max(2) as f64).ln();
+    loss >= 0.8 * chance && earlier.iter().any(|&l| l <= 0.5 * chance)
+}
+
 /// Path of the checkpoint inside an output folder.
 pub fn checkpoint_path(out: &Path) -> PathBuf {
     out.join(CHECKPOINT)
@@ -558,6 +594,23 @@ pub fn checkpoint_path(out: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    /// The residual net's 10-bit run (docs/training.md) collapsed in its
+    /// third epoch; ordinary runs, and runs that never learnt, do not.
+    #[test]
+    fn a_loss_back_at_chance_after_learning_is_a_collapse() {
+        assert!(super::collapsed(&[1.3872, 0.4771], 1.9587, 10));
+        assert!(!super::collapsed(&[1.3314, 0.4089, 0.2573], 0.1852, 10));
+        assert!(
+            !super::collapsed(&[], 2.3026, 10),
+            "a first epoch at chance"
+        );
+        assert!(!super::collapsed(&[2.30, 2.29], 2.31, 10), "never learnt");
+        assert!(
+            !super::collapsed(&[1.2, 1.3], 1.9, 10),
+            "never below half of chance"
+        );
+    }
+
     use super::*;
 
     #[test]
