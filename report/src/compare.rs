@@ -218,11 +218,10 @@ pub fn cpu_layer(
                 ..*c
             };
             let sl = LayerSpec::Conv(sub);
-            let (sin, sout, sw, _) = (
+            let (sin, sout, sw) = (
                 sl.input_len() as usize,
                 sl.output_len() as usize,
                 sl.weight_len() as usize,
-                sub.no as usize,
             );
             baseline::layer_forward_into(spec, batch, &x, &w, b, &mut y);
             if train {

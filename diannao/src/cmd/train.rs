@@ -40,8 +40,7 @@ pub struct TrainArgs {
     /// Accelerator preset or config file (sim and rtl only).
     #[arg(long, value_name = "NAME|FILE", default_value = train::defaults::DEFAULT_PRESET)]
     pub preset: String,
-    /// Fraction bits of the training data format (sim and rtl only; overrides the preset's) [default: 10; 8 for --net residual, whose activations exceed the +-32 of 10 bits].
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "F", help = frac_help())]
     pub frac: Option<u32>,
     /// log2 of the loss-gradient scale S (sim and rtl only; at most --frac).
     #[arg(long, default_value_t = DEFAULT_GRAD_SCALE_LOG2, value_name = "N")]
@@ -112,6 +111,14 @@ pub struct TrainArgs {
     /// Write the held-out digits as FILE (float32 [N, 1, H, W]) and their labels beside it as FILE with `.labels.npy` (int64), for `diannao run --input FILE --labels ...`.
     #[arg(long, value_name = "FILE.npy")]
     pub export_test: Option<PathBuf>,
+}
+
+/// The help of `--frac`, from the defaults of `train::defaults`.
+fn frac_help() -> String {
+    use train::defaults::{DEFAULT_FRAC, RESIDUAL_FRAC};
+    format!(
+        "Fraction bits of the training data format (sim and rtl only; overrides the preset's) [default: {DEFAULT_FRAC}; {RESIDUAL_FRAC} for --net residual, whose activations exceed the range of {DEFAULT_FRAC} bits]"
+    )
 }
 
 /// Build the engine the options name.
