@@ -46,4 +46,4 @@ pub use crate::core::port;
 pub use dram::Dram;
 pub use energy::{energy, EnergyReport, EnergyTable};
 pub use error::{HaltClass, SimError};
-pub use machine::{Machine, RunStats};
+pub use machine::{Encoded, Machine, RunStats};

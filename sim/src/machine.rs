@@ -11,7 +11,7 @@ use crate::vcd::VcdTrace;
 use arch::events::Counters;
 use arch::isa::fields::Word;
 use arch::isa::fields::INSTR_BYTES;
-use arch::isa::program::{default_base, default_base_of, word_bytes};
+use arch::isa::program::{base_after, default_base, default_base_of, dma_extent, word_bytes};
 use arch::isa::Instruction;
 use arch::AccelConfig;
 use std::io::Write;
@@ -31,6 +31,49 @@ impl RunStats {
     pub fn add(&mut self, other: &RunStats) {
         self.cycles += other.cycles;
         self.counters.merge(&other.counters);
+    }
+}
+
+/// A program encoded once for many runs ([`Machine::run_encoded`]): its
+/// DRAM image (the instruction words' bytes, back to back) and the extent
+/// of its DMA slots, so a run neither encodes nor scans it again. Training
+/// runs each compiled program thousands of times.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Encoded {
+    bytes: Vec<u8>,
+    len: usize,
+    dma_end: u64,
+}
+
+impl Encoded {
+    /// Encode `program` for configuration `cfg`; the first instruction that
+    /// cannot be encoded is an error.
+    pub fn new(cfg: &AccelConfig, program: &[Instruction]) -> Result<Self, SimError> {
+        let mut bytes = Vec::with_capacity(program.len() * INSTR_BYTES);
+        for (index, i) in program.iter().enumerate() {
+            let w = i.encode().map_err(|err| SimError::Encode { index, err })?;
+            bytes.extend_from_slice(&word_bytes(&w));
+        }
+        Ok(Encoded {
+            bytes,
+            len: program.len(),
+            dma_end: dma_extent(cfg, program.iter().copied()),
+        })
+    }
+
+    /// Instructions in the program.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True for the empty program.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The program's DRAM image, bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 }
 
@@ -190,6 +233,18 @@ impl Machine {
         let base = self.load_instructions(program, dram)?;
         let r = self.run_mode(base, program.len(), dram, mode);
         dram.zero(base, program.len() * INSTR_BYTES)?;
+        r
+    }
+
+    /// [`Machine::run`] of a program encoded beforehand: the same base, the
+    /// same cycles, counters and final DRAM (the program's bytes zeroed
+    /// again after the run).
+    pub fn run_encoded(&mut self, program: &Encoded, dram: &mut Dram) -> Result<RunStats, SimError> {
+        let base = base_after(dram.data_end(), program.dma_end);
+        fits(program.len, base, dram)?;
+        dram.write(base, &program.bytes)?;
+        let r = self.run_mode(base, program.len, dram, Mode::Fast);
+        dram.zero(base, program.bytes.len())?;
         r
     }
 

@@ -6,7 +6,7 @@ mod common;
 use arch::isa::fields::INSTR_BYTES;
 use arch::isa::{AccIn, DmaOp, Instruction, NfuOp};
 use common::*;
-use sim::{Dram, Machine, SimError};
+use sim::{Dram, Encoded, Machine, SimError};
 
 /// 300 instructions (the loader writes 128 at a time): SB and NBin loads
 /// from changing addresses, MACs, then `end`.
@@ -65,6 +65,26 @@ fn instructions_run_as_their_words() {
 }
 
 #[test]
+fn an_encoded_program_runs_as_its_instructions_every_time() {
+    let prog = program();
+    let enc = Encoded::new(&tiny(), &prog).unwrap();
+    assert_eq!(enc.len(), prog.len());
+    let words: Vec<_> = prog.iter().map(|i| i.encode().unwrap()).collect();
+    assert_eq!(enc.bytes(), &arch::isa::program::image(&words)[..]);
+    let (mut ma, mut mb) = (Machine::new(tiny()).unwrap(), Machine::new(tiny()).unwrap());
+    // twice on one machine and one DRAM: the second run sees the first's
+    // buffers and results, and must still load at the same base
+    let (mut a, mut b) = (data(), data());
+    for _ in 0..2 {
+        let sa = ma.run(&prog, &mut a).unwrap();
+        let sb = mb.run_encoded(&enc, &mut b).unwrap();
+        assert_eq!(sa, sb);
+        assert_eq!(a.first_difference(&b), None);
+        assert_eq!(ma.buffers(), mb.buffers());
+    }
+}
+
+#[test]
 fn an_unencodable_instruction_is_an_error_and_dram_is_unchanged() {
     let mut prog = program();
     // a zero loop count in an active NFU slot does not encode
@@ -83,4 +103,10 @@ fn an_unencodable_instruction_is_an_error_and_dram_is_unchanged() {
         Err(SimError::Encode { index: 200, .. })
     ));
     assert_eq!(d.first_difference(&data()), None);
+    let mut bad = program();
+    bad[7].nfu = nfu(NfuOp::Mac, AccIn::Zero, 0);
+    assert!(matches!(
+        Encoded::new(&tiny(), &bad),
+        Err(SimError::Encode { index: 7, .. })
+    ));
 }

@@ -23,7 +23,8 @@ use firmware::{
     compile_ew, compile_with, CompileOptions, CompiledEw, CompiledLayer, ConvSpec, EwSpec,
     LayerSpec, PoolKind, PoolSpec,
 };
-use sim::{Dram, EnergyTable, Machine};
+use sim::{Dram, Encoded, EnergyTable, Machine};
+use std::sync::Arc;
 use std::collections::{BTreeMap, HashMap};
 
 /// Where the programs run.
@@ -97,8 +98,11 @@ pub struct AccelEngine {
     opts: AccelOptions,
     machine: Machine,
     params: Vec<Option<Params>>,
-    layers: HashMap<(LayerSpec, u32, Rounding), CompiledLayer>,
-    ews: HashMap<String, CompiledEw>,
+    /// Compiled layer programs, each with its encoding (encoded once: a
+    /// run writes the cached bytes into DRAM instead of encoding again).
+    layers: HashMap<(LayerSpec, u32, Rounding), Arc<(CompiledLayer, Encoded)>>,
+    /// Compiled element-wise programs, with their encodings.
+    ews: HashMap<String, Arc<(CompiledEw, Encoded)>>,
     /// Forward tensors of the last batch: input, then every layer's output.
     acts: Vec<Vec<i16>>,
     /// Pre-activations Z of the last batch's sigmoid and tanh layers (their
@@ -222,6 +226,7 @@ impl AccelEngine {
         &mut self,
         step: &str,
         program: &[Instruction],
+        encoded: &Encoded,
         writes: Vec<(u64, Vec<u8>)>,
         extent: u64,
     ) -> Result<Dram, EngineError> {
@@ -236,12 +241,14 @@ impl AccelEngine {
             AccelBackend::Sim => {
                 self.machine.set_seed(seed);
                 self.machine
-                    .run(program, &mut dram)
+                    .run_encoded(encoded, &mut dram)
                     .map_err(|e| run_err(step, be, e))?
                     .counters
             }
             AccelBackend::SimReset => {
-                runtime::run::execute_seeded(cfg, program, &mut dram, seed, None)
+                let mut m = Machine::new(cfg.clone()).map_err(|e| run_err(step, be, e))?;
+                m.set_seed(seed);
+                m.run_encoded(encoded, &mut dram)
                     .map_err(|e| run_err(step, be, e))?
                     .counters
             }
@@ -323,17 +330,17 @@ impl AccelEngine {
             let opts = CompileOptions { round, plan: None };
             let c = compile_with(&self.opts.cfg, &spec, batch as u32, &opts)
                 .map_err(|e| comp_err(step, e))?;
-            self.layers.insert(key, c);
+            let enc = Encoded::new(&self.opts.cfg, &c.program).map_err(|e| comp_err(step, e))?;
+            self.layers.insert(key, Arc::new((c, enc)));
         }
-        let c = &self.layers[&key];
+        let entry = Arc::clone(&self.layers[&key]);
+        let (c, enc) = &*entry;
         let mut writes = c.layout.pack_input(input).map_err(|e| comp_err(step, e))?;
         if let Some((w, b)) = params {
             writes.extend(c.layout.pack_params(w, b).map_err(|e| comp_err(step, e))?);
         }
-        let program = c.program.clone();
         let extent = c.layout.total_bytes();
-        let dram = self.exec(step, &program, writes, extent)?;
-        let c = &self.layers[&key];
+        let dram = self.exec(step, &c.program, enc, writes, extent)?;
         read_back(&dram, step, self.opts.backend, |r| {
             c.layout.unpack_output(r)
         })
@@ -479,18 +486,18 @@ impl AccelEngine {
         let key = format!("{spec:?}");
         if !self.ews.contains_key(&key) {
             let c = compile_ew(&self.opts.cfg, spec).map_err(|e| comp_err(step, e))?;
-            self.ews.insert(key.clone(), c);
+            let enc = Encoded::new(&self.opts.cfg, &c.program).map_err(|e| comp_err(step, e))?;
+            self.ews.insert(key.clone(), Arc::new((c, enc)));
         }
-        let c = &self.ews[&key];
+        let entry = Arc::clone(&self.ews[&key]);
+        let (c, enc) = &*entry;
         let mut writes = c.layout.pack_a(a).map_err(|e| comp_err(step, e))?;
         if let Some(b) = b {
             writes.extend(c.layout.pack_b(b).map_err(|e| comp_err(step, e))?);
         }
         writes.extend(c.layout.pack_consts());
-        let program = c.program.clone();
         let extent = c.layout.total_bytes();
-        let dram = self.exec(step, &program, writes, extent)?;
-        let c = &self.ews[&key];
+        let dram = self.exec(step, &c.program, enc, writes, extent)?;
         read_back(&dram, step, self.opts.backend, |r| c.layout.unpack_out(r))
     }
 

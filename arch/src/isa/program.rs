@@ -166,10 +166,27 @@ pub fn default_base_of(
     program: impl IntoIterator<Item = Instruction>,
     data_end: u64,
 ) -> u64 {
-    let used = program
+    base_after(data_end, dma_extent(cfg, program))
+}
+
+/// One past the last DRAM byte any DMA slot of `program` touches, bytes (0
+/// for a program without DMA): the part of [`default_base`] that depends on
+/// the program alone, so a caller that runs one program many times computes
+/// it once.
+pub fn dma_extent(
+    cfg: &crate::AccelConfig,
+    program: impl IntoIterator<Item = Instruction>,
+) -> u64 {
+    program
         .into_iter()
         .flat_map(|i| super::Buffer::ALL.map(|b| i.dram_end(b, cfg)))
         .max()
-        .unwrap_or(0);
-    data_end.max(used).div_ceil(PROG_ALIGN) * PROG_ALIGN
+        .unwrap_or(0)
+}
+
+/// The default program base for a DRAM whose data end at `data_end` and a
+/// program whose DMA slots end at `dma_extent` (both bytes): the first
+/// [`PROG_ALIGN`]-aligned address at or after both.
+pub fn base_after(data_end: u64, dma_extent: u64) -> u64 {
+    data_end.max(dma_extent).div_ceil(PROG_ALIGN) * PROG_ALIGN
 }
