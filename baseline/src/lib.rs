@@ -744,28 +744,108 @@ fn pool_planes(g: &Win, x: usize, y: usize) -> (usize, usize) {
 pub fn pool_forward(s: &PoolSpec, x: &[f32], y: &mut [f32]) {
     let g = Win::from(s);
     let (ip, op) = pool_planes(&g, x.len(), y.len());
-    let area = (g.kx * g.ky) as f32;
     y.par_chunks_mut(op)
         .zip(x.par_chunks(ip))
         .for_each(|(out, xp)| {
-            for yo in 0..g.oy {
-                for xo in 0..g.ox {
-                    out[yo * g.ox + xo] = match s.kind {
-                        PoolKind::Max => window_max(&g, xp, yo, xo),
-                        PoolKind::Avg => {
-                            let (rows, x0, w) = g.window(yo, xo);
-                            let mut acc = 0.0;
-                            for iy in rows {
-                                for &v in &xp[iy * g.nx + x0..][..w] {
-                                    acc += v;
-                                }
-                            }
-                            acc / area
-                        }
-                    };
-                }
+            for (yo, orow) in out.chunks_mut(g.ox).enumerate() {
+                pool_row(&g, s.kind, xp, yo, orow);
             }
         });
+}
+
+/// The larger of `m` and `v` as [`window_max`] takes it: `v` if it is
+/// larger or NaN (so the first of equal values stays, and NaN propagates).
+#[inline(always)]
+fn max_step(m: f32, v: f32) -> f32 {
+    if v > m || v.is_nan() {
+        v
+    } else {
+        m
+    }
+}
+
+/// Output row `yo` of one pooled plane `xp` into `orow` (`ox` values).
+/// Windows clipped by the padding go through [`window_max`] / the clipped
+/// sum one by one; the interior columns, whose windows lie wholly inside
+/// the image, are computed input row by input row and window column by
+/// window column across the whole output row, so the inner loop is one
+/// pass over contiguous outputs. Each output still visits its inputs in
+/// scan order (row by row, left to right), so the results are the same
+/// bits as the window-by-window loop.
+fn pool_row(g: &Win, kind: PoolKind, xp: &[f32], yo: usize, orow: &mut [f32]) {
+    let area = (g.kx * g.ky) as f32;
+    let clipped = |xo: usize| -> f32 {
+        match kind {
+            PoolKind::Max => window_max(g, xp, yo, xo),
+            PoolKind::Avg => {
+                let (rows, x0, w) = g.window(yo, xo);
+                let mut acc = 0.0;
+                for iy in rows {
+                    for &v in &xp[iy * g.nx + x0..][..w] {
+                        acc += v;
+                    }
+                }
+                acc / area
+            }
+        }
+    };
+    // interior columns: xo * sx >= pad and xo * sx - pad + kx <= nx
+    let xa = g.pad.div_ceil(g.sx).min(g.ox);
+    let xb = if g.nx + g.pad >= g.kx {
+        ((g.nx + g.pad - g.kx) / g.sx + 1).min(g.ox).max(xa)
+    } else {
+        xa
+    };
+    let (rows, _, _) = g.window(yo, xa.min(g.ox.saturating_sub(1)));
+    if rows.is_empty() || xa == xb {
+        for (xo, v) in orow.iter_mut().enumerate() {
+            *v = clipped(xo);
+        }
+        return;
+    }
+    for (xo, v) in orow.iter_mut().enumerate().take(xa) {
+        *v = clipped(xo);
+    }
+    for (xo, v) in orow.iter_mut().enumerate().skip(xb) {
+        *v = clipped(xo);
+    }
+    let (sx, base) = (g.sx, xa * g.sx - g.pad);
+    let inner = &mut orow[xa..xb];
+    let n = inner.len();
+    for (r, iy) in rows.enumerate() {
+        let line = &xp[iy * g.nx + base..(iy + 1) * g.nx];
+        for tx in 0..g.kx {
+            // inputs x[iy][base + k * sx + tx], k < n
+            let src = &line[tx..];
+            assert!((n - 1) * sx < src.len(), "pooling window inside the row");
+            match (kind, r == 0 && tx == 0) {
+                (PoolKind::Max, true) => {
+                    for (k, v) in inner.iter_mut().enumerate() {
+                        *v = src[k * sx];
+                    }
+                }
+                // 0 + v, as the window-by-window sum starts (-0.0 becomes 0.0)
+                (PoolKind::Avg, true) => {
+                    for (k, v) in inner.iter_mut().enumerate() {
+                        *v = 0.0 + src[k * sx];
+                    }
+                }
+                (PoolKind::Max, false) => {
+                    for (k, v) in inner.iter_mut().enumerate() {
+                        *v = max_step(*v, src[k * sx]);
+                    }
+                }
+                (PoolKind::Avg, false) => {
+                    for (k, v) in inner.iter_mut().enumerate() {
+                        *v += src[k * sx];
+                    }
+                }
+            }
+        }
+    }
+    if kind == PoolKind::Avg {
+        inner.iter_mut().for_each(|v| *v /= area);
+    }
 }
 
 /// Pooling backward of one or more images: the input gradient `dx`
@@ -1133,6 +1213,63 @@ mod tests {
             for i in 0..ni {
                 let r: f32 = (0..b).map(|bb| dy[bb * no + o] * x[bb * ni + i]).sum();
                 assert!((dw[o * ni + i] - r).abs() < 1e-3);
+            }
+        }
+    }
+
+    /// The row-wise pooling gives the same bits as pooling window by window
+    /// (`window_max`, the clipped sum), on strides, overlaps, padding,
+    /// windows wider than the image's interior, NaN and signed zeros.
+    #[test]
+    fn pooling_rows_equal_windows_bit_for_bit() {
+        for text in [
+            "pool:nx=13,ny=11,k=3,s=2,ni=3",
+            "pool:nx=12,ny=12,k=2,s=2,ni=2,kind=avg",
+            "pool:nx=9,ny=7,k=3,s=1,pad=1,ni=2",
+            "pool:nx=9,ny=7,k=3,s=1,pad=1,ni=2,kind=avg",
+            "pool:nx=10,ny=10,k=3,s=2,pad=1,ni=1",
+            "pool:nx=7,ny=7,k=7,s=1,ni=2,kind=avg",
+            "pool:nx=4,ny=5,k=3,s=3,pad=2,ni=1",
+            "pool:nx=3,ny=3,k=3,s=1,pad=2,ni=1,kind=avg",
+        ] {
+            let spec = pool(text);
+            let g = Win::from(&spec);
+            let mut x = rnd(LayerSpec::Pool(spec).input_len() as usize * 2, 31);
+            for (i, v) in x.iter_mut().enumerate() {
+                match i % 17 {
+                    3 => *v = f32::NAN,
+                    5 => *v = -0.0,
+                    6 => *v = 0.0,
+                    _ => {}
+                }
+            }
+            let got = pooled(&spec, &x);
+            let area = (g.kx * g.ky) as f32;
+            let (ip, op) = (g.nx * g.ny, g.ox * g.oy);
+            for (pc, xp) in x.chunks(ip).enumerate() {
+                for yo in 0..g.oy {
+                    for xo in 0..g.ox {
+                        let want = match spec.kind {
+                            PoolKind::Max => window_max(&g, xp, yo, xo),
+                            PoolKind::Avg => {
+                                let (rows, x0, w) = g.window(yo, xo);
+                                let mut acc = 0.0f32;
+                                for iy in rows {
+                                    for &v in &xp[iy * g.nx + x0..][..w] {
+                                        acc += v;
+                                    }
+                                }
+                                acc / area
+                            }
+                        };
+                        let v = got[pc * op + yo * g.ox + xo];
+                        assert_eq!(
+                            v.to_bits(),
+                            want.to_bits(),
+                            "{text} plane {pc} ({yo},{xo}): {v} vs {want}"
+                        );
+                    }
+                }
             }
         }
     }
