@@ -24,8 +24,8 @@ use firmware::{
     LayerSpec, PoolKind, PoolSpec,
 };
 use sim::{Dram, Encoded, EnergyTable, Machine};
-use std::sync::Arc;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Where the programs run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,6 +142,108 @@ fn read_back(
     }
 }
 
+/// One program run: what [`run_job`] needs.
+struct Job<'a> {
+    step: &'a str,
+    program: &'a [Instruction],
+    encoded: &'a Encoded,
+    writes: Vec<(u64, Vec<u8>)>,
+    extent: u64,
+    seed: u32,
+}
+
+/// Run `job.program` on a DRAM holding `job.writes` with LFSR seed
+/// `job.seed`, on `machine` (the engine's persistent simulator) or, when
+/// `None` or on another backend, a machine from reset; returns the DRAM
+/// after the run and the run's counters. `extent` bounds the bytes the
+/// program touches (it sizes the Verilator DRAM model).
+fn run_job(
+    opts: &AccelOptions,
+    machine: Option<&mut Machine>,
+    job: Job<'_>,
+) -> Result<(Dram, Counters), EngineError> {
+    let Job {
+        step,
+        program,
+        encoded,
+        writes,
+        extent,
+        seed,
+    } = job;
+    let be = opts.backend;
+    let cfg = &opts.cfg;
+    let mut dram = Dram::new(cfg.dram.size_bytes);
+    for (a, bytes) in &writes {
+        dram.write(*a, bytes).map_err(|e| run_err(step, be, e))?;
+    }
+    let counters: Counters = match (be, machine) {
+        (AccelBackend::Sim, Some(m)) => {
+            m.set_seed(seed);
+            m.run_encoded(encoded, &mut dram)
+                .map_err(|e| run_err(step, be, e))?
+                .counters
+        }
+        (AccelBackend::Sim | AccelBackend::SimReset, _) => {
+            let mut m = Machine::new(cfg.clone()).map_err(|e| run_err(step, be, e))?;
+            m.set_seed(seed);
+            m.run_encoded(encoded, &mut dram)
+                .map_err(|e| run_err(step, be, e))?
+                .counters
+        }
+        (AccelBackend::Verilator, _) => {
+            use backends::{Backend, Status, Vector, VerilatorBackend};
+            let words = program
+                .iter()
+                .map(|i| i.encode())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| run_err(step, be, e))?;
+            let v = Vector {
+                name: step.to_string(),
+                cfg: cfg.clone(),
+                program: words,
+                prog_base: None,
+                seed,
+                image: writes,
+                window: (0, extent),
+            };
+            let out = VerilatorBackend::default()
+                .run(&v)
+                .map_err(|e| run_err(step, be, e))?;
+            if out.status != Status::Done {
+                return Err(run_err(step, be, format!("halted with {:?}", out.status)));
+            }
+            dram = Dram::new(cfg.dram.size_bytes);
+            for (a, page) in out.dram.pages() {
+                dram.write(a, page).map_err(|e| run_err(step, be, e))?;
+            }
+            // the fetched program is in the image: drop it, as `Machine::run` does
+            dram.zero(
+                v.program_base(),
+                v.program.len() * arch::isa::fields::INSTR_BYTES,
+            )
+            .map_err(|e| run_err(step, be, e))?;
+            // the hardware's own event counters (hdl/src/counters.rs):
+            // energy and saturations as the simulator reports them
+            let c = out.counters.ok_or_else(|| {
+                run_err(step, be, "the Verilator backend returned no event counters")
+            })?;
+            if c.get(Event::Cycles) != out.cycles {
+                return Err(run_err(
+                    step,
+                    be,
+                    format!(
+                        "cycle counter {} differs from the cycles to halt {}",
+                        c.get(Event::Cycles),
+                        out.cycles
+                    ),
+                ));
+            }
+            c
+        }
+    };
+    Ok((dram, counters))
+}
+
 fn comp_err(step: &str, e: impl std::fmt::Display) -> EngineError {
     EngineError::Compile {
         step: step.into(),
@@ -230,89 +332,33 @@ impl AccelEngine {
         writes: Vec<(u64, Vec<u8>)>,
         extent: u64,
     ) -> Result<Dram, EngineError> {
-        let be = self.opts.backend;
-        let cfg = &self.opts.cfg;
         let seed = program_seed(self.opts.seed, self.totals.programs);
-        let mut dram = Dram::new(cfg.dram.size_bytes);
-        for (a, bytes) in &writes {
-            dram.write(*a, bytes).map_err(|e| run_err(step, be, e))?;
-        }
-        let counters: Counters = match be {
-            AccelBackend::Sim => {
-                self.machine.set_seed(seed);
-                self.machine
-                    .run_encoded(encoded, &mut dram)
-                    .map_err(|e| run_err(step, be, e))?
-                    .counters
-            }
-            AccelBackend::SimReset => {
-                let mut m = Machine::new(cfg.clone()).map_err(|e| run_err(step, be, e))?;
-                m.set_seed(seed);
-                m.run_encoded(encoded, &mut dram)
-                    .map_err(|e| run_err(step, be, e))?
-                    .counters
-            }
-            AccelBackend::Verilator => {
-                use backends::{Backend, Status, Vector, VerilatorBackend};
-                let words = program
-                    .iter()
-                    .map(|i| i.encode())
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| run_err(step, be, e))?;
-                let v = Vector {
-                    name: step.to_string(),
-                    cfg: cfg.clone(),
-                    program: words,
-                    prog_base: None,
-                    seed,
-                    image: writes,
-                    window: (0, extent),
-                };
-                let out = VerilatorBackend::default()
-                    .run(&v)
-                    .map_err(|e| run_err(step, be, e))?;
-                if out.status != Status::Done {
-                    return Err(run_err(step, be, format!("halted with {:?}", out.status)));
-                }
-                dram = Dram::new(cfg.dram.size_bytes);
-                for (a, page) in out.dram.pages() {
-                    dram.write(a, page).map_err(|e| run_err(step, be, e))?;
-                }
-                // the fetched program is in the image: drop it, as `Machine::run` does
-                dram.zero(
-                    v.program_base(),
-                    v.program.len() * arch::isa::fields::INSTR_BYTES,
-                )
-                .map_err(|e| run_err(step, be, e))?;
-                // the hardware's own event counters (hdl/src/counters.rs):
-                // energy and saturations as the simulator reports them
-                let c = out.counters.ok_or_else(|| {
-                    run_err(step, be, "the Verilator backend returned no event counters")
-                })?;
-                if c.get(Event::Cycles) != out.cycles {
-                    return Err(run_err(
-                        step,
-                        be,
-                        format!(
-                            "cycle counter {} differs from the cycles to halt {}",
-                            c.get(Event::Cycles),
-                            out.cycles
-                        ),
-                    ));
-                }
-                c
-            }
+        let job = Job {
+            step,
+            program,
+            encoded,
+            writes,
+            extent,
+            seed,
         };
+        let (dram, counters) = run_job(&self.opts, Some(&mut self.machine), job)?;
+        self.account(&counters);
+        Ok(dram)
+    }
+
+    /// Add one program's counters to the run's totals and the step's
+    /// saturation figures (programs in the order their seeds were given).
+    fn account(&mut self, counters: &Counters) {
+        let cfg = &self.opts.cfg;
         let cycles = counters.get(Event::Cycles);
         self.totals.cycles += cycles;
         self.totals.seconds += cycles as f64 / (cfg.clock_mhz * 1e6);
-        self.totals.energy_j += sim::energy(&self.opts.energy, &counters, cfg).total_pj * 1e-12;
+        self.totals.energy_j += sim::energy(&self.opts.energy, counters, cfg).total_pj * 1e-12;
         self.totals.saturations += counters.get(Event::Saturations);
         self.totals.macs += counters.get(Event::Macs);
         self.totals.programs += 1;
         self.step_sat += counters.get(Event::Saturations);
         self.step_values += counters.get(Event::Nfu3Ops);
-        Ok(dram)
     }
 
     /// Run one layer program: `input` logical, `params` (weights, bias) logical.
@@ -325,6 +371,27 @@ impl AccelEngine {
         input: &[i16],
         params: Option<(&[i16], &[i16])>,
     ) -> Result<Vec<i16>, EngineError> {
+        let (entry, writes) = self.prepare(step, spec, batch, round, input, params)?;
+        let (c, enc) = &*entry;
+        let extent = c.layout.total_bytes();
+        let dram = self.exec(step, &c.program, enc, writes, extent)?;
+        read_back(&dram, step, self.opts.backend, |r| {
+            c.layout.unpack_output(r)
+        })
+    }
+
+    /// The compiled program of a layer (compiled and encoded on first
+    /// use) and the DRAM writes of its `input` and `params`.
+    #[allow(clippy::type_complexity)]
+    fn prepare(
+        &mut self,
+        step: &str,
+        spec: LayerSpec,
+        batch: usize,
+        round: Rounding,
+        input: &[i16],
+        params: Option<(&[i16], &[i16])>,
+    ) -> Result<(Arc<(CompiledLayer, Encoded)>, Vec<(u64, Vec<u8>)>), EngineError> {
         let key = (spec, batch as u32, round);
         if !self.layers.contains_key(&key) {
             let opts = CompileOptions { round, plan: None };
@@ -334,16 +401,71 @@ impl AccelEngine {
             self.layers.insert(key, Arc::new((c, enc)));
         }
         let entry = Arc::clone(&self.layers[&key]);
-        let (c, enc) = &*entry;
+        let c = &entry.0;
         let mut writes = c.layout.pack_input(input).map_err(|e| comp_err(step, e))?;
         if let Some((w, b)) = params {
             writes.extend(c.layout.pack_params(w, b).map_err(|e| comp_err(step, e))?);
         }
-        let extent = c.layout.total_bytes();
-        let dram = self.exec(step, &c.program, enc, writes, extent)?;
-        read_back(&dram, step, self.opts.backend, |r| {
-            c.layout.unpack_output(r)
-        })
+        Ok((entry, writes))
+    }
+
+    /// Two independent layer programs of the schedule, `a` then `b` (each:
+    /// the program, its step name, its input and its weights), run at once
+    /// on the simulator backends: each gets the seed it would get run
+    /// after the other (`a` first), each runs on a machine from reset (no
+    /// program reads a buffer row it did not write, so the results are
+    /// those of running them in turn on the engine's machine), and
+    /// their counters are added in that order. The same bits on any
+    /// number of threads; Verilator runs them in turn.
+    fn layer_pair(
+        &mut self,
+        a: (&TrainProgram, &str, &[i16], &[i16]),
+        b: (&TrainProgram, &str, &[i16], &[i16]),
+    ) -> Result<(Vec<i16>, Vec<i16>), EngineError> {
+        let spec_of = |p: &TrainProgram| match p.program {
+            ProgramSpec::Layer { spec, batch, round } => Some((spec, batch as usize, round)),
+            ProgramSpec::Ew(_) => None,
+        };
+        let (Some(sa), Some(sb)) = (spec_of(a.0), spec_of(b.0)) else {
+            let ya = self.run_program(a.0, a.1, a.2, Some(a.3))?;
+            let yb = self.run_program(b.0, b.1, b.2, Some(b.3))?;
+            return Ok((ya, yb));
+        };
+        if self.opts.backend == AccelBackend::Verilator {
+            let ya = self.run_program(a.0, a.1, a.2, Some(a.3))?;
+            let yb = self.run_program(b.0, b.1, b.2, Some(b.3))?;
+            return Ok((ya, yb));
+        }
+        let (na, nb) = (format!("{} {}", a.1, a.0.what), format!("{} {}", b.1, b.0.what));
+        let (ea, wa) = self.prepare(&na, sa.0, sa.1, sa.2, a.2, Some((a.3, &[])))?;
+        let (eb, wb) = self.prepare(&nb, sb.0, sb.1, sb.2, b.2, Some((b.3, &[])))?;
+        let k = self.totals.programs;
+        let ja = Job {
+            step: &na,
+            program: &ea.0.program,
+            encoded: &ea.1,
+            writes: wa,
+            extent: ea.0.layout.total_bytes(),
+            seed: program_seed(self.opts.seed, k),
+        };
+        let jb = Job {
+            step: &nb,
+            program: &eb.0.program,
+            encoded: &eb.1,
+            writes: wb,
+            extent: eb.0.layout.total_bytes(),
+            seed: program_seed(self.opts.seed, k + 1),
+        };
+        let opts = &self.opts;
+        let (ra, rb) = rayon::join(|| run_job(opts, None, ja), || run_job(opts, None, jb));
+        let (da, ca) = ra?;
+        let (db, cb) = rb?;
+        self.account(&ca);
+        self.account(&cb);
+        let be = self.opts.backend;
+        let ya = read_back(&da, &na, be, |r| ea.0.layout.unpack_output(r))?;
+        let yb = read_back(&db, &nb, be, |r| eb.0.layout.unpack_output(r))?;
+        Ok((ya, yb))
     }
 
     /// The schedule's one forward program of layer spec `spec` over `x`.
@@ -523,15 +645,7 @@ impl AccelEngine {
         input: &[i16],
         b: Option<&[i16]>,
     ) -> Result<Vec<i16>, EngineError> {
-        let p = schedule::find(progs, role).ok_or_else(|| {
-            comp_err(
-                step,
-                format!(
-                    "the training schedule has no single {} program",
-                    role.what()
-                ),
-            )
-        })?;
+        let p = single(progs, role, step)?;
         self.run_program(p, step, input, b)
     }
 
@@ -613,6 +727,32 @@ impl AccelEngine {
         let one = self.one();
         x_t.extend(std::iter::repeat(one).take(p));
         let out = self.run_program(prog, step, &x_t, Some(dz_t))?;
+        split_grads(step, out, no, k)
+    }
+}
+
+/// The schedule's one program of `role`, or an error naming `step`.
+fn single<'p>(progs: &'p [TrainProgram], role: Role, step: &str) -> Result<&'p TrainProgram, EngineError> {
+    schedule::find(progs, role).ok_or_else(|| {
+        comp_err(
+            step,
+            format!(
+                "the training schedule has no single {} program",
+                role.what()
+            ),
+        )
+    })
+}
+
+/// The weight-gradient program's output `[k+1][no]` as `(dW [no][k], db
+/// [no])`.
+fn split_grads(
+    step: &str,
+    out: Vec<i16>,
+    no: usize,
+    k: usize,
+) -> Result<(Vec<i16>, Vec<i16>), EngineError> {
+    {
         if out.len() != (k + 1) * no {
             return Err(comp_err(
                 step,
@@ -633,6 +773,9 @@ impl AccelEngine {
         let db = out[k * no..(k + 1) * no].to_vec();
         Ok((dw, db))
     }
+}
+
+impl AccelEngine {
 
     /// Pooling backward: the gradient `dp` of pooling `pl`'s output `p`
     /// (input `x`) to its input. Max pooling routes it to every input equal
@@ -912,19 +1055,27 @@ impl Engine for AccelEngine {
                             x_t[k * b + bb] = x[bb * ni + k];
                         }
                     }
-                    grads[i] = Some(self.grads(progs, &step, &dz_t, x_t, no, ni, b)?);
-                    dy = if i > 0 {
-                        let w = self.params[i].as_ref().expect("fc params").w.clone();
+                    if i > 0 {
+                        let w = &self.params[i].as_ref().expect("fc params").w;
                         let mut wt = vec![0i16; ni * no];
                         for o in 0..no {
                             for k in 0..ni {
                                 wt[k * no + o] = w[o * ni + k];
                             }
                         }
-                        self.run_role(progs, Role::InputGradient, &step, &dz, Some(&wt))?
+                        // dW and dX at once (independent programs)
+                        let wprog = single(progs, Role::WeightGradient, &step)?;
+                        let xprog = single(progs, Role::InputGradient, &step)?;
+                        let mut x_t = x_t;
+                        x_t.extend(std::iter::repeat(self.one()).take(b));
+                        let (out, dx) = self
+                            .layer_pair((wprog, &step, &x_t, &dz_t), (xprog, &step, &dz, &wt))?;
+                        grads[i] = Some(split_grads(&step, out, no, ni)?);
+                        dy = dx;
                     } else {
-                        Vec::new()
-                    };
+                        grads[i] = Some(self.grads(progs, &step, &dz_t, x_t, no, ni, b)?);
+                        dy = Vec::new();
+                    }
                 }
                 LayerSpec::Conv(cs) => {
                     let dz = self.act_back(progs, &step, dy, &y, z.as_deref())?;
@@ -958,31 +1109,10 @@ impl Engine for AccelEngine {
                             ),
                         ));
                     }
-                    let (mut dw, mut db) = (Vec::with_capacity(no * kg), Vec::with_capacity(no));
-                    for (q, prog) in wprogs.into_iter().enumerate() {
-                        let gstep = if gs > 1 {
-                            format!("{step} group {q}")
-                        } else {
-                            step.clone()
-                        };
-                        let (w_q, b_q) = self.grads_with(
-                            prog,
-                            &gstep,
-                            &dz_t[q * cout * p..][..cout * p],
-                            cols[q * kg * p..][..kg * p].to_vec(),
-                            cout,
-                            kg,
-                            p,
-                        )?;
-                        dw.extend(w_q);
-                        db.extend(b_q);
-                    }
-                    grads[i] = Some((dw, db));
-                    dy = if i > 0 {
-                        // the input gradient's grouped convolution (no -> ni
-                        // maps, same groups) over flipped kernels
-                        // [ni][cout][k][k]
-                        let wts = &self.params[i].as_ref().expect("conv params").w;
+                    // the input gradient's grouped convolution (no -> ni
+                    // maps, same groups) over flipped kernels
+                    // [ni][cout][k][k], over dZ dilated by the stride
+                    let flipped = |wts: &[i16]| {
                         let mut wf = vec![0i16; wts.len()];
                         for c in 0..ni {
                             let (q, cl) = (c / cin, c % cin);
@@ -997,18 +1127,54 @@ impl Engine for AccelEngine {
                                 }
                             }
                         }
+                        wf
+                    };
+                    if gs == 1 && i > 0 {
+                        // dW and dX at once (independent programs)
+                        let wf = flipped(&self.params[i].as_ref().expect("conv params").w);
                         let dil = dilate(&cs, &dz, b * no, oh, ow);
-                        if gs > 1 {
+                        let xprog = single(progs, Role::InputGradient, &step)?;
+                        let mut x_t = cols;
+                        x_t.extend(std::iter::repeat(self.one()).take(p));
+                        let (out, dx) = self.layer_pair(
+                            (wprogs[0], &step, &x_t, &dz_t),
+                            (xprog, &step, &dil, &wf),
+                        )?;
+                        grads[i] = Some(split_grads(&step, out, no, kg)?);
+                        dy = dx;
+                    } else {
+                        let (mut dw, mut db) =
+                            (Vec::with_capacity(no * kg), Vec::with_capacity(no));
+                        for (q, prog) in wprogs.into_iter().enumerate() {
+                            let gstep = if gs > 1 {
+                                format!("{step} group {q}")
+                            } else {
+                                step.clone()
+                            };
+                            let (w_q, b_q) = self.grads_with(
+                                prog,
+                                &gstep,
+                                &dz_t[q * cout * p..][..cout * p],
+                                cols[q * kg * p..][..kg * p].to_vec(),
+                                cout,
+                                kg,
+                                p,
+                            )?;
+                            dw.extend(w_q);
+                            db.extend(b_q);
+                        }
+                        grads[i] = Some((dw, db));
+                        dy = if i > 0 {
+                            let wf = flipped(&self.params[i].as_ref().expect("conv params").w);
+                            let dil = dilate(&cs, &dz, b * no, oh, ow);
                             let dspec = firmware::backward::conv_input_grad(&cs)
                                 .map_err(|e| comp_err(&step, e))?;
                             let dprogs = schedule::find_all(progs, Role::InputGradient);
                             self.grouped_conv(&dprogs, &step, &dspec, &wf, None, &dil, b)?
                         } else {
-                            self.run_role(progs, Role::InputGradient, &step, &dil, Some(&wf))?
-                        }
-                    } else {
-                        Vec::new()
-                    };
+                            Vec::new()
+                        };
+                    }
                 }
                 LayerSpec::Pool(pl) => {
                     dy = if i > 0 {

@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use sim::EnergyTable;
 use train::accel::{AccelBackend, AccelEngine, AccelOptions};
 use train::engine::{Engine, Hyper};
-use train::net::Net;
+use train::net::{Net, TLayer};
 
 fn cfg(preset: &str, frac: u32) -> AccelConfig {
     let mut c = AccelConfig::preset(preset).expect("preset");
@@ -109,6 +109,62 @@ fn one_machine_and_a_machine_per_program_train_the_same_bits() {
         train::accel::program_seed(7, 0),
         train::accel::program_seed(8, 0)
     );
+}
+
+/// Independent programs of a step (a layer's weight and input gradients)
+/// run at once on the simulator backends; the bits, cycles and energy must
+/// be those of any thread count. Two nets: the micro net (the classifier
+/// pair) and one with a second convolution (the convolution pair).
+#[test]
+fn training_is_bit_identical_on_one_and_four_threads() {
+    let two_convs = Net {
+        name: "two-convs".into(),
+        input: (1, 8, 8),
+        layers: vec![
+            TLayer::conv(1, 4, 3, 1),
+            TLayer::conv(4, 4, 3, 0),
+            TLayer::max_pool(2),
+            TLayer::fc(36, 10, Activation::Identity),
+        ],
+    };
+    let hp = Hyper {
+        lr: 0.1,
+        momentum: 0.9,
+        weight_decay: 0.01,
+    };
+    for net in [Net::micro(), two_convs] {
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            pool.install(|| {
+                let mut e = engine(net.clone(), cfg("tiny", 10), AccelBackend::Sim);
+                let mut rng = ChaCha8Rng::seed_from_u64(9);
+                let mut logits = Vec::new();
+                for _ in 0..3 {
+                    let (x, y) = batch(&mut rng, 4, 8);
+                    let l = e.forward(&x, 4).unwrap();
+                    let (d, _) = dlogits(&l, &y, 10);
+                    e.backward_update(&d, &hp).unwrap();
+                    logits.push(l);
+                }
+                let totals = e.accel().unwrap();
+                (e.state().tensors, logits, totals)
+            })
+        };
+        let (one, four) = (run(1), run(4));
+        assert_eq!(one.0, four.0, "{}: state", net.name);
+        assert_eq!(one.1, four.1, "{}: logits", net.name);
+        assert_eq!(one.2.cycles, four.2.cycles, "{}: cycles", net.name);
+        assert_eq!(one.2.programs, four.2.programs, "{}: programs", net.name);
+        assert_eq!(
+            one.2.energy_j.to_bits(),
+            four.2.energy_j.to_bits(),
+            "{}: energy",
+            net.name
+        );
+    }
 }
 
 #[test]
