@@ -450,7 +450,7 @@ pub fn execute(
     cfg: &AccelConfig,
     program: &[arch::isa::Instruction],
     dram: &mut Dram,
-    vcd: Option<Box<dyn Write>>,
+    vcd: Option<Box<dyn Write + Send>>,
 ) -> Result<RunStats, SimError> {
     execute_seeded(cfg, program, dram, cfg.lfsr_seed, vcd)
 }
@@ -463,7 +463,7 @@ pub fn execute_seeded(
     program: &[arch::isa::Instruction],
     dram: &mut Dram,
     seed: u32,
-    vcd: Option<Box<dyn Write>>,
+    vcd: Option<Box<dyn Write + Send>>,
 ) -> Result<RunStats, SimError> {
     let mut m = Machine::new(cfg.clone())?;
     m.set_seed(seed);
@@ -587,7 +587,7 @@ pub fn run_compiled(
     compiled: &CompiledNode,
     data: &LayerData,
     table: &EnergyTable,
-    mut vcd: Option<Box<dyn Write>>,
+    mut vcd: Option<Box<dyn Write + Send>>,
     name: &str,
 ) -> Result<LayerRun, RunError> {
     if vcd.is_some() && compiled.pieces.len() > 1 {

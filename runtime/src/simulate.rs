@@ -178,7 +178,7 @@ impl VcdFile {
         })
     }
 
-    pub(crate) fn writer(&self) -> Result<Box<dyn Write>, RunError> {
+    pub(crate) fn writer(&self) -> Result<Box<dyn Write + Send>, RunError> {
         let f = self.tmp.reopen().map_err(|e| RunError::Vcd {
             path: self.path.display().to_string(),
             reason: e.to_string(),

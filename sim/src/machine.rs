@@ -87,7 +87,7 @@ pub struct Machine {
     nfu: NfuState,
     seed: u32,
     total: Counters,
-    vcd: Option<Box<dyn Write>>,
+    vcd: Option<Box<dyn Write + Send>>,
     last: Option<RunStats>,
 }
 
@@ -168,7 +168,7 @@ impl Machine {
     }
 
     /// Trace the next run to `w` as VCD; a traced run is simulated in stepped mode.
-    pub fn set_vcd(&mut self, w: Option<Box<dyn Write>>) {
+    pub fn set_vcd(&mut self, w: Option<Box<dyn Write + Send>>) {
         self.vcd = w;
     }
 

@@ -61,7 +61,7 @@ impl SignalValues {
 
 /// An open trace.
 pub(crate) struct VcdTrace {
-    w: Writer<Box<dyn Write>>,
+    w: Writer<Box<dyn Write + Send>>,
     ids: Vec<IdCode>,
     prev: Option<Signals>,
 }
@@ -72,7 +72,7 @@ fn io(e: std::io::Error) -> SimError {
 
 impl VcdTrace {
     /// Write the header.
-    pub fn new(out: Box<dyn Write>) -> Result<Self, SimError> {
+    pub fn new(out: Box<dyn Write + Send>) -> Result<Self, SimError> {
         let mut w = Writer::new(out);
         w.timescale(1, TimescaleUnit::NS).map_err(io)?;
         w.add_module("top").map_err(io)?;

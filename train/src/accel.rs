@@ -112,6 +112,9 @@ pub struct AccelEngine {
     totals: AccelTotals,
     step_sat: u64,
     step_values: u64,
+    /// A worker of [`Engine::forward_batches`]: the counters of its
+    /// programs, in order, for the engine that spawned it to add up.
+    log: Option<Vec<Counters>>,
 }
 
 fn run_err(step: &str, backend: AccelBackend, e: impl std::fmt::Display) -> EngineError {
@@ -295,12 +298,55 @@ impl AccelEngine {
             totals: AccelTotals::default(),
             step_sat: 0,
             step_values: 0,
+            log: None,
         })
     }
 
     /// The machine configuration.
     pub fn config(&self) -> &AccelConfig {
         &self.opts.cfg
+    }
+
+    /// Programs one forward pass of `batch` images runs: every layer's
+    /// forward programs (pieces of a grouped convolution included) and its
+    /// separate activation program, as [`Engine::forward`] runs them.
+    fn forward_programs(&self, batch: usize) -> Result<u64, EngineError> {
+        let nominal = UpdateWords::nominal(&self.opts.cfg);
+        let mut n = 0u64;
+        for i in 0..self.net.layers.len() {
+            n += self
+                .schedule(i, batch, &nominal)?
+                .iter()
+                .filter(|p| matches!(p.role, Role::Forward | Role::ForwardActivation))
+                .count() as u64;
+        }
+        Ok(n)
+    }
+
+    /// A copy of this engine for forward passes on another thread: the
+    /// same net, options, parameters and compiled programs, a machine from
+    /// reset, its program count at `programs` (so its programs get the
+    /// seeds they get run in turn), and its counters logged, not added.
+    fn worker(&self, programs: u64) -> Result<AccelEngine, EngineError> {
+        Ok(AccelEngine {
+            net: self.net.clone(),
+            opts: self.opts.clone(),
+            machine: Machine::new(self.opts.cfg.clone())
+                .map_err(|e| EngineError::State(e.to_string()))?,
+            params: self.params.clone(),
+            layers: self.layers.clone(),
+            ews: self.ews.clone(),
+            acts: Vec::new(),
+            pre: Vec::new(),
+            batch: 0,
+            totals: AccelTotals {
+                programs,
+                ..AccelTotals::default()
+            },
+            step_sat: 0,
+            step_values: 0,
+            log: Some(Vec::new()),
+        })
     }
 
     fn one(&self) -> i16 {
@@ -349,6 +395,11 @@ impl AccelEngine {
     /// Add one program's counters to the run's totals and the step's
     /// saturation figures (programs in the order their seeds were given).
     fn account(&mut self, counters: &Counters) {
+        if let Some(log) = &mut self.log {
+            log.push(counters.clone());
+            self.totals.programs += 1;
+            return;
+        }
         let cfg = &self.opts.cfg;
         let cycles = counters.get(Event::Cycles);
         self.totals.cycles += cycles;
@@ -1008,6 +1059,78 @@ impl Engine for AccelEngine {
         self.acts = acts;
         self.pre = pre;
         self.batch = batch;
+        Ok(logits)
+    }
+
+    /// On the simulator backends the passes run at once, in as many
+    /// contiguous groups as the thread pool has threads, each group on a
+    /// [`AccelEngine::worker`]; then this engine adds every program's
+    /// counters in program order, takes the last pass's tensors and keeps
+    /// the programs the workers compiled. The logits, totals and
+    /// everything after are the bits of running the passes in turn, on any
+    /// number of threads. Verilator runs them in turn.
+    fn forward_batches(
+        &mut self,
+        images: &[f32],
+        n: usize,
+        eval_batch: usize,
+    ) -> Result<Vec<f32>, EngineError> {
+        use rayon::prelude::*;
+        let eb = eval_batch.max(1);
+        let threads = rayon::current_num_threads().max(1);
+        if self.opts.backend == AccelBackend::Verilator || threads == 1 || n <= eb {
+            let per = images.len() / n.max(1);
+            let mut out = Vec::with_capacity(n * self.net.classes());
+            let mut i = 0;
+            while i < n {
+                let b = eb.min(n - i);
+                out.extend(self.forward(&images[i * per..(i + b) * per], b)?);
+                i += b;
+            }
+            return Ok(out);
+        }
+        let per = images.len() / n;
+        // passes (first image, images), then contiguous groups of passes
+        let passes: Vec<(usize, usize)> = (0..n).step_by(eb).map(|i| (i, eb.min(n - i))).collect();
+        let per_group = passes.len().div_ceil(threads);
+        let mut groups = Vec::new();
+        let mut programs = self.totals.programs;
+        for g in passes.chunks(per_group) {
+            groups.push((programs, g.to_vec()));
+            for &(_, b) in g {
+                programs += self.forward_programs(b)?;
+            }
+        }
+        let workers = groups
+            .into_iter()
+            .map(|(start, g)| Ok((self.worker(start)?, g)))
+            .collect::<Result<Vec<_>, EngineError>>()?;
+        let done: Vec<Result<(AccelEngine, Vec<f32>), EngineError>> = workers
+            .into_par_iter()
+            .map(|(mut w, g)| {
+                let mut out = Vec::new();
+                for (i, b) in g {
+                    out.extend(w.forward(&images[i * per..(i + b) * per], b)?);
+                }
+                Ok((w, out))
+            })
+            .collect();
+        let mut logits = Vec::with_capacity(n * self.net.classes());
+        for r in done {
+            let (w, out) = r?;
+            for c in w.log.as_deref().unwrap_or_default() {
+                self.account(c);
+            }
+            for (k, v) in w.layers {
+                self.layers.entry(k).or_insert(v);
+            }
+            for (k, v) in w.ews {
+                self.ews.entry(k).or_insert(v);
+            }
+            (self.acts, self.pre, self.batch) = (w.acts, w.pre, w.batch);
+            logits.extend(out);
+        }
+        debug_assert_eq!(self.totals.programs, programs);
         Ok(logits)
     }
 

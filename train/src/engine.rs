@@ -121,6 +121,26 @@ pub trait Engine {
     /// (`[batch][classes]`, the gradient of the batch-mean loss) and apply one
     /// SGD-with-momentum step.
     fn backward_update(&mut self, dlogits: &[f32], hp: &Hyper) -> Result<StepInfo, EngineError>;
+    /// Logits `[n][classes]` of the `n` images `images` in forward passes
+    /// of at most `eval_batch` images each, in order (the held-out
+    /// evaluation). An engine may run the passes at once when that gives
+    /// the same bits and totals; by default they run in turn.
+    fn forward_batches(
+        &mut self,
+        images: &[f32],
+        n: usize,
+        eval_batch: usize,
+    ) -> Result<Vec<f32>, EngineError> {
+        let per = images.len() / n.max(1);
+        let mut out = Vec::with_capacity(n * self.net().classes());
+        let mut i = 0;
+        while i < n {
+            let b = eval_batch.max(1).min(n - i);
+            out.extend(self.forward(&images[i * per..(i + b) * per], b)?);
+            i += b;
+        }
+        Ok(out)
+    }
     /// The exact state, for checkpoints.
     fn state(&self) -> EngineState;
     /// Restore a state produced by [`Engine::state`] of the same kind and fingerprint.

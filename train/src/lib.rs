@@ -321,19 +321,14 @@ pub fn evaluate(
 ) -> Result<f64, EngineError> {
     let classes = engine.net().classes();
     let per = set.pixels();
-    let mut correct = 0;
-    let mut i = 0;
-    while i < set.len() {
-        let b = eval_batch.min(set.len() - i);
-        let logits = engine.forward(&set.images[i * per..(i + b) * per], b)?;
-        correct += logits
-            .chunks(classes)
-            .zip(&set.labels[i..i + b])
-            .filter(|(row, &y)| argmax(row) == y as usize)
-            .count();
-        i += b;
-    }
-    Ok(correct as f64 / set.len().max(1) as f64)
+    let n = set.len();
+    let logits = engine.forward_batches(&set.images[..n * per], n, eval_batch)?;
+    let correct = logits
+        .chunks(classes)
+        .zip(&set.labels[..n])
+        .filter(|(row, &y)| argmax(row) == y as usize)
+        .count();
+    Ok(correct as f64 / n.max(1) as f64)
 }
 
 /// The order of the training examples in 0-based `epoch`.

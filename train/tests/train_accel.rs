@@ -167,6 +167,53 @@ fn training_is_bit_identical_on_one_and_four_threads() {
     }
 }
 
+/// The held-out evaluation's forward passes run at once on the simulator
+/// backends; their logits and totals, and a training step after them (its
+/// programs' seeds count the evaluation's programs), must be the bits of
+/// the passes run in turn, on 1 and 4 threads.
+#[test]
+fn parallel_evaluation_gives_the_bits_of_passes_in_turn() {
+    let hp = Hyper {
+        lr: 0.1,
+        momentum: 0.9,
+        weight_decay: 0.0,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    // 11 images in passes of 3: 4 passes, the last of 2
+    let (images, _) = batch(&mut rng, 11, 8);
+    let (x, y) = batch(&mut rng, 4, 8);
+    let after = |e: &mut AccelEngine, logits: Vec<f32>| {
+        let totals = e.accel().unwrap();
+        let l = e.forward(&x, 4).unwrap();
+        let (d, _) = dlogits(&l, &y, 10);
+        e.backward_update(&d, &hp).unwrap();
+        (logits, totals, e.state().tensors, e.accel().unwrap())
+    };
+    // in turn: one forward per pass
+    let mut seq = engine(Net::micro(), cfg("tiny", 10), AccelBackend::Sim);
+    let mut logits = Vec::new();
+    for i in (0..11).step_by(3) {
+        let b = 3.min(11 - i);
+        logits.extend(seq.forward(&images[i * 64..(i + b) * 64], b).unwrap());
+    }
+    let want = after(&mut seq, logits);
+    for threads in [1, 4] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        let got = pool.install(|| {
+            let mut e = engine(Net::micro(), cfg("tiny", 10), AccelBackend::Sim);
+            let l = e.forward_batches(&images, 11, 3).unwrap();
+            after(&mut e, l)
+        });
+        assert_eq!(got.0, want.0, "{threads} threads: logits");
+        assert_eq!(got.1, want.1, "{threads} threads: totals after the evaluation");
+        assert_eq!(got.2, want.2, "{threads} threads: state after a step");
+        assert_eq!(got.3, want.3, "{threads} threads: totals after a step");
+    }
+}
+
 #[test]
 fn micro_net_learns_on_the_simulator() {
     let mut e = engine(Net::micro(), cfg("tiny", 10), AccelBackend::Sim);
