@@ -1079,15 +1079,7 @@ impl Engine for AccelEngine {
         let eb = eval_batch.max(1);
         let threads = rayon::current_num_threads().max(1);
         if self.opts.backend == AccelBackend::Verilator || threads == 1 || n <= eb {
-            let per = images.len() / n.max(1);
-            let mut out = Vec::with_capacity(n * self.net.classes());
-            let mut i = 0;
-            while i < n {
-                let b = eb.min(n - i);
-                out.extend(self.forward(&images[i * per..(i + b) * per], b)?);
-                i += b;
-            }
-            return Ok(out);
+            return super::engine::forward_in_turn(self, images, n, eb);
         }
         let per = images.len() / n;
         // passes (first image, images), then contiguous groups of passes

@@ -131,15 +131,7 @@ pub trait Engine {
         n: usize,
         eval_batch: usize,
     ) -> Result<Vec<f32>, EngineError> {
-        let per = images.len() / n.max(1);
-        let mut out = Vec::with_capacity(n * self.net().classes());
-        let mut i = 0;
-        while i < n {
-            let b = eval_batch.max(1).min(n - i);
-            out.extend(self.forward(&images[i * per..(i + b) * per], b)?);
-            i += b;
-        }
-        Ok(out)
+        forward_in_turn(self, images, n, eval_batch)
     }
     /// The exact state, for checkpoints.
     fn state(&self) -> EngineState;
@@ -151,4 +143,23 @@ pub trait Engine {
     /// for a layer without parameters), in firmware's layouts; a
     /// fixed-point engine's words divided by `2^frac_bits`, exactly.
     fn params_f32(&self) -> Vec<Option<(Vec<f32>, Vec<f32>)>>;
+}
+
+/// [`Engine::forward_batches`] one pass after another: `n` images in
+/// passes of at most `eval_batch`, logits in order.
+pub fn forward_in_turn<E: Engine + ?Sized>(
+    engine: &mut E,
+    images: &[f32],
+    n: usize,
+    eval_batch: usize,
+) -> Result<Vec<f32>, EngineError> {
+    let per = images.len() / n.max(1);
+    let mut out = Vec::with_capacity(n * engine.net().classes());
+    let mut i = 0;
+    while i < n {
+        let b = eval_batch.max(1).min(n - i);
+        out.extend(engine.forward(&images[i * per..(i + b) * per], b)?);
+        i += b;
+    }
+    Ok(out)
 }
