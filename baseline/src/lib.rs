@@ -1197,7 +1197,11 @@ mod tests {
                 let got = dots(&rows, n, &x);
                 for k in 0..ROWS {
                     let want: f64 = if k < r {
-                        rows[k * n..][..n].iter().zip(&x).map(|(p, q)| *p as f64 * *q as f64).sum()
+                        rows[k * n..][..n]
+                            .iter()
+                            .zip(&x)
+                            .map(|(p, q)| *p as f64 * *q as f64)
+                            .sum()
                     } else {
                         0.0
                     };

@@ -239,7 +239,11 @@ impl Machine {
     /// [`Machine::run`] of a program encoded beforehand: the same base, the
     /// same cycles, counters and final DRAM (the program's bytes zeroed
     /// again after the run).
-    pub fn run_encoded(&mut self, program: &Encoded, dram: &mut Dram) -> Result<RunStats, SimError> {
+    pub fn run_encoded(
+        &mut self,
+        program: &Encoded,
+        dram: &mut Dram,
+    ) -> Result<RunStats, SimError> {
         let base = base_after(dram.data_end(), program.dma_end);
         fits(program.len, base, dram)?;
         dram.write(base, &program.bytes)?;

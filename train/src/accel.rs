@@ -487,7 +487,10 @@ impl AccelEngine {
             let yb = self.run_program(b.0, b.1, b.2, Some(b.3))?;
             return Ok((ya, yb));
         }
-        let (na, nb) = (format!("{} {}", a.1, a.0.what), format!("{} {}", b.1, b.0.what));
+        let (na, nb) = (
+            format!("{} {}", a.1, a.0.what),
+            format!("{} {}", b.1, b.0.what),
+        );
         let (ea, wa) = self.prepare(&na, sa.0, sa.1, sa.2, a.2, Some((a.3, &[])))?;
         let (eb, wb) = self.prepare(&nb, sb.0, sb.1, sb.2, b.2, Some((b.3, &[])))?;
         let k = self.totals.programs;
@@ -783,7 +786,11 @@ impl AccelEngine {
 }
 
 /// The schedule's one program of `role`, or an error naming `step`.
-fn single<'p>(progs: &'p [TrainProgram], role: Role, step: &str) -> Result<&'p TrainProgram, EngineError> {
+fn single<'p>(
+    progs: &'p [TrainProgram],
+    role: Role,
+    step: &str,
+) -> Result<&'p TrainProgram, EngineError> {
     schedule::find(progs, role).ok_or_else(|| {
         comp_err(
             step,
@@ -827,7 +834,6 @@ fn split_grads(
 }
 
 impl AccelEngine {
-
     /// Pooling backward: the gradient `dp` of pooling `pl`'s output `p`
     /// (input `x`) to its input. Max pooling routes it to every input equal
     /// to its window's maximum (disjoint windows: one mask and routing over
@@ -1183,8 +1189,8 @@ impl Engine for AccelEngine {
                         let xprog = single(progs, Role::InputGradient, &step)?;
                         let mut x_t = x_t;
                         x_t.extend(std::iter::repeat(self.one()).take(b));
-                        let (out, dx) = self
-                            .layer_pair((wprog, &step, &x_t, &dz_t), (xprog, &step, &dz, &wt))?;
+                        let (out, dx) =
+                            self.layer_pair((wprog, &step, &x_t, &dz_t), (xprog, &step, &dz, &wt))?;
                         grads[i] = Some(split_grads(&step, out, no, ni)?);
                         dy = dx;
                     } else {

@@ -208,7 +208,10 @@ fn parallel_evaluation_gives_the_bits_of_passes_in_turn() {
             after(&mut e, l)
         });
         assert_eq!(got.0, want.0, "{threads} threads: logits");
-        assert_eq!(got.1, want.1, "{threads} threads: totals after the evaluation");
+        assert_eq!(
+            got.1, want.1,
+            "{threads} threads: totals after the evaluation"
+        );
         assert_eq!(got.2, want.2, "{threads} threads: state after a step");
         assert_eq!(got.3, want.3, "{threads} threads: totals after a step");
     }

@@ -173,10 +173,7 @@ pub fn default_base_of(
 /// for a program without DMA): the part of [`default_base`] that depends on
 /// the program alone, so a caller that runs one program many times computes
 /// it once.
-pub fn dma_extent(
-    cfg: &crate::AccelConfig,
-    program: impl IntoIterator<Item = Instruction>,
-) -> u64 {
+pub fn dma_extent(cfg: &crate::AccelConfig, program: impl IntoIterator<Item = Instruction>) -> u64 {
     program
         .into_iter()
         .flat_map(|i| super::Buffer::ALL.map(|b| i.dram_end(b, cfg)))
