@@ -210,6 +210,27 @@ fn compare_writes_consistent_files_matching_the_simulator() {
         );
         let tt = l["cpu"]["timing"].clone();
         assert!(tt["min_s"].as_f64().unwrap() <= cpu_s && cpu_s <= tt["max_s"].as_f64().unwrap());
+        // energy on both sides: the accelerator's DRAM energy is its DRAM
+        // bytes at the table's 64-bit access energy, and the on-chip ratio
+        // leaves it out (the CPU's stated power has no DRAM either)
+        let dram_bytes = st.counters.get(arch::events::Event::DramReadBytes)
+            + st.counters.get(arch::events::Event::DramWriteBytes);
+        let dram_j = dram_bytes as f64 * 8.0 / 64.0 * table.dram_access64_pj * 1e-12;
+        assert!(dram_j > 0.0, "{}: no DRAM traffic", ml.name);
+        let csv_dram_j: f64 = row[col("accel_dram_j")].parse().unwrap();
+        assert!(
+            (csv_dram_j - dram_j).abs() <= dram_j * 1e-12,
+            "{}: {csv_dram_j} vs {dram_j}",
+            ml.name
+        );
+        let on_chip_j = (e.total_pj - e.dram_pj) * 1e-12;
+        assert!(on_chip_j > 0.0 && on_chip_j < e.total_pj * 1e-12);
+        assert_eq!(lr.energy_ratio_on_chip, lr.cpu.joules / on_chip_j);
+        assert!(lr.energy_ratio_on_chip > lr.energy_ratio, "{}", ml.name);
+        assert_eq!(
+            row[col("energy_ratio_on_chip")].parse::<f64>().unwrap(),
+            lr.energy_ratio_on_chip
+        );
     }
     // totals
     let tot = &csv[7];
@@ -234,6 +255,16 @@ fn compare_writes_consistent_files_matching_the_simulator() {
             <= r.total.speedup * 4.0 * f64::EPSILON
     );
     assert_eq!(md[6][md_col("speedup")], sig(r.total.speedup));
+    let dram_pj: f64 = r
+        .layers
+        .iter()
+        .map(|l| l.accel.figures.energy.dram_pj)
+        .sum();
+    assert_eq!(r.total.accel_dram_pj, dram_pj);
+    assert_eq!(
+        r.total.energy_ratio_on_chip,
+        r.total.cpu_joules / ((r.total.accel_energy_pj - dram_pj) * 1e-12)
+    );
     // the report names its methods
     let text = std::fs::read_to_string(dest.join("report.md")).unwrap();
     assert!(text.contains("stated power 10 W; source: test"), "{text}");

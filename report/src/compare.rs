@@ -339,8 +339,14 @@ pub struct LayerResult {
     pub cpu: CpuRun,
     /// CPU median time / accelerator time.
     pub speedup: f64,
-    /// CPU joules / accelerator joules.
+    /// CPU joules / accelerator joules (the accelerator's DRAM energy
+    /// included, the CPU's not: see `energy_ratio_on_chip`).
     pub energy_ratio: f64,
+    /// CPU joules / the accelerator's joules without its DRAM energy: DRAM
+    /// counted on neither side (the CPU figure, RAPL package or stated
+    /// power, has none). The accelerator side is still its dynamic energy
+    /// only: no leakage or clock power.
+    pub energy_ratio_on_chip: f64,
 }
 
 /// Totals over the layers.
@@ -352,6 +358,8 @@ pub struct Totals {
     pub accel_seconds: f64,
     /// Sum of accelerator energies, pJ.
     pub accel_energy_pj: f64,
+    /// Of which DRAM traffic, pJ.
+    pub accel_dram_pj: f64,
     /// Useful MACs of convolution and classifier layers / (Tn x Tn x all cycles).
     pub accel_utilisation: f64,
     /// DRAM bytes read + written.
@@ -372,6 +380,8 @@ pub struct Totals {
     pub speedup: f64,
     /// cpu_joules / accelerator joules.
     pub energy_ratio: f64,
+    /// cpu_joules / accelerator joules without DRAM (DRAM on neither side).
+    pub energy_ratio_on_chip: f64,
 }
 
 /// A whole comparison (serialised as results.json).
@@ -432,11 +442,13 @@ pub fn accel_totals(cfg: &AccelConfig, runs: &[(&LayerSpec, &AccelRun)]) -> Tota
     let cycles: u64 = runs.iter().map(|(_, a)| a.figures.cycles).sum();
     let secs: f64 = runs.iter().map(|(_, a)| a.figures.seconds).sum();
     let pj: f64 = runs.iter().map(|(_, a)| a.figures.energy.total_pj).sum();
+    let dram_pj: f64 = runs.iter().map(|(_, a)| a.figures.energy.dram_pj).sum();
     let ops: f64 = runs.iter().map(|(_, a)| a.ops).sum();
     Totals {
         accel_cycles: cycles,
         accel_seconds: secs,
         accel_energy_pj: pj,
+        accel_dram_pj: dram_pj,
         accel_utilisation: runtime::run::total_utilisation(
             cfg,
             runs.iter()
@@ -454,6 +466,7 @@ pub fn accel_totals(cfg: &AccelConfig, runs: &[(&LayerSpec, &AccelRun)]) -> Tota
         cpu_joules: 0.0,
         speedup: 0.0,
         energy_ratio: 0.0,
+        energy_ratio_on_chip: 0.0,
     }
 }
 
@@ -560,6 +573,8 @@ pub fn compare(
             kind: l.spec.kind_name().to_string(),
             speedup: c.timing.median_s / a.figures.seconds,
             energy_ratio: c.joules / (a.figures.energy.total_pj * 1e-12),
+            energy_ratio_on_chip: c.joules
+                / ((a.figures.energy.total_pj - a.figures.energy.dram_pj) * 1e-12),
             accel: a,
             cpu: c,
         })
@@ -578,6 +593,8 @@ pub fn compare(
     total.cpu_joules = layers.iter().map(|r| r.cpu.joules).sum();
     total.speedup = total.cpu_median_s / total.accel_seconds;
     total.energy_ratio = total.cpu_joules / (total.accel_energy_pj * 1e-12);
+    total.energy_ratio_on_chip =
+        total.cpu_joules / ((total.accel_energy_pj - total.accel_dram_pj) * 1e-12);
     let mut notes = vec![
         if opts.train {
             "Accelerator: every program compiled separately and simulated cycle-accurately on a fresh machine; time = cycles / preset clock.".to_string()
@@ -631,6 +648,8 @@ pub const CSV_HEADER: &[&str] = &[
     "dram_write_bytes",
     "accel_gops",
     "useful_macs",
+    "accel_dram_j",
+    "energy_ratio_on_chip",
 ];
 
 fn csv_row(
@@ -648,6 +667,8 @@ fn csv_row(
     wr: u64,
     gops: f64,
     macs: u64,
+    dram_j: f64,
+    er_chip: f64,
 ) -> Vec<String> {
     vec![
         name.into(),
@@ -666,6 +687,8 @@ fn csv_row(
         wr.to_string(),
         gops.to_string(),
         macs.to_string(),
+        dram_j.to_string(),
+        er_chip.to_string(),
     ]
 }
 
@@ -692,6 +715,8 @@ pub fn csv_rows(r: &CompareReport) -> Vec<Vec<String>> {
                 a.figures.dram_write_bytes,
                 a.ops / a.figures.seconds / 1e9,
                 a.figures.useful_macs,
+                a.figures.energy.dram_pj * 1e-12,
+                l.energy_ratio_on_chip,
             )
         })
         .collect();
@@ -722,6 +747,8 @@ pub fn csv_rows(r: &CompareReport) -> Vec<Vec<String>> {
         wr,
         t.accel_gops,
         macs,
+        t.accel_dram_pj * 1e-12,
+        t.energy_ratio_on_chip,
     ));
     rows
 }
@@ -778,9 +805,10 @@ pub fn markdown(r: &CompareReport) -> String {
         r.cpu_energy_method
     ));
     s.push_str(&format!(
-        "- totals: speedup {}x, energy ratio {}x, accelerator {} GOP/s at {} W, utilisation {}\n\n",
+        "- totals: speedup {}x, energy ratio {}x (the accelerator's DRAM energy counted, the CPU's not; with DRAM on neither side: {}x), accelerator {} GOP/s at {} W, utilisation {}\n\n",
         crate::sig(r.total.speedup),
         crate::sig(r.total.energy_ratio),
+        crate::sig(r.total.energy_ratio_on_chip),
         crate::sig(r.total.accel_gops),
         crate::sig(r.total.accel_watts),
         crate::sig(r.total.accel_utilisation)

@@ -80,10 +80,11 @@ pub fn run(a: CompareArgs) -> Result<()> {
     let r = report::compare::compare(&opts, &mut |m: &str| eprintln!("{m}"))?;
     let dest = report::compare::write(&r, out)?;
     println!(
-        "{}: speedup {}x, energy ratio {}x; wrote {}",
+        "{}: speedup {}x, energy ratio {}x ({}x with DRAM on neither side); wrote {}",
         r.model,
         report::sig(r.total.speedup),
         report::sig(r.total.energy_ratio),
+        report::sig(r.total.energy_ratio_on_chip),
         dest.display()
     );
     Ok(())
