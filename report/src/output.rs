@@ -74,17 +74,22 @@ impl OutDir {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "out".into());
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempdir_in(&parent)
-            .map_err(|e| {
-                err(format!(
-                    "cannot create a directory in {}: {e}",
-                    parent.display()
-                ))
-            })?;
-        atomic::track(tmp.path());
+        // created and tracked with the interrupt handler's removal held
+        // off: an interrupt in between would otherwise leave it behind
+        let tmp = atomic::uninterruptible(|| {
+            let t = tempfile::Builder::new()
+                .prefix(&format!(".{name}."))
+                .suffix(".tmp")
+                .tempdir_in(&parent)?;
+            atomic::track(t.path());
+            Ok::<_, std::io::Error>(t)
+        })
+        .map_err(|e| {
+            err(format!(
+                "cannot create a directory in {}: {e}",
+                parent.display()
+            ))
+        })?;
         Ok(OutDir {
             dest: dest.to_path_buf(),
             tmp: Some(tmp),

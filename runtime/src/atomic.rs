@@ -156,13 +156,19 @@ where
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| fail(path, e))?;
+    // created and registered with remove_in_flight held off, so that an
+    // interrupt in between cannot miss it, and so that no file appears in
+    // a temporary directory while the handler removes it
+    let mut tmp = uninterruptible(|| {
+        let t = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        in_flight(t.path(), true);
+        Ok::<_, std::io::Error>(t)
+    })
+    .map_err(|e| fail(path, e))?;
     let tmp_path = tmp.path().to_path_buf();
-    in_flight(&tmp_path, true);
     let r = (|| {
         {
             let disk = FullDisk {
