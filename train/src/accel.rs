@@ -477,16 +477,15 @@ impl AccelEngine {
             ProgramSpec::Layer { spec, batch, round } => Some((spec, batch as usize, round)),
             ProgramSpec::Ew(_) => None,
         };
-        let (Some(sa), Some(sb)) = (spec_of(a.0), spec_of(b.0)) else {
+        let (Some(sa), Some(sb), false) = (
+            spec_of(a.0),
+            spec_of(b.0),
+            self.opts.backend == AccelBackend::Verilator,
+        ) else {
             let ya = self.run_program(a.0, a.1, a.2, Some(a.3))?;
             let yb = self.run_program(b.0, b.1, b.2, Some(b.3))?;
             return Ok((ya, yb));
         };
-        if self.opts.backend == AccelBackend::Verilator {
-            let ya = self.run_program(a.0, a.1, a.2, Some(a.3))?;
-            let yb = self.run_program(b.0, b.1, b.2, Some(b.3))?;
-            return Ok((ya, yb));
-        }
         let (na, nb) = (
             format!("{} {}", a.1, a.0.what),
             format!("{} {}", b.1, b.0.what),
