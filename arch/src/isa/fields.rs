@@ -194,8 +194,26 @@ pub const fn max(f: F) -> u64 {
 /// The instruction word: little-endian 64-bit words.
 pub type Word = [u64; INSTR_WORDS];
 
-/// Write `v` into bits `[lsb, lsb + width)` of `w`.
+/// OR the low `width` bits of `v` into bits `[lsb, lsb + width)` of `w`
+/// (`width <= 64`; higher bits of `v` are ignored): at most two 64-bit
+/// words shifted and masked.
+#[inline]
 pub fn put(w: &mut Word, lsb: u32, width: u32, v: u64) {
+    debug_assert!(width <= 64);
+    if width == 0 {
+        return;
+    }
+    let v = if width < 64 { v & ((1u64 << width) - 1) } else { v };
+    let (i, s) = ((lsb / 64) as usize, lsb % 64);
+    w[i] |= v << s;
+    if s != 0 && s + width > 64 {
+        w[i + 1] |= v >> (64 - s);
+    }
+}
+
+/// [`put`] bit by bit (the reference it is tested against).
+#[cfg(test)]
+fn put_bitwise(w: &mut Word, lsb: u32, width: u32, v: u64) {
     for b in 0..width {
         let bit = (v >> b) & 1;
         let pos = lsb + b;
@@ -266,6 +284,36 @@ mod get_tests {
         }
         for (i, l) in LSBS.iter().enumerate() {
             assert_eq!(*l, lsb_at(i));
+        }
+    }
+
+    /// The word-wise `put` equals the bit-by-bit one for every in-range
+    /// (lsb, width), values wider than the field included, onto zero and
+    /// random words.
+    #[test]
+    fn put_equals_bitwise() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..6 {
+            let base: Word = if round == 0 {
+                [0; INSTR_WORDS]
+            } else {
+                std::array::from_fn(|_| next() & next())
+            };
+            let v = if round == 1 { u64::MAX } else { next() };
+            for lsb in 0..INSTR_BITS {
+                for width in 0..=64.min(INSTR_BITS - lsb) {
+                    let (mut a, mut b) = (base, base);
+                    put(&mut a, lsb, width, v);
+                    put_bitwise(&mut b, lsb, width, v);
+                    assert_eq!(a, b, "{lsb} {width} {v:#x}");
+                }
+            }
         }
     }
 }
