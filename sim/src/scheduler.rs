@@ -11,6 +11,7 @@ use crate::core::Core;
 use crate::error::SimError;
 use crate::vcd::VcdTrace;
 use arch::events::{Counters, Event};
+use arch::isa::Buffer;
 
 /// How time advances.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,15 +65,16 @@ impl<'a> Scheduler<'a> {
             if self.core.halted(t) {
                 break t;
             }
-            let (changed, stalls) = self.core.control(t);
-            let next = match self.mode {
-                Mode::Stepped => {
+            let (changed, stalls, stream) = self.core.control(t);
+            let next = match (self.mode, stream) {
+                (Mode::Stepped, _) => {
                     self.stepped_data(t)?;
                     self.trace(t)?;
                     t + 1
                 }
-                Mode::Fast if changed => t + 1,
-                Mode::Fast => self.next_event(t)?,
+                (Mode::Fast, Some(b)) => self.stream(t, b)?,
+                (Mode::Fast, None) if changed => t + 1,
+                (Mode::Fast, None) => self.next_event(t)?,
             };
             stalls.add_to(&mut self.core.cnt, next - t);
             t = next;
@@ -113,25 +115,80 @@ impl<'a> Scheduler<'a> {
         Ok(())
     }
 
-    /// Fast mode: the next cycle in which anything can change, given that
-    /// nothing changed in cycle `t`.
-    fn next_event(&self, t: u64) -> Result<u64, SimError> {
+    /// Fast mode: the first cycle after `t` in which a unit can decide
+    /// differently from cycle `t` other than by a port grant: the held
+    /// instruction becomes readable, a slot completes (its last row's
+    /// write) or an instruction lands, or the NFU op completes. `u64::MAX`
+    /// if none is due. Writes of the other rows change only data, which is
+    /// brought up to date, in cycle order, before anything reads it
+    /// ([`Self::catch_up`]).
+    fn horizon(&self, t: u64) -> u64 {
         let c = &self.core;
         let mut nx = u64::MAX;
-        if c.dmas.any_request() || c.fetch.requests(c.cp.pc, c.cp.running()) {
-            nx = nx.min(c.port.free.max(t + 1));
-        }
         // the held instruction becomes readable two cycles after it landed
+        // (an event only if that is still to come: an instruction readable
+        // in `t` that did not dispatch waits on something else)
         if c.cp.running() && c.cp.start.is_some() {
             if let Some(w) = c.fetch.landed(c.cp.pc) {
-                nx = nx.min((w + 2).max(t + 1));
+                if w + 2 > t {
+                    nx = nx.min(w + 2);
+                }
             }
         }
-        if let Some(w) = c.port.next_write() {
+        if let Some(w) = c.port.next_control_write() {
             nx = nx.min(w + 1);
         }
         if let Some(r) = &c.nfu_seq.running {
             nx = nx.min(r.complete + 1);
+        }
+        nx
+    }
+
+    /// Fast mode: the only change in cycle `t` was the grant of a row of
+    /// DMA `b` that is not its slot's last. Until the [`Self::horizon`]
+    /// nothing else can change, so `b` stays the highest-priority requester
+    /// and every cycle the port frees is another grant to it: grant those
+    /// rows here (up to the slot's last), as [`Core::control`] would in
+    /// each of those cycles. Counts `b`'s `dma_stall_port` in the cycles
+    /// between the grants (the caller counts the stalls of cycle `t` for
+    /// every cycle to the one returned) and returns the cycle after the
+    /// last grant.
+    fn stream(&mut self, t: u64, b: Buffer) -> Result<u64, SimError> {
+        let h = self.horizon(t);
+        let store = self
+            .core
+            .dmas
+            .get(b)
+            .cur
+            .is_some_and(|c| c.slot.op.is_store());
+        let (mut g, mut grants) = (t, 0u64);
+        loop {
+            let next = self.core.port.free;
+            if next >= h {
+                break;
+            }
+            if store {
+                // a store reads its NBout row in the grant cycle
+                self.catch_up(next - 1)?;
+            }
+            let last = self.core.grant_next_row(next, b);
+            g = next;
+            grants += 1;
+            if last {
+                break;
+            }
+        }
+        self.core.cnt.add(Event::DmaStallPort, g - t - grants);
+        Ok(g + 1)
+    }
+
+    /// Fast mode: the next cycle in which anything can change, given that
+    /// nothing changed in cycle `t`.
+    fn next_event(&self, t: u64) -> Result<u64, SimError> {
+        let c = &self.core;
+        let mut nx = self.horizon(t);
+        if c.dmas.any_request() || c.fetch.requests(c.cp.pc, c.cp.running()) {
+            nx = nx.min(c.port.free.max(t + 1));
         }
         if nx == u64::MAX {
             return Err(SimError::Internal(format!(

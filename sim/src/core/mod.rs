@@ -156,10 +156,14 @@ impl<'a> Core<'a> {
     }
 
     /// The control decisions of cycle `t`, from the state at its start:
-    /// whether any state changed, and the stalls of the cycle.
+    /// whether any state changed, the stalls of the cycle, and `Some(b)`
+    /// if the only change was the port's grant of a row of DMA `b` that is
+    /// not its slot's last (the fast scheduler streams the slot's next rows:
+    /// [`Core::grant_next_row`]).
     #[inline]
-    pub fn control(&mut self, t: u64) -> (bool, Stalls) {
+    pub fn control(&mut self, t: u64) -> (bool, Stalls, Option<Buffer>) {
         let mut changed = false;
+        let mut grant_last = true;
         let mut st = Stalls::default();
         // fetch request, from the state at the start of the cycle
         let fetch_req = self.fetch.requests(self.cp.pc, self.cp.running());
@@ -200,11 +204,13 @@ impl<'a> Core<'a> {
         let granted = self
             .port
             .arbitrate(t, |b| dmas.get(b).requests(), fetch_req);
+        let changed_before_grant = changed;
         if let Some(o) = granted {
             let g = match o {
                 Owner::Dma(b) => self.dmas.get_mut(b).grant(self.bufs, &mut self.cnt),
                 Owner::Fetch => self.fetch.grant(&mut self.cnt),
             };
+            grant_last = g.last;
             let latency = self.cfg.dram.latency_cycles as u64;
             self.port.accept(t, latency, o, g, &mut self.cnt);
             self.signals.port_grant = grant_code(Some(o));
@@ -216,12 +222,32 @@ impl<'a> Core<'a> {
             }
         }
         // nfu
+        let mut nfu_started = false;
         match self.nfu_seq.try_start(t, self.cfg, &self.cp, &self.dmas) {
             NfuStart::Idle => {}
             NfuStart::Stalled(e) => st.nfu = Some(e),
-            NfuStart::Started => changed = true,
+            NfuStart::Started => {
+                changed = true;
+                nfu_started = true;
+            }
         }
-        (changed, st)
+        let stream = match granted {
+            Some(Owner::Dma(b)) if !changed_before_grant && !nfu_started && !grant_last => Some(b),
+            _ => None,
+        };
+        (changed, st, stream)
+    }
+
+    /// Grant DMA `b`'s next row in cycle `g`, as [`Core::control`] does when
+    /// `b` is the highest-priority requester and the port is free; returns
+    /// true if it was the slot's last row.
+    #[inline]
+    pub fn grant_next_row(&mut self, g: u64, b: Buffer) -> bool {
+        let row = self.dmas.get_mut(b).grant(self.bufs, &mut self.cnt);
+        let last = row.last;
+        let latency = self.cfg.dram.latency_cycles as u64;
+        self.port.accept(g, latency, Owner::Dma(b), row, &mut self.cnt);
+        last
     }
 
     /// Evaluate the NFU's reads in cycles `<= x` with kernel `k`.

@@ -104,6 +104,10 @@ pub(crate) struct Port {
     pub free: u64,
     /// Granted rows not yet written, in grant (= write) order.
     pub in_flight: VecDeque<InFlight>,
+    /// Write cycles of the rows in flight whose write changes what a unit
+    /// decides (a slot's last row, every fetched instruction), in order;
+    /// the other rows only change data (the fast scheduler's events).
+    marks: VecDeque<u64>,
 }
 
 impl Port {
@@ -145,6 +149,9 @@ impl Port {
             .back()
             .map(|p| p.cycle < cycle)
             .unwrap_or(true));
+        if last || unit == Owner::Fetch {
+            self.marks.push_back(cycle);
+        }
         self.in_flight.push_back(InFlight {
             cycle,
             unit,
@@ -159,12 +166,28 @@ impl Port {
         self.in_flight.front().map(|w| w.cycle)
     }
 
+    /// Write cycle of the oldest row in flight whose write can change a
+    /// unit's decision: the last row of a slot (the slot completes) or a
+    /// fetched instruction. The rows before it change buffer or DRAM data
+    /// only.
+    #[inline]
+    pub fn next_control_write(&self) -> Option<u64> {
+        self.marks.front().copied()
+    }
+
     /// Remove and return the oldest row in flight if it is written at the
     /// end of a cycle `<= x`.
     #[inline]
     pub fn pop_written_by(&mut self, x: u64) -> Option<InFlight> {
         if self.in_flight.front().is_some_and(|w| w.cycle <= x) {
-            self.in_flight.pop_front()
+            let w = self.in_flight.pop_front();
+            if let Some(w) = &w {
+                if w.last || w.unit == Owner::Fetch {
+                    let m = self.marks.pop_front();
+                    debug_assert_eq!(m, Some(w.cycle));
+                }
+            }
+            w
         } else {
             None
         }
