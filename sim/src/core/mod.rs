@@ -272,14 +272,28 @@ impl<'a> Core<'a> {
     /// Perform the oldest in-flight row write if it is due by the end of
     /// cycle `x`, after the NFU reads of cycles up to its write cycle;
     /// returns false if none is due. With `fast`, the NFU's reads and
-    /// outputs up to the write cycle are evaluated first (lazy evaluation);
+    /// outputs up to the write cycle are evaluated first (lazy evaluation)
+    /// if the write can change what they see: an NBout row, or an NBin or
+    /// SB row the running op may read ([`nfu_seq::RunningOp::may_read`]);
     /// an NFU output written in the same cycle as a load row lands after it
-    /// (the NFU wins the NBout write port), as in stepped mode.
+    /// (the NFU wins the NBout write port), as in stepped mode. Fetched
+    /// instructions and stores (DRAM writes) are not NFU data.
     pub fn write_due_row(&mut self, x: u64, fast: bool) -> Result<bool, SimError> {
-        let Some(c) = self.port.next_write().filter(|c| *c <= x) else {
+        let Some(f) = self.port.front().filter(|f| f.cycle <= x) else {
             return Ok(false);
         };
-        if fast {
+        let c = f.cycle;
+        let seen = match (&f.unit, &f.transfer) {
+            // the NFU reads NBout rows and writes its outputs there
+            (Owner::Dma(Buffer::Nbout), port::Transfer::Load { .. }) => true,
+            (Owner::Dma(b), port::Transfer::Load { row, .. }) => self
+                .nfu_seq
+                .running
+                .as_ref()
+                .is_some_and(|r| r.may_read(*b, *row)),
+            _ => false,
+        };
+        if fast && seen {
             // reads in cycles <= c see the buffer before this write
             self.evaluate_nfu(c, Kernel::Fast);
             self.write_nfu_outputs(c - 1);

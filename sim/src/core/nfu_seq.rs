@@ -13,7 +13,7 @@ use super::dma::Dmas;
 use super::nfu::{Kernel, MulStep, Nfu, NfuState, OutputMode};
 use super::queue::Queue;
 use arch::events::{Counters, Event};
-use arch::isa::{AccIn, NfuOp, NfuSlot};
+use arch::isa::{AccIn, Buffer, NfuOp, NfuSlot};
 use arch::AccelConfig;
 use std::collections::VecDeque;
 
@@ -200,6 +200,27 @@ impl RunningOp {
     #[inline]
     pub fn busy_in(&self, t: u64) -> bool {
         t >= self.start && t < self.first_issue + self.n_issues
+    }
+
+    /// True if the op may still read row `row` of NBin or SB (`b`; true
+    /// for NBout, which the caller handles apart): a write to any other
+    /// row can land before the op's pending reads are evaluated without
+    /// changing what they see. The ranges are the op's whole address range
+    /// (SB: its bias row included), a superset of what is left to read.
+    #[inline]
+    pub fn may_read(&self, b: Buffer, row: usize) -> bool {
+        if self.all_issued() {
+            return false;
+        }
+        let s = &self.slot;
+        let row = row as u64;
+        match b {
+            Buffer::Nbin => row >= s.nbin as u64 && row <= s.max_nbin_row(),
+            Buffer::Sb => {
+                row >= s.sb as u64 && row <= s.sb as u64 + s.nky as u64 * s.ni as u64
+            }
+            Buffer::Nbout => true,
+        }
     }
 
     /// True once every issue has been evaluated.

@@ -160,10 +160,10 @@ impl Port {
         });
     }
 
-    /// Write cycle of the oldest row in flight.
+    /// The oldest row in flight.
     #[inline]
-    pub fn next_write(&self) -> Option<u64> {
-        self.in_flight.front().map(|w| w.cycle)
+    pub fn front(&self) -> Option<&InFlight> {
+        self.in_flight.front()
     }
 
     /// Write cycle of the oldest row in flight whose write can change a
