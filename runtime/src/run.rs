@@ -473,6 +473,18 @@ pub fn execute_seeded(
     m.run(program, dram)
 }
 
+/// [`execute`] of a program encoded once ([`sim::Encoded`]): the same
+/// cycles, counters and DRAM, without encoding it again.
+pub fn execute_encoded(
+    cfg: &AccelConfig,
+    program: &sim::Encoded,
+    dram: &mut Dram,
+) -> Result<RunStats, SimError> {
+    let mut m = Machine::new(cfg.clone())?;
+    m.set_seed(cfg.lfsr_seed);
+    m.run_encoded(program, dram)
+}
+
 /// [`execute`] of a program the caller gives up: it is encoded into `dram`
 /// and freed before the run starts, so a long program (a GoogLeNet layer at
 /// batch 64 is a million instructions, 173 MB as [`arch::isa::Instruction`]s)
