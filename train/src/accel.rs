@@ -115,7 +115,16 @@ pub struct AccelEngine {
     /// A worker of [`Engine::forward_batches`]: the counters of its
     /// programs, in order, for the engine that spawned it to add up.
     log: Option<Vec<Counters>>,
+    /// During a backward pass: the counters of the programs run so far,
+    /// each with its program number, added up in that order when the pass
+    /// ends (weight gradients finish out of order: [`AccelEngine::grad_pair`]).
+    deferred: Option<Vec<(u64, Counters)>>,
 }
+
+/// Where a weight-gradient program started by [`AccelEngine::grad_pair`]
+/// leaves its output and, when it ran on another thread, its program
+/// number and counters.
+type GradSlot = std::sync::Mutex<Option<Result<(Vec<i16>, Option<(u64, Counters)>), EngineError>>>;
 
 fn run_err(step: &str, backend: AccelBackend, e: impl std::fmt::Display) -> EngineError {
     EngineError::Run {
@@ -299,6 +308,7 @@ impl AccelEngine {
             step_sat: 0,
             step_values: 0,
             log: None,
+            deferred: None,
         })
     }
 
@@ -346,6 +356,7 @@ impl AccelEngine {
             step_sat: 0,
             step_values: 0,
             log: Some(Vec::new()),
+            deferred: None,
         })
     }
 
@@ -400,6 +411,26 @@ impl AccelEngine {
             self.totals.programs += 1;
             return;
         }
+        if let Some(d) = &mut self.deferred {
+            d.push((self.totals.programs, counters.clone()));
+            self.totals.programs += 1;
+            return;
+        }
+        self.add_counters(counters);
+        self.totals.programs += 1;
+    }
+
+    /// Add the counters `d` holds in the order of their program numbers.
+    fn add_deferred(&mut self, mut d: Vec<(u64, Counters)>) {
+        d.sort_by_key(|(k, _)| *k);
+        for (_, c) in &d {
+            self.add_counters(c);
+        }
+    }
+
+    /// Add one program's counters to the totals and the step's saturation
+    /// figures (not its program count).
+    fn add_counters(&mut self, counters: &Counters) {
         let cfg = &self.opts.cfg;
         let cycles = counters.get(Event::Cycles);
         self.totals.cycles += cycles;
@@ -407,7 +438,6 @@ impl AccelEngine {
         self.totals.energy_j += sim::energy(&self.opts.energy, counters, cfg).total_pj * 1e-12;
         self.totals.saturations += counters.get(Event::Saturations);
         self.totals.macs += counters.get(Event::Macs);
-        self.totals.programs += 1;
         self.step_sat += counters.get(Event::Saturations);
         self.step_values += counters.get(Event::Nfu3Ops);
     }
@@ -460,65 +490,63 @@ impl AccelEngine {
         Ok((entry, writes))
     }
 
-    /// Two independent layer programs of the schedule, `a` then `b` (each:
-    /// the program, its step name, its input and its weights), run at once
-    /// on the simulator backends: each gets the seed it would get run
-    /// after the other (`a` first), each runs on a machine from reset (no
-    /// program reads a buffer row it did not write, so the results are
-    /// those of running them in turn on the engine's machine), and
-    /// their counters are added in that order. The same bits on any
-    /// number of threads; Verilator runs them in turn.
-    fn layer_pair(
+    /// A layer's weight gradient `w` and input gradient `x` (each: the
+    /// program, its step name, its input and its weights), independent
+    /// programs. On the simulator backends `w` starts on the pool within
+    /// `sc`, on a machine from reset with the program number (and so the
+    /// seed) it has when the programs run in turn (`w` first), and leaves
+    /// its output and counters in `slot`; `x` runs here and its output is
+    /// returned, so the rest of the backward pass goes on while `w` runs.
+    /// No program reads a buffer row it did not write, so the results are
+    /// those of running them in turn on the engine's machine; the counters
+    /// are added in program order when the pass ends
+    /// ([`AccelEngine::add_deferred`]). The same bits on any number of
+    /// threads; Verilator runs them in turn.
+    fn grad_pair<'s>(
         &mut self,
-        a: (&TrainProgram, &str, &[i16], &[i16]),
-        b: (&TrainProgram, &str, &[i16], &[i16]),
-    ) -> Result<(Vec<i16>, Vec<i16>), EngineError> {
-        let spec_of = |p: &TrainProgram| match p.program {
-            ProgramSpec::Layer { spec, batch, round } => Some((spec, batch as usize, round)),
-            ProgramSpec::Ew(_) => None,
+        sc: &rayon::Scope<'s>,
+        opts: &'s AccelOptions,
+        slot: &'s GradSlot,
+        w: (&TrainProgram, &str, &[i16], &[i16]),
+        x: (&TrainProgram, &str, &[i16], &[i16]),
+    ) -> Result<Vec<i16>, EngineError> {
+        let spec = match w.0.program {
+            ProgramSpec::Layer { spec, batch, round }
+                if self.opts.backend != AccelBackend::Verilator =>
+            {
+                Some((spec, batch as usize, round))
+            }
+            _ => None,
         };
-        let (Some(sa), Some(sb), false) = (
-            spec_of(a.0),
-            spec_of(b.0),
-            self.opts.backend == AccelBackend::Verilator,
-        ) else {
-            let ya = self.run_program(a.0, a.1, a.2, Some(a.3))?;
-            let yb = self.run_program(b.0, b.1, b.2, Some(b.3))?;
-            return Ok((ya, yb));
+        let Some((spec, batch, round)) = spec else {
+            let out = self.run_program(w.0, w.1, w.2, Some(w.3))?;
+            *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Ok((out, None)));
+            return self.run_program(x.0, x.1, x.2, Some(x.3));
         };
-        let (na, nb) = (
-            format!("{} {}", a.1, a.0.what),
-            format!("{} {}", b.1, b.0.what),
-        );
-        let (ea, wa) = self.prepare(&na, sa.0, sa.1, sa.2, a.2, Some((a.3, &[])))?;
-        let (eb, wb) = self.prepare(&nb, sb.0, sb.1, sb.2, b.2, Some((b.3, &[])))?;
+        let name = format!("{} {}", w.1, w.0.what);
+        let (entry, writes) = self.prepare(&name, spec, batch, round, w.2, Some((w.3, &[])))?;
         let k = self.totals.programs;
-        let ja = Job {
-            step: &na,
-            program: &ea.0.program,
-            encoded: &ea.1,
-            writes: wa,
-            extent: ea.0.layout.total_bytes(),
-            seed: program_seed(self.opts.seed, k),
-        };
-        let jb = Job {
-            step: &nb,
-            program: &eb.0.program,
-            encoded: &eb.1,
-            writes: wb,
-            extent: eb.0.layout.total_bytes(),
-            seed: program_seed(self.opts.seed, k + 1),
-        };
-        let opts = &self.opts;
-        let (ra, rb) = rayon::join(|| run_job(opts, None, ja), || run_job(opts, None, jb));
-        let (da, ca) = ra?;
-        let (db, cb) = rb?;
-        self.account(&ca);
-        self.account(&cb);
+        self.totals.programs += 1;
+        let seed = program_seed(self.opts.seed, k);
         let be = self.opts.backend;
-        let ya = read_back(&da, &na, be, |r| ea.0.layout.unpack_output(r))?;
-        let yb = read_back(&db, &nb, be, |r| eb.0.layout.unpack_output(r))?;
-        Ok((ya, yb))
+        sc.spawn(move |_| {
+            let run = || {
+                let job = Job {
+                    step: &name,
+                    program: &entry.0.program,
+                    encoded: &entry.1,
+                    writes,
+                    extent: entry.0.layout.total_bytes(),
+                    seed,
+                };
+                let (dram, c) = run_job(opts, None, job)?;
+                let out = read_back(&dram, &name, be, |r| entry.0.layout.unpack_output(r))?;
+                Ok((out, Some((k, c))))
+            };
+            let r = run();
+            *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+        });
+        self.run_program(x.0, x.1, x.2, Some(x.3))
     }
 
     /// The schedule's one forward program of layer spec `spec` over `x`.
@@ -1155,178 +1183,225 @@ impl Engine for AccelEngine {
         // residual adds' skip gradients, per tensor, summed into its
         // gradient when the pass reaches it
         let mut pending: Vec<Vec<Vec<i16>>> = vec![Vec::new(); specs.len() + 1];
-        for i in (0..specs.len()).rev() {
-            let step = format!("layer {i} backward");
-            let progs = &scheds[i];
-            let x = self.acts[i].clone();
-            let y = self.acts[i + 1].clone();
-            let z = self.pre[i].clone();
-            match specs[i] {
-                LayerSpec::Classifier(cs) => {
-                    let (ni, no) = (cs.ni as usize, cs.no as usize);
-                    let dz = self.act_back(progs, &step, dy, &y, z.as_deref())?;
-                    let mut dz_t = vec![0i16; no * b];
-                    let mut x_t = vec![0i16; ni * b];
-                    for bb in 0..b {
-                        for o in 0..no {
-                            dz_t[o * b + bb] = dz[bb * no + o];
-                        }
-                        for k in 0..ni {
-                            x_t[k * b + bb] = x[bb * ni + k];
-                        }
-                    }
-                    if i > 0 {
-                        let w = &self.params[i].as_ref().expect("fc params").w;
-                        let mut wt = vec![0i16; ni * no];
-                        for o in 0..no {
+        // weight gradients run on the pool while the pass goes on
+        // (`grad_pair`); counters are added in program order at the end
+        let opts = self.opts.clone();
+        let slots: Vec<GradSlot> = (0..specs.len()).map(|_| Default::default()).collect();
+        // per layer whose weight gradient `grad_pair` takes: its step
+        // name and the gradient's (outputs, inputs)
+        let mut dims: Vec<Option<(String, usize, usize)>> = vec![None; specs.len()];
+        self.deferred = Some(Vec::new());
+        let pass = rayon::scope(|sc| -> Result<(), EngineError> {
+            for i in (0..specs.len()).rev() {
+                let step = format!("layer {i} backward");
+                let progs = &scheds[i];
+                let x = self.acts[i].clone();
+                let y = self.acts[i + 1].clone();
+                let z = self.pre[i].clone();
+                match specs[i] {
+                    LayerSpec::Classifier(cs) => {
+                        let (ni, no) = (cs.ni as usize, cs.no as usize);
+                        let dz = self.act_back(progs, &step, dy, &y, z.as_deref())?;
+                        let mut dz_t = vec![0i16; no * b];
+                        let mut x_t = vec![0i16; ni * b];
+                        for bb in 0..b {
+                            for o in 0..no {
+                                dz_t[o * b + bb] = dz[bb * no + o];
+                            }
                             for k in 0..ni {
-                                wt[k * no + o] = w[o * ni + k];
+                                x_t[k * b + bb] = x[bb * ni + k];
                             }
                         }
-                        // dW and dX at once (independent programs)
-                        let wprog = single(progs, Role::WeightGradient, &step)?;
-                        let xprog = single(progs, Role::InputGradient, &step)?;
-                        let mut x_t = x_t;
-                        x_t.extend(std::iter::repeat(self.one()).take(b));
-                        let (out, dx) =
-                            self.layer_pair((wprog, &step, &x_t, &dz_t), (xprog, &step, &dz, &wt))?;
-                        grads[i] = Some(split_grads(&step, out, no, ni)?);
-                        dy = dx;
-                    } else {
-                        grads[i] = Some(self.grads(progs, &step, &dz_t, x_t, no, ni, b)?);
-                        dy = Vec::new();
-                    }
-                }
-                LayerSpec::Conv(cs) => {
-                    let dz = self.act_back(progs, &step, dy, &y, z.as_deref())?;
-                    let (ni, no, k) = (cs.ni as usize, cs.no as usize, cs.kx as usize);
-                    let (_, oh, ow) = specs[i].output_shape();
-                    let (oh, ow) = (oh as usize, ow as usize);
-                    let p = b * oh * ow;
-                    // dZ as [o][b, y, x]
-                    let mut dz_t = vec![0i16; no * p];
-                    for bb in 0..b {
-                        for o in 0..no {
-                            let src = &dz[(bb * no + o) * oh * ow..][..oh * ow];
-                            dz_t[o * p + bb * oh * ow..][..oh * ow].copy_from_slice(src);
+                        if i > 0 {
+                            let w = &self.params[i].as_ref().expect("fc params").w;
+                            let mut wt = vec![0i16; ni * no];
+                            for o in 0..no {
+                                for k in 0..ni {
+                                    wt[k * no + o] = w[o * ni + k];
+                                }
+                            }
+                            // dW and dX at once (independent programs)
+                            let wprog = single(progs, Role::WeightGradient, &step)?;
+                            let xprog = single(progs, Role::InputGradient, &step)?;
+                            let mut x_t = x_t;
+                            x_t.extend(std::iter::repeat(self.one()).take(b));
+                            dims[i] = Some((step.clone(), no, ni));
+                            dy = self.grad_pair(
+                                sc,
+                                &opts,
+                                &slots[i],
+                                (wprog, &step, &x_t, &dz_t),
+                                (xprog, &step, &dz, &wt),
+                            )?;
+                        } else {
+                            grads[i] = Some(self.grads(progs, &step, &dz_t, x_t, no, ni, b)?);
+                            dy = Vec::new();
                         }
                     }
-                    let cols = im2col_rows(&cs, &x, b, oh, ow);
-                    // group q: outputs [q cout, (q+1) cout) (dZ rows), inputs
-                    // [q cin, (q+1) cin) (im2col rows [q kg, (q+1) kg)); one
-                    // weight-gradient program each, results concatenated in
-                    // the weights' [no][cin][k][k] order
-                    let gs = cs.groups as usize;
-                    let (cin, cout) = (ni / gs, no / gs);
-                    let kg = cin * k * k;
-                    let wprogs = schedule::find_all(progs, Role::WeightGradient);
-                    if wprogs.len() != gs {
-                        return Err(comp_err(
+                    LayerSpec::Conv(cs) => {
+                        let dz = self.act_back(progs, &step, dy, &y, z.as_deref())?;
+                        let (ni, no, k) = (cs.ni as usize, cs.no as usize, cs.kx as usize);
+                        let (_, oh, ow) = specs[i].output_shape();
+                        let (oh, ow) = (oh as usize, ow as usize);
+                        let p = b * oh * ow;
+                        // dZ as [o][b, y, x]
+                        let mut dz_t = vec![0i16; no * p];
+                        for bb in 0..b {
+                            for o in 0..no {
+                                let src = &dz[(bb * no + o) * oh * ow..][..oh * ow];
+                                dz_t[o * p + bb * oh * ow..][..oh * ow].copy_from_slice(src);
+                            }
+                        }
+                        let cols = im2col_rows(&cs, &x, b, oh, ow);
+                        // group q: outputs [q cout, (q+1) cout) (dZ rows), inputs
+                        // [q cin, (q+1) cin) (im2col rows [q kg, (q+1) kg)); one
+                        // weight-gradient program each, results concatenated in
+                        // the weights' [no][cin][k][k] order
+                        let gs = cs.groups as usize;
+                        let (cin, cout) = (ni / gs, no / gs);
+                        let kg = cin * k * k;
+                        let wprogs = schedule::find_all(progs, Role::WeightGradient);
+                        if wprogs.len() != gs {
+                            return Err(comp_err(
                             &step,
                             format!(
                                 "the training schedule has {} weight gradient programs for {gs} groups",
                                 wprogs.len()
                             ),
                         ));
-                    }
-                    // the input gradient's grouped convolution (no -> ni
-                    // maps, same groups) over flipped kernels
-                    // [ni][cout][k][k], over dZ dilated by the stride
-                    let flipped = |wts: &[i16]| {
-                        let mut wf = vec![0i16; wts.len()];
-                        for c in 0..ni {
-                            let (q, cl) = (c / cin, c % cin);
-                            for ol in 0..cout {
-                                let o = q * cout + ol;
-                                for ky in 0..k {
-                                    for kx in 0..k {
-                                        wf[((c * cout + ol) * k + ky) * k + kx] =
-                                            wts[((o * cin + cl) * k + (k - 1 - ky)) * k
-                                                + (k - 1 - kx)];
+                        }
+                        // the input gradient's grouped convolution (no -> ni
+                        // maps, same groups) over flipped kernels
+                        // [ni][cout][k][k], over dZ dilated by the stride
+                        let flipped = |wts: &[i16]| {
+                            let mut wf = vec![0i16; wts.len()];
+                            for c in 0..ni {
+                                let (q, cl) = (c / cin, c % cin);
+                                for ol in 0..cout {
+                                    let o = q * cout + ol;
+                                    for ky in 0..k {
+                                        for kx in 0..k {
+                                            wf[((c * cout + ol) * k + ky) * k + kx] =
+                                                wts[((o * cin + cl) * k + (k - 1 - ky)) * k
+                                                    + (k - 1 - kx)];
+                                        }
                                     }
                                 }
                             }
-                        }
-                        wf
-                    };
-                    if gs == 1 && i > 0 {
-                        // dW and dX at once (independent programs)
-                        let wf = flipped(&self.params[i].as_ref().expect("conv params").w);
-                        let dil = dilate(&cs, &dz, b * no, oh, ow);
-                        let xprog = single(progs, Role::InputGradient, &step)?;
-                        let mut x_t = cols;
-                        x_t.extend(std::iter::repeat(self.one()).take(p));
-                        let (out, dx) = self.layer_pair(
-                            (wprogs[0], &step, &x_t, &dz_t),
-                            (xprog, &step, &dil, &wf),
-                        )?;
-                        grads[i] = Some(split_grads(&step, out, no, kg)?);
-                        dy = dx;
-                    } else {
-                        let (mut dw, mut db) =
-                            (Vec::with_capacity(no * kg), Vec::with_capacity(no));
-                        for (q, prog) in wprogs.into_iter().enumerate() {
-                            let gstep = if gs > 1 {
-                                format!("{step} group {q}")
-                            } else {
-                                step.clone()
-                            };
-                            let (w_q, b_q) = self.grads_with(
-                                prog,
-                                &gstep,
-                                &dz_t[q * cout * p..][..cout * p],
-                                cols[q * kg * p..][..kg * p].to_vec(),
-                                cout,
-                                kg,
-                                p,
-                            )?;
-                            dw.extend(w_q);
-                            db.extend(b_q);
-                        }
-                        grads[i] = Some((dw, db));
-                        dy = if i > 0 {
+                            wf
+                        };
+                        if gs == 1 && i > 0 {
+                            // dW and dX at once (independent programs)
                             let wf = flipped(&self.params[i].as_ref().expect("conv params").w);
                             let dil = dilate(&cs, &dz, b * no, oh, ow);
-                            let dspec = firmware::backward::conv_input_grad(&cs)
-                                .map_err(|e| comp_err(&step, e))?;
-                            let dprogs = schedule::find_all(progs, Role::InputGradient);
-                            self.grouped_conv(&dprogs, &step, &dspec, &wf, None, &dil, b)?
+                            let xprog = single(progs, Role::InputGradient, &step)?;
+                            let mut x_t = cols;
+                            x_t.extend(std::iter::repeat(self.one()).take(p));
+                            dims[i] = Some((step.clone(), no, kg));
+                            dy = self.grad_pair(
+                                sc,
+                                &opts,
+                                &slots[i],
+                                (wprogs[0], &step, &x_t, &dz_t),
+                                (xprog, &step, &dil, &wf),
+                            )?;
+                        } else {
+                            let (mut dw, mut db) =
+                                (Vec::with_capacity(no * kg), Vec::with_capacity(no));
+                            for (q, prog) in wprogs.into_iter().enumerate() {
+                                let gstep = if gs > 1 {
+                                    format!("{step} group {q}")
+                                } else {
+                                    step.clone()
+                                };
+                                let (w_q, b_q) = self.grads_with(
+                                    prog,
+                                    &gstep,
+                                    &dz_t[q * cout * p..][..cout * p],
+                                    cols[q * kg * p..][..kg * p].to_vec(),
+                                    cout,
+                                    kg,
+                                    p,
+                                )?;
+                                dw.extend(w_q);
+                                db.extend(b_q);
+                            }
+                            grads[i] = Some((dw, db));
+                            dy = if i > 0 {
+                                let wf = flipped(&self.params[i].as_ref().expect("conv params").w);
+                                let dil = dilate(&cs, &dz, b * no, oh, ow);
+                                let dspec = firmware::backward::conv_input_grad(&cs)
+                                    .map_err(|e| comp_err(&step, e))?;
+                                let dprogs = schedule::find_all(progs, Role::InputGradient);
+                                self.grouped_conv(&dprogs, &step, &dspec, &wf, None, &dil, b)?
+                            } else {
+                                Vec::new()
+                            };
+                        }
+                    }
+                    LayerSpec::Pool(pl) => {
+                        dy = if i > 0 {
+                            self.pool_back(progs, &step, &pl, &x, &y, &dy)?
                         } else {
                             Vec::new()
                         };
                     }
-                }
-                LayerSpec::Pool(pl) => {
-                    dy = if i > 0 {
-                        self.pool_back(progs, &step, &pl, &x, &y, &dy)?
-                    } else {
-                        Vec::new()
-                    };
-                }
-                LayerSpec::Eltwise(_) => {
-                    // act(X + S): dZ is the gradient of X and of S
-                    let dz = self.act_back(progs, &step, dy, &y, z.as_deref())?;
-                    let src = self.net.skip_source(i).expect("an add");
-                    if src > 0 {
-                        pending[src].push(dz.clone());
+                    LayerSpec::Eltwise(_) => {
+                        // act(X + S): dZ is the gradient of X and of S
+                        let dz = self.act_back(progs, &step, dy, &y, z.as_deref())?;
+                        let src = self.net.skip_source(i).expect("an add");
+                        if src > 0 {
+                            pending[src].push(dz.clone());
+                        }
+                        dy = dz;
                     }
-                    dy = dz;
+                }
+                let sums = schedule::find_all(progs, Role::GradientSum);
+                if sums.len() != pending[i].len() {
+                    return Err(comp_err(
+                        &step,
+                        format!(
+                            "the training schedule has {} skip gradient sums for {} residual adds",
+                            sums.len(),
+                            pending[i].len()
+                        ),
+                    ));
+                }
+                for (p, g) in sums.into_iter().zip(std::mem::take(&mut pending[i])) {
+                    dy = self.run_program(p, &step, &dy, Some(&g))?;
                 }
             }
-            let sums = schedule::find_all(progs, Role::GradientSum);
-            if sums.len() != pending[i].len() {
-                return Err(comp_err(
-                    &step,
-                    format!(
-                        "the training schedule has {} skip gradient sums for {} residual adds",
-                        sums.len(),
-                        pending[i].len()
-                    ),
-                ));
+            Ok(())
+        });
+        // the scope has waited for every weight gradient it started; a
+        // started one precedes, in program order, any later failure of
+        // the pass, so its error is reported first
+        let mut deferred = self.deferred.take().unwrap_or_default();
+        let mut first_err = None;
+        for i in (0..specs.len()).rev() {
+            let Some((step, no, k)) = dims[i].take() else {
+                continue;
+            };
+            let r = slots[i].lock().unwrap_or_else(|e| e.into_inner()).take();
+            match r {
+                Some(Ok((out, c))) => {
+                    deferred.extend(c);
+                    match split_grads(&step, out, no, k) {
+                        Ok(g) => grads[i] = Some(g),
+                        Err(e) => {
+                            first_err.get_or_insert(e);
+                        }
+                    }
+                }
+                Some(Err(e)) => {
+                    first_err.get_or_insert(e);
+                }
+                None => {}
             }
-            for (p, g) in sums.into_iter().zip(std::mem::take(&mut pending[i])) {
-                dy = self.run_program(p, &step, &dy, Some(&g))?;
-            }
+        }
+        self.add_deferred(deferred);
+        if let Some(e) = first_err.or(pass.err()) {
+            return Err(e);
         }
         for (i, g) in grads.into_iter().enumerate() {
             if let Some(g) = g {
