@@ -31,18 +31,26 @@ pub struct NfuState {
     pub lfsr: Vec<Lfsr>,
     /// NFU-3 tables in `Activation::ALL` order.
     pub tables: Vec<Table>,
+    /// Per table: it is the identity on every data word
+    /// ([`nfu3::is_identity`]), so NFU-3 can skip it.
+    pub identity: Vec<bool>,
 }
 
 impl NfuState {
     /// Reset state for `cfg`.
     pub fn new(cfg: &AccelConfig) -> Self {
+        let tables = rom(cfg.frac_bits);
         NfuState {
             frac: cfg.frac_bits,
             tn: cfg.tn as usize,
             lfsr: (0..cfg.tn)
                 .map(|n| Lfsr(Lfsr::lane_seed(cfg.lfsr_seed, n)))
                 .collect(),
-            tables: rom(cfg.frac_bits),
+            identity: tables
+                .iter()
+                .map(|t| nfu3::is_identity(t, cfg.frac_bits))
+                .collect(),
+            tables,
         }
     }
 
@@ -210,7 +218,8 @@ impl Nfu {
         if !m.activate {
             return (self.acc.clone(), 0);
         }
-        let table = &st.tables[nfu3::table_index(m.act)];
+        let t = nfu3::table_index(m.act);
+        let table = (!st.identity[t]).then(|| &st.tables[t]);
         nfu3::activate(
             &self.acc,
             m.op,

@@ -39,9 +39,23 @@ pub fn to_word(
     }
 }
 
+/// True if every segment of `t` has slope `2^frac` and intercept 0: then
+/// `apply(x) = saturate(((x << frac) >> frac) + 0) = (x, false)` for every
+/// data word x (the product fits in 32 bits for `frac <= 15`), so the
+/// table can be skipped (the identity's table, the activation of most
+/// element-wise programs and of layers without one).
+pub fn is_identity(t: &Table, frac: u32) -> bool {
+    frac <= 15
+        && t
+            .entries
+            .iter()
+            .all(|&(a, b)| a as i32 == 1 << frac && b == 0)
+}
+
 /// The NBout entries of an `out=act` output from accumulators `acc`, with
-/// table `table` and the lanes' LFSRs; returns the entries (sign-extended
-/// words) and the number of lanes that saturated in either step.
+/// table `table` (`None`: a table [`is_identity`] says is the identity)
+/// and the lanes' LFSRs; returns the entries (sign-extended words) and the
+/// number of lanes that saturated in either step.
 #[inline]
 pub fn activate(
     acc: &[i32],
@@ -49,22 +63,34 @@ pub fn activate(
     round: Rounding,
     scale: u16,
     frac: u32,
-    table: &Table,
+    table: Option<&Table>,
     lfsr: &mut [Lfsr],
 ) -> (Vec<i32>, u32) {
     let stoch = round == Rounding::Stochastic;
     let mut sats = 0u32;
-    let out = acc
-        .iter()
-        .zip(lfsr.iter_mut())
-        .map(|(&a, l)| {
-            let rnd = if stoch { l.step() } else { 0 };
-            let (x, s1) = to_word(op, a, frac, round, scale, rnd);
-            let (y, s2) = table.apply(x, frac);
-            sats += (s1 || s2) as u32;
-            y as i32
-        })
-        .collect();
+    let out = match table {
+        Some(table) => acc
+            .iter()
+            .zip(lfsr.iter_mut())
+            .map(|(&a, l)| {
+                let rnd = if stoch { l.step() } else { 0 };
+                let (x, s1) = to_word(op, a, frac, round, scale, rnd);
+                let (y, s2) = table.apply(x, frac);
+                sats += (s1 || s2) as u32;
+                y as i32
+            })
+            .collect(),
+        None => acc
+            .iter()
+            .zip(lfsr.iter_mut())
+            .map(|(&a, l)| {
+                let rnd = if stoch { l.step() } else { 0 };
+                let (x, s1) = to_word(op, a, frac, round, scale, rnd);
+                sats += s1 as u32;
+                x as i32
+            })
+            .collect(),
+    };
     (out, sats)
 }
 
@@ -72,6 +98,31 @@ pub fn activate(
 mod tests {
     use super::*;
     use arch::fixed::saturate;
+
+    /// [`is_identity`] holds for the identity's table at every fraction
+    /// width the configurations allow, and where it holds the table
+    /// returns every data word unchanged and unsaturated; it does not hold
+    /// for the other activations.
+    #[test]
+    fn identity_tables_are_skipped_exactly() {
+        for frac in 0..=15 {
+            for (i, t) in arch::activation::rom(frac).iter().enumerate() {
+                let act = Activation::ALL[i];
+                let id = is_identity(t, frac);
+                if act == Activation::Identity && frac <= 14 {
+                    assert!(id, "identity at frac {frac}");
+                }
+                if act == Activation::Relu || act == Activation::Sigmoid {
+                    assert!(!id, "{act:?} at frac {frac}");
+                }
+                if id {
+                    for x in i16::MIN..=i16::MAX {
+                        assert_eq!(t.apply(x, frac), (x, false), "{act:?} frac {frac} x {x}");
+                    }
+                }
+            }
+        }
+    }
 
     /// `Activation::ALL` lists every variant (the match below is exhaustive:
     /// a new variant fails to compile here until it is listed), so
