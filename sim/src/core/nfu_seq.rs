@@ -136,6 +136,47 @@ pub(crate) struct PendingOut {
     pub data: Vec<i32>,
 }
 
+/// The NFU outputs waiting for their NBout writes, in write order, and
+/// the row buffers of written ones, reused (an output row is allocated
+/// once per run, not once per output).
+#[derive(Debug, Default)]
+pub(crate) struct Outputs {
+    /// Pending outputs, in write order.
+    q: VecDeque<PendingOut>,
+    /// Buffers of written outputs.
+    free: Vec<Vec<i32>>,
+}
+
+impl Outputs {
+    /// True if no output is pending.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.q.is_empty()
+    }
+
+    /// Queue the output `fill` writes into a (cleared) row buffer, due at
+    /// the end of `cycle` into NBout row `row`; returns what `fill` returns.
+    #[inline]
+    pub fn push<R>(&mut self, cycle: u64, row: usize, fill: impl FnOnce(&mut Vec<i32>) -> R) -> R {
+        let mut data = self.free.pop().unwrap_or_default();
+        data.clear();
+        let r = fill(&mut data);
+        self.q.push_back(PendingOut { cycle, row, data });
+        r
+    }
+
+    /// Write into NBout every output due at the end of cycles `<= x`.
+    #[inline]
+    fn write_due(&mut self, x: u64, bufs: &mut Buffers, cnt: &mut Counters) {
+        while self.q.front().is_some_and(|o| o.cycle <= x) {
+            let o = self.q.pop_front().expect("front exists");
+            bufs.nbout_row_mut(o.row).copy_from_slice(&o.data);
+            cnt.add(Event::NboutWrites, 1);
+            self.free.push(o.data);
+        }
+    }
+}
+
 /// Why the head op did not start in a cycle (the stall event counted).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Start {
@@ -238,7 +279,7 @@ impl RunningOp {
         nfu: &mut Nfu,
         st: &mut NfuState,
         cnt: &mut Counters,
-        out: &mut VecDeque<PendingOut>,
+        out: &mut Outputs,
         k: Kernel,
     ) {
         if x < self.start {
@@ -305,7 +346,7 @@ impl RunningOp {
         nfu: &mut Nfu,
         st: &mut NfuState,
         cnt: &mut Counters,
-        out: &mut VecDeque<PendingOut>,
+        out: &mut Outputs,
         k: Kernel,
     ) -> (u64, u64, u64) {
         let s = self.slot;
@@ -368,19 +409,15 @@ impl RunningOp {
         nfu: &mut Nfu,
         st: &mut NfuState,
         cnt: &mut Counters,
-        out: &mut VecDeque<PendingOut>,
+        out: &mut Outputs,
     ) {
         let mode = OutputMode::of(&self.slot);
-        let (data, sats) = nfu.output(&mode, st);
+        let cycle = self.first_issue + j + self.latency;
+        let sats = out.push(cycle, row, |data| nfu.output_into(&mode, st, data));
         if mode.activate {
             cnt.add(Event::Nfu3Ops, st.tn as u64);
             cnt.add(Event::Saturations, sats as u64);
         }
-        out.push_back(PendingOut {
-            cycle: self.first_issue + j + self.latency,
-            row,
-            data,
-        });
     }
 
     /// Evaluate issues up to (excluding) index `last`, applying `exec` (one
@@ -395,7 +432,7 @@ impl RunningOp {
         nfu: &mut Nfu,
         st: &mut NfuState,
         cnt: &mut Counters,
-        out: &mut VecDeque<PendingOut>,
+        out: &mut Outputs,
         mut exec: impl FnMut(&mut Nfu, &IssueRows),
     ) -> (u64, u64, u64) {
         let s = self.slot;
@@ -426,7 +463,7 @@ pub(crate) struct NfuSeq {
     /// The op in the pipeline.
     pub running: Option<RunningOp>,
     /// Evaluated outputs waiting for their NBout write, in write order.
-    pub outputs: VecDeque<PendingOut>,
+    pub outputs: Outputs,
     /// Ops completed (seen from the cycle after the last output's write).
     pub done: u64,
 }
@@ -437,7 +474,7 @@ impl NfuSeq {
         NfuSeq {
             queue: Queue::new(depth),
             running: None,
-            outputs: VecDeque::new(),
+            outputs: Outputs::default(),
             done: 0,
         }
     }
@@ -467,11 +504,7 @@ impl NfuSeq {
     /// Write into NBout the outputs due at the end of cycles `<= x`.
     #[inline]
     pub fn write_outputs(&mut self, x: u64, bufs: &mut Buffers, cnt: &mut Counters) {
-        while self.outputs.front().is_some_and(|o| o.cycle <= x) {
-            let o = self.outputs.pop_front().expect("front exists");
-            bufs.nbout_row_mut(o.row).copy_from_slice(&o.data);
-            cnt.add(Event::NboutWrites, 1);
-        }
+        self.outputs.write_due(x, bufs, cnt);
     }
 
     /// Cycle `t`: start the visible head op if the previous op has completed,

@@ -215,8 +215,17 @@ impl Nfu {
     /// `round=stoch`) and the number of lanes that saturated.
     #[inline]
     pub fn output(&self, m: &OutputMode, st: &mut NfuState) -> (Vec<i32>, u32) {
+        let mut out = Vec::with_capacity(self.acc.len());
+        let sats = self.output_into(m, st, &mut out);
+        (out, sats)
+    }
+
+    /// [`Nfu::output`] appended to `out`; returns the saturated lanes.
+    #[inline]
+    pub fn output_into(&self, m: &OutputMode, st: &mut NfuState, out: &mut Vec<i32>) -> u32 {
         if !m.activate {
-            return (self.acc.clone(), 0);
+            out.extend_from_slice(&self.acc);
+            return 0;
         }
         let t = nfu3::table_index(m.act);
         let table = (!st.identity[t]).then(|| &st.tables[t]);
@@ -228,6 +237,7 @@ impl Nfu {
             st.frac,
             table,
             &mut st.lfsr,
+            out,
         )
     }
 }

@@ -54,8 +54,8 @@ pub fn is_identity(t: &Table, frac: u32) -> bool {
 
 /// The NBout entries of an `out=act` output from accumulators `acc`, with
 /// table `table` (`None`: a table [`is_identity`] says is the identity)
-/// and the lanes' LFSRs; returns the entries (sign-extended words) and the
-/// number of lanes that saturated in either step.
+/// and the lanes' LFSRs; appends the entries (sign-extended words) to
+/// `out` and returns the number of lanes that saturated in either step.
 #[inline]
 pub fn activate(
     acc: &[i32],
@@ -65,11 +65,12 @@ pub fn activate(
     frac: u32,
     table: Option<&Table>,
     lfsr: &mut [Lfsr],
-) -> (Vec<i32>, u32) {
+    out: &mut Vec<i32>,
+) -> u32 {
     let stoch = round == Rounding::Stochastic;
     let mut sats = 0u32;
-    let out = match table {
-        Some(table) => acc
+    match table {
+        Some(table) => out.extend(acc
             .iter()
             .zip(lfsr.iter_mut())
             .map(|(&a, l)| {
@@ -78,9 +79,8 @@ pub fn activate(
                 let (y, s2) = table.apply(x, frac);
                 sats += (s1 || s2) as u32;
                 y as i32
-            })
-            .collect(),
-        None => acc
+            })),
+        None => out.extend(acc
             .iter()
             .zip(lfsr.iter_mut())
             .map(|(&a, l)| {
@@ -88,10 +88,9 @@ pub fn activate(
                 let (x, s1) = to_word(op, a, frac, round, scale, rnd);
                 sats += s1 as u32;
                 x as i32
-            })
-            .collect(),
-    };
-    (out, sats)
+            })),
+    }
+    sats
 }
 
 #[cfg(test)]
