@@ -123,9 +123,15 @@ impl Dma {
     }
 
     /// The port granted this DMA's next row: address it, and for a store
-    /// read the NBout row now (read port B, grant cycle).
+    /// read the NBout row now (read port B, grant cycle) into a buffer
+    /// from `spare` (or a new one).
     #[inline]
-    pub fn grant(&mut self, bufs: &Buffers, cnt: &mut Counters) -> Granted {
+    pub fn grant(
+        &mut self,
+        bufs: &Buffers,
+        cnt: &mut Counters,
+        spare: &mut Vec<Vec<i32>>,
+    ) -> Granted {
         let tn = bufs.tn;
         let c = self.cur.as_mut().expect("granted DMA has a current slot");
         let k = c.next;
@@ -135,10 +141,13 @@ impl Dma {
         let last = k + 1 == c.rows;
         let transfer = if c.slot.op.is_store() {
             cnt.add(Event::NboutReads, 1);
+            let mut data = spare.pop().unwrap_or_default();
+            data.clear();
+            data.extend_from_slice(&bufs.nbout[row * tn..(row + 1) * tn]);
             Transfer::Store {
                 addr,
                 narrow: c.slot.op == DmaOp::StoreNarrow,
-                data: bufs.nbout[row * tn..(row + 1) * tn].to_vec(),
+                data,
             }
         } else {
             Transfer::Load {
@@ -159,7 +168,8 @@ impl Dma {
     }
 
     /// End of the write cycle of row `w`: write the buffer row (load) or the
-    /// DRAM bytes (store); the slot completes with its last row.
+    /// DRAM bytes (store); the slot completes with its last row. Returns a
+    /// store's row buffer, for reuse.
     pub fn write_row(
         &mut self,
         w: InFlight,
@@ -167,8 +177,9 @@ impl Dma {
         bufs: &mut Buffers,
         dram: &mut Dram,
         cnt: &mut Counters,
-    ) -> Result<(), SimError> {
+    ) -> Result<Option<Vec<i32>>, SimError> {
         debug_assert_eq!(w.unit, super::port::Owner::Dma(self.buf));
+        let mut spare = None;
         let tn = bufs.tn;
         let store = matches!(w.transfer, Transfer::Store { .. });
         match w.transfer {
@@ -216,6 +227,7 @@ impl Dma {
                     dram.write_i32s(addr, &data)?;
                     cnt.add(Event::DramWriteBytes, 4 * tn as u64);
                 }
+                spare = Some(data);
             }
         }
         if w.last {
@@ -225,7 +237,7 @@ impl Dma {
                 self.loads_done += 1;
             }
         }
-        Ok(())
+        Ok(spare)
     }
 }
 

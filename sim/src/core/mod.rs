@@ -207,7 +207,11 @@ impl<'a> Core<'a> {
         let changed_before_grant = changed;
         if let Some(o) = granted {
             let g = match o {
-                Owner::Dma(b) => self.dmas.get_mut(b).grant(self.bufs, &mut self.cnt),
+                Owner::Dma(b) => self.dmas.get_mut(b).grant(
+                    self.bufs,
+                    &mut self.cnt,
+                    &mut self.port.spare_rows,
+                ),
                 Owner::Fetch => self.fetch.grant(&mut self.cnt),
             };
             grant_last = g.last;
@@ -243,7 +247,10 @@ impl<'a> Core<'a> {
     /// true if it was the slot's last row.
     #[inline]
     pub fn grant_next_row(&mut self, g: u64, b: Buffer) -> bool {
-        let row = self.dmas.get_mut(b).grant(self.bufs, &mut self.cnt);
+        let row = self
+            .dmas
+            .get_mut(b)
+            .grant(self.bufs, &mut self.cnt, &mut self.port.spare_rows);
         let last = row.last;
         let latency = self.cfg.dram.latency_cycles as u64;
         self.port.accept(g, latency, Owner::Dma(b), row, &mut self.cnt);
@@ -302,9 +309,14 @@ impl<'a> Core<'a> {
         let frac = self.cfg.frac_bits;
         match w.unit {
             Owner::Dma(b) => {
-                self.dmas
-                    .get_mut(b)
-                    .write_row(w, frac, self.bufs, self.dram, &mut self.cnt)?
+                let spare = self.dmas.get_mut(b).write_row(
+                    w,
+                    frac,
+                    self.bufs,
+                    self.dram,
+                    &mut self.cnt,
+                )?;
+                self.port.spare_rows.extend(spare);
             }
             Owner::Fetch => self.fetch.write_row(w, self.dram, &mut self.cnt)?,
         }

@@ -108,6 +108,8 @@ pub(crate) struct Port {
     /// decides (a slot's last row, every fetched instruction), in order;
     /// the other rows only change data (the fast scheduler's events).
     marks: VecDeque<u64>,
+    /// Row buffers of written stores, reused by the next store grants.
+    pub spare_rows: Vec<Vec<i32>>,
 }
 
 impl Port {
