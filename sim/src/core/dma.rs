@@ -28,6 +28,36 @@ pub(crate) struct Current {
     pub row_bytes: u32,
     /// Port cycles (beats) per row.
     pub beats: u32,
+    /// Position of row `next` in the slot's loops: (k0, k1, k2), stepped
+    /// without divisions (equal to [`DmaSlot::dram_addr`]'s, which is
+    /// checked in debug builds).
+    pos: (u64, u64, u64),
+}
+
+impl Current {
+    /// DRAM byte address of row `next`.
+    #[inline]
+    fn addr(&self) -> u64 {
+        let (k0, k1, k2) = self.pos;
+        let s = &self.slot;
+        s.dram as u64 + k2 * s.s2 as u64 + k1 * s.s1 as u64 + k0 * self.row_bytes as u64
+    }
+
+    /// Step `pos` to the next row.
+    #[inline]
+    fn step(&mut self) {
+        let (n0, n1) = (self.slot.n0.max(1) as u64, self.slot.n1.max(1) as u64);
+        let (k0, k1, k2) = &mut self.pos;
+        *k0 += 1;
+        if *k0 == n0 {
+            *k0 = 0;
+            *k1 += 1;
+            if *k1 == n1 {
+                *k1 = 0;
+                *k2 += 1;
+            }
+        }
+    }
 }
 
 /// What a DMA did at the start of a cycle.
@@ -118,6 +148,7 @@ impl Dma {
             rows: h.slot.rows(),
             row_bytes,
             beats: cfg.beats(row_bytes),
+            pos: (0, 0, 0),
         });
         Start::Started
     }
@@ -136,7 +167,8 @@ impl Dma {
         let c = self.cur.as_mut().expect("granted DMA has a current slot");
         let k = c.next;
         let row = (c.slot.row as u64 + k) as usize;
-        let addr = c.slot.dram_addr(k, c.row_bytes);
+        let addr = c.addr();
+        debug_assert_eq!(addr, c.slot.dram_addr(k, c.row_bytes));
         let beats = c.beats as u64;
         let last = k + 1 == c.rows;
         let transfer = if c.slot.op.is_store() {
@@ -157,6 +189,7 @@ impl Dma {
             }
         };
         c.next += 1;
+        c.step();
         if last {
             self.cur = None;
         }
