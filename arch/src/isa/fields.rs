@@ -203,7 +203,11 @@ pub fn put(w: &mut Word, lsb: u32, width: u32, v: u64) {
     if width == 0 {
         return;
     }
-    let v = if width < 64 { v & ((1u64 << width) - 1) } else { v };
+    let v = if width < 64 {
+        v & ((1u64 << width) - 1)
+    } else {
+        v
+    };
     let (i, s) = ((lsb / 64) as usize, lsb % 64);
     w[i] |= v << s;
     if s != 0 && s + width > 64 {

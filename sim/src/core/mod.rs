@@ -207,11 +207,11 @@ impl<'a> Core<'a> {
         let changed_before_grant = changed;
         if let Some(o) = granted {
             let g = match o {
-                Owner::Dma(b) => self.dmas.get_mut(b).grant(
-                    self.bufs,
-                    &mut self.cnt,
-                    &mut self.port.spare_rows,
-                ),
+                Owner::Dma(b) => {
+                    self.dmas
+                        .get_mut(b)
+                        .grant(self.bufs, &mut self.cnt, &mut self.port.spare_rows)
+                }
                 Owner::Fetch => self.fetch.grant(&mut self.cnt),
             };
             grant_last = g.last;
@@ -253,7 +253,8 @@ impl<'a> Core<'a> {
             .grant(self.bufs, &mut self.cnt, &mut self.port.spare_rows);
         let last = row.last;
         let latency = self.cfg.dram.latency_cycles as u64;
-        self.port.accept(g, latency, Owner::Dma(b), row, &mut self.cnt);
+        self.port
+            .accept(g, latency, Owner::Dma(b), row, &mut self.cnt);
         last
     }
 
@@ -309,13 +310,10 @@ impl<'a> Core<'a> {
         let frac = self.cfg.frac_bits;
         match w.unit {
             Owner::Dma(b) => {
-                let spare = self.dmas.get_mut(b).write_row(
-                    w,
-                    frac,
-                    self.bufs,
-                    self.dram,
-                    &mut self.cnt,
-                )?;
+                let spare =
+                    self.dmas
+                        .get_mut(b)
+                        .write_row(w, frac, self.bufs, self.dram, &mut self.cnt)?;
                 self.port.spare_rows.extend(spare);
             }
             Owner::Fetch => self.fetch.write_row(w, self.dram, &mut self.cnt)?,

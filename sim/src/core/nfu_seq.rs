@@ -257,9 +257,7 @@ impl RunningOp {
         let row = row as u64;
         match b {
             Buffer::Nbin => row >= s.nbin as u64 && row <= s.max_nbin_row(),
-            Buffer::Sb => {
-                row >= s.sb as u64 && row <= s.sb as u64 + s.nky as u64 * s.ni as u64
-            }
+            Buffer::Sb => row >= s.sb as u64 && row <= s.sb as u64 + s.nky as u64 * s.ni as u64,
             Buffer::Nbout => true,
         }
     }

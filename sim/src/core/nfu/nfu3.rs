@@ -46,8 +46,7 @@ pub fn to_word(
 /// element-wise programs and of layers without one).
 pub fn is_identity(t: &Table, frac: u32) -> bool {
     frac <= 15
-        && t
-            .entries
+        && t.entries
             .iter()
             .all(|&(a, b)| a as i32 == 1 << frac && b == 0)
 }
@@ -70,25 +69,19 @@ pub fn activate(
     let stoch = round == Rounding::Stochastic;
     let mut sats = 0u32;
     match table {
-        Some(table) => out.extend(acc
-            .iter()
-            .zip(lfsr.iter_mut())
-            .map(|(&a, l)| {
-                let rnd = if stoch { l.step() } else { 0 };
-                let (x, s1) = to_word(op, a, frac, round, scale, rnd);
-                let (y, s2) = table.apply(x, frac);
-                sats += (s1 || s2) as u32;
-                y as i32
-            })),
-        None => out.extend(acc
-            .iter()
-            .zip(lfsr.iter_mut())
-            .map(|(&a, l)| {
-                let rnd = if stoch { l.step() } else { 0 };
-                let (x, s1) = to_word(op, a, frac, round, scale, rnd);
-                sats += s1 as u32;
-                x as i32
-            })),
+        Some(table) => out.extend(acc.iter().zip(lfsr.iter_mut()).map(|(&a, l)| {
+            let rnd = if stoch { l.step() } else { 0 };
+            let (x, s1) = to_word(op, a, frac, round, scale, rnd);
+            let (y, s2) = table.apply(x, frac);
+            sats += (s1 || s2) as u32;
+            y as i32
+        })),
+        None => out.extend(acc.iter().zip(lfsr.iter_mut()).map(|(&a, l)| {
+            let rnd = if stoch { l.step() } else { 0 };
+            let (x, s1) = to_word(op, a, frac, round, scale, rnd);
+            sats += s1 as u32;
+            x as i32
+        })),
     }
     sats
 }
