@@ -56,6 +56,7 @@ pub fn is_identity(t: &Table, frac: u32) -> bool {
 /// and the lanes' LFSRs; appends the entries (sign-extended words) to
 /// `out` and returns the number of lanes that saturated in either step.
 #[inline]
+#[allow(clippy::too_many_arguments)]
 pub fn activate(
     acc: &[i32],
     op: NfuOp,
