@@ -255,19 +255,20 @@ fn diannao_conv_matches_the_plain_port() {
 /// state: the layer output equals the unpadded program's.
 #[test]
 fn diannao_conv_longer_than_imem_refills_through_axi() {
-    const PAD: usize = 72;
     let t = Instant::now();
     let cfg = AccelConfig::diannao();
     let plain = layer(&cfg, "conv:nx=4,ny=4,k=3,ni=32,no=32,pad=1,act=relu", 1, 32);
     let nop = Instruction::default().encode().unwrap();
     let mut v = plain.clone();
     let (end, body) = plain.program.split_last().unwrap();
+    // nops after every instruction, enough for the program to exceed imem
+    let pad = (cfg.imem_depth as usize).div_ceil(body.len());
     v.program = body
         .iter()
-        .flat_map(|w| std::iter::once(*w).chain(std::iter::repeat(nop).take(PAD)))
+        .flat_map(|w| std::iter::once(*w).chain(std::iter::repeat(nop).take(pad)))
         .chain(std::iter::once(*end))
         .collect();
-    v.name = format!("{}_nop{PAD}", plain.name);
+    v.name = format!("{}_nop{pad}", plain.name);
     assert!(
         v.program.len() > cfg.imem_depth as usize,
         "{} instructions",

@@ -439,11 +439,24 @@ impl TilePlan {
                 for &(ty, yn) in &ys {
                     for &(tx, xn) in &xs {
                         let n = imgs * yn * xn * gn;
-                        let issues = ty as u64 * tx as u64 * steps;
+                        let outputs = ty as u64 * tx as u64;
+                        let issues = outputs * steps;
                         let ops = n * rn * gsz as u64;
                         c.ops += ops;
-                        c.nfu_cycles +=
-                            ops * (issues + d) + if first && g.bias { n * gsz as u64 } else { 0 };
+                        // ops run back to back (overlap rule,
+                        // docs/microarchitecture.md); with one chunk per
+                        // group an accumulating op follows an op on the
+                        // same rows and waits for those of its first D
+                        // rows still pending
+                        let accumulating = ops - if first { n * gsz as u64 } else { 0 };
+                        let wait = if gsz == 1 {
+                            overlap_wait(outputs, steps, d)
+                        } else {
+                            0
+                        };
+                        c.nfu_cycles += ops * issues
+                            + accumulating * wait
+                            + if first && g.bias { n * gsz as u64 } else { 0 };
                     }
                 }
             }
@@ -468,7 +481,10 @@ impl TilePlan {
         c.dram_bytes = c.nbin_rows * nb + c.sb_rows * sb + c.nbout_rows * ob;
         c.port_cycles = c.nbin_rows * cfg.beats(nb as u32) as u64
             + c.sb_rows * cfg.beats(sb as u32) as u64
-            + c.nbout_rows * cfg.beats(ob as u32) as u64;
+            + c.nbout_rows * cfg.beats(ob as u32) as u64
+            // the program itself comes through the port: one instruction
+            // per op, and the `end`
+            + (c.ops + 1) * cfg.beats(arch::isa::fields::INSTR_BYTES as u32) as u64;
         // Per-step pipeline estimate: a step's loads can run `ahead` steps
         // before its compute, limited by the ring depth and by how far the
         // control processor can dispatch ahead of the NFU (queue depth).
@@ -494,6 +510,17 @@ impl TilePlan {
         self.cost = c;
         self.pack = g.pack;
     }
+}
+
+/// Cycles an `in=nbout` op with `outputs` outputs of `steps` steps waits,
+/// after the previous op's last issue, when that op wrote the same rows
+/// with the same shape (overlap rule (b), docs/microarchitecture.md): it
+/// starts once the last of the rows `0 .. min(outputs, d)` is written.
+/// Output j of the previous op is written `d - (outputs - 1 - j) * steps`
+/// cycles after its last issue.
+pub fn overlap_wait(outputs: u64, steps: u64, d: u64) -> u64 {
+    let j = outputs.min(d) - 1;
+    d.saturating_sub((outputs - 1 - j) * steps)
 }
 
 /// Candidate tile sizes for a dimension of `n`: n/k rounded up for small k,
@@ -651,5 +678,23 @@ impl fmt::Display for TilePlan {
             "predicted: {} NFU ops, {} NFU cycles, {} port cycles, ~{} cycles",
             c.ops, c.nfu_cycles, c.port_cycles, c.cycles
         )
+    }
+}
+
+#[cfg(test)]
+mod overlap_tests {
+    use super::overlap_wait;
+
+    #[test]
+    fn overlap_wait_matches_the_contract_tests() {
+        // sim/tests/contract/nfu_overlap.rs (tiny preset, D = 4): one
+        // output of 3 steps waits the whole latency (starts in 9 after a
+        // last issue in 4); six outputs of one step wait 2 (10 after 7)
+        assert_eq!(overlap_wait(1, 3, 4), 4);
+        assert_eq!(overlap_wait(6, 1, 4), 2);
+        // enough outputs behind the first D rows: no wait
+        assert_eq!(overlap_wait(13, 3, 9), 0);
+        assert_eq!(overlap_wait(9, 1, 9), 9);
+        assert_eq!(overlap_wait(10, 1, 9), 8);
     }
 }

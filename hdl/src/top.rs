@@ -425,7 +425,10 @@ impl<
         self.nfu.nbin.next = self.buffers.nbin_rdata.val();
         self.nfu.sb.next = self.buffers.sb_rdata.val();
         self.nfu.nbout.next = self.buffers.nbout_rdata_a.val();
-        // the bias cycle's SB read data arrives one cycle later (d_bias); its first Tn words are the bias
+        // the bias cycle's SB read data arrives one cycle later (d_bias); its first Tn words are the bias.
+        // With ops overlapping (nfu_seq, overlap rule) an op's bias cycle s comes after the previous
+        // op's last issue (s-1 at the latest, presented in s), and the register changes at the end of
+        // s+1: every step of the previous op has already taken its bias (nfu's b1 delay carries it).
         if self.nfu_seq.d_bias.val() {
             self.bias_reg.d.next = self.buffers.sb_rdata.val().get_bits::<NBIN_W>(0);
         }

@@ -101,7 +101,9 @@ pub const DENDW: usize = DAW + MULW;
 pub const OFFW: usize = 16;
 /// Width of a DMA's transfer-row index (`dma_*.row` in the trace).
 pub const XFERW: usize = 16;
-/// Width of the NFU sequencer's completion countdown (counts the NFU latency).
+/// Width of the NFU sequencer's count of ops in flight (at most D + 1: an op
+/// starts at the earliest the cycle after the previous op's last issue and
+/// completes D cycles after its own last issue).
 pub const LATW: usize = 8;
 /// Width of an event counter (`arch::regmap::COUNTER_BYTES`: 64 bits, so
 /// `macs`, the DRAM bytes and `cycles` of long runs do not wrap).
@@ -118,8 +120,14 @@ pub const TAG_BITS: usize = 32;
 pub const OWNERW: usize = 3;
 /// Unused top bits of the tag.
 pub const TAG_PAD: usize = TAG_BITS - (OWNERW + 4 + ROWW);
-/// Width of a slot of the NFU sequencer's write pipe: NBout row plus a valid bit on top.
-pub const WPW: usize = ROWW + 1;
+/// Width of a slot of the NFU sequencer's write pipe: NBout row (bits
+/// `[0, ROWW)`), a valid bit ([`WP_VALID`]) and the op's-last-output bit
+/// ([`WP_LAST`]) on top.
+pub const WPW: usize = ROWW + 2;
+/// Bit of a write-pipe slot: the slot holds an output.
+pub const WP_VALID: usize = ROWW;
+/// Bit of a write-pipe slot: the output is its op's last (the op completes when it is written).
+pub const WP_LAST: usize = ROWW + 1;
 
 /// Error class: none.
 pub const ERR_NONE: u64 = 0;
@@ -222,7 +230,11 @@ const _: () = assert!(ERR_NO_END < (1 << ERRW));
 const _: () = assert!(IB < (1usize << OFFW));
 const _: () = assert!(
     ((3 * arch::config::MAX_STAGE_DEPTH + 2) as usize) < (1usize << LATW),
-    "the NFU latency fits the countdown"
+    "the NFU ops in flight (at most D + 1) fit their count"
+);
+const _: () = assert!(
+    ((3 * arch::config::MAX_STAGE_DEPTH + 1) as usize) < (1usize << ROWW),
+    "the NFU latency D fits a row difference (overlap rule, nfu_seq)"
 );
 const _: () = assert!(OWNER_NBOUT < (1 << OWNERW));
 const _: () = assert!(

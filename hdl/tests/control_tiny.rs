@@ -6,7 +6,7 @@
 //! [`fill`]`(n)` (docs/microarchitecture.md, "Instruction fetch").
 
 use arch::isa::fields::Word;
-use arch::isa::{CpOp, DmaOp, DmaSlot, Instruction, NfuOp, NfuSlot};
+use arch::isa::{AccIn, CpOp, DmaOp, DmaSlot, Instruction, NfuOp, NfuSlot};
 use arch::AccelConfig;
 use hdl::flow::eda::{self, Tool};
 use hdl::tb::system::TinySystem;
@@ -287,4 +287,91 @@ fn range_error_and_no_end() {
         ..Default::default()
     }]);
     check(&p, 1, &BTreeMap::new(), 0, 0, fill(1) + 3, (3, 1), &[]);
+}
+
+#[test]
+fn nfu_ops_overlap_bias_and_in_nbout_chain() {
+    // Three NFU ops back to back under the overlap rule (docs/microarchitecture.md,
+    // "Dependency bookkeeping"), D = 4, with their data: the bias register
+    // and the datapath control of overlapping ops, and an in=nbout op held by
+    // rule (b) until the rows it reads are written.
+    // i0: NBin row 0 (zeros, 1 beat) and SB rows 0..2 (32 B = 4 beats each):
+    //     dispatch 1, both DMAs start 2; NBin granted 2 (written end of 8),
+    //     SB granted 3, 7, 11 (port busy 4 beats), written end of g + 6 + 4 - 1
+    //     = 12, 16, 20: sb_done visible from 21.
+    // i1 A: mac, in=bias (SB row 0 + 1*1 = 1), 2 outputs into rows 0, 1.
+    //     Dispatch 2; starts 21 (bias cycle), issues 22, 23; row 0 written
+    //     end of 26, row 1 end of 27; completes end of 27.
+    // i2 B: mac, in=bias (SB row 1 + 1 = 2), 1 output into row 2. Dispatch 3;
+    //     head from 22 (A left at the end of 21); (a) fails in 22, 23 (A
+    //     issuing); starts 24 (bias cycle; before the overlap rule: 28),
+    //     issue 25, row 2 written end of 29; completes end of 29.
+    // i3 C: mac, in=nbout, 3 outputs into rows 0..2 (reads the rows A and B
+    //     write; NBin is zero, so it adds 0). NFU queue full (A, B) from
+    //     cycle 4; dispatch 22 (A left at the end of 21), head from 25 (B left
+    //     at the end of 24). 25: (a) fails (B's issue 25). 26..29: (b) fails,
+    //     rows in [0, 4) pending (row 0 write 26, row 1 27, row 2 29).
+    //     Starts 30, issues 30, 31, 32, written end of 34, 35, 36; completes
+    //     end of 36.
+    // i4: store rows 0..2 (16 B = 2 beats each), wait 0: after nfu_done >= 3,
+    //     visible from 37. Dispatch 23; starts 37, granted 37, 39, 41; the
+    //     last row reaches DRAM at the end of 41 + 6 + 2 - 1 = 48 -> T = 49.
+    //     (Before the overlap rule: B from 28, C from 34, T = 53.)
+    // i5: end, dispatch 24.
+    // Results: entry = bias word sign-extended << frac (8) (+ 0 products):
+    //     rows 0 and 1 A's bias, row 2 B's; a C started before the writes
+    //     would read the old zero rows.
+    let cfg = AccelConfig::tiny();
+    let frac = cfg.frac_bits;
+    let bias_a: [i16; 4] = [1, 2, 3, -1];
+    let bias_b: [i16; 4] = [-5, 6, 7, 0x7f];
+    let mac = |acc_in: AccIn, sb: u32, nbout: u32, npx: u32| NfuSlot {
+        op: NfuOp::Mac,
+        acc_in,
+        sb,
+        nbout,
+        npy: 1,
+        npx,
+        nky: 1,
+        ni: 1,
+        ..NfuSlot::NOP
+    };
+    let mut i0 = nbin(0, 0, 1);
+    i0.sb = DmaSlot::contiguous(DmaOp::Load, 0, 0x100, 3);
+    let prog = [
+        i0,
+        Instruction {
+            nfu: mac(AccIn::Bias, 0, 0, 2),
+            ..Default::default()
+        },
+        Instruction {
+            nfu: mac(AccIn::Bias, 1, 2, 1),
+            ..Default::default()
+        },
+        Instruction {
+            nfu: mac(AccIn::Nbout, 0, 0, 3),
+            ..Default::default()
+        },
+        Instruction {
+            nbout: DmaSlot::contiguous(DmaOp::Store, 0, 0x200, 3),
+            ..Default::default()
+        },
+        Instruction::end(),
+    ];
+    // SB rows of Tn*Tn = 16 words at byte 0x100: row 0 zero, row 1 A's bias, row 2 B's
+    let mut init = BTreeMap::new();
+    for (row, b) in [(1u64, bias_a), (2, bias_b)] {
+        for (n, w) in b.iter().enumerate() {
+            init.insert((0x100 >> 1) + row * 16 + n as u64, *w as u16);
+        }
+    }
+    let mut want = vec![];
+    for b in [bias_a, bias_a, bias_b] {
+        for w in b {
+            let e = ((w as i32) << frac) as u32;
+            want.extend([e as u16, (e >> 16) as u16]);
+        }
+    }
+    let p = words(&prog);
+    check(&p, 6, &init, 0x200, 24, fill(6) + 49, (0, 0), &want);
 }

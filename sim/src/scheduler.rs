@@ -2,7 +2,7 @@
 //! [`crate::core`] are evaluated. Stepped mode evaluates every cycle
 //! literally; fast mode evaluates the control decisions only in cycles
 //! where something can change (time jumps to the next event: DMA or fetch
-//! request, row write, an instruction becoming readable, NFU completion) and evaluates NFU issues and buffer writes
+//! request, row write, an instruction becoming readable, an NFU op's completion or last issue) and evaluates NFU issues and buffer writes
 //! lazily, in cycle order, just before anything observes them.
 
 use crate::core::cp::Status;
@@ -52,11 +52,10 @@ impl<'a> Scheduler<'a> {
         let cycles = loop {
             if self.mode == Mode::Fast && t > 0 {
                 self.catch_up(t - 1)?;
-                if self
+                while self
                     .core
                     .nfu_seq
-                    .running
-                    .as_ref()
+                    .first_to_complete()
                     .is_some_and(|r| r.complete < t)
                 {
                     self.core.nfu_seq.complete()?;
@@ -138,8 +137,19 @@ impl<'a> Scheduler<'a> {
         if let Some(w) = c.port.next_control_write() {
             nx = nx.min(w + 1);
         }
-        if let Some(r) = &c.nfu_seq.running {
+        // an op completes; the head op may start after the last issue or
+        // once overlap rule (b) clears
+        let seq = &c.nfu_seq;
+        if let Some(r) = seq.first_to_complete() {
             nx = nx.min(r.complete + 1);
+        }
+        if let Some(r) = seq.running.back() {
+            if r.issue_end() > t {
+                nx = nx.min(r.issue_end());
+            }
+        }
+        if let Some(r) = seq.retry.filter(|&r| r > t) {
+            nx = nx.min(r);
         }
         nx
     }
@@ -216,8 +226,7 @@ impl<'a> Scheduler<'a> {
         if self
             .core
             .nfu_seq
-            .running
-            .as_ref()
+            .first_to_complete()
             .is_some_and(|r| r.complete == t)
         {
             self.core.nfu_seq.complete()?;

@@ -1,8 +1,23 @@
-//! NFU sequencer: op queue, start conditions (loads done, store wait, drain),
-//! the 4-level address generation (py, px, ky, i), the bias cycle, issue
-//! timing and the NBout write cycle (last issue of an output + D).
+//! NFU sequencer: op queue, start conditions (loads done, store wait, the
+//! overlap rule), the 4-level address generation (py, px, ky, i), the bias
+//! cycle, issue timing and the NBout write cycle (last issue of an output + D).
 //! Drives a datapath through [`NfuCtl`]-style signals (registered, one cycle
 //! after the issue cycle, aligned with the buffers' read data).
+//!
+//! Several ops can be in flight (docs/microarchitecture.md, "Dependency
+//! bookkeeping", overlap rule): an op starts at the earliest the cycle after
+//! the previous op's last issue, while the previous op's outputs are still in
+//! NFU-1..3. The write pipe `wpipe` carries every issued output until its
+//! NBout write (`wpipe[j].q` in cycle s: the output whose last step issued in
+//! cycle s-1-j, written at the end of s-1-j+D), so its valid entries are
+//! exactly the outputs pending in cycle s, which rule (b) checks against the
+//! head op's first D NBout rows; an entry also marks an op's last output, and
+//! the op completes when that entry leaves the pipe (ops complete in order).
+//! The datapath control `d_*` comes from `ent` (the most recently started
+//! op), which switches at the end of a start cycle s; the previous op's last
+//! step, issued in s-1 at the latest, is presented in s and still sees its
+//! own op, and every later stage carries its control with the data
+//! (`core::nfu::Ctl`).
 
 use super::queue::Queue;
 use crate::widths::*;
@@ -52,7 +67,9 @@ pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usi
     pub d_bias: Signal<Out, bool>,
     /// The step's index `k = ky*ni + i` within its output is odd (`mul` pairs).
     pub d_odd: Signal<Out, bool>,
-    /// Op fields of the running op (stable while it runs).
+    /// Op fields of the op whose step is presented (the most recently
+    /// started op: they switch at the end of its start cycle, after the
+    /// previous op's last step was presented).
     pub d_op: Signal<Out, Bits<OPW>>,
     /// `in`.
     pub d_in: Signal<Out, Bits<INW>>,
@@ -72,17 +89,22 @@ pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usi
     pub wr_addr: Signal<Out, Bits<AO>>,
     /// Ops completed.
     pub done: Signal<Out, Cnt>,
-    /// An op is started and not complete.
+    /// Some op is started and not complete (ops in flight, counted from the
+    /// cycle after its start cycle to its completion cycle).
     pub active: Signal<Out, bool>,
     /// `nfu.busy`: issue or bias cycle.
     pub busy: Signal<Out, bool>,
-    /// `nfu.seq`: sequence number of the running op (from its start cycle to the cycle before its completion cycle, as the simulator traces it), else 0.
+    /// `nfu.seq`: sequence number of the most recently started op, from its
+    /// start cycle to the cycle before its completion cycle (as the simulator
+    /// traces it), else 0; an earlier op's completion does not change it.
     pub seq: Signal<Out, Pc>,
-    /// A visible head op waits for the previous op to complete (`nfu_stall_drain`).
+    /// A visible head op waits for the overlap rule (`nfu_stall_drain`): the
+    /// previous op is still issuing, or (`in=nbout`) a pending output targets
+    /// one of its first D NBout rows.
     pub stall_drain: Signal<Out, bool>,
-    /// A visible head op waits for a load (`nfu_stall_load`; the drain is done).
+    /// A visible head op waits for a load (`nfu_stall_load`; the overlap rule holds).
     pub stall_load: Signal<Out, bool>,
-    /// A visible head op waits for its store wait (`nfu_stall_store`; drain and loads are done).
+    /// A visible head op waits for its store wait (`nfu_stall_store`; the overlap rule holds and loads are done).
     pub stall_store: Signal<Out, bool>,
     /// An issue cycle (one row pair; `nbin_reads`).
     pub ev_issue: Signal<Out, bool>,
@@ -96,7 +118,8 @@ pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usi
     pub ev_nbout_read: Signal<Out, bool>,
     /// The last step of an `out=act` output issues (`nfu3_ops` Tn).
     pub ev_act_out: Signal<Out, bool>,
-    act: DFF<bool>,
+    /// Ops in flight: started (end of the start cycle) and not complete.
+    nact: DFF<Bits<LATW>>,
     issuing: DFF<bool>,
     ent: DFF<Bits<NFU_ENTRY_BITS>>,
     i: DFF<Count>,
@@ -108,7 +131,6 @@ pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usi
     b_ky: DFF<Row>,
     sbc: DFF<Row>,
     outc: DFF<Row>,
-    fin: DFF<Bits<LATW>>,
     donec: DFF<Cnt>,
     dv: DFF<bool>,
     dfirst: DFF<bool>,
@@ -118,6 +140,16 @@ pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usi
     dodd: DFF<bool>,
     wpipe: Vec<DFF<Bits<WPW>>>,
     wlast: Signal<Local, Bits<WPW>>,
+    /// An op's last output is written this cycle: the op completes.
+    cmpl: Signal<Local, bool>,
+    /// Overlap rule (b): the head's first NBout row (`nbout`).
+    h_lo: Signal<Local, Row>,
+    /// A pending output targets a row in `[nbout, nbout + D)` of the head.
+    hz: Signal<Local, bool>,
+    /// The overlap rule fails for the head op (not (a), or not (b)).
+    ovl_hold: Signal<Local, bool>,
+    /// The overlap rule holds for the head op ((a) and (b)).
+    ovl_ok: Signal<Local, bool>,
     d1: Signal<Local, Cnt>,
     d2: Signal<Local, Cnt>,
     d3: Signal<Local, Cnt>,
@@ -145,8 +177,9 @@ pub struct NfuSeq<const Q: usize, const D: usize, const AI: usize, const AS: usi
     k_in_nbout: Constant<Bits<INW>>,
     k_mac: Constant<Bits<OPW>>,
     k_mul: Constant<Bits<OPW>>,
-    k_d: Constant<Bits<LATW>>,
+    k_dr: Constant<Row>,
     k_wvalid: Constant<Bits<WPW>>,
+    k_wlast: Constant<Bits<WPW>>,
 }
 
 impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO: usize>
@@ -156,6 +189,7 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
     pub fn new(cfg: &AccelConfig) -> Self {
         assert_eq!(D as u32, cfg.nfu_latency(), "D must equal nfu_latency");
         assert_eq!(Q as u32, cfg.queue_depth);
+        assert!(D < (1usize << ROWW), "D fits a row difference");
         Self {
             clock: Default::default(),
             clr: Default::default(),
@@ -198,7 +232,7 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
             ev_mul_odd: Default::default(),
             ev_nbout_read: Default::default(),
             ev_act_out: Default::default(),
-            act: Default::default(),
+            nact: Default::default(),
             issuing: Default::default(),
             ent: Default::default(),
             i: Default::default(),
@@ -210,7 +244,6 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
             b_ky: Default::default(),
             sbc: Default::default(),
             outc: Default::default(),
-            fin: Default::default(),
             donec: Default::default(),
             dv: Default::default(),
             dfirst: Default::default(),
@@ -220,6 +253,11 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
             dodd: Default::default(),
             wpipe: (0..D).map(|_| DFF::default()).collect(),
             wlast: Default::default(),
+            cmpl: Default::default(),
+            h_lo: Default::default(),
+            hz: Default::default(),
+            ovl_hold: Default::default(),
+            ovl_ok: Default::default(),
             d1: Default::default(),
             d2: Default::default(),
             d3: Default::default(),
@@ -247,8 +285,9 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
             k_in_nbout: Constant::new(acc_in_code(AccIn::Nbout).into()),
             k_mac: Constant::new(op_code(NfuOp::Mac).into()),
             k_mul: Constant::new(op_code(NfuOp::Mul).into()),
-            k_d: Constant::new((D as u64).into()),
-            k_wvalid: Constant::new((1u64 << ROWW).into()),
+            k_dr: Constant::new((D as u64).into()),
+            k_wvalid: Constant::new((1u64 << WP_VALID).into()),
+            k_wlast: Constant::new((1u64 << WP_LAST).into()),
         }
     }
 }
@@ -259,8 +298,8 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, act, issuing, ent, i, ky, px, py, b_py, b_px, b_ky, sbc, outc, fin, donec,
-            dv, dfirst, dlast, dbias, par, dodd
+            self, clock, nact, issuing, ent, i, ky, px, py, b_py, b_px, b_ky, sbc, outc, donec, dv,
+            dfirst, dlast, dbias, par, dodd
         );
         for j in 0..D {
             self.wpipe[j].clock.next = self.clock.val();
@@ -280,19 +319,45 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
         self.d2.next = self.sb_done.val() - self.q.head.val().get_value_req_sb();
         self.d3.next = self.nbl_done.val() - self.q.head.val().get_value_req_nbl();
         self.d4.next = self.nbs_done.val() - self.q.head.val().get_value_req_st();
-        // ---- start: previous op complete, loads done, store wait
+        // the write pipe's last stage: the output written at the end of this cycle
+        for j in (D - 1)..D {
+            self.wlast.next = self.wpipe[j].q.val();
+        }
+        // an op completes at the end of the cycle its last output is written
+        self.cmpl.next = (self.wlast.val() & self.k_wlast.val()).any();
+        // ---- overlap rule (b): pending outputs are the valid wpipe[0..D] entries;
+        // hazard if one targets a row r in [nbout, nbout + D) of the head, tested
+        // as r >= nbout && r - nbout < D: once r >= nbout the ROWW-bit difference
+        // is exact, so nothing wraps (nbout + D itself is never formed)
+        self.h_lo.next = self.q.head.val().get_value_nbout();
+        self.hz.next = false;
+        for j in 0..D {
+            if (self.wpipe[j].q.val() & self.k_wvalid.val()).any()
+                && (self.wpipe[j].q.val().get_bits::<ROWW>(0) >= self.h_lo.val())
+                && ((self.wpipe[j].q.val().get_bits::<ROWW>(0) - self.h_lo.val()) < self.k_dr.val())
+            {
+                self.hz.next = true;
+            }
+        }
+        // overlap rule: it fails if (a) the previous op still issues (its last
+        // row pair not issued before this cycle), or (b) the head has in=nbout
+        // and a pending output targets one of its first D rows
+        self.ovl_hold.next = self.issuing.q.val()
+            || ((self.q.head.val().get_value_acc_in() == self.k_in_nbout.val()) && self.hz.val());
+        self.ovl_ok.next = !self.ovl_hold.val();
+        // ---- start: overlap rule, loads done, store wait
         self.loads_ok.next =
             !self.d1.val().get_bit(15) && !self.d2.val().get_bit(15) && !self.d3.val().get_bit(15);
         self.store_ok.next =
             !self.q.head.val().get_value_need_st().any() || !self.d4.val().get_bit(15);
-        self.start.next = !self.act.q.val()
+        self.start.next = self.ovl_ok.val()
             && self.q.nonempty.val()
             && self.loads_ok.val()
             && self.store_ok.val();
-        // stall events: the first reason the visible head does not start (drain, load, store)
-        self.stall_drain.next = self.act.q.val() && self.q.nonempty.val();
-        self.stall_load.next = !self.act.q.val() && self.q.nonempty.val() && !self.loads_ok.val();
-        self.stall_store.next = !self.act.q.val()
+        // stall events: the first reason the visible head does not start (overlap, load, store)
+        self.stall_drain.next = !self.ovl_ok.val() && self.q.nonempty.val();
+        self.stall_load.next = self.ovl_ok.val() && self.q.nonempty.val() && !self.loads_ok.val();
+        self.stall_store.next = self.ovl_ok.val()
             && self.q.nonempty.val()
             && self.loads_ok.val()
             && !self.store_ok.val();
@@ -302,7 +367,7 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
             self.e.next = self.q.head.val();
         }
         self.bias_in.next = self.e.val().get_value_acc_in() == self.k_bias.val();
-        // issue this cycle: a running op, or an op starting without a bias cycle
+        // issue this cycle: an op still issuing, or an op starting without a bias cycle
         self.issue.next = self.issuing.q.val() || (self.start.val() && !self.bias_in.val());
         self.e_i.next = self.i.q.val();
         self.e_ky.next = self.ky.q.val();
@@ -346,7 +411,6 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
         }
         // ---- state
         if self.start.val() {
-            self.act.d.next = true;
             self.ent.d.next = self.q.head.val();
             self.issuing.d.next = true;
             self.i.d.next = 0.into();
@@ -388,24 +452,30 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
                 }
             }
             if self.last.val() {
+                // an output: written at the end of this cycle + D
                 self.wpipe[0].d.next =
                     bit_cast::<WPW, ROWW>(self.e_outc.val()) | self.k_wvalid.val();
+                if self.fin_issue.val() {
+                    // the op's last output: the op completes when it is written
+                    self.wpipe[0].d.next = bit_cast::<WPW, ROWW>(self.e_outc.val())
+                        | self.k_wvalid.val()
+                        | self.k_wlast.val();
+                }
             }
             if self.fin_issue.val() {
                 self.issuing.d.next = false;
-                self.fin.d.next = self.k_d.val();
             }
         }
-        // completion: end of the cycle the last output is written (last issue + D)
-        if self.fin.q.val() != 0 {
-            self.fin.d.next = self.fin.q.val() - 1;
-            if self.fin.q.val() == 1 {
-                self.act.d.next = false;
-                self.donec.d.next = self.donec.q.val() + 1;
-            }
+        // completion: end of the cycle the op's last output is written (last issue + D)
+        if self.cmpl.val() {
+            self.donec.d.next = self.donec.q.val() + 1;
         }
-        for j in (D - 1)..D {
-            self.wlast.next = self.wpipe[j].q.val();
+        // ops in flight: +1 at the end of a start cycle, -1 at the end of a completion cycle
+        if self.start.val() && !self.cmpl.val() {
+            self.nact.d.next = self.nact.q.val() + 1;
+        }
+        if !self.start.val() && self.cmpl.val() {
+            self.nact.d.next = self.nact.q.val() - 1;
         }
         self.wr_en.next = (self.wlast.val() & self.k_wvalid.val()).any();
         self.wr_addr.next = bit_cast::<AO, ROWW>(self.wlast.val().get_bits::<ROWW>(0));
@@ -440,15 +510,20 @@ impl<const Q: usize, const D: usize, const AI: usize, const AS: usize, const AO:
             && (self.e.val().get_value_acc_in() == self.k_in_nbout.val());
         self.ev_act_out.next =
             self.issue.val() && self.last.val() && self.e.val().get_value_out().any();
+        // nfu.seq: the most recently started op (ent; the head in its start
+        // cycle) until the cycle before its completion cycle. Ops complete in
+        // order, so it is in flight while any op is, and completes this cycle
+        // when it is the only op in flight and an op completes.
         self.seq.next = 0.into();
-        if self.start.val() || (self.act.q.val() && (self.fin.q.val() != 1)) {
+        if self.start.val()
+            || ((self.nact.q.val() != 0) && !(self.cmpl.val() && (self.nact.q.val() == 1)))
+        {
             self.seq.next = self.e.val().get_value_seq();
         }
-        self.active.next = self.act.q.val();
+        self.active.next = self.nact.q.val() != 0;
         if self.clr.val() {
-            self.act.d.next = false;
+            self.nact.d.next = 0.into();
             self.issuing.d.next = false;
-            self.fin.d.next = 0.into();
             self.donec.d.next = 0.into();
             self.dv.d.next = false;
             self.par.d.next = false;

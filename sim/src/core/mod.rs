@@ -139,7 +139,7 @@ impl<'a> Core<'a> {
             fetch: Fetch::new(cfg, base, len),
             dmas: Dmas::new(q),
             port: Port::default(),
-            nfu_seq: NfuSeq::new(q),
+            nfu_seq: NfuSeq::new(q, cfg),
             nfu: Nfu::new(tn),
             signals: SignalValues::default(),
         }
@@ -294,11 +294,7 @@ impl<'a> Core<'a> {
         let seen = match (&f.unit, &f.transfer) {
             // the NFU reads NBout rows and writes its outputs there
             (Owner::Dma(Buffer::Nbout), port::Transfer::Load { .. }) => true,
-            (Owner::Dma(b), port::Transfer::Load { row, .. }) => self
-                .nfu_seq
-                .running
-                .as_ref()
-                .is_some_and(|r| r.may_read(*b, *row)),
+            (Owner::Dma(b), port::Transfer::Load { row, .. }) => self.nfu_seq.may_read(*b, *row),
             _ => false,
         };
         if fast && seen {
@@ -323,11 +319,11 @@ impl<'a> Core<'a> {
 
     /// The values of every VCD signal at the end of cycle `t`.
     pub fn sample(&self, t: u64) -> crate::vcd::Signals {
-        let r = self.nfu_seq.running.as_ref();
+        let ops = &self.nfu_seq.running;
         SignalValues {
             cp_pc: self.cp.pc as u64,
-            nfu_busy: r.is_some_and(|r| r.busy_in(t)) as u64,
-            nfu_seq: r.map(|r| r.seq as u64).unwrap_or(0),
+            nfu_busy: ops.iter().any(|r| r.busy_in(t)) as u64,
+            nfu_seq: ops.back().map(|r| r.seq as u64).unwrap_or(0),
             dma_nbin_row: self.dmas.nbin.row_signal(),
             dma_sb_row: self.dmas.sb.row_signal(),
             dma_nbout_row: self.dmas.nbout.row_signal(),

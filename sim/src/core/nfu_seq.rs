@@ -188,7 +188,8 @@ pub(crate) enum Start {
     Started,
 }
 
-/// The op in the NFU pipeline.
+/// An op in the NFU pipeline: issuing, or issued with outputs still to be
+/// written.
 #[derive(Clone, Debug)]
 pub(crate) struct RunningOp {
     /// Sequence number (instruction index).
@@ -241,6 +242,35 @@ impl RunningOp {
     #[inline]
     pub fn busy_in(&self, t: u64) -> bool {
         t >= self.start && t < self.first_issue + self.n_issues
+    }
+
+    /// The cycle after the op's last issue: the first cycle the next op
+    /// may start (overlap rule (a), docs/microarchitecture.md).
+    #[inline]
+    pub fn issue_end(&self) -> u64 {
+        self.first_issue + self.n_issues
+    }
+
+    /// Overlap rule (b): if an output of this op pending in cycle `t`
+    /// (written at the end of cycle `t` or later) goes to an NBout row in
+    /// `lo..hi`, the first cycle in which none does (one after the last
+    /// such write). Call only once every issue is over (`t >=
+    /// issue_end()`): then at most D outputs are pending.
+    #[inline]
+    pub fn pending_hit(&self, t: u64, lo: u64, hi: u64) -> Option<u64> {
+        let outputs = self.n_issues / self.steps;
+        let base = self.slot.nbout as u64;
+        // outputs in reverse write order, while pending
+        for j in (0..outputs).rev() {
+            let w = self.first_issue + (j + 1) * self.steps - 1 + self.latency;
+            if w < t {
+                break;
+            }
+            if (lo..hi).contains(&(base + j)) {
+                return Some(w + 1);
+            }
+        }
+        None
     }
 
     /// True if the op may still read row `row` of NBin or SB (`b`; true
@@ -454,48 +484,83 @@ impl RunningOp {
     }
 }
 
-/// The NFU sequencer: op queue, running op, outputs in the pipeline, done counter.
+/// The NFU sequencer: op queue, ops in the pipeline, outputs in the
+/// pipeline, done counter.
 pub(crate) struct NfuSeq {
     /// Dispatched ops.
     pub queue: Queue<NfuSlot>,
-    /// The op in the pipeline.
-    pub running: Option<RunningOp>,
+    /// The started ops not yet complete, in start order (= completion
+    /// order): at most one is issuing, the one at the back.
+    pub running: VecDeque<RunningOp>,
     /// Evaluated outputs waiting for their NBout write, in write order.
     pub outputs: Outputs,
     /// Ops completed (seen from the cycle after the last output's write).
     pub done: u64,
+    /// D = `AccelConfig::nfu_latency()`: the rows `nbout .. nbout + D` of
+    /// an `in=nbout` op are checked against pending outputs.
+    latency: u64,
+    /// The cycle in which the last overlap-rule (b) stall clears, if the
+    /// head op was held by it in the last [`Self::try_start`] (an event of
+    /// the fast scheduler).
+    pub retry: Option<u64>,
 }
 
 impl NfuSeq {
     /// An idle sequencer with a queue of `depth` ops.
-    pub fn new(depth: usize) -> Self {
+    pub fn new(depth: usize, cfg: &AccelConfig) -> Self {
         NfuSeq {
             queue: Queue::new(depth),
-            running: None,
+            running: VecDeque::new(),
             outputs: Outputs::default(),
             done: 0,
+            latency: cfg.nfu_latency() as u64,
+            retry: None,
         }
     }
 
     /// True if nothing is queued, running or waiting for its NBout write.
     #[inline]
     pub fn is_idle(&self) -> bool {
-        self.queue.is_empty() && self.running.is_none() && self.outputs.is_empty()
+        self.queue.is_empty() && self.running.is_empty() && self.outputs.is_empty()
     }
 
-    /// Evaluate the running op's reads in cycles `<= x` (see [`RunningOp::advance`]).
+    /// True if an op in the pipeline may still read row `row` of buffer
+    /// `b` (see [`RunningOp::may_read`]).
+    #[inline]
+    pub fn may_read(&self, b: Buffer, row: usize) -> bool {
+        self.running.iter().any(|r| r.may_read(b, row))
+    }
+
+    /// The op that completes first, if any.
+    #[inline]
+    pub fn first_to_complete(&self) -> Option<&RunningOp> {
+        self.running.front()
+    }
+
+    /// Evaluate the reads of the ops in the pipeline in cycles `<= x`, in
+    /// issue order (see [`RunningOp::advance`]). Before a later op's reads,
+    /// the earlier ops' outputs due by the end of cycle `x - 1` are written:
+    /// by the overlap rule the later op reads no row before an earlier op's
+    /// write to it, so it sees what it would see cycle by cycle.
     #[inline]
     pub fn evaluate(
         &mut self,
         x: u64,
-        bufs: &Buffers,
+        bufs: &mut Buffers,
         nfu: &mut Nfu,
         st: &mut NfuState,
         cnt: &mut Counters,
         k: Kernel,
     ) {
-        if let Some(r) = &mut self.running {
-            r.advance(x, bufs, nfu, st, cnt, &mut self.outputs, k);
+        let n = self.running.len();
+        for idx in 0..n {
+            if self.running[idx].all_issued() {
+                continue;
+            }
+            if idx > 0 && x > 0 {
+                self.outputs.write_due(x - 1, bufs, cnt);
+            }
+            self.running[idx].advance(x, bufs, nfu, st, cnt, &mut self.outputs, k);
         }
     }
 
@@ -505,10 +570,37 @@ impl NfuSeq {
         self.outputs.write_due(x, bufs, cnt);
     }
 
-    /// Cycle `t`: start the visible head op if the previous op has completed,
-    /// the loads it needs are done and its store wait holds.
+    /// Overlap rule (docs/microarchitecture.md) for an op `h` in cycle `t`:
+    /// `Err(Some(c))` if rule (b) holds it until cycle `c`, `Err(None)` if
+    /// the previous op is still issuing (rule (a)).
+    #[inline]
+    fn overlap(&self, t: u64, h: &NfuSlot) -> Result<(), Option<u64>> {
+        let Some(back) = self.running.back() else {
+            return Ok(());
+        };
+        if back.issue_end() > t {
+            return Err(None);
+        }
+        if h.acc_in == AccIn::Nbout {
+            let lo = h.nbout as u64;
+            let hi = lo + self.latency;
+            let clear = self
+                .running
+                .iter()
+                .filter_map(|r| r.pending_hit(t, lo, hi))
+                .max();
+            if let Some(c) = clear {
+                return Err(Some(c));
+            }
+        }
+        Ok(())
+    }
+
+    /// Cycle `t`: start the visible head op if the overlap rule holds, the
+    /// loads it needs are done and its store wait holds.
     #[inline]
     pub fn try_start(&mut self, t: u64, cfg: &AccelConfig, cp: &Cp, dmas: &Dmas) -> Start {
+        self.retry = None;
         let Some(h) = self.queue.head_visible(t) else {
             return Start::Idle;
         };
@@ -518,7 +610,9 @@ impl NfuSeq {
             && dmas.nbout.loads_done >= d.nbout_load;
         let store = h.slot.wait == 0
             || dmas.nbout.stores_done >= cp.disp_at(h.seq as i64 - h.slot.wait as i64).nbout_store;
-        if self.running.is_some() {
+        let overlap = self.overlap(t, &h.slot);
+        if let Err(retry) = overlap {
+            self.retry = retry;
             Start::Stalled(Event::NfuStallDrain)
         } else if !loads {
             Start::Stalled(Event::NfuStallLoad)
@@ -526,15 +620,16 @@ impl NfuSeq {
             Start::Stalled(Event::NfuStallStore)
         } else {
             self.queue.pop();
-            self.running = Some(RunningOp::new(h.seq, h.slot, t, cfg));
+            self.running
+                .push_back(RunningOp::new(h.seq, h.slot, t, cfg));
             Start::Started
         }
     }
 
-    /// The running op completed (its last output was written); errors if an
-    /// issue was left unevaluated.
+    /// The first op to complete completed (its last output was written);
+    /// errors if an issue was left unevaluated.
     pub fn complete(&mut self) -> Result<(), crate::error::SimError> {
-        let r = self.running.take().expect("running op");
+        let r = self.running.pop_front().expect("running op");
         if !r.all_issued() {
             return Err(crate::error::SimError::Internal(format!(
                 "NFU op {} completed with issues left",

@@ -23,6 +23,7 @@ mod nfu_avg;
 mod nfu_mac;
 mod nfu_max;
 mod nfu_mul;
+mod nfu_overlap;
 
 // shared by the per-op files (`use super::*`)
 #[allow(unused_imports)]
