@@ -579,3 +579,40 @@ fn verify_writes_the_simulators_vcd_for_one_layer() {
         &["--vcd"],
     );
 }
+
+#[test]
+fn every_layer_reports_its_roofline_bound_and_never_beats_it() {
+    // lenet5 on tiny: conv, pool and classifier layers
+    let v = json(&[
+        "simulate", "--preset", "tiny", "--model", "lenet5", "--json",
+    ]);
+    let tn = 4u64;
+    for l in v["layers"].as_array().unwrap() {
+        let r = &l["roofline"];
+        let g = |k: &str| r[k].as_u64().unwrap();
+        let cycles = l["cycles"].as_u64().unwrap();
+        let useful = l["useful_macs"].as_u64().unwrap();
+        let peak = if l["type"] == "pool" { tn } else { tn * tn };
+        assert_eq!(g("compute_cycles"), useful.div_ceil(peak), "{l}");
+        assert_eq!(
+            g("memory_cycles"),
+            l["counters"]["port_busy"].as_u64().unwrap(),
+            "{l}"
+        );
+        assert_eq!(
+            g("bound_cycles"),
+            g("compute_cycles").max(g("memory_cycles"))
+        );
+        let of = r["of_bound"].as_f64().unwrap();
+        assert!(
+            (of - g("bound_cycles") as f64 / cycles as f64).abs() < 1e-12,
+            "{r}"
+        );
+        // the NFU does at most its peak per cycle and the port one beat
+        assert!(
+            of > 0.0 && of <= 1.0,
+            "{} beats its roofline: {r}",
+            l["name"]
+        );
+    }
+}

@@ -421,6 +421,48 @@ pub fn utilisation(cfg: &AccelConfig, spec: &LayerSpec, useful: u64, cycles: u64
     }
 }
 
+/// THE roofline bound of one layer's run, in cycles: the larger of its
+/// compute bound, `useful / peak` ([`peak_useful_per_cycle`], rounded up:
+/// the cycles the NFU needs at full rate) and its memory bound, the memory
+/// port's busy cycles for the run's DRAM traffic (the `port_busy` counter:
+/// every beat of every data row and instruction fetched or stored, so the
+/// bound of this program's traffic, not of the least traffic any tiling
+/// could have).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Roofline {
+    /// Compute bound, cycles.
+    pub compute_cycles: u64,
+    /// Memory bound, cycles (`port_busy`).
+    pub memory_cycles: u64,
+    /// The larger of the two, cycles.
+    pub bound_cycles: u64,
+    /// `bound_cycles / cycles` (1 = on the roofline; 0 for 0 cycles).
+    pub of_bound: f64,
+}
+
+/// [`Roofline`] of a run of `spec` that took `cycles` with `port_busy`
+/// busy port cycles and `useful` useful operations.
+pub fn roofline(
+    cfg: &AccelConfig,
+    spec: &LayerSpec,
+    useful: u64,
+    port_busy: u64,
+    cycles: u64,
+) -> Roofline {
+    let compute_cycles = useful.div_ceil(peak_useful_per_cycle(cfg, spec));
+    let bound_cycles = compute_cycles.max(port_busy);
+    Roofline {
+        compute_cycles,
+        memory_cycles: port_busy,
+        bound_cycles,
+        of_bound: if cycles == 0 {
+            0.0
+        } else {
+            bound_cycles as f64 / cycles as f64
+        },
+    }
+}
+
 /// THE utilisation of a sequence of layers run one after another: the
 /// convolution and classifier MACs over `Tn * Tn` times all cycles
 /// (pooling and element-wise layers add their cycles but no MACs). `layers` yields

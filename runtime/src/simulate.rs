@@ -68,6 +68,8 @@ pub struct LayerRow {
     /// `figures.predicted_cycles` (`None` when there is none: element-wise
     /// layers, whose estimate only ranks the compiler's choices).
     pub prediction_error: Option<f64>,
+    /// The layer's roofline bound ([`run::roofline`]).
+    pub roofline: run::Roofline,
 }
 
 /// Totals over the layers (layers run one after another).
@@ -204,6 +206,7 @@ impl VcdFile {
 }
 
 fn row(
+    cfg: &AccelConfig,
     name: &str,
     spec: &firmware::LayerSpec,
     figures: LayerFigures,
@@ -213,6 +216,13 @@ fn row(
     let s3 = |(a, b, c): (u32, u32, u32)| [a, b, c];
     let (p, c) = (figures.predicted_cycles, figures.cycles);
     let prediction_error = (p > 0 && c > 0).then(|| (p as f64 - c as f64) / c as f64);
+    let roofline = run::roofline(
+        cfg,
+        spec,
+        figures.useful_macs,
+        stats.counters.get(arch::events::Event::PortBusy),
+        c,
+    );
     LayerRow {
         name: name.into(),
         kind: spec.kind_name().into(),
@@ -227,6 +237,7 @@ fn row(
             .collect(),
         plan: compiled.plan_text(),
         prediction_error,
+        roofline,
     }
 }
 
@@ -265,7 +276,7 @@ pub fn simulate(args: &SimulateOptions) -> Result<SimReport, RunError> {
             let r = run::run_compiled(&cfg, spec, &compiled, &data, &table, None, &ename)?;
             pb.inc(1);
             Ok((
-                row(name, spec, r.figures, &r.stats, &compiled),
+                row(&cfg, name, spec, r.figures, &r.stats, &compiled),
                 r.stats.counters,
             ))
         };
@@ -303,7 +314,7 @@ pub fn simulate(args: &SimulateOptions) -> Result<SimReport, RunError> {
             )?;
         }
         counters.push(r.stats.counters.clone());
-        rows.push(row(name, spec, r.figures, &r.stats, &compiled));
+        rows.push(row(&cfg, name, spec, r.figures, &r.stats, &compiled));
         pb.inc(1);
     }
     pb.finish_and_clear();
