@@ -494,10 +494,14 @@ impl TilePlan {
         let ops_per_step = c.ops as f64 / steps;
         let q = cfg.queue_depth as f64;
         let ahead = ((t.parts as f64 - 1.0).min((q - 1.0) / ops_per_step)).max(0.0);
+        // A buffer part's round trip: its op issues (cc), completes D
+        // cycles later (a load into the part waits for that completion),
+        // then the part's next rows come through the port (lat + m).
+        let round_trip = cc + d as f64 + m + lat;
         let per_step = if t.parts <= 1 {
-            cc + m + lat
+            round_trip
         } else {
-            cc.max(m).max((cc + m + lat) / (1.0 + ahead))
+            cc.max(m).max(round_trip / (1.0 + ahead))
         };
         // a single NBout part: each output tile's first op waits for the previous tile's stores
         let out_tiles = imgs * tiles * n_og;
