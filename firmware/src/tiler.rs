@@ -326,7 +326,7 @@ pub struct Cost {
     pub dram_bytes: u64,
     /// Memory-port cycles (rows x beats).
     pub port_cycles: u64,
-    /// NFU cycles (issues + bias reads + pipeline drain per op).
+    /// NFU cycles (issues, bias reads, and the waits of the overlap rule).
     pub nfu_cycles: u64,
     /// NFU ops (= instructions, without the final `end`).
     pub ops: u64,
