@@ -597,7 +597,9 @@ fn dependencies(s: &mut String) {
         s,
         "The units run their own slots in order and overlap with each other. The NFU op of an \
          instruction always waits for the loads dispatched up to and including that instruction, \
-         and for the previous NFU op to drain. Everything else is explicit, as a distance back in \
+         and for the overlap rule (docs/microarchitecture.md): the previous NFU op has issued its \
+         last row pair, and an `in=nbout` op does not read, among its first D rows, a row an \
+         earlier op has still to write. Everything else is explicit, as a distance back in \
          the instruction stream (a `wait` field is {} bits: 0 … {}):\n\n\
          - DMA slot with `wait=k` > 0: start after the NFU op of instruction (this - k) completed.\n\
          - `nbout.load`/`nbout.loadw`: always at least `wait=1`.\n\
