@@ -466,7 +466,11 @@ fn plan_prints_the_tilers_choice_and_traffic() {
     assert!(p > 0.0 && c > 0.0);
     // (serde_json's float parsing may differ from the printed value by an ulp)
     let e = l["prediction_error"].as_f64().unwrap();
-    assert!((e - (p - c) / c).abs() < 1e-12, "{e} against {}", (p - c) / c);
+    assert!(
+        (e - (p - c) / c).abs() < 1e-12,
+        "{e} against {}",
+        (p - c) / c
+    );
     assert!(
         out.contains(&format!(
             "predicted {p} cycles for the layer, simulated {c} ("
