@@ -477,6 +477,42 @@ fn plan_prints_the_tilers_choice_and_traffic() {
         )),
         "{out}"
     );
+    // the tiler's traffic against the least a search finds: the plan's
+    // bytes are the compiled program's, the search's come from its own plan
+    let t = &l["traffic_search"];
+    let compiled = firmware::compile(&cfg, &spec, 1).unwrap();
+    let (_, least) = firmware::codegen::least_traffic_plan(&cfg, &spec, 1).unwrap();
+    assert_eq!(
+        t["plan_bytes"].as_u64(),
+        Some(compiled.plan.cost.dram_bytes)
+    );
+    assert_eq!(t["least_bytes"].as_u64(), Some(least.cost.dram_bytes));
+    assert_eq!(
+        t["least_predicted_cycles"].as_u64(),
+        Some(least.cost.cycles)
+    );
+    let ratio = t["ratio"].as_f64().unwrap();
+    assert!(ratio >= 1.0, "{ratio}");
+    assert!(
+        (ratio - compiled.plan.cost.dram_bytes as f64 / least.cost.dram_bytes as f64).abs() < 1e-12
+    );
+    assert!(
+        out.contains(&format!(
+            "the least a search of every tiling finds: {} bytes",
+            least.cost.dram_bytes
+        )),
+        "{out}"
+    );
+    // element-wise layers have no such search
+    let v = json(&[
+        "simulate",
+        "--preset",
+        "tiny",
+        "--layer",
+        "add:c=8,h=4,w=4",
+        "--json",
+    ]);
+    assert!(v["layers"][0]["traffic_search"].is_null(), "{v}");
 }
 
 #[test]

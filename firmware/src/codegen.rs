@@ -15,7 +15,7 @@
 
 use crate::layer::LayerSpec;
 use crate::layout::{groups, reduction_tiles, Layout, Placement};
-use crate::tiler::{capacities, choose, Geom, TilePlan, TileSizes};
+use crate::tiler::{capacities, Geom, TilePlan, TileSizes};
 use crate::FwError;
 use arch::fixed::Rounding;
 use arch::isa::fields::{DRAM_ADDR_BITS, WAIT_BITS};
@@ -69,28 +69,41 @@ pub fn compile_with(
     compile_placed(cfg, layer, batch, opts, &Placement::default())
 }
 
+/// The geometries `layer` may be compiled with at `batch`: the plain one
+/// and its lane-packed variants (see `tiler::Pack`) that need fewer
+/// reduction rows.
+pub fn geometries(cfg: &AccelConfig, layer: &LayerSpec, batch: u32) -> Vec<Geom> {
+    let plain = Geom::new(cfg, layer, batch);
+    let mut v = vec![plain.clone()];
+    v.extend([1, plain.ky].iter().filter_map(|&band| plain.packed(band)));
+    v.dedup();
+    v
+}
+
 /// The geometry and tiling [`compile_placed`] chooses for `layer` at
-/// `batch` without a given plan: the tiler's choice ([`choose`]), or a
-/// lane-packed geometry's (see `tiler::Pack`) when its predicted cycles
-/// are lower. Its `cost.ops` is the program's length without the `end`.
+/// `batch` without a given plan: [`crate::tiler::choose_among`] over its
+/// [`geometries`]. Its `cost.ops` is the program's length without the `end`.
 pub fn default_plan(
     cfg: &AccelConfig,
     layer: &LayerSpec,
     batch: u32,
 ) -> Result<(Geom, TilePlan), FwError> {
-    let mut g = Geom::new(cfg, layer, batch);
-    let mut best = choose(cfg, &g)?;
-    for band in [1, g.ky] {
-        if let Some(pg) = g.packed(band) {
-            if let Ok(p) = choose(cfg, &pg) {
-                if (p.cost.cycles, p.cost.dram_bytes) < (best.cost.cycles, best.cost.dram_bytes) {
-                    best = p;
-                    g = pg;
-                }
-            }
-        }
-    }
-    Ok((g, best))
+    let mut geoms = geometries(cfg, layer, batch);
+    let (i, p) = crate::tiler::choose_among(cfg, &geoms)?;
+    Ok((geoms.swap_remove(i), p))
+}
+
+/// The plan of [`geometries`] that moves the fewest DRAM bytes whatever
+/// its time ([`crate::tiler::least_traffic`]): the reference
+/// [`default_plan`]'s traffic is measured against.
+pub fn least_traffic_plan(
+    cfg: &AccelConfig,
+    layer: &LayerSpec,
+    batch: u32,
+) -> Result<(Geom, TilePlan), FwError> {
+    let mut geoms = geometries(cfg, layer, batch);
+    let (i, p) = crate::tiler::least_traffic(cfg, &geoms)?;
+    Ok((geoms.swap_remove(i), p))
 }
 
 /// Compile `layer` for `batch` images with its regions placed as `at`

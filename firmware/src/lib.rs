@@ -34,6 +34,7 @@ pub use layout::{Layout, OutView, Placement, Region};
 pub use model::{LayerParams, Model, ModelError, Params};
 pub use node::{
     compile_node, compile_node_placed, piece_maps, program_len, CompiledNode, Piece, PieceProgram,
+    TrafficSearch,
 };
 pub use tiler::TilePlan;
 

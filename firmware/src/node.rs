@@ -83,6 +83,55 @@ impl CompiledNode {
     }
 }
 
+/// The DRAM traffic of a layer's programs beside the least a search of
+/// every tiling finds ([`crate::codegen::least_traffic_plan`], per program
+/// of a grouped convolution, summed). Bytes are the plans' data rows (the
+/// tiler's count is exactly what its program moves; instruction fetches
+/// are not included), cycles the plans' predictions.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct TrafficSearch {
+    /// DRAM bytes the compiled programs move.
+    pub plan_bytes: u64,
+    /// Their predicted cycles.
+    pub plan_predicted_cycles: u64,
+    /// The fewest DRAM bytes of any plan the search finds.
+    pub least_bytes: u64,
+    /// Predicted cycles of those least-traffic plans.
+    pub least_predicted_cycles: u64,
+    /// `plan_bytes / least_bytes` (at least 1).
+    pub ratio: f64,
+}
+
+impl CompiledNode {
+    /// The compiled programs' DRAM traffic against the least a search
+    /// finds; `None` for an element-wise layer (its programs have no tiling
+    /// choice of this kind).
+    pub fn traffic_search(&self, cfg: &AccelConfig) -> Result<Option<TrafficSearch>, FwError> {
+        let mut t = TrafficSearch {
+            plan_bytes: 0,
+            plan_predicted_cycles: 0,
+            least_bytes: 0,
+            least_predicted_cycles: 0,
+            ratio: 1.0,
+        };
+        for piece in &self.pieces {
+            let PieceProgram::Layer(c) = &piece.program else {
+                return Ok(None);
+            };
+            let (_, least) = crate::codegen::least_traffic_plan(cfg, &piece.spec, self.batch)?;
+            t.plan_bytes += c.plan.cost.dram_bytes;
+            t.plan_predicted_cycles += c.plan.cost.cycles;
+            t.least_bytes += least.cost.dram_bytes;
+            t.least_predicted_cycles += least.cost.cycles;
+        }
+        if self.pieces.is_empty() || t.least_bytes == 0 {
+            return Ok(None);
+        }
+        t.ratio = t.plan_bytes as f64 / t.least_bytes as f64;
+        Ok(Some(t))
+    }
+}
+
 impl Piece {
     /// The instructions.
     pub fn instructions(&self) -> &[Instruction] {

@@ -20,11 +20,15 @@
 //! parts used in turn (2 = double buffering), so later tiles load while the
 //! current one computes.
 //!
-//! [`choose`] evaluates a small candidate set of tile sizes with a closed-form
-//! cost model ([`TilePlan::predict`]: DRAM rows moved per buffer, NFU issue
-//! cycles, and their maximum when loads overlap compute) and keeps the
-//! cheapest. The model counts exactly the rows the generated program moves
-//! (a test checks this).
+//! [`choose_among`] evaluates a candidate set of tile sizes ([`Space::Tiler`])
+//! with a closed-form cost model ([`TilePlan::predict`]: DRAM rows moved per
+//! buffer, NFU issue cycles, and their maximum when loads overlap compute)
+//! and keeps, among the plans predicted within [`TIME_SLACK_PERCENT`] of
+//! the fastest with its buffer depths and loop order, the one that moves
+//! the fewest DRAM bytes. The model counts exactly the rows the generated
+//! program moves (a test checks this). [`least_traffic`] searches every
+//! balanced tiling ([`Space::All`]) for the fewest bytes whatever the time:
+//! the reference the tiler's traffic is reported against.
 
 use crate::layer::{LayerSpec, PoolKind};
 use crate::FwError;
@@ -334,16 +338,53 @@ pub struct Cost {
     pub cycles: u64,
 }
 
-/// `n` split into tiles of `t`: (size, count) classes.
-pub fn splits(n: u32, t: u32) -> Vec<(u32, u64)> {
-    let mut v = Vec::with_capacity(2);
+/// `n` split into tiles of `t`: (size, count) classes, at most two (the
+/// full tiles, then the shorter last one).
+pub fn splits(n: u32, t: u32) -> Splits {
+    let mut s = Splits {
+        v: [(0, 0); 2],
+        n: 0,
+    };
     if n / t > 0 {
-        v.push((t, (n / t) as u64));
+        s.v[0] = (t, (n / t) as u64);
+        s.n = 1;
     }
     if n % t != 0 {
-        v.push((n % t, 1));
+        s.v[s.n] = (n % t, 1);
+        s.n += 1;
     }
-    v
+    s
+}
+
+/// The classes [`splits`] returns (no allocation: the tiler predicts
+/// every plan it considers).
+#[derive(Clone, Copy, Debug)]
+pub struct Splits {
+    v: [(u32, u64); 2],
+    n: usize,
+}
+
+impl std::ops::Deref for Splits {
+    type Target = [(u32, u64)];
+    fn deref(&self) -> &[(u32, u64)] {
+        &self.v[..self.n]
+    }
+}
+
+impl IntoIterator for Splits {
+    type Item = (u32, u64);
+    type IntoIter = std::iter::Take<std::array::IntoIter<(u32, u64), 2>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.v.into_iter().take(self.n)
+    }
+}
+
+impl<'a> IntoIterator for &'a Splits {
+    type Item = &'a (u32, u64);
+    type IntoIter = std::slice::Iter<'a, (u32, u64)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 /// Largest ring depth considered.
@@ -355,6 +396,9 @@ pub fn capacities(cfg: &AccelConfig, parts: u32) -> (u32, u32, u32) {
     let d = parts.max(1);
     (cfg.nbin_rows() / d, cfg.sb_rows() / d, cfg.nbout_rows() / d)
 }
+
+/// A class of reduction tiles: `(tky, tkx, tc, count, contains-first-tile)`.
+type ReductionClass = (u32, u32, u32, u64, bool);
 
 impl TilePlan {
     /// Whether the largest tile fits the buffers.
@@ -377,26 +421,28 @@ impl TilePlan {
         patch <= nb as u64 && sbr <= sb as u64 && out <= no as u64
     }
 
-    /// Reduction tiles (ky, kx, c classes with counts).
-    fn reduction_classes(&self, g: &Geom) -> Vec<(u32, u32, u32, u64, bool)> {
+    /// Reduction tiles (ky, kx, c classes with counts): `(tky, tkx, tc,
+    /// count, contains-first-tile)`, at most eight.
+    fn reduction_classes(&self, g: &Geom) -> ([ReductionClass; 8], usize) {
         let t = self.sizes;
-        // (tky, tkx, tc, count, contains-first-tile)
-        let mut v = Vec::new();
+        let mut v = [(0, 0, 0, 0, false); 8];
+        let mut n = 0;
         let cs = if g.depthwise() {
-            vec![(1, 1)]
+            splits(1, 1)
         } else {
             splits(g.c, t.tc)
         };
         for (a, na) in splits(g.ky, t.tky) {
             for (b, nb) in splits(g.kx, t.tkx) {
                 for &(c, nc) in &cs {
-                    v.push((a, b, c, na * nb * nc, false));
+                    v[n] = (a, b, c, na * nb * nc, false);
+                    n += 1;
                 }
             }
         }
         // the first tile is a full one in every dimension: mark it in the first class
         v[0].4 = true;
-        v
+        (v, n)
     }
 
     /// Closed-form cost of this plan (rows moved are exactly those of the generated program).
@@ -409,7 +455,8 @@ impl TilePlan {
         } else {
             splits(g.oc, t.to)
         };
-        let rs = self.reduction_classes(g);
+        let (rs, nrs) = self.reduction_classes(g);
+        let rs = &rs[..nrs];
         let n_r: u64 = rs.iter().map(|r| r.3).sum();
         let n_og: u64 = gs.iter().map(|x| x.1).sum();
         let tiles: u64 = ys.iter().map(|y| y.1).sum::<u64>() * xs.iter().map(|x| x.1).sum::<u64>();
@@ -429,7 +476,7 @@ impl TilePlan {
         };
         let mut sb_per_tile = 0u64;
         for &(gsz, gn) in &gs {
-            for &(tky, tkx, tc, rn, first) in &rs {
+            for &(tky, tkx, tc, rn, first) in rs {
                 let steps = tky as u64 * tkx as u64 * tc as u64;
                 let bias_rows = |n: u64| if first && g.bias { n } else { 0 };
                 // the first class holds exactly one first tile
@@ -463,7 +510,7 @@ impl TilePlan {
         }
         for &(ty, yn) in &ys {
             for &(tx, xn) in &xs {
-                for &(tky, tkx, tc, rn, _) in &rs {
+                for &(tky, tkx, tc, rn, _) in rs {
                     let patch = g.hin(ty, tky) as u64 * g.win(tx, tkx) as u64 * tc as u64;
                     c.nbin_rows += imgs * yn * xn * rn * og_mult * patch;
                 }
@@ -503,14 +550,29 @@ impl TilePlan {
         } else {
             cc.max(m).max(round_trip / (1.0 + ahead))
         };
-        // a single NBout part: each output tile's first op waits for the previous tile's stores
         let out_tiles = imgs * tiles * n_og;
-        let store_wait = if self.out_parts <= 1 && out_tiles > 1 {
-            (out_tiles - 1) as f64 * (lat + (t.to as u64 * t.toy as u64 * t.tox as u64) as f64)
+        let out_rows = (t.to as u64 * t.toy as u64 * t.tox as u64) as f64;
+        let mut body = steps * per_step;
+        let store_wait = if self.out_parts <= 1 {
+            // a single NBout part: each output tile's first op waits for
+            // the previous tile's stores
+            out_tiles.saturating_sub(1) as f64 * (lat + out_rows)
         } else {
+            // An NBout part is reused `out_parts` tiles later: a chunk's
+            // first op there waits until the chunk's last op of the tile
+            // it held has completed (D) and its rows are stored (lat +
+            // rows). Between the two lie the tile's NFU time less the
+            // chunk's offset of one op per earlier chunk, so per tile:
+            // (nfu - (to - 1) * op + D + lat + rows / to) / out_parts.
+            let n = out_tiles.max(1) as f64;
+            let to = t.to.max(1) as f64;
+            let nfu = c.nfu_cycles as f64 / n;
+            let op = nfu / (to * n_r.max(1) as f64);
+            let reuse = nfu - (to - 1.0) * op + d as f64 + lat + out_rows / to;
+            body = body.max(n * reuse / self.out_parts as f64);
             0.0
         };
-        c.cycles = (lat + steps * per_step + store_wait) as u64;
+        c.cycles = (lat + body + store_wait) as u64;
         self.cost = c;
         self.pack = g.pack;
     }
@@ -527,9 +589,40 @@ pub fn overlap_wait(outputs: u64, steps: u64, d: u64) -> u64 {
     d.saturating_sub((outputs - 1 - j) * steps)
 }
 
-/// Candidate tile sizes for a dimension of `n`: n/k rounded up for small k,
-/// powers of two and 1.
-fn cands(n: u32) -> Vec<u32> {
+/// The tile sizes that split `n` into k equal tiles (the last one possibly
+/// shorter) for every k = 1..=n: `ceil(n / k)`, ascending. Any other size
+/// splits `n` into as many tiles as one of these with a larger tile, so it
+/// needs no less buffer and moves no fewer rows.
+pub fn balanced_sizes(n: u32) -> Vec<u32> {
+    let mut v: Vec<u32> = (1..=n).map(|k| n.div_ceil(k)).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Which tilings [`plans`] enumerates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Space {
+    /// The tiler's candidates ([`choose_among`]): tile sizes of `n/k` for
+    /// k <= 6 and powers of two up to 64 ([`candidates`]), the output
+    /// columns NBout holds, the tallest output tile that fits; NBout split
+    /// as deep as NBin/SB, in one part or in two. Its cycle model
+    /// ([`TilePlan::predict`]) is measured against the simulator on these
+    /// plans (docs/results.md); on plans outside them (say, seven input
+    /// chunks beside four output chunks of a classifier at `diannao`) it
+    /// can be far off, so the tiler does not rank them.
+    Tiler,
+    /// Every balanced tile size ([`balanced_sizes`]) of the input and
+    /// output chunks, the kernel rows (or, with one kernel row per tile,
+    /// the kernel columns), the output columns, and the output rows up to
+    /// the tallest tile that fits; every NBin/SB and NBout depth up to
+    /// [`MAX_PARTS`]; both loop orders ([`least_traffic`]'s search).
+    All,
+}
+
+/// Candidate tile sizes of [`Space::Tiler`] for a dimension of `n`: `n/k`
+/// rounded up for k <= 6, powers of two up to 64 and 1, ascending.
+pub fn candidates(n: u32) -> Vec<u32> {
     let mut v: Vec<u32> = (1..=6).map(|k| n.div_ceil(k)).collect();
     let mut p = 1;
     while p < n && p <= 64 {
@@ -541,35 +634,46 @@ fn cands(n: u32) -> Vec<u32> {
     v
 }
 
-/// Choose the tile sizes with the lowest predicted cycles (then traffic, then ops).
-/// The cycle estimate is a model, not a simulation: it ranks candidates.
-pub fn choose(cfg: &AccelConfig, g: &Geom) -> Result<TilePlan, FwError> {
-    let mut best: Option<TilePlan> = None;
+/// Every plan of `space` that fits the buffers, with its predicted cost,
+/// handed to `visit` (output- and weight-stationary loop orders alike).
+pub fn plans(cfg: &AccelConfig, g: &Geom, space: Space, mut visit: impl FnMut(TilePlan)) {
     let dw = g.depthwise();
-    let tcs = if dw { vec![1] } else { cands(g.c) };
-    let tos = if dw { vec![1] } else { cands(g.oc) };
+    let dims = match space {
+        Space::Tiler => candidates,
+        Space::All => balanced_sizes,
+    };
+    let tcs = if dw { vec![1] } else { dims(g.c) };
+    let tos = if dw { vec![1] } else { dims(g.oc) };
+    let (oys, oxs) = (dims(g.oy), dims(g.ox));
     // reduction shapes: split ky first; split kx only with one kernel row per tile
     let mut red = Vec::new();
     for &tc in &tcs {
-        for tky in cands(g.ky) {
+        for tky in dims(g.ky) {
             red.push((tky, g.kx, tc));
         }
-        for tkx in cands(g.kx) {
+        for tkx in dims(g.kx) {
             if tkx < g.kx {
                 red.push((1, tkx, tc));
             }
         }
     }
     let k_all = g.ky as u64 * g.kx as u64 * g.c as u64 + g.bias as u64;
-    for (db, dout, res) in (1..=MAX_PARTS).flat_map(|d| {
-        [
-            (d, d, false),
-            (d, 1, false),
-            (d, 2, false),
-            (d, 1, true),
-            (d, 2, true),
-        ]
-    }) {
+    let depths: Vec<(u32, u32, bool)> = (1..=MAX_PARTS)
+        .flat_map(|d| {
+            // NBout as deep as NBin/SB first (the tiler keeps the first of equal plans)
+            std::iter::once(d)
+                .chain((1..=MAX_PARTS).filter(move |&o| o != d))
+                .flat_map(move |o| {
+                    let tiler = o == d || o <= 2;
+                    [(d, o, false), (d, o, true)]
+                        .into_iter()
+                        .filter(move |&(_, o, res)| {
+                            space == Space::All || (tiler && (!res || o <= 2))
+                        })
+                })
+        })
+        .collect();
+    for (db, dout, res) in depths {
         if res && (dw || k_all > cfg.sb_rows() as u64) {
             continue;
         }
@@ -594,8 +698,11 @@ pub fn choose(cfg: &AccelConfig, g: &Geom) -> Result<TilePlan, FwError> {
                 if to > noc {
                     continue;
                 }
-                let mut txs = cands(g.ox);
-                txs.push(g.ox.min(noc / to));
+                let mut txs = oxs.clone();
+                if space == Space::Tiler {
+                    // as many output columns as NBout holds
+                    txs.push(g.ox.min(noc / to));
+                }
                 for tox in txs {
                     if tox > g.ox
                         || to * tox > noc
@@ -604,53 +711,125 @@ pub fn choose(cfg: &AccelConfig, g: &Geom) -> Result<TilePlan, FwError> {
                         continue;
                     }
                     // the tallest tile that fits, then balanced
-                    let mut toy = (noc / (to * tox)).min(g.oy);
-                    while toy > 1
-                        && g.hin(toy, tky) as u64 * g.win(tox, tkx) as u64 * tc as u64 > nbc as u64
+                    let mut tall = (noc / (to * tox)).min(g.oy);
+                    while tall > 1
+                        && g.hin(tall, tky) as u64 * g.win(tox, tkx) as u64 * tc as u64 > nbc as u64
                     {
-                        toy -= 1;
+                        tall -= 1;
                     }
-                    let nt = g.oy.div_ceil(toy);
-                    toy = g.oy.div_ceil(nt);
-                    let mut p = TilePlan {
-                        sizes: TileSizes {
-                            toy,
-                            tox,
-                            to,
-                            tky,
-                            tkx,
-                            tc,
-                            parts: db,
-                        },
-                        out_parts: dout,
-                        sb_resident: res,
-                        cost: Cost::default(),
-                        pack: None,
+                    let tallest = g.oy.div_ceil(g.oy.div_ceil(tall));
+                    let toys = match space {
+                        Space::Tiler => &[tallest][..],
+                        Space::All => &oys[..oys.partition_point(|&t| t <= tallest)],
                     };
-                    if !p.fits(cfg, g) {
-                        continue;
-                    }
-                    p.predict(cfg, g);
-                    let better = match &best {
-                        None => true,
-                        Some(b) => {
-                            (p.cost.cycles, p.cost.dram_bytes, p.cost.ops)
-                                < (b.cost.cycles, b.cost.dram_bytes, b.cost.ops)
+                    for &toy in toys {
+                        let mut p = TilePlan {
+                            sizes: TileSizes {
+                                toy,
+                                tox,
+                                to,
+                                tky,
+                                tkx,
+                                tc,
+                                parts: db,
+                            },
+                            out_parts: dout,
+                            sb_resident: res,
+                            cost: Cost::default(),
+                            pack: None,
+                        };
+                        if !p.fits(cfg, g) {
+                            continue;
                         }
-                    };
-                    if better {
-                        best = Some(p);
+                        p.predict(cfg, g);
+                        visit(p);
                     }
                 }
             }
         }
     }
-    best.ok_or_else(|| {
-        FwError::NoTiling(format!(
-            "{}: no tile of one output fits the buffers",
-            g.layer
-        ))
-    })
+}
+
+/// How much longer than the fastest plan's predicted time (a fraction of
+/// it) a plan may take and still be chosen for moving fewer DRAM bytes.
+/// The prediction ranks plans; it is not exact (docs/results.md measures
+/// it), so plans within this margin are equally fast for the tiler.
+pub const TIME_SLACK_PERCENT: u64 = 1;
+
+/// The tiler's choice among the [`Space::Tiler`] plans of every geometry
+/// in `geoms` (the index of the geometry and its plan): the fastest
+/// predicted plan (then fewer bytes, then fewer ops, then the first
+/// enumerated), or the plan of its geometry, NBin/SB and NBout depths and
+/// loop order that moves the fewest DRAM bytes (then cycles, ops) while
+/// predicted to take at most [`TIME_SLACK_PERCENT`] more cycles. (Plans of
+/// other depths or geometries within the margin are not taken for their
+/// bytes: there the model's errors exceed the margin, measured in
+/// docs/results.md.)
+pub fn choose_among(cfg: &AccelConfig, geoms: &[Geom]) -> Result<(usize, TilePlan), FwError> {
+    let mut fastest = u64::MAX;
+    let mut near: Vec<(usize, TilePlan)> = Vec::new();
+    let limit = |c: u64| c.saturating_add(c * TIME_SLACK_PERCENT / 100);
+    for (i, g) in geoms.iter().enumerate() {
+        plans(cfg, g, Space::Tiler, |p| {
+            if p.cost.cycles < fastest {
+                fastest = p.cost.cycles;
+                let l = limit(fastest);
+                near.retain(|(_, q)| q.cost.cycles <= l);
+            }
+            if p.cost.cycles <= limit(fastest) {
+                near.push((i, p));
+            }
+        });
+    }
+    let fast = |p: &TilePlan| (p.cost.cycles, p.cost.dram_bytes, p.cost.ops);
+    let Some((fi, f)) = near
+        .iter()
+        .cloned()
+        .reduce(|a, b| if fast(&b.1) < fast(&a.1) { b } else { a })
+    else {
+        return Err(no_tiling(&geoms[0]));
+    };
+    let same_kind = |(i, p): &(usize, TilePlan)| {
+        *i == fi
+            && p.sizes.parts == f.sizes.parts
+            && p.out_parts == f.out_parts
+            && p.sb_resident == f.sb_resident
+    };
+    let key = |p: &TilePlan| (p.cost.dram_bytes, p.cost.cycles, p.cost.ops);
+    Ok(near
+        .into_iter()
+        .filter(same_kind)
+        .reduce(|a, b| if key(&b.1) < key(&a.1) { b } else { a })
+        .unwrap_or((fi, f)))
+}
+
+/// [`choose_among`] for one geometry.
+pub fn choose(cfg: &AccelConfig, g: &Geom) -> Result<TilePlan, FwError> {
+    choose_among(cfg, std::slice::from_ref(g)).map(|(_, p)| p)
+}
+
+/// The plan of every geometry in `geoms` that moves the fewest DRAM bytes
+/// (then the fewest predicted cycles, then ops), whatever its time: the
+/// least traffic a search of [`plans`] finds, which the tiler's choice is
+/// measured against.
+pub fn least_traffic(cfg: &AccelConfig, geoms: &[Geom]) -> Result<(usize, TilePlan), FwError> {
+    let mut best: Option<(usize, TilePlan)> = None;
+    let key = |p: &TilePlan| (p.cost.dram_bytes, p.cost.cycles, p.cost.ops);
+    for (i, g) in geoms.iter().enumerate() {
+        plans(cfg, g, Space::All, |p| {
+            if best.as_ref().map_or(true, |(_, b)| key(&p) < key(b)) {
+                best = Some((i, p));
+            }
+        });
+    }
+    best.ok_or_else(|| no_tiling(&geoms[0]))
+}
+
+fn no_tiling(g: &Geom) -> FwError {
+    FwError::NoTiling(format!(
+        "{}: no tile of one output fits the buffers",
+        g.layer
+    ))
 }
 
 impl fmt::Display for TilePlan {
@@ -700,5 +879,131 @@ mod overlap_tests {
         assert_eq!(overlap_wait(13, 3, 9), 0);
         assert_eq!(overlap_wait(9, 1, 9), 9);
         assert_eq!(overlap_wait(10, 1, 9), 8);
+    }
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::*;
+
+    fn geoms(cfg: &AccelConfig, spec: &str) -> Vec<Geom> {
+        crate::codegen::geometries(cfg, &spec.parse().unwrap(), 1)
+    }
+
+    #[test]
+    fn balanced_sizes_are_every_tile_count_once() {
+        assert_eq!(balanced_sizes(1), vec![1]);
+        assert_eq!(balanced_sizes(7), vec![1, 2, 3, 4, 7]);
+        assert_eq!(balanced_sizes(13), vec![1, 2, 3, 4, 5, 7, 13]);
+        for n in 1..200 {
+            let v = balanced_sizes(n);
+            // every tile count 1..=n is reached by exactly one size
+            let mut counts: Vec<u32> = v.iter().map(|&t| n.div_ceil(t)).collect();
+            counts.dedup();
+            assert_eq!(counts.len(), v.len(), "n = {n}");
+            for k in 1..=n {
+                assert!(v.contains(&n.div_ceil(k)), "n = {n}, k = {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn splits_are_full_tiles_then_the_rest() {
+        assert_eq!(&*splits(13, 4), &[(4, 3), (1, 1)]);
+        assert_eq!(&*splits(12, 4), &[(4, 3)]);
+        assert_eq!(&*splits(3, 4), &[(3, 1)]);
+        assert_eq!(
+            splits(13, 4)
+                .into_iter()
+                .map(|(t, n)| t as u64 * n)
+                .sum::<u64>(),
+            13
+        );
+    }
+
+    #[test]
+    fn the_tilers_candidates_are_a_subset_of_the_search() {
+        let cfg = AccelConfig::diannao();
+        let g = &geoms(&cfg, "conv:nx=13,ny=13,k=3,ni=64,no=96,pad=1,act=relu")[0];
+        let mut all = Vec::new();
+        plans(&cfg, g, Space::All, |p| {
+            all.push((p.sizes, p.out_parts, p.sb_resident))
+        });
+        let mut n = 0;
+        plans(&cfg, g, Space::Tiler, |p| {
+            n += 1;
+            let balanced = g.oy.div_ceil(g.oy.div_ceil(p.sizes.toy)) == p.sizes.toy
+                && g.ox.div_ceil(g.ox.div_ceil(p.sizes.tox)) == p.sizes.tox
+                && g.c.div_ceil(g.c.div_ceil(p.sizes.tc)) == p.sizes.tc
+                && g.oc.div_ceil(g.oc.div_ceil(p.sizes.to)) == p.sizes.to;
+            // a tiler size that is not balanced (a power of two) has a
+            // balanced equal in the search; the balanced ones are in it
+            if balanced {
+                assert!(
+                    all.contains(&(p.sizes, p.out_parts, p.sb_resident)),
+                    "{:?}",
+                    p.sizes
+                );
+            }
+        });
+        assert!(
+            n > 0 && all.len() > n,
+            "{n} tiler plans, {} searched",
+            all.len()
+        );
+    }
+
+    #[test]
+    fn the_choice_is_the_fewest_bytes_within_the_slack_of_the_fastest() {
+        for (preset, spec) in [
+            ("diannao", "conv:nx=13,ny=13,k=3,ni=64,no=96,pad=1,act=relu"),
+            ("kv260", "conv:nx=28,ny=28,k=3,ni=128,no=128,pad=1,act=relu"),
+            ("diannao", "class:ni=1024,no=512,act=relu"),
+            ("diannao", "pool:nx=26,ny=26,k=3,s=2,ni=64,kind=max"),
+        ] {
+            let cfg = AccelConfig::preset(preset).unwrap();
+            let gs = geoms(&cfg, spec);
+            let (i, c) = choose_among(&cfg, &gs).unwrap();
+            let mut all = Vec::new();
+            for (j, g) in gs.iter().enumerate() {
+                plans(&cfg, g, Space::Tiler, |p| all.push((j, p)));
+            }
+            let fastest = all.iter().map(|(_, p)| p.cost.cycles).min().unwrap();
+            assert!(
+                c.cost.cycles <= fastest + fastest * TIME_SLACK_PERCENT / 100,
+                "{spec}: {} cycles, fastest {fastest}",
+                c.cost.cycles
+            );
+            // the fastest plan's kind: no plan of that kind within the slack moves fewer bytes
+            let f = all
+                .iter()
+                .filter(|(_, p)| p.cost.cycles == fastest)
+                .min_by_key(|(_, p)| (p.cost.dram_bytes, p.cost.ops))
+                .unwrap();
+            for (j, p) in &all {
+                let same = *j == f.0
+                    && p.sizes.parts == f.1.sizes.parts
+                    && p.out_parts == f.1.out_parts
+                    && p.sb_resident == f.1.sb_resident;
+                if same && p.cost.cycles <= fastest + fastest * TIME_SLACK_PERCENT / 100 {
+                    assert!(
+                        p.cost.dram_bytes >= c.cost.dram_bytes,
+                        "{spec}: {:?} moves fewer bytes",
+                        p.sizes
+                    );
+                }
+            }
+            assert_eq!(i, f.0, "{spec}");
+            // the search finds no more bytes than the tiler's choice, and
+            // none of its plans fewer than its own
+            let (_, least) = least_traffic(&cfg, &gs).unwrap();
+            assert!(least.cost.dram_bytes <= c.cost.dram_bytes, "{spec}");
+            for g in &gs {
+                plans(&cfg, g, Space::All, |p| {
+                    assert!(p.cost.dram_bytes >= least.cost.dram_bytes, "{spec}");
+                    assert!(p.fits(&cfg, g));
+                });
+            }
+        }
     }
 }

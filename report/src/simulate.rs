@@ -195,6 +195,12 @@ fn plans(r: &SimReport) -> String {
                     100.0 * e
                 );
             }
+            if let Some(t) = &l.traffic_search {
+                s += &format!(
+                    "DRAM traffic {} bytes; the least a search of every tiling finds: {} bytes (~{} cycles predicted); this plan moves {:.2}x\n",
+                    t.plan_bytes, t.least_bytes, t.least_predicted_cycles, t.ratio
+                );
+            }
             s
         })
         .collect()

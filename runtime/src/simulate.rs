@@ -70,6 +70,9 @@ pub struct LayerRow {
     pub prediction_error: Option<f64>,
     /// The layer's roofline bound ([`run::roofline`]).
     pub roofline: run::Roofline,
+    /// The tiler's DRAM traffic against the least a search of every tiling
+    /// finds (`None` for element-wise layers).
+    pub traffic_search: Option<firmware::TrafficSearch>,
 }
 
 /// Totals over the layers (layers run one after another).
@@ -212,10 +215,16 @@ fn row(
     figures: LayerFigures,
     stats: &sim::RunStats,
     compiled: &firmware::CompiledNode,
-) -> LayerRow {
+) -> Result<LayerRow, RunError> {
     let s3 = |(a, b, c): (u32, u32, u32)| [a, b, c];
     let (p, c) = (figures.predicted_cycles, figures.cycles);
     let prediction_error = (p > 0 && c > 0).then(|| (p as f64 - c as f64) / c as f64);
+    let traffic_search = compiled
+        .traffic_search(cfg)
+        .map_err(|error| RunError::Compile {
+            layer: name.to_string(),
+            error,
+        })?;
     let roofline = run::roofline(
         cfg,
         spec,
@@ -223,7 +232,7 @@ fn row(
         stats.counters.get(arch::events::Event::PortBusy),
         c,
     );
-    LayerRow {
+    Ok(LayerRow {
         name: name.into(),
         kind: spec.kind_name().into(),
         spec: spec.to_string(),
@@ -238,7 +247,8 @@ fn row(
         plan: compiled.plan_text(),
         prediction_error,
         roofline,
-    }
+        traffic_search,
+    })
 }
 
 /// Run the simulation `args` describes and build the report.
@@ -276,7 +286,7 @@ pub fn simulate(args: &SimulateOptions) -> Result<SimReport, RunError> {
             let r = run::run_compiled(&cfg, spec, &compiled, &data, &table, None, &ename)?;
             pb.inc(1);
             Ok((
-                row(&cfg, name, spec, r.figures, &r.stats, &compiled),
+                row(&cfg, name, spec, r.figures, &r.stats, &compiled)?,
                 r.stats.counters,
             ))
         };
@@ -314,7 +324,7 @@ pub fn simulate(args: &SimulateOptions) -> Result<SimReport, RunError> {
             )?;
         }
         counters.push(r.stats.counters.clone());
-        rows.push(row(&cfg, name, spec, r.figures, &r.stats, &compiled));
+        rows.push(row(&cfg, name, spec, r.figures, &r.stats, &compiled)?);
         pb.inc(1);
     }
     pb.finish_and_clear();
