@@ -183,11 +183,13 @@ impl AccelConfig {
                 nfu3: 3,
             },
             imem_depth: 1024,
-            queue_depth: 4,
+            queue_depth: 8,
             lfsr_seed: 0x1234_5678,
             notes: "DianNao (ASPLOS 2014): Tn=16, 2/32/2 KB, 0.98 GHz; NFU depths 3/2/3 as in \
                     dnn-sim; memory port 64 B/cycle (62.7 GB/s) and 100-cycle latency are this \
-                    project's assumption (the paper's figure was not found)"
+                    project's assumption (the paper's figure was not found); so are the 8-entry \
+                    NFU and DMA queues (4 until 2026-12-04: the control processor could not \
+                    dispatch loads far enough ahead of the NFU to hide the latency)"
                 .into(),
         }
     }

@@ -491,6 +491,11 @@ fn plan_prints_the_tilers_choice_and_traffic() {
         t["least_predicted_cycles"].as_u64(),
         Some(least.cost.cycles)
     );
+    let as_fast = t["least_bytes_as_fast"].as_u64().unwrap();
+    assert!(
+        least.cost.dram_bytes <= as_fast && as_fast <= compiled.plan.cost.dram_bytes,
+        "{t}"
+    );
     let ratio = t["ratio"].as_f64().unwrap();
     assert!(ratio >= 1.0, "{ratio}");
     assert!(

@@ -813,16 +813,27 @@ pub fn choose(cfg: &AccelConfig, g: &Geom) -> Result<TilePlan, FwError> {
 /// least traffic a search of [`plans`] finds, which the tiler's choice is
 /// measured against.
 pub fn least_traffic(cfg: &AccelConfig, geoms: &[Geom]) -> Result<(usize, TilePlan), FwError> {
+    least_traffic_within(cfg, geoms, u64::MAX).ok_or_else(|| no_tiling(&geoms[0]))
+}
+
+/// [`least_traffic`] among the plans predicted to take at most
+/// `max_cycles`; `None` if there is none.
+pub fn least_traffic_within(
+    cfg: &AccelConfig,
+    geoms: &[Geom],
+    max_cycles: u64,
+) -> Option<(usize, TilePlan)> {
     let mut best: Option<(usize, TilePlan)> = None;
     let key = |p: &TilePlan| (p.cost.dram_bytes, p.cost.cycles, p.cost.ops);
     for (i, g) in geoms.iter().enumerate() {
         plans(cfg, g, Space::All, |p| {
-            if best.as_ref().map_or(true, |(_, b)| key(&p) < key(b)) {
+            if p.cost.cycles <= max_cycles && best.as_ref().map_or(true, |(_, b)| key(&p) < key(b))
+            {
                 best = Some((i, p));
             }
         });
     }
-    best.ok_or_else(|| no_tiling(&geoms[0]))
+    best
 }
 
 fn no_tiling(g: &Geom) -> FwError {

@@ -623,7 +623,7 @@ impl<
 /// The tiny preset's top (Tn = 4). Widths checked by [`Top::new`].
 pub type TinyTop = Top<8, 2, 4, 5, 5, 4, 64, 256, 128, 64, 64, 256, 128, 512, 640>;
 /// The diannao preset's top (Tn = 16).
-pub type DiannaoTop = Top<10, 4, 9, 6, 6, 5, 256, 4096, 512, 512, 512, 4096, 512, 8192, 1024>;
+pub type DiannaoTop = Top<10, 8, 9, 6, 6, 5, 256, 4096, 512, 512, 512, 4096, 512, 8192, 1024>;
 /// The zcu104 board preset's top (Tn = 32, 512-row buffers, 128-bit port).
 pub type Zcu104Top = Top<9, 4, 10, 9, 9, 9, 512, 16384, 1024, 128, 512, 16384, 1024, 32768, 640>;
 /// The kv260 board preset's top (Tn = 16, 512-row buffers, 128-bit port).
