@@ -604,9 +604,10 @@ pub fn balanced_sizes(n: u32) -> Vec<u32> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Space {
     /// The tiler's candidates ([`choose_among`]): tile sizes of `n/k` for
-    /// k <= 6 and powers of two up to 64 ([`candidates`]), the output
-    /// columns NBout holds, the tallest output tile that fits; NBout split
-    /// as deep as NBin/SB, in one part or in two. Its cycle model
+    /// k <= 6 and powers of two up to 64 ([`candidates`]); for the output
+    /// columns also every balanced width ([`balanced_sizes`]) and as many
+    /// as NBout holds; the tallest output tile that fits; NBout split as
+    /// deep as NBin/SB, in one part or in two. Its cycle model
     /// ([`TilePlan::predict`]) is measured against the simulator on these
     /// plans (docs/results.md); on plans outside them (say, seven input
     /// chunks beside four output chunks of a classifier at `diannao`) it
@@ -644,7 +645,15 @@ pub fn plans(cfg: &AccelConfig, g: &Geom, space: Space, mut visit: impl FnMut(Ti
     };
     let tcs = if dw { vec![1] } else { dims(g.c) };
     let tos = if dw { vec![1] } else { dims(g.oc) };
-    let (oys, oxs) = (dims(g.oy), dims(g.ox));
+    let oys = dims(g.oy);
+    // output columns: every balanced width in both spaces
+    let oxs = {
+        let mut v = dims(g.ox);
+        v.extend(balanced_sizes(g.ox));
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
     // reduction shapes: split ky first; split kx only with one kernel row per tile
     let mut red = Vec::new();
     for &tc in &tcs {
