@@ -336,6 +336,11 @@ pub struct Cost {
     pub ops: u64,
     /// Estimated run time, cycles (a per-step pipeline model of port, NFU, latency and prefetch depth).
     pub cycles: u64,
+    /// What `cycles` may leave out, cycles: the first step's loads and
+    /// compute beyond one steady step (the pipeline fill), which matters
+    /// when a plan has few steps. [`choose_among`] trades time for bytes
+    /// only where `cycles + fill_cycles` stays within its margin.
+    pub fill_cycles: u64,
 }
 
 /// `n` split into tiles of `t`: (size, count) classes, at most two (the
@@ -573,6 +578,7 @@ impl TilePlan {
             0.0
         };
         c.cycles = (lat + body + store_wait) as u64;
+        c.fill_cycles = (m + cc - per_step).max(0.0) as u64;
         self.cost = c;
         self.pack = g.pack;
     }
@@ -770,7 +776,8 @@ pub const TIME_SLACK_PERCENT: u64 = 1;
 /// predicted plan (then fewer bytes, then fewer ops, then the first
 /// enumerated), or the plan of its geometry, NBin/SB and NBout depths and
 /// loop order that moves the fewest DRAM bytes (then cycles, ops) while
-/// predicted to take at most [`TIME_SLACK_PERCENT`] more cycles. (Plans of
+/// predicted to take at most [`TIME_SLACK_PERCENT`] more cycles, with
+/// and without its pipeline fill ([`Cost::fill_cycles`]). (Plans of
 /// other depths or geometries within the margin are not taken for their
 /// bytes: there the model's errors exceed the margin, measured in
 /// docs/results.md.)
@@ -798,8 +805,12 @@ pub fn choose_among(cfg: &AccelConfig, geoms: &[Geom]) -> Result<(usize, TilePla
     else {
         return Err(no_tiling(&geoms[0]));
     };
+    // with the fill counted, the trade must stay within the margin too
+    let filled = |p: &TilePlan| p.cost.cycles.saturating_add(p.cost.fill_cycles);
+    let filled_limit = limit(filled(&f));
     let same_kind = |(i, p): &(usize, TilePlan)| {
         *i == fi
+            && filled(p) <= filled_limit
             && p.sizes.parts == f.sizes.parts
             && p.out_parts == f.out_parts
             && p.sb_resident == f.sb_resident
@@ -1005,7 +1016,12 @@ mod search_tests {
                     && p.sizes.parts == f.1.sizes.parts
                     && p.out_parts == f.1.out_parts
                     && p.sb_resident == f.1.sb_resident;
-                if same && p.cost.cycles <= fastest + fastest * TIME_SLACK_PERCENT / 100 {
+                let filled = |q: &TilePlan| q.cost.cycles + q.cost.fill_cycles;
+                let filled_limit = filled(&f.1) + filled(&f.1) * TIME_SLACK_PERCENT / 100;
+                if same
+                    && p.cost.cycles <= fastest + fastest * TIME_SLACK_PERCENT / 100
+                    && filled(p) <= filled_limit
+                {
                     assert!(
                         p.cost.dram_bytes >= c.cost.dram_bytes,
                         "{spec}: {:?} moves fewer bytes",
