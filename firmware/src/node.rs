@@ -124,11 +124,12 @@ impl CompiledNode {
                 return Ok(None);
             };
             let geoms = crate::codegen::geometries(cfg, &piece.spec, self.batch);
-            let (_, least) = crate::tiler::least_traffic(cfg, &geoms)?;
-            let as_fast = crate::tiler::least_traffic_within(cfg, &geoms, c.plan.cost.cycles)
-                .map_or(c.plan.cost.dram_bytes, |(_, p)| {
-                    p.cost.dram_bytes.min(c.plan.cost.dram_bytes)
-                });
+            let (least, within) =
+                crate::tiler::least_traffic_within(cfg, &geoms, c.plan.cost.cycles);
+            let (_, least) = least?;
+            let as_fast = within.map_or(c.plan.cost.dram_bytes, |(_, p)| {
+                p.cost.dram_bytes.min(c.plan.cost.dram_bytes)
+            });
             t.least_bytes_as_fast += as_fast;
             t.plan_bytes += c.plan.cost.dram_bytes;
             t.plan_predicted_cycles += c.plan.cost.cycles;

@@ -833,27 +833,37 @@ pub fn choose(cfg: &AccelConfig, g: &Geom) -> Result<TilePlan, FwError> {
 /// least traffic a search of [`plans`] finds, which the tiler's choice is
 /// measured against.
 pub fn least_traffic(cfg: &AccelConfig, geoms: &[Geom]) -> Result<(usize, TilePlan), FwError> {
-    least_traffic_within(cfg, geoms, u64::MAX).ok_or_else(|| no_tiling(&geoms[0]))
+    least_traffic_within(cfg, geoms, u64::MAX).0
 }
 
-/// [`least_traffic`] among the plans predicted to take at most
-/// `max_cycles`; `None` if there is none.
+/// In one search: [`least_traffic`], and the same among the plans
+/// predicted to take at most `max_cycles` (`None` if there is none).
+#[allow(clippy::type_complexity)]
 pub fn least_traffic_within(
     cfg: &AccelConfig,
     geoms: &[Geom],
     max_cycles: u64,
-) -> Option<(usize, TilePlan)> {
+) -> (
+    Result<(usize, TilePlan), FwError>,
+    Option<(usize, TilePlan)>,
+) {
     let mut best: Option<(usize, TilePlan)> = None;
+    let mut within: Option<(usize, TilePlan)> = None;
     let key = |p: &TilePlan| (p.cost.dram_bytes, p.cost.cycles, p.cost.ops);
+    let better = |b: &Option<(usize, TilePlan)>, p: &TilePlan| {
+        b.as_ref().map_or(true, |(_, b)| key(p) < key(b))
+    };
     for (i, g) in geoms.iter().enumerate() {
         plans(cfg, g, Space::All, |p| {
-            if p.cost.cycles <= max_cycles && best.as_ref().map_or(true, |(_, b)| key(&p) < key(b))
-            {
+            if p.cost.cycles <= max_cycles && better(&within, &p) {
+                within = Some((i, p.clone()));
+            }
+            if better(&best, &p) {
                 best = Some((i, p));
             }
         });
     }
-    best
+    (best.ok_or_else(|| no_tiling(&geoms[0])), within)
 }
 
 fn no_tiling(g: &Geom) -> FwError {
