@@ -713,12 +713,9 @@ pub fn plans(cfg: &AccelConfig, g: &Geom, space: Space, mut visit: impl FnMut(Ti
                 if to > noc {
                     continue;
                 }
-                let mut txs = oxs.clone();
-                if space == Space::Tiler {
-                    // as many output columns as NBout holds
-                    txs.push(g.ox.min(noc / to));
-                }
-                for tox in txs {
+                // Space::Tiler also tries as many output columns as NBout holds
+                let nbout_wide = (space == Space::Tiler).then(|| g.ox.min(noc / to));
+                for tox in oxs.iter().copied().chain(nbout_wide) {
                     if tox > g.ox
                         || to * tox > noc
                         || g.win(tox, tkx) as u64 * tky as u64 * tc as u64 > nbc as u64
@@ -797,11 +794,11 @@ pub fn choose_among(cfg: &AccelConfig, geoms: &[Geom]) -> Result<(usize, TilePla
             }
         });
     }
-    let fast = |p: &TilePlan| (p.cost.cycles, p.cost.dram_bytes, p.cost.ops);
+    // the first of the fastest plans (min_by_key keeps the first minimum)
     let Some((fi, f)) = near
         .iter()
+        .min_by_key(|(_, p)| (p.cost.cycles, p.cost.dram_bytes, p.cost.ops))
         .cloned()
-        .reduce(|a, b| if fast(&b.1) < fast(&a.1) { b } else { a })
     else {
         return Err(no_tiling(&geoms[0]));
     };
@@ -815,17 +812,11 @@ pub fn choose_among(cfg: &AccelConfig, geoms: &[Geom]) -> Result<(usize, TilePla
             && p.out_parts == f.out_parts
             && p.sb_resident == f.sb_resident
     };
-    let key = |p: &TilePlan| (p.cost.dram_bytes, p.cost.cycles, p.cost.ops);
     Ok(near
         .into_iter()
         .filter(same_kind)
-        .reduce(|a, b| if key(&b.1) < key(&a.1) { b } else { a })
+        .min_by_key(|(_, p)| (p.cost.dram_bytes, p.cost.cycles, p.cost.ops))
         .unwrap_or((fi, f)))
-}
-
-/// [`choose_among`] for one geometry.
-pub fn choose(cfg: &AccelConfig, g: &Geom) -> Result<TilePlan, FwError> {
-    choose_among(cfg, std::slice::from_ref(g)).map(|(_, p)| p)
 }
 
 /// The plan of every geometry in `geoms` that moves the fewest DRAM bytes
